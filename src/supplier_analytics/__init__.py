@@ -1,0 +1,29 @@
+"""supplier-analytics: supplier delivery, quality and responsiveness analytics.
+
+The public surface lives here; modules may move, these names stay.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from supplier_analytics.errors import (
+    ConfigError,
+    DataWarning,
+    InputError,
+    InsufficientEvidenceWarning,
+    SupplierAnalyticsError,
+    ValidationError,
+)
+from supplier_analytics.schema import TABLES
+
+__all__ = [
+    "__version__",
+    "TABLES",
+    "SupplierAnalyticsError",
+    "InputError",
+    "ValidationError",
+    "ConfigError",
+    "DataWarning",
+    "InsufficientEvidenceWarning",
+]

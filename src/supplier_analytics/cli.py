@@ -1,0 +1,115 @@
+"""Command-line interface: argument parsing only; every command calls the library.
+
+``main(argv=None) -> int`` is the console script ``supplier-analytics`` and
+``python -m supplier_analytics``. Errors are one sentence on stderr with a
+non-zero exit code (see :mod:`supplier_analytics.errors`); ``--debug`` shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from supplier_analytics import __version__
+from supplier_analytics.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, SupplierAnalyticsError
+
+TABLE_OPTIONS = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    for t in TABLE_OPTIONS:
+        p.add_argument(f"--{t}", metavar="FILE", type=Path, help=f"{t} export (.xlsx, .xlsm, .csv, .parquet)")
+    p.add_argument("--mapping", metavar="TOML", type=Path, help="mapping file (see data/sample/mappings/)")
+    p.add_argument(
+        "--duplicates",
+        choices=("reject", "keep"),
+        default="reject",
+        help="exact duplicate records: reject the repeats (default) or keep them, flagged",
+    )
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, Path]:
+    return {t: getattr(args, t) for t in TABLE_OPTIONS if getattr(args, t) is not None}
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from supplier_analytics.ingest import validate_files
+
+    files = _inputs(args)
+    if not files:
+        raise SystemExit("supplier-analytics validate: give at least one input, e.g. --deliveries FILE")
+    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
+    print(report.summary_text())
+    if args.out is not None:
+        written = report.write(args.out)
+        print(f"Results written to {written}")
+    return EXIT_OK if report.rows_rejected == 0 else EXIT_REJECTED
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from supplier_analytics.datasets import write_procurement_data
+
+    out = write_procurement_data(
+        args.out,
+        n_suppliers=args.suppliers,
+        n_deliveries=args.deliveries,
+        seed=args.seed,
+        format=args.format,
+        start=args.start,
+        months=args.months,
+    )
+    print(f"Generated data written to {out}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supplier-analytics",
+        description="Supplier delivery, quality and responsiveness analytics.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="read exports, map and validate them, report every problem")
+    _add_input_options(p)
+    p.add_argument("--out", metavar="DIR", type=Path, help="write rejected_rows.csv and validation.json here")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("generate", help="write a seeded synthetic data set")
+    p.add_argument("--suppliers", type=int, default=60, metavar="N")
+    p.add_argument("--deliveries", type=int, default=20_000, metavar="N")
+    p.add_argument("--seed", type=int, default=42, metavar="S")
+    p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv")
+    p.add_argument("--start", default="2025-01-01", metavar="YYYY-MM-DD", help="first day of the data")
+    p.add_argument("--months", type=int, default=24, metavar="M", help="months of history")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True)
+    p.set_defaults(func=_cmd_generate)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SupplierAnalyticsError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one sentence, the traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (run again with --debug and report the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
