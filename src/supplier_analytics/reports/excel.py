@@ -1,0 +1,185 @@
+"""A small workbook writer: DataFrames to formatted sheets, safe against formula injection.
+
+Uses openpyxl in write-only mode so that large sheets (a period sheet of
+thousands of suppliers by months) stay fast and light. Each sheet gets frozen
+headers, column widths that fit the content, dates as real Excel dates,
+rates formatted as percentages and optional colour by grade.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from supplier_analytics.reports.safe import needs_neutralising
+
+__all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS"]
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+GRADE_FILLS = {
+    "A": PatternFill("solid", fgColor="C6EFCE"),
+    "B": PatternFill("solid", fgColor="E2F0D9"),
+    "C": PatternFill("solid", fgColor="FFEB9C"),
+    "D": PatternFill("solid", fgColor="FFC7CE"),
+    "insufficient evidence": PatternFill("solid", fgColor="D9D9D9"),
+}
+MAX_WIDTH = 60
+
+
+@dataclass
+class SheetSpec:
+    """One sheet: a title, a frame and how to format its columns.
+
+    ``percent`` columns are fractions shown as percentages, ``decimals`` maps a
+    column to its number of decimals, ``grade_column`` colours each row's cell
+    in that column by grade, ``notes`` are lines of text written above the table.
+    """
+
+    title: str
+    frame: pd.DataFrame
+    percent: tuple[str, ...] = ()
+    decimals: dict[str, int] = field(default_factory=dict)
+    grade_column: str | None = None
+    notes: tuple[str, ...] = ()
+    wrap: bool = False
+
+
+def _plain(value):
+    """A value openpyxl can write: NaN/NaT -> empty, numpy scalars -> Python, Periods -> text."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT or (isinstance(value, pd.Timestamp) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date()
+        return value
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, pd.Timedelta):
+        return value.total_seconds() / 3600.0
+    if value is pd.NA:
+        return None
+    return value
+
+
+def _cell(ws, value, *, number_format=None, font=None, fill=None, alignment=None):
+    c = WriteOnlyCell(ws, value=None)
+    if needs_neutralising(value):
+        # Explicit text cell with Excel's quote prefix: shown as typed, never evaluated.
+        c.value = value
+        c.data_type = "s"
+        c.quotePrefix = True
+    else:
+        c.value = value
+    if number_format:
+        c.number_format = number_format
+    if font:
+        c.font = font
+    if fill:
+        c.fill = fill
+    if alignment:
+        c.alignment = alignment
+    return c
+
+
+def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
+    out = []
+    for col in frame.columns:
+        s = frame[col]
+        if col in spec.percent:
+            out.append("0.0%")
+        elif col in spec.decimals:
+            d = spec.decimals[col]
+            out.append("#,##0" if d == 0 else "#,##0." + "0" * d)
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            has_time = bool(((s.dropna() - s.dropna().dt.normalize()) != pd.Timedelta(0)).any())
+            out.append("yyyy-mm-dd hh:mm" if has_time else "yyyy-mm-dd")
+        elif pd.api.types.is_float_dtype(s.dtype):
+            out.append("#,##0.00")
+        elif pd.api.types.is_integer_dtype(s.dtype):
+            out.append("#,##0")
+        else:
+            out.append(None)
+    return out
+
+
+def _widths(frame: pd.DataFrame) -> list[float]:
+    widths = []
+    head = frame.head(200)
+    for col in frame.columns:
+        lengths = [len(str(col))]
+        lengths += [len(str(_plain(v))) for v in head[col].tolist() if _plain(v) is not None]
+        widths.append(min(MAX_WIDTH, max(8, max(lengths) + 2)))
+    return widths
+
+
+def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
+    ws = wb.create_sheet(title=spec.title[:31])
+    frame = spec.frame.reset_index(drop=True)
+    formats = _formats(spec, frame)
+    for i, w in enumerate(_widths(frame), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    # The header row comes after the notes and one blank line; freeze it (and the
+    # first column, the supplier) before anything is written.
+    first_row = 1 + (len(spec.notes) + 1 if spec.notes else 0)
+    ws.freeze_panes = f"B{first_row + 1}" if frame.shape[1] > 1 else f"A{first_row + 1}"
+    for note in spec.notes:
+        ws.append([_cell(ws, note)])
+    if spec.notes:
+        ws.append([])
+    ws.append([_cell(ws, str(c), font=HEADER_FONT, fill=HEADER_FILL) for c in frame.columns])
+    grade_idx = list(frame.columns).index(spec.grade_column) if spec.grade_column in frame.columns else None
+    wrap = Alignment(wrap_text=True, vertical="top") if spec.wrap else None
+    columns = [frame[c].tolist() for c in frame.columns]
+    for r in range(len(frame)):
+        row = []
+        fill = None
+        if grade_idx is not None:
+            fill = GRADE_FILLS.get(str(columns[grade_idx][r]))
+        for j, values in enumerate(columns):
+            v = _plain(values[r])
+            row.append(_cell(ws, v, number_format=formats[j], fill=fill if j == grade_idx else None, alignment=wrap))
+        ws.append(row)
+    if len(frame.columns) and len(frame):
+        ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(frame.columns))}{first_row + len(frame)}"
+
+
+def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:
+    """Write ``sheets`` to an .xlsx at ``path`` atomically (a temporary file, then a rename).
+
+    Returns the path written. Text values that a spreadsheet would evaluate are
+    written as plain text (see :mod:`supplier_analytics.reports.safe`).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook(write_only=True)
+    for spec in sheets:
+        _write_sheet(wb, spec)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,64 @@
+"""The packaging stays consistent: environment.yml mirrors pyproject.toml, the CLI entry points work."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import supplier_analytics
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pyproject_names() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = list(project["dependencies"]) + list(project["optional-dependencies"]["dev"])
+    return {_name(r) for r in reqs}
+
+
+def _environment_names() -> set[str]:
+    names = set()
+    for line in (ROOT / "environment.yml").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\s*-\s+([A-Za-z0-9_.\-]+)", line)
+        if m and m.group(1) != "python" and m.group(1) != "conda-forge":
+            names.add(_name(m.group(1)))
+    return names
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    assert _environment_names() == _pyproject_names()
+
+
+def test_core_dependencies_are_declared():
+    core = {"pandas", "numpy", "scipy", "matplotlib", "jupyterlab", "openpyxl"}
+    assert core <= _pyproject_names()
+
+
+def test_version_is_the_one_in_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert supplier_analytics.__version__ == project["version"]
+
+
+def test_public_names_exist():
+    for name in supplier_analytics.__all__:
+        assert hasattr(supplier_analytics, name), name
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run(
+        [sys.executable, "-m", "supplier_analytics", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"supplier-analytics {supplier_analytics.__version__}"
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).with_name("supplier-analytics")
+    out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
+    assert "validate" in out.stdout and "generate" in out.stdout

@@ -1,0 +1,73 @@
+"""Outputs never turn input text into live formulas; workbooks keep types and formatting."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from supplier_analytics.reports import SheetSpec, safe_cell, safe_frame_for_csv, write_csv, write_workbook
+
+TRIGGERS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
+
+
+@pytest.mark.parametrize("text", TRIGGERS)
+def test_text_starting_with_a_formula_trigger_gets_an_apostrophe(text):
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["ACME", "", "a=b", 5, -5.5, None])
+def test_other_values_are_unchanged(value):
+    assert safe_cell(value) == value
+
+
+def test_csv_neutralises_text_but_keeps_numbers(tmp_path):
+    frame = pd.DataFrame(
+        {"name": pd.array(["=HYPERLINK(\"x\")", "ok"], dtype="string"), "qty": [-5.0, 3.0]}
+    )
+    path = write_csv(frame, tmp_path / "out.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["name", "qty"], ["'=HYPERLINK(\"x\")", "-5.0"], ["ok", "3.0"]]
+    # the input frame is not changed in place
+    assert frame.loc[0, "name"] == "=HYPERLINK(\"x\")"
+
+
+def test_csv_header_from_input_is_neutralised():
+    out = safe_frame_for_csv(pd.DataFrame({"=bad": [1]}))
+    assert list(out.columns) == ["'=bad"]
+
+
+def test_workbook_writes_formula_text_as_text_and_keeps_types(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "supplier_id": ["=cmd|'/C calc'!A0", "S2"],
+            "grade": ["A", "insufficient evidence"],
+            "on_time_rate": [0.875, np.nan],
+            "n": np.array([8, 0], dtype="int64"),
+            "date": pd.to_datetime(["2025-03-31", None]),
+        }
+    )
+    path = write_workbook(tmp_path / "book.xlsx", [SheetSpec("Summary", frame, percent=("on_time_rate",),
+                                                              grade_column="grade", notes=("As of 2025-03-31",))])
+    ws = openpyxl.load_workbook(path)["Summary"]
+    assert ws["A1"].value == "As of 2025-03-31"
+    assert [c.value for c in ws[3]] == ["supplier_id", "grade", "on_time_rate", "n", "date"]
+    a4 = ws["A4"]
+    assert a4.value == "=cmd|'/C calc'!A0" and a4.data_type == "s" and a4.quotePrefix
+    assert ws["C4"].value == 0.875 and ws["C4"].number_format == "0.0%"
+    assert ws["C5"].value is None  # NaN is empty, not 0
+    assert ws["D4"].value == 8 and ws["E4"].is_date and ws["E4"].number_format == "yyyy-mm-dd"
+    assert ws.freeze_panes == "B4"
+    assert ws["B4"].fill.fgColor.rgb.endswith("C6EFCE")
+
+
+def test_workbook_is_replaced_atomically(tmp_path):
+    target = tmp_path / "book.xlsx"
+    write_workbook(target, [SheetSpec("One", pd.DataFrame({"a": [1]}))])
+    write_workbook(target, [SheetSpec("Two", pd.DataFrame({"a": [2]}))])
+    assert openpyxl.load_workbook(target).sheetnames == ["Two"]
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no temporary file left behind
