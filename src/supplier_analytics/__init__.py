@@ -16,6 +16,7 @@ from supplier_analytics.errors import (
     ValidationError,
 )
 from supplier_analytics.schema import TABLES
+from supplier_analytics.config import Config, default_config, load_config
 
 __all__ = [
     "__version__",
@@ -26,4 +27,7 @@ __all__ = [
     "ConfigError",
     "DataWarning",
     "InsufficientEvidenceWarning",
+    "Config",
+    "load_config",
+    "default_config",
 ]

@@ -1,0 +1,770 @@
+"""Scoring configuration: every definition choice, as a frozen dataclass tree.
+
+The defaults live in the package data file ``data/default_config.toml`` (a
+commented copy ships in ``data/sample/``). :func:`load_config` reads a TOML
+file or a dict that overrides the defaults key by key; every problem found is
+reported at once as a :class:`~supplier_analytics.errors.ConfigError` that
+names the key (e.g. ``delivery.day_basis``) and the allowed values.
+
+Merging rules: a key you leave out keeps its default. Tables of named values
+(``responsiveness.service_level_hours``, ``targets``, ``scoring.curves``,
+``scoring.metric_weights.*``, ``scoring.weights``) merge entry by entry, so to
+drop a metric from a dimension give it the weight 0. ``scoring.grades`` is one
+set of bands and is replaced as a whole when given.
+
+Weights are relative: they need not sum to 1 (scoring divides by the sum of
+the weights of the metrics a supplier has data for); negative weights are an
+error.
+
+Examples
+--------
+>>> from supplier_analytics.config import load_config
+>>> cfg = load_config({"delivery": {"early_tolerance_days": "unlimited", "day_basis": "working"}})
+>>> cfg.delivery.early_tolerance_days is None, cfg.delivery.day_basis
+(True, 'working')
+>>> cfg.delivery.weekmask
+'1111100'
+>>> cfg.to_dict()["delivery"]["early_tolerance_days"]
+'unlimited'
+>>> cfg.replace(periods={"period": "quarter"}).periods.period
+'quarter'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from supplier_analytics.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "DeliveryConfig",
+    "PeriodsConfig",
+    "QualityConfig",
+    "ResponsivenessConfig",
+    "ScoringConfig",
+    "SensitivityConfig",
+    "EvidenceConfig",
+    "FrozenMapping",
+    "METRIC_DIMENSIONS",
+    "DIMENSIONS",
+    "load_config",
+    "default_config",
+]
+
+#: The three scoring dimensions, in report order.
+DIMENSIONS = ("delivery", "quality", "responsiveness")
+
+#: Metrics that may carry a target, a curve or a weight, and their dimension.
+METRIC_DIMENSIONS: Mapping[str, str] = {
+    "on_time_rate": "delivery",
+    "early_rate": "delivery",
+    "late_rate": "delivery",
+    "in_full_rate": "delivery",
+    "otif_rate": "delivery",
+    "on_time_qty_rate": "delivery",
+    "mean_days_late": "delivery",
+    "median_days_late": "delivery",
+    "p90_days_late": "delivery",
+    "mean_lead_time_days": "delivery",
+    "cv_lead_time": "delivery",
+    "ppm": "quality",
+    "lot_rejection_rate": "quality",
+    "n_incidents": "quality",
+    "defective_quantity": "quality",
+    "downtime_minutes": "quality",
+    "median_response_hours": "responsiveness",
+    "p90_response_hours": "responsiveness",
+    "within_sla_rate": "responsiveness",
+    "capa_on_time_rate": "responsiveness",
+    "median_capa_closure_days": "responsiveness",
+    "open_requests": "responsiveness",
+    "overdue_requests": "responsiveness",
+}
+
+#: Metrics that are fractions in [0, 1] (their targets must be fractions too).
+RATE_METRICS = tuple(m for m in METRIC_DIMENSIONS if m.endswith("_rate"))
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_GRADE_RESERVED = "insufficient evidence"
+
+
+class FrozenMapping(Mapping):
+    """A read-only, hashable mapping (insertion order kept).
+
+    Examples
+    --------
+    >>> m = FrozenMapping({"a": 1.0})
+    >>> m["a"], dict(m), hash(m) == hash(FrozenMapping({"a": 1.0}))
+    (1.0, {'a': 1.0}, True)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping | None = None):
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("FrozenMapping is read-only")
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """How a delivery line is judged (``[delivery]``).
+
+    ``early_tolerance_days`` is ``None`` for "unlimited" (every early receipt is
+    on time). ``weekend`` holds three-letter day names, ``holidays`` dates.
+    """
+
+    reference_date: str = "promised"
+    early_tolerance_days: int | None = 3
+    late_tolerance_days: int = 0
+    day_basis: str = "calendar"
+    weekend: tuple[str, ...] = ("Sat", "Sun")
+    holidays: tuple[_dt.date, ...] = ()
+    in_full_tolerance: float = 0.0
+    over_delivery_in_full: bool = True
+
+    @property
+    def weekmask(self) -> str:
+        """The working days as a numpy ``busday`` weekmask, Monday first (``"1111100"``)."""
+        return "".join("0" if d in self.weekend else "1" for d in _WEEKDAYS)
+
+    @property
+    def reference_column(self) -> str:
+        """The deliveries column judged against: ``date_promised`` or ``date_requested``."""
+        return f"date_{self.reference_date}"
+
+
+@dataclass(frozen=True)
+class PeriodsConfig:
+    """Reporting period and evaluation window (``[periods]``)."""
+
+    period: str = "month"
+    window_months: int = 12
+
+    @property
+    def freq(self) -> str:
+        """The pandas Period frequency: ``W-SUN`` (ISO weeks Monday to Sunday), ``M`` or ``Q``."""
+        return {"week": "W-SUN", "month": "M", "quarter": "Q"}[self.period]
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """Quality targets (``[quality]``)."""
+
+    ppm_target: float = 500.0
+    lot_rejection_target: float = 0.02
+
+
+@dataclass(frozen=True)
+class ResponsivenessConfig:
+    """Service levels per request type and corrective-action closure (``[responsiveness]``).
+
+    ``service_level_hours`` maps request type to hours and always holds ``"default"``.
+    """
+
+    service_level_hours: FrozenMapping = FrozenMapping({"default": 72.0})
+    corrective_action_days: float = 30.0
+
+    def sla_hours(self, request_type: str) -> float:
+        """Hours allowed for a request type (the ``default`` entry for unlisted types)."""
+        return self.service_level_hours.get(request_type, self.service_level_hours["default"])
+
+
+@dataclass(frozen=True)
+class SensitivityConfig:
+    """Random weight draws for grade stability (``[scoring.sensitivity]``)."""
+
+    draws: int = 200
+    concentration: float = 50.0
+    stable_share: float = 0.8
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Points curves, weights, grade bands, shrinkage and sensitivity (``[scoring]``).
+
+    ``curves`` maps metric to a tuple of ``(value, points)`` pairs with strictly
+    increasing values; ``metric_weights`` maps dimension to metric to weight;
+    ``weights`` maps dimension to weight; ``grades`` is a tuple of
+    ``(grade, min_score)`` best first, the last band starting at 0.
+    """
+
+    curves: FrozenMapping = FrozenMapping()
+    metric_weights: FrozenMapping = FrozenMapping()
+    weights: FrozenMapping = FrozenMapping()
+    grades: tuple[tuple[str, float], ...] = ()
+    shrinkage: bool = True
+    sensitivity: SensitivityConfig = SensitivityConfig()
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """Minimum evidence in the window for a dimension to be graded (``[evidence]``)."""
+
+    min_deliveries: int = 20
+    min_inspections: int = 5
+    min_requests: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole scoring configuration; build it with :func:`load_config`.
+
+    Every section is a frozen dataclass and every mapping is read-only, so a
+    Config can be shared, hashed and used as a cache key. ``dataclasses.replace``
+    works on any level (without validation); :meth:`replace` validates.
+    """
+
+    delivery: DeliveryConfig
+    periods: PeriodsConfig
+    quality: QualityConfig
+    responsiveness: ResponsivenessConfig
+    targets: FrozenMapping
+    scoring: ScoringConfig
+    evidence: EvidenceConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as a plain dict in the layout of the TOML file.
+
+        Only strings, numbers, booleans, lists and dicts: it can be written as
+        TOML or JSON, and ``load_config(cfg.to_dict()) == cfg``. "unlimited"
+        stands for an early tolerance of ``None``; holidays are ISO date strings.
+        """
+        d, r, s = self.delivery, self.responsiveness, self.scoring
+        return {
+            "delivery": {
+                "reference_date": d.reference_date,
+                "early_tolerance_days": "unlimited" if d.early_tolerance_days is None else d.early_tolerance_days,
+                "late_tolerance_days": d.late_tolerance_days,
+                "day_basis": d.day_basis,
+                "weekend": list(d.weekend),
+                "holidays": [h.isoformat() for h in d.holidays],
+                "in_full_tolerance": d.in_full_tolerance,
+                "over_delivery_in_full": d.over_delivery_in_full,
+            },
+            "periods": {"period": self.periods.period, "window_months": self.periods.window_months},
+            "quality": {
+                "ppm_target": self.quality.ppm_target,
+                "lot_rejection_target": self.quality.lot_rejection_target,
+            },
+            "responsiveness": {
+                "service_level_hours": dict(r.service_level_hours),
+                "closure": {"corrective_action_days": r.corrective_action_days},
+            },
+            "targets": dict(self.targets),
+            "scoring": {
+                "curves": {m: [list(p) for p in c] for m, c in s.curves.items()},
+                "metric_weights": {dim: dict(w) for dim, w in s.metric_weights.items()},
+                "weights": dict(s.weights),
+                "grades": dict(s.grades),
+                "shrinkage": s.shrinkage,
+                "sensitivity": dataclasses.asdict(s.sensitivity),
+            },
+            "evidence": dataclasses.asdict(self.evidence),
+        }
+
+    def hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`: equal configurations, equal hashes."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def __hash__(self) -> int:
+        return hash(self.hash())
+
+    def replace(self, **sections: Mapping | Any) -> Config:
+        """A new, validated Config with some sections overridden key by key.
+
+        Parameters
+        ----------
+        **sections : a section name (``delivery``, ``periods``, ``quality``,
+            ``responsiveness``, ``targets``, ``scoring``, ``evidence``) with a dict
+            of overrides in the TOML layout, or a section dataclass that replaces
+            the section as a whole.
+
+        Examples
+        --------
+        >>> cfg = default_config().replace(delivery={"late_tolerance_days": 2})
+        >>> cfg.delivery.late_tolerance_days, cfg.delivery.early_tolerance_days
+        (2, 3)
+        """
+        base = self.to_dict()
+        overrides: dict[str, Any] = {}
+        for name, value in sections.items():
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                replaced = dataclasses.replace(self, **{name: value}) if name in _SECTIONS else None
+                if replaced is None:
+                    overrides[name] = value  # reported as an unknown section below
+                    continue
+                base[name] = replaced.to_dict()[name]
+            else:
+                overrides[name] = value
+        return _build(_merge(base, overrides, "the overrides"), "the overrides")
+
+
+_SECTIONS = ("delivery", "periods", "quality", "responsiveness", "targets", "scoring", "evidence")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@functools.lru_cache(maxsize=1)
+def _default_raw_text() -> str:
+    return resources.files("supplier_analytics").joinpath("data/default_config.toml").read_text("utf-8")
+
+
+def _default_raw() -> dict[str, Any]:
+    return tomllib.loads(_default_raw_text())
+
+
+@functools.lru_cache(maxsize=1)
+def default_config() -> Config:
+    """The default configuration, from the package's ``default_config.toml``.
+
+    Examples
+    --------
+    >>> cfg = default_config()
+    >>> cfg.delivery.reference_date, cfg.periods.period, cfg.scoring.grades[0]
+    ('promised', 'month', ('A', 85.0))
+    """
+    return _build(_default_raw(), "the default configuration")
+
+
+def load_config(path_or_dict: str | Path | Mapping | Config | None = None) -> Config:
+    """Load a scoring configuration: the defaults overridden by a TOML file or a dict.
+
+    Parameters
+    ----------
+    path_or_dict : ``None`` for the defaults; a path to a TOML file or a dict
+        (same layout as the file) whose keys override the defaults; or a
+        :class:`Config`, returned unchanged.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        The file cannot be read or parsed, or keys or values are invalid; the
+        message names the file, every offending key and the allowed values.
+
+    Examples
+    --------
+    >>> load_config({"periods": {"period": "week"}}).periods.freq
+    'W-SUN'
+    >>> load_config({"delivery": {"day_basis": "weekly"}})
+    Traceback (most recent call last):
+    ...
+    supplier_analytics.errors.ConfigError: In the configuration dict, delivery.day_basis = 'weekly' is not allowed; use one of: calendar, working.
+    """
+    if path_or_dict is None:
+        return default_config()
+    if isinstance(path_or_dict, Config):
+        return path_or_dict
+    if isinstance(path_or_dict, Mapping):
+        source = "the configuration dict"
+        user = dict(path_or_dict)
+    elif isinstance(path_or_dict, (str, Path)):
+        path = Path(path_or_dict)
+        source = path.name
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise ConfigError(f"Configuration file {path} does not exist; check the path given.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"Configuration file {path} cannot be read ({exc}); save it as UTF-8 text and try again."
+            ) from None
+        try:
+            user = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                f"Configuration file {path.name} is not valid TOML ({exc}); fix that line and try again."
+            ) from None
+    else:
+        raise ConfigError(
+            f"load_config expects a TOML path, a dict or None, not {type(path_or_dict).__name__}; "
+            "pass the path of a .toml file."
+        )
+    return _build(_merge(_default_raw(), user, source), source)
+
+
+# --------------------------------------------------------------------------- merging
+
+# Tables whose entries are open (names chosen by the user) -> how their names are checked.
+_OPEN_TABLES = {
+    "responsiveness.service_level_hours",
+    "targets",
+    "scoring.curves",
+    "scoring.metric_weights",
+    "scoring.metric_weights.delivery",
+    "scoring.metric_weights.quality",
+    "scoring.metric_weights.responsiveness",
+    "scoring.weights",
+}
+_REPLACED_WHOLE = {"scoring.grades"}
+
+
+class _Problems(list):
+    def add(self, msg: str) -> None:
+        self.append(msg)
+
+
+def _merge(base: Mapping, user: Mapping, source: str) -> dict[str, Any]:
+    problems = _Problems()
+    merged = _merge_level(base, user, "", source, problems)
+    _raise(problems, source)
+    return merged
+
+
+def _merge_level(base: Mapping, user: Mapping, prefix: str, source: str, problems: _Problems) -> dict:
+    out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in base.items()}
+    for key, value in user.items():
+        dotted = f"{prefix}{key}"
+        is_open = prefix[:-1] in _OPEN_TABLES
+        if key not in base and not is_open:
+            # the alias responsiveness.corrective_action_days for responsiveness.closure.corrective_action_days
+            if dotted == "responsiveness.corrective_action_days":
+                out.setdefault("closure", {})
+                out["closure"] = {**out["closure"], "corrective_action_days": value}
+                continue
+            allowed = ", ".join(base) if base else "(none)"
+            where = f"section [{prefix[:-1]}]" if prefix else "the top level"
+            kind = "key" if prefix else "section"
+            problems.add(f"unknown {kind} {dotted!r} in {where}; allowed: {allowed}")
+            continue
+        if dotted in _REPLACED_WHOLE:
+            out[key] = value
+        elif isinstance(base.get(key), Mapping) or (is_open and isinstance(value, Mapping)):
+            if not isinstance(value, Mapping):
+                problems.add(f"{dotted} must be a table of keys, not {_show(value)}")
+                continue
+            out[key] = _merge_level(base.get(key, {}), value, dotted + ".", source, problems)
+        else:
+            out[key] = value
+    return out
+
+
+def _raise(problems: list[str], source: str) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise ConfigError(f"In {source}, {problems[0]}.")
+    raise ConfigError(
+        f"{len(problems)} problems in {source}: " + "; ".join(problems) + "; fix them and load again."
+    )
+
+
+def _show(value: Any) -> str:
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- building + validation
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+class _Builder:
+    def __init__(self, raw: Mapping, problems: _Problems):
+        self.raw = raw
+        self.problems = problems
+
+    def get(self, dotted: str) -> Any:
+        node: Any = self.raw
+        for part in dotted.split("."):
+            node = node[part]
+        return node
+
+    def bad(self, key: str, value: Any, allowed: str) -> None:
+        self.problems.add(f"{key} = {_show(value)} is not allowed; use {allowed}")
+
+    def choice(self, key: str, options: tuple[str, ...]) -> str:
+        v = self.get(key)
+        if v not in options:
+            self.bad(key, v, "one of: " + ", ".join(options))
+            return options[0]
+        return v
+
+    def number(self, key: str, *, lo: float | None = None, hi: float | None = None, lo_open=False,
+               hi_open=False, value: Any = dataclasses.MISSING) -> float:
+        v = self.get(key) if value is dataclasses.MISSING else value
+        ok = _is_number(v)
+        if ok and lo is not None:
+            ok = v > lo if lo_open else v >= lo
+        if ok and hi is not None:
+            ok = v < hi if hi_open else v <= hi
+        if not ok:
+            self.bad(key, v, _range_text(lo, hi, lo_open, hi_open))
+            return float(lo or 0.0)
+        return float(v)
+
+    def integer(self, key: str, *, lo: int = 0, value: Any = dataclasses.MISSING) -> int:
+        v = self.get(key) if value is dataclasses.MISSING else value
+        if not (_is_int(v) and v >= lo):
+            self.bad(key, v, f"a whole number >= {lo}")
+            return lo
+        return int(v)
+
+    def boolean(self, key: str) -> bool:
+        v = self.get(key)
+        if not isinstance(v, bool):
+            self.bad(key, v, "true or false")
+            return False
+        return v
+
+
+def _range_text(lo, hi, lo_open, hi_open) -> str:
+    if lo is not None and hi is not None:
+        return f"a number {'>' if lo_open else '>='} {lo:g} and {'<' if hi_open else '<='} {hi:g}"
+    if lo is not None:
+        return f"a number {'>' if lo_open else '>='} {lo:g}"
+    return "a number"
+
+
+def _build(raw: Mapping, source: str) -> Config:
+    problems = _Problems()
+    b = _Builder(raw, problems)
+    cfg = Config(
+        delivery=_delivery(b),
+        periods=PeriodsConfig(
+            period=b.choice("periods.period", ("week", "month", "quarter")),
+            window_months=b.integer("periods.window_months", lo=1),
+        ),
+        quality=QualityConfig(
+            ppm_target=b.number("quality.ppm_target", lo=0.0, hi=1e6),
+            lot_rejection_target=b.number("quality.lot_rejection_target", lo=0.0, hi=1.0),
+        ),
+        responsiveness=_responsiveness(b),
+        targets=_targets(b),
+        scoring=_scoring(b),
+        evidence=EvidenceConfig(
+            min_deliveries=b.integer("evidence.min_deliveries"),
+            min_inspections=b.integer("evidence.min_inspections"),
+            min_requests=b.integer("evidence.min_requests"),
+        ),
+    )
+    _raise(problems, source)
+    return cfg
+
+
+def _delivery(b: _Builder) -> DeliveryConfig:
+    early = b.get("delivery.early_tolerance_days")
+    if early is None or early == "unlimited":
+        early_v = None
+    elif _is_int(early) and early >= 0:
+        early_v = int(early)
+    else:
+        b.bad("delivery.early_tolerance_days", early, 'a whole number of days >= 0 or "unlimited"')
+        early_v = 0
+    late = b.get("delivery.late_tolerance_days")
+    if not (_is_int(late) and late >= 0):
+        b.bad("delivery.late_tolerance_days", late, "a whole number of days >= 0")
+        late = 0
+
+    weekend_raw = b.get("delivery.weekend")
+    weekend: list[str] = []
+    if isinstance(weekend_raw, str) or not isinstance(weekend_raw, (list, tuple)):
+        b.bad("delivery.weekend", weekend_raw, 'a list of day names such as ["Sat", "Sun"]')
+    else:
+        for day in weekend_raw:
+            name = str(day)[:3].title() if isinstance(day, str) else None
+            if name not in _WEEKDAYS:
+                b.bad("delivery.weekend", day, "day names: " + ", ".join(_WEEKDAYS))
+            elif name not in weekend:
+                weekend.append(name)
+        if len(weekend) == 7:
+            b.bad("delivery.weekend", weekend_raw, "at most six weekend days (at least one working day)")
+            weekend = []
+    weekend_t = tuple(d for d in _WEEKDAYS if d in weekend)
+
+    hol_raw = b.get("delivery.holidays")
+    holidays: set[_dt.date] = set()
+    if isinstance(hol_raw, str) or not isinstance(hol_raw, (list, tuple)):
+        b.bad("delivery.holidays", hol_raw, 'a list of dates such as ["2025-12-25"]')
+    else:
+        for h in hol_raw:
+            if isinstance(h, _dt.datetime):
+                holidays.add(h.date())
+            elif isinstance(h, _dt.date):
+                holidays.add(h)
+            else:
+                try:
+                    holidays.add(_dt.date.fromisoformat(str(h)))
+                except ValueError:
+                    b.bad("delivery.holidays", h, "dates written YYYY-MM-DD")
+    return DeliveryConfig(
+        reference_date=b.choice("delivery.reference_date", ("promised", "requested")),
+        early_tolerance_days=early_v,
+        late_tolerance_days=int(late),
+        day_basis=b.choice("delivery.day_basis", ("calendar", "working")),
+        weekend=weekend_t,
+        holidays=tuple(sorted(holidays)),
+        in_full_tolerance=b.number("delivery.in_full_tolerance", lo=0.0, hi=1.0, hi_open=True),
+        over_delivery_in_full=b.boolean("delivery.over_delivery_in_full"),
+    )
+
+
+def _responsiveness(b: _Builder) -> ResponsivenessConfig:
+    sla_raw = b.get("responsiveness.service_level_hours")
+    sla = {}
+    for rtype, hours in sla_raw.items():
+        sla[str(rtype)] = b.number(f"responsiveness.service_level_hours.{rtype}", lo=0.0, lo_open=True, value=hours)
+    if "default" not in sla:  # pragma: no cover - the defaults always provide it
+        b.problems.add("responsiveness.service_level_hours needs a 'default' entry")
+    return ResponsivenessConfig(
+        service_level_hours=FrozenMapping(sla),
+        corrective_action_days=b.number(
+            "responsiveness.closure.corrective_action_days", lo=0.0, lo_open=True
+        ),
+    )
+
+
+def _known_metric(b: _Builder, key: str, metric: str, dimension: str | None = None) -> bool:
+    allowed = [m for m, d in METRIC_DIMENSIONS.items() if dimension is None or d == dimension]
+    if metric not in allowed:
+        b.problems.add(f"unknown metric {key!r}; allowed: {', '.join(allowed)}")
+        return False
+    return True
+
+
+def _targets(b: _Builder) -> FrozenMapping:
+    out = {}
+    for metric, value in b.get("targets").items():
+        key = f"targets.{metric}"
+        if not _known_metric(b, key, metric):
+            continue
+        if metric in RATE_METRICS:
+            out[metric] = b.number(key, lo=0.0, hi=1.0, value=value)
+        else:
+            out[metric] = b.number(key, lo=0.0, value=value)
+    return FrozenMapping(out)
+
+
+def _curve(b: _Builder, key: str, value: Any) -> tuple[tuple[float, float], ...] | None:
+    shape = 'a list of at least two [value, points] pairs, e.g. [[0.7, 0.0], [0.98, 100.0]]'
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) < 2:
+        b.bad(key, value, shape)
+        return None
+    pairs = []
+    for p in value:
+        if (isinstance(p, str) or not isinstance(p, (list, tuple)) or len(p) != 2
+                or not all(_is_number(x) for x in p)):
+            b.bad(key, value, shape)
+            return None
+        pairs.append((float(p[0]), float(p[1])))
+    xs = [x for x, _ in pairs]
+    if any(x2 <= x1 for x1, x2 in zip(xs, xs[1:])):
+        b.problems.add(f"{key}: the values {xs} must be strictly increasing; sort the [value, points] pairs "
+                       "by value and drop repeats")
+        return None
+    if any(not 0.0 <= p <= 100.0 for _, p in pairs):
+        b.problems.add(f"{key}: points must lie between 0 and 100")
+        return None
+    return tuple(pairs)
+
+
+def _weights(b: _Builder, key: str, table: Mapping, names_ok) -> FrozenMapping:
+    out = {}
+    for name, w in table.items():
+        if not names_ok(f"{key}.{name}", name):
+            continue
+        out[name] = b.number(f"{key}.{name}", lo=0.0, value=w)
+    if out and sum(out.values()) <= 0:
+        b.problems.add(f"{key}: at least one weight must be above 0")
+    return FrozenMapping(out)
+
+
+def _scoring(b: _Builder) -> ScoringConfig:
+    curves = {}
+    for metric, value in b.get("scoring.curves").items():
+        key = f"scoring.curves.{metric}"
+        if _known_metric(b, key, metric):
+            c = _curve(b, key, value)
+            if c is not None:
+                curves[metric] = c
+
+    def dim_ok(key: str, name: str) -> bool:
+        if name not in DIMENSIONS:
+            b.problems.add(f"unknown dimension {key!r}; allowed: {', '.join(DIMENSIONS)}")
+            return False
+        return True
+
+    mw_raw = b.get("scoring.metric_weights")
+    metric_weights = {}
+    for dim, table in mw_raw.items():
+        key = f"scoring.metric_weights.{dim}"
+        if not dim_ok(key, dim):
+            continue
+        metric_weights[dim] = _weights(
+            b, key, table, lambda k, m, dim=dim: _known_metric(b, k, m, dim)
+        )
+    weights = _weights(b, "scoring.weights", b.get("scoring.weights"), dim_ok)
+
+    grades_raw = b.get("scoring.grades")
+    grades: list[tuple[str, float]] = []
+    if not isinstance(grades_raw, Mapping) or not grades_raw:
+        b.bad("scoring.grades", grades_raw, "a table of grade = lowest score, best first, e.g. A = 85.0")
+    else:
+        for g, lo in grades_raw.items():
+            if str(g).strip().lower() == _GRADE_RESERVED:
+                b.problems.add(f"scoring.grades: {g!r} is reserved for suppliers without enough evidence; "
+                               "choose another name")
+                continue
+            grades.append((str(g), b.number(f"scoring.grades.{g}", lo=0.0, hi=100.0, value=lo)))
+        mins = [m for _, m in grades]
+        if any(m2 >= m1 for m1, m2 in zip(mins, mins[1:])):
+            b.problems.add("scoring.grades: list the bands best first with strictly decreasing lowest scores")
+        elif mins and mins[-1] != 0.0:
+            b.problems.add("scoring.grades: the last band must start at 0 so that every score gets a grade")
+
+    return ScoringConfig(
+        curves=FrozenMapping(curves),
+        metric_weights=FrozenMapping(metric_weights),
+        weights=weights,
+        grades=tuple(grades),
+        shrinkage=b.boolean("scoring.shrinkage"),
+        sensitivity=SensitivityConfig(
+            draws=b.integer("scoring.sensitivity.draws"),
+            concentration=b.number("scoring.sensitivity.concentration", lo=0.0, lo_open=True),
+            stable_share=b.number("scoring.sensitivity.stable_share", lo=0.0, hi=1.0),
+            seed=b.integer("scoring.sensitivity.seed"),
+        ),
+    )
