@@ -1,0 +1,222 @@
+"""Tests of supplier_analytics.stats against textbook values, hand algebra and scipy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as st
+
+from supplier_analytics.stats import (
+    benjamini_hochberg,
+    fit_beta_binomial,
+    funnel_limits,
+    prob_below,
+    shrink_rate,
+    two_proportion_test,
+    wilson_interval,
+)
+
+# ---------------------------------------------------------------- Wilson
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (8, 10, 0.4902, 0.9433),  # Brown, Cai & DasGupta 2001; Newcombe 1998
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (81, 263, 0.2553, 0.3662),  # Newcombe 1998, table II
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_textbook_values(k, n, low, high):
+    lo, hi = wilson_interval(k, n)
+    assert round(float(lo), 4) == low
+    assert round(float(hi), 4) == high
+
+
+def test_wilson_extremes_are_exact_and_zero_n_is_nan():
+    lo, hi = wilson_interval([0, 5, 0, np.nan], [5, 5, 0, 5])
+    assert lo[0] == 0.0 and hi[1] == 1.0
+    assert np.isnan(lo[2:]).all() and np.isnan(hi[2:]).all()
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
+def test_wilson_matches_scipy(confidence):
+    ks = np.array([0, 1, 7, 33, 50, 99, 100])
+    lo, hi = wilson_interval(ks, 100, confidence=confidence)
+    for k, a, b in zip(ks, lo, hi):
+        ci = st.binomtest(int(k), 100).proportion_ci(confidence_level=confidence, method="wilson")
+        assert a == pytest.approx(ci.low, abs=1e-12)
+        assert b == pytest.approx(ci.high, abs=1e-12)
+
+
+def test_wilson_rejects_numerator_above_denominator():
+    with pytest.raises(ValueError, match=r"0 <= k <= n, but k=6.0 and n=5.0 at position 1"):
+        wilson_interval([1, 6], [5, 5])
+    with pytest.raises(ValueError, match="confidence must lie strictly between 0 and 1"):
+        wilson_interval(1, 5, confidence=95)
+
+
+# ---------------------------------------------------------- beta-binomial
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(18.0, 2.0), (2.0, 5.0), (40.0, 40.0)])
+def test_fit_beta_binomial_recovers_simulated_prior(alpha, beta):
+    rng = np.random.default_rng(20260101)
+    n = rng.integers(20, 400, size=500)
+    k = rng.binomial(n, rng.beta(alpha, beta, size=500))
+    a, b = fit_beta_binomial(k, n)
+    assert a / (a + b) == pytest.approx(alpha / (alpha + beta), rel=0.03)
+    assert a + b == pytest.approx(alpha + beta, rel=0.25)
+
+
+def test_fit_is_the_maximum_of_scipy_betabinom_likelihood():
+    rng = np.random.default_rng(7)
+    n = rng.integers(5, 300, size=80)
+    k = rng.binomial(n, rng.beta(9.0, 3.0, size=80))
+    a, b = fit_beta_binomial(k, n)
+
+    def loglik(a_, b_):
+        return st.betabinom.logpmf(k, n, a_, b_).sum()
+
+    best = loglik(a, b)
+    for fa, fb in [(1.1, 1.0), (0.9, 1.0), (1.0, 1.1), (1.0, 0.9), (1.1, 1.1), (0.9, 0.9)]:
+        assert loglik(a * fa, b * fb) < best
+
+
+def test_no_overdispersion_caps_strength_at_largest_n():
+    rng = np.random.default_rng(3)
+    n = rng.integers(20, 400, size=200)
+    k = rng.binomial(n, 0.9)  # every supplier has the same true rate
+    a, b = fit_beta_binomial(k, n)
+    assert a / (a + b) == pytest.approx(k.sum() / n.sum(), abs=0.005)
+    assert a + b == pytest.approx(n.max(), rel=1e-3)
+    a, b = fit_beta_binomial(k, n, max_strength=50.0)
+    assert a + b == pytest.approx(50.0, rel=1e-3)
+
+
+def test_all_zero_counts_give_a_valid_prior_near_zero():
+    a, b = fit_beta_binomial(np.zeros(30), np.full(30, 100.0))
+    assert a > 0 and b > 0
+    assert a / (a + b) < 1e-6
+
+
+def test_few_suppliers_fall_back_to_weak_pooled_prior():
+    # (3 + 2950 + 0.5) / (3 + 3000 + 1) = 2953.5 / 3004, worth 2 records
+    a, b = fit_beta_binomial([3, 2950, 0], [3, 3000, 0])
+    mu = 2953.5 / 3004
+    assert (a, b) == pytest.approx((2 * mu, 2 * (1 - mu)))
+    a, b = fit_beta_binomial([0, 0, 0, 0, 0], [10, 10, 10, 10, 10], min_suppliers=6, fallback_strength=10)
+    assert (a, b) == pytest.approx((10 * 0.5 / 51, 10 * 50.5 / 51))
+
+
+def test_shrink_rate_by_hand():
+    out = shrink_rate([3, 2950, 0, 0], [3, 3000, 0, 10], 18.0, 2.0)
+    assert out[0] == pytest.approx(21 / 23)
+    assert out[1] == pytest.approx(2968 / 3020)
+    assert np.isnan(out[2])
+    assert out[3] == pytest.approx(18 / 30)
+    # the prior pulls 3/3 below 2950/3000
+    assert out[0] < out[1]
+
+
+def test_prob_below_by_hand_and_against_scipy():
+    # uniform prior, 3 of 3: posterior Beta(4, 1), cdf x**4
+    assert prob_below(3, 3, 1.0, 1.0, 0.95) == pytest.approx(0.95**4)
+    # Beta(10, 2): cdf 11 x**10 - 10 x**11
+    assert prob_below(9, 10, 1.0, 1.0, 0.9) == pytest.approx(11 * 0.9**10 - 10 * 0.9**11)
+    k, n = np.array([5, 90, 290]), np.array([10, 100, 300])
+    got = prob_below(k, n, 18.0, 2.0, 0.95)
+    assert got == pytest.approx(st.beta.cdf(0.95, 18 + k, 2 + n - k))
+    assert np.isnan(prob_below(0, 0, 1.0, 1.0, 0.9))
+
+
+# ------------------------------------------------------- two proportions
+
+
+def test_two_proportion_newcombe_example():
+    t = two_proportion_test(56, 70, 48, 80)
+    assert float(t.difference) == pytest.approx(0.2)
+    assert round(float(t.low), 4) == 0.0524
+    assert round(float(t.high), 4) == 0.3339
+
+
+def test_two_proportion_p_value_matches_chi_square():
+    k1, n1, k2, n2 = np.array([56, 5, 90]), np.array([70, 20, 100]), np.array([48, 9, 95]), np.array([80, 21, 100])
+    t = two_proportion_test(k1, n1, k2, n2)
+    for i in range(3):
+        table = [[k1[i], n1[i] - k1[i]], [k2[i], n2[i] - k2[i]]]
+        chi2, p, _, _ = st.chi2_contingency(table, correction=False)
+        assert t.p_value[i] == pytest.approx(p)
+        assert t.statistic[i] ** 2 == pytest.approx(chi2)
+
+
+def test_two_proportion_empty_sample_is_nan():
+    t = two_proportion_test([0, 3], [0, 5], [2, 2], [4, 4])
+    assert np.isnan(t.difference[0]) and np.isnan(t.p_value[0]) and np.isnan(t.low[0])
+    assert t.difference[1] == pytest.approx(0.1)
+    # identical proportions: no evidence of change
+    same = two_proportion_test(5, 10, 5, 10)
+    assert float(same.p_value) == 1.0 and float(same.statistic) == 0.0
+
+
+# ------------------------------------------------------ Benjamini-Hochberg
+
+
+def test_benjamini_hochberg_hand_example():
+    # sorted p: 0.005, 0.01, 0.03, 0.2 ; p*m/rank: 0.02, 0.02, 0.04, 0.2
+    reject, adj = benjamini_hochberg([0.2, 0.01, 0.03, 0.005], q=0.03)
+    assert adj.tolist() == pytest.approx([0.2, 0.02, 0.04, 0.02])
+    assert reject.tolist() == [False, True, False, True]
+
+
+def test_benjamini_hochberg_step_up_and_nan():
+    # p*m/rank: 0.0675, 0.0675, 0.0600, 0.90 -> cumulative min from the top
+    reject, adj = benjamini_hochberg([0.045, 0.0225, np.nan, 0.045, 0.9])
+    assert adj[[0, 1, 3, 4]].tolist() == pytest.approx([0.06, 0.06, 0.06, 0.9])
+    assert np.isnan(adj[2]) and not reject[2]
+    assert reject.tolist() == [False, False, False, False, False]
+
+
+def test_benjamini_hochberg_matches_scipy():
+    p = np.random.default_rng(0).uniform(size=50) ** 3
+    _, adj = benjamini_hochberg(p)
+    assert adj == pytest.approx(st.false_discovery_control(p))
+
+
+def test_benjamini_hochberg_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"p-values must lie in \[0, 1\]"):
+        benjamini_hochberg([0.1, 1.5])
+    with pytest.raises(ValueError, match="q must lie strictly between 0 and 1"):
+        benjamini_hochberg([0.1], q=5)
+
+
+# ------------------------------------------------------------ funnel limits
+
+
+def test_funnel_exact_limits_by_hand():
+    # n=1, p0=0.5: upper r=1, a=(1-0.975)/0.5=0.05 -> 0.95; lower clipped at 0
+    low, high = funnel_limits(0.5, [1])
+    assert low[0] == 0.0 and high[0] == pytest.approx(0.95, abs=1e-6)
+    # n=10, p0=0.5: 97.5% quantile r=8, F(8)=1013/1024, F(7)=968/1024
+    z = st.norm.ppf(0.975)
+    a = (1013 / 1024 - 0.975) / (45 / 1024)
+    _, high = funnel_limits(0.5, [10], z=z)
+    assert high[0] == pytest.approx((8 - a) / 10)
+
+
+def test_funnel_exact_approaches_normal_and_is_nan_without_volume():
+    n = np.array([0, 5_000, 100_000])
+    lo_e, hi_e = funnel_limits(0.9, n, z=3.09)
+    lo_n, hi_n = funnel_limits(0.9, n, z=3.09, method="normal")
+    assert np.isnan(lo_e[0]) and np.isnan(hi_n[0])
+    assert lo_e[1:] == pytest.approx(lo_n[1:], abs=2e-3)
+    assert hi_e[1:] == pytest.approx(hi_n[1:], abs=2e-3)
+    assert math.isclose(lo_n[2], 0.9 - 3.09 * math.sqrt(0.09 / 100_000))
+    with pytest.raises(ValueError, match="method must be 'exact' or 'normal'"):
+        funnel_limits(0.9, n, method="poisson")
