@@ -17,6 +17,7 @@ from supplier_analytics.errors import (
 )
 from supplier_analytics.schema import TABLES
 from supplier_analytics.config import Config, default_config, load_config
+from supplier_analytics.scoring import score_suppliers, scoring_explained
 
 __all__ = [
     "__version__",
@@ -30,4 +31,6 @@ __all__ = [
     "Config",
     "load_config",
     "default_config",
+    "score_suppliers",
+    "scoring_explained",
 ]

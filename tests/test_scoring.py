@@ -1,0 +1,335 @@
+"""Tests of supplier_analytics.scoring on small metric frames computed by hand."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as st
+
+from supplier_analytics.config import load_config
+from supplier_analytics.errors import ConfigError, InputError, InsufficientEvidenceWarning, ValidationError
+from supplier_analytics.scoring import grade_for, points, score_suppliers, scoring_explained
+from supplier_analytics.stats import fit_beta_binomial, shrink_rate
+
+NAN = np.nan
+BANDS = (("A", 85.0), ("B", 70.0), ("C", 50.0), ("D", 0.0))
+
+
+def rate(name: str, k: list, n: list) -> dict:
+    """Columns R, R_k, R_n of a rate (NaN where n == 0)."""
+    k_, n_ = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(n_ > 0, k_ / np.where(n_ > 0, n_, 1), np.nan)
+    return {name: r, f"{name}_k": np.asarray(k, dtype="int64"), f"{name}_n": np.asarray(n, dtype="int64")}
+
+
+# ------------------------------------------------------------------ points
+
+
+def test_points_at_between_and_beyond_breakpoints():
+    curve = ((0.70, 0.0), (0.90, 60.0), (0.98, 100.0))
+    got = points([0.0, 0.70, 0.80, 0.90, 0.94, 0.98, 1.0], curve)
+    assert got == pytest.approx([0.0, 0.0, 30.0, 60.0, 80.0, 100.0, 100.0])
+
+
+def test_points_decreasing_curve_for_ppm():
+    curve = ((0.0, 100.0), (500.0, 80.0), (5000.0, 0.0))
+    got = points([0.0, 250.0, 500.0, 2750.0, 5000.0, 1e6], curve)
+    assert got == pytest.approx([100.0, 90.0, 80.0, 40.0, 0.0, 0.0])
+
+
+def test_points_keeps_nan_and_series_index():
+    s = pd.Series([0.8, NAN], index=["S1", "S2"], name="otif_rate")
+    got = points(s, ((0.7, 0.0), (0.9, 60.0)))
+    assert got.index.tolist() == ["S1", "S2"]
+    assert got["S1"] == pytest.approx(30.0) and np.isnan(got["S2"])
+    assert isinstance(points(0.8, ((0.7, 0.0), (0.9, 60.0))), float)
+
+
+def test_points_rejects_unsorted_curve():
+    with pytest.raises(ConfigError, match=r"scoring.curves.ppm: the values \[500.0, 0.0\] must be finite and strictly"):
+        points(1.0, ((500.0, 80.0), (0.0, 100.0)), name="ppm")
+
+
+# ------------------------------------------------------------------ grades
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [(100.0, "A"), (85.0, "A"), (84.99, "B"), (70.0, "B"), (69.999, "C"), (50.0, "C"), (49.9, "D"),
+     (0.0, "D"), (0.1 + 0.2 + 84.7, "A"), (NAN, "insufficient evidence")],
+)
+def test_grade_bands_at_boundaries(score, grade):
+    assert grade_for(score, BANDS) == grade
+
+
+def test_grade_for_arrays_series_and_mappings():
+    assert grade_for([85.0, 49.0], {"A": 85.0, "B": 50.0, "C": 0.0}).tolist() == ["A", "C"]
+    s = grade_for(pd.Series([90.0, NAN], index=["x", "y"]), BANDS)
+    assert s.to_dict() == {"x": "A", "y": "insufficient evidence"}
+
+
+# ------------------------------------------------------ hand-computed scores
+
+
+@pytest.fixture
+def cfg_plain():
+    """Default curves and weights, no shrinkage, so points follow the raw rates."""
+    return load_config({"scoring": {"shrinkage": False}})
+
+
+@pytest.fixture
+def three_suppliers():
+    # S1: every dimension; S2: no inspections (quality missing), no quantity received;
+    # S3: 4 deliveries, 2 inspections, 1 request: below every minimum.
+    cols = {"supplier_id": ["S1", "S2", "S3"], "n_deliveries": [100, 50, 4]}
+    cols |= rate("otif_rate", [90, 49, 4], [100, 50, 4])
+    cols |= rate("on_time_rate", [94, 50, 4], [100, 50, 4])
+    cols |= rate("in_full_rate", [199, 0, 4], [200, 0, 4])
+    cols |= {"n_inspections": [100, 0, 2], "quantity_inspected": [10_000.0, 0.0, 50.0],
+             "defective_quantity": [5.0, 0.0, 0.0], "ppm": [500.0, NAN, 0.0]}
+    cols |= rate("lot_rejection_rate", [11, 0, 0], [100, 0, 2])
+    cols |= {"n_requests": [20, 10, 1]}
+    cols |= rate("within_sla_rate", [19, 8, 1], [20, 10, 1])
+    cols |= rate("capa_on_time_rate", [0, 9, 0], [0, 10, 0])
+    return pd.DataFrame(cols)
+
+
+def test_scores_for_three_suppliers_by_hand(cfg_plain, three_suppliers):
+    with pytest.warns(InsufficientEvidenceWarning, match=r"^1 of 3 suppliers have too little evidence"):
+        got = score_suppliers(three_suppliers, cfg_plain)
+    # S1 delivery: otif 0.90 -> 60, on time 0.94 -> 80, in full 0.995 -> 100
+    #    = 0.5*60 + 0.25*80 + 0.25*100 = 75
+    #    quality: ppm 500 -> 80, lot rejection 0.11 -> 40; 0.6*80 + 0.4*40 = 64
+    #    responsiveness: within SLA 0.95 -> 100, no CAPA -> 100
+    #    overall 0.5*75 + 0.3*64 + 0.2*100 = 76.7 -> B
+    # S2 delivery: otif 0.98 -> 100, on time 1.0 -> 100, no in-full -> 100
+    #    responsiveness: 0.8 -> 60, CAPA 0.9 -> 80; 0.7*60 + 0.3*80 = 66
+    #    overall (0.5*100 + 0.2*66) / 0.7 = 90.2857 -> A, re-weighted
+    expected = pd.DataFrame({
+        "supplier_id": ["S1", "S2", "S3"],
+        "pts_otif_rate": [60.0, 100.0, NAN],
+        "pts_on_time_rate": [80.0, 100.0, NAN],
+        "pts_in_full_rate": [100.0, NAN, NAN],
+        "pts_ppm": [80.0, NAN, NAN],
+        "pts_lot_rejection_rate": [40.0, NAN, NAN],
+        "pts_within_sla_rate": [100.0, 60.0, NAN],
+        "pts_capa_on_time_rate": [NAN, 80.0, NAN],
+        "delivery_score": [75.0, 100.0, NAN],
+        "quality_score": [64.0, NAN, NAN],
+        "responsiveness_score": [100.0, 66.0, NAN],
+        "dimensions_used": ["delivery, quality, responsiveness", "delivery, responsiveness", "none"],
+        "reweighted": [False, True, False],
+        "overall_score": [76.7, 63.2 / 0.7, NAN],
+        "grade": ["B", "A", "insufficient evidence"],
+        "rank": [2.0, 1.0, NAN],
+    })
+    pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=False, rtol=1e-9)
+
+
+def test_input_frame_is_not_changed(cfg_plain, three_suppliers):
+    before = three_suppliers.copy()
+    with pytest.warns(InsufficientEvidenceWarning):
+        score_suppliers(three_suppliers, cfg_plain)
+    pd.testing.assert_frame_equal(three_suppliers, before)
+
+
+def test_insufficient_evidence_is_never_zero_or_hundred_and_warns_once(cfg_plain):
+    m = pd.DataFrame({"supplier_id": ["a", "b"], "n_deliveries": [3, 0]}
+                     | rate("otif_rate", [3, 0], [3, 0]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = score_suppliers(m, cfg_plain)
+    ours = [w for w in caught if issubclass(w.category, InsufficientEvidenceWarning)]
+    assert len(ours) == 1
+    assert "2 of 2 suppliers" in str(ours[0].message)
+    assert "at least 20 deliveries, 5 inspections or 5 requests" in str(ours[0].message)
+    assert got["grade"].tolist() == ["insufficient evidence"] * 2
+    for col in ["pts_otif_rate", "delivery_score", "overall_score", "rank", "grade_stability"]:
+        assert got[col].isna().all(), col
+    assert not got["weight_sensitive"].any()
+
+
+def test_no_warning_when_everyone_is_graded(cfg_plain):
+    m = pd.DataFrame({"supplier_id": ["a"], "n_deliveries": [30]} | rate("otif_rate", [27], [30]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = score_suppliers(m, cfg_plain)
+    assert got["grade"].tolist() == ["C"]  # 0.9 -> 60 points
+    assert got["dimensions_used"].tolist() == ["delivery"]
+    assert got["reweighted"].tolist() == [True]
+
+
+def test_ties_share_the_lower_rank(cfg_plain):
+    m = pd.DataFrame({"supplier_id": ["a", "b", "c", "d"], "n_deliveries": [30, 30, 30, 30]}
+                     | rate("otif_rate", [27, 30, 29, 27], [30, 30, 30, 30]))
+    got = score_suppliers(m, cfg_plain)
+    assert got["rank"].tolist() == [3.0, 1.0, 2.0, 3.0]
+
+
+# --------------------------------------------------------------- shrinkage
+
+
+def _small_and_big(shrinkage: bool):
+    cfg = load_config({
+        "scoring": {"shrinkage": shrinkage, "curves": {"otif_rate": [[0.7, 0.0], [1.0, 100.0]]},
+                    "metric_weights": {"delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0}}},
+        "evidence": {"min_deliveries": 1},
+    })
+    k = [3, 2950, 80, 170, 45, 270, 90, 400]
+    n = [3, 3000, 100, 200, 50, 300, 100, 450]
+    m = pd.DataFrame({"supplier_id": [f"S{i}" for i in range(8)], "n_deliveries": n} | rate("otif_rate", k, n))
+    return score_suppliers(m, cfg), k, n
+
+
+def test_shrinkage_pulls_three_of_three_below_2950_of_3000():
+    raw, _, _ = _small_and_big(shrinkage=False)
+    assert raw.loc[0, "rank"] == 1.0 and raw.loc[1, "rank"] == 2.0
+    got, k, n = _small_and_big(shrinkage=True)
+    assert got.loc[0, "rank"] > got.loc[1, "rank"] == 1.0
+    # raw rate is kept; the shrunk one is the posterior mean under the fitted prior
+    assert got.loc[0, "otif_rate"] == 1.0
+    a, b = fit_beta_binomial(k, n)
+    prior = got.attrs["shrinkage_priors"]["otif_rate"]["all"]
+    assert (prior["alpha"], prior["beta"]) == pytest.approx((a, b))
+    assert got["otif_rate_shrunk"].to_numpy() == pytest.approx(shrink_rate(k, n, a, b))
+    assert got.loc[0, "otif_rate_shrunk"] < 0.98 < got.loc[1, "otif_rate_shrunk"]
+    assert got["pts_otif_rate"].to_numpy() == pytest.approx((got["otif_rate_shrunk"].to_numpy() - 0.7) / 0.3 * 100)
+
+
+def test_prob_below_target_uses_posterior():
+    got, k, n = _small_and_big(shrinkage=True)
+    pr = got.attrs["shrinkage_priors"]["otif_rate"]["all"]
+    k, n = np.asarray(k), np.asarray(n)
+    expected = st.beta.cdf(0.93, pr["alpha"] + k, pr["beta"] + n - k)
+    assert got["otif_rate_prob_below_target"].to_numpy() == pytest.approx(expected)
+    raw, _, _ = _small_and_big(shrinkage=False)  # Jeffreys prior Beta(1/2, 1/2)
+    assert "otif_rate_shrunk" not in raw.columns
+    assert raw.loc[0, "otif_rate_prob_below_target"] == pytest.approx(st.beta.cdf(0.93, 3.5, 0.5))
+
+
+def test_ppm_is_shrunk_on_units_and_drives_points():
+    cfg = load_config({"evidence": {"min_inspections": 1}})
+    qi = [100.0, 20_000.0, 50_000.0, 10_000.0, 30_000.0, 5_000.0]
+    defects = [0.0, 30.0, 10.0, 12.0, 3.0, 9.0]
+    m = pd.DataFrame({
+        "supplier_id": list("abcdef"), "n_inspections": [1, 20, 40, 10, 25, 5],
+        "quantity_inspected": qi, "ppm": np.array(defects) / np.array(qi) * 1e6,
+    })
+    got = score_suppliers(m, cfg)  # no lot rejection counts in the frame: only ppm is scored
+    pr = got.attrs["shrinkage_priors"]["ppm"]["all"]
+    a, b = fit_beta_binomial(defects, qi)
+    assert (pr["alpha"], pr["beta"]) == pytest.approx((a, b), rel=1e-6)
+    assert got["ppm_shrunk"].to_numpy() == pytest.approx(shrink_rate(defects, qi, a, b) * 1e6, rel=1e-6)
+    curve = cfg.scoring.curves["ppm"]
+    assert got["pts_ppm"].to_numpy() == pytest.approx(points(got["ppm_shrunk"].to_numpy(), curve))
+    # a 0-defect lot of 100 units is not a perfect 0 ppm after shrinkage
+    assert got.loc[0, "ppm"] == 0.0 and got.loc[0, "ppm_shrunk"] > 0.0
+    assert got["quality_score"].to_numpy() == pytest.approx(got["pts_ppm"].to_numpy())
+    above = 1 - st.beta.cdf(500e-6, a + np.array(defects), b + np.array(qi) - np.array(defects))
+    assert got["ppm_prob_above_target"].to_numpy() == pytest.approx(above, rel=1e-6)
+
+
+def test_peer_groups_of_five_get_their_own_prior():
+    cfg = load_config({"evidence": {"min_deliveries": 1}})
+    k = [45, 48, 40, 50, 44, 30, 20, 25, 28]
+    n = [50, 50, 50, 50, 50, 50, 40, 40, 40]
+    ids = [f"S{i}" for i in range(9)]
+    m = pd.DataFrame({"supplier_id": ids, "n_deliveries": n} | rate("otif_rate", k, n))
+    groups = pd.Series(["steel"] * 5 + ["plastics"] * 4, index=ids)
+    got = score_suppliers(m, cfg, peer_groups=groups)
+    priors = got.attrs["shrinkage_priors"]["otif_rate"]
+    assert set(priors) == {"all", "steel"}  # plastics has only 4 suppliers
+    a_s, b_s = fit_beta_binomial(k[:5], n[:5])
+    a_all, b_all = fit_beta_binomial(k, n)
+    assert got["otif_rate_shrunk"].iloc[:5].to_numpy() == pytest.approx(shrink_rate(k[:5], n[:5], a_s, b_s))
+    assert got["otif_rate_shrunk"].iloc[5:].to_numpy() == pytest.approx(shrink_rate(k[5:], n[5:], a_all, b_all))
+
+
+# ------------------------------------------------------------- sensitivity
+
+
+def _two_dims(concentration: float, draws: int = 200):
+    cfg = load_config({
+        "scoring": {
+            "shrinkage": False,
+            "curves": {"otif_rate": [[0.0, 0.0], [1.0, 100.0]], "lot_rejection_rate": [[0.0, 100.0], [1.0, 0.0]]},
+            "metric_weights": {"delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0},
+                               "quality": {"ppm": 0, "lot_rejection_rate": 1.0}},
+            "weights": {"delivery": 0.5, "quality": 0.5, "responsiveness": 0.0},
+            "sensitivity": {"concentration": concentration, "draws": draws, "seed": 1},
+        },
+        "evidence": {"min_deliveries": 1, "min_inspections": 1},
+    })
+    # a: delivery 100, quality 70 -> overall 85.0, exactly on the A boundary
+    # b: delivery 100, quality 100 -> 100; c: delivery 60, quality 60 -> 60
+    # d: delivery 50, quality 80 -> 65 (C), 5 points from B
+    m = pd.DataFrame({"supplier_id": list("abcd"), "n_deliveries": [10] * 4, "n_inspections": [10] * 4}
+                     | rate("otif_rate", [10, 10, 6, 5], [10] * 4)
+                     | rate("lot_rejection_rate", [3, 0, 4, 2], [10] * 4))
+    return score_suppliers(m, cfg)
+
+
+def test_supplier_on_a_grade_boundary_is_weight_sensitive():
+    got = _two_dims(concentration=50.0)
+    assert got["overall_score"].tolist() == pytest.approx([85.0, 100.0, 60.0, 65.0])
+    assert got["grade"].tolist() == ["A", "A", "C", "C"]
+    # weights w, 1-w with w ~ Beta(25, 25): a stays A iff w >= 1/2, about half the draws
+    assert 0.35 < got.loc[0, "grade_stability"] < 0.65
+    assert got.loc[0, "weight_sensitive"]
+    # equal dimension scores: no weight can move the overall score
+    assert got.loc[1, "grade_stability"] == 1.0 and got.loc[2, "grade_stability"] == 1.0
+    assert not got.loc[1, "weight_sensitive"]
+    # d reaches B only if the quality weight exceeds 2/3: P(Beta(25, 25) > 2/3) is tiny
+    assert got.loc[3, "grade_stability"] >= 0.98
+
+
+def test_huge_concentration_keeps_every_grade():
+    got = _two_dims(concentration=1e9)
+    off_boundary = got.iloc[1:]
+    assert (off_boundary["grade_stability"] == 1.0).all()
+    assert not off_boundary["weight_sensitive"].any()
+
+
+def test_sensitivity_is_seeded():
+    a, b = _two_dims(concentration=5.0), _two_dims(concentration=5.0)
+    pd.testing.assert_series_equal(a["grade_stability"], b["grade_stability"])
+    assert a.loc[3, "grade_stability"] < 1.0  # loose weights do move d sometimes
+
+
+# ------------------------------------------------------------ explanations
+
+
+def test_scoring_explained_defaults():
+    t = scoring_explained()
+    assert t["metric"].tolist() == ["otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
+                                    "within_sla_rate", "capa_on_time_rate"]
+    row = t.set_index("metric")
+    assert row.loc["otif_rate", "curve"] == "0.7: 0 pts; 0.9: 60 pts; 0.98: 100 pts"
+    assert row.loc["otif_rate", "target"] == 0.93 and row.loc["otif_rate", "better"] == "higher"
+    assert row.loc["ppm", "effective_weight"] == pytest.approx(0.6 * 0.3)
+    assert row.loc["ppm", "target"] == 500.0 and row.loc["ppm", "better"] == "lower"
+    assert row.loc["capa_on_time_rate", "effective_weight"] == pytest.approx(0.3 * 0.2)
+    assert np.isnan(row.loc["capa_on_time_rate", "target"])
+    assert t["effective_weight"].sum() == pytest.approx(1.0)
+    assert t["shrunk"].all()
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_errors_name_the_problem(cfg_plain):
+    with pytest.raises(InputError, match="The metrics frame has no supplier_id column"):
+        score_suppliers(pd.DataFrame({"id": ["a"]}), cfg_plain)
+    with pytest.raises(ValidationError, match=r"2 rows for 1 repeated supplier_id values \(e.g. 'a'\)"):
+        score_suppliers(pd.DataFrame({"supplier_id": ["a", "a"]}), cfg_plain)
+    with pytest.raises(InputError, match="has delivery metrics \\(otif_rate\\) but no n_deliveries column"):
+        score_suppliers(pd.DataFrame({"supplier_id": ["a"]} | rate("otif_rate", [1], [2])), cfg_plain)
+    cfg = load_config({"scoring": {"metric_weights": {"delivery": {"mean_days_late": 0.2}}}})
+    with pytest.raises(ConfigError, match="scoring.metric_weights.delivery.mean_days_late has a weight but"):
+        score_suppliers(pd.DataFrame({"supplier_id": ["a"]}), cfg)
+    with pytest.raises(InputError, match="peer_groups must be a pandas Series indexed by supplier_id"):
+        score_suppliers(pd.DataFrame({"supplier_id": ["a"]}), cfg_plain, peer_groups={"a": "x"})
