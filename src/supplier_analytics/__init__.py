@@ -18,6 +18,7 @@ from supplier_analytics.errors import (
 from supplier_analytics.schema import TABLES
 from supplier_analytics.config import Config, default_config, load_config
 from supplier_analytics.scoring import score_suppliers, scoring_explained
+from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_times, plot_scorecard
 
 __all__ = [
     "__version__",
@@ -33,4 +34,8 @@ __all__ = [
     "default_config",
     "score_suppliers",
     "scoring_explained",
+    "plot_scorecard",
+    "plot_funnel",
+    "plot_pareto",
+    "plot_response_times",
 ]
