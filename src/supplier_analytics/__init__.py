@@ -17,6 +17,7 @@ from supplier_analytics.errors import (
 )
 from supplier_analytics.schema import TABLES
 from supplier_analytics.config import Config, default_config, load_config
+from supplier_analytics.metrics import MetricsResult, compute_metrics
 from supplier_analytics.scoring import score_suppliers, scoring_explained
 from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_times, plot_scorecard
 
@@ -32,6 +33,8 @@ __all__ = [
     "Config",
     "load_config",
     "default_config",
+    "compute_metrics",
+    "MetricsResult",
     "score_suppliers",
     "scoring_explained",
     "plot_scorecard",

@@ -1,0 +1,939 @@
+"""Canonical tables -> judged records -> per supplier x period sufficient statistics.
+
+Two steps, both plain functions over DataFrames:
+
+1. **Records** (:func:`delivery_lines`, :func:`inspection_lots`,
+   :func:`request_records`): one row per judged unit with every flag that a
+   metric counts, the period it falls in, its status (``judged``,
+   ``excluded``, ``not judged``, ``before window``) and the exclusion reason.
+   These frames are the evidence behind every number.
+2. **Statistics** (:func:`aggregate`): per (supplier_id, period) counts and
+   sums -- and sparse histograms for medians and percentiles -- that add up.
+   :func:`merge_stats` / :func:`combine` merge the statistics of partitions;
+   the merged statistics equal those of the whole data as long as all
+   receipts of one order line sit in the same partition (partition by
+   supplier or purchase order; every other record stands alone).
+
+Delivery lines
+--------------
+* **Line key**: rows with the same (supplier_id, po_id, line_id) are one
+  order line. Without a line_id (column absent or cell empty) the key is
+  (supplier_id, po_id, item) when item is given, else each row is its own line.
+  Without ``quantity_received`` each receipt row is judged on its own (there is
+  nothing to combine) and no in-full figure exists.
+* **Duplicates**: a receipt_id seen twice on one line, or an identical row,
+  counts once (``n_duplicate_receipts`` on the line says how many were dropped).
+* **Line attributes** (quantity_ordered, the dates ordered/requested/promised)
+  are taken from the line's latest receipt that carries them: the latest
+  version of the order line.
+* **Receipts after the as-of date** are not known at the as-of date and are
+  dropped before lines are combined.
+* **Received quantity** = sum of the receipts (reversals are negative). The
+  line's **receipt date** is the date the cumulative received quantity last
+  rose to ordered x (1 - in_full_tolerance) (for receipts without reversals:
+  first reached it); when it never did, the last receipt date.
+* **In full**: received >= ordered x (1 - tolerance), and -- when
+  ``over_delivery_in_full`` is false -- received <= ordered x (1 + tolerance).
+  Unknown (NA) when a receipt of the line has no quantity.
+* **Days from reference** = receipt date - reference date (promised, or
+  requested per configuration), in calendar days or in working days
+  (``numpy.busday_count`` with the configured weekend and holidays: the
+  working days from the reference date up to, not including, the receipt
+  date). Lines without the reference date are ``not judged`` (counted, never
+  invented).
+* **On time** iff -early_tolerance <= days <= late_tolerance (no lower bound
+  when the early tolerance is unlimited); **early** below the window,
+  **late** above it. **OTIF** = on time and in full.
+* **Days late** = days from reference for late lines, 0 for early and on-time
+  lines (so the mean, median and p90 run over all judged lines).
+* **Quantity on time** = quantity of the receipts that were themselves inside
+  the on-time window, capped to [0, ordered].
+* **Lead time** = receipt date - order date in calendar days, where the order
+  date exists.
+* **Period** of a line: the period of its receipt date.
+
+Inspections are dated by ``date``, requests by ``date_sent``.
+
+Exact medians and percentiles
+-----------------------------
+Days late are whole days, so a sparse histogram (one row per supplier, period
+and distinct value) merges by addition and gives exact quantiles. Response and
+corrective-action closure times are kept the same way in **whole minutes**
+(rounded), so their medians and p90 are exact to the minute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.config import Config, load_config
+from supplier_analytics.errors import DataWarning, InputError, ValidationError
+from supplier_analytics.schema import TABLES
+
+__all__ = [
+    "PeriodStats",
+    "prepare_table",
+    "resolve_as_of",
+    "evaluation_window",
+    "delivery_lines",
+    "inspection_lots",
+    "request_records",
+    "aggregate",
+    "merge_stats",
+    "combine",
+    "day_difference",
+]
+
+LINEAGE = ("source_file", "source_sheet", "source_row")
+KEYS = ["supplier_id", "period"]
+
+JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW = "judged", "excluded", "not judged", "before window"
+
+
+# --------------------------------------------------------------------------- input preparation
+
+
+def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """A copy of a canonical table with only its known columns, cast to the schema dtypes.
+
+    Lineage columns (``source_file``, ``source_sheet``, ``source_row``) are kept
+    for the evidence; other extra columns are dropped. The input is not changed.
+
+    Raises
+    ------
+    InputError
+        A required column is missing.
+    ValidationError
+        A required cell is empty; ``failure_cases`` lists every such cell.
+    """
+    schema = TABLES[table]
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"The {table} table must be a pandas DataFrame, not {type(df).__name__}; "
+                         "read it with supplier_analytics.read_table first.")
+    missing = [c for c in schema.required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"The {table} table has no column {missing[0]!r}"
+            + (f" (nor {', '.join(map(repr, missing[1:]))})" if len(missing) > 1 else "")
+            + "; map a source column to it in the mapping file or add it."
+        )
+    cols = [c for c in schema.names if c in df.columns]
+    lineage = [c for c in LINEAGE if c in df.columns]
+    out = df.loc[:, cols + lineage].copy()
+    for c in cols:
+        kind = schema.column(c).kind
+        s = out[c]
+        if kind in ("id", "text"):
+            out[c] = s.astype("string")
+        elif kind == "number":
+            out[c] = pd.to_numeric(s, errors="raise").astype("float64")
+        else:
+            if not pd.api.types.is_datetime64_dtype(s.dtype):
+                s = pd.to_datetime(s)
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_localize(None)
+            s = s.astype("datetime64[ns]")
+            out[c] = s.dt.normalize() if kind == "date" else s
+    out = out.reset_index(drop=True)
+    bad = [(c, np.flatnonzero(out[c].isna().to_numpy())) for c in schema.required]
+    bad = [(c, rows) for c, rows in bad if len(rows)]
+    if bad:
+        cases = pd.concat(
+            [pd.DataFrame({"table": table, "row": rows, "column": c}) for c, rows in bad], ignore_index=True
+        )
+        if "source_row" in out.columns:
+            cases["source_file"] = out["source_file"].to_numpy()[cases["row"]] if "source_file" in out else None
+            cases["source_row"] = out["source_row"].to_numpy()[cases["row"]]
+        c0, rows0 = bad[0]
+        where = f"row {rows0[0]}"
+        if "source_row" in out.columns:
+            f = f"{out['source_file'].iloc[rows0[0]]} " if "source_file" in out.columns else ""
+            where = f"{f}row {out['source_row'].iloc[rows0[0]]}"
+        raise ValidationError(
+            f"{len(cases)} required cells of the {table} table are empty, the first in column {c0!r} at "
+            f"{where}; reject those rows at import (validate) or fill them in.",
+            failure_cases=cases,
+        )
+    return out
+
+
+def resolve_as_of(as_of=None, *, deliveries=None, inspections=None, requests=None) -> pd.Timestamp:
+    """The as-of date: the given one (as a day), else the latest date in the data.
+
+    Examples
+    --------
+    >>> resolve_as_of("2025-03-31 17:00")
+    Timestamp('2025-03-31 00:00:00')
+    """
+    if as_of is not None:
+        try:
+            ts = pd.Timestamp(as_of)
+        except (ValueError, TypeError):
+            raise InputError(f"as_of = {as_of!r} is not a date; give it as YYYY-MM-DD.") from None
+        if ts is pd.NaT:
+            raise InputError("as_of is empty; give it as YYYY-MM-DD or leave it out for the latest date in the data.")
+        return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+    candidates = []
+    for df, cols in (
+        (deliveries, ("date_received",)),
+        (inspections, ("date",)),
+        (requests, ("date_sent", "date_responded", "date_closed")),
+    ):
+        if df is None:
+            continue
+        for c in cols:
+            if c in df.columns and len(df):
+                m = pd.to_datetime(df[c]).max()
+                if m is not pd.NaT and not pd.isna(m):
+                    candidates.append(pd.Timestamp(m))
+    if not candidates:
+        raise InputError("No dated records were given, so there is no as-of date; pass as_of=YYYY-MM-DD or some data.")
+    return max(candidates).normalize()
+
+
+def evaluation_window(as_of: pd.Timestamp, window_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the window of ``window_months`` months ending on ``as_of`` (inclusive).
+
+    Examples
+    --------
+    >>> evaluation_window(pd.Timestamp("2025-12-31"), 12)
+    (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-12-31 00:00:00'))
+    >>> evaluation_window(pd.Timestamp("2025-03-15"), 1)
+    (Timestamp('2025-02-16 00:00:00'), Timestamp('2025-03-15 00:00:00'))
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    start = as_of - pd.DateOffset(months=window_months) + pd.Timedelta(days=1)
+    return pd.Timestamp(start), as_of
+
+
+def day_difference(reference, received, *, config: Config) -> np.ndarray:
+    """Signed days from ``reference`` to ``received`` in the configured day basis (float, NaN where unknown).
+
+    Calendar basis: the difference in days. Working basis: ``numpy.busday_count``
+    from the reference date up to, not including, the receipt date (negative
+    when received earlier), skipping the weekend days and holidays.
+
+    Examples
+    --------
+    >>> from supplier_analytics.config import load_config
+    >>> cfg = load_config({"delivery": {"day_basis": "working", "holidays": ["2025-12-25"]}})
+    >>> ref = pd.Series(pd.to_datetime(["2025-12-24", "2025-01-03"]))  # Wed, Fri
+    >>> rec = pd.Series(pd.to_datetime(["2025-12-26", "2025-01-06"]))  # Fri, Mon
+    >>> day_difference(ref, rec, config=cfg).tolist()
+    [1.0, 1.0]
+    >>> day_difference(ref, rec, config=load_config()).tolist()
+    [2.0, 3.0]
+    """
+    ref = np.asarray(pd.Series(reference).astype("datetime64[ns]"), dtype="datetime64[D]")
+    rec = np.asarray(pd.Series(received).astype("datetime64[ns]"), dtype="datetime64[D]")
+    out = np.full(ref.shape, np.nan)
+    ok = ~(np.isnat(ref) | np.isnat(rec))
+    d = config.delivery
+    if d.day_basis == "calendar":
+        out[ok] = (rec[ok] - ref[ok]).astype("int64")
+    else:
+        cal = np.busdaycalendar(weekmask=d.weekmask, holidays=np.array(d.holidays, dtype="datetime64[D]"))
+        out[ok] = np.busday_count(ref[ok], rec[ok], busdaycal=cal)
+    return out
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+def _exclusions(exclusions: pd.DataFrame | None, table: str) -> pd.DataFrame | None:
+    if exclusions is None or len(exclusions) == 0:
+        return None
+    ex = prepare_table(exclusions, "exclusions")
+    tables = ex["table"].str.strip().str.lower()
+    unknown = ~tables.isin(["deliveries", "inspections", "requests"])
+    if unknown.any():
+        i = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise ValidationError(
+            f"Exclusions row {i} has table = {ex['table'].iloc[i]!r}; use deliveries, inspections or requests.",
+            failure_cases=ex.loc[unknown],
+        )
+    ex = ex.loc[tables == table]
+    return ex if len(ex) else None
+
+
+def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str]) -> pd.Series:
+    """Reason text per record (NA where not excluded); ``keys`` beyond supplier_id match when given."""
+    reasons = pd.Series(pd.NA, index=records.index, dtype="string")
+    if ex is None:
+        return reasons
+    found = []
+    rec = records.loc[:, [k for k in ["supplier_id", *keys] if k in records.columns]].copy()
+    rec["_rid"] = records.index
+    for mask_cols in _key_patterns(keys):
+        sub = ex
+        for k in keys:
+            sub = sub.loc[sub[k].notna()] if k in mask_cols else sub.loc[sub[k].isna()] if k in sub else sub
+        if not len(sub):
+            continue
+        on = ["supplier_id", *mask_cols]
+        if any(k not in rec.columns for k in on):
+            continue
+        m = rec.dropna(subset=on).merge(sub.loc[:, [*on, "reason_code"]], on=on, how="inner")
+        found.append(m.loc[:, ["_rid", "reason_code"]])
+    if not found:
+        return reasons
+    allm = pd.concat(found, ignore_index=True).drop_duplicates()
+    joined = allm.groupby("_rid", sort=True)["reason_code"].agg(lambda s: "; ".join(sorted(set(s))))
+    reasons.loc[joined.index] = joined.astype("string")
+    return reasons
+
+
+def _key_patterns(keys: list[str]) -> list[list[str]]:
+    # deliveries: (po_id, line_id) or (po_id) alone (every line of the order); others: their one key
+    if keys == ["po_id", "line_id"]:
+        return [["po_id", "line_id"], ["po_id"]]
+    return [keys]
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def delivery_lines(
+    deliveries: pd.DataFrame,
+    *,
+    config: Config | None = None,
+    as_of=None,
+    exclusions: pd.DataFrame | None = None,
+    window: tuple | None = None,
+) -> pd.DataFrame:
+    """Combine receipts into order lines and judge each line (see the module notes for every rule).
+
+    Parameters
+    ----------
+    deliveries : canonical deliveries table.
+    config : scoring configuration (default: :func:`~supplier_analytics.config.default_config`).
+    as_of : as-of date; receipts after it are dropped (default: the latest receipt date).
+    exclusions : canonical exclusions table (rows with ``table == "deliveries"`` apply).
+    window : (first day, last day) of the evaluation window; lines received before it get the status
+        ``before window`` (default: ``periods.window_months`` months up to ``as_of``).
+
+    Returns
+    -------
+    DataFrame
+        One row per order line: supplier_id, po_id, line_id, item (those present), n_receipts,
+        n_duplicate_receipts, quantity_ordered, quantity_received, date_ordered, date_requested,
+        date_promised, reference_date, date_received (the receipt completing the line),
+        days_from_reference, days_late, on_time, early, late, in_full, otif (nullable booleans),
+        quantity_on_time, lead_time_days, period, status, excluded, exclusion_reason. The attribute
+        ``attrs["receipts_after_as_of"]`` counts the receipts dropped.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"supplier_id": ["S1", "S1"], "po_id": ["P1", "P1"], "line_id": ["1", "1"],
+    ...     "quantity_ordered": [10.0, 10.0], "quantity_received": [4.0, 6.0],
+    ...     "date_promised": pd.to_datetime(["2025-03-10"] * 2),
+    ...     "date_received": pd.to_datetime(["2025-03-08", "2025-03-12"])})
+    >>> line = delivery_lines(d, as_of="2025-03-31").iloc[0]
+    >>> line["quantity_received"], str(line["date_received"].date()), line["days_late"], bool(line["otif"])
+    (np.float64(10.0), '2025-03-12', np.float64(2.0), False)
+    """
+    cfg = load_config(config)
+    d = prepare_table(deliveries, "deliveries")
+    as_of = resolve_as_of(as_of, deliveries=d)
+    if window is None:
+        window = evaluation_window(as_of, cfg.periods.window_months)
+    start = pd.Timestamp(window[0])
+    dcfg = cfg.delivery
+    has_qty = "quantity_received" in d.columns
+    ref_col = dcfg.reference_column
+    if ref_col not in d.columns:
+        warnings.warn(
+            f"The deliveries table has no {ref_col} column, so no line can be judged on time; map it or set "
+            f"delivery.reference_date to the date you have.",
+            DataWarning,
+            stacklevel=2,
+        )
+
+    # drop receipts after as-of
+    after = d["date_received"] > as_of
+    n_after = int(after.sum())
+    d = d.loc[~after].reset_index(drop=True)
+    d["_pos"] = np.arange(len(d))
+
+    # line key
+    sup, _ = _codes(d["supplier_id"])
+    po, _ = _codes(d["po_id"])
+    n = len(d)
+    if has_qty:
+        sub = np.full(n, -1, dtype=np.int64)
+        offset = 0
+        for c in ("line_id", "item"):
+            if c in d.columns:
+                cc, nc = _codes(d[c])
+                take = (sub < 0) & (cc >= 0)
+                sub[take] = cc[take] + offset
+                offset += nc
+        rest = sub < 0
+        sub[rest] = offset + np.flatnonzero(rest)
+    else:
+        sub = np.arange(n, dtype=np.int64)
+    keyframe = pd.DataFrame({"s": sup, "p": po, "l": sub})
+    d["_line"] = keyframe.groupby(["s", "p", "l"], sort=False).ngroup().to_numpy()
+
+    # duplicates: same receipt_id on a line, or identical rows
+    canon = [c for c in TABLES["deliveries"].names if c in d.columns]
+    dup = d.duplicated(subset=[*canon, "_line"], keep="first")
+    if "receipt_id" in d.columns:
+        rid = d["receipt_id"].notna()
+        dup = dup | (rid & d.duplicated(subset=["_line", "receipt_id"], keep="first"))
+    dup_per_line = pd.Series(dup.to_numpy(), index=d["_line"]).groupby(level=0).sum()
+    d = d.loc[~dup.to_numpy()]
+
+    d = d.sort_values(["_line", "date_received", "_pos"], kind="stable")
+    g = d.groupby("_line", sort=True)
+    attr_cols = [c for c in ("supplier_id", "po_id", "line_id", "item", "quantity_ordered", "date_ordered",
+                             "date_requested", "date_promised", "site") if c in d.columns]
+    lines = g[attr_cols].last()
+    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_receipts", g.size().astype("int64"))
+    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_duplicate_receipts",
+                 dup_per_line.reindex(lines.index, fill_value=0).astype("int64"))
+    ordered_row = lines["quantity_ordered"].reindex(d["_line"]).to_numpy()
+    tol = dcfg.in_full_tolerance
+    threshold = ordered_row * (1.0 - tol)
+    last_date = g["date_received"].max()
+
+    if has_qty:
+        q = d["quantity_received"].to_numpy()
+        qty_known = pd.Series(~np.isnan(q), index=d.index).groupby(d["_line"]).all()
+        cum = pd.Series(np.nan_to_num(q), index=d.index).groupby(d["_line"]).cumsum().to_numpy()
+        prev = cum - np.nan_to_num(q)
+        first_in_line = ~d["_line"].duplicated(keep="first").to_numpy()
+        crossing = (cum >= threshold) & ((prev < threshold) | first_in_line)
+        crossed_date = (
+            pd.Series(d["date_received"].to_numpy(), index=d["_line"].to_numpy())
+            .loc[crossing]
+            .groupby(level=0)
+            .max()
+        )
+        received = pd.Series(cum, index=d["_line"].to_numpy()).groupby(level=0).last()
+        lines["quantity_received"] = received
+        complete = qty_known & (received >= lines["quantity_ordered"] * (1.0 - tol))
+        date_rec = last_date.copy()
+        use = complete & crossed_date.reindex(lines.index).notna()
+        date_rec[use] = crossed_date.reindex(lines.index)[use]
+        in_full = complete.copy()
+        if not dcfg.over_delivery_in_full:
+            in_full &= received <= lines["quantity_ordered"] * (1.0 + tol)
+        in_full = in_full.astype("boolean")
+        in_full[~qty_known] = pd.NA
+    else:
+        date_rec = last_date
+        in_full = pd.Series(pd.NA, index=lines.index, dtype="boolean")
+    lines["date_received"] = date_rec.astype("datetime64[ns]")
+    ref = lines[ref_col] if ref_col in lines.columns else pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
+    lines["reference_date"] = ref.astype("datetime64[ns]")
+    diff = day_difference(lines["reference_date"], lines["date_received"], config=cfg)
+    judged = ~np.isnan(diff)
+    lo = -np.inf if dcfg.early_tolerance_days is None else -float(dcfg.early_tolerance_days)
+    hi = float(dcfg.late_tolerance_days)
+
+    def flag(values: np.ndarray) -> pd.Series:
+        s = pd.Series(values, index=lines.index, dtype="boolean")
+        s[~judged] = pd.NA
+        return s
+
+    lines["days_from_reference"] = diff
+    late = diff > hi
+    lines["days_late"] = np.where(judged, np.where(late, diff, 0.0), np.nan)
+    lines["on_time"] = flag((diff >= lo) & (diff <= hi))
+    lines["early"] = flag(diff < lo)
+    lines["late"] = flag(late)
+    lines["in_full"] = in_full
+    otif = lines["on_time"] & lines["in_full"]
+    otif[lines["on_time"].isna() | lines["in_full"].isna()] = pd.NA  # unknown unless both are known
+    lines["otif"] = otif
+
+    # quantity received inside the on-time window (per receipt), capped to [0, ordered]
+    if has_qty:
+        ref_row = lines["reference_date"].reindex(d["_line"]).reset_index(drop=True)
+        rdiff = day_difference(ref_row, d["date_received"].reset_index(drop=True), config=cfg)
+        inside = (rdiff >= lo) & (rdiff <= hi)
+        q_on = pd.Series(np.where(inside, np.nan_to_num(d["quantity_received"].to_numpy()), 0.0),
+                         index=d["_line"].to_numpy()).groupby(level=0).sum()
+        q_on = np.clip(q_on.reindex(lines.index).to_numpy(), 0.0, np.maximum(lines["quantity_ordered"].to_numpy(), 0.0))
+        lines["quantity_on_time"] = np.where(judged & qty_known.reindex(lines.index).to_numpy(), q_on, np.nan)
+    else:
+        lines["quantity_on_time"] = np.nan
+    if "date_ordered" in lines.columns:
+        lines["lead_time_days"] = (lines["date_received"] - lines["date_ordered"]).dt.days.astype("float64")
+    else:
+        lines["lead_time_days"] = np.nan
+
+    lines["period"] = lines["date_received"].dt.to_period(cfg.periods.freq)
+    reasons = _mark_exclusions(lines, _exclusions(exclusions, "deliveries"), ["po_id", "line_id"])
+    lines["excluded"] = reasons.notna().to_numpy()
+    lines["exclusion_reason"] = reasons
+    status = np.where(judged, JUDGED, NOT_JUDGED).astype(object)
+    status[lines["excluded"].to_numpy()] = EXCLUDED
+    status[(lines["date_received"] < start).to_numpy()] = BEFORE_WINDOW
+    lines["status"] = pd.array(status, dtype="string")
+    lines = lines.reset_index(drop=True)
+    lines.attrs["receipts_after_as_of"] = n_after
+    return lines
+
+
+def inspection_lots(
+    inspections: pd.DataFrame,
+    *,
+    config: Config | None = None,
+    as_of=None,
+    exclusions: pd.DataFrame | None = None,
+    window: tuple | None = None,
+) -> pd.DataFrame:
+    """One row per inspected lot or incident with the flags the quality metrics count.
+
+    Adds: ``rejected`` (quantity_defective > 0, NA without quantity_inspected), ``incident``
+    (quantity_defective > 0 or downtime > 0), ``defective_in_inspected`` (defective quantity capped
+    at the quantity inspected, NaN without it), period, status, excluded, exclusion_reason. Rows
+    dated after ``as_of`` are dropped and counted in ``attrs["records_after_as_of"]``.
+
+    Examples
+    --------
+    >>> i = pd.DataFrame({"supplier_id": ["S1", "S1"], "date": pd.to_datetime(["2025-01-05", "2025-01-09"]),
+    ...     "quantity_inspected": [100.0, None], "quantity_defective": [2.0, 1.0]})
+    >>> inspection_lots(i, as_of="2025-01-31")[["rejected", "incident"]].to_dict("list")
+    {'rejected': [True, None], 'incident': [True, True]}
+    """
+    cfg = load_config(config)
+    t = prepare_table(inspections, "inspections")
+    as_of = resolve_as_of(as_of, inspections=t)
+    if window is None:
+        window = evaluation_window(as_of, cfg.periods.window_months)
+    after = t["date"] > as_of
+    t = t.loc[~after].reset_index(drop=True)
+    defective = t["quantity_defective"].to_numpy()
+    if "quantity_inspected" in t.columns:
+        insp = t["quantity_inspected"].to_numpy()
+        has = ~np.isnan(insp)
+        rejected = pd.Series(defective > 0, dtype="boolean")
+        rejected[~has] = pd.NA
+        t["rejected"] = rejected
+        t["defective_in_inspected"] = np.where(has, np.minimum(defective, np.where(has, insp, 0.0)), np.nan)
+    else:
+        t["rejected"] = pd.Series(pd.NA, index=t.index, dtype="boolean")
+        t["defective_in_inspected"] = np.nan
+    down = t["downtime_minutes"].fillna(0.0).to_numpy() if "downtime_minutes" in t.columns else 0.0
+    t["incident"] = (defective > 0) | (down > 0)
+    t["period"] = t["date"].dt.to_period(cfg.periods.freq)
+    reasons = _mark_exclusions(t, _exclusions(exclusions, "inspections"), ["lot_id"])
+    t["excluded"] = reasons.notna().to_numpy()
+    t["exclusion_reason"] = reasons
+    status = np.full(len(t), JUDGED, dtype=object)
+    status[t["excluded"].to_numpy()] = EXCLUDED
+    status[(t["date"] < pd.Timestamp(window[0])).to_numpy()] = BEFORE_WINDOW
+    t["status"] = pd.array(status, dtype="string")
+    t.attrs["records_after_as_of"] = int(after.sum())
+    return t
+
+
+def request_records(
+    requests: pd.DataFrame,
+    *,
+    config: Config | None = None,
+    as_of=None,
+    exclusions: pd.DataFrame | None = None,
+    window: tuple | None = None,
+) -> pd.DataFrame:
+    """One row per request with response time, service level and open/overdue state at the as-of date.
+
+    The as-of moment is the end of the as-of day. An answer or closure after it is not known yet
+    (the request counts as open). A request closed without a recorded answer counts as answered
+    when it was closed. Adds: ``sla_hours`` (configured per request type), ``responded``,
+    ``response_hours``, ``sla_due`` (sent + service level), ``sla_elapsed``, ``within_sla`` (NA while
+    open and not yet due), ``open``, ``overdue`` (open and past its service level); for corrective
+    actions ``capa_due`` (date_due, taken as the whole due day, else sent + closure days), ``closed``,
+    ``closure_days``, ``capa_on_time`` (NA while open and not yet due), ``capa_open``; plus period,
+    status, excluded, exclusion_reason.
+    """
+    cfg = load_config(config)
+    r = prepare_table(requests, "requests")
+    as_of = resolve_as_of(as_of, requests=r)
+    if window is None:
+        window = evaluation_window(as_of, cfg.periods.window_months)
+    end = as_of + pd.Timedelta(days=1)  # the end of the as-of day
+    after = r["date_sent"] >= end
+    r = r.loc[~after].reset_index(drop=True)
+    rcfg = cfg.responsiveness
+    sla = r["request_type"].map(lambda t: rcfg.sla_hours(t)).astype("float64")
+    r["sla_hours"] = sla.to_numpy()
+    nat = pd.Series(pd.NaT, index=r.index, dtype="datetime64[ns]")
+    closed_at = r["date_closed"] if "date_closed" in r.columns else nat
+    resp = r["date_responded"] if "date_responded" in r.columns else nat
+    # a request closed without a recorded answer counts as answered when it was closed
+    resp = resp.where(resp.notna() & (resp < end), closed_at)
+    responded = (resp.notna() & (resp < end)).to_numpy()
+    hours = (resp - r["date_sent"]).dt.total_seconds().to_numpy() / 3600.0
+    negative = responded & (hours < 0)
+    if negative.any():
+        warnings.warn(
+            f"{int(negative.sum())} requests were answered before they were sent; their response time counts as 0. "
+            "Check date_sent and date_responded.",
+            DataWarning,
+            stacklevel=2,
+        )
+    r["responded"] = responded
+    r["response_hours"] = np.where(responded, np.maximum(hours, 0.0), np.nan)
+    due = r["date_sent"] + pd.to_timedelta(r["sla_hours"], unit="h")
+    r["sla_due"] = due
+    r["sla_elapsed"] = (due <= end).to_numpy()
+    within = pd.Series(responded & (r["response_hours"].to_numpy() <= sla.to_numpy()), dtype="boolean")
+    within[~responded & ~r["sla_elapsed"].to_numpy()] = pd.NA
+    r["within_sla"] = within
+    r["open"] = ~responded
+    r["overdue"] = ~responded & (due < end).to_numpy()
+
+    capa = (r["request_type"] == "corrective_action").fillna(False).to_numpy(dtype=bool)
+    r["is_corrective_action"] = capa
+    closed = capa & (closed_at.notna() & (closed_at < end)).to_numpy()
+    default_due = r["date_sent"] + pd.Timedelta(days=rcfg.corrective_action_days)
+    if "date_due" in r.columns:
+        capa_due = r["date_due"].dt.normalize() + pd.Timedelta(days=1)
+        capa_due = capa_due.where(r["date_due"].notna(), default_due)
+    else:
+        capa_due = default_due
+    r["capa_due"] = capa_due.where(capa)
+    r["closed"] = closed
+    r["closure_days"] = np.where(closed, np.maximum((closed_at - r["date_sent"]).dt.total_seconds() / 86400.0, 0.0),
+                                 np.nan)
+    on_time = pd.Series(closed & (closed_at <= capa_due).to_numpy(), dtype="boolean")
+    on_time[~capa | (~closed & (capa_due > end).to_numpy())] = pd.NA
+    r["capa_on_time"] = on_time
+    r["capa_open"] = capa & ~closed
+    r["period"] = r["date_sent"].dt.to_period(cfg.periods.freq)
+    reasons = _mark_exclusions(r, _exclusions(exclusions, "requests"), ["request_id"])
+    r["excluded"] = reasons.notna().to_numpy()
+    r["exclusion_reason"] = reasons
+    status = np.full(len(r), JUDGED, dtype=object)
+    status[r["excluded"].to_numpy()] = EXCLUDED
+    status[(r["date_sent"] < pd.Timestamp(window[0])).to_numpy()] = BEFORE_WINDOW
+    r["status"] = pd.array(status, dtype="string")
+    r.attrs["records_after_as_of"] = int(after.sum())
+    return r
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class PeriodStats:
+    """Mergeable per (supplier_id, period) sufficient statistics.
+
+    Attributes
+    ----------
+    delivery : per (supplier_id, period): n_lines, n_deliveries (judged), n_excluded_deliveries,
+        n_not_judged, on_time_k, early_k, late_k, in_full_n, in_full_k, otif_n, otif_k,
+        qty_on_time, qty_ordered, days_late_sum, lead_n, lead_sum, lead_sumsq.
+    days_late : sparse histogram (supplier_id, period, days_late, count).
+    quality : per (supplier_id, period): n_inspections, n_excluded_inspections, quantity_inspected,
+        ppm_defective (defective quantity in lots with a quantity inspected), defective_quantity,
+        lot_n, lot_k, n_incidents, downtime_minutes, downtime_n (lots with a downtime figure).
+    defects : per (supplier_id, period, defect_code): lots, defective_quantity.
+    responsiveness : per (supplier_id, period, request_type): n_requests, n_excluded_requests,
+        n_responded, sla_n, sla_k, open_requests, overdue_requests, n_corrective_actions,
+        capa_closed, capa_n, capa_k, open_corrective_actions.
+    response_minutes, capa_minutes : sparse histograms (supplier_id, period, request_type, minutes, count).
+    suppliers : every supplier seen in the inputs (also those without records in the window).
+    freq, window, as_of : period frequency, (first, last) day of the window and the as-of date.
+    """
+
+    delivery: pd.DataFrame
+    days_late: pd.DataFrame
+    quality: pd.DataFrame
+    defects: pd.DataFrame
+    responsiveness: pd.DataFrame
+    response_minutes: pd.DataFrame
+    capa_minutes: pd.DataFrame
+    suppliers: tuple[str, ...]
+    freq: str
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    as_of: pd.Timestamp
+    has: frozenset = field(default_factory=frozenset)
+
+    FRAMES = ("delivery", "days_late", "quality", "defects", "responsiveness", "response_minutes", "capa_minutes")
+
+
+_DELIVERY_SUMS = ["n_lines", "n_deliveries", "n_excluded_deliveries", "n_not_judged", "on_time_k", "early_k",
+                  "late_k", "in_full_n", "in_full_k", "otif_n", "otif_k", "qty_on_time", "qty_ordered",
+                  "days_late_sum", "lead_n", "lead_sum", "lead_sumsq"]
+_QUALITY_SUMS = ["n_inspections", "n_excluded_inspections", "quantity_inspected", "ppm_defective",
+                 "defective_quantity", "lot_n", "lot_k", "n_incidents", "downtime_minutes", "downtime_n"]
+_RESP_SUMS = ["n_requests", "n_excluded_requests", "n_responded", "sla_n", "sla_k", "open_requests",
+              "overdue_requests", "n_corrective_actions", "capa_closed", "capa_n", "capa_k",
+              "open_corrective_actions"]
+_FRAME_KEYS = {
+    "delivery": KEYS,
+    "days_late": [*KEYS, "days_late"],
+    "quality": KEYS,
+    "defects": [*KEYS, "defect_code"],
+    "responsiveness": [*KEYS, "request_type"],
+    "response_minutes": [*KEYS, "request_type", "minutes"],
+    "capa_minutes": [*KEYS, "request_type", "minutes"],
+}
+_FRAME_VALUES = {
+    "delivery": _DELIVERY_SUMS,
+    "days_late": ["count"],
+    "quality": _QUALITY_SUMS,
+    "defects": ["lots", "defective_quantity"],
+    "responsiveness": _RESP_SUMS,
+    "response_minutes": ["count"],
+    "capa_minutes": ["count"],
+}
+_FLOAT_VALUES = {"qty_on_time", "qty_ordered", "days_late_sum", "lead_sum", "lead_sumsq", "quantity_inspected",
+                 "ppm_defective", "defective_quantity", "downtime_minutes"}
+
+
+def _empty(name: str, freq: str) -> pd.DataFrame:
+    cols = {}
+    for k in _FRAME_KEYS[name]:
+        if k == "period":
+            cols[k] = pd.Series([], dtype=pd.PeriodDtype(freq))
+        elif k in ("days_late", "minutes"):
+            cols[k] = pd.Series([], dtype="int64")
+        else:
+            cols[k] = pd.Series([], dtype="string")
+    for v in _FRAME_VALUES[name]:
+        cols[v] = pd.Series([], dtype="float64" if v in _FLOAT_VALUES else "int64")
+    return pd.DataFrame(cols)
+
+
+def _sum_by(df: pd.DataFrame, name: str, freq: str) -> pd.DataFrame:
+    """Group ``df`` by the frame's keys and sum its value columns; canonical order and dtypes."""
+    keys, values = _FRAME_KEYS[name], _FRAME_VALUES[name]
+    if len(df) == 0:
+        return _empty(name, freq)
+    out = df.groupby(keys, sort=True, observed=True, dropna=False)[values].sum().reset_index()
+    for v in values:
+        out[v] = out[v].astype("float64" if v in _FLOAT_VALUES else "int64")
+    for k in keys:
+        if k not in ("period", "days_late", "minutes"):
+            out[k] = out[k].astype("string")
+    if "days_late" in keys or "minutes" in keys:
+        out = out.loc[out[values[0]] != 0]
+    return out.reset_index(drop=True)
+
+
+def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    w = lines.loc[lines["status"] != BEFORE_WINDOW]
+    judged = (w["status"] == JUDGED).to_numpy()
+    notna = lambda s: s.notna().to_numpy() & judged  # noqa: E731
+    true = lambda s: s.fillna(False).to_numpy(dtype=bool) & judged  # noqa: E731
+    qty_known = notna(w["quantity_on_time"])
+    lead = w["lead_time_days"].to_numpy()
+    lead_ok = ~np.isnan(lead) & judged
+    frame = pd.DataFrame({
+        "supplier_id": w["supplier_id"].to_numpy(),
+        "period": w["period"].to_numpy(),
+        "n_lines": 1,
+        "n_deliveries": judged.astype(np.int64),
+        "n_excluded_deliveries": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
+        "n_not_judged": (w["status"] == NOT_JUDGED).to_numpy().astype(np.int64),
+        "on_time_k": true(w["on_time"]).astype(np.int64),
+        "early_k": true(w["early"]).astype(np.int64),
+        "late_k": true(w["late"]).astype(np.int64),
+        "in_full_n": notna(w["in_full"]).astype(np.int64),
+        "in_full_k": true(w["in_full"]).astype(np.int64),
+        "otif_n": notna(w["otif"]).astype(np.int64),
+        "otif_k": true(w["otif"]).astype(np.int64),
+        "qty_on_time": np.where(qty_known, w["quantity_on_time"].to_numpy(), 0.0),
+        "qty_ordered": np.where(qty_known, np.maximum(w["quantity_ordered"].to_numpy(), 0.0), 0.0),
+        "days_late_sum": np.where(judged, np.nan_to_num(w["days_late"].to_numpy()), 0.0),
+        "lead_n": lead_ok.astype(np.int64),
+        "lead_sum": np.where(lead_ok, lead, 0.0),
+        "lead_sumsq": np.where(lead_ok, lead * lead, 0.0),
+    })
+    stats = _sum_by(frame, "delivery", freq)
+    hist = pd.DataFrame({
+        "supplier_id": w["supplier_id"].to_numpy()[judged],
+        "period": w["period"].to_numpy()[judged],
+        "days_late": w["days_late"].to_numpy()[judged].astype(np.int64),
+        "count": 1,
+    })
+    return stats, _sum_by(hist, "days_late", freq)
+
+
+def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    w = lots.loc[lots["status"] != BEFORE_WINDOW]
+    judged = (w["status"] == JUDGED).to_numpy()
+    insp = w["quantity_inspected"].to_numpy() if "quantity_inspected" in w.columns else np.full(len(w), np.nan)
+    has_insp = ~np.isnan(insp) & judged
+    down = w["downtime_minutes"].to_numpy() if "downtime_minutes" in w.columns else np.full(len(w), np.nan)
+    has_down = ~np.isnan(down) & judged
+    defective = w["quantity_defective"].to_numpy()
+    frame = pd.DataFrame({
+        "supplier_id": w["supplier_id"].to_numpy(),
+        "period": w["period"].to_numpy(),
+        "n_inspections": judged.astype(np.int64),
+        "n_excluded_inspections": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
+        "quantity_inspected": np.where(has_insp, insp, 0.0),
+        "ppm_defective": np.where(has_insp, np.nan_to_num(w["defective_in_inspected"].to_numpy()), 0.0),
+        "defective_quantity": np.where(judged, defective, 0.0),
+        "lot_n": has_insp.astype(np.int64),
+        "lot_k": (has_insp & (defective > 0)).astype(np.int64),
+        "n_incidents": (judged & w["incident"].to_numpy(dtype=bool)).astype(np.int64),
+        "downtime_minutes": np.where(has_down, down, 0.0),
+        "downtime_n": has_down.astype(np.int64),
+    })
+    stats = _sum_by(frame, "quality", freq)
+    code = w["defect_code"] if "defect_code" in w.columns else pd.Series(pd.NA, index=w.index, dtype="string")
+    counted = judged & ((defective > 0) | code.notna().to_numpy())
+    defects = pd.DataFrame({
+        "supplier_id": w["supplier_id"].to_numpy()[counted],
+        "period": w["period"].to_numpy()[counted],
+        "defect_code": code.fillna("(no code)").to_numpy()[counted],
+        "lots": 1,
+        "defective_quantity": defective[counted],
+    })
+    return stats, _sum_by(defects, "defects", freq)
+
+
+def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    w = reqs.loc[reqs["status"] != BEFORE_WINDOW]
+    judged = (w["status"] == JUDGED).to_numpy()
+    b = lambda c: w[c].to_numpy(dtype=bool) & judged  # noqa: E731
+    within = w["within_sla"]
+    capa_ot = w["capa_on_time"]
+    frame = pd.DataFrame({
+        "supplier_id": w["supplier_id"].to_numpy(),
+        "period": w["period"].to_numpy(),
+        "request_type": w["request_type"].to_numpy(),
+        "n_requests": judged.astype(np.int64),
+        "n_excluded_requests": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
+        "n_responded": b("responded").astype(np.int64),
+        "sla_n": (within.notna().to_numpy() & judged).astype(np.int64),
+        "sla_k": (within.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
+        "open_requests": b("open").astype(np.int64),
+        "overdue_requests": b("overdue").astype(np.int64),
+        "n_corrective_actions": b("is_corrective_action").astype(np.int64),
+        "capa_closed": b("closed").astype(np.int64),
+        "capa_n": (capa_ot.notna().to_numpy() & judged).astype(np.int64),
+        "capa_k": (capa_ot.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
+        "open_corrective_actions": b("capa_open").astype(np.int64),
+    })
+    stats = _sum_by(frame, "responsiveness", freq)
+
+    def hist(mask: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({
+            "supplier_id": w["supplier_id"].to_numpy()[mask],
+            "period": w["period"].to_numpy()[mask],
+            "request_type": w["request_type"].to_numpy()[mask],
+            "minutes": np.rint(values[mask]).astype(np.int64),
+            "count": 1,
+        })
+
+    resp = hist(b("responded"), w["response_hours"].to_numpy() * 60.0)
+    clos = hist(b("closed"), w["closure_days"].to_numpy() * 1440.0)
+    return stats, _sum_by(resp, "response_minutes", freq), _sum_by(clos, "capa_minutes", freq)
+
+
+def aggregate(
+    lines: pd.DataFrame | None = None,
+    lots: pd.DataFrame | None = None,
+    requests: pd.DataFrame | None = None,
+    *,
+    config: Config | None = None,
+    as_of=None,
+    window: tuple | None = None,
+    suppliers=None,
+) -> PeriodStats:
+    """Sum judged records (from :func:`delivery_lines`, :func:`inspection_lots`, :func:`request_records`) into
+    per (supplier_id, period) sufficient statistics.
+
+    Records with the status ``before window`` are left out; excluded and not-judged records are counted
+    in their own columns. ``as_of`` and ``window`` are required to label the statistics; ``suppliers``
+    adds supplier ids that have no record (they show as empty in the metric frames).
+    """
+    cfg = load_config(config)
+    freq = cfg.periods.freq
+    if as_of is None:
+        raise InputError("aggregate needs the as_of date the records were judged at; pass as_of=YYYY-MM-DD.")
+    as_of = resolve_as_of(as_of)
+    window = evaluation_window(as_of, cfg.periods.window_months) if window is None else window
+    frames = {name: _empty(name, freq) for name in PeriodStats.FRAMES}
+    seen: set[str] = set(str(s) for s in (suppliers or ()))
+    has = set()
+    if lines is not None:
+        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
+        seen.update(lines["supplier_id"].dropna().astype(str))
+        has.add("deliveries")
+        if lines["in_full"].notna().any() or "quantity_received" in lines.columns:
+            has.add("quantity_received")
+    if lots is not None:
+        frames["quality"], frames["defects"] = _quality_stats(lots, freq)
+        seen.update(lots["supplier_id"].dropna().astype(str))
+        has.add("inspections")
+        if "quantity_inspected" in lots.columns:
+            has.add("quantity_inspected")
+        if "downtime_minutes" in lots.columns:
+            has.add("downtime_minutes")
+    if requests is not None:
+        frames["responsiveness"], frames["response_minutes"], frames["capa_minutes"] = _response_stats(requests, freq)
+        seen.update(requests["supplier_id"].dropna().astype(str))
+        has.add("requests")
+    return PeriodStats(
+        **frames,
+        suppliers=tuple(sorted(seen)),
+        freq=freq,
+        window=(pd.Timestamp(window[0]), pd.Timestamp(window[1])),
+        as_of=as_of,
+        has=frozenset(has),
+    )
+
+
+def merge_stats(a: PeriodStats, b: PeriodStats) -> PeriodStats:
+    """Add two sets of statistics (partitions of the data, or consecutive runs).
+
+    Both must use the same period frequency. The merged window spans both windows and the as-of date
+    is the later one. All receipts of one order line must sit in one partition.
+
+    Examples
+    --------
+    >>> i = pd.DataFrame({"supplier_id": ["S1", "S2"], "date": pd.to_datetime(["2025-01-05", "2025-01-09"]),
+    ...     "quantity_inspected": [100.0, 50.0], "quantity_defective": [2.0, 0.0]})
+    >>> part = lambda df: aggregate(lots=inspection_lots(df, as_of="2025-01-31"), as_of="2025-01-31")
+    >>> merged = merge_stats(part(i.iloc[:1]), part(i.iloc[1:]))
+    >>> merged.quality["quantity_inspected"].tolist(), merged.suppliers
+    ([100.0, 50.0], ('S1', 'S2'))
+    """
+    return combine([a, b])
+
+
+def combine(parts) -> PeriodStats:
+    """Merge any number of :class:`PeriodStats` (see :func:`merge_stats`)."""
+    parts = list(parts)
+    if not parts:
+        raise ValueError("combine needs at least one PeriodStats; got none.")
+    freqs = {p.freq for p in parts}
+    if len(freqs) > 1:
+        raise ValueError(f"Statistics with different periods ({', '.join(sorted(freqs))}) cannot be merged; "
+                         "compute them with the same periods.period.")
+    freq = parts[0].freq
+    frames = {}
+    for name in PeriodStats.FRAMES:
+        frames[name] = _sum_by(pd.concat([getattr(p, name) for p in parts], ignore_index=True), name, freq)
+    return PeriodStats(
+        **frames,
+        suppliers=tuple(sorted(set().union(*(p.suppliers for p in parts)))),
+        freq=freq,
+        window=(min(p.window[0] for p in parts), max(p.window[1] for p in parts)),
+        as_of=max(p.as_of for p in parts),
+        has=frozenset().union(*(p.has for p in parts)),
+    )
+
+
+def _replace(stats: PeriodStats, **kw) -> PeriodStats:
+    return dataclasses.replace(stats, **kw)

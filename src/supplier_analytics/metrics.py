@@ -1,0 +1,433 @@
+"""Sufficient statistics -> delivery, quality and responsiveness metrics, with counts and intervals.
+
+Every metric frame has, for each rate ``R``: ``R`` (a fraction in [0, 1]),
+``R_n`` (denominator), ``R_k`` (numerator), ``R_low`` and ``R_high`` (95 %
+Wilson interval). An undefined figure is NaN, never 0: a supplier or period
+without deliveries has no on-time rate. Counts are int64.
+
+Columns
+-------
+Delivery
+    ``n_deliveries`` (judged order lines), ``n_excluded_deliveries``,
+    ``n_not_judged_deliveries`` (no reference date), rates ``on_time_rate``,
+    ``early_rate``, ``late_rate`` (all over judged lines), ``in_full_rate``,
+    ``otif_rate`` (over judged lines with known received quantity),
+    ``on_time_qty_rate`` (quantity received inside the on-time window / quantity
+    ordered; its ``_k``/``_n`` are quantities and its interval treats units as
+    independent trials, like PPM), ``mean_days_late``, ``median_days_late``,
+    ``p90_days_late`` (over **all** judged lines, early and on-time lines
+    counting 0 days late), ``mean_lead_time_days`` and ``cv_lead_time``
+    (sample standard deviation / mean; NaN below two lines with an order date).
+Quality
+    ``n_inspections`` (lots or incidents, excluded not counted),
+    ``n_excluded_inspections``, ``quantity_inspected`` (NaN without
+    quantities), ``defective_quantity``, ``ppm`` = defective units among lots
+    with a quantity inspected / units inspected x 1e6 (NaN without quantities:
+    never invented) with ``ppm_k``, ``ppm_n`` (units) and ``ppm_low``,
+    ``ppm_high`` (Wilson on the unit proportion x 1e6), rate
+    ``lot_rejection_rate`` (lots with defects among lots with a quantity
+    inspected), ``n_incidents`` (defects or downtime), ``downtime_minutes``
+    (NaN where no downtime figure exists).
+Responsiveness
+    ``n_requests``, ``n_excluded_requests``, ``n_responded``,
+    ``median_response_hours``, ``p90_response_hours`` (exact to the minute),
+    rate ``within_sla_rate`` (answered within the type's service level, among
+    requests answered or whose service level has elapsed by the as-of date),
+    ``open_requests``, ``overdue_requests`` (open at the as-of date and past the
+    service level), ``n_corrective_actions``, ``median_capa_closure_days``,
+    rate ``capa_on_time_rate`` (closed by the due date, or by sending date +
+    ``corrective_action_days``; among closed ones and open ones past due),
+    ``open_corrective_actions``.
+
+Medians and p90 follow :func:`numpy.quantile` (linear interpolation) over the
+underlying values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.aggregate import (
+    BEFORE_WINDOW,
+    PeriodStats,
+    aggregate,
+    delivery_lines,
+    evaluation_window,
+    inspection_lots,
+    prepare_table,
+    request_records,
+    resolve_as_of,
+)
+from supplier_analytics.config import Config, load_config
+from supplier_analytics.errors import InputError
+from supplier_analytics.stats import wilson_interval
+
+__all__ = [
+    "MetricsResult",
+    "compute_metrics",
+    "supplier_metrics",
+    "period_metrics",
+    "responsiveness_by_type",
+    "defect_pareto",
+    "RATES",
+]
+
+#: Rates in the metric frames, each with _n, _k, _low and _high columns.
+RATES = ("on_time_rate", "early_rate", "late_rate", "in_full_rate", "otif_rate", "on_time_qty_rate",
+         "lot_rejection_rate", "within_sla_rate", "capa_on_time_rate")
+
+_RESP_COLUMNS = ["n_requests", "n_excluded_requests", "n_responded", "median_response_hours", "p90_response_hours",
+                 *[f"within_sla_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
+                 "open_requests", "overdue_requests", "n_corrective_actions", "median_capa_closure_days",
+                 *[f"capa_on_time_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
+                 "open_corrective_actions"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sums(frame: pd.DataFrame, keys: list[str], index: pd.Index) -> pd.DataFrame:
+    values = [c for c in frame.columns if c not in ("supplier_id", "period", "request_type", "defect_code")]
+    if len(frame):
+        s = frame.groupby(keys, sort=False, observed=True)[values].sum()
+    else:
+        s = pd.DataFrame(columns=values, index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys)
+                         if len(keys) > 1 else pd.Index([], name=keys[0]))
+    s = s.reindex(index)
+    return s.fillna(0)
+
+
+def _rate(out: dict, name: str, k, n) -> None:
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(n > 0, k / np.where(n > 0, n, 1.0), np.nan)
+    low, high = wilson_interval(k, n)
+    out[name] = r
+    out[f"{name}_n"] = n
+    out[f"{name}_k"] = k
+    out[f"{name}_low"] = np.asarray(low, dtype=float)
+    out[f"{name}_high"] = np.asarray(high, dtype=float)
+
+
+def _hist_quantiles(hist: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...],
+                    index: pd.Index) -> np.ndarray:
+    """Quantiles per group of a sparse histogram, as numpy.quantile(linear) of the expanded values.
+
+    Returns an array of shape (len(index), len(qs)), NaN for groups without values.
+    """
+    out = np.full((len(index), len(qs)), np.nan)
+    if len(hist) == 0:
+        return out
+    h = hist.groupby([*keys, value], sort=True, observed=True)["count"].sum().reset_index()
+    h = h.loc[h["count"] > 0]
+    if len(h) == 0:
+        return out
+    vals = h[value].to_numpy(dtype=float)
+    cnt = h["count"].to_numpy(dtype=np.int64)
+    grouped = h.groupby(keys, sort=False, observed=True)
+    gid = grouped.ngroup().to_numpy()
+    gsize = np.bincount(gid, weights=cnt).astype(np.int64)
+    gstart = np.concatenate([[0], np.cumsum(gsize)[:-1]])
+    cum = np.cumsum(cnt)
+    res = np.empty((len(gsize), len(qs)))
+    for j, q in enumerate(qs):
+        pos = (gsize - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        frac = pos - lo
+        hi = np.minimum(lo + 1, gsize - 1)
+        v_lo = vals[np.searchsorted(cum, gstart + lo, side="right")]
+        v_hi = vals[np.searchsorted(cum, gstart + hi, side="right")]
+        res[:, j] = v_lo + frac * (v_hi - v_lo)
+    group_keys = h.loc[:, keys].drop_duplicates()
+    gindex = pd.MultiIndex.from_frame(group_keys) if len(keys) > 1 else pd.Index(group_keys[keys[0]])
+    pos_in = gindex.get_indexer(index) if len(keys) > 1 else pd.Index(gindex).get_indexer(index)
+    found = pos_in >= 0
+    out[found] = res[pos_in[found]]
+    return out
+
+
+def _ints(out: dict, names, s: pd.DataFrame) -> None:
+    for c, src in names:
+        out[c] = s[src].to_numpy().astype(np.int64)
+
+
+def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
+    s = _sums(stats.delivery, keys, index)
+    out: dict = {}
+    _ints(out, [("n_deliveries", "n_deliveries"), ("n_excluded_deliveries", "n_excluded_deliveries"),
+                ("n_not_judged_deliveries", "n_not_judged")], s)
+    n = s["n_deliveries"].to_numpy(dtype=float)
+    _rate(out, "on_time_rate", s["on_time_k"], n)
+    _rate(out, "early_rate", s["early_k"], n)
+    _rate(out, "late_rate", s["late_k"], n)
+    _rate(out, "in_full_rate", s["in_full_k"], s["in_full_n"])
+    _rate(out, "otif_rate", s["otif_k"], s["otif_n"])
+    qo, qn = s["qty_on_time"].to_numpy(dtype=float), s["qty_ordered"].to_numpy(dtype=float)
+    _rate(out, "on_time_qty_rate", np.minimum(qo, qn), qn)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["mean_days_late"] = np.where(n > 0, s["days_late_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
+        q = _hist_quantiles(stats.days_late, keys, "days_late", (0.5, 0.9), index)
+        out["median_days_late"], out["p90_days_late"] = q[:, 0], q[:, 1]
+        ln = s["lead_n"].to_numpy(dtype=float)
+        lsum, lsq = s["lead_sum"].to_numpy(dtype=float), s["lead_sumsq"].to_numpy(dtype=float)
+        mean = np.where(ln > 0, lsum / np.where(ln > 0, ln, 1), np.nan)
+        var = np.where(ln > 1, (lsq - lsum * lsum / np.where(ln > 0, ln, 1)) / np.where(ln > 1, ln - 1, 1), np.nan)
+        var = np.maximum(var, 0.0)
+        out["mean_lead_time_days"] = mean
+        out["cv_lead_time"] = np.where((ln > 1) & (mean > 0), np.sqrt(var) / np.where(mean > 0, mean, 1), np.nan)
+    return out
+
+
+def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
+    s = _sums(stats.quality, keys, index)
+    out: dict = {}
+    _ints(out, [("n_inspections", "n_inspections"), ("n_excluded_inspections", "n_excluded_inspections")], s)
+    ni = s["n_inspections"].to_numpy()
+    lot_n = s["lot_n"].to_numpy()
+    out["quantity_inspected"] = np.where(lot_n > 0, s["quantity_inspected"].to_numpy(dtype=float), np.nan)
+    out["defective_quantity"] = np.where(ni > 0, s["defective_quantity"].to_numpy(dtype=float), np.nan)
+    k = s["ppm_defective"].to_numpy(dtype=float)
+    n = s["quantity_inspected"].to_numpy(dtype=float)
+    k = np.minimum(k, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ppm"] = np.where(n > 0, k / np.where(n > 0, n, 1.0) * 1e6, np.nan)
+    low, high = wilson_interval(k, n)
+    out["ppm_n"], out["ppm_k"] = n, k
+    out["ppm_low"], out["ppm_high"] = np.asarray(low) * 1e6, np.asarray(high) * 1e6
+    _rate(out, "lot_rejection_rate", s["lot_k"], s["lot_n"])
+    _ints(out, [("n_incidents", "n_incidents")], s)
+    out["downtime_minutes"] = np.where(s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float),
+                                       np.nan)
+    return out
+
+
+def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
+    s = _sums(stats.responsiveness, keys, index)
+    out: dict = {}
+    _ints(out, [("n_requests", "n_requests"), ("n_excluded_requests", "n_excluded_requests"),
+                ("n_responded", "n_responded")], s)
+    q = _hist_quantiles(stats.response_minutes, keys, "minutes", (0.5, 0.9), index) / 60.0
+    out["median_response_hours"], out["p90_response_hours"] = q[:, 0], q[:, 1]
+    _rate(out, "within_sla_rate", s["sla_k"], s["sla_n"])
+    _ints(out, [("open_requests", "open_requests"), ("overdue_requests", "overdue_requests"),
+                ("n_corrective_actions", "n_corrective_actions")], s)
+    out["median_capa_closure_days"] = _hist_quantiles(stats.capa_minutes, keys, "minutes", (0.5,), index)[:, 0] / 1440.0
+    _rate(out, "capa_on_time_rate", s["capa_k"], s["capa_n"])
+    _ints(out, [("open_corrective_actions", "open_corrective_actions")], s)
+    return {c: out[c] for c in _RESP_COLUMNS}
+
+
+def _frame(stats: PeriodStats, keys: list[str], index: pd.Index, blocks=("delivery", "quality", "responsiveness")):
+    cols: dict = {}
+    for b in blocks:
+        cols.update({"delivery": _delivery_block, "quality": _quality_block,
+                     "responsiveness": _response_block}[b](stats, keys, index))
+    out = pd.DataFrame(cols, index=index).reset_index()
+    out["supplier_id"] = out["supplier_id"].astype("string")
+    return out
+
+
+# --------------------------------------------------------------------------- public metric frames
+
+
+def supplier_metrics(stats: PeriodStats) -> pd.DataFrame:
+    """One row per supplier over the whole window of ``stats`` (columns: see the module notes).
+
+    Examples
+    --------
+    >>> from supplier_analytics.aggregate import aggregate, inspection_lots
+    >>> i = pd.DataFrame({"supplier_id": ["S1", "S1", "S1"],
+    ...     "date": pd.to_datetime(["2025-01-05", "2025-01-09", "2025-02-01"]),
+    ...     "quantity_inspected": [1000.0, 1000.0, 2000.0], "quantity_defective": [2.0, 0.0, 0.0]})
+    >>> st = aggregate(lots=inspection_lots(i, as_of="2025-02-28"), as_of="2025-02-28")
+    >>> supplier_metrics(st)[["n_inspections", "ppm", "lot_rejection_rate"]].to_dict("records")
+    [{'n_inspections': 3, 'ppm': 500.0, 'lot_rejection_rate': 0.3333333333333333}]
+    """
+    index = pd.Index(list(stats.suppliers), name="supplier_id", dtype="string")
+    return _frame(stats, ["supplier_id"], index)
+
+
+def _period_range(stats: PeriodStats) -> pd.PeriodIndex:
+    first = stats.window[0].to_period(stats.freq)
+    last = stats.window[1].to_period(stats.freq)
+    return pd.period_range(first, last, freq=stats.freq, name="period")
+
+
+def period_metrics(stats: PeriodStats) -> pd.DataFrame:
+    """One row per supplier and period of the window, empty periods included (counts 0, rates NaN).
+
+    The frame has the columns of :func:`supplier_metrics` plus ``period`` (pandas Period) and
+    ``period_start`` (its first day).
+    """
+    periods = _period_range(stats)
+    index = pd.MultiIndex.from_product([pd.Index(list(stats.suppliers), dtype="string"), periods],
+                                       names=["supplier_id", "period"])
+    out = _frame(stats, ["supplier_id", "period"], index)
+    out.insert(2, "period_start", out["period"].dt.start_time.astype("datetime64[ns]"))
+    return out
+
+
+def responsiveness_by_type(stats: PeriodStats) -> pd.DataFrame:
+    """One row per supplier and request type with the responsiveness columns."""
+    r = stats.responsiveness
+    if len(r):
+        pairs = r.loc[:, ["supplier_id", "request_type"]].drop_duplicates().sort_values(["supplier_id", "request_type"])
+        index = pd.MultiIndex.from_frame(pairs.astype("string"))
+    else:
+        index = pd.MultiIndex.from_arrays([pd.Index([], dtype="string")] * 2, names=["supplier_id", "request_type"])
+    out = _frame(stats, ["supplier_id", "request_type"], index, blocks=("responsiveness",))
+    out["request_type"] = out["request_type"].astype("string")
+    return out
+
+
+def defect_pareto(stats: PeriodStats, *, by_supplier: bool = True) -> pd.DataFrame:
+    """Defect codes by defective quantity, largest first, with share and cumulative share.
+
+    Parameters
+    ----------
+    stats : the period statistics.
+    by_supplier : one Pareto per supplier (default), or one over all suppliers (``supplier_id`` is NA).
+
+    Returns
+    -------
+    DataFrame
+        supplier_id, defect_code, lots, defective_quantity, share (of the defective quantity; NaN when
+        the total is 0), cumulative_share. Lots with defects but no code count as ``(no code)``.
+    """
+    d = stats.defects
+    keys = ["supplier_id", "defect_code"] if by_supplier else ["defect_code"]
+    if len(d) == 0:
+        return pd.DataFrame({"supplier_id": pd.Series([], dtype="string"),
+                             "defect_code": pd.Series([], dtype="string"),
+                             "lots": pd.Series([], dtype="int64"),
+                             "defective_quantity": pd.Series([], dtype="float64"),
+                             "share": pd.Series([], dtype="float64"),
+                             "cumulative_share": pd.Series([], dtype="float64")})
+    g = d.groupby(keys, sort=True, observed=True)[["lots", "defective_quantity"]].sum().reset_index()
+    if not by_supplier:
+        g.insert(0, "supplier_id", pd.Series(pd.NA, index=g.index, dtype="string"))
+    g = g.sort_values(["supplier_id", "defective_quantity", "lots", "defect_code"],
+                      ascending=[True, False, False, True], kind="stable", na_position="first")
+    total = g.groupby("supplier_id", dropna=False, sort=False)["defective_quantity"].transform("sum")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g["share"] = np.where(total > 0, g["defective_quantity"] / total.where(total > 0, 1.0), np.nan)
+    g["cumulative_share"] = g.groupby("supplier_id", dropna=False, sort=False)["share"].cumsum()
+    g["lots"] = g["lots"].astype("int64")
+    g["defect_code"] = g["defect_code"].astype("string")
+    return g.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    """Everything :func:`compute_metrics` produced, from the records to the metric frames.
+
+    Attributes
+    ----------
+    stats : PeriodStats, the mergeable statistics.
+    suppliers : one row per supplier (:func:`supplier_metrics`).
+    periods : one row per supplier and period, empty periods included (:func:`period_metrics`).
+    by_request_type : :func:`responsiveness_by_type`.
+    pareto : :func:`defect_pareto` per supplier.
+    lines, lots, requests : the judged records (the evidence), ``None`` for a table not given.
+    ignored : records left out of the window, per table: ``after_as_of`` and ``before_window``.
+    as_of : the as-of date; window : (first day, last day); config : the Config used.
+    """
+
+    stats: PeriodStats
+    suppliers: pd.DataFrame
+    periods: pd.DataFrame
+    by_request_type: pd.DataFrame
+    pareto: pd.DataFrame
+    lines: pd.DataFrame | None
+    lots: pd.DataFrame | None
+    requests: pd.DataFrame | None
+    ignored: pd.DataFrame
+    as_of: pd.Timestamp
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    config: Config
+
+
+def compute_metrics(
+    deliveries: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    requests: pd.DataFrame | None = None,
+    *,
+    config: Config | dict | str | None = None,
+    as_of=None,
+    exclusions: pd.DataFrame | None = None,
+) -> MetricsResult:
+    """Judge the records, aggregate them per supplier and period, and compute every metric.
+
+    Parameters
+    ----------
+    deliveries, inspections, requests : canonical tables; any one suffices, a table left out gives
+        empty (NaN) figures for its dimension.
+    config : a Config, a TOML path, a dict of overrides or None for the defaults.
+    as_of : the as-of date (default: the latest date in the data). Records after it are ignored and
+        counted in ``ignored``; the window is ``periods.window_months`` months ending on it.
+    exclusions : canonical exclusions table: excused records stay in the records with their reason
+        and are counted as ``n_excluded_*``, not in the rates.
+
+    Returns
+    -------
+    MetricsResult
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"supplier_id": ["S1"] * 3, "po_id": ["P1", "P2", "P3"],
+    ...     "quantity_ordered": [5.0, 5.0, 5.0], "quantity_received": [5.0, 5.0, 4.0],
+    ...     "date_promised": pd.to_datetime(["2025-01-10"] * 3),
+    ...     "date_received": pd.to_datetime(["2025-01-10", "2025-01-14", "2025-01-09"])})
+    >>> res = compute_metrics(d)
+    >>> res.suppliers[["n_deliveries", "on_time_rate", "in_full_rate", "otif_rate"]].round(4).to_dict("records")
+    [{'n_deliveries': 3, 'on_time_rate': 0.6667, 'in_full_rate': 0.6667, 'otif_rate': 0.3333}]
+    """
+    if deliveries is None and inspections is None and requests is None:
+        raise InputError("compute_metrics needs at least one of deliveries, inspections or requests; pass a table.")
+    cfg = load_config(config)
+    prepared = {
+        "deliveries": prepare_table(deliveries, "deliveries") if deliveries is not None else None,
+        "inspections": prepare_table(inspections, "inspections") if inspections is not None else None,
+        "requests": prepare_table(requests, "requests") if requests is not None else None,
+    }
+    as_of = resolve_as_of(as_of, **prepared)
+    window = evaluation_window(as_of, cfg.periods.window_months)
+    kw = dict(config=cfg, as_of=as_of, exclusions=exclusions, window=window)
+    lines = delivery_lines(prepared["deliveries"], **kw) if deliveries is not None else None
+    lots = inspection_lots(prepared["inspections"], **kw) if inspections is not None else None
+    reqs = request_records(prepared["requests"], **kw) if requests is not None else None
+    suppliers = set()
+    for df in prepared.values():
+        if df is not None:
+            suppliers.update(df["supplier_id"].astype(str))
+    stats = aggregate(lines, lots, reqs, config=cfg, as_of=as_of, window=window, suppliers=suppliers)
+    ignored = pd.DataFrame(
+        [
+            (name, int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
+             int((rec["status"] == BEFORE_WINDOW).sum()))
+            for name, rec in (("deliveries", lines), ("inspections", lots), ("requests", reqs))
+            if rec is not None
+        ],
+        columns=["table", "after_as_of", "before_window"],
+    )
+    return MetricsResult(
+        stats=stats,
+        suppliers=supplier_metrics(stats),
+        periods=period_metrics(stats),
+        by_request_type=responsiveness_by_type(stats),
+        pareto=defect_pareto(stats),
+        lines=lines,
+        lots=lots,
+        requests=reqs,
+        ignored=ignored,
+        as_of=as_of,
+        window=window,
+        config=cfg,
+    )
