@@ -199,24 +199,29 @@ def resolve_as_of(as_of=None, *, deliveries=None, inspections=None, requests=Non
 def evaluation_window(as_of: pd.Timestamp, window_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of the window of ``window_months`` months ending on ``as_of`` (inclusive).
 
+    The window starts ``window_months`` months before the day after ``as_of``, so an as-of date at a
+    month end gives whole calendar months.
+
     Examples
     --------
     >>> evaluation_window(pd.Timestamp("2025-12-31"), 12)
     (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-12-31 00:00:00'))
-    >>> evaluation_window(pd.Timestamp("2025-03-15"), 1)
-    (Timestamp('2025-02-16 00:00:00'), Timestamp('2025-03-15 00:00:00'))
+    >>> evaluation_window(pd.Timestamp("2025-02-28"), 2)
+    (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-02-28 00:00:00'))
     """
     as_of = pd.Timestamp(as_of).normalize()
-    start = as_of - pd.DateOffset(months=window_months) + pd.Timedelta(days=1)
+    start = as_of + pd.Timedelta(days=1) - pd.DateOffset(months=window_months)
     return pd.Timestamp(start), as_of
 
 
 def day_difference(reference, received, *, config: Config) -> np.ndarray:
     """Signed days from ``reference`` to ``received`` in the configured day basis (float, NaN where unknown).
 
-    Calendar basis: the difference in days. Working basis: ``numpy.busday_count``
-    from the reference date up to, not including, the receipt date (negative
-    when received earlier), skipping the weekend days and holidays.
+    Calendar basis: the difference in days. Working basis (``numpy.busday_count``,
+    skipping the weekend days and holidays): late receipts count the working days
+    from the reference date up to, not including, the receipt date; early
+    receipts count minus the working days after the receipt date up to and
+    including the reference date.
 
     Examples
     --------

@@ -1,0 +1,157 @@
+"""Records and mergeable statistics: line keys, day arithmetic, windows, merging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from supplier_analytics.aggregate import (
+    aggregate,
+    combine,
+    day_difference,
+    delivery_lines,
+    evaluation_window,
+    inspection_lots,
+    merge_stats,
+    request_records,
+)
+from supplier_analytics.config import load_config
+from supplier_analytics.metrics import period_metrics, supplier_metrics
+
+AS_OF = pd.Timestamp("2025-03-31")
+
+
+def frame(**cols):
+    df = pd.DataFrame(cols)
+    for c in df.columns:
+        if c.startswith("date"):
+            df[c] = pd.to_datetime(df[c])
+    return df
+
+
+def test_line_key_falls_back_to_item_then_to_the_row():
+    d = frame(supplier_id=["S1"] * 4, po_id=["P1"] * 4, item=["A", "A", "B", None],
+              quantity_ordered=[10.0] * 4, quantity_received=[5.0, 5.0, 10.0, 10.0],
+              date_promised=["2025-03-10"] * 4, date_received=["2025-03-09", "2025-03-10", "2025-03-10", "2025-03-10"])
+    lines = delivery_lines(d, as_of=AS_OF)
+    assert lines[["item", "n_receipts", "quantity_received"]].values.tolist() == [["A", 2, 10.0], ["B", 1, 10.0],
+                                                                                [pd.NA, 1, 10.0]]
+    with_line = d.assign(line_id=["1", "2", "3", "4"])
+    assert len(delivery_lines(with_line, as_of=AS_OF)) == 4
+
+
+def test_the_same_receipt_id_on_two_lines_is_not_a_duplicate():
+    d = frame(supplier_id=["S1", "S1"], po_id=["P1", "P1"], line_id=["1", "2"], quantity_ordered=[1.0, 1.0],
+              quantity_received=[1.0, 1.0], date_promised=["2025-03-10"] * 2, date_received=["2025-03-10"] * 2,
+              receipt_id=["GR1", "GR1"])
+    lines = delivery_lines(d, as_of=AS_OF)
+    assert lines["n_duplicate_receipts"].tolist() == [0, 0]
+    assert len(lines) == 2
+
+
+def test_receipts_after_as_of_are_dropped_before_combining():
+    d = frame(supplier_id=["S1", "S1"], po_id=["P1", "P1"], line_id=["1", "1"], quantity_ordered=[10.0, 10.0],
+              quantity_received=[5.0, 5.0], date_promised=["2025-03-10"] * 2,
+              date_received=["2025-03-10", "2025-04-02"])
+    lines = delivery_lines(d, as_of=AS_OF)
+    assert lines.attrs["receipts_after_as_of"] == 1
+    assert (lines["quantity_received"].iloc[0], bool(lines["in_full"].iloc[0])) == (5.0, False)
+
+
+def test_day_difference_calendar_and_working_both_directions():
+    ref = pd.Series(pd.to_datetime(["2025-01-06", "2025-01-03", "2025-01-03", None]))   # Mon, Fri, Fri
+    rec = pd.Series(pd.to_datetime(["2025-01-03", "2025-01-06", "2025-01-04", "2025-01-04"]))  # Fri, Mon, Sat
+    cal = day_difference(ref, rec, config=load_config())
+    work = day_difference(ref, rec, config=load_config({"delivery": {"day_basis": "working"}}))
+    np.testing.assert_array_equal(cal, [-3.0, 3.0, 1.0, np.nan])
+    np.testing.assert_array_equal(work, [-1.0, 1.0, 1.0, np.nan])
+    fri_weekend = load_config({"delivery": {"day_basis": "working", "weekend": ["Fri", "Sat"]}})
+    # early: minus the working days after the receipt up to and including the reference date (Sun, Mon)
+    np.testing.assert_array_equal(day_difference(ref, rec, config=fri_weekend)[:3], [-2.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("as_of", "months", "start"),
+    [("2025-12-31", 12, "2025-01-01"), ("2025-03-31", 1, "2025-03-01"), ("2024-02-29", 12, "2023-03-01"),
+     ("2025-03-15", 3, "2024-12-16")],
+)
+def test_evaluation_window(as_of, months, start):
+    assert evaluation_window(pd.Timestamp(as_of), months) == (pd.Timestamp(start), pd.Timestamp(as_of))
+
+
+def _data():
+    d = frame(
+        supplier_id=["S1", "S1", "S1", "S2", "S2", "S2"],
+        po_id=["P1", "P1", "P2", "P3", "P4", "P5"],
+        line_id=["1", "1", "1", "1", "1", "1"],
+        quantity_ordered=[10.0, 10.0, 5.0, 2.0, 2.0, 2.0],
+        quantity_received=[4.0, 6.0, 5.0, 2.0, 1.0, 2.0],
+        date_ordered=["2025-01-01", "2025-01-01", "2025-02-01", "2025-01-15", "2025-02-10", "2025-03-01"],
+        date_promised=["2025-01-20", "2025-01-20", "2025-02-20", "2025-01-30", "2025-02-25", "2025-03-10"],
+        date_received=["2025-01-19", "2025-01-25", "2025-02-20", "2025-02-03", "2025-02-25", "2025-03-09"],
+    )
+    i = frame(supplier_id=["S1", "S2", "S2"], date=["2025-01-10", "2025-02-10", "2025-03-10"],
+              quantity_inspected=[100.0, 200.0, 50.0], quantity_defective=[1.0, 0.0, 5.0],
+              defect_code=["A", None, "B"])
+    r = frame(supplier_id=["S1", "S2", "S2"], request_id=["1", "2", "3"], request_type=["rfq", "rfq", "complaint"],
+              date_sent=["2025-01-05 08:00", "2025-02-05 08:00", "2025-03-05 08:00"],
+              date_responded=["2025-01-05 10:30", "2025-02-08 08:00", "2025-03-05 09:00"])
+    return d, i, r
+
+
+def _stats(d, i, r, cfg=None):
+    cfg = load_config(cfg)
+    window = evaluation_window(AS_OF, cfg.periods.window_months)
+    kw = dict(config=cfg, as_of=AS_OF, window=window)
+    return aggregate(delivery_lines(d, **kw), inspection_lots(i, **kw), request_records(r, **kw), **kw)
+
+
+def test_statistics_hold_hand_computed_sums():
+    st = _stats(*_data())
+    dl = st.delivery.set_index(["supplier_id", st.delivery["period"].astype(str)])
+    # S1 January: one line of 10, completed 5 days late, 4 units on time, lead time 24 days
+    row = dl.loc[("S1", "2025-01")]
+    assert (row["n_deliveries"], row["late_k"], row["days_late_sum"], row["qty_on_time"], row["lead_sum"]) == (
+        1, 1, 5.0, 4.0, 24.0)
+    assert st.days_late["days_late"].tolist() == [5, 0, 0, 4, 0]
+    assert st.response_minutes["minutes"].tolist() == [150, 4320, 60]
+    assert st.suppliers == ("S1", "S2")
+    assert st.window == (pd.Timestamp("2024-04-01"), AS_OF)
+
+
+def test_merged_halves_equal_the_whole():
+    d, i, r = _data()
+    whole = _stats(d, i, r)
+    s1 = d["supplier_id"] == "S1"
+    parts = [_stats(d.loc[s1], i.iloc[:2], r.iloc[:1]), _stats(d.loc[~s1], i.iloc[2:], r.iloc[1:])]
+    merged = combine(parts)
+    for name in merged.FRAMES:
+        pd.testing.assert_frame_equal(getattr(merged, name), getattr(whole, name), check_like=False)
+    pd.testing.assert_frame_equal(supplier_metrics(merged), supplier_metrics(whole))
+    pd.testing.assert_frame_equal(period_metrics(merge_stats(*parts)), period_metrics(whole))
+
+
+def test_merging_statistics_of_different_periods_is_refused():
+    d, i, r = _data()
+    with pytest.raises(ValueError, match=r"^Statistics with different periods \(M, Q\) cannot be merged"):
+        combine([_stats(d, i, r), _stats(d, i, r, {"periods": {"period": "quarter"}})])
+
+
+def _run(d, i, r, as_of, months):
+    cfg = load_config({"periods": {"window_months": months}})
+    as_of = pd.Timestamp(as_of)
+    kw = dict(config=cfg, as_of=as_of, window=evaluation_window(as_of, months))
+    return aggregate(delivery_lines(d, **kw), inspection_lots(i, **kw), request_records(r, **kw), **kw)
+
+
+def test_consecutive_monthly_runs_merge_into_the_two_month_run():
+    d, i, r = _data()
+    d, i, r = d.iloc[:5], i.iloc[:2], r.iloc[:2]  # records up to February
+    jan = _run(d, i, r, "2025-01-31", 1)
+    feb = _run(d, i, r, "2025-02-28", 1)
+    both = _run(d, i, r, "2025-02-28", 2)
+    merged = combine([jan, feb])
+    assert (merged.window, merged.as_of) == (both.window, both.as_of)
+    pd.testing.assert_frame_equal(supplier_metrics(merged), supplier_metrics(both))
+    pd.testing.assert_frame_equal(period_metrics(merged), period_metrics(both))
