@@ -16,6 +16,7 @@ from supplier_analytics.errors import (
     ValidationError,
 )
 from supplier_analytics.schema import TABLES
+from supplier_analytics.datasets import ProcurementData, load_sample, make_procurement_data, write_procurement_data, write_sample
 from supplier_analytics.config import Config, default_config, load_config
 from supplier_analytics.metrics import MetricsResult, compute_metrics
 from supplier_analytics.scoring import score_suppliers, scoring_explained
@@ -24,6 +25,11 @@ from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_
 __all__ = [
     "__version__",
     "TABLES",
+    "ProcurementData",
+    "make_procurement_data",
+    "write_procurement_data",
+    "load_sample",
+    "write_sample",
     "SupplierAnalyticsError",
     "InputError",
     "ValidationError",
