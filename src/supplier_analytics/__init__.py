@@ -16,6 +16,7 @@ from supplier_analytics.errors import (
     ValidationError,
 )
 from supplier_analytics.schema import TABLES
+from supplier_analytics.ingest import ImportResult, Mapping, ValidationReport, read_mapping, read_table, validate_files
 from supplier_analytics.datasets import ProcurementData, load_sample, make_procurement_data, write_procurement_data, write_sample
 from supplier_analytics.config import Config, default_config, load_config
 from supplier_analytics.metrics import MetricsResult, compute_metrics
@@ -25,6 +26,12 @@ from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_
 __all__ = [
     "__version__",
     "TABLES",
+    "read_table",
+    "read_mapping",
+    "validate_files",
+    "ImportResult",
+    "ValidationReport",
+    "Mapping",
     "ProcurementData",
     "make_procurement_data",
     "write_procurement_data",

@@ -1,0 +1,42 @@
+"""Import of real ERP exports: read, map columns, parse values, validate, report.
+
+The public functions are :func:`read_table` (one export into one canonical
+table), :func:`validate_files` (several exports, cross-checked) and
+:func:`read_mapping` (the TOML mapping format, documented in
+:mod:`supplier_analytics.ingest.mapping`). Nothing is silently dropped: rows
+that break a rule are returned in ``rejected`` with file, sheet, row, column,
+value and reason, and ``rows_read == rows_accepted + rows_rejected``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "gr.csv").write_text(
+...     "Vendor;PO Number;Qty Ordered;Promised Date;Receipt Date\\n"
+...     "000123;4500001;1.234,5;31.01.2025;03.02.2025\\n"
+...     "000123;4500002;-5;31.01.2025;03.02.2025\\n", encoding="utf-8")
+>>> r = read_table(folder / "gr.csv", "deliveries")
+>>> r.rows_read, r.rows_accepted, r.rows_rejected
+(2, 1, 1)
+>>> r.data[["supplier_id", "quantity_ordered", "date_promised", "source_row"]]
+  supplier_id  quantity_ordered date_promised  source_row
+0      000123            1234.5    2025-01-31           2
+>>> r.rejected[["row", "column", "value", "reason"]].to_dict("records")
+[{'row': 3, 'column': 'quantity_ordered', 'value': '-5', 'reason': 'negative value not allowed'}]
+"""
+
+from __future__ import annotations
+
+from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
+from supplier_analytics.ingest.read import read_table, validate_files
+from supplier_analytics.ingest.result import ImportResult, ValidationReport
+
+__all__ = [
+    "read_table",
+    "read_mapping",
+    "validate_files",
+    "ImportResult",
+    "ValidationReport",
+    "Mapping",
+    "TableMapping",
+]

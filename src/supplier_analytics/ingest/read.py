@@ -1,0 +1,537 @@
+"""Reading one export into a canonical table (:func:`read_table`) and checking a set (:func:`validate_files`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.errors import ConfigError, InputError, ValidationError
+from supplier_analytics.ingest.header import (
+    HeaderMatch,
+    choose_span_columns,
+    column_letter,
+    find_header,
+    nonempty_counts,
+)
+from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
+from supplier_analytics.ingest.parse import (
+    DateParser,
+    NumberParser,
+    Problem,
+    normalise_request_type,
+    parse_id,
+    to_text,
+)
+from supplier_analytics.ingest.readers import RawSheet, iter_sheets
+from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
+from supplier_analytics.schema import TABLES, TableSchema
+
+__all__ = ["read_table", "validate_files"]
+
+_DUPLICATES = ("reject", "keep")
+_TOTAL_RE = re.compile(
+    r"^(?:grand\s*total|overall\s*result|total|totals|sum|subtotal|summe|gesamt|gesamtsumme|endsumme|"
+    r"zwischensumme|gesamtergebnis|ergebnis|result)\b",
+    re.IGNORECASE,
+)
+# rules "later column must not come before earlier column", per table
+_DATE_ORDER = {
+    "deliveries": (("date_received", "date_ordered"),),
+    "requests": (("date_responded", "date_sent"), ("date_closed", "date_sent")),
+}
+
+
+def _check_options(table: str, duplicates: str) -> None:
+    if table not in TABLES:
+        raise ConfigError(f"Unknown table {table!r}; allowed tables: {', '.join(TABLES)}.")
+    if duplicates not in _DUPLICATES:
+        raise ConfigError(f"duplicates is {duplicates!r}; allowed values: {', '.join(_DUPLICATES)}.")
+
+
+def read_table(
+    path: str | Path,
+    table: str,
+    *,
+    mapping: str | Path | dict | Mapping | None = None,
+    sheet: str | int | None = None,
+    duplicates: str = "reject",
+) -> ImportResult:
+    """Read an export (.xlsx, .xlsm, .csv/.txt/.tsv, .parquet) into a canonical table.
+
+    Every cell of every row is checked; bad rows are kept aside with reasons in
+    ``result.rejected`` rather than raised, so that ``rows_read ==
+    rows_accepted + rows_rejected`` always holds.
+
+    Parameters
+    ----------
+    path : the export file.
+    table : ``deliveries``, ``inspections``, ``requests``, ``suppliers`` or ``exclusions``.
+    mapping : ``None`` to recognise common header spellings (English and German),
+        or a TOML mapping file, a dict of the same shape or a :class:`Mapping`
+        (see :mod:`supplier_analytics.ingest.mapping`).
+    sheet : sheet name (or 0-based number) of a workbook; default the mapping's
+        ``sheet``, else the first sheet whose header has the table's columns.
+    duplicates : ``"reject"`` (default): second and later copies of an exact
+        duplicate record (every canonical value equal) are rejected with the
+        reason "exact duplicate of row N"; ``"keep"``: they stay in ``data``.
+        Either way they are listed in ``result.duplicates``.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, or a required column is not found.
+    ValidationError
+        A whole column cannot be read without a guess (day-first or month-first
+        dates, decimal comma or point); the message says what to set in the mapping.
+    ConfigError
+        The mapping or an option is invalid.
+    """
+    _check_options(table, duplicates)
+    path = Path(path)
+    tm = read_mapping(mapping)[table] if mapping is not None else TableMapping()
+    schema = TABLES[table]
+    wanted = sheet if sheet is not None else tm.sheet
+    tried: list[tuple[RawSheet, HeaderMatch]] = []
+    for raw in iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter):
+        match = find_header(raw, schema, tm)
+        if not match.missing:
+            return _build(path, schema, tm, raw, match, duplicates)
+        tried.append((raw, match))
+    raise _missing_columns(path, schema, tried)
+
+
+def _missing_columns(path: Path, schema: TableSchema, tried) -> InputError:
+    if not tried:
+        return InputError(f"Cannot read {path.name}: the workbook has no sheets; export the data again.")
+    raw, match = max(tried, key=lambda rm: len(rm[1].columns))
+    where = path.name if raw.name is None else f"{path.name} (sheet {raw.name!r})"
+    if len(tried) > 1:
+        where = f"{path.name} (none of the sheets {', '.join(repr(r.name) for r, _ in tried)})"
+    headers = [h for h in match.labels if h]
+    if not headers:
+        return InputError(
+            f"{where} holds no header row with the {schema.name} columns (it looks empty); "
+            f"export the data again with its header, or give header_row in the mapping."
+        )
+    shown = ", ".join(repr(h) for h in headers[:25]) + (" ..." if len(headers) > 25 else "")
+    miss = match.missing
+    example = f'[{schema.name}.columns] {miss[0]} = "<your header>"'
+    return InputError(
+        f"{where} lacks the required {schema.name} column{'s' if len(miss) > 1 else ''} {', '.join(miss)} "
+        f"(headers found: {shown}); add a mapping that names the header, e.g. {example}."
+    )
+
+
+def _is_empty(col: pd.Series) -> np.ndarray:
+    if col.dtype.kind in "fiumMb":
+        return col.isna().to_numpy(dtype=bool)
+    arr = col.to_numpy(dtype=object)
+    return pd.isna(arr) | (arr == "")
+
+
+def _classify_rows(raw: RawSheet, grid: pd.DataFrame, match: HeaderMatch, schema: TableSchema):
+    """Blank and totals rows (positions into ``grid``) with reasons."""
+    n = len(grid)
+    empty = {c: _is_empty(grid[c]) for c in grid.columns}
+    blank = np.ones(n, dtype=bool)
+    for e in empty.values():
+        blank &= e
+    reasons: dict[int, str] = {int(i): "blank row" for i in np.flatnonzero(blank)}
+    id_cols = [match.columns[c.name] for c in schema.columns if c.kind == "id" and c.name in match.columns]
+    if not id_cols or n == 0:
+        return reasons
+    any_id_empty = np.zeros(n, dtype=bool)
+    all_id_empty = np.ones(n, dtype=bool)
+    for c in id_cols:
+        any_id_empty |= empty[c]
+        all_id_empty &= empty[c]
+    cand = np.flatnonzero(any_id_empty & ~blank)
+    if len(cand):
+        sub = grid.iloc[cand]
+        label = np.zeros(len(cand), dtype=bool)
+        for c in sub.columns:
+            col = sub[c]
+            if col.dtype.kind in "fiumMb":
+                continue
+            txt = to_text(col)
+            label |= txt.str.match(_TOTAL_RE).fillna(False).to_numpy(dtype=bool)
+        for i, is_total in zip(cand, label):
+            if is_total:
+                reasons[int(i)] = "totals row"
+    # rows without ids or dates below the last row with an id: totals (or a note) at the bottom
+    date_cols = [match.columns[c.name] for c in schema.columns
+                 if c.kind in ("date", "datetime") and c.name in match.columns]
+    no_dates = np.ones(n, dtype=bool)
+    for c in date_cols:
+        no_dates &= empty[c]
+    has_id = np.flatnonzero(~all_id_empty)
+    last = has_id[-1] if len(has_id) else -1
+    tail = (np.arange(n) > last) & ~blank & all_id_empty & no_dates
+    for i in np.flatnonzero(tail):
+        reasons.setdefault(int(i), "no ids or dates below the data (totals or a note)")
+    return reasons
+
+
+def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, match: HeaderMatch,
+           duplicates: str) -> ImportResult:
+    source = str(path.name) if path.name else str(path)
+    notes: list[str] = []
+    start = 0 if match.row is None else match.row + match.n_rows
+    grid = raw.grid.iloc[start:].reset_index(drop=True)
+    rownum = raw.row_numbers[start:]
+    if match.spans:
+        choose_span_columns(match, nonempty_counts(raw, start, sorted({c for s in match.spans.values() for c in s})))
+    present = [c for c in schema.names if c in match.columns]
+    if match.row is None:
+        notes.append("columns taken from the parquet schema" if raw.kind == "parquet" else "columns taken from the file")
+        header_row = None
+    else:
+        header_row = int(raw.row_numbers[match.row])
+        unit = "line" if raw.kind == "csv" else "row"
+        if match.n_rows == 2:
+            notes.append(f"header found on {unit}s {header_row}-{int(raw.row_numbers[match.row + 1])} "
+                         "(two header rows combined)")
+        else:
+            notes.append(f"header found on {unit} {header_row}")
+    notes.extend(raw.notes)
+    column_map = {c: match.labels[match.columns[c]] for c in present}
+    letters = {c: column_letter(match.columns[c]) for c in present} if raw.kind == "excel" else {}
+    used = set(match.columns.values())
+    unused = [match.labels[j] for j in range(len(match.labels)) if j not in used and match.labels[j]]
+    if unused:
+        notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
+
+    # blank lines and totals rows are skipped (reported, not rejected)
+    skip = _classify_rows(raw, grid, match, schema)
+    sheet_name = raw.name
+    skipped = pd.DataFrame({
+        "source_file": [source] * len(skip),
+        "sheet": [sheet_name] * len(skip),
+        "row": np.array([rownum[i] for i in sorted(skip)], dtype="int64"),
+        "reason": [skip[i] for i in sorted(skip)],
+    }, columns=list(SKIPPED_COLUMNS))
+    unit = "line" if raw.kind == "csv" else "row"
+    for reason, label in (("totals row", "totals"), ("no ids or dates below the data (totals or a note)",
+                                                    "no ids or dates (totals or a note) on")):
+        rows = [int(rownum[i]) for i in sorted(skip) if skip[i] == reason]
+        if rows:
+            notes.append(f"{label} {unit}{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))} skipped")
+    nblank = sum(1 for r in skip.values() if r == "blank row")
+    if nblank:
+        notes.append(f"{nblank} blank {'line' if nblank == 1 else 'lines'} skipped")
+    if skip:
+        keep = np.ones(len(grid), dtype=bool)
+        keep[sorted(skip)] = False
+        grid = grid.loc[keep].reset_index(drop=True)
+        rownum = rownum[keep]
+    n = len(grid)
+
+    # parse every mapped column
+    problems: list[tuple[str, Problem]] = []
+    values: dict[str, pd.Series] = {}
+    numbers: dict[str, NumberParser] = {}
+    dates: dict[str, DateParser] = {}
+    for name in present:
+        col = schema.column(name)
+        cells = grid[match.columns[name]]
+        if col.kind in ("id", "text"):
+            vals, missing, placeholder = parse_id(cells)
+            if name == "request_type":
+                vals = normalise_request_type(vals)
+            values[name] = vals
+            _missing(problems, name, col.required, missing, placeholder, notes, "text")
+        elif col.kind == "number":
+            numbers[name] = NumberParser(cells)
+        else:
+            dates[name] = DateParser(cells, kind=col.kind, date_format=tm.date_formats.get(name))
+    errors = _decide_numbers(source, schema, tm, numbers, column_map, notes)
+    errors += _decide_dates(source, schema, tm, dates, column_map, notes)
+    if errors:
+        raise ValidationError(
+            f"{source}: " + "; ".join(e[1] for e in errors) + ".",
+            failure_cases=pd.DataFrame([e[0] for e in errors]),
+        )
+    for name, p in numbers.items():
+        col = schema.column(name)
+        vals = pd.Series(p.values, dtype="float64")
+        problems += [(name, q) for q in p.problems]
+        _missing(problems, name, col.required, p.missing, p.placeholder, notes, "number")
+        if col.min_value is not None:
+            low = (vals < col.min_value).to_numpy(dtype=bool)
+            if low.any():
+                what = "negative value" if col.min_value == 0 else f"value below {col.min_value:g}"
+                problems.append((name, Problem(low, f"{what} not allowed", "negative value")))
+        values[name] = vals
+    for name, p in dates.items():
+        col = schema.column(name)
+        vals = p.result()
+        problems += [(name, q) for q in p.problems]
+        _missing(problems, name, col.required, p.missing, p.placeholder, notes, "date")
+        if p.serials:
+            notes.append(f"{p.serials} Excel serial number{'s' if p.serials > 1 else ''} in {name} read as dates")
+        if col.kind == "date":
+            timed = int(((pd.Series(p.values) != vals) & vals.notna()).sum())
+            if timed:
+                notes.append(f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)")
+        values[name] = vals
+
+    # rules across columns and rows
+    for later, earlier in _DATE_ORDER.get(schema.name, ()):
+        if later in values and earlier in values:
+            bad = (values[later] < values[earlier]).to_numpy(dtype=bool)
+            if bad.any():
+                problems.append((later, Problem(bad, f"{later} is before {earlier}", "date order")))
+    if schema.name == "exclusions" and "table" in values:
+        allowed = ("deliveries", "inspections", "requests")
+        t = values["table"].str.lower()
+        values["table"] = t
+        bad = (~t.isin(allowed) & t.notna()).to_numpy(dtype=bool)
+        if bad.any():
+            problems.append(("table", Problem(bad, f"table must be one of {', '.join(allowed)}", "invalid value")))
+
+    bad_row = np.zeros(n, dtype=bool)
+    for _, p in problems:
+        bad_row |= p.mask
+    frame = pd.DataFrame({c: values[c] for c in present})
+    if schema.name == "suppliers" and "supplier_id" in frame:
+        ok_ids = frame["supplier_id"].where(~bad_row)
+        rep = (ok_ids.duplicated(keep="first") & ok_ids.notna()).to_numpy(dtype=bool)
+        if rep.any():
+            first = pd.Series(rownum).groupby(ok_ids.to_numpy()).transform("first").to_numpy()
+            reason = np.array([f"supplier_id repeats row {f} of the supplier master" for f in first], dtype=object)
+            problems.append(("supplier_id", Problem(rep, reason, "duplicate supplier")))
+            bad_row |= rep
+
+    # exact duplicates among the rows that are otherwise fine
+    dup_frame = pd.DataFrame(columns=["source_row", "duplicate_of", *present])
+    if n and present:
+        clean = frame.loc[~bad_row]
+        dup = clean.duplicated(keep="first")
+        if dup.any():
+            key = clean.groupby(present, dropna=False, sort=False).ngroup()
+            first_row = pd.Series(rownum[~bad_row], index=clean.index).groupby(key).transform("first")
+            idx = clean.index[dup.to_numpy()]
+            dup_frame = clean.loc[idx].copy()
+            dup_frame.insert(0, "duplicate_of", first_row.loc[idx].astype("int64").to_numpy())
+            dup_frame.insert(0, "source_row", rownum[idx].astype("int64"))
+            dup_frame = dup_frame.reset_index(drop=True)
+            if duplicates == "reject":
+                mask = np.zeros(n, dtype=bool)
+                mask[idx] = True
+                reason = np.empty(n, dtype=object)
+                reason[idx] = [f"exact duplicate of row {f}" for f in first_row.loc[idx]]
+                problems.append(("(all columns)", Problem(mask, reason, "exact duplicate")))
+                bad_row |= mask
+            notes.append(
+                f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} "
+                + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
+            )
+
+    rejected = _rejected_frame(source, sheet_name, grid, rownum, match, column_map, problems)
+    data = frame.loc[~bad_row].reset_index(drop=True)
+    for name in present:
+        data[name] = data[name].astype(schema.column(name).dtype)
+    nacc = len(data)
+    data["source_file"] = pd.Categorical([source] * nacc)
+    data["source_sheet"] = pd.Categorical([sheet_name] * nacc, categories=[sheet_name] if sheet_name else [])
+    data["source_row"] = rownum[~bad_row].astype("int64")
+    return ImportResult(
+        table=schema.name,
+        source=source,
+        sheet=sheet_name,
+        data=data,
+        rejected=rejected,
+        duplicates=dup_frame,
+        skipped=skipped,
+        rows_read=n,
+        rows_accepted=nacc,
+        rows_rejected=int(bad_row.sum()),
+        header_row=header_row,
+        column_map=column_map,
+        notes=notes,
+        column_letters=letters,
+    )
+
+
+def _missing(problems, name, required, missing, placeholder, notes, what) -> None:
+    if required:
+        plain = missing & ~placeholder
+        if plain.any():
+            problems.append((name, Problem(plain, "missing value in a required column", "missing required value")))
+        if placeholder.any():
+            problems.append((name, Problem(placeholder.copy(), "placeholder instead of a value in a required column",
+                                           "missing required value")))
+    elif placeholder.any():
+        k = int(placeholder.sum())
+        notes.append(f"{k} placeholder value{'s' if k > 1 else ''} in {name} read as empty")
+
+
+def _decide_numbers(source, schema, tm, numbers, column_map, notes):
+    evidence = {name: p.decimal_evidence for name, p in numbers.items()}
+    decided = {e for e in evidence.values() if e in (",", ".")}
+    hint = decided.pop() if len(decided) == 1 else None
+    errors = []
+    for name, p in numbers.items():
+        ev = evidence[name]
+        if tm.decimal is not None:
+            dec = tm.decimal
+        elif ev in (",", "."):
+            dec = ev
+        elif ev == "ambiguous":
+            if hint is None:
+                errors.append((
+                    {"column": name, "source_column": column_map[name], "problem": "decimal separator unknown"},
+                    f"the numbers in {name} ({column_map[name]!r}) look like 1,000 or 1.000, which may mean "
+                    f"one or one thousand; set decimal = \",\" or \".\" under [{schema.name}] in the mapping",
+                ))
+                continue
+            dec = hint
+            notes.append(f"{name}: decimal {'comma' if dec == ',' else 'point'} taken from the other number columns")
+        else:
+            dec = None
+        if ev in (",", ".") and tm.decimal is None and dec == ",":
+            notes.append(f"{name}: decimal comma (decided from the data)")
+        p.finish(dec, tm.thousands)
+    return errors
+
+
+def _decide_dates(source, schema, tm, dates, column_map, notes):
+    evidence = {name: p.order_evidence for name, p in dates.items()}
+    decided = {e for e in evidence.values() if e in ("dayfirst", "monthfirst")}
+    hint = decided.pop() if len(decided) == 1 else None
+    errors = []
+    for name, p in dates.items():
+        ev = evidence[name]
+        src = column_map[name]
+        if ev is None:
+            p.finish(None)
+            continue
+        if tm.dayfirst is not None:
+            p.finish(tm.dayfirst)
+            notes.append(f"dates in {name} read {'day' if tm.dayfirst else 'month'}-first (from the mapping)")
+            continue
+        if ev == "conflict":
+            errors.append((
+                {"column": name, "source_column": src, "problem": "dates mix day-first and month-first",
+                 "examples": ", ".join(p.examples)},
+                f"the dates in {name} ({src!r}) mix day-first and month-first values; "
+                f"correct them or set a date format for {name} under [{schema.name}.date_formats] in the mapping",
+            ))
+            continue
+        if ev in ("dayfirst", "monthfirst"):
+            p.finish(ev == "dayfirst")
+            notes.append(f"dates in {name} read {ev[:-5]}-first (decided from the data)")
+            continue
+        if hint is not None:
+            p.finish(hint == "dayfirst")
+            notes.append(f"dates in {name} read {hint[:-5]}-first (as decided for the other date columns)")
+            continue
+        errors.append((
+            {"column": name, "source_column": src, "problem": "day-first or month-first unknown",
+             "examples": ", ".join(p.examples)},
+            f"the dates in {name} ({src!r}) can be read day-first or month-first "
+            f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = true or false under "
+            f"[{schema.name}] in the mapping, or a date format for {name} under [{schema.name}.date_formats]",
+        ))
+    return errors
+
+
+def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) -> pd.DataFrame:
+    parts = []
+    for name, p in problems:
+        idx = np.flatnonzero(p.mask)
+        if not len(idx):
+            continue
+        if name in match.columns:
+            value = to_text(grid[match.columns[name]].iloc[idx]).to_numpy(dtype=object)
+        else:
+            value = np.full(len(idx), "", dtype=object)
+        reason = p.reason[idx] if isinstance(p.reason, np.ndarray) else np.full(len(idx), p.reason, dtype=object)
+        parts.append(pd.DataFrame({
+            "source_file": source,
+            "sheet": sheet,
+            "row": rownum[idx].astype("int64"),
+            "column": name,
+            "value": value,
+            "reason": reason,
+            "problem": p.code,
+            "source_column": column_map.get(name, ""),
+            "_order": idx,
+        }))
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else object) for c in REJECTED_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).sort_values(["_order"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)[list(REJECTED_COLUMNS)]
+
+
+def validate_files(
+    files: dict[str, str | Path],
+    *,
+    mapping: str | Path | dict | Mapping | None = None,
+    duplicates: str = "reject",
+) -> ValidationReport:
+    """Read several exports and check them against each other.
+
+    Parameters
+    ----------
+    files : canonical table name -> export file, e.g. ``{"deliveries": "gr.xlsx"}``.
+    mapping : as for :func:`read_table`; one mapping holds a section per table.
+    duplicates : ``"reject"`` or ``"keep"``, as for :func:`read_table`.
+
+    Returns
+    -------
+    ValidationReport
+        With ``results`` per table. When a supplier master (``suppliers``) is
+        given, deliveries, inspections and requests whose supplier_id is not in
+        it are rejected ("unknown supplier ... not in the supplier master");
+        repeated supplier_ids in the master are rejected by :func:`read_table`.
+    """
+    unknown = [t for t in files if t not in TABLES]
+    if unknown:
+        raise ConfigError(f"Unknown table {unknown[0]!r} in files; allowed tables: {', '.join(TABLES)}.")
+    m = read_mapping(mapping) if mapping is not None else None
+    results = {t: read_table(p, t, mapping=m, duplicates=duplicates) for t, p in files.items()}
+    if "suppliers" in results:
+        master = set(results["suppliers"].data["supplier_id"].dropna())
+        for t in ("deliveries", "inspections", "requests", "exclusions"):
+            if t in results:
+                results[t] = _reject_unknown_suppliers(results[t], master)
+    return ValidationReport(results)
+
+
+def _reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:
+    ids = r.data["supplier_id"]
+    bad = ~ids.isin(master).to_numpy(dtype=bool)
+    if not bad.any():
+        return r
+    rows = r.data.loc[bad]
+    extra = pd.DataFrame({
+        "source_file": r.source,
+        "sheet": r.sheet,
+        "row": rows["source_row"].to_numpy(dtype="int64"),
+        "column": "supplier_id",
+        "value": rows["supplier_id"].astype(object).to_numpy(),
+        "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
+        "problem": "unknown supplier",
+        "source_column": r.column_map.get("supplier_id", ""),
+    })
+    rejected = pd.concat([r.rejected, extra], ignore_index=True).sort_values("row", kind="stable")
+    data = r.data.loc[~bad].reset_index(drop=True)
+    k = int(bad.sum())
+    notes = [*r.notes, f"{k} row{'s' if k > 1 else ''} rejected: supplier not in the supplier master"]
+    return replace(
+        r,
+        data=data,
+        rejected=rejected.reset_index(drop=True),
+        rows_accepted=len(data),
+        rows_rejected=r.rows_rejected + k,
+        notes=notes,
+    )

@@ -1,0 +1,266 @@
+"""Reading the cells of an export into a raw grid, before any header is known.
+
+Spreadsheets (.xlsx, .xlsm) are read with python-calamine, falling back to
+openpyxl (read-only, values only; openpyxl parses XML through defusedxml) when
+calamine cannot open a file. CSV/TXT/TSV files are decoded (BOM, UTF-8,
+UTF-16, then cp1252 or latin-1) and split with a sniffed delimiter; CR, LF and
+CRLF line endings and quoted fields with embedded newlines are handled by the
+``csv`` module. Parquet files are read with pyarrow and keep their own column
+names as the header.
+
+A :class:`RawSheet` keeps every cell as found (empty cells as ``""``) plus the
+row number as the user sees it: the Excel row, the CSV line on which the record
+starts (1-based, header and title lines included) or the 1-based parquet record.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.errors import InputError
+
+__all__ = ["RawSheet", "iter_sheets", "EXCEL_SUFFIXES", "CSV_SUFFIXES", "PARQUET_SUFFIXES"]
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class RawSheet:
+    """Cells of one sheet (or of a CSV/parquet file) as read.
+
+    ``grid`` has positional integer columns and object cells (``""`` when
+    empty) except for parquet, whose typed columns are kept; ``row_numbers``
+    gives the user-visible row of each grid row. ``header`` is set when the
+    format carries its own column names (parquet). ``merges`` lists merged
+    ranges ``(row0, col0, row1, col1)``, 0-based and inclusive, in grid positions
+    (``None`` when the format or reader cannot tell).
+    """
+
+    name: str | None
+    kind: str
+    grid: pd.DataFrame
+    row_numbers: np.ndarray
+    header: list[str] | None = None
+    merges: list[tuple[int, int, int, int]] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _cannot(path: Path, why: str, todo: str) -> InputError:
+    return InputError(f"Cannot read {path.name}: {why}; {todo}.")
+
+
+def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(np.empty((0, 0), dtype=object), dtype=object)
+    width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
+    arr = np.empty((len(rows), width), dtype=object)
+    arr[:] = rows
+    return pd.DataFrame(arr, dtype=object)
+
+
+# --------------------------------------------------------------------------- Excel
+def _excel_sheets(path: Path, sheet: str | int | None) -> Iterator[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as cal_exc:  # calamine cannot open it: try openpyxl before giving up
+        yield from _openpyxl_sheets(path, sheet, cal_exc)
+        return
+    names = list(wb.sheet_names)
+    for name in _select_sheets(path, names, sheet):
+        try:
+            s = wb.get_sheet_by_name(name)
+            rows = s.to_python(skip_empty_area=False)
+            merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (s.merged_cell_ranges or [])]
+        except Exception as cal_exc:
+            yield from _openpyxl_sheets(path, name, cal_exc)
+            continue
+        grid = _grid_from_rows(rows)
+        yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges)
+
+
+def _select_sheets(path: Path, names: list[str], sheet: str | int | None) -> list[str]:
+    if sheet is None:
+        return names
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return [names[sheet]]
+        raise InputError(
+            f"{path.name} has no sheet number {sheet} (0-based; it has {len(names)} sheets: "
+            f"{', '.join(names)}); give a sheet name or number that exists."
+        )
+    if sheet in names:
+        return [sheet]
+    folded = [n for n in names if n.strip().casefold() == str(sheet).strip().casefold()]
+    if folded:
+        return folded[:1]
+    raise InputError(
+        f"{path.name} has no sheet {sheet!r} (sheets: {', '.join(names)}); give one of these names as sheet."
+    )
+
+
+def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception) -> Iterator[RawSheet]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        if not zipfile.is_zipfile(path):
+            raise _cannot(path, "it is not an Excel workbook (no .xlsx/.xlsm content)",
+                          "open it in Excel and save it again as .xlsx, or give it the right file extension") from None
+        raise _cannot(path, f"the workbook is damaged ({type(first_error).__name__}: {first_error}; "
+                      f"{type(exc).__name__}: {exc})", "open it in Excel and save it again as .xlsx") from None
+    try:
+        for name in _select_sheets(path, list(wb.sheetnames), sheet):
+            ws = wb[name]
+            rows = [["" if v is None else v for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+            grid = _grid_from_rows(rows)
+            yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"),
+                           notes=[f"sheet {name!r} read with openpyxl (calamine could not read it)"])
+    finally:
+        wb.close()
+
+
+# --------------------------------------------------------------------------- CSV
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise _cannot(path, f"it is not valid {encoding} text (byte {exc.start})",
+                          "fix the encoding in the mapping or leave it out to detect it") from None
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc), enc
+            except UnicodeDecodeError:
+                raise _cannot(path, f"it starts with a {enc} byte-order mark but is not valid {enc} text",
+                              "export it again as UTF-8") from None
+    if b"\x00" in raw[:4096]:
+        raise _cannot(path, "it holds binary data, not delimited text",
+                      "export the data as CSV (UTF-8) or give the file its right extension")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _sniff(text: str) -> str:
+    """The delimiter that splits the first lines into the most rows of one consistent width."""
+    sample = text[:65536]
+    best, best_score = ",", (-1, -1)
+    for d in _DELIMITERS:
+        try:
+            rows = [r for _, r in zip(range(60), csv.reader(io.StringIO(sample, newline=""), delimiter=d)) if r]
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if len(r) > 1]
+        if not widths:
+            continue
+        values, counts = np.unique(widths, return_counts=True)
+        k = int(np.argmax(counts))
+        score = (int(counts[k]), int(values[k]))
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSheet:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _cannot(path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere") from None
+    if raw[:4] == b"PK\x03\x04":
+        raise _cannot(path, "it is an Excel workbook or another zip file, not delimited text",
+                      "rename it to .xlsx or export the data as CSV")
+    if not raw.strip():
+        raise _cannot(path, "the file is empty", "export the data again with its header row")
+    text, enc = _decode(path, raw, encoding)
+    if not text.strip():
+        raise _cannot(path, "the file holds no text", "export the data again with its header row")
+    delim = delimiter or ("\t" if path.suffix.lower() == ".tsv" and text.count("\t") else _sniff(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    start = 1
+    try:
+        for rec in reader:
+            rows.append(rec)
+            starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _cannot(path, f"line {reader.line_num} is not valid CSV ({exc})",
+                      "check the quoting on that line or give the delimiter in the mapping") from None
+    grid = _grid_from_rows(rows)
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    notes = [f"read as {enc} text, delimiter {names.get(delim, repr(delim))}"]
+    return RawSheet(None, "csv", grid, np.asarray(starts, dtype="int64"), notes=notes)
+
+
+# --------------------------------------------------------------------------- parquet
+def _parquet_sheet(path: Path) -> RawSheet:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:
+        raise _cannot(path, f"it is not a readable parquet file ({type(exc).__name__}: {exc})",
+                      "write it again with pandas or pyarrow, or give it the right file extension") from None
+    header = [str(c) for c in frame.columns]
+    grid = frame.set_axis(range(frame.shape[1]), axis=1)
+    return RawSheet(None, "parquet", grid, np.arange(1, len(grid) + 1, dtype="int64"), header=header)
+
+
+def iter_sheets(
+    path: Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None
+) -> Iterator[RawSheet]:
+    """Yield the sheets of ``path`` to look at, in order (one for CSV and parquet).
+
+    Raises :class:`InputError` when the file does not exist, has an unknown
+    extension or cannot be read.
+    """
+    if not path.exists():
+        raise InputError(f"Cannot read {path.name}: the file does not exist; check the path {path}.")
+    if path.is_dir():
+        raise InputError(f"Cannot read {path.name}: it is a folder, not a file; give the export file itself.")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        yield from _excel_sheets(path, sheet)
+    elif suffix in CSV_SUFFIXES:
+        yield _csv_sheet(path, encoding, delimiter)
+    elif suffix in PARQUET_SUFFIXES:
+        yield _parquet_sheet(path)
+    else:
+        allowed = ", ".join(EXCEL_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES)
+        raise InputError(
+            f"Cannot read {path.name}: the extension {suffix or '(none)'} is not supported; "
+            f"save the export as one of {allowed}."
+        )
