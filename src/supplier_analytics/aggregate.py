@@ -64,7 +64,6 @@ corrective-action closure times are kept the same way in **whole minutes**
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
@@ -654,6 +653,8 @@ class PeriodStats:
     response_minutes, capa_minutes : sparse histograms (supplier_id, period, request_type, minutes, count).
     suppliers : every supplier seen in the inputs (also those without records in the window).
     freq, window, as_of : period frequency, (first, last) day of the window and the as-of date.
+    has : which inputs fed the statistics ("deliveries", "quantity_received", "inspections",
+        "quantity_inspected", "downtime_minutes", "requests").
     """
 
     delivery: pd.DataFrame
@@ -875,7 +876,7 @@ def aggregate(
         frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
         seen.update(lines["supplier_id"].dropna().astype(str))
         has.add("deliveries")
-        if lines["in_full"].notna().any() or "quantity_received" in lines.columns:
+        if "quantity_received" in lines.columns:
             has.add("quantity_received")
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
@@ -939,6 +940,3 @@ def combine(parts) -> PeriodStats:
         has=frozenset().union(*(p.has for p in parts)),
     )
 
-
-def _replace(stats: PeriodStats, **kw) -> PeriodStats:
-    return dataclasses.replace(stats, **kw)

@@ -336,7 +336,8 @@ class MetricsResult:
     by_request_type : :func:`responsiveness_by_type`.
     pareto : :func:`defect_pareto` per supplier.
     lines, lots, requests : the judged records (the evidence), ``None`` for a table not given.
-    ignored : records left out of the window, per table: ``after_as_of`` and ``before_window``.
+    ignored : records left out, per table: ``after_as_of`` (receipts, lots or requests dated after the
+        as-of date) and ``before_window`` (order lines, lots or requests dated before the window).
     as_of : the as-of date; window : (first day, last day); config : the Config used.
     """
 
