@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
 from scipy import stats as st
 
 from supplier_analytics.config import load_config
@@ -247,6 +249,49 @@ def test_peer_groups_of_five_get_their_own_prior():
     a_all, b_all = fit_beta_binomial(k, n)
     assert got["otif_rate_shrunk"].iloc[:5].to_numpy() == pytest.approx(shrink_rate(k[:5], n[:5], a_s, b_s))
     assert got["otif_rate_shrunk"].iloc[5:].to_numpy() == pytest.approx(shrink_rate(k[5:], n[5:], a_all, b_all))
+
+
+def test_peer_group_without_spread_keeps_the_prior_of_all():
+    cfg = load_config({"evidence": {"min_deliveries": 1}})
+    k = [50, 50, 50, 50, 50, 30, 20, 25, 28, 45]
+    n = [50] * 10
+    ids = [f"S{i}" for i in range(10)]
+    m = pd.DataFrame({"supplier_id": ids, "n_deliveries": n} | rate("otif_rate", k, n))
+    groups = pd.Series(["perfect"] * 5 + ["other"] * 5, index=ids)
+    got = score_suppliers(m, cfg, peer_groups=groups)
+    assert set(got.attrs["shrinkage_priors"]["otif_rate"]) == {"all", "other"}
+    a, b = fit_beta_binomial(k, n)
+    assert got["otif_rate_shrunk"].iloc[:5].to_numpy() == pytest.approx(shrink_rate(k[:5], n[:5], a, b))
+    assert (got["otif_rate_shrunk"].iloc[:5] < 1.0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st_h.lists(st_h.tuples(st_h.integers(0, 60), st_h.integers(0, 60), st_h.integers(0, 30)),
+                    min_size=1, max_size=12),
+    perm_seed=st_h.integers(0, 1000),
+)
+def test_scores_are_bounded_and_do_not_depend_on_row_order(data, perm_seed):
+    n = [d[0] for d in data]
+    k = [min(d[1], d[0]) for d in data]
+    n_req = [d[2] for d in data]
+    sla_k = [x // 2 for x in n_req]
+    m = pd.DataFrame({"supplier_id": [f"S{i}" for i in range(len(data))], "n_deliveries": n,
+                      "n_requests": n_req}
+                     | rate("otif_rate", k, n) | rate("within_sla_rate", sla_k, n_req))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientEvidenceWarning)
+        got = score_suppliers(m)
+        perm = np.random.default_rng(perm_seed).permutation(len(m))
+        shuffled = score_suppliers(m.iloc[perm]).loc[m.index]
+    for col in ["delivery_score", "responsiveness_score", "overall_score"]:
+        vals = got[col].dropna()
+        assert ((vals >= 0) & (vals <= 100)).all()
+        assert shuffled[col].to_numpy() == pytest.approx(got[col].to_numpy(), nan_ok=True, abs=1e-6)
+    graded = got["overall_score"].notna()
+    assert (got.loc[~graded, "grade"] == "insufficient evidence").all()
+    assert got.loc[graded, "rank"].notna().all() and got.loc[~graded, "rank"].isna().all()
+    assert (got["otif_rate_shrunk"].dropna().between(0, 1)).all()
 
 
 # ------------------------------------------------------------- sensitivity

@@ -100,10 +100,12 @@ def test_no_overdispersion_caps_strength_at_largest_n():
     assert a + b == pytest.approx(50.0, rel=1e-3)
 
 
-def test_all_zero_counts_give_a_valid_prior_near_zero():
+def test_all_zero_or_all_full_counts_fall_back_to_weak_prior():
+    # no supplier ever failed: no spread to estimate; centre (0 + 0.5) / (3000 + 1), worth 2 records
     a, b = fit_beta_binomial(np.zeros(30), np.full(30, 100.0))
-    assert a > 0 and b > 0
-    assert a / (a + b) < 1e-6
+    assert (a, b) == pytest.approx((2 * 0.5 / 3001, 2 * 3000.5 / 3001))
+    a, b = fit_beta_binomial(np.full(30, 100.0), np.full(30, 100.0))
+    assert (a, b) == pytest.approx((2 * 3000.5 / 3001, 2 * 0.5 / 3001))
 
 
 def test_few_suppliers_fall_back_to_weak_pooled_prior():

@@ -259,7 +259,10 @@ def _peer_priors(k: np.ndarray, n: np.ndarray, groups: np.ndarray | None):
         has = n > 0
         for g in pd.unique(groups[pd.notna(groups)]):
             rows = groups == g
-            if int((rows & has).sum()) >= MIN_PEER_GROUP:
+            kg, ng = k[rows].sum(), n[rows].sum()
+            # a group where every record succeeded (or every one failed) shows no spread:
+            # it keeps the prior of all suppliers rather than a degenerate one
+            if int((rows & has).sum()) >= MIN_PEER_GROUP and 0 < kg < ng:
                 a, b = fit_beta_binomial(k[rows], n[rows])
                 alpha[rows], beta[rows] = a, b
                 info[str(g)] = {"alpha": a, "beta": b, "suppliers": int((rows & has).sum())}
@@ -312,8 +315,8 @@ def score_suppliers(
     peer_groups : Series, optional
         Peer group per supplier (e.g. purchasing category), indexed by
         ``supplier_id``. A group with at least 5 suppliers holding data for a
-        rate gets its own shrinkage prior; everyone else shrinks toward all
-        suppliers.
+        rate (and not all at 0 % or all at 100 %) gets its own shrinkage
+        prior; everyone else shrinks toward all suppliers.
 
     Returns
     -------

@@ -216,9 +216,11 @@ def fit_beta_binomial(
     - *No overdispersion* (suppliers differ no more than chance): the
       likelihood keeps rising as :math:`\\alpha+\\beta \\to \\infty`; the fit
       stops at ``max_strength``.
-    - *Every supplier at 0 % (or 100 %)*: :math:`\\mu` is bounded to
-      ``expit(+-20)`` so both parameters stay positive.
-    - *Fewer than* ``min_suppliers`` *suppliers with data*: no fit; the prior
+    - :math:`\\mu` is bounded to ``expit(+-20)`` so both parameters stay
+      positive.
+    - *Fewer than* ``min_suppliers`` *suppliers with data, or every supplier
+      at 0 % (or every one at 100 %)*, so that no spread between suppliers
+      can be seen: no fit; the prior
       is centred on the pooled rate with a Jeffreys-style correction,
       :math:`\\mu = (\\sum k + 1/2)/(\\sum n + 1)`, and worth
       ``fallback_strength`` records: it tempers 0/3 and 3/3 but hardly moves
@@ -234,8 +236,12 @@ def fit_beta_binomial(
     k, n = k.ravel(), n.ravel()
     keep = np.isfinite(k) & np.isfinite(n) & (n > 0)
     k, n = k[keep], n[keep]
-    if len(n) < max(int(min_suppliers), 2):
-        mu = (k.sum() + 0.5) / (n.sum() + 1.0)
+    order = np.lexsort((k, n))  # a fixed order of summation: the fit does not depend on row order
+    k, n = k[order], n[order]
+    total_k, total_n = k.sum(), n.sum()
+    degenerate = total_k <= 0 or total_k >= total_n
+    if len(n) < max(int(min_suppliers), 2) or degenerate:
+        mu = (total_k + 0.5) / (total_n + 1.0)
         return float(mu * fallback_strength), float((1 - mu) * fallback_strength)
 
     cap = float(n.max()) if max_strength is None else float(max_strength)
@@ -259,6 +265,7 @@ def fit_beta_binomial(
         args=(k, n),
         method="L-BFGS-B",
         bounds=[(-20.0, 20.0), (lo_m, hi_m)],
+        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 500},
     )
     theta = res.x if np.all(np.isfinite(res.x)) else x0
     mu = float(special.expit(theta[0]))
