@@ -743,7 +743,7 @@ def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Da
     lead_ok = ~np.isnan(lead) & judged
     frame = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].to_numpy(),
+        "period": w["period"].array,
         "n_lines": 1,
         "n_deliveries": judged.astype(np.int64),
         "n_excluded_deliveries": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
@@ -765,7 +765,7 @@ def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Da
     stats = _sum_by(frame, "delivery", freq)
     hist = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy()[judged],
-        "period": w["period"].to_numpy()[judged],
+        "period": w["period"].array[judged],
         "days_late": w["days_late"].to_numpy()[judged].astype(np.int64),
         "count": 1,
     })
@@ -782,7 +782,7 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
     defective = w["quantity_defective"].to_numpy()
     frame = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].to_numpy(),
+        "period": w["period"].array,
         "n_inspections": judged.astype(np.int64),
         "n_excluded_inspections": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
         "quantity_inspected": np.where(has_insp, insp, 0.0),
@@ -799,7 +799,7 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
     counted = judged & ((defective > 0) | code.notna().to_numpy())
     defects = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy()[counted],
-        "period": w["period"].to_numpy()[counted],
+        "period": w["period"].array[counted],
         "defect_code": code.fillna("(no code)").to_numpy()[counted],
         "lots": 1,
         "defective_quantity": defective[counted],
@@ -815,7 +815,7 @@ def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Dat
     capa_ot = w["capa_on_time"]
     frame = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].to_numpy(),
+        "period": w["period"].array,
         "request_type": w["request_type"].to_numpy(),
         "n_requests": judged.astype(np.int64),
         "n_excluded_requests": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
@@ -835,7 +835,7 @@ def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Dat
     def hist(mask: np.ndarray, values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame({
             "supplier_id": w["supplier_id"].to_numpy()[mask],
-            "period": w["period"].to_numpy()[mask],
+            "period": w["period"].array[mask],
             "request_type": w["request_type"].to_numpy()[mask],
             "minutes": np.rint(values[mask]).astype(np.int64),
             "count": 1,
@@ -874,13 +874,13 @@ def aggregate(
     has = set()
     if lines is not None:
         frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
-        seen.update(lines["supplier_id"].dropna().astype(str))
+        seen.update(str(x) for x in lines["supplier_id"].dropna().unique())
         has.add("deliveries")
         if "quantity_received" in lines.columns:
             has.add("quantity_received")
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
-        seen.update(lots["supplier_id"].dropna().astype(str))
+        seen.update(str(x) for x in lots["supplier_id"].dropna().unique())
         has.add("inspections")
         if "quantity_inspected" in lots.columns:
             has.add("quantity_inspected")
@@ -888,7 +888,7 @@ def aggregate(
             has.add("downtime_minutes")
     if requests is not None:
         frames["responsiveness"], frames["response_minutes"], frames["capa_minutes"] = _response_stats(requests, freq)
-        seen.update(requests["supplier_id"].dropna().astype(str))
+        seen.update(str(x) for x in requests["supplier_id"].dropna().unique())
         has.add("requests")
     return PeriodStats(
         **frames,

@@ -407,7 +407,7 @@ def compute_metrics(
     suppliers = set()
     for df in prepared.values():
         if df is not None:
-            suppliers.update(df["supplier_id"].astype(str))
+            suppliers.update(str(x) for x in df["supplier_id"].dropna().unique())
     stats = aggregate(lines, lots, reqs, config=cfg, as_of=as_of, window=window, suppliers=suppliers)
     ignored = pd.DataFrame(
         [
