@@ -63,11 +63,20 @@ _CODES = {str: _STR, float: _NUM, int: _NUM, np.float64: _NUM, np.float32: _NUM,
 _CODE = np.frompyfunc(lambda v: _CODES.get(type(v), _OTHER), 1, 1)
 
 
+_FAST_KINDS = {"string": _STR, "floating": _NUM, "integer": _NUM, "mixed-integer-float": _NUM,
+               "datetime": _DT, "date": _DT}
+
+
 def _kinds(arr: np.ndarray) -> np.ndarray:
     """Cell kind codes (str, number, date/datetime, other) of an object array."""
-    return _CODE(arr).astype("int8") if len(arr) else np.zeros(0, dtype="int8")
+    if not len(arr):
+        return np.zeros(0, dtype="int8")
+    fast = _FAST_KINDS.get(pd.api.types.infer_dtype(arr, skipna=False))
+    if fast is not None:
+        return np.full(len(arr), fast, dtype="int8")
+    return _CODE(arr).astype("int8")
 
-_YEAR = np.frompyfunc(lambda v: v.year, 1, 1)
+_YEAR = np.frompyfunc(lambda v: 2000 if v is pd.NaT else v.year, 1, 1)
 
 #: Cell texts (compared lower-cased) that stand for "no value".
 PLACEHOLDERS = frozenset({
