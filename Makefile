@@ -23,7 +23,7 @@ $(DEVSTAMP): pyproject.toml | $(PY)
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m supplier_analytics demo --out $(OUT)
+	$(PY) -m supplier_analytics score --deliveries data/sample/deliveries.csv --inspections data/sample/inspections.csv --requests data/sample/requests.csv --suppliers data/sample/suppliers.csv --exclusions data/sample/exclusions.csv --config data/sample/scoring.toml --out $(OUT)
 
 test: $(DEVSTAMP)
 	$(PY) -m pytest

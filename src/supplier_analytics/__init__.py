@@ -22,8 +22,14 @@ from supplier_analytics.config import Config, default_config, load_config
 from supplier_analytics.metrics import MetricsResult, compute_metrics
 from supplier_analytics.scoring import score_suppliers, scoring_explained
 from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_times, plot_scorecard
+from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
+from supplier_analytics.scorecard import Scorecard, score
 
 __all__ = [
+    "score",
+    "Scorecard",
+    "evidence",
+    "EVIDENCE_METRICS",
     "__version__",
     "TABLES",
     "read_table",

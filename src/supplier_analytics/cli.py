@@ -49,6 +49,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.rows_rejected == 0 else EXIT_REJECTED
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    from supplier_analytics.ingest import validate_files
+    from supplier_analytics.scorecard import score
+
+    files = _inputs(args)
+    if not any(t in files for t in ("deliveries", "inspections", "requests")):
+        raise SystemExit("supplier-analytics score: give at least one of --deliveries, --inspections, --requests")
+    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
+    card = score(**report.results, config=args.config, as_of=args.as_of)
+    paths = card.write(args.out)
+    print(report.summary_text())
+    print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
+          f"{len(card.suppliers)} suppliers; grades: "
+          + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items()))
+    print(f"Results written to {Path(args.out)}: " + ", ".join(paths))
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from supplier_analytics.datasets import write_procurement_data
 
@@ -65,6 +83,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supplier-analytics",
@@ -78,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(p)
     p.add_argument("--out", metavar="DIR", type=Path, help="write rejected_rows.csv and validation.json here")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("score", help="score suppliers and write the scorecard workbook and CSV files")
+    _add_input_options(p)
+    p.add_argument("--config", metavar="TOML", type=Path, help="scoring configuration (default: built-in defaults)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: latest date in the data)")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for the results")
+    p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("generate", help="write a seeded synthetic data set")
     p.add_argument("--suppliers", type=int, default=60, metavar="N")

@@ -444,7 +444,8 @@ def _make_chunk(plan: _Plan, c: int):
     promised = first_day - lateness
     requested = promised - np.where(rng.random(n_lines) < 0.6, 0, rng.integers(1, 8, n_lines))
     lead = np.maximum(np.round(np.exp(rng.normal(np.log(plan.lead_days[ls]), 0.35))), 2).astype(np.int64)
-    ordered_line = requested - lead
+    # An early receipt can come before requested - lead: the order is never placed after its first receipt.
+    ordered_line = np.minimum(requested - lead, first_day - 1)
     line_po = po_no[starts]
     po_line_starts = np.flatnonzero(np.r_[True, line_po[1:] != line_po[:-1]])
     po_ordered = np.minimum.reduceat(ordered_line, po_line_starts)

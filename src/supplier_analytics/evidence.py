@@ -1,0 +1,172 @@
+"""The records behind a number.
+
+:func:`evidence` returns, for one supplier and one metric of a scorecard, the
+records the metric was computed from: judged delivery lines, inspection lots or
+requests in the evaluation window, including records excluded from scoring
+with their reasons. Two columns make the arithmetic checkable by hand:
+
+- ``counts_in_metric``: the record is in the metric's denominator (judged, not
+  excluded, and the metric is defined for it);
+- ``counts_against``: the record is one of those that pull the metric down
+  (a late or short line, a rejected lot, a request answered outside its
+  service level, an open or overdue request).
+
+So ``otif_rate == 1 - counts_against[counts_in_metric].mean()`` and
+``ppm == 1e6 * quantity_defective.sum() / quantity_inspected.sum()`` over the
+rows that count. Records that pull the metric down come first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.errors import InputError
+
+__all__ = ["evidence", "EVIDENCE_METRICS"]
+
+# metric -> (records attribute, flag column whose non-missing values define the
+# denominator, whether the flag being True counts *against* the supplier, sort column)
+_DELIVERY = "lines"
+_QUALITY = "lots"
+_RESPONSE = "requests"
+
+_SPEC: dict[str, tuple[str, str | None, bool, str | None]] = {
+    # delivery
+    "n_deliveries": (_DELIVERY, None, False, "date_received"),
+    "on_time_rate": (_DELIVERY, "on_time", False, "days_from_reference"),
+    "on_time_qty_rate": (_DELIVERY, "on_time", False, "days_from_reference"),
+    "early_rate": (_DELIVERY, "early", True, "days_from_reference"),
+    "late_rate": (_DELIVERY, "late", True, "days_late"),
+    "in_full_rate": (_DELIVERY, "in_full", False, "quantity_received"),
+    "otif_rate": (_DELIVERY, "otif", False, "days_late"),
+    "mean_days_late": (_DELIVERY, "late", True, "days_late"),
+    "median_days_late": (_DELIVERY, "late", True, "days_late"),
+    "p90_days_late": (_DELIVERY, "late", True, "days_late"),
+    "mean_lead_time_days": (_DELIVERY, None, False, "lead_time_days"),
+    "cv_lead_time": (_DELIVERY, None, False, "lead_time_days"),
+    "delivery_score": (_DELIVERY, "otif", False, "days_late"),
+    # quality
+    "n_inspections": (_QUALITY, None, False, "date"),
+    "ppm": (_QUALITY, "rejected", True, "quantity_defective"),
+    "quantity_inspected": (_QUALITY, None, False, "quantity_inspected"),
+    "defective_quantity": (_QUALITY, "rejected", True, "quantity_defective"),
+    "lot_rejection_rate": (_QUALITY, "rejected", True, "quantity_defective"),
+    "n_incidents": (_QUALITY, "incident", True, "downtime_minutes"),
+    "downtime_minutes": (_QUALITY, "incident", True, "downtime_minutes"),
+    "quality_score": (_QUALITY, "rejected", True, "quantity_defective"),
+    # responsiveness
+    "n_requests": (_RESPONSE, None, False, "date_sent"),
+    "n_responded": (_RESPONSE, "responded", False, "response_hours"),
+    "median_response_hours": (_RESPONSE, "responded", False, "response_hours"),
+    "p90_response_hours": (_RESPONSE, "responded", False, "response_hours"),
+    "within_sla_rate": (_RESPONSE, "within_sla", False, "response_hours"),
+    "open_requests": (_RESPONSE, "open", True, "date_sent"),
+    "overdue_requests": (_RESPONSE, "overdue", True, "date_sent"),
+    "n_corrective_actions": (_RESPONSE, "is_corrective_action", False, "date_sent"),
+    "median_capa_closure_days": (_RESPONSE, "closed", False, "closure_days"),
+    "capa_on_time_rate": (_RESPONSE, "capa_on_time", False, "closure_days"),
+    "open_corrective_actions": (_RESPONSE, "capa_open", True, "date_sent"),
+    "responsiveness_score": (_RESPONSE, "within_sla", False, "response_hours"),
+}
+# For counts of responded requests and closure times the flag marks membership, not a failure.
+_MEMBERSHIP_ONLY = {"n_responded", "median_response_hours", "p90_response_hours", "n_corrective_actions",
+                    "median_capa_closure_days"}
+
+#: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
+EVIDENCE_METRICS = tuple(_SPEC) + ("overall_score", "grade")
+
+_SHOWN_STATUSES = ("judged", "excluded", "not judged")
+
+
+def _breakdown(scorecard, row: pd.Series) -> pd.DataFrame:
+    """How the overall score of one supplier is made: metric values, points and weights."""
+    cfg = scorecard.config.scoring
+    dims = {"delivery", "quality", "responsiveness"}
+    used = str(row.get("dimensions_used", ""))
+    rows = []
+    for dim, metrics in cfg.metric_weights.items():
+        for metric, w in metrics.items():
+            value = row.get(metric, np.nan)
+            shrunk = row.get(f"{metric}_shrunk", np.nan)
+            rows.append(
+                {
+                    "dimension": dim,
+                    "metric": metric,
+                    "value": value,
+                    "value_used_for_points": shrunk if pd.notna(shrunk) else value,
+                    "points": row.get(f"pts_{metric}", np.nan),
+                    "metric_weight": float(w),
+                    "dimension_score": row.get(f"{dim}_score", np.nan),
+                    "dimension_weight": float(cfg.weights.get(dim, np.nan)),
+                    "dimension_used": dim in dims and dim in used,
+                }
+            )
+    out = pd.DataFrame(rows)
+    out.attrs["overall_score"] = row.get("overall_score", np.nan)
+    out.attrs["grade"] = row.get("grade")
+    return out
+
+
+def evidence(scorecard, supplier_id: str, metric: str) -> pd.DataFrame:
+    """The records behind ``metric`` for ``supplier_id`` in ``scorecard``.
+
+    Parameters
+    ----------
+    scorecard : a :class:`~supplier_analytics.Scorecard` from :func:`~supplier_analytics.score`.
+    supplier_id : the supplier.
+    metric : a column of ``scorecard.suppliers`` listed in :data:`EVIDENCE_METRICS`.
+
+    Returns
+    -------
+    DataFrame
+        The supplier's records of the evaluation window for that metric's
+        dimension (excluded ones included, with ``exclusion_reason``), with the
+        boolean columns ``counts_in_metric`` and ``counts_against``; records that
+        pull the metric down first. For ``overall_score`` and ``grade``: one row
+        per scored metric with its value, points and weights.
+    """
+    sid = str(supplier_id)
+    suppliers = scorecard.suppliers
+    match = suppliers.index[suppliers["supplier_id"].astype(str) == sid]
+    if len(match) == 0:
+        raise InputError(f"Supplier {sid!r} is not in this scorecard; pick one of scorecard.suppliers['supplier_id'].")
+    if metric in ("overall_score", "grade"):
+        return _breakdown(scorecard, suppliers.loc[match[0]])
+    if metric not in _SPEC:
+        raise InputError(
+            f"No evidence is defined for metric {metric!r}; choose one of: {', '.join(EVIDENCE_METRICS)}."
+        )
+    attr, flag, flag_is_bad, sort_col = _SPEC[metric]
+    records = getattr(scorecard.metrics, attr, None)
+    if records is None:
+        raise InputError(
+            f"Metric {metric!r} needs {'deliveries' if attr == _DELIVERY else 'inspections' if attr == _QUALITY else 'requests'}, "
+            "which this scorecard was computed without."
+        )
+    rec = records[(records["supplier_id"].astype(str) == sid) & records["status"].isin(_SHOWN_STATUSES)].copy()
+    judged = (rec["status"] == "judged").to_numpy()
+    if flag is None:
+        in_metric = judged
+        against = np.zeros(len(rec), dtype=bool)
+    else:
+        f = rec[flag]
+        known = f.notna().to_numpy()
+        values = f.fillna(False).astype(bool).to_numpy()
+        if metric in _MEMBERSHIP_ONLY:
+            in_metric = judged & known & values
+            against = np.zeros(len(rec), dtype=bool)
+        else:
+            in_metric = judged & known
+            against = in_metric & (values if flag_is_bad else ~values)
+        if metric in ("ppm", "quantity_inspected", "defective_quantity") and "quantity_inspected" in rec:
+            in_metric = in_metric & rec["quantity_inspected"].notna().to_numpy()
+            against = against & in_metric
+    rec["counts_in_metric"] = in_metric
+    rec["counts_against"] = against
+    order = ["counts_against", "counts_in_metric"]
+    ascending = [False, False]
+    if sort_col in rec.columns:
+        order.append(sort_col)
+        ascending.append(False)
+    return rec.sort_values(order, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)

@@ -1,0 +1,226 @@
+"""The scorecard: from canonical tables to graded suppliers, with evidence and outputs.
+
+:func:`score` is the library's main entry point. It chains the steps of the
+pipeline (aggregate -> metrics -> scoring) and returns a :class:`Scorecard`
+that holds the per-supplier and per-period frames, the records behind them,
+the configuration and the as-of date, and writes the scorecard workbook and
+CSV files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import pandas as pd
+
+from supplier_analytics import __version__
+from supplier_analytics.config import Config, load_config
+from supplier_analytics.errors import InputError
+from supplier_analytics.evidence import evidence as _evidence
+from supplier_analytics.metrics import compute_metrics
+from supplier_analytics.reports import write_csv, write_workbook
+from supplier_analytics.scoring import score_suppliers
+
+__all__ = ["Scorecard", "score", "SCORECARD_FILES"]
+
+#: Files written by :meth:`Scorecard.write` (and ``supplier-analytics score``).
+SCORECARD_FILES = ("scorecard.xlsx", "suppliers.csv", "periods.csv", "rejected_rows.csv", "summary.json")
+
+REJECTED_COLUMNS = ["table", "source_file", "sheet", "row", "column", "value", "reason"]
+
+
+def _unwrap(value, table: str):
+    """A DataFrame or an ImportResult (from read_table) -> (DataFrame or None, ImportResult or None)."""
+    if value is None:
+        return None, None
+    if isinstance(value, pd.DataFrame):
+        return value, None
+    data = getattr(value, "data", None)
+    if isinstance(data, pd.DataFrame):
+        return data, value
+    raise InputError(
+        f"{table} must be a DataFrame or the result of read_table(), not {type(value).__name__}; "
+        f"read the file with supplier_analytics.read_table(path, {table!r})."
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Scorecard:
+    """Scored suppliers and everything needed to explain the scores.
+
+    Attributes
+    ----------
+    suppliers : one row per supplier: metrics with counts and intervals, points,
+        dimension scores, overall score, grade, rank and weight sensitivity.
+    periods : one row per supplier and period in the window (empty periods
+        included, with empty rates).
+    config : the :class:`~supplier_analytics.config.Config` used.
+    as_of : the as-of date.
+    window : first and last day of the evaluation window.
+    metrics : the full metrics result (judged lines, lots, requests, Pareto,
+        per-request-type frame, mergeable statistics).
+    master : the supplier master, when one was given.
+    imports : the import results for tables read from files (rejected rows).
+    """
+
+    suppliers: pd.DataFrame
+    periods: pd.DataFrame
+    config: Config
+    as_of: pd.Timestamp
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    metrics: Any
+    master: pd.DataFrame | None = None
+    imports: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __repr__(self) -> str:
+        graded = self.suppliers["grade"].value_counts().to_dict() if "grade" in self.suppliers else {}
+        return (
+            f"Scorecard(as_of={self.as_of.date()}, window={self.window[0].date()}..{self.window[1].date()}, "
+            f"suppliers={len(self.suppliers)}, grades={graded})"
+        )
+
+    # ------------------------------------------------------------------ evidence
+    def evidence(self, supplier_id: str, metric: str) -> pd.DataFrame:
+        """The records behind ``metric`` for ``supplier_id``; see :func:`supplier_analytics.evidence`."""
+        return _evidence(self, supplier_id, metric)
+
+    # ------------------------------------------------------------------ rejected rows and summary
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Rejected rows of every table read from a file (empty when frames were passed in)."""
+        frames = []
+        for table, result in self.imports.items():
+            rej = result.rejected.copy()
+            rej.insert(0, "table", table)
+            frames.append(rej)
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECTED_COLUMNS})
+        out = pd.concat(frames, ignore_index=True)
+        return out[[c for c in REJECTED_COLUMNS if c in out.columns] + [c for c in out.columns if c not in REJECTED_COLUMNS]]
+
+    def summary(self) -> dict:
+        """Row counts (read, accepted, rejected per table), as-of, window, grades and the configuration."""
+        rows = {}
+        for table, result in self.imports.items():
+            rows[table] = {
+                "source": str(result.source),
+                "rows_read": int(result.rows_read),
+                "rows_accepted": int(result.rows_accepted),
+                "rows_rejected": int(result.rows_rejected),
+            }
+        grades = self.suppliers["grade"].value_counts().sort_index().to_dict()
+        return {
+            "package_version": __version__,
+            "as_of": self.as_of.date().isoformat(),
+            "window": [self.window[0].date().isoformat(), self.window[1].date().isoformat()],
+            "suppliers": int(len(self.suppliers)),
+            "grades": {str(k): int(v) for k, v in grades.items()},
+            "rows": rows,
+            "config_hash": self.config.hash(),
+            "config": self.config.to_dict(),
+        }
+
+    # ------------------------------------------------------------------ outputs
+    def to_excel(self, path: str | Path) -> Path:
+        """Write the scorecard workbook: summary, one sheet per dimension, periods, rejected rows, methodology."""
+        from supplier_analytics.reports.scorecard import scorecard_sheets
+
+        return write_workbook(path, scorecard_sheets(self))
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write every file in :data:`SCORECARD_FILES` into ``out_dir``; returns name -> path."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "scorecard.xlsx": self.to_excel(out / "scorecard.xlsx"),
+            "suppliers.csv": write_csv(self.suppliers, out / "suppliers.csv"),
+            "periods.csv": write_csv(self.periods, out / "periods.csv"),
+            "rejected_rows.csv": write_csv(self.rejected, out / "rejected_rows.csv"),
+        }
+        summary_path = out / "summary.json"
+        tmp = out / ".summary.json.tmp"
+        tmp.write_text(json.dumps(self.summary(), indent=2, default=str), encoding="utf-8")
+        tmp.replace(summary_path)
+        paths["summary.json"] = summary_path
+        return paths
+
+
+def score(
+    deliveries=None,
+    inspections=None,
+    requests=None,
+    suppliers=None,
+    *,
+    config: Config | str | Path | Mapping | None = None,
+    as_of=None,
+    exclusions=None,
+) -> Scorecard:
+    """Score suppliers on delivery, quality and responsiveness.
+
+    Parameters
+    ----------
+    deliveries, inspections, requests : canonical tables (DataFrames or the
+        results of :func:`~supplier_analytics.read_table`). Any one suffices:
+        a dimension without data is left out, not scored as zero.
+    suppliers : optional supplier master (names, categories for peer groups).
+    config : a :class:`~supplier_analytics.config.Config`, a TOML path, a dict
+        of overrides, or None for the defaults.
+    as_of : the as-of date (default: the latest date in the data).
+    exclusions : optional records excused from scoring, with reasons.
+
+    Returns
+    -------
+    Scorecard
+    """
+    cfg = config if isinstance(config, Config) else load_config(config)
+    frames, imports = {}, {}
+    for name, value in (
+        ("deliveries", deliveries),
+        ("inspections", inspections),
+        ("requests", requests),
+        ("suppliers", suppliers),
+        ("exclusions", exclusions),
+    ):
+        frame, result = _unwrap(value, name)
+        frames[name] = frame
+        if result is not None:
+            imports[name] = result
+    if all(frames[t] is None for t in ("deliveries", "inspections", "requests")):
+        raise InputError(
+            "score() needs at least one of deliveries, inspections or requests; "
+            "pass a DataFrame or the result of read_table()."
+        )
+    result = compute_metrics(
+        frames["deliveries"],
+        frames["inspections"],
+        frames["requests"],
+        config=cfg,
+        as_of=as_of,
+        exclusions=frames["exclusions"],
+    )
+    metrics = result.suppliers
+    master = frames["suppliers"]
+    peer_groups = None
+    if master is not None:
+        keep = [c for c in ("supplier_id", "supplier_name", "category", "country", "annual_spend") if c in master]
+        info = master[keep].drop_duplicates("supplier_id")
+        metrics = metrics.merge(info, on="supplier_id", how="left")
+        front = [c for c in keep if c != "supplier_id"]
+        metrics = metrics[["supplier_id", *front, *[c for c in metrics.columns if c not in keep]]]
+        if "category" in metrics:
+            peer_groups = metrics.set_index("supplier_id")["category"]
+    scored = score_suppliers(metrics, cfg, peer_groups=peer_groups)
+    return Scorecard(
+        suppliers=scored.reset_index(drop=True),
+        periods=result.periods.reset_index(drop=True),
+        config=cfg,
+        as_of=pd.Timestamp(result.as_of),
+        window=(pd.Timestamp(result.window[0]), pd.Timestamp(result.window[1])),
+        metrics=result,
+        master=master,
+        imports=MappingProxyType(imports),
+    )

@@ -1,0 +1,182 @@
+"""score(): from canonical tables to a graded, explained, traceable scorecard and its files."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import supplier_analytics as sa
+from supplier_analytics.cli import main
+from supplier_analytics.scorecard import SCORECARD_FILES
+
+SAMPLE = "data/sample"
+LOW_EVIDENCE = {"evidence": {"min_deliveries": 1, "min_inspections": 1, "min_requests": 1}}
+
+
+def _deliveries():
+    """Two suppliers; A: 4 lines, 3 on time and in full; B: 2 lines, one late by 5 days."""
+    return pd.DataFrame(
+        {
+            "supplier_id": pd.array(["A", "A", "A", "A", "B", "B"], dtype="string"),
+            "po_id": pd.array(["P1", "P1", "P2", "P3", "P9", "P9"], dtype="string"),
+            "line_id": pd.array(["1", "2", "1", "1", "1", "2"], dtype="string"),
+            "quantity_ordered": [10.0, 10.0, 5.0, 8.0, 4.0, 4.0],
+            "quantity_received": [10.0, 10.0, 5.0, 6.0, 4.0, 4.0],
+            "date_promised": pd.to_datetime(["2025-03-03", "2025-03-03", "2025-03-10", "2025-03-12",
+                                             "2025-03-05", "2025-03-05"]),
+            "date_received": pd.to_datetime(["2025-03-03", "2025-03-02", "2025-03-10", "2025-03-12",
+                                             "2025-03-05", "2025-03-10"]),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_card():
+    data = sa.load_sample(SAMPLE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
+        return sa.score(data.deliveries, data.inspections, data.requests, data.suppliers,
+                        exclusions=data.exclusions, config=f"{SAMPLE}/scoring.toml")
+
+
+def test_hand_computed_delivery_rates_and_public_columns():
+    card = sa.score(_deliveries(), config=LOW_EVIDENCE, as_of="2025-03-31")
+    s = card.suppliers.set_index("supplier_id")
+    # A: lines P1/1, P1/2 (one day early, inside the 3-day tolerance), P2/1 on time; P3/1 on time but short.
+    assert s.loc["A", "n_deliveries"] == 4
+    assert s.loc["A", "on_time_rate"] == 1.0
+    assert s.loc["A", "in_full_rate"] == 0.75
+    assert s.loc["A", "otif_rate"] == 0.75
+    # B: one of two lines 5 days late -> on time 1/2, mean days late (over all lines) 2.5.
+    assert s.loc["B", "on_time_rate"] == 0.5
+    assert s.loc["B", "mean_days_late"] == 2.5
+    # Wilson interval of 1/2 at 95%: 0.0945 .. 0.9055.
+    assert s.loc["B", "on_time_rate_low"] == pytest.approx(0.0945, abs=5e-4)
+    assert s.loc["B", "on_time_rate_high"] == pytest.approx(0.9055, abs=5e-4)
+    required = ["supplier_id", "n_deliveries", "on_time_rate", "on_time_rate_low", "on_time_rate_high",
+                "in_full_rate", "otif_rate", "mean_days_late", "p90_days_late", "n_inspections",
+                "defective_quantity", "downtime_minutes", "ppm", "median_response_hours", "delivery_score",
+                "quality_score", "responsiveness_score", "overall_score", "grade", "rank"]
+    assert set(required) <= set(card.suppliers.columns)
+    # No inspections and no requests: those figures are empty, never zero.
+    assert s[["ppm", "quality_score", "responsiveness_score", "median_response_hours"]].isna().all().all()
+    assert card.as_of == pd.Timestamp("2025-03-31")
+
+
+def test_any_one_record_table_suffices():
+    inspections = pd.DataFrame(
+        {
+            "supplier_id": pd.array(["A", "A", "B"], dtype="string"),
+            "date": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-03-03"]),
+            "quantity_inspected": [1000.0, 1000.0, 500.0],
+            "quantity_defective": [0.0, 2.0, 0.0],
+        }
+    )
+    card = sa.score(inspections=inspections, config=LOW_EVIDENCE)
+    s = card.suppliers.set_index("supplier_id")
+    assert s.loc["A", "ppm"] == pytest.approx(1000.0)  # 2 / 2000 x 1e6
+    assert s.loc["A", "lot_rejection_rate"] == 0.5
+    assert np.isnan(s.loc["A", "delivery_score"]) and not np.isnan(s.loc["A", "quality_score"])
+
+
+def test_score_needs_a_record_table():
+    with pytest.raises(sa.InputError, match="needs at least one of deliveries, inspections or requests"):
+        sa.score(suppliers=pd.DataFrame({"supplier_id": ["A"]}))
+
+
+def test_evidence_recomputes_the_scorecard_numbers(sample_card):
+    s = sample_card.suppliers
+    graded = s[s["n_deliveries"] > 0]
+    for _, row in graded.head(8).iterrows():
+        e = sa.evidence(sample_card, row["supplier_id"], "otif_rate")
+        counted = e[e["counts_in_metric"]]
+        assert len(counted) == row["otif_rate_n"]
+        assert 1 - counted["counts_against"].mean() == pytest.approx(row["otif_rate"])
+        # records that pull the rate down come first
+        assert e["counts_against"].is_monotonic_decreasing
+    row = s[s["quantity_inspected"] > 0].iloc[0]
+    e = sample_card.evidence(row["supplier_id"], "ppm")
+    c = e[e["counts_in_metric"]]
+    assert 1e6 * c["quantity_defective"].sum() / c["quantity_inspected"].sum() == pytest.approx(row["ppm"])
+
+
+def test_evidence_shows_excluded_records_with_their_reason(sample_card):
+    lines = sample_card.metrics.lines
+    excluded = lines[lines["status"] == "excluded"]
+    assert len(excluded) > 0
+    sid = excluded["supplier_id"].iloc[0]
+    e = sa.evidence(sample_card, sid, "on_time_rate")
+    shown = e[e["excluded"]]
+    assert len(shown) >= 1 and shown["exclusion_reason"].notna().all()
+    assert not shown["counts_in_metric"].any()
+
+
+def test_evidence_of_the_grade_is_the_points_breakdown(sample_card):
+    row = sample_card.suppliers.dropna(subset=["overall_score"]).iloc[0]
+    b = sa.evidence(sample_card, row["supplier_id"], "grade")
+    assert set(b["metric"]) == {"otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
+                                "within_sla_rate", "capa_on_time_rate"}
+    assert b.attrs["grade"] == row["grade"]
+
+
+def test_evidence_errors_name_the_fix(sample_card):
+    with pytest.raises(sa.InputError, match="Supplier 'nope' is not in this scorecard"):
+        sa.evidence(sample_card, "nope", "otif_rate")
+    sid = sample_card.suppliers["supplier_id"].iloc[0]
+    with pytest.raises(sa.InputError, match="No evidence is defined for metric 'colour'"):
+        sa.evidence(sample_card, sid, "colour")
+
+
+def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
+    path = sample_card.to_excel(tmp_path / "scorecard.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Delivery", "Quality", "Responsiveness", "Request types",
+                             "Defect Pareto", "Periods", "Rejected rows", "Scoring weights", "Methodology"]
+    summary = wb["Summary"]
+    header = [c.value for c in summary[4]]
+    assert header[:3] == ["supplier_id", "supplier_name", "category"] and "grade" in header
+    assert summary.max_row == 4 + len(sample_card.suppliers)
+    method = {(r[0], r[1]): r[2] for r in wb["Methodology"].iter_rows(min_row=5, values_only=True)}
+    assert method[("delivery", "reference_date")] == "promised"
+    assert method[("delivery", "early_tolerance_days")] == "3"
+
+
+def test_write_produces_the_five_files_and_a_reconciling_summary(tmp_path):
+    report = sa.validate_files({"deliveries": f"{SAMPLE}/deliveries.csv", "suppliers": f"{SAMPLE}/suppliers.csv"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
+        card = sa.score(**report.results)
+    paths = card.write(tmp_path)
+    assert sorted(paths) == sorted(SCORECARD_FILES)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    rows = summary["rows"]["deliveries"]
+    assert rows["rows_read"] == rows["rows_accepted"] + rows["rows_rejected"] == 6000
+    assert summary["config_hash"] == card.config.hash()
+    suppliers = pd.read_csv(tmp_path / "suppliers.csv", dtype={"supplier_id": str})
+    assert len(suppliers) == len(card.suppliers)
+
+
+def test_cli_score_on_the_sample(tmp_path, capsys):
+    args = ["score", "--config", f"{SAMPLE}/scoring.toml", "--out", str(tmp_path)]
+    for t in ("deliveries", "inspections", "requests", "suppliers", "exclusions"):
+        args += [f"--{t}", f"{SAMPLE}/{t}.csv"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
+        assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "As of 2026-09-30" in out and str(tmp_path) in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SCORECARD_FILES)
+
+
+def test_cli_score_with_a_bad_config_names_the_key(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[delivery]\nday_basis = "weekly"\n')
+    code = main(["score", "--deliveries", f"{SAMPLE}/deliveries.csv", "--config", str(bad), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == sa.ConfigError.exit_code == 4
+    assert "delivery.day_basis" in err and "Traceback" not in err
