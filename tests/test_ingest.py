@@ -603,3 +603,81 @@ def test_inputs_are_not_changed(tmp_path):
     f.write_text("Vendor,PO,Qty Ordered,Promised Date,Arrived\nV1,P1,1,2025-01-01,2025-01-02\n")
     read_table(f, "deliveries", mapping=raw)
     assert repr(raw) == before
+
+
+# --------------------------------------------------------------------------- more cases
+def test_openpyxl_fallback_when_calamine_cannot_open_the_workbook(tmp_path, monkeypatch):
+    import python_calamine
+
+    f = write_xlsx(tmp_path / "f.xlsx", [["Title"], DELIV_HEADER, [123, "P1", 5, dt.datetime(2025, 1, 2), "03.01.2025"]])
+
+    def refuse(*args, **kwargs):
+        raise python_calamine.CalamineError("simulated")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
+    r = read_table(f, "deliveries")
+    assert r.data[["supplier_id", "quantity_ordered", "date_promised", "date_received", "source_row"]].values.tolist() \
+        == [["123", 5.0, D("2025-01-02"), D("2025-01-03"), 3]]
+    assert "sheet 'Sheet1' read with openpyxl (calamine could not read it)" in r.notes
+
+
+def test_mixed_day_first_and_month_first_values_are_an_error(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+                 "V1,P1,1,13/04/2025,2025-01-01\nV1,P2,1,04/13/2025,2025-01-01\n")
+    with pytest.raises(ValidationError, match=r"the dates in date_promised \('Promised Date'\) mix day-first and "
+                                              r"month-first values"):
+        read_table(f, "deliveries")
+
+
+def test_sap_english_item_is_the_line_when_material_is_present(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("Vendor,Purchasing Document,Item,Material,Qty Ordered,Delivery Date,Posting Date\n"
+                 "V1,4500000001,10,MAT-1,1,2025-01-01,2025-01-02\n")
+    r = read_table(f, "deliveries")
+    assert (r.column_map["line_id"], r.column_map["item"]) == ("Item", "Material")
+    g = tmp_path / "e.csv"
+    g.write_text("Supplier,PO Number,Item,Qty Ordered,Promised Date,Receipt Date\nV1,P1,MAT-1,1,2025-01-01,2025-01-02\n")
+    assert read_table(g, "deliveries").column_map["item"] == "Item"
+
+
+def test_inspections_with_german_headers_and_exclusions_table_values(tmp_path):
+    f = tmp_path / "q.csv"
+    f.write_text("Kreditor;Prüfdatum;Prüflosmenge;Fehlmenge;Fehlercode\n"
+                 "V1;03.02.2025;1.000,5;2;D01\nV1;04.02.2025;500;-1;D02\n", encoding="cp1252")
+    r = read_table(f, "inspections")
+    assert r.data[["supplier_id", "date", "quantity_inspected", "quantity_defective", "defect_code"]].values.tolist() \
+        == [["V1", D("2025-02-03"), 1000.5, 2.0, "D01"]]
+    assert rejected(r) == [(3, "quantity_defective", "negative value not allowed")]
+    x = tmp_path / "x.csv"
+    x.write_text("table,supplier_id,po_id,reason_code,decided_by\n"
+                 "Deliveries,V1,P1,BUYER_DATE_CHANGE,A. Buyer\norders,V1,P2,X,A. Buyer\n")
+    r = read_table(x, "exclusions")
+    assert r.data["table"].tolist() == ["deliveries"]
+    assert rejected(r) == [(3, "table", "table must be one of deliveries, inspections, requests")]
+
+
+settings_kw = dict(max_examples=40, deadline=None)
+
+
+def test_rows_read_always_equal_accepted_plus_rejected(tmp_path_factory):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    cell = st.sampled_from(["", "V1", "P1", "5", "-3", "1,5", "x", "N/A", "2025-01-02", "13/01/2025", "45658", "Total"])
+    rows = st.lists(st.lists(cell, min_size=5, max_size=5), max_size=8)
+
+    @settings(**settings_kw)
+    @given(rows)
+    def check(data):
+        f = tmp_path_factory.mktemp("h") / "d.csv"
+        f.write_text(";".join(DELIV_HEADER) + "\n" + "".join(";".join(r) + "\n" for r in data))
+        try:
+            r = read_table(f, "deliveries")
+        except ValidationError:
+            return
+        check_counts(r)
+        assert r.rows_read + len(r.skipped) == len(data)
+        assert set(r.data["source_row"]).isdisjoint(r.rejected["row"])
+
+    check()

@@ -91,7 +91,8 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                   "Bestellnr", "PO-Nummer", "Purch Doc"),
         "line_id": ("line_id", "Line", "Line No", "Line Number", "PO Line", "PO Item", "Item No",
                     "Item Number", "Position", "Pos", "Positionsnummer", "Bestellposition", "Item"),
-        "item": ("item", "Material", "Material Number", "Material No", "Part Number", "Part No", "Part",
+        # "Item" is the order line in SAP's English lists when a "Material" column is present
+        "item": ("Material", "Material Number", "Material No", "Part Number", "Part No", "Part",
                  "Item", "Article", "SKU", "Materialnummer", "Artikel", "Artikelnummer"),
         "quantity_ordered": ("quantity_ordered", "Qty Ordered", "Ordered Qty", "Quantity Ordered",
                              "Ordered Quantity", "Order Qty", "Order Quantity", "PO Quantity", "PO Qty",
