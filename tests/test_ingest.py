@@ -534,7 +534,7 @@ def test_validate_files_cross_checks_the_supplier_master(tmp_path):
     d = rep.results["deliveries"]
     assert d.rows_read == d.rows_accepted + d.rows_rejected
     text = rep.summary_text()
-    assert "deliveries: d.csv, header on row 1" in text
+    assert "deliveries: d.csv, header on line 1" in text
     assert "rows read 2 = 1 accepted + 1 rejected" in text
     assert "d.csv, supplier_id ('Vendor'): unknown supplier 'V9': not in the supplier master: 1 row: 3" in text
     assert "what to do: add the supplier to the supplier master, or correct the supplier_id" in text

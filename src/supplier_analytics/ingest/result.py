@@ -101,7 +101,8 @@ class ImportResult:
 
     def summary_text(self) -> str:
         """A readable account: file, header, counts, then the problems grouped with hints."""
-        lines = [f"{self.table}: {self.where()}" + (f", header on row {self.header_row}" if self.header_row else "")]
+        unit = "line" if self.sheet is None else "row"  # CSV lines; parquet has no header row
+        lines = [f"{self.table}: {self.where()}" + (f", header on {unit} {self.header_row}" if self.header_row else "")]
         lines.append(
             f"  rows read {self.rows_read} = {self.rows_accepted} accepted + {self.rows_rejected} rejected"
             + (f" ({len(self.skipped)} line{'s' if len(self.skipped) > 1 else ''} skipped: blank or totals)" if len(self.skipped) else "")
