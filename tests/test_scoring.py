@@ -79,8 +79,14 @@ def test_grade_for_arrays_series_and_mappings():
 
 @pytest.fixture
 def cfg_plain():
-    """Default curves and weights, no shrinkage, so points follow the raw rates."""
-    return load_config({"scoring": {"shrinkage": False}})
+    """Fixed delivery curves (written out here, so the hand computations below do not move when the
+    shipped defaults are tuned), default weights, no shrinkage, so points follow the raw rates."""
+    curves = {
+        "otif_rate": [[0.70, 0.0], [0.90, 60.0], [0.98, 100.0]],
+        "on_time_rate": [[0.70, 0.0], [0.90, 60.0], [0.98, 100.0]],
+        "in_full_rate": [[0.80, 0.0], [0.95, 60.0], [0.995, 100.0]],
+    }
+    return load_config({"scoring": {"shrinkage": False, "curves": curves}})
 
 
 @pytest.fixture
@@ -353,7 +359,7 @@ def test_scoring_explained_defaults():
     assert t["metric"].tolist() == ["otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
                                     "within_sla_rate", "capa_on_time_rate"]
     row = t.set_index("metric")
-    assert row.loc["otif_rate", "curve"] == "0.7: 0 pts; 0.9: 60 pts; 0.98: 100 pts"
+    assert row.loc["otif_rate", "curve"] == "0.5: 0 pts; 0.7: 30 pts; 0.85: 70 pts; 0.95: 100 pts"
     assert row.loc["otif_rate", "target"] == 0.93 and row.loc["otif_rate", "better"] == "higher"
     assert row.loc["ppm", "effective_weight"] == pytest.approx(0.6 * 0.3)
     assert row.loc["ppm", "target"] == 500.0 and row.loc["ppm", "better"] == "lower"
