@@ -40,6 +40,8 @@ __all__ = [
     "TRUTH_COLUMNS",
     "DEFECT_CODES",
     "SAMPLE_PARAMETERS",
+    "write_broken_copy",
+    "BROKEN_CELLS",
 ]
 
 #: Columns of :attr:`ProcurementData.truth` and their dtypes.
@@ -1460,3 +1462,60 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "",
     ]
     return "\n".join(lines)
+
+
+#: Problems planted by :func:`write_broken_copy`: (data row offset, SAP header, new cell value, what is wrong).
+BROKEN_CELLS = (
+    (0, "Bestellmenge", "zwölf", "text in a number column"),
+    (1, "Liefertermin", "31.02.2026", "a date that does not exist"),
+    (2, "Lieferant", None, "a required value missing"),
+    (3, "Menge im WE", "1.234,5x", "a number with stray characters"),
+    (4, "Bestellmenge", "-5,000", "a negative ordered quantity"),
+    (5, "WE-Datum", "01.01.1850", "a date out of range"),
+    (6, "WE-Datum", "01.01.2000", "received before it was ordered"),
+)
+
+
+def write_broken_copy(src: str | Path, dst: str | Path, *, header_row: int = 5) -> pd.DataFrame:
+    """Copy the sample SAP goods-receipt export with known problems planted in it.
+
+    For demonstrating and testing validation: :data:`BROKEN_CELLS` lists each
+    problem; the seven data rows after the header get one each, and the eighth
+    row is written a second time at the end of the data (an exact duplicate).
+
+    Parameters
+    ----------
+    src : the sample export (``data/sample/exports/sap_goods_receipts.xlsx``).
+    dst : where to write the broken copy (a new .xlsx).
+    header_row : the row of the header in ``src`` (1-based, as Excel shows it).
+
+    Returns
+    -------
+    DataFrame
+        One row per planted problem: ``row`` (as Excel shows it), ``column``
+        (the source header), ``value`` written and ``problem``.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb.worksheets[0]
+    header = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    planted = []
+    for offset, column, value, problem in BROKEN_CELLS:
+        row = header_row + 1 + offset
+        ws.cell(row, header[column]).value = value
+        planted.append({"row": row, "column": column, "value": value, "problem": problem})
+    # The duplicate goes just above the totals row ("Summe"), which stays last.
+    last = ws.max_row
+    if str(ws.cell(last, 1).value or "").strip().lower() not in ("summe", "total"):
+        last += 1
+    dup_source = header_row + 1 + len(BROKEN_CELLS)
+    ws.insert_rows(last)
+    for c in range(1, ws.max_column + 1):
+        ws.cell(last, c).value = ws.cell(dup_source, c).value
+    planted.append({"row": last, "column": None, "value": None,
+                    "problem": f"an exact duplicate of row {dup_source}"})
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return pd.DataFrame(planted, columns=["row", "column", "value", "problem"])
