@@ -62,3 +62,17 @@ def test_console_script_is_installed():
     script = Path(sys.executable).with_name("supplier-analytics")
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
     assert "validate" in out.stdout and "generate" in out.stdout
+
+
+def test_readme_documents_every_canonical_column_and_the_two_commands():
+    from supplier_analytics.schema import TABLES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for table in TABLES.values():
+        assert f"### `{table.name}`" in readme, table.name
+        for column in table.columns:
+            kind = "yes" if column.required else "no"
+            assert f"| `{column.name}` | {column.kind} ({column.dtype}) | {kind} |" in readme, (table.name, column.name)
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    commands = [l.strip() for l in setup.split("```")[1].strip().splitlines()]
+    assert commands == ["make demo", "make test"]
