@@ -22,6 +22,9 @@ from supplier_analytics.config import Config, default_config, load_config
 from supplier_analytics.metrics import MetricsResult, compute_metrics
 from supplier_analytics.scoring import score_suppliers, scoring_explained
 from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_times, plot_scorecard
+from supplier_analytics.plotting import (
+    plot_days_late, plot_grade_stability, plot_intervals, plot_period_metric, plot_shrinkage,
+)
 from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
 from supplier_analytics.scorecard import Scorecard, score
 
@@ -60,4 +63,9 @@ __all__ = [
     "plot_funnel",
     "plot_pareto",
     "plot_response_times",
+    "plot_period_metric",
+    "plot_intervals",
+    "plot_shrinkage",
+    "plot_days_late",
+    "plot_grade_stability",
 ]

@@ -14,6 +14,16 @@ plot_pareto
     Defects by code with the cumulative share on a second axis.
 plot_response_times
     Distribution of response hours per request type, with service levels.
+plot_period_metric
+    A metric per period with its Wilson band; empty periods are gaps.
+plot_intervals
+    A rate per supplier with its 95 % interval (forest plot).
+plot_shrinkage
+    Raw against shrunk rate by volume, with the peer level.
+plot_days_late
+    Histogram of days from the reference date, on-time window shaded.
+plot_grade_stability
+    Overall score against grade stability; weight-sensitive suppliers marked.
 
 Examples
 --------
@@ -38,18 +48,20 @@ from supplier_analytics.errors import InputError
 from supplier_analytics.scoring import INSUFFICIENT_EVIDENCE
 from supplier_analytics.stats import funnel_limits
 
-__all__ = ["plot_scorecard", "plot_funnel", "plot_pareto", "plot_response_times"]
+__all__ = ["plot_scorecard", "plot_funnel", "plot_pareto", "plot_response_times",
+           "plot_period_metric", "plot_intervals", "plot_shrinkage", "plot_days_late", "plot_grade_stability"]
 
 #: Grade colours, best first (green to red); more grades than colours reuse a colormap.
 _GRADE_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 _GREY = "#bdbdbd"
 
 
-def _axes(ax):
+def _axes(ax, figsize=None):
+    """The given Axes, or a new figure's (of ``figsize`` when given, e.g. tall for many bars)."""
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(figsize=figsize)
     return ax
 
 
@@ -115,7 +127,8 @@ def plot_scorecard(
     matplotlib Axes
     """
     _require(suppliers, ["overall_score", "grade"], "plot_scorecard", "pass the scored suppliers frame")
-    ax = _axes(ax)
+    n_bars = len(suppliers) if top is None else min(len(suppliers), int(top))
+    ax = _axes(ax, figsize=(8.0, max(3.0, 0.26 * n_bars + 1.0)))  # room for every label
     if label_col is None:
         label_col = "supplier_name" if "supplier_name" in suppliers.columns else "supplier_id"
     _require(suppliers, [label_col], "plot_scorecard", "pass label_col naming a column of the frame")
@@ -368,4 +381,470 @@ def plot_response_times(
     ax.set_xscale("log")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+# =========================================================================== more plots
+# Per-period series, intervals, shrinkage, lateness and weight sensitivity.
+
+_NO_DATA = "0.55"
+
+
+def _float(frame, col) -> np.ndarray:
+    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _period_x(frame) -> pd.Series:
+    """First day of each row's period: ``period_start`` when present, else ``period``."""
+    if "period_start" in frame.columns:
+        return pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
+    col = frame["period"]
+    if isinstance(col.dtype, pd.PeriodDtype):
+        return col.dt.start_time.astype("datetime64[ns]")
+    return pd.to_datetime(col.astype("str")).astype("datetime64[ns]")
+
+
+def plot_period_metric(
+    periods,
+    metric: str,
+    *,
+    supplier_id: str | None = None,
+    ax=None,
+    target: float | None = None,
+    band: bool = True,
+    **kwargs,
+):
+    """A metric per period as a line, with its 95 % Wilson band; empty periods are gaps.
+
+    A period without records has no rate (NaN in ``Scorecard.periods``), and is
+    drawn as a gap in the line over a light grey span, never as 0 or 100 %. Each period with data is a marker, so a month between two empty
+    months still shows, with its interval as a vertical bar.
+
+    Parameters
+    ----------
+    periods : DataFrame
+        One row per period (``Scorecard.periods``, ``MetricsResult.periods``):
+        ``period_start`` or ``period``, the metric, and optionally
+        ``<metric>_low`` / ``<metric>_high`` and ``supplier_id``.
+    metric : str
+        Column to draw, e.g. ``"otif_rate"`` or ``"ppm"``.
+    supplier_id : str, optional
+        Keep only this supplier's rows. Without it and with several suppliers
+        in the frame, each supplier gets its own line (no bands).
+    ax : matplotlib Axes, optional
+    target : float, optional
+        Drawn as a dotted horizontal line.
+    band : bool, default True
+        Draw the Wilson interval when ``<metric>_low`` and ``<metric>_high`` exist.
+    **kwargs
+        Passed to ``Axes.plot`` for the metric line(s).
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax.lines[0]`` is the (first) metric line, its y data NaN in empty
+        periods; each empty period is a light grey span (a patch; the first
+        labelled "no data (gap)"); the band is a ``PolyCollection`` and the
+        intervals of periods without a neighbour a ``LineCollection``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> p = pd.DataFrame({"period": pd.period_range("2025-01", periods=3, freq="M"),
+    ...                   "otif_rate": [0.9, float("nan"), 0.8]})
+    >>> ax = plot_period_metric(p, "otif_rate")
+    >>> ax.lines[0].get_ydata().tolist()
+    [0.9, nan, 0.8]
+    """
+    _require(periods, [metric], "plot_period_metric", f"pass a period frame with a {metric} column")
+    if "period_start" not in periods.columns:
+        _require(periods, ["period"], "plot_period_metric", "pass a period frame with period_start or period")
+    frame = periods
+    if supplier_id is not None:
+        _require(periods, ["supplier_id"], "plot_period_metric", "pass a frame with a supplier_id column")
+        frame = periods.loc[periods["supplier_id"].astype("str") == str(supplier_id)]
+    ax = _axes(ax)
+    ax.set_ylabel(metric)
+    ax.set_xlabel("period")
+    if len(frame) == 0:
+        who = f" for supplier {supplier_id}" if supplier_id is not None else ""
+        return _empty(ax, f"no periods{who} to show")
+    x = _period_x(frame)
+    if "supplier_id" in frame.columns and frame["supplier_id"].nunique(dropna=True) > 1:
+        keys = frame["supplier_id"].astype("str")
+        groups = [(str(g), frame.index[(keys == g).to_numpy()]) for g in sorted(keys.unique())]
+    else:
+        name = supplier_id if supplier_id is not None else (
+            str(frame["supplier_id"].iloc[0]) if "supplier_id" in frame.columns and frame["supplier_id"].notna().any()
+            else metric)
+        groups = [(str(name), frame.index)]
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("ms", 4)
+    single = len(groups) == 1
+    empty_x = []  # arrays of datetime64 (tolist() would turn nanoseconds into ints)
+    for g, idx in groups:
+        order = x.loc[idx].sort_values(kind="stable").index
+        xs = x.loc[order].to_numpy()
+        ys = _float(frame.loc[order], metric)
+        line, = ax.plot(xs, ys, label=g if not single else metric, **kwargs)
+        empty_x.append(xs[~np.isfinite(ys)])
+        if single and band and {f"{metric}_low", f"{metric}_high"} <= set(frame.columns):
+            lo, hi = _float(frame.loc[order], f"{metric}_low"), _float(frame.loc[order], f"{metric}_high")
+            ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ys)
+            if ok.any():
+                ax.fill_between(xs, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), where=ok,
+                                color=line.get_color(), alpha=0.2, lw=0, label="95% interval")
+                prev = np.r_[False, ok[:-1]]
+                nxt = np.r_[ok[1:], False]
+                alone = ok & ~prev & ~nxt  # a band needs two neighbours to be seen
+                if alone.any():
+                    ax.vlines(xs[alone], lo[alone], hi[alone], color=line.get_color(), alpha=0.5, lw=2)
+    gaps = np.unique(np.concatenate(empty_x)) if empty_x else np.array([])
+    if len(gaps):
+        # a grey span over each empty period: visibly "no data", not a value at 0
+        steps = np.diff(np.unique(x.to_numpy()))
+        width = steps.min() if len(steps) else np.timedelta64(1, "D")
+        for i, g in enumerate(gaps):
+            ax.axvspan(g - width / 2, g + width / 2, color=_NO_DATA, alpha=0.15, lw=0,
+                       label="no data (gap)" if i == 0 else None)
+    if target is not None:
+        ax.axhline(float(target), ls=":", color="tab:red", lw=1, label=f"target {float(target):.3g}")
+    if metric.endswith("_rate"):
+        ax.set_ylim(-0.02, 1.02)
+    if single and supplier_id is not None:
+        ax.set_title(str(supplier_id))
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_intervals(
+    frame,
+    rate: str,
+    *,
+    ax=None,
+    label_col: str | None = None,
+    target: float | None = None,
+    top: int | None = None,
+    ascending: bool = False,
+    **kwargs,
+):
+    """A rate per supplier with its 95 % interval (forest plot), sorted by the rate.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per supplier with ``rate``, ``<rate>_low`` and ``<rate>_high``
+        (as in ``Scorecard.suppliers``); ``<rate>_n`` is shown in the labels
+        when present. Rows without the rate are left out.
+    rate : str
+        E.g. ``"otif_rate"``, ``"ppm"``, ``"within_sla_rate"``.
+    ax : matplotlib Axes, optional
+    label_col : str, optional
+        ``supplier_name`` when present, else ``supplier_id``.
+    target : float, optional
+        Drawn as a dotted vertical line.
+    top : int, optional
+        Show only the first ``top`` rows of the order.
+    ascending : bool, default False
+        Highest rate on top (False) or lowest on top (True; e.g. for PPM).
+    **kwargs
+        Passed to ``Axes.scatter`` for the points.
+
+    Returns
+    -------
+    matplotlib Axes
+        One scatter point and one horizontal interval line per supplier.
+    """
+    _require(frame, [rate, f"{rate}_low", f"{rate}_high"], "plot_intervals",
+             f"pass a supplier frame with {rate}, {rate}_low and {rate}_high")
+    if label_col is None:
+        label_col = "supplier_name" if "supplier_name" in frame.columns else "supplier_id"
+    _require(frame, [label_col], "plot_intervals", "pass label_col naming a column of the frame")
+    ax = _axes(ax)
+    ax.set_xlabel(f"{rate} with 95% interval")
+    values = pd.Series(_float(frame, rate), index=frame.index)
+    order = values[values.notna()].sort_values(ascending=ascending, kind="stable").index
+    if top is not None:
+        order = order[: int(top)]
+    if len(order) == 0:
+        return _empty(ax, f"no supplier has data for {rate}")
+    sub = frame.loc[order]
+    y = np.arange(len(order))
+    v = _float(sub, rate)
+    lo, hi = _float(sub, f"{rate}_low"), _float(sub, f"{rate}_high")
+    ax.hlines(y, lo, hi, color="0.55", lw=2)
+    kwargs.setdefault("color", "0.15")
+    kwargs.setdefault("s", 18)
+    ax.scatter(v, y, zorder=3, **kwargs)
+    labels = sub[label_col].astype("str")
+    if f"{rate}_n" in sub.columns:
+        n = _float(sub, f"{rate}_n")
+        labels = [f"{lab} (n={nn:,.0f})" if np.isfinite(nn) else lab for lab, nn in zip(labels, n)]
+    ax.set_yticks(y, list(labels), fontsize="small")
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    if target is not None:
+        ax.axvline(float(target), ls=":", color="tab:red", lw=1, label=f"target {float(target):.3g}")
+        ax.legend(loc="lower right", fontsize="small")
+    if rate.endswith("_rate"):
+        ax.set_xlim(-0.02, 1.02)
+    return ax
+
+
+def _peer_levels(frame, rate: str, scale: float, group_col: str | None):
+    """(level of all suppliers or None, per-row level of the row's own peer group or None)."""
+    priors = frame.attrs.get("shrinkage_priors", {}).get(rate) if hasattr(frame, "attrs") else None
+    if not priors or "all" not in priors:
+        return None, None
+
+    def mean(p):
+        return p["alpha"] / (p["alpha"] + p["beta"]) * scale
+    overall = mean(priors["all"])
+    groups = {g: mean(p) for g, p in priors.items() if g != "all"}
+    if not groups or group_col is None or group_col not in frame.columns:
+        return overall, None
+    own = frame[group_col].astype("str").map(groups).to_numpy(dtype=float, na_value=np.nan)
+    return overall, np.where(np.isnan(own), overall, own)
+
+
+def plot_shrinkage(
+    suppliers,
+    rate: str,
+    *,
+    ax=None,
+    label_col: str = "supplier_id",
+    peer_level: float | None = None,
+    group_col: str | None = "category",
+    label_top: int = 5,
+    **kwargs,
+):
+    """Raw against shrunk rate per supplier, by volume: how far small samples are pulled.
+
+    Each supplier is a hollow circle at its raw rate and a filled dot at its
+    shrunk rate (``<rate>_shrunk``, the beta-binomial posterior mean), joined by
+    a segment, against its volume ``<rate>_n``. Suppliers with few records move
+    far toward the peer level, large ones barely move: a 100 % from 3 deliveries
+    lands near the peers, a 95 % from 3,000 stays at 95 %.
+
+    Parameters
+    ----------
+    suppliers : DataFrame
+        ``Scorecard.suppliers`` (or :func:`score_suppliers` output) with
+        ``rate``, ``<rate>_shrunk`` and ``<rate>_n``.
+    rate : str
+        E.g. ``"otif_rate"`` or ``"ppm"`` (in parts per million).
+    ax : matplotlib Axes, optional
+    label_col : str, default "supplier_id"
+        Labels of the ``label_top`` suppliers that moved most.
+    peer_level : float, optional
+        The level drawn as a horizontal line. By default the prior mean of all
+        suppliers from ``suppliers.attrs["shrinkage_priors"]``, else the pooled
+        rate ``<rate>_k.sum() / <rate>_n.sum()`` when those columns exist.
+    group_col : str or None, default "category"
+        When peer groups got their own priors (see :func:`score_suppliers`),
+        each supplier's own peer level is marked with a short dash.
+    label_top : int, default 5
+    **kwargs
+        Passed to ``Axes.scatter`` for the shrunk points.
+
+    Returns
+    -------
+    matplotlib Axes
+        Scatter collections (raw, shrunk, and own peer levels when drawn), one
+        ``LineCollection`` of segments, and the peer-level line.
+    """
+    _require(suppliers, [rate, f"{rate}_shrunk", f"{rate}_n"], "plot_shrinkage",
+             f"pass scored suppliers with {rate}, {rate}_shrunk and {rate}_n (shrinkage switched on)")
+    ax = _axes(ax)
+    unit = " (ppm)" if rate == "ppm" else ""
+    ax.set_xlabel(f"volume: {rate}_n")
+    ax.set_ylabel(f"{rate}{unit}")
+    raw, shrunk, n = _float(suppliers, rate), _float(suppliers, f"{rate}_shrunk"), _float(suppliers, f"{rate}_n")
+    ok = np.isfinite(raw) & np.isfinite(shrunk) & np.isfinite(n) & (n > 0)
+    if not ok.any():
+        return _empty(ax, f"no supplier has a raw and a shrunk {rate}")
+    scale = 1e6 if rate == "ppm" else 1.0
+    overall, own = _peer_levels(suppliers, rate, scale, group_col)
+    if peer_level is None:
+        peer_level = overall
+    if peer_level is None and {f"{rate}_k", f"{rate}_n"} <= set(suppliers.columns):
+        k_all = np.nansum(_float(suppliers, f"{rate}_k")[ok])
+        peer_level = k_all / n[ok].sum() * scale
+    from matplotlib.collections import LineCollection
+
+    x, r, s = n[ok], raw[ok], shrunk[ok]
+    ax.add_collection(LineCollection([[(a, b), (a, c)] for a, b, c in zip(x, r, s)], colors="0.6", lw=1))
+    ax.scatter(x, r, facecolors="none", edgecolors="0.35", s=28, label="raw", zorder=3)
+    kwargs.setdefault("color", "tab:blue")
+    kwargs.setdefault("s", 22)
+    ax.scatter(x, s, zorder=4, label="shrunk", **kwargs)
+    if own is not None:
+        ax.scatter(x, own[ok], marker="_", s=90, color="tab:orange", zorder=2, label="own peer group's level")
+    if peer_level is not None:
+        ax.axhline(float(peer_level), ls="--", color="tab:orange", lw=1,
+                   label=f"peer level (all suppliers) {float(peer_level):.3g}")
+    if label_top and label_col in suppliers.columns:
+        labels = suppliers.loc[ok, label_col].astype("str").to_numpy()
+        for i in np.argsort(-np.abs(s - r), kind="stable")[: int(label_top)]:
+            ax.annotate(labels[i], (x[i], r[i]), textcoords="offset points", xytext=(4, 3), fontsize="small")
+    if x.max() / max(x.min(), 1) > 20:
+        ax.set_xscale("log")
+    ax.autoscale_view()
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_days_late(
+    lines,
+    *,
+    ax=None,
+    config=None,
+    column: str = "days_from_reference",
+    clip: tuple[int, int] | None = (-15, 30),
+    **kwargs,
+):
+    """Histogram of days between the reference date and receipt, per judged order line.
+
+    Negative days are early, 0 is on the reference date, positive days late
+    (in the day basis of the configuration the lines were judged with). With a
+    configuration, the on-time window (``delivery.early_tolerance_days`` before
+    to ``delivery.late_tolerance_days`` after the reference date) is shaded and
+    the bars are coloured early / on time / late.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Judged order lines (``Scorecard.metrics.lines`` or the evidence of a
+        delivery metric). When a ``status`` column exists only ``"judged"``
+        lines are drawn (excluded and out-of-window lines are left out).
+    ax : matplotlib Axes, optional
+    config : Config, optional
+        The configuration the lines were judged with (``Scorecard.config``).
+    column : str, default "days_from_reference"
+    clip : (int, int) or None, default (-15, 30)
+        Lines beyond these days are drawn in the end bars (the x label says
+        how many); None draws the full range.
+    **kwargs
+        Passed to ``Axes.bar``.
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar per whole day from the first to the last day drawn; the
+        window is one more patch (``axvspan``) when ``config`` is given.
+    """
+    _require(lines, [column], "plot_days_late", f"pass the judged delivery lines (with {column})")
+    ax = _axes(ax)
+    ax.set_ylabel("order lines")
+    label = f"days from reference date ({column}; negative = early)"
+    ax.set_xlabel(label)
+    frame = lines
+    if "status" in lines.columns:
+        frame = lines.loc[lines["status"].astype("str") == "judged"]
+    days = _float(frame, column)
+    days = np.round(days[np.isfinite(days)]).astype(np.int64)
+    if len(days) == 0:
+        return _empty(ax, "no judged lines to show")
+    n_beyond = 0
+    if clip is not None:
+        lo_c, hi_c = int(clip[0]), int(clip[1])
+        n_beyond = int(((days < lo_c) | (days > hi_c)).sum())
+        days = np.clip(days, lo_c, hi_c)
+    first, last = int(days.min()), int(days.max())
+    xs = np.arange(first, last + 1)
+    counts = np.bincount(days - first, minlength=len(xs))
+    colours = np.full(len(xs), "tab:blue", dtype=object)
+    if config is not None:
+        early = config.delivery.early_tolerance_days
+        late = int(config.delivery.late_tolerance_days)
+        w_lo = -np.inf if early is None else -int(early)
+        colours = np.where(xs < w_lo, "tab:orange", np.where(xs > late, "tab:red", "tab:green")).astype(object)
+        span_lo = first - 0.5 if early is None else w_lo - 0.5
+        what = "unlimited early" if early is None else f"{int(early)} d early"
+        ax.axvspan(min(span_lo, late + 0.5), late + 0.5, color="tab:green", alpha=0.12, lw=0,
+                   label=f"on-time window ({what} to {late} d late)")
+    if "color" not in kwargs:
+        kwargs["color"] = list(colours)
+    kwargs.setdefault("width", 0.85)
+    ax.bar(xs, counts, **kwargs)
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    if n_beyond:
+        ax.set_xlabel(f"{label}\n{n_beyond} line(s) beyond {clip[0]} or {clip[1]} days drawn in the end bars")
+    if config is not None:
+        ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_grade_stability(
+    suppliers,
+    *,
+    ax=None,
+    config=None,
+    label_col: str = "supplier_id",
+    **kwargs,
+):
+    """Overall score against grade stability under random weights; fragile grades marked.
+
+    A supplier close to a grade boundary keeps its grade in fewer of the
+    random weight draws (``grade_stability``); those below
+    ``scoring.sensitivity.stable_share`` are ``weight_sensitive`` and drawn as
+    red diamonds with their label. Their grade depends on the weights chosen:
+    discuss them before acting on the grade.
+
+    Parameters
+    ----------
+    suppliers : DataFrame
+        ``Scorecard.suppliers`` with ``overall_score``, ``grade_stability`` and
+        optionally ``weight_sensitive``. Suppliers without a grade are left out.
+    ax : matplotlib Axes, optional
+    config : Config, optional
+        Draws the grade boundaries (vertical lines, named) and the
+        ``stable_share`` threshold (horizontal line).
+    label_col : str, default "supplier_id"
+    **kwargs
+        Passed to ``Axes.scatter`` for the stable suppliers.
+
+    Returns
+    -------
+    matplotlib Axes
+        A scatter of the stable suppliers and, when any, one of the
+        weight-sensitive suppliers; with ``config`` one vertical line per grade
+        boundary above 0 and the threshold line.
+    """
+    _require(suppliers, ["overall_score", "grade_stability"], "plot_grade_stability",
+             "pass the scored suppliers frame (Scorecard.suppliers)")
+    ax = _axes(ax)
+    ax.set_xlabel("overall score (0-100)")
+    ax.set_ylabel("grade stability (share of weight draws keeping the grade)")
+    score, stab = _float(suppliers, "overall_score"), _float(suppliers, "grade_stability")
+    ok = np.isfinite(score) & np.isfinite(stab)
+    if "weight_sensitive" in suppliers.columns:
+        sens = suppliers["weight_sensitive"].fillna(False).astype(bool).to_numpy()
+    elif config is not None:
+        sens = stab < config.scoring.sensitivity.stable_share
+    else:
+        sens = np.zeros(len(suppliers), dtype=bool)
+    if config is not None:
+        for name, low in config.scoring.grades:
+            if low > 0:
+                ax.axvline(low, color="0.6", lw=1, ls="--")
+                ax.text(low + 0.5, 1.06, f"{name} from {low:g}", fontsize="small", color="0.35", va="bottom")
+        ax.axhline(config.scoring.sensitivity.stable_share, color="tab:red", lw=1, ls=":",
+                   label=f"stable_share {config.scoring.sensitivity.stable_share:g}")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 1.12)
+    if not ok.any():
+        return _empty(ax, "no graded supplier to show")
+    kwargs.setdefault("color", "0.3")
+    kwargs.setdefault("s", 20)
+    stable = ok & ~sens
+    if stable.any():
+        ax.scatter(score[stable], stab[stable], label="grade holds", **kwargs)
+    fragile = ok & sens
+    if fragile.any():
+        ax.scatter(score[fragile], stab[fragile], marker="D", color="tab:red", s=30, label="weight-sensitive")
+        if label_col in suppliers.columns:
+            for x, y, lab in zip(score[fragile], stab[fragile], suppliers.loc[fragile, label_col].astype("str")):
+                ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, -10), fontsize="small")
+    ax.legend(loc="lower left", fontsize="small")
     return ax
