@@ -62,7 +62,9 @@ def test_workbook_writes_formula_text_as_text_and_keeps_types(tmp_path):
     assert ws["C5"].value is None  # NaN is empty, not 0
     assert ws["D4"].value == 8 and ws["E4"].is_date and ws["E4"].number_format == "yyyy-mm-dd"
     assert ws.freeze_panes == "B4"
-    assert ws["B4"].fill.fgColor.rgb.endswith("C6EFCE")
+    rules = {str(cf.sqref): [(r.type, r.formula) for r in cf.rules] for cf in ws.conditional_formatting}
+    assert ("cellIs", ['"A"']) in rules["B4:B5"]
+    assert ("cellIs", ['"insufficient evidence"']) in rules["B4:B5"]
 
 
 def test_workbook_is_replaced_atomically(tmp_path):

@@ -141,6 +141,10 @@ def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
     header = [c.value for c in summary[4]]
     assert header[:3] == ["supplier_id", "supplier_name", "category"] and "grade" in header
     assert summary.max_row == 4 + len(sample_card.suppliers)
+    assert summary.freeze_panes == "B5"
+    grade_col = openpyxl.utils.get_column_letter(header.index("grade") + 1)
+    formatted = {str(cf.sqref) for cf in summary.conditional_formatting}
+    assert f"{grade_col}5:{grade_col}{summary.max_row}" in formatted
     method = {(r[0], r[1]): r[2] for r in wb["Methodology"].iter_rows(min_row=5, values_only=True)}
     assert method[("delivery", "reference_date")] == "promised"
     assert method[("delivery", "early_tolerance_days")] == "3"

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -42,8 +43,10 @@ class SheetSpec:
     """One sheet: a title, a frame and how to format its columns.
 
     ``percent`` columns are fractions shown as percentages, ``decimals`` maps a
-    column to its number of decimals, ``grade_column`` colours each row's cell
-    in that column by grade, ``notes`` are lines of text written above the table.
+    column to its number of decimals, ``grade_column`` gets conditional
+    formatting by grade (so the colours follow when a user edits or sorts),
+    ``score_columns`` (0-100) a red-yellow-green colour scale, ``notes`` are
+    lines of text written above the table.
     """
 
     title: str
@@ -51,6 +54,7 @@ class SheetSpec:
     percent: tuple[str, ...] = ()
     decimals: dict[str, int] = field(default_factory=dict)
     grade_column: str | None = None
+    score_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     wrap: bool = False
 
@@ -147,20 +151,30 @@ def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
     if spec.notes:
         ws.append([])
     ws.append([_cell(ws, str(c), font=HEADER_FONT, fill=HEADER_FILL) for c in frame.columns])
-    grade_idx = list(frame.columns).index(spec.grade_column) if spec.grade_column in frame.columns else None
     wrap = Alignment(wrap_text=True, vertical="top") if spec.wrap else None
     columns = [frame[c].tolist() for c in frame.columns]
     for r in range(len(frame)):
-        row = []
-        fill = None
-        if grade_idx is not None:
-            fill = GRADE_FILLS.get(str(columns[grade_idx][r]))
-        for j, values in enumerate(columns):
-            v = _plain(values[r])
-            row.append(_cell(ws, v, number_format=formats[j], fill=fill if j == grade_idx else None, alignment=wrap))
-        ws.append(row)
+        ws.append([_cell(ws, _plain(values[r]), number_format=formats[j], alignment=wrap)
+                   for j, values in enumerate(columns)])
     if len(frame.columns) and len(frame):
-        ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(frame.columns))}{first_row + len(frame)}"
+        last = first_row + len(frame)
+        ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(frame.columns))}{last}"
+        names = list(frame.columns)
+        if spec.grade_column in names:
+            col = get_column_letter(names.index(spec.grade_column) + 1)
+            for grade, fill in GRADE_FILLS.items():
+                literal = '"' + grade.replace('"', '""') + '"'
+                rule = CellIsRule(operator="equal", formula=[literal], fill=PatternFill("solid", bgColor=fill.fgColor.rgb))
+                ws.conditional_formatting.add(f"{col}{first_row + 1}:{col}{last}", rule)
+        for name in spec.score_columns:
+            if name in names:
+                col = get_column_letter(names.index(name) + 1)
+                ws.conditional_formatting.add(
+                    f"{col}{first_row + 1}:{col}{last}",
+                    ColorScaleRule(start_type="num", start_value=0, start_color="F8696B", mid_type="num",
+                                   mid_value=50, mid_color="FFEB84", end_type="num", end_value=100,
+                                   end_color="63BE7B"),
+                )
 
 
 def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:

@@ -69,8 +69,9 @@ def _decimals(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def _sheet(title, frame, notes=(), grade_column=None) -> SheetSpec:
+    scores = tuple(c for c in frame.columns if c.endswith("_score") or c.startswith("pts_"))
     return SheetSpec(title, frame, percent=_percent(frame), decimals=_decimals(frame),
-                     grade_column=grade_column, notes=tuple(notes))
+                     grade_column=grade_column, score_columns=scores, notes=tuple(notes))
 
 
 def methodology_frame(scorecard) -> pd.DataFrame:
