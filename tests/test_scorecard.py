@@ -184,3 +184,11 @@ def test_cli_score_with_a_bad_config_names_the_key(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == sa.ConfigError.exit_code == 4
     assert "delivery.day_basis" in err and "Traceback" not in err
+
+
+def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
+    code = main(["score", "--deliveries", f"{SAMPLE}/deliveries.csv", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("warning: ") and "insufficient evidence" in err
+    assert ".py:" not in err and len(err.strip().splitlines()) == 1
