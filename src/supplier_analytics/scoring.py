@@ -32,12 +32,14 @@ Examples
 >>> from supplier_analytics.config import load_config
 >>> cfg = load_config({"scoring": {"shrinkage": False}})
 >>> m = pd.DataFrame({"supplier_id": ["S1", "S2"], "n_deliveries": [50, 40],
-...                   "otif_rate": [0.98, 0.90], "otif_rate_k": [49, 36], "otif_rate_n": [50, 40]})
+...                   "otif_rate": [0.98, 0.80], "otif_rate_k": [49, 32], "otif_rate_n": [50, 40]})
 >>> scored = score_suppliers(m, cfg)
->>> scored[["supplier_id", "delivery_score", "overall_score", "grade", "rank"]]
+>>> scored[["supplier_id", "delivery_score", "overall_score", "grade", "rank"]].round(1)
   supplier_id  delivery_score  overall_score grade  rank
 0          S1           100.0          100.0     A   1.0
-1          S2            60.0           60.0     C   2.0
+1          S2            56.7           56.7     C   2.0
+
+(0.80 lies between the default curve's breakpoints 0.70 -> 30 and 0.85 -> 70 points.)
 """
 
 from __future__ import annotations
