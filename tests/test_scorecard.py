@@ -192,3 +192,9 @@ def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
     assert code == 0
     assert err.startswith("warning: ") and "insufficient evidence" in err
     assert ".py:" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_insufficient_evidence_warning_points_at_the_callers_line():
+    with pytest.warns(sa.InsufficientEvidenceWarning) as record:
+        sa.score(_deliveries())  # 4 and 2 lines: below the default minimum of 20
+    assert record[0].filename == __file__

@@ -222,3 +222,23 @@ def test_funnel_exact_approaches_normal_and_is_nan_without_volume():
     assert math.isclose(lo_n[2], 0.9 - 3.09 * math.sqrt(0.09 / 100_000))
     with pytest.raises(ValueError, match="method must be 'exact' or 'normal'"):
         funnel_limits(0.9, n, method="poisson")
+
+
+def test_funnel_outside_is_the_exact_binomial_tail_decision():
+    from scipy import stats as st
+
+    from supplier_analytics.stats import funnel_outside
+
+    p0, z = 0.74, 3.090232306167813
+    tail = 1 - st.norm.cdf(z)
+    n = np.repeat(np.arange(1, 41), 41)
+    k = np.tile(np.arange(0, 41), 40)
+    keep = k <= n
+    n, k = n[keep], k[keep]
+    got = funnel_outside(k, n, p0, z)
+    above = st.binom.sf(k - 1, n, p0) <= tail  # P(X >= k) in the upper tail
+    below = st.binom.cdf(k, n, p0) <= tail  # P(X <= k) in the lower tail
+    assert np.array_equal(got == 1, above & ~np.isclose(st.binom.sf(k - 1, n, p0), tail))
+    assert np.array_equal(got == -1, below & ~np.isclose(st.binom.cdf(k, n, p0), tail))
+    # a supplier with every one of its few records fine is never flagged
+    assert (funnel_outside(n, n, p0, z)[n < 20] == 0).all()

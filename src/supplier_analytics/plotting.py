@@ -46,7 +46,7 @@ import pandas as pd
 
 from supplier_analytics.errors import InputError
 from supplier_analytics.scoring import INSUFFICIENT_EVIDENCE
-from supplier_analytics.stats import funnel_limits
+from supplier_analytics.stats import funnel_limits, funnel_outside
 
 __all__ = ["plot_scorecard", "plot_funnel", "plot_pareto", "plot_response_times",
            "plot_period_metric", "plot_intervals", "plot_shrinkage", "plot_days_late", "plot_grade_stability"]
@@ -245,9 +245,8 @@ def plot_funnel(
     kwargs.setdefault("s", 16)
     ax.scatter(n, p, zorder=3, **kwargs)
     if label_outside and label_col in frame.columns:
-        lo, hi = funnel_limits(p0, n, 3.090232)
         labels = frame.loc[ok, label_col].astype("str").to_numpy()
-        for x, y, lab, out in zip(n, p, labels, (p < lo) | (p > hi)):
+        for x, y, lab, out in zip(n, p, labels, funnel_outside(k, n, p0) != 0):
             if out:
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 4), fontsize="small")
     if n.max() / max(n.min(), 1) > 20:

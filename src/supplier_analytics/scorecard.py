@@ -10,6 +10,7 @@ CSV files.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -213,7 +214,11 @@ def score(
         metrics = metrics[["supplier_id", *front, *[c for c in metrics.columns if c not in keep]]]
         if "category" in metrics:
             peer_groups = metrics.set_index("supplier_id")["category"]
-    scored = score_suppliers(metrics, cfg, peer_groups=peer_groups)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scored = score_suppliers(metrics, cfg, peer_groups=peer_groups)
+    for w in caught:  # re-issued so that they point at the caller's line, not at this module
+        warnings.warn(w.message, w.category, stacklevel=2)
     return Scorecard(
         suppliers=scored.reset_index(drop=True),
         periods=result.periods.reset_index(drop=True),

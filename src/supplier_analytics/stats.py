@@ -68,6 +68,7 @@ __all__ = [
     "ProportionTest",
     "benjamini_hochberg",
     "funnel_limits",
+    "funnel_outside",
 ]
 
 
@@ -486,3 +487,28 @@ def funnel_limits(p0, n, z: float = 1.959963984540054, *, method: str = "exact")
     else:
         raise ValueError(f"method must be 'exact' or 'normal', got {method!r}.")
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
+
+
+def funnel_outside(k, n, p0, z: float = 3.090232306167813):
+    """Which counts lie outside the funnel: -1 below, +1 above, 0 inside (NaN-safe: 0 where n <= 0).
+
+    The decision is exact: ``k`` is above when it exceeds the binomial quantile
+    ``ppf(Phi(z))`` and below when it is under ``ppf(1 - Phi(z))``, with ``n``
+    trials at rate ``p0``. (The interpolated limits of :func:`funnel_limits` are
+    for drawing; at small ``n`` they fall just short of 100 %, which would wrongly
+    flag every supplier with few records and none failed.)
+
+    Examples
+    --------
+    >>> funnel_outside([1, 4, 50, 74, 99], [1, 4, 100, 100, 100], 0.74).tolist()
+    [0, 0, -1, 0, 1]
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    valid = np.isfinite(k) & np.isfinite(n) & (n > 0)
+    nn = np.where(valid, np.round(n), 1.0)
+    upper_p = float(_st.norm.cdf(z))
+    high = _st.binom.ppf(upper_p, nn, float(p0))
+    low = _st.binom.ppf(1.0 - upper_p, nn, float(p0))
+    out = np.where(k > high, 1, np.where(k < low, -1, 0))
+    return np.where(valid, out, 0).astype(int)
