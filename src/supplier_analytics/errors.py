@@ -23,6 +23,8 @@ __all__ = [
     "EXIT_CONFIG",
     "EXIT_REJECTED",
     "EXIT_ALERTS",
+    "EXIT_LOCKED",
+    "LockedError",
 ]
 
 EXIT_OK = 0
@@ -32,6 +34,7 @@ EXIT_INPUT = 3  # an input file cannot be read or mapped
 EXIT_CONFIG = 4  # the scoring configuration, mapping or job file is invalid
 EXIT_REJECTED = 5  # completed, but rows were rejected (validate: any; run: above the threshold)
 EXIT_ALERTS = 6  # completed, and alerts were raised that the job asked to fail on
+EXIT_LOCKED = 7  # run: another run holds the output folder or history (waited [limits] lock_wait_seconds)
 
 
 class SupplierAnalyticsError(Exception):
@@ -64,6 +67,12 @@ class ConfigError(SupplierAnalyticsError, ValueError):
     """A configuration, mapping or job file is invalid; the message names the key."""
 
     exit_code = EXIT_CONFIG
+
+
+class LockedError(SupplierAnalyticsError):
+    """Another run holds the job's output folder or history database; nothing was changed."""
+
+    exit_code = EXIT_LOCKED
 
 
 class DataWarning(UserWarning):
