@@ -123,7 +123,7 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
         )
     cols = [c for c in schema.names if c in df.columns]
     lineage = [c for c in LINEAGE if c in df.columns]
-    out = df.loc[:, cols + lineage].copy()
+    out = df.loc[:, cols + lineage]  # copy-on-write: assigning columns below never changes df
     for c in cols:
         kind = schema.column(c).kind
         s = out[c]
@@ -137,7 +137,9 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
             if getattr(s.dt, "tz", None) is not None:
                 s = s.dt.tz_localize(None)
             s = s.astype("datetime64[ns]")
-            out[c] = s.dt.normalize() if kind == "date" else s
+            if kind == "date" and (s.to_numpy().view(np.int64) % _DAY_NS != 0).any():
+                s = s.dt.normalize()
+            out[c] = s
     out = out.reset_index(drop=True)
     bad = [(c, np.flatnonzero(out[c].isna().to_numpy())) for c in schema.required]
     bad = [(c, rows) for c, rows in bad if len(rows)]
@@ -233,8 +235,15 @@ def day_difference(reference, received, *, config: Config) -> np.ndarray:
     >>> day_difference(ref, rec, config=load_config()).tolist()
     [2.0, 3.0]
     """
-    ref = np.asarray(pd.Series(reference).astype("datetime64[ns]"), dtype="datetime64[D]")
-    rec = np.asarray(pd.Series(received).astype("datetime64[ns]"), dtype="datetime64[D]")
+    ref = pd.Series(reference).astype("datetime64[ns]").to_numpy()
+    rec = pd.Series(received).astype("datetime64[ns]").to_numpy()
+    return _day_diff(ref, rec, config)
+
+
+def _day_diff(reference: np.ndarray, received: np.ndarray, config: Config) -> np.ndarray:
+    """:func:`day_difference` on datetime64 arrays."""
+    ref = reference.astype("datetime64[D]")
+    rec = received.astype("datetime64[D]")
     out = np.full(ref.shape, np.nan)
     ok = ~(np.isnat(ref) | np.isnat(rec))
     d = config.delivery
@@ -271,8 +280,10 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
     if ex is None:
         return reasons
     found = []
-    rec = records.loc[:, [k for k in ["supplier_id", *keys] if k in records.columns]].copy()
-    rec["_rid"] = records.index
+    # only records of suppliers named in the exclusions can match: the join runs on those few
+    cand = records["supplier_id"].isin(ex["supplier_id"].dropna().unique()).to_numpy()
+    rec = records.loc[cand, [k for k in ["supplier_id", *keys] if k in records.columns]]
+    rec["_rid"] = records.index[cand]
     for mask_cols in _key_patterns(keys):
         sub = ex
         for k in keys:
@@ -305,6 +316,96 @@ def _key_patterns(keys: list[str]) -> list[list[str]]:
 def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes.astype(np.int64), len(uniques)
+
+
+_DAY_NS = 86_400_000_000_000
+_INT_SAFE = 2**53  # float64 sums of whole numbers below this are exact in any order
+
+
+def _factorize_int(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..k-1 of an int64 key in order of first appearance (as ``groupby(sort=False).ngroup()``)."""
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _line_key(d: pd.DataFrame, has_qty: bool) -> np.ndarray:
+    """One int64 per row, equal for the rows of one order line (see the module notes for the key)."""
+    n = len(d)
+    sup, n_sup = _codes(d["supplier_id"])
+    po, n_po = _codes(d["po_id"])
+    if has_qty:
+        sub = np.full(n, -1, dtype=np.int64)
+        offset = 0
+        for c in ("line_id", "item"):
+            if c in d.columns and (sub < 0).any():
+                cc, nc = _codes(d[c])
+                take = (sub < 0) & (cc >= 0)
+                sub[take] = cc[take] + offset
+                offset += nc
+        rest = sub < 0
+        sub[rest] = offset + np.flatnonzero(rest)
+        n_sub = offset + n
+    else:
+        sub, n_sub = np.arange(n, dtype=np.int64), n
+    n_sup, n_po, n_sub = max(n_sup, 1), max(n_po, 1), max(n_sub, 1)
+    if n_sup * n_po < 2**62 // n_sub:
+        return (sup * n_po + po) * n_sub + sub
+    first, _ = _factorize_int(sup * n_po + po) if n_sup * n_po < 2**62 else _factorize_pair(sup, po)
+    return first * n_sub + sub
+
+
+def _factorize_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
+    codes = pd.DataFrame({"a": a, "b": b}).groupby(["a", "b"], sort=False).ngroup().to_numpy()
+    return codes.astype(np.int64), int(codes.max()) + 1 if len(codes) else 0
+
+
+def _sort_lines(line: np.ndarray, date_i8: np.ndarray) -> np.ndarray:
+    """Positions that sort rows by (line, date, position), stable."""
+    if len(line) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if (date_i8 % _DAY_NS == 0).all():
+        days = date_i8 // _DAY_NS
+        lo = days.min()
+        span = int(days.max() - lo) + 1
+        if (int(line.max()) + 1) < 2**62 // span:
+            return np.argsort(line * span + (days - lo), kind="stable")
+    return np.lexsort((date_i8, line))
+
+
+def _take(s: pd.Series, idx: np.ndarray):
+    """The values of ``s`` at positions ``idx`` (-1 gives a missing value), keeping the dtype."""
+    return s.array.take(idx, allow_fill=bool((idx < 0).any()))
+
+
+def _whole(values: np.ndarray) -> bool:
+    return bool(np.all(values == np.trunc(values))) and float(np.abs(values).sum()) < _INT_SAFE
+
+
+def _group_cumsum(values: np.ndarray, groups: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Running sum within groups of rows sorted by group (identical to pandas' groupby cumsum)."""
+    if len(values) == 0:
+        return values.copy()
+    if _whole(values):  # exact in any order: one pass
+        cs = np.cumsum(values)
+        return cs - np.repeat(cs[starts] - values[starts], sizes)
+    return pd.Series(values).groupby(groups, sort=False).cumsum().to_numpy()
+
+
+def _group_sum(values: np.ndarray, groups: np.ndarray, starts: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum per group of rows sorted by group, every group present (identical to pandas' groupby sum)."""
+    if len(values) == 0:
+        return np.zeros(n_groups)
+    if _whole(values):
+        return np.add.reduceat(values, starts)
+    return pd.Series(values).groupby(groups, sort=True).sum().to_numpy()
+
+
+_STATUS = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW)
+
+
+def _status(codes: np.ndarray) -> pd.Series:
+    """Status text from codes 0..3 (judged, excluded, not judged, before window), as a string column."""
+    return pd.Series(pd.Categorical.from_codes(codes, categories=list(_STATUS))).astype("string").array
 
 
 def delivery_lines(
@@ -364,113 +465,124 @@ def delivery_lines(
         )
 
     # drop receipts after as-of
-    after = d["date_received"] > as_of
+    after = (d["date_received"] > as_of).to_numpy()
     n_after = int(after.sum())
-    d = d.loc[~after].reset_index(drop=True)
-    d["_pos"] = np.arange(len(d))
-
-    # line key
-    sup, _ = _codes(d["supplier_id"])
-    po, _ = _codes(d["po_id"])
+    if n_after:
+        d = d.loc[~after].reset_index(drop=True)
     n = len(d)
-    if has_qty:
-        sub = np.full(n, -1, dtype=np.int64)
-        offset = 0
-        for c in ("line_id", "item"):
-            if c in d.columns:
-                cc, nc = _codes(d[c])
-                take = (sub < 0) & (cc >= 0)
-                sub[take] = cc[take] + offset
-                offset += nc
-        rest = sub < 0
-        sub[rest] = offset + np.flatnonzero(rest)
-    else:
-        sub = np.arange(n, dtype=np.int64)
-    keyframe = pd.DataFrame({"s": sup, "p": po, "l": sub})
-    d["_line"] = keyframe.groupby(["s", "p", "l"], sort=False).ngroup().to_numpy()
 
-    # duplicates: same receipt_id on a line, or identical rows
-    canon = [c for c in TABLES["deliveries"].names if c in d.columns]
-    dup = d.duplicated(subset=[*canon, "_line"], keep="first")
-    if "receipt_id" in d.columns:
-        rid = d["receipt_id"].notna()
-        dup = dup | (rid & d.duplicated(subset=["_line", "receipt_id"], keep="first"))
-    dup_per_line = pd.Series(dup.to_numpy(), index=d["_line"]).groupby(level=0).sum()
-    d = d.loc[~dup.to_numpy()]
+    # line key: integer codes per column, combined once (first-appearance order, as groupby(sort=False))
+    key = _line_key(d, has_qty)
+    line, _ = _factorize_int(key)
+    n_lines = int(line.max()) + 1 if n else 0
+    counts = np.bincount(line, minlength=n_lines)
 
-    d = d.sort_values(["_line", "date_received", "_pos"], kind="stable")
-    g = d.groupby("_line", sort=True)
+    # duplicates: same receipt_id on a line, or identical rows -- only lines with several rows can have any
+    dup = np.zeros(n, dtype=bool)
+    multi = np.flatnonzero(counts[line] > 1)
+    if len(multi):
+        canon = [c for c in TABLES["deliveries"].names if c in d.columns]
+        sub = d.iloc[multi].loc[:, canon]
+        sub["_line"] = line[multi]
+        dm = sub.duplicated(subset=[*canon, "_line"], keep="first").to_numpy().copy()
+        if "receipt_id" in sub.columns:
+            rid = sub["receipt_id"].notna().to_numpy()
+            dm |= rid & sub.duplicated(subset=["_line", "receipt_id"], keep="first").to_numpy()
+        dup[multi] = dm
+    dup_per_line = np.bincount(line[dup], minlength=n_lines).astype(np.int64)
+    keep_rows = np.flatnonzero(~dup)
+
+    # receipts of a line next to each other, by receipt date then position in the input
+    rec_i8 = d["date_received"].to_numpy().view(np.int64)[keep_rows]
+    order = keep_rows[_sort_lines(line[keep_rows], rec_i8)]
+    ls = line[order]
+    m = len(order)
+    starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if m else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, m]).astype(np.int64)
+    ends = starts + sizes - 1
+    first_in_line = np.zeros(m, dtype=bool)
+    first_in_line[starts] = True
+
     attr_cols = [c for c in ("supplier_id", "po_id", "line_id", "item", "quantity_ordered", "date_ordered",
                              "date_requested", "date_promised", "site") if c in d.columns]
-    lines = g[attr_cols].last()
-    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_receipts", g.size().astype("int64"))
-    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_duplicate_receipts",
-                 dup_per_line.reindex(lines.index, fill_value=0).astype("int64"))
-    ordered_row = lines["quantity_ordered"].reindex(d["_line"]).to_numpy()
+    cols = {}
+    for c in attr_cols:  # the line's latest receipt that carries a value (groupby().last())
+        s = d[c]
+        na = s.isna().to_numpy()
+        if na.any():
+            pos = np.where(~na[order], np.arange(m), -1)
+            last = np.maximum.reduceat(pos, starts) if m else pos[:0]
+            idx = np.where(last >= 0, order[np.maximum(last, 0)], -1)
+        else:
+            idx = order[ends]
+        cols[c] = _take(s, idx)
+    lines = pd.DataFrame(cols)
+    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_receipts", sizes)
+    lines.insert(lines.columns.get_loc("quantity_ordered"), "n_duplicate_receipts", dup_per_line)
+    ordered = lines["quantity_ordered"].to_numpy()
     tol = dcfg.in_full_tolerance
-    threshold = ordered_row * (1.0 - tol)
-    last_date = g["date_received"].max()
+    rec_sorted = d["date_received"].to_numpy()[order]
+    last_date = rec_sorted[ends]
 
     if has_qty:
-        q = d["quantity_received"].to_numpy()
-        qty_known = pd.Series(~np.isnan(q), index=d.index).groupby(d["_line"]).all()
-        cum = pd.Series(np.nan_to_num(q), index=d.index).groupby(d["_line"]).cumsum().to_numpy()
-        prev = cum - np.nan_to_num(q)
-        first_in_line = ~d["_line"].duplicated(keep="first").to_numpy()
+        q = d["quantity_received"].to_numpy()[order]
+        known = ~np.isnan(q)
+        qty_known = np.logical_and.reduceat(known, starts) if m else known[:0]
+        q0 = np.where(known, q, 0.0)
+        cum = _group_cumsum(q0, ls, starts, sizes)
+        prev = cum - q0
+        threshold = np.repeat(ordered, sizes) * (1.0 - tol)
         crossing = (cum >= threshold) & ((prev < threshold) | first_in_line)
-        crossed_date = (
-            pd.Series(d["date_received"].to_numpy(), index=d["_line"].to_numpy())
-            .loc[crossing]
-            .groupby(level=0)
-            .max()
-        )
-        received = pd.Series(cum, index=d["_line"].to_numpy()).groupby(level=0).last()
+        crossed = np.where(crossing, rec_sorted.view(np.int64), np.iinfo(np.int64).min)
+        crossed = np.maximum.reduceat(crossed, starts) if m else crossed[:0]
+        received = cum[ends]
         lines["quantity_received"] = received
-        complete = qty_known & (received >= lines["quantity_ordered"] * (1.0 - tol))
-        date_rec = last_date.copy()
-        use = complete & crossed_date.reindex(lines.index).notna()
-        date_rec[use] = crossed_date.reindex(lines.index)[use]
-        in_full = complete.copy()
-        if not dcfg.over_delivery_in_full:
-            in_full &= received <= lines["quantity_ordered"] * (1.0 + tol)
-        in_full = in_full.astype("boolean")
-        in_full[~qty_known] = pd.NA
+        with np.errstate(invalid="ignore"):
+            complete = qty_known & (received >= ordered * (1.0 - tol))
+            use = complete & (crossed != np.iinfo(np.int64).min)
+            date_rec = np.where(use, crossed, last_date.view(np.int64)).view("datetime64[ns]")
+            in_full = complete.copy()
+            if not dcfg.over_delivery_in_full:
+                in_full &= received <= ordered * (1.0 + tol)
+        in_full = pd.arrays.BooleanArray(in_full, ~qty_known)
     else:
         date_rec = last_date
-        in_full = pd.Series(pd.NA, index=lines.index, dtype="boolean")
+        in_full = pd.arrays.BooleanArray(np.zeros(len(lines), dtype=bool), np.ones(len(lines), dtype=bool))
     lines["date_received"] = date_rec.astype("datetime64[ns]")
-    ref = lines[ref_col] if ref_col in lines.columns else pd.Series(pd.NaT, index=lines.index, dtype="datetime64[ns]")
-    lines["reference_date"] = ref.astype("datetime64[ns]")
-    diff = day_difference(lines["reference_date"], lines["date_received"], config=cfg)
+    if ref_col in lines.columns:
+        ref = lines[ref_col].to_numpy().astype("datetime64[ns]")
+    else:
+        ref = np.full(len(lines), np.datetime64("NaT"), dtype="datetime64[ns]")
+    lines["reference_date"] = ref
+    diff = _day_diff(ref, lines["date_received"].to_numpy(), cfg)
     judged = ~np.isnan(diff)
     lo = -np.inf if dcfg.early_tolerance_days is None else -float(dcfg.early_tolerance_days)
     hi = float(dcfg.late_tolerance_days)
 
-    def flag(values: np.ndarray) -> pd.Series:
-        s = pd.Series(values, index=lines.index, dtype="boolean")
-        s[~judged] = pd.NA
-        return s
+    def flag(values: np.ndarray) -> pd.arrays.BooleanArray:
+        return pd.arrays.BooleanArray(np.asarray(values, dtype=bool) & judged, ~judged)
 
     lines["days_from_reference"] = diff
-    late = diff > hi
-    lines["days_late"] = np.where(judged, np.where(late, diff, 0.0), np.nan)
-    lines["on_time"] = flag((diff >= lo) & (diff <= hi))
-    lines["early"] = flag(diff < lo)
-    lines["late"] = flag(late)
+    with np.errstate(invalid="ignore"):
+        late = diff > hi
+        on_time = (diff >= lo) & (diff <= hi)
+        lines["days_late"] = np.where(judged, np.where(late, diff, 0.0), np.nan)
+        lines["on_time"] = flag(on_time)
+        lines["early"] = flag(diff < lo)
+        lines["late"] = flag(late)
     lines["in_full"] = in_full
-    otif = lines["on_time"] & lines["in_full"]
-    otif[lines["on_time"].isna() | lines["in_full"].isna()] = pd.NA  # unknown unless both are known
-    lines["otif"] = otif
+    # unknown unless both are known
+    otif_known = judged & ~in_full._mask
+    lines["otif"] = pd.arrays.BooleanArray(on_time & in_full._data & otif_known, ~otif_known)
 
     # quantity received inside the on-time window (per receipt), capped to [0, ordered]
     if has_qty:
-        ref_row = lines["reference_date"].reindex(d["_line"]).reset_index(drop=True)
-        rdiff = day_difference(ref_row, d["date_received"].reset_index(drop=True), config=cfg)
-        inside = (rdiff >= lo) & (rdiff <= hi)
-        q_on = pd.Series(np.where(inside, np.nan_to_num(d["quantity_received"].to_numpy()), 0.0),
-                         index=d["_line"].to_numpy()).groupby(level=0).sum()
-        q_on = np.clip(q_on.reindex(lines.index).to_numpy(), 0.0, np.maximum(lines["quantity_ordered"].to_numpy(), 0.0))
-        lines["quantity_on_time"] = np.where(judged & qty_known.reindex(lines.index).to_numpy(), q_on, np.nan)
+        rdiff = _day_diff(np.repeat(ref, sizes), rec_sorted, cfg)
+        with np.errstate(invalid="ignore"):
+            inside = (rdiff >= lo) & (rdiff <= hi)
+        q_on = _group_sum(np.where(inside, q0, 0.0), ls, starts, n_lines)
+        q_on = np.clip(q_on, 0.0, np.maximum(ordered, 0.0))
+        lines["quantity_on_time"] = np.where(judged & qty_known, q_on, np.nan)
     else:
         lines["quantity_on_time"] = np.nan
     if "date_ordered" in lines.columns:
@@ -482,11 +594,10 @@ def delivery_lines(
     reasons = _mark_exclusions(lines, _exclusions(exclusions, "deliveries"), ["po_id", "line_id"])
     lines["excluded"] = reasons.notna().to_numpy()
     lines["exclusion_reason"] = reasons
-    status = np.where(judged, JUDGED, NOT_JUDGED).astype(object)
-    status[lines["excluded"].to_numpy()] = EXCLUDED
-    status[(lines["date_received"] < start).to_numpy()] = BEFORE_WINDOW
-    lines["status"] = pd.array(status, dtype="string")
-    lines = lines.reset_index(drop=True)
+    status = np.where(judged, 0, 2).astype(np.int8)
+    status[lines["excluded"].to_numpy()] = 1
+    status[(lines["date_received"] < start).to_numpy()] = 3
+    lines["status"] = _status(status)
     lines.attrs["receipts_after_as_of"] = n_after
     return lines
 
