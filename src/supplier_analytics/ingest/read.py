@@ -27,6 +27,7 @@ from supplier_analytics.ingest.parse import (
     to_text,
 )
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
+from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.schema import TABLES, TableSchema
 
@@ -115,7 +116,7 @@ def _missing_columns(path: Path, schema: TableSchema, tried) -> InputError:
     where = path.name if raw.name is None else f"{path.name} (sheet {raw.name!r})"
     if len(tried) > 1:
         where = f"{path.name} (none of the sheets {', '.join(repr(r.name) for r, _ in tried)})"
-    headers = [h for h in match.labels if h]
+    headers = [h if len(h) <= 60 else h[:57] + "..." for h in match.labels if h]
     if not headers:
         return InputError(
             f"{where} holds no header row with the {schema.name} columns (it looks empty); "
@@ -209,8 +210,19 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
     if unused:
         notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
 
+    # formula cells without a calculated value, per mapped column (positions into grid)
+    formula_rows: dict[str, np.ndarray] = {}
+    if raw.formulas_without_value:
+        where = {j: name for name, j in match.columns.items() if name in present}
+        for r, c in raw.formulas_without_value:
+            if c in where and start <= r < start + len(grid):
+                formula_rows.setdefault(where[c], np.zeros(len(grid), dtype=bool))[r - start] = True
+
     # blank lines and totals rows are skipped (reported, not rejected)
     skip = _classify_rows(raw, grid, match, schema)
+    for m in formula_rows.values():  # a row of uncalculated formulas is not blank
+        for i in np.flatnonzero(m):
+            skip.pop(int(i), None)
     sheet_name = raw.name
     skipped = pd.DataFrame({
         "source_file": [source] * len(skip),
@@ -232,22 +244,35 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         keep[sorted(skip)] = False
         grid = grid.loc[keep].reset_index(drop=True)
         rownum = rownum[keep]
+        formula_rows = {k: m[keep] for k, m in formula_rows.items()}
     n = len(grid)
+    if n == 0 and match.row is not None:
+        notes.append("the file holds a header but no data rows")
 
     # parse every mapped column
     problems: list[tuple[str, Problem]] = []
     values: dict[str, pd.Series] = {}
     numbers: dict[str, NumberParser] = {}
     dates: dict[str, DateParser] = {}
+    no_formula = {name: ~formula_rows[name] if name in formula_rows else np.ones(n, dtype=bool) for name in present}
+    for name, m in formula_rows.items():
+        problems.append((name, Problem(m.copy(), FORMULA_REASON, "formula without value")))
     for name in present:
         col = schema.column(name)
         cells = grid[match.columns[name]]
+        long = _too_long(cells)
+        if long is not None:
+            reason = np.array([f"the cell holds {k:,} characters, more than the {MAX_CELL_CHARS:,} a spreadsheet "
+                               "cell can hold" for k in long[1]], dtype=object)
+            full = np.empty(n, dtype=object)
+            full[long[0]] = reason
+            problems.append((name, Problem(long[0], full, "too long")))
         if col.kind in ("id", "text"):
             vals, missing, placeholder = parse_id(cells)
             if name == "request_type":
                 vals = normalise_request_type(vals)
             values[name] = vals
-            _missing(problems, name, col.required, missing, placeholder, notes, "text")
+            _missing(problems, name, col.required, missing & no_formula[name], placeholder, notes, "text")
         elif col.kind == "number":
             numbers[name] = NumberParser(cells)
         else:
@@ -263,7 +288,7 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         col = schema.column(name)
         vals = pd.Series(p.values, dtype="float64")
         problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing, p.placeholder, notes, "number")
+        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "number")
         if col.min_value is not None:
             low = (vals < col.min_value).to_numpy(dtype=bool)
             if low.any():
@@ -274,7 +299,7 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         col = schema.column(name)
         vals = p.result()
         problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing, p.placeholder, notes, "date")
+        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "date")
         if p.serials:
             notes.append(f"{p.serials} Excel serial number{'s' if p.serials > 1 else ''} in {name} read as dates")
         if col.kind == "date":
@@ -359,6 +384,29 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         notes=notes,
         column_letters=letters,
     )
+
+
+FORMULA_REASON = "formula without a value: open and save the file in Excel, or export values"
+_SHOWN_CHARS = 200
+_LEN = np.frompyfunc(lambda v: len(v) if type(v) is str else 0, 1, 1)
+
+
+def _too_long(cells: pd.Series):
+    """``(mask, lengths)`` of text cells longer than a spreadsheet cell may be, or ``None``."""
+    if cells.dtype != object or not len(cells):
+        return None
+    lengths = _LEN(cells.to_numpy(dtype=object)).astype("int64")
+    mask = lengths > MAX_CELL_CHARS
+    return (mask, lengths[mask]) if mask.any() else None
+
+
+def _shown(values: np.ndarray) -> np.ndarray:
+    """Values for the rejected table: long text cut to a readable length, its full length stated."""
+    out = values.copy()
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > _SHOWN_CHARS:
+            out[i] = f"{v[:_SHOWN_CHARS]}... ({len(v):,} characters)"
+    return out
 
 
 def _missing(problems, name, required, missing, placeholder, notes, what) -> None:
@@ -451,7 +499,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
         if not len(idx):
             continue
         if name in match.columns:
-            value = to_text(grid[match.columns[name]].iloc[idx]).to_numpy(dtype=object)
+            value = _shown(to_text(grid[match.columns[name]].iloc[idx]).to_numpy(dtype=object))
         else:
             value = np.full(len(idx), "", dtype=object)
         reason = p.reason[idx] if isinstance(p.reason, np.ndarray) else np.full(len(idx), p.reason, dtype=object)

@@ -27,6 +27,14 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.errors import InputError
+from supplier_analytics.ingest.safety import (
+    WorkbookInfo,
+    cannot_read,
+    check_sheet_extent,
+    formula_cells_without_value,
+    inspect_workbook,
+    sniff_file,
+)
 
 __all__ = ["RawSheet", "iter_sheets", "EXCEL_SUFFIXES", "CSV_SUFFIXES", "PARQUET_SUFFIXES"]
 
@@ -55,10 +63,17 @@ class RawSheet:
     header: list[str] | None = None
     merges: list[tuple[int, int, int, int]] | None = None
     notes: list[str] = field(default_factory=list)
+    #: 0-based grid (row, column) of formula cells that carry no calculated value (read as empty).
+    formulas_without_value: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _cannot(path: Path, why: str, todo: str) -> InputError:
-    return InputError(f"Cannot read {path.name}: {why}; {todo}.")
+    return cannot_read(path, why, todo)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
@@ -76,27 +91,69 @@ def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
 def _excel_sheets(path: Path, sheet: str | int | None) -> Iterator[RawSheet]:
     from python_calamine import CalamineWorkbook
 
+    info = inspect_workbook(path)  # refuses zip bombs, DTDs, oversized sheets and non-workbooks first
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as cal_exc:  # calamine cannot open it: try openpyxl before giving up
-        yield from _openpyxl_sheets(path, sheet, cal_exc)
+        yield from _openpyxl_sheets(path, sheet, cal_exc, info)
         return
-    names = list(wb.sheet_names)
-    for name in _select_sheets(path, names, sheet):
+    try:
+        names = list(wb.sheet_names)
+        hidden = _hidden_names(info, names, wb)
+        for name in _select_sheets(path, names, sheet, hidden):
+            _check_extent(path, info, name)
+            try:
+                s = wb.get_sheet_by_name(name)
+                rows = s.to_python(skip_empty_area=False)
+                merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (s.merged_cell_ranges or [])]
+                del s
+            except Exception as cal_exc:
+                yield from _openpyxl_sheets(path, name, cal_exc, info)
+                continue
+            grid = _grid_from_rows(rows)
+            del rows
+            yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges,
+                           formulas_without_value=_formulas(path, info, name))
+    finally:
+        wb.close()
+
+
+def _hidden_names(info: WorkbookInfo, names: list[str], wb=None) -> set[str]:
+    if info.sheets:
+        return {s.name for s in info.sheets if s.hidden}
+    if wb is not None:
         try:
-            s = wb.get_sheet_by_name(name)
-            rows = s.to_python(skip_empty_area=False)
-            merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (s.merged_cell_ranges or [])]
-        except Exception as cal_exc:
-            yield from _openpyxl_sheets(path, name, cal_exc)
-            continue
-        grid = _grid_from_rows(rows)
-        yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges)
+            return {m.name for m in wb.sheets_metadata if str(m.visible).rsplit(".", 1)[-1].lower() != "visible"}
+        except Exception:  # metadata unavailable: treat every sheet as visible
+            return set()
+    return set()
 
 
-def _select_sheets(path: Path, names: list[str], sheet: str | int | None) -> list[str]:
+def _check_extent(path: Path, info: WorkbookInfo, name: str) -> None:
+    s = info.sheet(name)
+    if s is not None:
+        check_sheet_extent(path, s)
+
+
+def _formulas(path: Path, info: WorkbookInfo, name: str) -> list[tuple[int, int]]:
+    s = info.sheet(name)
+    if s is None or not s.has_formulas or not s.member:
+        return []
+    try:
+        return formula_cells_without_value(path, s.member)
+    except Exception:  # the readers already parsed this part; an odd one leaves formulas undetected
+        return []
+
+
+def _select_sheets(path: Path, names: list[str], sheet: str | int | None, hidden: set[str] = frozenset()) -> list[str]:
     if sheet is None:
-        return names
+        visible = [n for n in names if n not in hidden]
+        if names and not visible:
+            raise InputError(
+                f"Cannot read {path.name}: every sheet is hidden ({', '.join(repr(n) for n in names)}); "
+                "give the sheet to read by name (sheet= or sheet in the mapping), or unhide it in Excel."
+            )
+        return visible
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if 0 <= sheet < len(names):
             return [names[sheet]]
@@ -114,24 +171,35 @@ def _select_sheets(path: Path, names: list[str], sheet: str | int | None) -> lis
     )
 
 
-def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception) -> Iterator[RawSheet]:
+def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception,
+                     info: WorkbookInfo | None = None) -> Iterator[RawSheet]:
     import openpyxl
 
+    info = info if info is not None else WorkbookInfo()
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         if not zipfile.is_zipfile(path):
             raise _cannot(path, "it is not an Excel workbook (no .xlsx/.xlsm content)",
                           "open it in Excel and save it again as .xlsx, or give it the right file extension") from None
-        raise _cannot(path, f"the workbook is damaged ({type(first_error).__name__}: {first_error}; "
-                      f"{type(exc).__name__}: {exc})", "open it in Excel and save it again as .xlsx") from None
+        raise _cannot(path, f"the workbook is damaged ({_short(first_error)}; {_short(exc)})",
+                      "open it in Excel and save it again as .xlsx") from None
     try:
-        for name in _select_sheets(path, list(wb.sheetnames), sheet):
+        names = list(wb.sheetnames)
+        hidden = _hidden_names(info, names) or {n for n in names if wb[n].sheet_state != "visible"}
+        for name in _select_sheets(path, names, sheet, hidden):
+            _check_extent(path, info, name)
             ws = wb[name]
-            rows = [["" if v is None else v for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+            try:
+                rows = [["" if v is None else v for v in r]
+                        for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+            except Exception as exc:
+                raise _cannot(path, f"sheet {name!r} is damaged ({_short(first_error)}; {_short(exc)})",
+                              "open it in Excel and save it again as .xlsx") from None
             grid = _grid_from_rows(rows)
             yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"),
-                           notes=[f"sheet {name!r} read with openpyxl (calamine could not read it)"])
+                           notes=[f"sheet {name!r} read with openpyxl (calamine could not read it)"],
+                           formulas_without_value=_formulas(path, info, name))
     finally:
         wb.close()
 
@@ -198,9 +266,16 @@ def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSh
         raw = path.read_bytes()
     except OSError as exc:
         raise _cannot(path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere") from None
-    if raw[:4] == b"PK\x03\x04":
+    kind = sniff_file(path, raw[:65536])
+    if kind == "zip":
         raise _cannot(path, "it is an Excel workbook or another zip file, not delimited text",
                       "rename it to .xlsx or export the data as CSV")
+    if kind in ("xls", "encrypted"):
+        what = "a password-protected Office file" if kind == "encrypted" else "an old Excel 97-2003 workbook (.xls)"
+        raise _cannot(path, f"it is {what}, not delimited text",
+                      "open it in Excel and export the data as CSV (UTF-8) or save it as .xlsx without a password")
+    if kind == "parquet":
+        raise _cannot(path, "it is a parquet file, not delimited text", "give it the extension .parquet")
     if not raw.strip():
         raise _cannot(path, "the file is empty", "export the data again with its header row")
     text, enc = _decode(path, raw, encoding)
@@ -211,14 +286,19 @@ def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSh
     rows: list[list[str]] = []
     starts: list[int] = []
     start = 1
+    # a cell may be long (it is rejected later with a reason); the whole file is the natural bound
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, min(len(text) + 1, 2**31 - 1)))
     try:
         for rec in reader:
             rows.append(rec)
             starts.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _cannot(path, f"line {reader.line_num} is not valid CSV ({exc})",
+        raise _cannot(path, f"line {reader.line_num} is not valid CSV ({_short(exc)})",
                       "check the quoting on that line or give the delimiter in the mapping") from None
+    finally:
+        csv.field_size_limit(limit)
     grid = _grid_from_rows(rows)
     names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
     notes = [f"read as {enc} text, delimiter {names.get(delim, repr(delim))}"]
@@ -237,6 +317,14 @@ def _parquet_sheet(path: Path) -> RawSheet:
     header = [str(c) for c in frame.columns]
     grid = frame.set_axis(range(frame.shape[1]), axis=1)
     return RawSheet(None, "parquet", grid, np.arange(1, len(grid) + 1, dtype="int64"), header=header)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(65536)
+    except OSError:
+        return b""
 
 
 def iter_sheets(
@@ -258,6 +346,9 @@ def iter_sheets(
         yield _csv_sheet(path, encoding, delimiter)
     elif suffix in PARQUET_SUFFIXES:
         yield _parquet_sheet(path)
+    elif suffix == ".xls" or (path.is_file() and sniff_file(path, _head(path)) in ("xls", "encrypted")):
+        inspect_workbook(path)  # raises with what the file is (.xls, password-protected ...)
+        raise _cannot(path, "an .xls file that is a zip archive is not supported", "save it as .xlsx")
     else:
         allowed = ", ".join(EXCEL_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES)
         raise InputError(

@@ -28,6 +28,8 @@ HINTS = {
     "duplicate supplier": "keep one line per supplier_id in the supplier master",
     "unknown supplier": "add the supplier to the supplier master, or correct the supplier_id",
     "invalid value": "use one of the allowed values named in the reason",
+    "formula without value": "open and save the file in Excel (which calculates the formulas), or export values",
+    "too long": "shorten the text; a spreadsheet cell holds at most 32,767 characters",
 }
 
 
@@ -201,7 +203,10 @@ class ValidationReport:
         """Write ``rejected_rows.csv`` and ``validation.json`` (counts, files, notes) into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.rejected.to_csv(out / "rejected_rows.csv", index=False)
+        # values come from the inputs: neutralise formula triggers (reports.safe has no upward imports)
+        from supplier_analytics.reports.safe import write_csv
+
+        write_csv(self.rejected, out / "rejected_rows.csv", encoding="utf-8")
         doc = {
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
