@@ -27,6 +27,10 @@ from supplier_analytics.plotting import (
 )
 from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
 from supplier_analytics.scorecard import Scorecard, score
+from supplier_analytics.trends import (
+    MannKendallResult, alerts, chart_signals, compare_windows, mann_kendall, p_chart, period_series, rolling_rate,
+    u_chart,
+)
 
 __all__ = [
     "score",
@@ -68,4 +72,13 @@ __all__ = [
     "plot_shrinkage",
     "plot_days_late",
     "plot_grade_stability",
+    "period_series",
+    "rolling_rate",
+    "mann_kendall",
+    "MannKendallResult",
+    "p_chart",
+    "u_chart",
+    "chart_signals",
+    "compare_windows",
+    "alerts",
 ]

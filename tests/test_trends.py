@@ -1,0 +1,388 @@
+"""Trends: Mann-Kendall and Theil-Sen, control charts, period series, window comparison and alerts.
+
+References checked here:
+- Mann-Kendall by hand on tiny series, and the worked "by hand" example of J. Little (College of the
+  Holy Cross, MannKendallByHand.txt: 14 values, S = 54, V = (14)(13)(33)/18 - (2)(1)(9)/18, Z = 2.9058,
+  one-sided p = .0018).
+- scipy.stats.kendalltau (tau-b, S and its variance) and scipy.stats.theilslopes (slope, interval, intercept).
+- Montgomery, Introduction to Statistical Quality Control, Example 7.1 (orange-juice cans, p-chart; the
+  data as in R package qcc's ``orangejuice``) and the personal-computer u-chart (qcc's ``pcmanufact``).
+- Laney p': no published data set with its limits was available offline, so the chart is checked against a
+  hand computation written out below step by step (Laney 2002's formulas, as Minitab documents them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import supplier_analytics as sa
+from supplier_analytics.errors import InputError
+from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
+from supplier_analytics.trends import (
+    alerts,
+    chart_signals,
+    compare_windows,
+    mann_kendall,
+    p_chart,
+    period_series,
+    rolling_rate,
+    u_chart,
+)
+
+# --------------------------------------------------------------------------- Mann-Kendall
+
+
+def test_mann_kendall_by_hand_tiny_series():
+    # y = 1, 3, 2, 4: pairs (1,3)+ (1,2)+ (1,4)+ (3,2)- (3,4)+ (2,4)+ -> S = 4
+    # Var S = 4*3*13/18 = 8.6667; z = (4 - 1)/sqrt(8.6667) = 1.0190; p = 2*(1 - Phi(1.0190)) = 0.3082
+    # tau = 4/6; slopes 2, 0.5, 1, -1, 0.5, 2 -> median 0.75; intercept = 2.5 - 0.75*1.5 = 1.375
+    r = mann_kendall([1, 3, 2, 4])
+    assert r.s == 4 and r.n == 4
+    assert r.var_s == pytest.approx(156 / 18)
+    assert r.z == pytest.approx(3 / np.sqrt(156 / 18))
+    assert r.p_value == pytest.approx(0.30818, abs=1e-5)
+    assert r.tau == pytest.approx(4 / 6)
+    assert r.slope == pytest.approx(0.75)
+    assert r.intercept == pytest.approx(1.375)
+    assert r.direction == "no trend"
+
+
+def test_mann_kendall_ties_by_hand():
+    # y = 1, 2, 2, 3: S = 5 (the tied pair counts 0); one tie group of 2:
+    # Var S = (4*3*13 - 2*1*9)/18 = 138/18; tau-b = 5/sqrt(6*(6-1))
+    r = mann_kendall([1, 2, 2, 3])
+    assert r.s == 5
+    assert r.var_s == pytest.approx(138 / 18)
+    assert r.tau == pytest.approx(5 / np.sqrt(30))
+
+
+def test_mann_kendall_published_by_hand_example():
+    x = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7]
+    r = mann_kendall(x)
+    assert r.s == 54
+    assert r.var_s == pytest.approx(14 * 13 * 33 / 18 - 2 * 1 * 9 / 18)
+    assert round(r.z, 4) == 2.9058
+    assert round(r.p_value / 2, 4) == 0.0018  # the source quotes the one-sided p
+    assert r.direction == "increasing"
+
+
+def test_mann_kendall_decreasing_and_alpha():
+    r = mann_kendall([10, 9, 8, 7, 6, 5, 4, 3])
+    assert r.direction == "decreasing" and r.s == -28 and r.tau == -1.0 and r.slope == -1.0
+    # the same series with a level so strict nothing passes
+    assert mann_kendall([10, 9, 8, 7, 6, 5, 4, 3], alpha=1e-6).direction == "no trend"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mann_kendall_agrees_with_scipy(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 40))
+    y = np.round(rng.normal(0.05 * np.arange(n) * rng.choice([-1, 0, 1]), 1.0), 1)  # rounding makes ties
+    y[rng.choice(n, size=n // 5, replace=False)] = np.nan  # missing periods
+    alpha = [0.05, 0.10, 0.01][seed % 3]
+    r = mann_kendall(y, alpha=alpha)
+    t = np.flatnonzero(np.isfinite(y)).astype(float)  # the period index is time: gaps kept
+    yy = y[np.isfinite(y)]
+    kt = stats.kendalltau(t, yy)
+    assert r.tau == pytest.approx(kt.statistic, abs=1e-12)
+    # scipy's asymptotic p-value is the same z without continuity correction
+    assert 2 * stats.norm.sf(abs(r.s) / np.sqrt(r.var_s)) == pytest.approx(kt.pvalue, rel=1e-9)
+    ts = stats.theilslopes(yy, t, 1 - alpha)
+    assert r.slope == pytest.approx(ts.slope, abs=1e-12)
+    assert r.intercept == pytest.approx(ts.intercept, abs=1e-12)
+    assert r.slope_low == pytest.approx(ts.low_slope, abs=1e-12)
+    assert r.slope_high == pytest.approx(ts.high_slope, abs=1e-12)
+
+
+def test_mann_kendall_missing_periods_keep_time():
+    r = mann_kendall([1.0, np.nan, np.nan, 4.0, 5.0])
+    assert r.n == 3 and r.slope == pytest.approx(1.0)  # (4-1)/3, not (4-1)/1
+    assert mann_kendall([1.0, np.nan]).direction == "insufficient data"
+    assert np.isnan(mann_kendall([1.0, 2.0]).p_value)
+    flat = mann_kendall([3.0] * 6)
+    assert flat.s == 0 and flat.p_value == 1.0 and flat.direction == "no trend"
+
+
+def test_mann_kendall_rejects_bad_arguments():
+    with pytest.raises(InputError, match="alpha must lie strictly between 0 and 1"):
+        mann_kendall([1, 2, 3], alpha=1.5)
+    with pytest.raises(InputError, match="times must be strictly increasing"):
+        mann_kendall([1, 2, 3], times=[0, 2, 1])
+
+
+# --------------------------------------------------------------------------- control charts
+
+ORANGE_JUICE = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11,
+                20, 18, 24, 15, 9, 12, 7, 13, 9, 6]
+
+
+def test_p_chart_montgomery_orange_juice():
+    c = p_chart(ORANGE_JUICE, [50] * 30)
+    assert round(c.attrs["center"], 4) == 0.2313
+    assert (c["ucl"].round(4) == 0.4102).all() and (c["lcl"].round(4) == 0.0524).all()
+    assert [i + 1 for i in c.index[c["out_of_control"]]] == [15, 23]
+    assert list(c.columns[:10]) == ["nonconforming", "sample_size", "p", "center", "sigma", "lcl", "ucl", "z",
+                                    "out_of_control", "signals"]
+    # Revised limits after removing samples 15 and 23 (assignable causes): 0.2150, 0.3893, 0.0407;
+    # sample 21 (p = 0.40) then lies above the revised UCL.
+    keep = [i for i in range(30) if i not in (14, 22)]
+    r = p_chart([ORANGE_JUICE[i] for i in keep], [50] * 28, index=[i + 1 for i in keep])
+    assert round(r.attrs["center"], 4) == 0.2150
+    assert round(float(r["ucl"].iloc[0]), 4) == 0.3893 and round(float(r["lcl"].iloc[0]), 4) == 0.0407
+    assert r.index[r["out_of_control"]].tolist() == [21]
+
+
+def test_u_chart_montgomery_computers():
+    c = u_chart([10, 12, 8, 14, 10, 16, 11, 7, 10, 15, 9, 5, 7, 11, 12, 6, 8, 10, 7, 5], [5] * 20)
+    assert round(c.attrs["center"], 2) == 1.93
+    assert round(float(c["ucl"].iloc[0]), 2) == 3.79 and round(float(c["lcl"].iloc[0]), 2) == 0.07
+    assert not c["out_of_control"].any()
+
+
+def test_laney_p_prime_by_hand():
+    k = [20, 35, 18, 40, 27]
+    n = [400, 500, 300, 450, 350]
+    # p-bar = 140/2000 = 0.07
+    # sigma_i = sqrt(0.07*0.93/n_i) = 0.012757, 0.011411, 0.014731, 0.012028, 0.013638
+    # p_i = 0.05, 0.07, 0.06, 0.088889, 0.077143
+    # z_i = (p_i - 0.07)/sigma_i = -1.567724, 0, -0.678844, 1.570443, 0.523740
+    # moving ranges |z_i - z_(i-1)| = 1.567724, 0.678844, 2.249287, 1.046703; mean 1.385640
+    # sigma_z = 1.385640/1.128 = 1.228404
+    # UCL_i = 0.07 + 3*sigma_i*sigma_z = 0.117014, 0.112050, 0.124287, 0.114325, 0.120260
+    # LCL_i = 0.07 - 3*sigma_i*sigma_z = 0.022986, 0.027950, 0.015713, 0.025675, 0.019740
+    c = p_chart(k, n, laney=True)
+    assert c.attrs["center"] == pytest.approx(0.07)
+    assert c.attrs["sigma_z"] == pytest.approx(1.228404, abs=1e-6)
+    assert c.attrs["chart"] == "Laney p'"
+    np.testing.assert_allclose(c["z"], [-1.567724, 0.0, -0.678844, 1.570443, 0.523740], atol=1e-6)
+    np.testing.assert_allclose(c["ucl"], [0.117014, 0.112050, 0.124287, 0.114325, 0.120260], atol=1e-6)
+    np.testing.assert_allclose(c["lcl"], [0.022986, 0.027950, 0.015713, 0.025675, 0.019740], atol=1e-6)
+    # the plain p-chart of the same data: sigma_z = 1
+    plain = p_chart(k, n)
+    assert plain.attrs["sigma_z"] == 1.0
+    np.testing.assert_allclose(plain["ucl"], 0.07 + 3 * np.sqrt(0.07 * 0.93 / np.array(n)))
+
+
+def test_laney_widens_limits_for_overdispersed_data():
+    rng = np.random.default_rng(3)
+    n = np.full(24, 100_000)
+    p = np.clip(rng.normal(0.05, 0.01, 24), 0, 1)  # the rate itself drifts: overdispersion
+    k = rng.binomial(n, p)
+    plain, laney = p_chart(k, n), p_chart(k, n, laney=True)
+    assert plain["out_of_control"].sum() >= 12  # the plain chart calls most points special causes
+    assert laney.attrs["sigma_z"] > 3 and laney["out_of_control"].sum() <= 1
+
+
+def test_chart_limits_clipped_and_empty_periods():
+    c = p_chart([0, 1, 0, np.nan, 9], [10, 10, 0, np.nan, 10])
+    assert (c["lcl"].dropna() >= 0).all() and (c["ucl"].dropna() <= 1).all()
+    assert c["p"].isna().tolist() == [False, False, True, True, False]
+    assert not c["out_of_control"].iloc[2] and not c["out_of_control"].iloc[3]
+    assert c.attrs["center"] == pytest.approx(10 / 30)  # empty periods do not dilute the center line
+    with pytest.raises(InputError, match="sample 1 has nonconforming=5 and sample_size=4"):
+        p_chart([1, 5], [4, 4])
+
+
+def test_run_rules_each_signal_named():
+    # eight points below the center line, then one far above
+    c = p_chart([1, 1, 1, 1, 1, 1, 1, 1, 1, 30], [100] * 10)
+    sig = chart_signals(c)
+    assert sig[["position", "rule"]].values.tolist() == [[7, "8 on one side"], [8, "8 on one side"],
+                                                         [9, "beyond limits"]]
+    # six points steadily rising, within the limits
+    t = p_chart([10, 11, 12, 13, 14, 15, 12, 11], [100] * 8)
+    assert chart_signals(t)["rule"].tolist() == ["6 trending"]
+    assert t["signals"].iloc[5] == "6 trending" and t["signals"].iloc[4] == ""
+    # an empty period neither breaks nor extends a run
+    gap = p_chart([1, 1, 1, 1, np.nan, 1, 1, 1, 1, 20], [100, 100, 100, 100, 0, 100, 100, 100, 100, 100])
+    assert chart_signals(gap)["position"].tolist()[:1] == [8]
+
+
+# --------------------------------------------------------------------------- period series and windows
+
+
+def _frame(rows):
+    return pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"]).assign(
+        period=lambda d: pd.PeriodIndex(d["period"], freq="M"))
+
+
+def test_rolling_rate_sums_counts():
+    rate, k, n = rolling_rate([8, 0, 9, 1], [10, 0, 10, 1], 3)
+    assert np.isnan(rate[:2]).all()
+    assert rate[2] == pytest.approx(17 / 20) and rate[3] == pytest.approx(10 / 11)
+    assert np.isnan(rolling_rate([1, 0], [1, 0], 1)[0][1])  # an empty window is empty, not 0 %
+    with pytest.raises(InputError, match="window must be"):
+        rolling_rate([1], [1], 0)
+
+
+def test_period_series_empty_periods_and_quarters():
+    p = _frame([("A", "2026-01", 9, 10), ("A", "2026-02", 0, 0), ("A", "2026-03", 5, 10),
+                ("A", "2026-04", 8, 10), ("B", "2026-01", 1, 1)])
+    s = period_series(p, "otif_rate", rolling=2)
+    a = s[s.supplier_id == "A"]
+    assert a["value"].isna().tolist() == [False, True, False, False]
+    assert a["rolling_value"].round(4).tolist()[1:] == [0.9, 0.5, 0.65]
+    q = period_series(p, "otif_rate", period="quarter")
+    assert q.loc[q.supplier_id == "A", ["k", "n"]].values.tolist() == [[14.0, 20.0], [8.0, 10.0]]
+    with pytest.raises(InputError, match="no column 'late_rate_k'"):
+        period_series(p, "late_rate")
+
+
+@pytest.fixture(scope="module")
+def small_card():
+    d = sa.make_procurement_data(n_suppliers=12, n_deliveries=3000, months=12, seed=5)
+    return sa.score(d.deliveries, d.inspections, d.requests, d.suppliers)
+
+
+def test_period_series_recomputed_from_records(small_card):
+    months = period_series(small_card, "on_time_rate")
+    quarters = period_series(small_card, "on_time_rate", period="quarter")
+    # recomputing from the records gives what summing the months gives
+    by_q = months.assign(q=months["period"].dt.asfreq("Q")).groupby(["supplier_id", "q"])[["k", "n"]].sum()
+    got = quarters.set_index(["supplier_id", "period"])[["k", "n"]]
+    np.testing.assert_array_equal(got.to_numpy(), by_q.reindex(got.index).to_numpy())
+    weeks = period_series(small_card, "on_time_rate", period="week")
+    assert weeks["period"].dtype == pd.PeriodDtype("W-SUN")
+    assert weeks["n"].sum() == months["n"].sum()
+    ppm = period_series(small_card, "ppm")
+    ok = ppm["n"] > 0
+    np.testing.assert_allclose(ppm.loc[ok, "value"], ppm.loc[ok, "k"] / ppm.loc[ok, "n"] * 1e6)
+
+
+def test_compare_windows_uses_two_proportion_test():
+    p = _frame([("A", m, k, 100) for m, k in zip(["2026-01", "2026-02", "2026-03", "2026-04", "2026-05",
+                                                  "2026-06"], [95, 96, 94, 80, 78, 81])]
+               + [("B", m, 45, 50) for m in ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]]
+               + [("C", "2026-01", 5, 5)])
+    r = compare_windows(p, "otif_rate", current=("2026-04", "2026-06"), previous="2026Q1").set_index("supplier_id")
+    t = two_proportion_test(239, 300, 285, 300)
+    assert r.loc["A", "difference"] == pytest.approx(float(t.difference))
+    assert (r.loc["A", "low"], r.loc["A", "high"]) == pytest.approx((float(t.low), float(t.high)))
+    assert r.loc["A", "p_value"] == pytest.approx(float(t.p_value))
+    assert r.loc["A", "direction"] == "deteriorating" and r.loc["B", "direction"] == "no change"
+    assert np.isnan(r.loc["C", "current"]) and r.loc["C", "direction"] == "no change"
+    with pytest.raises(InputError, match="is not a period"):
+        compare_windows(p, "otif_rate", current="last quarter", previous="2026Q1")
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def _null_frame(rng, n_suppliers, n_periods, *, trend=None):
+    """Period counts drawn from fixed binomial probabilities (no trend) or with a planted linear trend."""
+    p = rng.uniform(0.70, 0.97, n_suppliers)[:, None] + (0.0 if trend is None else trend[:, None]
+                                                         * np.linspace(-0.5, 0.5, n_periods)[None, :])
+    n = rng.poisson(40, (n_suppliers, n_periods))
+    k = rng.binomial(n, np.clip(p, 0, 1))
+    periods = pd.period_range("2025-01", periods=n_periods, freq="M")
+    return pd.DataFrame({
+        "supplier_id": np.repeat([f"S{i:04d}" for i in range(n_suppliers)], n_periods),
+        "period": np.tile(periods, n_suppliers),
+        "otif_rate_k": k.ravel(), "otif_rate_n": n.ravel(),
+    })
+
+
+def test_alerts_find_planted_trends_with_evidence():
+    rng = np.random.default_rng(11)
+    trend = np.zeros(30)
+    trend[0], trend[1] = -0.30, 0.25  # S0000 deteriorates by 30 points, S0001 improves by 25
+    p = _null_frame(rng, 30, 12, trend=trend)
+    p.loc[(p.supplier_id == "S0029") & (p.period >= pd.Period("2025-04", "M")), ["otif_rate_k", "otif_rate_n"]] = 0
+    a = alerts(p, metrics=("otif_rate",), include="all")
+    assert a.attrs["tests"] == 29 and a.attrs["not_tested"] == 1
+    assert "Benjamini-Hochberg" in a.attrs["method"] and (a["method"] == "mann-kendall").all()
+    row = a.set_index("supplier_id").loc["S0000"]
+    assert row["direction"] == "deteriorating" and row["test"] == "Mann-Kendall"
+    assert row["q_value"] <= 0.05 and row["slope"] < 0 and row["n_periods"] == 12
+    assert (row["first_period"], row["last_period"]) == ("2025-01", "2025-12")
+    assert a.set_index("supplier_id").loc["S0001", "direction"] == "improving"
+    nt = a.set_index("supplier_id").loc["S0029"]
+    assert nt["direction"] == "not tested" and "3 periods with at least 5 records" in nt["reason"]
+    # q-values are the BH adjustment of every p-value tested
+    tested = a[a.direction != "not tested"]
+    np.testing.assert_allclose(tested["q_value"], benjamini_hochberg(tested["p_value"])[1])
+    # the default output keeps alerts and the not-tested only
+    short = alerts(p, metrics=("otif_rate",))
+    assert set(short["direction"]) <= {"deteriorating", "improving", "not tested"}
+    assert short["direction"].iloc[0] == "deteriorating"
+
+
+def test_alerts_rising_ppm_is_deterioration():
+    rng = np.random.default_rng(2)
+    rows = []
+    for s, base in (("Q1", 300.0), ("Q2", 300.0), ("Q3", 300.0)):
+        for i, per in enumerate(pd.period_range("2025-01", periods=12, freq="M")):
+            rate = base * (1 + (i if s == "Q1" else 0) * 0.5) / 1e6
+            units = 200_000
+            rows.append((s, per, rng.binomial(units, rate), units, 10))
+    p = pd.DataFrame(rows, columns=["supplier_id", "period", "ppm_k", "ppm_n", "lot_rejection_rate_n"])
+    a = alerts(p, metrics=("ppm",)).set_index("supplier_id")
+    assert a.loc["Q1", "direction"] == "deteriorating" and a.loc["Q1", "change"] > 250
+    assert a.loc["Q1", "severity"] in ("high", "medium")
+
+
+@pytest.mark.parametrize("method", ["mann-kendall", "two-window"])
+def test_false_alerts_under_no_trend_stay_within_fdr(method):
+    # 200 data sets of 100 stable suppliers x 12 months (binomial counts from fixed probabilities).
+    # With no trend anywhere every alert is false, so the false discovery proportion of a data set is 1
+    # if it raises any alert and 0 otherwise; BH with independent tests keeps its expectation at or below
+    # q = 0.05. The number of data sets with an alert is then Binomial(200, <= 0.05): mean <= 10, and
+    # 20 is its 99.9 % quantile, so this fails by chance less than once in a thousand runs.
+    limit = stats.binom.ppf(0.999, 200, 0.05)
+    assert limit == 21
+    with_alerts = 0
+    for seed in range(200):
+        p = _null_frame(np.random.default_rng([7, seed]), 100, 12)
+        a = alerts(p, metrics=("otif_rate",), fdr=0.05, method=method)
+        with_alerts += bool(a["direction"].isin(["deteriorating", "improving"]).any())
+    assert with_alerts <= limit
+
+
+def test_false_discovery_share_with_real_trends_mixed_in():
+    # 200 data sets of 100 suppliers, 10 of them with a real trend; the share of false alerts among
+    # alerts, averaged over the data sets, must stay at or below q. Its standard error is below
+    # sqrt(0.05 * 0.95 / 200) = 0.015 when the mean is 0.05, so 0.05 + 3 * 0.015 bounds chance.
+    fdp = []
+    for seed in range(200):
+        rng = np.random.default_rng([8, seed])
+        trend = np.zeros(100)
+        trend[:10] = rng.choice([-0.3, 0.3], 10)
+        a = alerts(_null_frame(rng, 100, 12, trend=trend), metrics=("otif_rate",))
+        flagged = a.loc[a["direction"].isin(["deteriorating", "improving"]), "supplier_id"]
+        false = (~flagged.isin([f"S{i:04d}" for i in range(10)])).sum()
+        fdp.append(false / max(len(flagged), 1))
+    assert np.mean(fdp) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 200)
+
+
+def test_alerts_find_the_generators_trending_suppliers():
+    # 40 suppliers, 150,000 receipts over two years; the generator plants 4 improving and 4 deteriorating
+    # suppliers whose on-time probability moves by 25-32 points from January-April 2026 on. The window is
+    # January-September 2026 (no October-December lateness season inside it) in ISO weeks, about 39 points
+    # a supplier. Required: at least 7 of the 8 found in the right direction (a miss allowed: with ~60 lines
+    # a week the weakest planted trend has power well below 1), none in the wrong direction, and at most
+    # one stable supplier flagged (the FDR of 5 % allows an occasional false alert).
+    d = sa.make_procurement_data(seed=2, n_suppliers=40, n_deliveries=150_000)
+    card = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers,
+                    config={"periods": {"window_months": 9}}, as_of="2026-09-30")
+    a = alerts(card, metrics=("on_time_rate",), period="week", min_periods=20)
+    truth = d.truth.set_index("supplier_id")["trend"]
+    a["truth"] = a["supplier_id"].map(truth)
+    flagged = a[a["direction"].isin(["deteriorating", "improving"])]
+    found = (flagged["direction"] == flagged["truth"]).sum()
+    assert found >= 7
+    assert not ((flagged["truth"] != "stable") & (flagged["direction"] != flagged["truth"])).any()
+    assert (flagged["truth"] == "stable").sum() <= 1
+    assert (flagged["current_n"] > 0).all() and flagged["severity"].isin(["high", "medium", "low"]).all()
+
+
+def test_alerts_rejects_bad_arguments():
+    p = _frame([("A", "2026-01", 9, 10)])
+    with pytest.raises(InputError, match="method must be 'mann-kendall' or 'two-window'"):
+        alerts(p, metrics=("otif_rate",), method="cusum")
+    with pytest.raises(InputError, match="fdr must lie strictly between 0 and 1"):
+        alerts(p, metrics=("otif_rate",), fdr=0)
+    with pytest.raises(InputError, match="expected a Scorecard"):
+        alerts([1, 2], metrics=("otif_rate",))
