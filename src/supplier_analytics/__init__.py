@@ -25,6 +25,7 @@ from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_
 from supplier_analytics.plotting import (
     plot_days_late, plot_grade_stability, plot_intervals, plot_period_metric, plot_shrinkage,
 )
+from supplier_analytics.plotting import plot_control_chart, plot_portfolio_trends, plot_small_multiples
 from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
 from supplier_analytics.scorecard import Scorecard, score
 from supplier_analytics.trends import (
@@ -81,4 +82,7 @@ __all__ = [
     "chart_signals",
     "compare_windows",
     "alerts",
+    "plot_control_chart",
+    "plot_small_multiples",
+    "plot_portfolio_trends",
 ]

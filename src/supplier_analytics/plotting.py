@@ -24,6 +24,12 @@ plot_days_late
     Histogram of days from the reference date, on-time window shaded.
 plot_grade_stability
     Overall score against grade stability; weight-sensitive suppliers marked.
+plot_control_chart
+    A p- or u-chart (or Laney's p') with its limits and run-rule signals marked.
+plot_small_multiples
+    One panel per supplier: a metric over time with control limits.
+plot_portfolio_trends
+    Each supplier's trend against its current level, alerts coloured.
 
 Examples
 --------
@@ -49,7 +55,8 @@ from supplier_analytics.scoring import INSUFFICIENT_EVIDENCE
 from supplier_analytics.stats import funnel_limits, funnel_outside
 
 __all__ = ["plot_scorecard", "plot_funnel", "plot_pareto", "plot_response_times",
-           "plot_period_metric", "plot_intervals", "plot_shrinkage", "plot_days_late", "plot_grade_stability"]
+           "plot_period_metric", "plot_intervals", "plot_shrinkage", "plot_days_late", "plot_grade_stability",
+           "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"]
 
 #: Grade colours, best first (green to red); more grades than colours reuse a colormap.
 _GRADE_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
@@ -846,4 +853,241 @@ def plot_grade_stability(
             for x, y, lab in zip(score[fragile], stab[fragile], suppliers.loc[fragile, label_col].astype("str")):
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, -10), fontsize="small")
     ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+# --------------------------------------------------------------------------- trends (control charts, alerts)
+
+_SIGNAL_COLOURS = {"beyond limits": "tab:red", "8 on one side": "tab:orange", "6 trending": "tab:purple"}
+_DIRECTION_COLOURS = {"deteriorating": "tab:red", "improving": "tab:green", "no alert": "0.6"}
+
+
+def _index_x(index) -> np.ndarray:
+    """x positions for a chart index: period starts for Periods, timestamps as they are, else 0..n-1."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.start_time.to_numpy(dtype="datetime64[ns]")
+    if isinstance(index, pd.DatetimeIndex):
+        return index.to_numpy(dtype="datetime64[ns]")
+    if len(index) and isinstance(index[0], pd.Period):
+        return pd.PeriodIndex(index).start_time.to_numpy(dtype="datetime64[ns]")
+    return np.asarray(index) if pd.api.types.is_numeric_dtype(np.asarray(index)) else np.arange(len(index))
+
+
+def plot_control_chart(chart, *, ax=None, scale: float = 1.0, title: str | None = None, **kwargs):
+    """A control chart from :func:`~supplier_analytics.trends.p_chart` or ``u_chart`` with its signals marked.
+
+    Parameters
+    ----------
+    chart : DataFrame
+        The chart frame (columns ``p`` or ``u``, ``center``, ``lcl``, ``ucl``,
+        ``signals``); its index (periods, dates or sample numbers) is the x axis.
+    ax : matplotlib Axes, optional
+    scale : float, default 1.0
+        Multiply the values and limits, e.g. 1e6 to draw a defective fraction as ppm.
+    title : str, optional
+    **kwargs
+        Passed to ``Axes.plot`` for the data line.
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax.lines[0]`` the data (NaN in empty periods), then the center line
+        and the two limits (step lines, since the limits move with the sample
+        size); each rule that fired is a scatter labelled with the rule's name
+        (beyond limits red, 8 on one side orange, 6 trending purple).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from supplier_analytics.trends import p_chart
+    >>> ax = plot_control_chart(p_chart([1, 1, 1, 1, 1, 1, 1, 1, 1, 30], [100] * 10))
+    >>> sorted(c.get_label() for c in ax.collections)
+    ['8 on one side', 'beyond limits']
+    """
+    _require(chart, ["center", "lcl", "ucl"], "plot_control_chart", "pass the frame returned by p_chart or u_chart")
+    stat = chart.attrs.get("statistic") or ("p" if "p" in chart.columns else "u")
+    _require(chart, [stat], "plot_control_chart", "pass the frame returned by p_chart or u_chart")
+    ax = _axes(ax)
+    name = chart.attrs.get("chart", stat)
+    ax.set_title(title if title is not None else f"{name} chart")
+    ax.set_ylabel(stat if scale == 1.0 else f"{stat} x {scale:g}")
+    if len(chart) == 0:
+        return _empty(ax, "no samples to chart")
+    x = _index_x(chart.index)
+    y = _float(chart, stat) * scale
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("ms", 4)
+    kwargs.setdefault("color", "0.2")
+    ax.plot(x, y, label=stat, **kwargs)
+    ax.plot(x, _float(chart, "center") * scale, color="tab:blue", lw=1, label="center")
+    ax.step(x, _float(chart, "ucl") * scale, where="mid", color="tab:red", lw=1, ls="--", label="control limits")
+    ax.step(x, _float(chart, "lcl") * scale, where="mid", color="tab:red", lw=1, ls="--")
+    signals = chart["signals"] if "signals" in chart.columns else pd.Series("", index=chart.index)
+    sig = signals.fillna("").astype("str").to_numpy()
+    for rule, colour in _SIGNAL_COLOURS.items():
+        hit = np.array([rule in s.split(";") for s in sig], dtype=bool)
+        if hit.any():
+            size = 70 if rule == "beyond limits" else 40
+            ax.scatter(x[hit], y[hit], s=size, facecolors="none" if rule != "beyond limits" else colour,
+                       edgecolors=colour, lw=1.5, zorder=3, label=rule)
+    sz = chart.attrs.get("sigma_z")
+    if sz is not None and np.isfinite(sz) and sz != 1.0:
+        ax.text(0.01, 0.98, f"sigma_z = {sz:.2f}", transform=ax.transAxes, va="top", fontsize="small", color="0.35")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, laney: bool = True,
+                         chart: bool = True, sharey: bool = True, **kwargs):
+    """One small panel per supplier: its metric over time, with control limits when counts exist.
+
+    Parameters
+    ----------
+    series : DataFrame
+        From :func:`~supplier_analytics.trends.period_series` (``supplier_id``,
+        ``period``, ``value``, and ``k``/``n`` for count metrics).
+    suppliers : sequence of str, optional
+        Which suppliers, in panel order (default: all, sorted).
+    axes : array of Axes, optional
+        Panels to draw into (at least one per supplier, in reading order);
+        default: a new figure of ``ncols`` columns.
+    ncols : int, default 4
+    laney : bool, default True
+        Limits of Laney's p' chart (else the plain p-chart).
+    chart : bool, default True
+        Draw the center line, limits and signals (count metrics only).
+    sharey : bool, default True
+        Same y axis on every panel, so levels compare across suppliers.
+    **kwargs
+        Passed to ``Axes.plot`` for each supplier's line.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The grid of panels (2-d: rows x ncols, or the shape of ``axes``);
+        panels beyond the last supplier are switched off. The figure is
+        ``result.flat[0].figure``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> s = pd.DataFrame({"supplier_id": ["A"] * 3 + ["B"] * 3,
+    ...     "period": list(pd.period_range("2025-01", periods=3, freq="M")) * 2,
+    ...     "value": [0.9, 0.8, 0.7, 0.5, 0.6, 0.5], "k": [9, 8, 7, 5, 6, 5], "n": [10] * 6})
+    >>> grid = plot_small_multiples(s, ncols=3)
+    >>> grid.shape, [a.get_title() for a in grid.flat]
+    ((1, 3), ['A', 'B', ''])
+    """
+    _require(series, ["supplier_id", "period", "value"], "plot_small_multiples",
+             "pass the frame returned by period_series")
+    from supplier_analytics.trends import p_chart
+
+    ids = list(suppliers) if suppliers is not None else sorted(series["supplier_id"].dropna().astype("str").unique())
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        nrows = max(1, -(-len(ids) // max(int(ncols), 1)))
+        _, axes = plt.subplots(nrows, int(ncols), figsize=(3.2 * int(ncols), 2.4 * nrows), sharex=True,
+                               sharey=sharey, squeeze=False)
+    grid = np.asarray(axes, dtype=object)
+    flat = grid.ravel()
+    if len(flat) < len(ids):
+        raise InputError(f"plot_small_multiples got {len(flat)} axes for {len(ids)} suppliers; pass more axes "
+                         "or fewer suppliers.")
+    scale = float(series.attrs.get("scale", 1.0))
+    metric = series.attrs.get("metric", "value")
+    keys = series["supplier_id"].astype("str")
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("ms", 3)
+    kwargs.setdefault("color", "0.2")
+    for ax, sid in zip(flat, ids):
+        g = series.loc[(keys == str(sid)).to_numpy()].sort_values("period", kind="stable")
+        ax.set_title(str(sid), fontsize="small")
+        if len(g) == 0:
+            _empty(ax, "no data")
+            continue
+        x = _period_x(g).to_numpy()
+        ax.plot(x, _float(g, "value"), **kwargs)
+        if chart and {"k", "n"} <= set(g.columns) and np.isfinite(_float(g, "n")).any():
+            c = p_chart(_float(g, "k"), np.nan_to_num(_float(g, "n")), laney=laney)
+            ax.plot(x, _float(c, "center") * scale, color="tab:blue", lw=0.8)
+            ax.step(x, _float(c, "ucl") * scale, where="mid", color="tab:red", lw=0.8, ls="--")
+            ax.step(x, _float(c, "lcl") * scale, where="mid", color="tab:red", lw=0.8, ls="--")
+            hit = c["signals"].fillna("").astype("str").to_numpy() != ""
+            if hit.any():
+                ax.scatter(x[hit], _float(c, "p")[hit] * scale, s=25, color="tab:red", zorder=3)
+        ax.tick_params(labelsize="x-small")
+    for ax in flat[len(ids):]:
+        ax.set_axis_off()
+    if len(flat):
+        flat[0].figure.suptitle(str(metric), fontsize="medium")
+    return grid
+
+
+def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: bool = True, **kwargs):
+    """Portfolio view: each supplier's change over the tested periods against its current level.
+
+    Parameters
+    ----------
+    alerts : DataFrame
+        From :func:`~supplier_analytics.trends.alerts` with ``include="all"``
+        (rows ``"not tested"`` are left out).
+    metric : str, optional
+        Which metric (required when the frame holds several).
+    ax : matplotlib Axes, optional
+    label : bool, default True
+        Write the supplier id next to each alert.
+    **kwargs
+        Passed to ``Axes.scatter``.
+
+    Returns
+    -------
+    matplotlib Axes
+        One scatter per direction present ("deteriorating" red, "improving"
+        green, "no alert" grey), labelled with the direction; a dotted line at
+        the target when the frame has one, and a line at zero change.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> a = pd.DataFrame({"supplier_id": ["S1", "S2", "S3"], "metric": ["otif_rate"] * 3,
+    ...     "direction": ["deteriorating", "no alert", "not tested"], "current": [0.7, 0.9, 0.5],
+    ...     "change": [-0.2, 0.01, float("nan")], "target": [0.93] * 3})
+    >>> ax = plot_portfolio_trends(a)
+    >>> [c.get_label() for c in ax.collections]
+    ['deteriorating', 'no alert']
+    """
+    _require(alerts, ["supplier_id", "metric", "direction", "current", "change"], "plot_portfolio_trends",
+             "pass the frame returned by alerts(..., include='all')")
+    metrics = list(pd.unique(alerts["metric"].astype("str")))
+    if metric is None:
+        if len(metrics) > 1:
+            raise InputError(f"plot_portfolio_trends: the frame holds {len(metrics)} metrics "
+                             f"({', '.join(metrics)}); pass metric=... to choose one.")
+        metric = metrics[0] if metrics else ""
+    frame = alerts.loc[(alerts["metric"].astype("str") == metric) & (alerts["direction"] != "not tested")]
+    ax = _axes(ax)
+    ax.set_xlabel(f"current level ({metric})")
+    ax.set_ylabel("change over the tested periods")
+    ax.set_title(f"{metric}: trend against current level")
+    if len(frame) == 0:
+        return _empty(ax, "no tested supplier to show")
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    if "target" in frame.columns and np.isfinite(_float(frame, "target")).any():
+        t = float(np.nanmax(_float(frame, "target")))
+        ax.axvline(t, ls=":", color="tab:red", lw=1, label=f"target {t:.3g}")
+    kwargs.setdefault("s", 25)
+    for direction, colour in _DIRECTION_COLOURS.items():
+        g = frame.loc[frame["direction"] == direction]
+        if len(g) == 0:
+            continue
+        ax.scatter(_float(g, "current"), _float(g, "change"), color=colour, label=direction,
+                   zorder=3 if direction != "no alert" else 2, **kwargs)
+        if label and direction != "no alert":
+            for x, y, lab in zip(_float(g, "current"), _float(g, "change"), g["supplier_id"].astype("str")):
+                ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 3), fontsize="x-small")
+    ax.legend(loc="best", fontsize="small")
     return ax
