@@ -522,6 +522,9 @@ class DateParser:
                 self._serials(serial, hit)
                 continue
             y = pd.to_numeric(m["y"].where(hit), errors="coerce")
+            # only a two-digit year is a short form: "0001-01-01" is the year 1 (out of range), never 2001
+            short = (m["y"].str.len() <= 2).fillna(False).to_numpy(dtype=bool)
+            y = y.where(~short, _two_digit_year(y))
             if fam == "slashed":
                 self._slashed = (hit, pd.to_numeric(m["a"].where(hit)), pd.to_numeric(m["b"].where(hit)), y, m)
                 continue
@@ -570,7 +573,6 @@ class DateParser:
         self._parts = []
 
     def _assemble(self, hit, y, month, day, m) -> None:
-        y = _two_digit_year(y)
         hour = pd.to_numeric(m["H"].where(hit)).fillna(0) if "H" in m else 0
         minute = pd.to_numeric(m["M"].where(hit)).fillna(0) if "M" in m else 0
         sec = pd.to_numeric(m["S"].where(hit)).fillna(0) if "S" in m else 0
