@@ -280,10 +280,6 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
     if ex is None:
         return reasons
     found = []
-    # only records of suppliers named in the exclusions can match: the join runs on those few
-    cand = records["supplier_id"].isin(ex["supplier_id"].dropna().unique()).to_numpy()
-    rec = records.loc[cand, [k for k in ["supplier_id", *keys] if k in records.columns]]
-    rec["_rid"] = records.index[cand]
     for mask_cols in _key_patterns(keys):
         sub = ex
         for k in keys:
@@ -291,8 +287,14 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
         if not len(sub):
             continue
         on = ["supplier_id", *mask_cols]
-        if any(k not in rec.columns for k in on):
+        if any(k not in records.columns for k in on):
             continue
+        # a record can match only when each of its key values occurs in the exclusions: join those few
+        cand = np.ones(len(records), dtype=bool)
+        for k in on:
+            cand &= records[k].isin(sub[k].unique()).to_numpy()
+        rec = records.loc[cand, on]
+        rec["_rid"] = records.index[cand]
         m = rec.dropna(subset=on).merge(sub.loc[:, [*on, "reason_code"]], on=on, how="inner")
         found.append(m.loc[:, ["_rid", "reason_code"]])
     if not found:
@@ -828,59 +830,128 @@ def _empty(name: str, freq: str) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def _key_codes(values, kind: str):
+    """(codes 0..k-1 in sorted order, decoder from codes to the key's values)."""
+    if kind == "period":
+        arr = pd.array(values) if not isinstance(values, pd.arrays.PeriodArray) else values
+        ords = arr.asi8
+        lo = int(ords.min())
+        return ords - lo, lambda c: pd.arrays.PeriodArray(c + lo, dtype=arr.dtype)
+    if kind == "int":
+        v = np.asarray(values, dtype=np.int64)
+        lo = int(v.min())
+        return v - lo, lambda c: c + lo
+    codes, uniques = pd.factorize(pd.array(values, dtype="string"), sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), lambda c: pd.array(uniques.take(c), dtype="string")
+
+
+def _grouped_sums(keys: dict, values: dict, name: str, freq: str, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Group by the frame's keys and sum the value arrays (bincount over integer-coded keys).
+
+    ``keys`` maps key column -> array, ``values`` maps value column -> array or a function giving it
+    (called once, so that only one value column at a time is materialised); ``rows`` selects rows.
+    Canonical order (sorted by the keys) and dtypes, as :func:`_sum_by`.
+    """
+    kcols, vcols = _FRAME_KEYS[name], _FRAME_VALUES[name]
+    if rows is not None:
+        keys = {k: v[rows] for k, v in keys.items()}
+    n = len(next(iter(keys.values())))
+    if n == 0:
+        return _empty(name, freq)
+    codes, decoders, sizes = [], [], []
+    for k in kcols:
+        kind = "period" if k == "period" else "int" if k in ("days_late", "minutes") else "text"
+        c, dec = _key_codes(keys[k], kind)
+        codes.append(c)
+        decoders.append(dec)
+        sizes.append(int(c.max()) + 1)
+    space = 1
+    for s in sizes:
+        space *= s
+    if space < 2**62:
+        key = np.zeros(n, dtype=np.int64)
+        for c, s in zip(codes, sizes):
+            key = key * s + c
+        if space <= max(4 * n, 1 << 20):
+            inv, n_groups, present = key, space, None
+        else:
+            present, inv = np.unique(key, return_inverse=True)
+            n_groups = len(present)
+    else:  # pragma: no cover - astronomically many keys: let pandas group them
+        frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)})
+        inv = frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
+        first = np.unique(inv, return_index=True)[1]
+        out = {k: dec(c[first]) for k, dec, c in zip(kcols, decoders, codes)}
+        present, n_groups, codes_out = None, int(inv.max()) + 1, out
+    count = np.bincount(inv, minlength=n_groups)
+    groups = np.flatnonzero(count)
+    cols = {}
+    if space < 2**62:
+        g = groups if present is None else present[groups]
+        for k, dec, s in zip(reversed(kcols), reversed(decoders), reversed(sizes)):
+            g, c = np.divmod(g, s)
+            cols[k] = dec(c)
+        cols = {k: cols[k] for k in kcols}
+    else:  # pragma: no cover
+        cols = codes_out
+    for v in vcols:
+        arr = values[v]() if callable(values[v]) else values[v]
+        arr = np.asarray(arr)
+        if rows is not None:
+            arr = arr[rows]
+        sums = np.bincount(inv, weights=arr, minlength=n_groups)[groups]
+        cols[v] = sums.astype("float64" if v in _FLOAT_VALUES else "int64")
+    out = pd.DataFrame(cols)
+    if "days_late" in kcols or "minutes" in kcols:
+        out = out.loc[out[vcols[0]] != 0].reset_index(drop=True)
+    return out
+
+
 def _sum_by(df: pd.DataFrame, name: str, freq: str) -> pd.DataFrame:
     """Group ``df`` by the frame's keys and sum its value columns; canonical order and dtypes."""
-    keys, values = _FRAME_KEYS[name], _FRAME_VALUES[name]
     if len(df) == 0:
         return _empty(name, freq)
-    out = df.groupby(keys, sort=True, observed=True, dropna=False)[values].sum().reset_index()
-    for v in values:
-        out[v] = out[v].astype("float64" if v in _FLOAT_VALUES else "int64")
-    for k in keys:
-        if k not in ("period", "days_late", "minutes"):
-            out[k] = out[k].astype("string")
-    if "days_late" in keys or "minutes" in keys:
-        out = out.loc[out[values[0]] != 0]
-    return out.reset_index(drop=True)
+    keys = {k: (df[k].to_numpy() if k in ("days_late", "minutes") else df[k].array) for k in _FRAME_KEYS[name]}
+    return _grouped_sums(keys, {v: df[v].to_numpy(dtype="float64") for v in _FRAME_VALUES[name]}, name, freq)
+
+
+def _bool(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype=bool, na_value=False)
 
 
 def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    w = lines.loc[lines["status"] != BEFORE_WINDOW]
-    judged = (w["status"] == JUDGED).to_numpy()
-    notna = lambda s: s.notna().to_numpy() & judged  # noqa: E731
-    true = lambda s: s.fillna(False).to_numpy(dtype=bool) & judged  # noqa: E731
-    qty_known = notna(w["quantity_on_time"])
-    lead = w["lead_time_days"].to_numpy()
+    status = lines["status"]
+    rows = (status != BEFORE_WINDOW).to_numpy()
+    judged = (status == JUDGED).to_numpy()
+    known = lambda c: lines[c].notna().to_numpy() & judged  # noqa: E731
+    true = lambda c: _bool(lines[c]) & judged  # noqa: E731
+    qty_known = known("quantity_on_time")
+    lead = lines["lead_time_days"].to_numpy()
     lead_ok = ~np.isnan(lead) & judged
-    frame = pd.DataFrame({
-        "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].array,
-        "n_lines": 1,
-        "n_deliveries": judged.astype(np.int64),
-        "n_excluded_deliveries": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
-        "n_not_judged": (w["status"] == NOT_JUDGED).to_numpy().astype(np.int64),
-        "on_time_k": true(w["on_time"]).astype(np.int64),
-        "early_k": true(w["early"]).astype(np.int64),
-        "late_k": true(w["late"]).astype(np.int64),
-        "in_full_n": notna(w["in_full"]).astype(np.int64),
-        "in_full_k": true(w["in_full"]).astype(np.int64),
-        "otif_n": notna(w["otif"]).astype(np.int64),
-        "otif_k": true(w["otif"]).astype(np.int64),
-        "qty_on_time": np.where(qty_known, w["quantity_on_time"].to_numpy(), 0.0),
-        "qty_ordered": np.where(qty_known, np.maximum(w["quantity_ordered"].to_numpy(), 0.0), 0.0),
-        "days_late_sum": np.where(judged, np.nan_to_num(w["days_late"].to_numpy()), 0.0),
-        "lead_n": lead_ok.astype(np.int64),
-        "lead_sum": np.where(lead_ok, lead, 0.0),
-        "lead_sumsq": np.where(lead_ok, lead * lead, 0.0),
-    })
-    stats = _sum_by(frame, "delivery", freq)
-    hist = pd.DataFrame({
-        "supplier_id": w["supplier_id"].to_numpy()[judged],
-        "period": w["period"].array[judged],
-        "days_late": w["days_late"].to_numpy()[judged].astype(np.int64),
-        "count": 1,
-    })
-    return stats, _sum_by(hist, "days_late", freq)
+    keys = {"supplier_id": lines["supplier_id"].array, "period": lines["period"].array}
+    values = {
+        "n_lines": lambda: np.ones(len(lines)),
+        "n_deliveries": judged,
+        "n_excluded_deliveries": lambda: (status == EXCLUDED).to_numpy(),
+        "n_not_judged": lambda: (status == NOT_JUDGED).to_numpy(),
+        "on_time_k": lambda: true("on_time"),
+        "early_k": lambda: true("early"),
+        "late_k": lambda: true("late"),
+        "in_full_n": lambda: known("in_full"),
+        "in_full_k": lambda: true("in_full"),
+        "otif_n": lambda: known("otif"),
+        "otif_k": lambda: true("otif"),
+        "qty_on_time": lambda: np.where(qty_known, lines["quantity_on_time"].to_numpy(), 0.0),
+        "qty_ordered": lambda: np.where(qty_known, np.maximum(lines["quantity_ordered"].to_numpy(), 0.0), 0.0),
+        "days_late_sum": lambda: np.where(judged, np.nan_to_num(lines["days_late"].to_numpy()), 0.0),
+        "lead_n": lead_ok,
+        "lead_sum": lambda: np.where(lead_ok, lead, 0.0),
+        "lead_sumsq": lambda: np.where(lead_ok, lead * lead, 0.0),
+    }
+    stats = _grouped_sums(keys, values, "delivery", freq, rows=rows)
+    hist_keys = {**keys, "days_late": np.nan_to_num(lines["days_late"].to_numpy()).astype(np.int64)}
+    hist = _grouped_sums(hist_keys, {"count": np.ones(len(lines))}, "days_late", freq, rows=rows & judged)
+    return stats, hist
 
 
 def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
