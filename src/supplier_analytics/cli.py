@@ -57,6 +57,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise SystemExit("supplier-analytics score: give at least one of --deliveries, --inspections, --requests")
+    if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
+        big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
+        report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
+        card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of,
+                     engine="dask")
+        paths = card.write(args.out)
+        if report is not None:
+            print(report.summary_text())
+        print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
+              f"{len(card.suppliers)} suppliers scored with dask; grades: "
+              + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items()))
+        print(f"Results written to {Path(args.out)}: " + ", ".join(paths))
+        return EXIT_OK
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
     card = score(**report.results, config=args.config, as_of=args.as_of)
     paths = card.write(args.out)
@@ -112,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="TOML", type=Path, help="scoring configuration (default: built-in defaults)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: latest date in the data)")
     p.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for the results")
+    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                   help="pandas: in memory (default); dask: --deliveries/--inspections/--requests are parquet "
+                        "files or folders of parquet files (one supplier per file), aggregated on a local "
+                        "dask cluster, or on the one DASK_SCHEDULER_ADDRESS names")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("generate", help="write a seeded synthetic data set")
