@@ -97,6 +97,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from supplier_analytics.batch import run_job
+
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        def progress(stage: str, number: int, total: int) -> None:
+            print(f"[{number}/{total}] {stage}", file=sys.stderr, flush=True)
+
+    result = run_job(args.job, as_of=args.as_of, progress=progress)
+    if not args.quiet:
+        print(result.summary_text())
+    if result.exit_code != EXIT_OK:
+        print(f"error: {result.message}.", file=sys.stderr)
+    return result.exit_code
+
+
 def _date(text: str):
     import datetime as dt
 
@@ -140,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, default=24, metavar="M", help="months of history")
     p.add_argument("--out", metavar="DIR", type=Path, required=True)
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("run", help="run a scheduled scoring job: run folder, manifest, history (see data/sample/job.toml)")
+    p.add_argument("job", metavar="JOB.toml", type=Path, help="the job file")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: the job's as_of rule)")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors still go to stderr")
+    p.set_defaults(func=_cmd_run)
 
     return parser
 
