@@ -22,6 +22,7 @@ from supplier_analytics import __version__
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
 from supplier_analytics.evidence import evidence as _evidence
+from supplier_analytics.engines import check_engine, dask_metrics
 from supplier_analytics.metrics import compute_metrics
 from supplier_analytics.reports import write_csv, write_workbook
 from supplier_analytics.scoring import score_suppliers
@@ -159,6 +160,7 @@ def score(
     config: Config | str | Path | Mapping | None = None,
     as_of=None,
     exclusions=None,
+    engine: str = "pandas",
 ) -> Scorecard:
     """Score suppliers on delivery, quality and responsiveness.
 
@@ -172,12 +174,17 @@ def score(
         of overrides, or None for the defaults.
     as_of : the as-of date (default: the latest date in the data).
     exclusions : optional records excused from scoring, with reasons.
+    engine : ``"pandas"`` (in memory, with the records for evidence) or ``"dask"``: deliveries,
+        inspections and requests may then be parquet files or folders (a partitioned dataset) or
+        dask DataFrames, aggregated partition by partition on a dask cluster; see
+        :mod:`supplier_analytics.engines`.
 
     Returns
     -------
     Scorecard
     """
     cfg = config if isinstance(config, Config) else load_config(config)
+    check_engine(engine)
     frames, imports = {}, {}
     for name, value in (
         ("deliveries", deliveries),
@@ -186,6 +193,9 @@ def score(
         ("suppliers", suppliers),
         ("exclusions", exclusions),
     ):
+        if engine == "dask" and name in ("deliveries", "inspections", "requests"):
+            frames[name] = value  # read partition by partition by the dask engine
+            continue
         frame, result = _unwrap(value, name)
         frames[name] = frame
         if result is not None:
@@ -195,7 +205,8 @@ def score(
             "score() needs at least one of deliveries, inspections or requests; "
             "pass a DataFrame or the result of read_table()."
         )
-    result = compute_metrics(
+    run = dask_metrics if engine == "dask" else compute_metrics
+    result = run(
         frames["deliveries"],
         frames["inspections"],
         frames["requests"],

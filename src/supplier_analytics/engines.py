@@ -1,0 +1,377 @@
+"""Engines: the same mergeable statistics computed in memory (pandas) or over a partitioned dataset (dask).
+
+The in-memory engine is :func:`~supplier_analytics.metrics.compute_metrics`. The dask engine reads
+canonical parquet datasets with :func:`dask.dataframe.read_parquet`, judges and aggregates every
+partition on its own with the very functions the in-memory engine uses
+(:func:`~supplier_analytics.aggregate.delivery_lines`, :func:`~supplier_analytics.aggregate.aggregate`,
+...) and merges the partitions' :class:`~supplier_analytics.aggregate.PeriodStats` with
+:func:`~supplier_analytics.aggregate.combine` in a tree. Counts are equal and sums equal up to the
+order of floating-point additions (about 1e-12 relative), so the metrics agree with the in-memory
+engine's to 1e-9.
+
+Partitions
+----------
+All receipts of one order line must sit in the same partition (their quantities are combined before
+the line is judged). Each parquet **file** of a dataset is one partition; write the dataset with
+:func:`partition_parquet`, which puts every supplier in exactly one file, or pass ``shuffle=True`` to
+let dask shuffle the rows by supplier first (slower, and it moves all rows between workers).
+Inspections and requests stand alone and may be partitioned in any way.
+
+Where it runs
+-------------
+With a :class:`distributed.Client` active (``Client("tcp://scheduler:8786")`` for a cluster of many
+machines, or ``Client(LocalCluster(...))``), the work runs there: the parquet paths must then be
+readable from every worker (a shared file system or object storage such as ``s3://...``). With
+``dask.config.set(scheduler="synchronous")`` (or ``"threads"``) it runs in this process. Otherwise
+a local cluster of worker processes is started for the call (:func:`local_cluster`) and closed after.
+The records themselves (judged lines, lots, requests) stay on the workers: only the statistics come
+back, so evidence drill-down needs the in-memory engine.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.aggregate import (
+    BEFORE_WINDOW,
+    PeriodStats,
+    aggregate,
+    combine,
+    delivery_lines,
+    evaluation_window,
+    inspection_lots,
+    request_records,
+    resolve_as_of,
+)
+from supplier_analytics.config import Config, load_config
+from supplier_analytics.errors import ConfigError, InputError
+from supplier_analytics.schema import TABLES
+
+__all__ = ["ENGINES", "check_engine", "partition_stats", "dask_metrics", "partition_parquet", "local_cluster"]
+
+#: Engines accepted by ``score(..., engine=...)`` and ``supplier-analytics score --engine``.
+ENGINES = ("pandas", "dask")
+
+_RECORD_TABLES = ("deliveries", "inspections", "requests")
+_DATES = {"deliveries": ("date_received",), "inspections": ("date",),
+          "requests": ("date_sent", "date_responded", "date_closed")}
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` when it is one of :data:`ENGINES`; else a :class:`ConfigError`.
+
+    Examples
+    --------
+    >>> check_engine("dask")
+    'dask'
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine = {engine!r} is not known; use one of {', '.join(map(repr, ENGINES))}.")
+    return engine
+
+
+# --------------------------------------------------------------------------- one partition
+
+
+def partition_stats(
+    deliveries: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    requests: pd.DataFrame | None = None,
+    *,
+    config: Config,
+    as_of,
+    window: tuple,
+    exclusions: pd.DataFrame | None = None,
+) -> tuple[PeriodStats, dict]:
+    """Judge and aggregate one partition: its statistics and its ignored-record counts.
+
+    ``as_of`` and ``window`` must be those of the whole data (every partition is judged alike).
+    The statistics list every supplier that occurs in the partition's tables, as
+    :func:`~supplier_analytics.metrics.compute_metrics` does.
+
+    Returns
+    -------
+    (PeriodStats, dict)
+        The statistics and ``{table: (after_as_of, before_window)}`` for the tables given.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> i = pd.DataFrame({"supplier_id": ["S1", "S2"], "date": pd.to_datetime(["2025-01-05", "2025-02-09"]),
+    ...     "quantity_inspected": [100.0, 50.0], "quantity_defective": [2.0, 0.0]})
+    >>> st, ignored = partition_stats(inspections=i, config=cfg, as_of=pd.Timestamp("2025-01-31"),
+    ...                               window=(pd.Timestamp("2024-02-01"), pd.Timestamp("2025-01-31")))
+    >>> st.quality["n_inspections"].tolist(), st.suppliers, ignored
+    ([1], ('S1', 'S2'), {'inspections': (1, 0)})
+    """
+    kw = dict(config=config, as_of=as_of, exclusions=exclusions, window=window)
+    suppliers: set[str] = set()
+    records = {}
+    for name, df, judge in (("deliveries", deliveries, delivery_lines), ("inspections", inspections, inspection_lots),
+                            ("requests", requests, request_records)):
+        if df is None:
+            records[name] = None
+            continue
+        suppliers.update(str(x) for x in pd.unique(df["supplier_id"].dropna()))
+        records[name] = judge(df, **kw)
+    stats = aggregate(records["deliveries"], records["inspections"], records["requests"], config=config,
+                      as_of=as_of, window=window, suppliers=suppliers)
+    ignored = {
+        name: (int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
+               int((rec["status"] == BEFORE_WINDOW).sum()))
+        for name, rec in records.items()
+        if rec is not None
+    }
+    return stats, ignored
+
+
+def _partition_task(frame: pd.DataFrame, table: str, config: dict, as_of, window, exclusions):
+    # the configuration travels as its dict (plain data) and is loaded again on the worker
+    return partition_stats(**{table: frame}, config=load_config(config), as_of=as_of, window=window,
+                           exclusions=exclusions)
+
+
+def _merge_task(*parts):
+    stats = combine([p[0] for p in parts])
+    ignored: dict = {}
+    for _, ign in parts:
+        for name, (a, b) in ign.items():
+            a0, b0 = ignored.get(name, (0, 0))
+            ignored[name] = (a0 + a, b0 + b)
+    return stats, ignored
+
+
+# --------------------------------------------------------------------------- the dask engine
+
+
+def _dask_frame(value, table: str, *, shuffle: bool):
+    """A dask DataFrame of the canonical columns of ``table`` from a parquet path or a frame."""
+    import dask.dataframe as dd
+
+    names = TABLES[table].names
+    if isinstance(value, dd.DataFrame):
+        ddf = value[[c for c in names if c in value.columns]]
+    elif isinstance(value, pd.DataFrame) or isinstance(getattr(value, "data", None), pd.DataFrame):
+        frame = value if isinstance(value, pd.DataFrame) else value.data
+        ddf = dd.from_pandas(frame[[c for c in names if c in frame.columns]], npartitions=1, sort=False)
+    elif isinstance(value, (str, Path)):
+        ddf = _read_parquet(value, table)
+    else:
+        raise InputError(
+            f"{table} for the dask engine must be a parquet file or folder, a dask or pandas DataFrame, "
+            f"not {type(value).__name__}; give the path of the partitioned parquet dataset."
+        )
+    if shuffle and table == "deliveries" and ddf.npartitions > 1:
+        ddf = ddf.shuffle("supplier_id")
+    return ddf
+
+
+def _read_parquet(path, table: str):
+    import dask.dataframe as dd
+    import pyarrow.dataset as ds
+
+    text = str(path)
+    local = "://" not in text
+    if local and not Path(text).exists():
+        raise InputError(f"Cannot read {Path(text).name}: the {table} dataset does not exist; check the path {text}.")
+    try:
+        schema = ds.dataset(text, format="parquet").schema if local else None
+    except Exception as exc:  # not parquet at all
+        raise InputError(f"Cannot read {text}: it is not a parquet file or folder of parquet files "
+                         f"({type(exc).__name__}); write the {table} table as parquet.") from None
+    columns = [c for c in TABLES[table].names if schema is None or c in schema.names]
+    # one file = one partition: a file holds whole order lines (see partition_parquet)
+    return dd.read_parquet(text, columns=columns, split_row_groups=False, blocksize=None)
+
+
+@contextmanager
+def _quiet_dask():
+    # dask's parquet reader still calls pandas APIs that pandas 3.1 deprecates: not ours to fix, not the user's
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"dask\.")
+        yield
+
+
+def _latest_date(ddfs: dict) -> pd.Timestamp:
+    import dask
+
+    maxima = [ddf[c].max() for name, ddf in ddfs.items() for c in _DATES[name] if c in ddf.columns]
+    with _quiet_dask():
+        computed = dask.compute(*maxima)
+    values = [pd.Timestamp(v) for v in computed if not pd.isna(v)]
+    if not values:
+        raise InputError("No dated records were given, so there is no as-of date; pass as_of=YYYY-MM-DD.")
+    return resolve_as_of(max(values))
+
+
+def local_cluster(*, n_workers: int = 2, memory_limit: str = "1.2GiB", threads_per_worker: int = 1):
+    """A :class:`distributed.Client` on a new local cluster of worker processes (close it when done).
+
+    Each worker is one process with ``memory_limit``: dask spills to disk, then pauses, then restarts
+    a worker that goes beyond it, so the memory of the whole run stays bounded.
+    """
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                           memory_limit=memory_limit, dashboard_address=":0")
+    return Client(cluster)
+
+
+def _active_client():
+    """The running distributed client, else a client of the scheduler DASK_SCHEDULER_ADDRESS names, else None."""
+    import dask
+
+    try:
+        from distributed import Client, default_client
+    except ImportError:  # pragma: no cover - distributed is part of the dask extra
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        address = dask.config.get("scheduler-address", None)
+        return Client(address) if address else None
+
+
+def dask_metrics(
+    deliveries=None,
+    inspections=None,
+    requests=None,
+    *,
+    config: Config | dict | str | None = None,
+    as_of=None,
+    exclusions: pd.DataFrame | None = None,
+    shuffle: bool = False,
+    fan_in: int = 8,
+):
+    """Compute every metric over partitioned data with dask; the result of the in-memory engine, without records.
+
+    Parameters
+    ----------
+    deliveries, inspections, requests : a parquet file or a folder of parquet files (local path or URL
+        that dask can read), a dask DataFrame, or a pandas DataFrame (one partition). Canonical column
+        names; at least one table.
+    config, as_of, exclusions : as in :func:`~supplier_analytics.metrics.compute_metrics`; without
+        ``as_of`` the latest date in the data is computed first (one pass over the date columns).
+    shuffle : shuffle the deliveries by supplier before judging them; needed only when a partition
+        may hold part of an order line's receipts (see the module notes).
+    fan_in : partitions merged per step of the merge tree.
+
+    Returns
+    -------
+    MetricsResult
+        ``lines``, ``lots`` and ``requests`` are ``None``: the records stay on the workers.
+    """
+    import dask
+    from dask import delayed
+
+    from supplier_analytics.metrics import (
+        MetricsResult,
+        defect_pareto,
+        period_metrics,
+        responsiveness_by_type,
+        supplier_metrics,
+    )
+
+    given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
+    if all(v is None for v in given.values()):
+        raise InputError("The dask engine needs at least one of deliveries, inspections or requests; give a path.")
+    cfg = load_config(config)
+    ex = getattr(exclusions, "data", exclusions)
+    client = _active_client()
+    own = client is None and dask.config.get("scheduler", None) is None
+    if own:
+        client = local_cluster()
+    try:
+        ddfs = {name: _dask_frame(v, name, shuffle=shuffle) for name, v in given.items() if v is not None}
+        as_of_ts = _latest_date(ddfs) if as_of is None else resolve_as_of(as_of)
+        window = evaluation_window(as_of_ts, cfg.periods.window_months)
+        task = delayed(_partition_task, pure=True)
+        ex_d = delayed(ex) if ex is not None else None
+        cfg_d = cfg.to_dict()
+        parts = [task(part, name, cfg_d, as_of_ts, window, ex_d)
+                 for name, ddf in ddfs.items() for part in ddf.to_delayed()]
+        merge = delayed(_merge_task, pure=True)
+        while len(parts) > 1:
+            parts = [merge(*parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
+        with _quiet_dask():
+            stats, ignored = dask.compute(parts[0])[0]
+    finally:
+        if own:
+            cluster = client.cluster
+            client.close()
+            cluster.close()
+    ignored_frame = pd.DataFrame(
+        [(name, *ignored.get(name, (0, 0))) for name in _RECORD_TABLES if name in ddfs],
+        columns=["table", "after_as_of", "before_window"],
+    )
+    return MetricsResult(
+        stats=stats,
+        suppliers=supplier_metrics(stats),
+        periods=period_metrics(stats),
+        by_request_type=responsiveness_by_type(stats),
+        pareto=defect_pareto(stats),
+        lines=None,
+        lots=None,
+        requests=None,
+        ignored=ignored_frame,
+        as_of=as_of_ts,
+        window=window,
+        config=cfg,
+    )
+
+
+# --------------------------------------------------------------------------- writing a partitioned dataset
+
+
+def partition_parquet(source, out_dir, *, n_files: int = 16, key: str = "supplier_id") -> Path:
+    """Split a parquet file into ``n_files`` files so that every ``key`` value sits in exactly one file.
+
+    Streams ``source`` one row group at a time (memory: about one row group), so it works for files
+    larger than memory. Files are named ``part-00000.parquet`` ...; a supplier's file is fixed by a
+    stable hash of its id, so the same supplier lands in the same file on every run.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``, ready for ``score(deliveries=out_dir, engine="dask")``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> src = Path(tempfile.mkdtemp()) / "d.parquet"
+    >>> pd.DataFrame({"supplier_id": ["A", "B", "A", "C"], "x": [1, 2, 3, 4]}).to_parquet(src)
+    >>> out = partition_parquet(src, Path(src.parent) / "parts", n_files=2)
+    >>> sorted(sum((pd.read_parquet(p)["supplier_id"].unique().tolist() for p in out.iterdir()), []))
+    ['A', 'B', 'C']
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if n_files < 1:
+        raise ConfigError(f"n_files = {n_files} must be at least 1.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    src = pq.ParquetFile(source)
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for g in range(src.num_row_groups):
+            batch = src.read_row_group(g)
+            ids = batch.column(key).to_pandas()
+            bucket = (pd.util.hash_array(ids.to_numpy(dtype=object)) % np.uint64(n_files)).astype(np.int64)
+            order = np.argsort(bucket, kind="stable")
+            sorted_b = bucket[order]
+            edges = np.flatnonzero(np.r_[True, sorted_b[1:] != sorted_b[:-1], True])
+            for a, b in zip(edges[:-1], edges[1:]):
+                k = int(sorted_b[a])
+                if k not in writers:
+                    writers[k] = pq.ParquetWriter(out / f"part-{k:05d}.parquet", batch.schema)
+                writers[k].write_table(batch.take(pa.array(order[a:b])))
+    finally:
+        for w in writers.values():
+            w.close()
+    return out
