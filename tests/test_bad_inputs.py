@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import supplier_analytics as sa
@@ -277,3 +278,115 @@ def test_limits_are_documented_values():
     assert safety.MAX_RATIO == 200
     assert safety.MAX_SHEET_CELLS == 4_000_000
     assert safety.MAX_CELL_CHARS == 32_767
+
+
+# --------------------------------------------------------------------------- outputs
+EVIL = ["=cmd|'/C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def _evil_scorecard():
+    import warnings
+
+    d = sa.make_procurement_data(n_suppliers=6, n_deliveries=900, seed=3)
+    ids = sorted(d.suppliers["supplier_id"])
+    rename = dict(zip(ids, EVIL))
+    tables = {}
+    for name in ("deliveries", "inspections", "requests", "suppliers"):
+        t = getattr(d, name).copy()
+        t["supplier_id"] = t["supplier_id"].map(rename).astype("string")
+        tables[name] = t
+    tables["suppliers"]["supplier_name"] = ["=HYPERLINK(\"http://evil\",\"x\")", "@A1", "+1", "-1", "=1", "ok"]
+    insp = tables["inspections"]
+    insp["defect_code"] = insp["defect_code"].astype(object)
+    insp.loc[insp["quantity_defective"] > 0, "defect_code"] = "=2*3"
+    insp["defect_code"] = insp["defect_code"].astype("string")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.DataWarning)
+        return sa.score(**tables)
+
+
+def test_scorecard_files_never_carry_a_live_formula_from_the_inputs(tmp_path):
+    import csv
+
+    card = _evil_scorecard()
+    paths = card.write(tmp_path)
+    wb = openpyxl.load_workbook(paths["scorecard.xlsx"])
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                # XML reads a carriage return back as a line feed
+                if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n=")):
+                    assert c.quotePrefix and c.data_type == "s", (ws.title, c.coordinate, c.value)
+                    seen.add(c.value)
+    assert {e.replace("\r", "\n") for e in EVIL} <= seen and "=2*3" in seen and "=HYPERLINK(\"http://evil\",\"x\")" in seen
+    for name in ("suppliers.csv", "periods.csv", "rejected_rows.csv"):
+        with open(paths[name], encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                        float(cell)  # only a number may start so (numbers stay numbers)
+    with open(paths["suppliers.csv"], encoding="utf-8-sig", newline="") as fh:
+        ids = [r["supplier_id"] for r in csv.DictReader(fh)]
+    assert sorted(ids) == sorted("'" + e for e in EVIL)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("S001", "S001"),
+    ("Müller GmbH", "Müller GmbH"),
+    ("a_b", "a_b"),
+])
+def test_safe_filename_keeps_names_that_are_already_safe(text, expected):
+    from supplier_analytics.reports import safe_filename
+
+    assert safe_filename(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "../../etc", "..", ".", "", "/etc/passwd", "C:\\Windows\\system32", "a/b", "a\\b", "CON", "con", "PRN", "AUX",
+    "NUL", "nul.txt", "COM1", "com9.csv", "LPT1", "LPT9", "CON ", "trailing.", "trailing ", " .hidden", "a\x00b",
+    "x" * 300, 'what?<>:"|*', "\t=cmd", "S1/../../x",
+])
+def test_safe_filename_stays_inside_its_folder_on_any_system(tmp_path, text):
+    from supplier_analytics.reports import safe_filename
+    from supplier_analytics.reports.safe import WINDOWS_RESERVED
+
+    name = safe_filename(text)
+    assert name and len(name) <= 64
+    assert "/" not in name and "\\" not in name and ".." not in name and "\x00" not in name
+    assert not name.endswith((".", " ")) and not name.startswith((".", " "))
+    assert not any(ch in name for ch in '<>:"|?*')
+    assert name.split(".")[0].upper() not in WINDOWS_RESERVED
+    assert name != text  # every one of these had to change, so it carries the hash suffix
+    assert re.search(r"-[0-9a-f]{8}$", name)
+    target = (tmp_path / name).resolve()
+    assert target.parent == tmp_path.resolve()
+    target.mkdir()  # a real folder can be made with it
+
+
+def test_safe_filename_never_maps_two_inputs_to_one_name():
+    from supplier_analytics.reports import safe_filename
+
+    inputs = ["a/b", "a_b", "a\\b", "a:b", "a?b", "CON", "_CON", "con", "x" * 100, "x" * 101, "..", "_", "", " "]
+    names = [safe_filename(t) for t in inputs]
+    assert len(set(names)) == len(names)
+    assert safe_filename("x" * 100, max_length=20) == "x" * 11 + "-" + safe_filename("x" * 100)[-8:]
+
+
+def test_a_carriage_return_inside_a_value_cannot_start_a_new_row_in_a_csv(tmp_path):
+    import csv
+
+    from supplier_analytics.reports import write_csv
+
+    frame = pd.DataFrame({"supplier_name": ["ACME\r=HYPERLINK(\"http://evil\")", "B\n@SUM(A1)", "\r=1"],
+                          "n": [1, 2, 3]})
+    path = write_csv(frame, tmp_path / "x.csv")
+    raw = path.read_bytes()
+    assert b'"ACME\r=HYPERLINK(""http://evil"")"' in raw
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["supplier_name", "n"], ["ACME\r=HYPERLINK(\"http://evil\")", "1"], ["B\n@SUM(A1)", "2"],
+                    ["'\r=1", "3"]]
+    # what a spreadsheet sees line by line: no physical line starts with a formula trigger outside quotes
+    assert not re.search(rb"(^|\r\n)[=+\-@]", raw.removeprefix(b"\xef\xbb\xbf"))

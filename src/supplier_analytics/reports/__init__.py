@@ -5,6 +5,6 @@ so that no value read from an input can become a live formula in a spreadsheet.
 """
 
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
-from supplier_analytics.reports.safe import FORMULA_TRIGGERS, safe_cell, safe_frame_for_csv, write_csv
+from supplier_analytics.reports.safe import FORMULA_TRIGGERS, safe_cell, safe_filename, safe_frame_for_csv, write_csv
 
-__all__ = ["SheetSpec", "write_workbook", "FORMULA_TRIGGERS", "safe_cell", "safe_frame_for_csv", "write_csv"]
+__all__ = ["SheetSpec", "write_workbook", "FORMULA_TRIGGERS", "safe_cell", "safe_frame_for_csv", "write_csv", "safe_filename"]

@@ -17,15 +17,66 @@ Examples
 -12.5
 >>> safe_cell("ACME Ltd")
 'ACME Ltd'
+
+Output paths are the other half: :func:`safe_filename` turns a supplier id
+into a file or folder name that cannot leave its folder or hit a Windows
+device name.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Names Windows reserves for devices, with or without an extension (``CON``, ``con.txt`` ...).
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{p}{i}" for p in ("COM", "LPT") for i in "123456789¹²³"}
+)
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def safe_filename(text: str, *, max_length: int = 64) -> str:
+    """A file or folder name made from ``text`` (a supplier id, say) that stays inside its folder on any system.
+
+    Path separators, ``..``, characters Windows forbids (``<>:"|?*``) and
+    control characters become ``_``; leading and trailing dots and spaces go;
+    Windows device names (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``,
+    ``LPT1``-``LPT9``, with or without an extension) get a leading ``_``; the
+    result is at most ``max_length`` characters. Whenever the name had to
+    change, the first 8 hex digits of the SHA-256 of the original are appended, so two different inputs
+    never end up with the same name (``a/b`` and ``a_b`` stay apart). A name
+    that needed no change is returned as it is.
+
+    Examples
+    --------
+    >>> safe_filename("S001")
+    'S001'
+    >>> safe_filename("../../etc")
+    '____etc-74ccf3c5'
+    >>> safe_filename("CON")
+    '_CON-a3dbc4b6'
+    >>> safe_filename("Müller GmbH")
+    'Müller GmbH'
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    name = unicodedata.normalize("NFC", text)
+    name = _UNSAFE_CHARS.sub("_", name)
+    name = re.sub(r"\.{2,}", "_", name).strip(" .")
+    if name.split(".")[0].strip(" ").upper() in WINDOWS_RESERVED:
+        name = "_" + name
+    if not name or set(name) <= {"_", "."}:
+        name = "_" + name if name else "_"
+    suffix = "-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    max_length = max(max_length, len(suffix) + 1)
+    if name != text or len(name) > max_length:
+        name = name[: max_length - len(suffix)].rstrip(" .") + suffix
+    return name
 
 
 def needs_neutralising(value) -> bool:
@@ -55,9 +106,17 @@ def safe_frame_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
-    """Write ``frame`` as UTF-8 CSV (with BOM, so Excel reads accents) with formula triggers neutralised."""
+    """Write ``frame`` as UTF-8 CSV (with BOM, so Excel reads accents) with formula triggers neutralised.
+
+    Lines end in CRLF (RFC 4180, as Excel writes CSV), which also makes the
+    writer quote every cell holding a carriage return or a line feed: with
+    bare LF line ends a carriage return inside a value would be written
+    unquoted, and Excel would start a new row there, whose first cell could be
+    a formula (``"ACME\r=HYPERLINK(...)"``).
+    """
     path = Path(path)
     kwargs.setdefault("index", False)
+    kwargs.setdefault("lineterminator", "\r\n")
     kwargs.setdefault("encoding", "utf-8-sig")
     kwargs.setdefault("date_format", "%Y-%m-%d")
     safe_frame_for_csv(frame).to_csv(path, **kwargs)
