@@ -17,10 +17,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_analytics import batch, history
+from supplier_analytics import batch, history, trends
 from supplier_analytics.cli import main
 from supplier_analytics.config import load_config
-from supplier_analytics.datasets import write_procurement_data
+from supplier_analytics.datasets import make_procurement_data, write_procurement_data
 from supplier_analytics.errors import ConfigError, InputError, LockedError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,10 +184,10 @@ def test_sample_job_twice_is_idempotent(tmp_path):
 
     # outputs identical apart from timestamps
     copy2 = _tree(tmp_path / "out" / "runs")
-    assert sorted(copy1) == sorted(copy2) == sorted(
-        f"2026-09-30/{n}" for n in ("manifest.json", "periods.csv", "rejected_rows.csv", "run.log", "scorecard.xlsx",
-                                    "summary.json", "suppliers.csv"))
-    for name in ("periods.csv", "suppliers.csv", "rejected_rows.csv", "summary.json"):
+    names = ["manifest.json", "periods.csv", "rejected_rows.csv", "run.log", "scorecard.xlsx", "summary.json",
+             "suppliers.csv"] + (["alerts.csv"] if first.manifest["alerts"]["count"] else [])
+    assert sorted(copy1) == sorted(copy2) == sorted(f"2026-09-30/{n}" for n in names)
+    for name in [n for n in names if n.endswith((".csv", "summary.json"))]:
         assert copy1[f"2026-09-30/{name}"] == copy2[f"2026-09-30/{name}"], name
     run_dir = tmp_path / "out" / "runs" / "2026-09-30"
     m1 = json.loads(copy1["2026-09-30/manifest.json"])
@@ -217,7 +217,17 @@ def test_sample_job_twice_is_idempotent(tmp_path):
     for name, info in m["outputs"].items():
         assert info["sha256"] == _sha(run_dir / name) and info["size"] == (run_dir / name).stat().st_size
     assert set(m["timings_seconds"]) == {"lock", "read", "score", "write"}
-    assert m["alerts"]["status"] == "not available in this version"
+    # alerts: what trends.alerts finds on the scorecard, recorded in the manifest, alerts.csv and the history
+    found = trends.alerts(second.scorecard)
+    raised = found[found["direction"].isin(["deteriorating", "improving"])]
+    assert m["alerts"]["count"] == len(raised) and m["alerts"]["deteriorating"] == int(
+        (raised["direction"] == "deteriorating").sum())
+    stored = history.load(db, table="alerts")
+    assert sorted(zip(stored["supplier_id"], stored["metric"], stored["kind"])) == sorted(
+        zip(raised["supplier_id"], raised["metric"], raised["direction"]))
+    assert m["alerts"]["status"].endswith(
+        f"among {int((found['direction'] != 'not tested').sum())} supplier x metric trend tests "
+        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)")
     assert m["started_utc"] < m["finished_utc"]
     latest = json.loads((tmp_path / "out" / "latest").read_text(encoding="utf-8"))
     assert latest["run_id"] == second.run_id and latest["run_dir"] == "runs/2026-09-30"
@@ -328,19 +338,39 @@ def test_rejected_rows_above_the_limit_publish_and_exit_5(tmp_path, small, capsy
 
 def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     path, data, _ = published
-    alert = pd.DataFrame({"supplier_id": ["S001"], "metric": ["otif_rate"], "kind": ["trend"],
-                          "message": ["OTIF falling"]})
-    monkeypatch.setattr(batch, "_raise_alerts", lambda card: ("raised", alert))
+    found = pd.DataFrame({"supplier_id": ["S001", "S002"], "metric": ["otif_rate", "ppm"],
+                          "kind": ["improving", "deteriorating"], "message": ["OTIF rising", "PPM rising"]})
+    monkeypatch.setattr(batch, "_raise_alerts", lambda card: ("2 raised", found))
     result = batch.run_job(path)
-    assert result.exit_code == 0 and result.manifest["alerts"]["count"] == 1
+    assert result.exit_code == 0 and result.manifest["alerts"]["count"] == 2
     path.write_text(path.read_text(encoding="utf-8") + "\n[alerts]\nfail_on = true\n", encoding="utf-8")
     result = batch.run_job(path)
     assert result.exit_code == 6 and result.outcome == "alerts raised"
-    assert result.message == "1 alert raised and the job fails on alerts; see runs/2025-12-31/manifest.json"
+    assert result.message == "1 deterioration alert raised and the job fails on alerts; see runs/2025-12-31/alerts.csv"
     stored = history.load(path.parent / "out" / "history.sqlite", table="alerts")
     assert stored[["supplier_id", "metric", "kind", "message"]].values.tolist() == [
-        ["S001", "otif_rate", "trend", "OTIF falling"]]
-    assert (result.run_dir / "alerts.csv").is_file()
+        ["S001", "otif_rate", "improving", "OTIF rising"], ["S002", "ppm", "deteriorating", "PPM rising"]]
+    assert pd.read_csv(result.run_dir / "alerts.csv", encoding="utf-8-sig")["supplier_id"].tolist() == ["S001", "S002"]
+    monkeypatch.setattr(batch, "_raise_alerts", lambda card: ("1 raised", found.iloc[:1]))
+    assert batch.run_job(path).exit_code == 0  # an improvement never fails the job
+
+
+def test_alerts_find_the_known_deteriorating_suppliers(tmp_path):
+    """The generator's truth names suppliers whose OTIF falls; the run's alerts are checked against it."""
+    data = make_procurement_data(n_suppliers=30, n_deliveries=12000, seed=5, start="2025-01-01", months=12)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for t in TABLES:
+        getattr(data, t).to_csv(folder / f"{t}.csv", index=False)
+    path = _job_file(tmp_path, folder, extra='[scoring]\nas_of = "latest-data"\n[alerts]\nfail_on = true\n')
+    result = batch.run_job(path)
+    stored = history.load(tmp_path / "out" / "history.sqlite", table="alerts")
+    bad = set(stored.loc[(stored["kind"] == "deteriorating") & (stored["metric"] == "otif_rate"), "supplier_id"])
+    falling = set(data.truth.loc[data.truth["trend"] == "deteriorating", "supplier_id"])
+    assert len(falling) == 3
+    assert bad <= falling and len(bad) >= 2  # no false alarm; the big deteriorating suppliers are found
+    assert result.exit_code == 6 and result.outcome == "alerts raised"
+    assert json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))["exit_code"] == 6
 
 
 def test_several_files_of_one_table_are_combined_and_overlaps_rejected(tmp_path, small):

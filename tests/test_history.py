@@ -173,3 +173,18 @@ def test_errors_name_the_file(tmp_path, db):
     con.close()
     with pytest.raises(InputError, match="has version 99, this version reads up to 1"):
         history.load(db)
+
+
+def test_metric_history_is_one_column_per_supplier(db):
+    history.write(db, _frame(["S1", "S2"], list("AB"), [90, 75], ppm=[100.0, 250.0]), as_of="2026-01-31",
+                  run={"run_id": "a"})
+    history.write(db, _frame(["S2", "S3"], list("BC"), [70, 55], ppm=[300.0, np.nan]), as_of="2026-02-28",
+                  run={"run_id": "b"})
+    wide = history.metric_history(db, "ppm")
+    assert list(wide.columns) == ["S1", "S2", "S3"]
+    assert list(wide.index) == [pd.Timestamp("2026-01-31"), pd.Timestamp("2026-02-28")]
+    assert wide["S2"].tolist() == [250.0, 300.0]
+    assert wide["S1"].isna().tolist() == [False, True] and wide["S3"].isna().all()
+    with pytest.raises(InputError, match=r"Metric 'otif' is not in the history h.sqlite; stored metrics include: "
+                                         r"n_deliveries, overall_score, ppm, rank, weight_sensitive."):
+        history.metric_history(db, "otif")

@@ -46,7 +46,9 @@ Exit codes (``RunResult.exit_code`` and the command line): 0 success; 3 an
 input cannot be read; 4 the job or scoring configuration is invalid; 5
 completed, but a table's share of rejected rows is above ``[limits]
 max_rejected_share``; 6 completed, and alerts were raised while ``[alerts]
-fail_on = true``; 7 another run holds the lock. Codes 3, 4 and 7 change no
+fail_on = true`` (deteriorations found by
+:func:`supplier_analytics.trends.alerts`; improvements are recorded, never
+fatal); 7 another run holds the lock. Codes 3, 4 and 7 change no
 results (the failed run is logged and recorded in the history's ``runs``
 table); 5 and 6 publish the results and record the outcome.
 """
@@ -751,13 +753,35 @@ def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
 
 
 def _raise_alerts(card) -> tuple[str, pd.DataFrame]:
-    """Alerts for the scorecard: (status, frame of ``supplier_id, metric, kind, message``).
+    """Alerts for the scorecard: (one-line status, frame of ``supplier_id, metric, kind, message``).
 
-    The trends module that raises alerts is not part of this version, so no
-    alerts are raised and the status says so.
+    Uses :func:`supplier_analytics.trends.alerts` with its defaults (trend
+    tests on OTIF, PPM and within-SLA rates, Benjamini-Hochberg at 5% across
+    every supplier x metric test). ``kind`` is ``deteriorating`` or
+    ``improving``; only deteriorations fail a job with ``[alerts] fail_on = true``.
     """
-    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in ("supplier_id", "metric", "kind", "message")})
-    return "not available in this version", empty
+    from supplier_analytics.trends import alerts as trend_alerts
+
+    found = trend_alerts(card)
+    raised = found[found["direction"].isin(["deteriorating", "improving"])].reset_index(drop=True)
+    messages = [
+        f"{r['metric']} {r['direction']} ({r['severity']}): change {r['change']:+.4g} over {int(r['n_periods'])} "
+        f"periods, q = {r['q_value']:.3g}"
+        for r in raised.to_dict("records")
+    ]
+    frame = pd.DataFrame({
+        "supplier_id": raised["supplier_id"].astype("string"),
+        "metric": raised["metric"].astype("string"),
+        "kind": raised["direction"].astype("string"),
+        "message": pd.array(messages, dtype="string"),
+    })
+    n_bad = int((frame["kind"] == "deteriorating").sum())
+    tested = int((found["direction"] != "not tested").sum())
+    status = (
+        f"{n_bad} deteriorating, {len(frame) - n_bad} improving among {tested} supplier x metric trend tests "
+        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)"
+    )
+    return status, frame
 
 
 # --------------------------------------------------------------------------- the run
@@ -771,8 +795,8 @@ class RunResult:
     ----------
     run_id : unique id of the run (UTC start time and process id).
     as_of : the as-of date scored.
-    exit_code : 0 success, 5 rejected rows above the job's limit, 6 alerts
-        raised with ``[alerts] fail_on = true``.
+    exit_code : 0 success, 5 rejected rows above the job's limit, 6
+        deterioration alerts raised with ``[alerts] fail_on = true``.
     outcome : ``"success"``, ``"rejected rows above the limit"`` or ``"alerts raised"``.
     message : one sentence on the outcome.
     run_dir : the published run folder ``OUT/runs/<as_of>``.
@@ -970,12 +994,14 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
             config=cfg,
             as_of=as_of,
         )
+        alert_status, alerts = _raise_alerts(card)
     warned = tuple(str(w.message) for w in caught)
     for w in warned:
         logger.warning("%s", w)
-    alert_status, alerts = _raise_alerts(card)
-    if job.fail_on_alerts and alert_status.startswith("not available"):
-        logger.warning("[alerts] fail_on = true, but alerts are %s: this run cannot fail on alerts", alert_status)
+    logger.info("alerts: %s", alert_status)
+    for rec in alerts.to_dict("records"):
+        logger.info("alert: %s %s", rec["supplier_id"], rec["message"])
+    deteriorating = alerts[alerts["kind"] == "deteriorating"]
 
     rows = _rows_doc(results)
     over = {t: v["rejected_share"] for t, v in rows.items()
@@ -988,9 +1014,11 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
             f"{worst}: {over[worst]:.1%} of rows rejected ({rows[worst]['rows_rejected']} of {rows[worst]['rows_read']}), "
             f"above the job's max_rejected_share of {job.max_rejected_share:.1%}; see runs/{day}/rejected_rows.csv"
         )
-    elif len(alerts) and job.fail_on_alerts:
+    elif len(deteriorating) and job.fail_on_alerts:
         exit_code, outcome = EXIT_ALERTS, "alerts raised"
-        message = f"{len(alerts)} alert{'s' if len(alerts) > 1 else ''} raised and the job fails on alerts; see runs/{day}/manifest.json"
+        n = len(deteriorating)
+        message = (f"{n} deterioration alert{'s' if n > 1 else ''} raised and the job fails on alerts; "
+                   f"see runs/{day}/alerts.csv")
     else:
         exit_code, outcome = EXIT_OK, "success"
         message = f"scored {len(card.suppliers)} suppliers as of {day}"
@@ -1041,6 +1069,7 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         "grades": summary["grades"],
         "warnings": list(warned),
         "alerts": {"status": alert_status, "fail_on": job.fail_on_alerts, "count": int(len(alerts)),
+                   "deteriorating": int(len(deteriorating)),
                    "raised": alerts.astype(object).where(alerts.notna(), None).to_dict("records")},
         "outputs": {name: {"size": p.stat().st_size, "sha256": _sha256(p)} for name, p in sorted(outputs.items())},
         "history": {"path": str(job.history), "suppliers_rows": int(len(card.suppliers))},

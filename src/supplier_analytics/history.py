@@ -71,6 +71,7 @@ __all__ = [
     "as_of_dates",
     "changes",
     "grade_history",
+    "metric_history",
     "grade_transitions",
 ]
 
@@ -463,6 +464,40 @@ def grade_history(path: str | Path, *, since=None) -> pd.DataFrame:
     wide = sup.pivot(index="supplier_id", columns="as_of", values="grade")
     wide.columns = pd.Index([c.strftime("%Y-%m-%d") for c in wide.columns], name="as_of")
     return wide.astype("string")
+
+
+def metric_history(path: str | Path, metric: str = "overall_score", *, since=None) -> pd.DataFrame:
+    """One metric as a table: one row per as-of date, one column per supplier (ready for ``.plot()``).
+
+    Parameters
+    ----------
+    path : the history file.
+    metric : any numeric column of the scorecard stored in ``metrics``
+        (``overall_score``, ``otif_rate``, ``ppm``, ...).
+    since : keep as-of dates on or after this date.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from supplier_analytics import history
+    >>> db = os.path.join(tempfile.mkdtemp(), "h.sqlite")
+    >>> history.write(db, pd.DataFrame({"supplier_id": ["S1", "S2"], "overall_score": [80.0, 60.0]}),
+    ...               as_of="2026-01-31", run={"run_id": "a"})
+    >>> history.write(db, pd.DataFrame({"supplier_id": ["S1"], "overall_score": [82.5]}),
+    ...               as_of="2026-02-28", run={"run_id": "b"})
+    >>> history.metric_history(db)  # doctest: +NORMALIZE_WHITESPACE
+    supplier_id    S1    S2
+    as_of
+    2026-01-31   80.0  60.0
+    2026-02-28   82.5   NaN
+    """
+    met = load(path, table="metrics", since=since)
+    known = set(met["metric"].dropna())
+    if met.empty or metric not in known:
+        shown = ", ".join(sorted(known)[:12]) if known else "none (no runs yet)"
+        raise InputError(f"Metric {metric!r} is not in the history {Path(path).name}; stored metrics include: {shown}.")
+    one = met[met["metric"] == metric]
+    return one.pivot(index="as_of", columns="supplier_id", values="value")
 
 
 def grade_transitions(path: str | Path, *, since=None) -> pd.DataFrame:
