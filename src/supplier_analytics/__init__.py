@@ -12,6 +12,7 @@ from supplier_analytics.errors import (
     DataWarning,
     InputError,
     InsufficientEvidenceWarning,
+    LockedError,
     SupplierAnalyticsError,
     ValidationError,
 )
@@ -32,6 +33,8 @@ from supplier_analytics.trends import (
     MannKendallResult, alerts, chart_signals, compare_windows, mann_kendall, p_chart, period_series, rolling_rate,
     u_chart,
 )
+from supplier_analytics.batch import Job, RunResult, load_job, run_job
+from supplier_analytics import history
 
 __all__ = [
     "score",
@@ -57,6 +60,12 @@ __all__ = [
     "ConfigError",
     "DataWarning",
     "InsufficientEvidenceWarning",
+    "LockedError",
+    "run_job",
+    "load_job",
+    "Job",
+    "RunResult",
+    "history",
     "Config",
     "load_config",
     "default_config",
