@@ -29,6 +29,9 @@ from supplier_analytics.plotting import (
 from supplier_analytics.plotting import plot_control_chart, plot_portfolio_trends, plot_small_multiples
 from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
 from supplier_analytics.scorecard import Scorecard, score
+from supplier_analytics.actions import compare_before_after, read_actions
+from supplier_analytics.reports.feedback import FeedbackPack, change_signals, feedback_pack, write_feedback_packs
+from supplier_analytics.reports.review import ReviewPack, review_pack
 from supplier_analytics.trends import (
     MannKendallResult, alerts, chart_signals, compare_windows, mann_kendall, p_chart, period_series, rolling_rate,
     u_chart,
@@ -37,6 +40,14 @@ from supplier_analytics.batch import Job, RunResult, load_job, run_job
 from supplier_analytics import history
 
 __all__ = [
+    "feedback_pack",
+    "FeedbackPack",
+    "write_feedback_packs",
+    "change_signals",
+    "review_pack",
+    "ReviewPack",
+    "read_actions",
+    "compare_before_after",
     "score",
     "Scorecard",
     "evidence",

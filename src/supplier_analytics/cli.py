@@ -81,6 +81,27 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from supplier_analytics.ingest import validate_files
+    from supplier_analytics.reports.feedback import write_feedback_packs
+    from supplier_analytics.reports.review import review_pack
+    from supplier_analytics.scorecard import score
+
+    files = _inputs(args)
+    if not any(t in files for t in ("deliveries", "inspections", "requests")):
+        raise SystemExit("supplier-analytics feedback: give at least one of --deliveries, --inspections, --requests")
+    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
+    card = score(**report.results, config=args.config, as_of=args.as_of)
+    folders = write_feedback_packs(card, args.out, supplier_ids=args.supplier, actions=args.actions,
+                                   contact=args.contact)
+    review_pack(card, actions=args.actions, out_dir=Path(args.out) / "review")
+    print(report.summary_text())
+    print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
+          f"{len(folders)} feedback packs in {Path(args.out) / 'suppliers'}, review pack in "
+          f"{Path(args.out) / 'review'}")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from supplier_analytics.datasets import write_procurement_data
 
@@ -146,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "files or folders of parquet files (one supplier per file), aggregated on a local "
                         "dask cluster, or on the one DASK_SCHEDULER_ADDRESS names")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("feedback", help="write a feedback pack per supplier (HTML + xlsx) and the internal review pack")
+    _add_input_options(p)
+    p.add_argument("--config", metavar="TOML", type=Path, help="scoring configuration (default: built-in defaults)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: latest date in the data)")
+    p.add_argument("--actions", metavar="FILE", type=Path, help="action log (.xlsx, .csv): open actions, before/after")
+    p.add_argument("--supplier", metavar="ID", action="append", help="only this supplier (repeat for more)")
+    p.add_argument("--contact", metavar="TEXT", help="who suppliers write to with questions and disputes")
+    p.add_argument("--out", metavar="DIR", type=Path, required=True,
+                   help="folder: suppliers/<id>/feedback.html|xlsx and review/review.html|xlsx")
+    p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("generate", help="write a seeded synthetic data set")
     p.add_argument("--suppliers", type=int, default=60, metavar="N")

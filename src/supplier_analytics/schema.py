@@ -39,6 +39,8 @@ __all__ = [
     "REQUESTS",
     "SUPPLIERS",
     "EXCLUSIONS",
+    "ACTIONS",
+    "ACTION_STATUSES",
     "REQUEST_TYPES",
     "KIND_DTYPES",
 ]
@@ -208,6 +210,28 @@ EXCLUSIONS = TableSchema(
         _c("comment", "text", False, "Free text."),
     ),
     key=("table", "supplier_id", "po_id", "line_id", "lot_id", "request_id"),
+)
+
+#: Statuses of an action in the action log (other labels are kept, lower-cased).
+ACTION_STATUSES = ("open", "in progress", "closed", "cancelled")
+
+ACTIONS = TableSchema(
+    "actions",
+    "Action log (optional): corrective and improvement actions agreed with suppliers. Closed actions "
+    "get a before/after comparison of their targeted metric.",
+    (
+        _c("supplier_id", "id", True, "Supplier (vendor) number."),
+        _c("action_id", "id", True, "Action number, e.g. the 8D or CAPA reference."),
+        _c("opened", "date", True, "When the action was agreed."),
+        _c("owner", "text", False, "Who follows the action up."),
+        _c("description", "text", False, "What will be done."),
+        _c("due", "date", False, "Agreed due date."),
+        _c("status", "text", True, "open, in progress, closed or cancelled."),
+        _c("closed", "date", False, "When the action was closed (required when status is closed)."),
+        _c("metric", "text", False,
+           "The targeted metric, e.g. otif_rate or lot_rejection_rate (default: otif_rate)."),
+    ),
+    key=("supplier_id", "action_id"),
 )
 
 TABLES: dict[str, TableSchema] = {
