@@ -1,0 +1,194 @@
+"""Relationship review pack, action log and the before/after comparison of closed actions, CLI feedback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from scipy import stats as st
+
+import supplier_analytics as sa
+from supplier_analytics.cli import main
+from supplier_analytics.errors import InputError
+from supplier_analytics.reports.review import segment_suppliers
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
+
+
+def _lines(days_and_flags, status="judged"):
+    """Judged delivery lines of supplier S1: (date, otif) pairs."""
+    dates, flags = zip(*days_and_flags)
+    return pd.DataFrame({"supplier_id": "S1", "date_received": pd.to_datetime(list(dates)),
+                         "otif": list(flags), "status": status})
+
+
+def _result(lines, as_of="2026-09-30"):
+    return SimpleNamespace(lines=lines, lots=None, requests=None, as_of=pd.Timestamp(as_of))
+
+
+# ----------------------------------------------------------------- before / after
+
+
+def test_before_after_counts_each_side_and_agrees_with_scipy():
+    before = [(f"2026-0{m}-10", i < 5) for m in (1, 2) for i in range(10)]   # 10 of 20 OTIF, Jan-Feb
+    during = [("2026-03-20", False)] * 30                                    # while the action ran: ignored
+    after = [(f"2026-0{m}-10", i < 9) for m in (5, 6) for i in range(10)]    # 18 of 20 OTIF, May-Jun
+    excluded = _lines([("2026-05-15", False)] * 5, status="excluded")         # excused: not counted
+    lines = pd.concat([_lines(before + during + after), excluded], ignore_index=True)
+    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A-1", "A-2"],
+                        "opened": ["2026-03-01", "2026-08-01"], "status": ["closed", "open"],
+                        "closed": ["2026-04-30", None], "metric": ["otif_rate", None]})
+    r = sa.compare_before_after(_result(lines), log, window_months=3)
+    one = r.iloc[0]
+    assert (one["before_k"], one["before_n"], one["after_k"], one["after_n"]) == (10, 20, 18, 20)
+    assert one["before_from"] == pd.Timestamp("2025-12-01") and one["after_to"] == pd.Timestamp("2026-07-30")
+    assert one["difference"] == pytest.approx(0.4)
+    expected = st.chi2_contingency([[18, 2], [10, 10]], correction=False).pvalue
+    assert one["p_value"] == pytest.approx(expected, rel=1e-12)
+    assert one["verdict"] == "improved" and bool(one["after_complete"])
+    assert r.iloc[1]["verdict"] == "not closed"
+
+
+def test_before_after_lower_is_better_and_too_little_data():
+    lots = pd.DataFrame({"supplier_id": "S1", "date": pd.to_datetime(["2026-01-10"] * 20 + ["2026-06-10"] * 20),
+                         "rejected": [True] * 8 + [False] * 12 + [True] * 1 + [False] * 19, "status": "judged"})
+    res = SimpleNamespace(lines=_lines([("2026-01-05", True)] * 3), lots=lots, requests=None,
+                          as_of=pd.Timestamp("2026-06-30"))
+    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["Q-1", "D-1"], "opened": ["2026-02-01"] * 2,
+                        "status": ["closed"] * 2, "closed": ["2026-05-01"] * 2,
+                        "metric": ["lot_rejection_rate", "otif_rate"]})
+    r = sa.compare_before_after(res, log).set_index("action_id")
+    assert r.loc["Q-1", "difference"] == pytest.approx(1 / 20 - 8 / 20)
+    assert r.loc["Q-1", "verdict"] == "improved"          # fewer rejected lots is better
+    assert not bool(r.loc["Q-1", "after_complete"])       # May-Aug runs past the as-of date
+    assert r.loc["D-1", "verdict"] == "too little data"
+
+
+# ----------------------------------------------------------------- reading the log
+
+
+def test_read_actions_from_csv_with_title_rows_and_other_header_spellings(tmp_path):
+    path = tmp_path / "actions.csv"
+    path.write_text("Supplier action log\n\nVendor,Action No,Date opened,Owner,Description,Due date,Status,"
+                    "Date closed,KPI\nV10025,8D-17,2026-01-15,J. Weber,Carrier change,2026-03-31,Closed,"
+                    "2026-03-20,OTIF_rate\nV10030,8D-18,2026-02-01,,,,Open,,\n", encoding="utf-8")
+    log = sa.read_actions(path)
+    assert log["action_id"].tolist() == ["8D-17", "8D-18"]
+    assert log["status"].tolist() == ["closed", "open"] and log["metric"].iloc[0] == "otif_rate"
+    assert log["closed"].iloc[0] == pd.Timestamp("2026-03-20") and pd.isna(log["due"].iloc[1])
+    assert log["source_row"].tolist() == [4, 5]
+
+
+def test_read_actions_from_xlsx(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["supplier_id", "action_id", "opened", "status", "closed"])
+    ws.append(["V10025", 17, pd.Timestamp("2026-01-15").to_pydatetime(), "closed",
+               pd.Timestamp("2026-03-20").to_pydatetime()])
+    wb.save(tmp_path / "log.xlsx")
+    log = sa.read_actions(tmp_path / "log.xlsx")
+    assert log[["supplier_id", "action_id"]].iloc[0].tolist() == ["V10025", "17"]
+    assert log["opened"].iloc[0] == pd.Timestamp("2026-01-15")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"closed": [None]}, r"row 2: the action is closed but column closed is empty"),
+    ({"closed": ["2025-12-01"]}, r"row 2: closed is before opened"),
+    ({"metric": ["grade"]}, r"row 2: metric 'grade' cannot be compared"),
+    ({"opened": ["someday"]}, r"row 2, column opened: 'someday' is not a date"),
+])
+def test_read_actions_errors_name_the_row(change, message):
+    log = pd.DataFrame({"supplier_id": ["S1"], "action_id": ["A"], "opened": ["2026-01-01"],
+                        "status": ["closed"], "closed": ["2026-02-01"], "metric": [None]})
+    with pytest.raises(InputError, match=message):
+        sa.read_actions(log.assign(**change))
+    with pytest.raises(InputError, match="lacks the column status"):
+        sa.read_actions(log.drop(columns="status"))
+
+
+# ----------------------------------------------------------------- review pack
+
+
+@pytest.fixture(scope="module")
+def card():
+    d = sa.load_sample(SAMPLE)
+    return sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=d.exclusions,
+                    config=SAMPLE / "scoring.toml")
+
+
+def test_spend_classes_and_segments_by_hand(card):
+    seg = segment_suppliers(card)
+    spend = card.suppliers.set_index("supplier_id")["annual_spend"].sort_values(ascending=False, kind="stable")
+    share_before = (spend.cumsum() - spend) / spend.sum()
+    expected = np.where(share_before < 0.8, "A", np.where(share_before < 0.95, "B", "C"))
+    assert seg["supplier_id"].tolist() == spend.index.tolist()
+    assert seg["spend_class"].tolist() == expected.tolist()
+    assert seg["spend_share"].sum() == pytest.approx(1.0)
+    big = seg.iloc[0]  # the largest spend is graded B: a reliable strategic partner
+    assert (big["supplier_id"], big["spend_class"], big["performance"]) == ("V10036", "A", "good")
+    assert big["segment"] == "strategic partner: keep and develop"
+
+
+def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
+    log = pd.DataFrame({"supplier_id": ["V10025", "V10030"], "action_id": ["8D-1", "8D-2"],
+                        "opened": ["2025-07-01", "2026-08-01"], "owner": ["J. Weber", "A. Novak"],
+                        "description": ["Carrier change", "=cmd"], "due": ["2025-12-31", "2026-10-31"],
+                        "status": ["closed", "open"], "closed": ["2026-01-15", None]})
+    pack = sa.review_pack(card, actions=log, out_dir=tmp_path)
+    seg = pack.segments
+    # deteriorating first: the only supplier with a significant deterioration leads the list
+    det = seg.loc[seg["deteriorating"].str.len() > 0, "supplier_id"].tolist()
+    assert det == ["V10003"] and pack.priorities["supplier_id"].iloc[0] == "V10003"
+    assert pack.priorities["priority"].is_monotonic_increasing
+    # within a priority group, larger spend first
+    for _, g in pack.priorities.groupby("priority"):
+        assert g["annual_spend"].is_monotonic_decreasing
+    # the four known improvers of the sample are recognised
+    assert {"V10022", "V10025", "V10030", "V10034"} <= set(pack.recognition["supplier_id"])
+    # every CAR candidate has a reason; grade D suppliers are all candidates
+    assert pack.car_candidates["reasons"].str.len().gt(0).all()
+    d_grades = set(card.suppliers.loc[card.suppliers["grade"] == "D", "supplier_id"])
+    assert d_grades <= set(pack.car_candidates["supplier_id"])
+    assert pack.car_candidates.set_index("supplier_id").loc["V10030", "open_actions"] == 1
+    res = pack.action_results.set_index("action_id")
+    assert res.loc["8D-2", "verdict"] == "not closed" and res.loc["8D-1", "before_n"] > 10
+    wb = openpyxl.load_workbook(tmp_path / "review.xlsx")
+    assert {"About", "Relationships to prioritise", "Recognition list", "Alerts", "Segments",
+            "Did the actions work"} <= set(wb.sheetnames)
+    cmd = [c for c in wb["Action log"].iter_rows() for c in c if c.value == "=cmd"]
+    assert len(cmd) == 1 and cmd[0].data_type == "s" and cmd[0].quotePrefix
+    html = (tmp_path / "review.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) and "http" not in html
+    assert html.count("<svg") == 1 and "do not send to suppliers" in html
+
+
+# ----------------------------------------------------------------- command line
+
+
+def _inputs():
+    return [f"--{t}={SAMPLE / f'{t}.csv'}" for t in ("deliveries", "inspections", "requests", "suppliers",
+                                                     "exclusions")]
+
+
+def test_cli_feedback_writes_one_folder_per_supplier_and_the_review(tmp_path, capsys):
+    log = tmp_path / "actions.csv"
+    log.write_text("supplier_id,action_id,opened,status,closed\nV10025,8D-1,2025-07-01,closed,2026-01-15\n",
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["feedback", *_inputs(), f"--config={SAMPLE / 'scoring.toml'}", f"--actions={log}",
+                 "--supplier", "V10025", "--supplier", "V10002", "--out", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in (out / "suppliers").iterdir()) == ["V10002", "V10025"]
+    for sid in ("V10002", "V10025"):
+        assert {p.name for p in (out / "suppliers" / sid).iterdir()} == {"feedback.html", "feedback.xlsx"}
+    assert {p.name for p in (out / "review").iterdir()} == {"review.html", "review.xlsx"}
+    assert "2 feedback packs" in capsys.readouterr().out
+    code = main(["feedback", *_inputs(), "--supplier", "V99999", "--out", str(tmp_path / "x")])
+    assert code == 3
+    assert "Supplier 'V99999' is not in the scored data" in capsys.readouterr().err
