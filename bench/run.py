@@ -72,10 +72,11 @@ def partitioned(folder: Path, n_files: int) -> Path:
     from supplier_analytics.engines import partition_parquet
 
     out = folder / f"deliveries_by_supplier_{n_files}"
-    if not (out / "complete.json").exists():
+    done = folder / f"deliveries_by_supplier_{n_files}.complete"
+    if not done.exists():
         print(f"partitioning deliveries by supplier into {n_files} files ...", flush=True)
         partition_parquet(folder / "deliveries.parquet", out, n_files=n_files)
-        (out / "complete.json").write_text("{}")
+        done.write_text("{}")
     return out
 
 
@@ -359,11 +360,11 @@ def run_excel(repeats: int) -> None:
           f"(target at most 2, aim 1.2); peak RSS {max(r['rss_mib'] for r in lib):.0f} MiB")
 
 
-def run_50m(workers: int, memory_limit: str, n_files: int) -> None:
-    folder = dataset(SIZES["50M"])
+def run_dask(size: str, workers: int, memory_limit: str, n_files: int) -> None:
+    folder = dataset(SIZES[size])
     parts = partitioned(folder, n_files)
     r = measure(["dask", folder, parts, workers, memory_limit])
-    print(f"\n50M delivery lines with the dask engine ({workers} worker processes, memory_limit {memory_limit}, "
+    print(f"\n{size} delivery lines with the dask engine ({workers} worker processes, memory_limit {memory_limit}, "
           f"{n_files} partitions): {r['wall']:.1f} s, {r['lines']:,} order lines in the window statistics, "
           f"{r['suppliers']:,} suppliers; peak RSS of all processes {r['rss_mib']:.0f} MiB (target under 3 GiB)")
 
@@ -380,13 +381,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats-10m", type=int, default=1)
     p.add_argument("--read-table", default="1M", help="sizes also timed through read_table (comma list, or none)")
     p.add_argument("--no-excel", action="store_true", help="skip the Excel comparison")
+    p.add_argument("--dask", choices=tuple(SIZES), help="score only this size with the dask engine (--size 50M "
+                   "implies --dask 50M)")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--memory-limit", default="1.2GiB", help="per dask worker (50M mode)")
-    p.add_argument("--partitions", type=int, default=64, help="files of the partitioned dataset (50M mode)")
+    p.add_argument("--memory-limit", default="1.2GiB", help="per dask worker (dask mode)")
+    p.add_argument("--partitions", type=int, default=64, help="files of the partitioned dataset (dask mode)")
     a = p.parse_args(argv)
     print(machine(), flush=True)
-    if a.size == "50M":
-        run_50m(a.workers, a.memory_limit, a.partitions)
+    if a.size == "50M" or a.dask:
+        run_dask(a.dask or "50M", a.workers, a.memory_limit, a.partitions)
         return 0
     sizes = ["1M", "10M"] if a.size == "all" else [a.size]
     rows = run_scale(sizes, {"1M": a.repeats_1m, "10M": a.repeats_10m},

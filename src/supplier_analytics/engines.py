@@ -173,20 +173,33 @@ def _dask_frame(value, table: str, *, shuffle: bool):
 
 def _read_parquet(path, table: str):
     import dask.dataframe as dd
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     text = str(path)
     local = "://" not in text
     if local and not Path(text).exists():
         raise InputError(f"Cannot read {Path(text).name}: the {table} dataset does not exist; check the path {text}.")
     try:
-        schema = ds.dataset(text, format="parquet").schema if local else None
+        if not local:
+            schema = None
+        elif Path(text).is_dir():  # the files dask reads: *.parquet, *.parq, *.pq
+            files = sorted(f for f in Path(text).rglob("*") if f.suffix in (".parquet", ".parq", ".pq"))
+            if not files:
+                raise InputError(f"Cannot read {text}: the folder holds no .parquet files; write the {table} "
+                                 "table there as parquet (see partition_parquet).")
+            schema = pq.read_schema(files[0])
+        else:
+            schema = pq.read_schema(text)
+    except InputError:
+        raise
     except Exception as exc:  # not parquet at all
         raise InputError(f"Cannot read {text}: it is not a parquet file or folder of parquet files "
                          f"({type(exc).__name__}); write the {table} table as parquet.") from None
     columns = [c for c in TABLES[table].names if schema is None or c in schema.names]
-    # one file = one partition: a file holds whole order lines (see partition_parquet)
-    return dd.read_parquet(text, columns=columns, split_row_groups=False, blocksize=None)
+    # deliveries: one file = one partition, as a file holds whole order lines (see partition_parquet);
+    # inspections and requests stand alone: one row group = one partition
+    split = table != "deliveries"
+    return dd.read_parquet(text, columns=columns, split_row_groups=split, blocksize=None)
 
 
 @contextmanager
