@@ -168,7 +168,7 @@ class SheetInfo:
     member: str | None
     max_row: int = 0
     max_col: int = 0
-    has_formulas: bool = False
+    has_formulas: bool = False  # formula cells without a cached value were seen
 
     @property
     def hidden(self) -> bool:
@@ -218,6 +218,13 @@ def _tag_starts(a: np.ndarray, opens: np.ndarray, name: bytes) -> np.ndarray:
     return opens[hit & _IS_END[a[opens + len(name) + 1]]]
 
 
+_NO_VALUE = re.compile(
+    rb"(?:</(?:[\w.-]+:)?f>|<(?:[\w.-]+:)?f\b[^>]*/>)\s*"  # the end of a formula, then
+    rb"(?:<(?:[\w.-]+:)?v\s*/>\s*|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>\s*)?"  # no value or an empty one
+    rb"</(?:[\w.-]+:)?c>"
+)
+
+
 class _Extent:
     """Largest row and column that a worksheet's cells reach, from its XML bytes, chunk by chunk.
 
@@ -247,7 +254,9 @@ class _Extent:
         counts[0] += self._carry
         self.most_cells = max(self.most_cells, int(counts.max()))
         self._carry = int(counts[-1])
-        if not self.formulas and len(_tag_starts(a, opens, b"f")):
+        # a formula cell without a cached value ends right after its formula (</f></c>, <f .../></c>,
+        # or with an empty <v/> as openpyxl writes it)
+        if not self.formulas and len(_tag_starts(a, opens, b"f")) and _NO_VALUE.search(buf):
             self.formulas = True
         r, c = _refs_extent(a, n, buf)
         self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
