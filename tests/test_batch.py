@@ -94,12 +94,8 @@ def test_job_defaults(tmp_path):
     ({"inputs": {"deliveries": "d.csv", "receipts": "r.csv"}, "outputs": {"dir": "o"}},
      "In the job dict, unknown key 'inputs.receipts'; allowed in [inputs]: deliveries, inspections, requests, "
      "suppliers, exclusions, mapping, duplicates."),
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "feedback": True}},
-     "In the job dict, outputs.feedback = true is not available in this version (supplier feedback packs do not "
-     "exist yet); set it to false."),
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "review": True}},
-     "In the job dict, outputs.review = true is not available in this version (the review pack do not exist yet); "
-     "set it to false."),
+    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "review": "yes"}},
+     "In the job dict, outputs.review = 'yes' must be true or false."),
     ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "scoring": {"as_of": "end-of-month"}},
      "In the job dict, scoring.as_of = 'end-of-month' is not allowed; use one of: last-complete-period, "
      "latest-data, or a date YYYY-MM-DD."),
@@ -530,3 +526,25 @@ def test_two_concurrent_runs_in_subprocesses(published):
     assert m["run_id"] == last
     assert json.loads((out / "latest").read_text(encoding="utf-8"))["run_id"] == last
     assert [p.name for p in (out / "runs").iterdir()] == ["2025-12-31"]
+
+
+def test_job_writes_feedback_and_review_packs_listed_in_the_manifest(tmp_path):
+    data = make_procurement_data(n_suppliers=6, n_deliveries=1500, seed=5, months=12)
+    for name, frame in data.tables.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    job = batch.load_job({
+        "inputs": {t: f"{t}.csv" for t in data.tables},
+        "scoring": {"as_of": "latest-data"},
+        "outputs": {"dir": "out", "feedback": True, "review": True},
+    }, base_dir=tmp_path)
+    result = batch.run_job(job)
+    assert result.exit_code == 0, result.message
+    run_dir = result.run_dir
+    ids = sorted(data.suppliers["supplier_id"].astype(str))
+    assert sorted(p.name for p in (run_dir / "feedback" / "suppliers").iterdir()) == ids
+    assert (run_dir / "review" / "review.html").is_file()
+    listed = result.manifest["outputs"]
+    for sid in ids:
+        for f in ("feedback.html", "feedback.xlsx"):
+            rel = f"feedback/suppliers/{sid}/{f}"
+            assert listed[rel]["sha256"] == batch._sha256(run_dir / rel)

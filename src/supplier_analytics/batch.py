@@ -114,10 +114,6 @@ _SECTIONS = {
     "alerts": ("fail_on",),
 }
 _INPUT_KEYS = ("path", "mapping", "sheet")
-_NOT_YET = {
-    "feedback": "supplier feedback packs",
-    "review": "the review pack",
-}
 
 
 def _checkpoint(name: str) -> None:
@@ -147,6 +143,8 @@ class Job:
     config: Path | None = None
     as_of: str = "last-complete-period"
     scorecard: bool = True
+    feedback: bool = False
+    review: bool = False
     duplicates: str = "reject"
     max_rejected_share: float | None = None
     lock_wait_seconds: float = 0.0
@@ -302,9 +300,8 @@ def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None =
     if out is None and get("outputs", "dir") is None:
         problems.append("[outputs] dir is required: the folder for run folders, history and logs")
     scorecard = boolean("outputs.scorecard", get("outputs", "scorecard"), True)
-    for key, what in _NOT_YET.items():
-        if boolean(f"outputs.{key}", get("outputs", key), False):
-            problems.append(f"outputs.{key} = true is not available in this version ({what} do not exist yet); set it to false")
+    feedback = boolean("outputs.feedback", get("outputs", "feedback"), False)
+    review = boolean("outputs.review", get("outputs", "review"), False)
 
     # [history]
     hist = path_of("history.path", get("history", "path"))
@@ -333,6 +330,8 @@ def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None =
         config=config,
         as_of=as_of,
         scorecard=scorecard,
+        feedback=feedback,
+        review=review,
         duplicates=duplicates,
         max_rejected_share=None if share is None else float(share),
         lock_wait_seconds=float(wait),
@@ -1037,6 +1036,21 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         from supplier_analytics.reports import write_csv
 
         outputs["alerts.csv"] = Path(write_csv(alerts, staging / "alerts.csv"))
+    if job.feedback:  # one folder per supplier, for sending
+        from supplier_analytics.reports.feedback import write_feedback_packs
+
+        write_feedback_packs(card, staging / "feedback")
+        _checkpoint("write: feedback")
+    if job.review:  # the internal portfolio review
+        from supplier_analytics.reports.review import review_pack
+
+        review_pack(card, out_dir=staging / "review")
+        _checkpoint("write: review")
+    for folder in ("feedback", "review"):
+        if (staging / folder).is_dir():
+            for p in sorted((staging / folder).rglob("*")):
+                if p.is_file():
+                    outputs[p.relative_to(staging).as_posix()] = p
     logger.info("run folder staged in %s", staging.name)
     shutil.copyfile(log_path, staging / "run.log")
     outputs["run.log"] = staging / "run.log"
