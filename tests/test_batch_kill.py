@@ -160,8 +160,8 @@ def _check(sc, work: Path) -> str:
         assert states[hist] == "new"
     latest = json.loads((out / "latest").read_text(encoding="utf-8"))
     assert latest["run_id"] in committed and latest["as_of"] == AS_OF
-    # every file the previous run published is still whole or replaced whole (no partial files at final names)
-    assert not list(out.glob("*.tmp"))
+    # every file the previous run published is still whole or replaced whole (no partial files at final
+    # names); a kill inside an atomic replace may leave its temporary file, which recovery removes
 
     # recovery (the first thing every run does) makes outputs and history agree
     batch.recover(work / "job.toml")
@@ -173,6 +173,7 @@ def _check(sc, work: Path) -> str:
     assert set(sup["run_id"]) == {run_id}
     assert json.loads((out / "latest").read_text(encoding="utf-8"))["run_id"] == run_id
     assert sorted(p.name for p in runs_dir.iterdir()) == [AS_OF]
+    assert not list(out.glob("*.tmp"))
     return states[hist]
 
 
