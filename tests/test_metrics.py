@@ -328,6 +328,28 @@ def test_response_times_sla_per_type_and_open_or_overdue_at_as_of():
     assert by.loc["complaint", "median_response_hours"] == 4.0
 
 
+def test_requests_still_open_from_before_the_window_count_as_open_and_overdue():
+    cfg = load_config({"periods": {"window_months": 1}})  # window: March 2025
+    r = requests_frame([
+        ("S1", "1", "rfq", "2025-03-10 08:00", "2025-03-10 09:00", None),     # in the window, answered
+        ("S1", "2", "complaint", "2024-11-05 08:00", None, None),             # months old, still open: overdue
+        ("S1", "3", "rfq", "2024-12-01 08:00", "2024-12-02 08:00", None),     # before the window, answered
+        ("S1", "4", "corrective_action", "2025-01-15", "2025-01-16", None),   # answered, not closed: CAPA open
+        ("S1", "5", "complaint", "2024-10-01 08:00", None, None),             # open but excused
+    ])
+    ex = pd.DataFrame({"table": ["requests"], "supplier_id": ["S1"], "request_id": ["5"],
+                       "reason_code": ["WRONG_SUPPLIER"], "decided_by": ["QM"]})
+    res = compute_metrics(requests=r, as_of=AS_OF, config=cfg, exclusions=ex)
+    s = one(res)
+    # only request 1 was sent in the window; request 2 is an open stock item carried in
+    assert (s["n_requests"], s["n_responded"], s["open_requests"], s["overdue_requests"]) == (1, 1, 1, 1)
+    assert (s["within_sla_rate_k"], s["within_sla_rate_n"]) == (1, 1)
+    assert s["open_corrective_actions"] == 1 and s["n_corrective_actions"] == 0
+    status = res.requests.set_index("request_id")["status"]
+    assert status.to_dict() == {"1": "judged", "2": "open from before window", "3": "before window",
+                                "4": "open from before window", "5": "before window"}  # excused: not carried
+
+
 def test_corrective_action_closure_on_time():
     r = requests_frame([
         ("S1", "c1", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-10", "2025-02-10"),  # on the due day

@@ -92,6 +92,10 @@ LINEAGE = ("source_file", "source_sheet", "source_row")
 KEYS = ["supplier_id", "period"]
 
 JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW = "judged", "excluded", "not judged", "before window"
+#: A request sent before the window and still open at the as-of date (unanswered, or a corrective action not
+#: closed): it counts as open (and overdue, and as an open corrective action) in the window's first period,
+#: and in nothing else (its sending and answering belong to earlier windows).
+OPEN_FROM_BEFORE = "open from before window"
 
 
 # --------------------------------------------------------------------------- input preparation
@@ -737,7 +741,13 @@ def request_records(
     r["exclusion_reason"] = reasons
     status = np.full(len(r), JUDGED, dtype=object)
     status[r["excluded"].to_numpy()] = EXCLUDED
-    status[(r["date_sent"] < pd.Timestamp(window[0])).to_numpy()] = BEFORE_WINDOW
+    before = (r["date_sent"] < pd.Timestamp(window[0])).to_numpy()
+    status[before] = BEFORE_WINDOW
+    still_open = r["open"].to_numpy(dtype=bool) | r["capa_open"].to_numpy(dtype=bool)
+    carried = before & still_open & ~r["excluded"].to_numpy()
+    status[carried] = OPEN_FROM_BEFORE
+    if carried.any():
+        r.loc[carried, "period"] = pd.Timestamp(window[0]).to_period(cfg.periods.freq)
     r["status"] = pd.array(status, dtype="string")
     r.attrs["records_after_as_of"] = int(after.sum())
     return r
@@ -992,7 +1002,9 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
 def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     w = reqs.loc[reqs["status"] != BEFORE_WINDOW]
     judged = (w["status"] == JUDGED).to_numpy()
+    still_open = judged | (w["status"] == OPEN_FROM_BEFORE).to_numpy()
     b = lambda c: w[c].to_numpy(dtype=bool) & judged  # noqa: E731
+    o = lambda c: w[c].to_numpy(dtype=bool) & still_open  # noqa: E731  (stock at the as-of date)
     within = w["within_sla"]
     capa_ot = w["capa_on_time"]
     frame = pd.DataFrame({
@@ -1004,13 +1016,13 @@ def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Dat
         "n_responded": b("responded").astype(np.int64),
         "sla_n": (within.notna().to_numpy() & judged).astype(np.int64),
         "sla_k": (within.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
-        "open_requests": b("open").astype(np.int64),
-        "overdue_requests": b("overdue").astype(np.int64),
+        "open_requests": o("open").astype(np.int64),
+        "overdue_requests": o("overdue").astype(np.int64),
         "n_corrective_actions": b("is_corrective_action").astype(np.int64),
         "capa_closed": b("closed").astype(np.int64),
         "capa_n": (capa_ot.notna().to_numpy() & judged).astype(np.int64),
         "capa_k": (capa_ot.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
-        "open_corrective_actions": b("capa_open").astype(np.int64),
+        "open_corrective_actions": o("capa_open").astype(np.int64),
     })
     stats = _sum_by(frame, "responsiveness", freq)
 

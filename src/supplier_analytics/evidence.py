@@ -76,7 +76,9 @@ _MEMBERSHIP_ONLY = {"n_responded", "median_response_hours", "p90_response_hours"
 #: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
 EVIDENCE_METRICS = tuple(_SPEC) + ("overall_score", "grade")
 
-_SHOWN_STATUSES = ("judged", "excluded", "not judged")
+_SHOWN_STATUSES = ("judged", "excluded", "not judged", "open from before window")
+# Stock figures at the as-of date count requests still open from before the window too.
+_STOCK_METRICS = {"open_requests", "overdue_requests", "open_corrective_actions"}
 
 
 def _breakdown(scorecard, row: pd.Series) -> pd.DataFrame:
@@ -146,6 +148,8 @@ def evidence(scorecard, supplier_id: str, metric: str) -> pd.DataFrame:
         )
     rec = records[(records["supplier_id"].astype(str) == sid) & records["status"].isin(_SHOWN_STATUSES)].copy()
     judged = (rec["status"] == "judged").to_numpy()
+    if metric in _STOCK_METRICS:
+        judged = judged | (rec["status"] == "open from before window").to_numpy()
     if flag is None:
         in_metric = judged
         against = np.zeros(len(rec), dtype=bool)
