@@ -37,7 +37,9 @@ def test_defaults_mirror_the_packaged_toml():
     assert dict(cfg.targets) == {"on_time_rate": 0.95, "in_full_rate": 0.98, "otif_rate": 0.93,
                                  "within_sla_rate": 0.90}
     assert cfg.scoring.curves["ppm"] == ((0.0, 100.0), (500.0, 80.0), (5000.0, 0.0))
-    assert dict(cfg.scoring.metric_weights["quality"]) == {"ppm": 0.6, "lot_rejection_rate": 0.4}
+    assert dict(cfg.scoring.metric_weights["quality"]) == {"ppm": 0.45, "lot_rejection_rate": 0.3,
+                                                           "incidents_per_month": 0.15,
+                                                           "downtime_minutes_per_month": 0.1}
     assert dict(cfg.scoring.weights) == {"delivery": 0.5, "quality": 0.3, "responsiveness": 0.2}
     assert cfg.scoring.grades == (("A", 85.0), ("B", 70.0), ("C", 50.0), ("D", 0.0))
     assert cfg.scoring.shrinkage is True

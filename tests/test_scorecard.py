@@ -120,6 +120,7 @@ def test_evidence_of_the_grade_is_the_points_breakdown(sample_card):
     row = sample_card.suppliers.dropna(subset=["overall_score"]).iloc[0]
     b = sa.evidence(sample_card, row["supplier_id"], "grade")
     assert set(b["metric"]) == {"otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
+                                "incidents_per_month", "downtime_minutes_per_month",
                                 "within_sla_rate", "capa_on_time_rate"}
     assert b.attrs["grade"] == row["grade"]
 
@@ -198,3 +199,26 @@ def test_insufficient_evidence_warning_points_at_the_callers_line():
     with pytest.warns(sa.InsufficientEvidenceWarning) as record:
         sa.score(_deliveries())  # 4 and 2 lines: below the default minimum of 20
     assert record[0].filename == __file__
+
+
+def test_quality_is_scored_from_incidents_and_downtime_when_no_quantities_exist():
+    # nonconformance reports only: no inspected quantities, so no PPM and no lot rejection rate
+    reports = pd.DataFrame({
+        "supplier_id": pd.array(["A"] * 6 + ["B"] * 6, dtype="string"),
+        "date": pd.to_datetime(["2025-01-10", "2025-02-10", "2025-03-10", "2025-04-10", "2025-05-10", "2025-06-10"] * 2),
+        "quantity_defective": [0.0] * 6 + [5.0, 0.0, 3.0, 0.0, 2.0, 1.0],
+        "downtime_minutes": [0.0] * 6 + [120.0, 0.0, 60.0, 0.0, 0.0, 0.0],
+    })
+    card = sa.score(inspections=reports, as_of="2025-06-30", config={"periods": {"window_months": 6}})
+    s = card.suppliers.set_index("supplier_id")
+    assert s[["ppm", "lot_rejection_rate"]].isna().all().all()  # never invented
+    # B: 4 incidents and 180 minutes of downtime in 6 months
+    assert s.loc["B", "incidents_per_month"] == pytest.approx(4 / 6)
+    assert s.loc["B", "downtime_minutes_per_month"] == pytest.approx(30.0)
+    assert s.loc["A", "incidents_per_month"] == 0.0
+    # points: A 100 on both; B: 4/6 per month lies between 0.5 -> 70 and 4 -> 0, 30 min between 0 -> 100 and 60 -> 60
+    pts_inc = 70 - 70 * (4 / 6 - 0.5) / 3.5
+    assert s.loc["B", "pts_incidents_per_month"] == pytest.approx(pts_inc)
+    assert s.loc["B", "pts_downtime_minutes_per_month"] == pytest.approx(80.0)
+    assert s.loc["B", "quality_score"] == pytest.approx((0.15 * pts_inc + 0.1 * 80.0) / 0.25)
+    assert s.loc["A", "quality_score"] == 100.0 and s.loc["A", "grade"] == "A"

@@ -357,16 +357,21 @@ def test_sensitivity_is_seeded():
 def test_scoring_explained_defaults():
     t = scoring_explained()
     assert t["metric"].tolist() == ["otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
+                                    "incidents_per_month", "downtime_minutes_per_month",
                                     "within_sla_rate", "capa_on_time_rate"]
     row = t.set_index("metric")
     assert row.loc["otif_rate", "curve"] == "0.5: 0 pts; 0.7: 30 pts; 0.85: 70 pts; 0.95: 100 pts"
     assert row.loc["otif_rate", "target"] == 0.93 and row.loc["otif_rate", "better"] == "higher"
-    assert row.loc["ppm", "effective_weight"] == pytest.approx(0.6 * 0.3)
+    assert row.loc["ppm", "effective_weight"] == pytest.approx(0.45 * 0.3)
+    assert row.loc["incidents_per_month", "better"] == "lower"
     assert row.loc["ppm", "target"] == 500.0 and row.loc["ppm", "better"] == "lower"
     assert row.loc["capa_on_time_rate", "effective_weight"] == pytest.approx(0.3 * 0.2)
     assert np.isnan(row.loc["capa_on_time_rate", "target"])
     assert t["effective_weight"].sum() == pytest.approx(1.0)
-    assert t["shrunk"].all()
+    # proportions are shrunk; the impact figures per month are counts, not proportions
+    assert t.set_index("metric")["shrunk"].to_dict() == {m: m not in ("incidents_per_month",
+                                                                      "downtime_minutes_per_month")
+                                                         for m in t["metric"]}
 
 
 # ------------------------------------------------------------------ errors

@@ -84,6 +84,8 @@ METRIC_DIMENSIONS: Mapping[str, str] = {
     "n_incidents": "quality",
     "defective_quantity": "quality",
     "downtime_minutes": "quality",
+    "incidents_per_month": "quality",
+    "downtime_minutes_per_month": "quality",
     "median_response_hours": "responsiveness",
     "p90_response_hours": "responsiveness",
     "within_sla_rate": "responsiveness",

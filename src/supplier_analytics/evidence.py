@@ -54,6 +54,8 @@ _SPEC: dict[str, tuple[str, str | None, bool, str | None]] = {
     "lot_rejection_rate": (_QUALITY, "rejected", True, "quantity_defective"),
     "n_incidents": (_QUALITY, "incident", True, "downtime_minutes"),
     "downtime_minutes": (_QUALITY, "incident", True, "downtime_minutes"),
+    "incidents_per_month": (_QUALITY, "incident", True, "downtime_minutes"),
+    "downtime_minutes_per_month": (_QUALITY, "incident", True, "downtime_minutes"),
     "quality_score": (_QUALITY, "rejected", True, "quantity_defective"),
     # responsiveness
     "n_requests": (_RESPONSE, None, False, "date_sent"),

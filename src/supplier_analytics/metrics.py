@@ -202,7 +202,25 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
     _ints(out, [("n_incidents", "n_incidents")], s)
     out["downtime_minutes"] = np.where(s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float),
                                        np.nan)
+    # Impact per month, so it can be scored without quantities (and compared across windows and periods):
+    # defined wherever the supplier has quality records, 0 when none of them is an incident.
+    months = _months(stats, by_period="period" in keys)
+    out["incidents_per_month"] = np.where(ni > 0, s["n_incidents"].to_numpy(dtype=float) / months, np.nan)
+    out["downtime_minutes_per_month"] = np.where(ni > 0, out["downtime_minutes"] / months, np.nan)
     return out
+
+
+def _months(stats: PeriodStats, *, by_period: bool) -> float:
+    """Length in months of one period of ``stats`` or of its whole window (whole months counted exactly)."""
+    if by_period:
+        first = stats.window[0].to_period(stats.freq)
+        start, end = first.start_time, first.end_time.normalize()
+    else:
+        start, end = stats.window
+    start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    if start.day == 1 and end.day == 1:
+        return float((end.to_period("M") - start.to_period("M")).n)
+    return (end - start).days / (365.25 / 12)
 
 
 def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
