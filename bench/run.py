@@ -120,7 +120,10 @@ def _child_library(folder: str, out: str, mode: str) -> dict:
             tables[t] = sa.read_table(path, t)
         else:
             names = set(pq.read_schema(path).names)
-            tables[t] = pd.read_parquet(path, columns=[c for c in TABLES[t].names if c in names])
+            cols = [c for c in TABLES[t].names if c in names]
+            # identifiers dictionary-encoded (pandas categoricals): the library keeps them as integer codes
+            ids = [c for c in ("supplier_id", "line_id", "item", "site") if c in cols] if t == "deliveries" else []
+            tables[t] = pd.read_parquet(path, columns=cols, read_dictionary=ids or None)
     t1 = time.perf_counter()
     card = sa.score(**tables, as_of=AS_OF)
     t2 = time.perf_counter()

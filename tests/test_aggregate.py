@@ -132,6 +132,37 @@ def test_merged_halves_equal_the_whole():
     pd.testing.assert_frame_equal(period_metrics(merge_stats(*parts)), period_metrics(whole))
 
 
+def _categorical(df, columns):
+    """The columns as pandas categoricals whose categories are unsorted and include an unused value
+    (as parquet read with read_dictionary gives them)."""
+    out = df.copy()
+    for c in columns:
+        if c in out.columns:
+            values = out[c].dropna().astype(str).unique().tolist()
+            out[c] = pd.Categorical(out[c], categories=["ZZ-unused", *reversed(values)])
+    return out
+
+
+def test_dictionary_encoded_ids_give_the_same_statistics_as_strings():
+    d, i, r = _data()
+    ex = frame(table=["deliveries"], supplier_id=["S2"], po_id=["P4"], line_id=[None], reason_code=["PLANT_CLOSED"],
+               decided_by=["buyer"])
+    cfg = load_config()
+    window = evaluation_window(AS_OF, cfg.periods.window_months)
+    kw = dict(config=cfg, as_of=AS_OF, window=window)
+    plain = delivery_lines(d, exclusions=ex, **kw)
+    coded = delivery_lines(_categorical(d, ["supplier_id", "po_id", "line_id"]), exclusions=ex, **kw)
+    assert isinstance(coded["supplier_id"].dtype, pd.CategoricalDtype)
+    assert coded["supplier_id"].astype(str).tolist() == plain["supplier_id"].astype(str).tolist()
+    assert coded["status"].tolist() == plain["status"].tolist() == ["judged"] * 3 + ["excluded", "judged"]
+    whole = aggregate(plain, inspection_lots(i, **kw), request_records(r, **kw), **kw)
+    cat = aggregate(coded, inspection_lots(_categorical(i, ["supplier_id", "defect_code"]), **kw),
+                    request_records(_categorical(r, ["supplier_id", "request_type"]), **kw), **kw)
+    for name in whole.FRAMES:
+        pd.testing.assert_frame_equal(getattr(cat, name), getattr(whole, name))
+    assert cat.suppliers == whole.suppliers
+
+
 def test_merging_statistics_of_different_periods_is_refused():
     d, i, r = _data()
     with pytest.raises(ValueError, match=r"^Statistics with different periods \(M, Q\) cannot be merged"):

@@ -131,7 +131,12 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     for c in cols:
         kind = schema.column(c).kind
         s = out[c]
-        if kind in ("id", "text"):
+        if kind in ("id", "text") and isinstance(s.dtype, pd.CategoricalDtype):
+            # dictionary-encoded ids (parquet read with read_dictionary) stay codes: a small fraction of the memory
+            if not pd.api.types.is_string_dtype(s.cat.categories.dtype) or s.cat.categories.dtype != "string":
+                s = s.cat.rename_categories(s.cat.categories.astype("string"))
+            out[c] = s
+        elif kind in ("id", "text"):
             out[c] = s.astype("string")
         elif kind == "number":
             out[c] = pd.to_numeric(s, errors="raise").astype("float64")
@@ -409,9 +414,10 @@ def _group_sum(values: np.ndarray, groups: np.ndarray, starts: np.ndarray, n_gro
 _STATUS = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW)
 
 
-def _status(codes: np.ndarray) -> pd.Series:
-    """Status text from codes 0..3 (judged, excluded, not judged, before window), as a string column."""
-    return pd.Series(pd.Categorical.from_codes(codes, categories=list(_STATUS))).astype("string").array
+def _status(codes: np.ndarray) -> pd.Categorical:
+    """Status text from codes 0..3 (judged, excluded, not judged, before window), as a categorical column
+    (one byte per record instead of a string)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(_STATUS), dtype="string"))
 
 
 def delivery_lines(
@@ -480,6 +486,7 @@ def delivery_lines(
     # line key: integer codes per column, combined once (first-appearance order, as groupby(sort=False))
     key = _line_key(d, has_qty)
     line, _ = _factorize_int(key)
+    del key  # temporaries of ten million rows are freed as soon as they are used up
     n_lines = int(line.max()) + 1 if n else 0
     counts = np.bincount(line, minlength=n_lines)
 
@@ -495,13 +502,18 @@ def delivery_lines(
             rid = sub["receipt_id"].notna().to_numpy()
             dm |= rid & sub.duplicated(subset=["_line", "receipt_id"], keep="first").to_numpy()
         dup[multi] = dm
+        del sub, dm
+    del multi, counts
     dup_per_line = np.bincount(line[dup], minlength=n_lines).astype(np.int64)
     keep_rows = np.flatnonzero(~dup)
+    del dup
 
     # receipts of a line next to each other, by receipt date then position in the input
     rec_i8 = d["date_received"].to_numpy().view(np.int64)[keep_rows]
     order = keep_rows[_sort_lines(line[keep_rows], rec_i8)]
+    del keep_rows, rec_i8
     ls = line[order]
+    del line
     m = len(order)
     starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]]) if m else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, m]).astype(np.int64)
@@ -522,7 +534,9 @@ def delivery_lines(
         else:
             idx = order[ends]
         cols[c] = _take(s, idx)
-    lines = pd.DataFrame(cols)
+        del s, idx
+    lines = pd.DataFrame(cols, copy=False)
+    del cols
     lines.insert(lines.columns.get_loc("quantity_ordered"), "n_receipts", sizes)
     lines.insert(lines.columns.get_loc("quantity_ordered"), "n_duplicate_receipts", dup_per_line)
     ordered = lines["quantity_ordered"].to_numpy()
@@ -542,6 +556,7 @@ def delivery_lines(
         crossed = np.where(crossing, rec_sorted.view(np.int64), np.iinfo(np.int64).min)
         crossed = np.maximum.reduceat(crossed, starts) if m else crossed[:0]
         received = cum[ends]
+        del cum, prev, threshold, crossing, known
         lines["quantity_received"] = received
         with np.errstate(invalid="ignore"):
             complete = qty_known & (received >= ordered * (1.0 - tol))
@@ -551,10 +566,13 @@ def delivery_lines(
             if not dcfg.over_delivery_in_full:
                 in_full &= received <= ordered * (1.0 + tol)
         in_full = pd.arrays.BooleanArray(in_full, ~qty_known)
+        del crossed, use, complete, received
     else:
         date_rec = last_date
         in_full = pd.arrays.BooleanArray(np.zeros(len(lines), dtype=bool), np.ones(len(lines), dtype=bool))
-    lines["date_received"] = date_rec.astype("datetime64[ns]")
+    del d
+    lines["date_received"] = date_rec.astype("datetime64[ns]", copy=False)
+    del date_rec, last_date
     if ref_col in lines.columns:
         ref = lines[ref_col].to_numpy().astype("datetime64[ns]")
     else:
@@ -589,6 +607,7 @@ def delivery_lines(
         q_on = _group_sum(np.where(inside, q0, 0.0), ls, starts, n_lines)
         q_on = np.clip(q_on, 0.0, np.maximum(ordered, 0.0))
         lines["quantity_on_time"] = np.where(judged & qty_known, q_on, np.nan)
+        del rdiff, inside, q_on, q, q0, rec_sorted, ls, order
     else:
         lines["quantity_on_time"] = np.nan
     if "date_ordered" in lines.columns:
@@ -851,6 +870,16 @@ def _key_codes(values, kind: str):
         v = np.asarray(values, dtype=np.int64)
         lo = int(v.min())
         return v - lo, lambda c: c + lo
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = values if isinstance(values, pd.Categorical) else pd.Categorical(values)
+        raw = cat.codes
+        if len(raw) and raw.min() >= 0:  # no missing value: rank the categories, map the codes
+            cats = pd.Index(cat.categories, dtype="string")
+            order = np.argsort(cats.to_numpy(dtype=object), kind="stable")
+            rank = np.empty(len(cats), dtype=np.int64)
+            rank[order] = np.arange(len(cats))
+            sorted_cats = cats.take(order)
+            return rank[raw], lambda c: pd.array(sorted_cats.take(c), dtype="string")
     codes, uniques = pd.factorize(pd.array(values, dtype="string"), sort=True, use_na_sentinel=False)
     return codes.astype(np.int64, copy=False), lambda c: pd.array(uniques.take(c), dtype="string")
 
@@ -987,7 +1016,8 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
         "downtime_n": has_down.astype(np.int64),
     })
     stats = _sum_by(frame, "quality", freq)
-    code = w["defect_code"] if "defect_code" in w.columns else pd.Series(pd.NA, index=w.index, dtype="string")
+    code = (w["defect_code"].astype("string") if "defect_code" in w.columns
+            else pd.Series(pd.NA, index=w.index, dtype="string"))
     counted = judged & ((defective > 0) | code.notna().to_numpy())
     defects = pd.DataFrame({
         "supplier_id": w["supplier_id"].to_numpy()[counted],
