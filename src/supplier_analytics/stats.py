@@ -165,6 +165,27 @@ def _neg_loglik(theta, k, n):
     return -np.sum(special.betaln(k + a, n - k + b) - special.betaln(a, b))
 
 
+def _neg_loglik_grad(theta, k, n):
+    """:func:`_neg_loglik` and its gradient in ``theta`` (digamma terms), for L-BFGS without finite differences.
+
+    With :math:`L = \\sum_i \\log B(k_i+a, n_i-k_i+b) - \\log B(a, b)`:
+    :math:`\\partial L/\\partial a = \\sum_i \\psi(k_i+a) - \\psi(n_i+a+b) - \\psi(a) + \\psi(a+b)`, the same for
+    ``b`` with :math:`n_i-k_i`; the chain rule gives :math:`\\partial a/\\partial \\mathrm{logit}\\,\\mu = M\\mu(1-\\mu)
+    = -\\partial b/\\partial \\mathrm{logit}\\,\\mu` and :math:`\\partial a/\\partial \\log M = a`,
+    :math:`\\partial b/\\partial \\log M = b`.
+    """
+    mu = special.expit(theta[0])
+    m = np.exp(theta[1])
+    a, b = mu * m, (1.0 - mu) * m
+    value = -np.sum(special.betaln(k + a, n - k + b) - special.betaln(a, b))
+    common = len(n) * special.digamma(a + b) - np.sum(special.digamma(n + m))
+    da = np.sum(special.digamma(k + a)) - len(n) * special.digamma(a) + common
+    db = np.sum(special.digamma(n - k + b)) - len(n) * special.digamma(b) + common
+    g0 = (da - db) * m * mu * (1.0 - mu)
+    g1 = da * a + db * b
+    return value, -np.array([g0, g1])
+
+
 def fit_beta_binomial(
     k,
     n,
@@ -261,9 +282,10 @@ def fit_beta_binomial(
     x0 = np.array([special.logit(pbar0), np.log(m0)])
 
     res = optimize.minimize(
-        _neg_loglik,
+        _neg_loglik_grad,
         x0,
         args=(k, n),
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-20.0, 20.0), (lo_m, hi_m)],
         options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 500},
