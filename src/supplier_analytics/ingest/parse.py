@@ -126,8 +126,8 @@ def to_text(s: pd.Series) -> pd.Series:
     is_str = types == _STR
     out = np.empty(len(arr), dtype=object)
     if is_str.all():
-        return pd.Series(arr, index=s.index, dtype=object).str.strip()
-    out[is_str] = pd.Series(arr[is_str], dtype=object).str.strip().to_numpy(dtype=object)
+        return pd.Series(_strip(arr), index=s.index, dtype=object)
+    out[is_str] = _strip(arr[is_str])
     is_num = types == _NUM
     if is_num.any():
         out[is_num] = _format_float(arr[is_num].astype("float64"))
@@ -135,6 +135,54 @@ def to_text(s: pd.Series) -> pd.Series:
     if rest.any():
         out[rest] = [_other_text(v) for v in arr[rest]]
     return pd.Series(out, index=s.index, dtype=object)
+
+
+#: Every character Python's ``str.strip()`` removes, so that pyarrow trims exactly the same characters.
+_WHITESPACE = ("\u0009\u000a\u000b\u000c\u000d\u001c\u001d\u001e\u001f\u0020\u0085\u00a0\u1680\u2000\u2001"
+               "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _arrow_strings(values: np.ndarray):
+    """A pyarrow string array of Python strings, or None when pyarrow cannot hold them (lone surrogates)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+        return None
+
+
+def _strip(values: np.ndarray) -> np.ndarray:
+    """``[v.strip() for v in values]`` for an object array of strings, in pyarrow (same characters removed).
+
+    >>> _WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    True
+    >>> _strip(np.array([" a\\x1c", "\\u3000b\\u2028", "N/A "], dtype=object)).tolist()
+    ['a', 'b', 'N/A']
+    """
+    import pyarrow.compute as pc
+
+    arr = _arrow_strings(values)
+    if arr is None:
+        return pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object)
+    return pc.utf8_trim(arr, characters=_WHITESPACE).to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+
+def text_lengths(values: np.ndarray) -> np.ndarray:
+    """``len(v)`` of every string of an object array and 0 for other cells (int64)."""
+    import pyarrow.compute as pc
+
+    kinds = _kinds(values)
+    is_str = kinds == _STR
+    out = np.zeros(len(values), dtype=np.int64)
+    if not is_str.any():
+        return out
+    arr = _arrow_strings(values if is_str.all() else values[is_str])
+    if arr is None:
+        out[is_str] = [len(v) for v in values[is_str]]
+    else:
+        out[is_str] = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+    return out
 
 
 def _other_text(v: object) -> str:
@@ -148,6 +196,15 @@ def _other_text(v: object) -> str:
 
 
 def _placeholder_mask(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow_strings(text.to_numpy(dtype=object)) if text.dtype == object else None
+    if arr is not None and pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        # ASCII text: pyarrow's lower-casing is Python's; the placeholders are compared in one pass
+        lower = pc.ascii_lower(arr)
+        return pc.is_in(lower, value_set=pa.array(sorted(placeholders), type=pa.large_string())).to_numpy(
+            zero_copy_only=False)
     return text.str.lower().isin(placeholders).to_numpy(dtype=bool)
 
 

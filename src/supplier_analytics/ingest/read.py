@@ -24,6 +24,7 @@ from supplier_analytics.ingest.parse import (
     Problem,
     normalise_request_type,
     parse_id,
+    text_lengths,
     to_text,
 )
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
@@ -388,14 +389,13 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
 
 FORMULA_REASON = "formula without a value: open and save the file in Excel, or export values"
 _SHOWN_CHARS = 200
-_LEN = np.frompyfunc(lambda v: len(v) if type(v) is str else 0, 1, 1)
 
 
 def _too_long(cells: pd.Series):
     """``(mask, lengths)`` of text cells longer than a spreadsheet cell may be, or ``None``."""
     if cells.dtype != object or not len(cells):
         return None
-    lengths = _LEN(cells.to_numpy(dtype=object)).astype("int64")
+    lengths = text_lengths(cells.to_numpy(dtype=object))
     mask = lengths > MAX_CELL_CHARS
     return (mask, lengths[mask]) if mask.any() else None
 
