@@ -139,7 +139,8 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
         elif kind in ("id", "text"):
             out[c] = s.astype("string")
         elif kind == "number":
-            out[c] = pd.to_numeric(s, errors="raise").astype("float64")
+            if s.dtype != np.float64:  # float64 columns stay shared with the input (copy-on-write), not copied
+                out[c] = pd.to_numeric(s, errors="raise").astype("float64")
         else:
             if not pd.api.types.is_datetime64_dtype(s.dtype):
                 s = pd.to_datetime(s)
