@@ -496,14 +496,23 @@ def delivery_lines(
     multi = np.flatnonzero(counts[line] > 1)
     if len(multi):
         canon = [c for c in TABLES["deliveries"].names if c in d.columns]
-        sub = d.iloc[multi].loc[:, canon]
-        sub["_line"] = line[multi]
-        dm = sub.duplicated(subset=[*canon, "_line"], keep="first").to_numpy().copy()
-        if "receipt_id" in sub.columns:
-            rid = sub["receipt_id"].notna().to_numpy()
-            dm |= rid & sub.duplicated(subset=["_line", "receipt_id"], keep="first").to_numpy()
-        dup[multi] = dm
-        del sub, dm
+        # identical rows share their line, receipt date and quantity: compare all columns only where those repeat
+        probe = {"_line": line[multi], "_date": d["date_received"].to_numpy().view(np.int64)[multi]}
+        if has_qty:
+            probe["_qty"] = pd.factorize(d["quantity_received"].to_numpy()[multi])[0]
+        cand = multi[pd.DataFrame(probe).duplicated(keep=False).to_numpy()]
+        del probe
+        if len(cand):
+            sub = d.iloc[cand].loc[:, canon]
+            sub["_line"] = line[cand]
+            dup[cand] = sub.duplicated(subset=[*canon, "_line"], keep="first").to_numpy()
+            del sub
+        if "receipt_id" in d.columns:
+            rid = d["receipt_id"].array[multi]
+            by_receipt = pd.DataFrame({"_line": line[multi], "receipt_id": rid})
+            dup[multi] |= ~np.asarray(rid.isna(), dtype=bool) & by_receipt.duplicated(keep="first").to_numpy()
+            del rid, by_receipt
+        del cand
     del multi, counts
     dup_per_line = np.bincount(line[dup], minlength=n_lines).astype(np.int64)
     keep_rows = np.flatnonzero(~dup)
@@ -710,7 +719,8 @@ def request_records(
     after = r["date_sent"] >= end
     r = r.loc[~after].reset_index(drop=True)
     rcfg = cfg.responsiveness
-    sla = r["request_type"].map(lambda t: rcfg.sla_hours(t)).astype("float64")
+    types = r["request_type"]
+    sla = types.map({t: rcfg.sla_hours(t) for t in types.dropna().unique()}).astype("float64")
     r["sla_hours"] = sla.to_numpy()
     nat = pd.Series(pd.NaT, index=r.index, dtype="datetime64[ns]")
     closed_at = r["date_closed"] if "date_closed" in r.columns else nat
