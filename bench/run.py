@@ -6,7 +6,9 @@ requests at the generator's default ratios) as parquet under ``bench/data/`` (gi
 when present). Every timed run is a fresh child process; peak memory is the highest sum of the
 resident set sizes of that process and its children (dask workers), sampled every 50 ms.
 
-Library: the canonical parquet files are read (``pandas.read_parquet``, canonical columns) and scored
+Library: the canonical parquet files are read (``pandas.read_parquet``, canonical columns; the deliveries'
+supplier_id, line_id, item and site dictionary-encoded with ``read_dictionary``, so they arrive as pandas
+categoricals and stay integer codes in the library; po_id and receipt_id, nearly unique, stay strings) and scored
 with :func:`supplier_analytics.score` up to the Scorecard object (no files written: the workbook
 and CSV files are not part of the timing). ``--read-table`` also times the path through
 ``read_table`` (every cell of the export checked, as for messy exports) at the sizes it names.
