@@ -282,13 +282,7 @@ def dask_metrics(
     import dask
     from dask import delayed
 
-    from supplier_analytics.metrics import (
-        MetricsResult,
-        defect_pareto,
-        period_metrics,
-        responsiveness_by_type,
-        supplier_metrics,
-    )
+    from supplier_analytics.metrics import MetricsResult
 
     given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
     if all(v is None for v in given.values()):
@@ -322,20 +316,7 @@ def dask_metrics(
         [(name, *ignored.get(name, (0, 0))) for name in _RECORD_TABLES if name in ddfs],
         columns=["table", "after_as_of", "before_window"],
     )
-    return MetricsResult(
-        stats=stats,
-        suppliers=supplier_metrics(stats),
-        periods=period_metrics(stats),
-        by_request_type=responsiveness_by_type(stats),
-        pareto=defect_pareto(stats),
-        lines=None,
-        lots=None,
-        requests=None,
-        ignored=ignored_frame,
-        as_of=as_of_ts,
-        window=window,
-        config=cfg,
-    )
+    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame, as_of=as_of_ts, window=window)
 
 
 # --------------------------------------------------------------------------- writing a partitioned dataset

@@ -372,6 +372,25 @@ class MetricsResult:
     window: tuple[pd.Timestamp, pd.Timestamp]
     config: Config
 
+    @classmethod
+    def from_stats(cls, stats: PeriodStats, *, config: Config, ignored: pd.DataFrame, as_of, window,
+                   lines=None, lots=None, requests=None) -> MetricsResult:
+        """The metric frames of ``stats``, with the records behind them when the engine kept them."""
+        return cls(
+            stats=stats,
+            suppliers=supplier_metrics(stats),
+            periods=period_metrics(stats),
+            by_request_type=responsiveness_by_type(stats),
+            pareto=defect_pareto(stats),
+            lines=lines,
+            lots=lots,
+            requests=requests,
+            ignored=ignored,
+            as_of=as_of,
+            window=window,
+            config=config,
+        )
+
 
 def compute_metrics(
     deliveries: pd.DataFrame | None = None,
@@ -436,17 +455,5 @@ def compute_metrics(
         ],
         columns=["table", "after_as_of", "before_window"],
     )
-    return MetricsResult(
-        stats=stats,
-        suppliers=supplier_metrics(stats),
-        periods=period_metrics(stats),
-        by_request_type=responsiveness_by_type(stats),
-        pareto=defect_pareto(stats),
-        lines=lines,
-        lots=lots,
-        requests=reqs,
-        ignored=ignored,
-        as_of=as_of,
-        window=window,
-        config=cfg,
-    )
+    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored, as_of=as_of, window=window,
+                                    lines=lines, lots=lots, requests=reqs)
