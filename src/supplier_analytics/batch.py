@@ -64,7 +64,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import time
 import tomllib
 import warnings
@@ -80,6 +79,7 @@ import pandas as pd
 from supplier_analytics import __version__
 from supplier_analytics import history as _history
 from supplier_analytics.aggregate import resolve_as_of
+from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.config import load_config
 from supplier_analytics.errors import (
     EXIT_ALERTS,
@@ -435,17 +435,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _write_json_atomic(path: Path, doc: Mapping) -> None:
     """Write JSON under a temporary name in the same folder, fsync, then os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, default=str, sort_keys=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(doc, indent=2, default=str) + "\n")
     _fsync_dir(path.parent)
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from supplier_analytics import __version__
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
+from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.engines import check_engine, dask_metrics
 from supplier_analytics.metrics import compute_metrics
@@ -143,11 +144,8 @@ class Scorecard:
             "periods.csv": write_csv(self.periods, out / "periods.csv"),
             "rejected_rows.csv": write_csv(self.rejected, out / "rejected_rows.csv"),
         }
-        summary_path = out / "summary.json"
-        tmp = out / ".summary.json.tmp"
-        tmp.write_text(json.dumps(self.summary(), indent=2, default=str), encoding="utf-8")
-        tmp.replace(summary_path)
-        paths["summary.json"] = summary_path
+        paths["summary.json"] = write_text_atomic(out / "summary.json",
+                                                  json.dumps(self.summary(), indent=2, default=str))
         return paths
 
 

@@ -43,6 +43,7 @@ import pandas as pd
 
 from supplier_analytics.actions import ACTION_METRICS, open_actions
 from supplier_analytics.errors import InputError
+from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.evidence import evidence
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
@@ -583,10 +584,7 @@ class FeedbackPack:
         """Write :data:`FEEDBACK_FILES` into ``out_dir`` (created); returns name -> path."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        page = out / "feedback.html"
-        tmp = out / ".feedback.html.tmp"
-        tmp.write_text(self.html(), encoding="utf-8")
-        tmp.replace(page)
+        page = write_text_atomic(out / "feedback.html", self.html())
         return {"feedback.html": page, "feedback.xlsx": write_workbook(out / "feedback.xlsx", self.sheets())}
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from supplier_analytics.actions import compare_before_after, read_actions
 from supplier_analytics.errors import InputError
+from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
 from supplier_analytics.reports.feedback import METRIC_LABELS, change_signals
@@ -332,10 +333,7 @@ class ReviewPack:
         """Write :data:`REVIEW_FILES` into ``out_dir`` (created); returns name -> path."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        page = out / "review.html"
-        tmp = out / ".review.html.tmp"
-        tmp.write_text(self.html(), encoding="utf-8")
-        tmp.replace(page)
+        page = write_text_atomic(out / "review.html", self.html())
         return {"review.html": page, "review.xlsx": write_workbook(out / "review.xlsx", self.sheets())}
 
 
