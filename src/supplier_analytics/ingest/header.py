@@ -164,11 +164,14 @@ def choose_span_columns(match: HeaderMatch, filled: dict[int, int]) -> None:
         match.columns[canon] = best
 
 
-def nonempty_counts(sheet: RawSheet, start: int, cols: list[int]) -> dict[int, int]:
+def nonempty_counts(grid: pd.DataFrame, cols: list[int]) -> dict[int, int]:
+    """Cells that are not empty per column of ``grid`` (the rows below the header)."""
     out = {}
     for c in cols:
-        col = sheet.grid[c].iloc[start:]
-        arr = col.to_numpy(dtype=object)
+        if c not in grid.columns:
+            out[c] = 0
+            continue
+        arr = grid[c].to_numpy(dtype=object)
         out[c] = int((~(pd.isna(arr) | (arr == ""))).sum())
     return out
 

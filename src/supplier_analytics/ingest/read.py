@@ -11,6 +11,7 @@ import pandas as pd
 
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest.header import (
+    SCAN_ROWS,
     HeaderMatch,
     choose_span_columns,
     column_letter,
@@ -102,7 +103,8 @@ def read_table(
     schema = TABLES[table]
     wanted = sheet if sheet is not None else tm.sheet
     tried: list[tuple[RawSheet, HeaderMatch]] = []
-    for raw in iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter):
+    head = max(SCAN_ROWS + 1, (tm.header_row or 0) + 1)
+    for raw in iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter, head=head):
         match = find_header(raw, schema, tm)
         if not match.missing:
             return _build(path, schema, tm, raw, match, duplicates)
@@ -187,10 +189,10 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
     source = str(path.name) if path.name else str(path)
     notes: list[str] = []
     start = 0 if match.row is None else match.row + match.n_rows
-    grid = raw.grid.iloc[start:].reset_index(drop=True)
-    rownum = raw.row_numbers[start:]
+    span_cols = sorted({c for s in match.spans.values() for c in s})
+    grid, rownum = raw.rows_from(start, set(match.columns.values()) | set(span_cols))
     if match.spans:
-        choose_span_columns(match, nonempty_counts(raw, start, sorted({c for s in match.spans.values() for c in s})))
+        choose_span_columns(match, nonempty_counts(grid, span_cols))
     present = [c for c in schema.names if c in match.columns]
     if match.row is None:
         notes.append("columns taken from the parquet schema" if raw.kind == "parquet" else "columns taken from the file")

@@ -19,7 +19,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from supplier_analytics.ingest.safety import (
     inspect_workbook,
     sniff_file,
 )
+from supplier_analytics.ingest.xlsx_fast import NotFast, body_rows, full_grid, grid_from_rows, head_rows
 
 __all__ = ["RawSheet", "iter_sheets", "EXCEL_SUFFIXES", "CSV_SUFFIXES", "PARQUET_SUFFIXES"]
 
@@ -65,6 +66,16 @@ class RawSheet:
     notes: list[str] = field(default_factory=list)
     #: 0-based grid (row, column) of formula cells that carry no calculated value (read as empty).
     formulas_without_value: list[tuple[int, int]] = field(default_factory=list)
+    #: set when ``grid`` holds only the first rows (a large worksheet): reads the rows from a
+    #: 0-based grid row on, given the grid columns the table uses (see :mod:`.xlsx_fast`)
+    body: Callable[[int, set[int]], pd.DataFrame] | None = field(default=None, repr=False)
+
+    def rows_from(self, start: int, used: set[int] = frozenset()) -> tuple[pd.DataFrame, np.ndarray]:
+        """Grid rows ``start`` to the end (index reset) and their user-visible row numbers."""
+        if self.body is None:
+            return self.grid.iloc[start:].reset_index(drop=True), self.row_numbers[start:]
+        grid = self.body(start, set(used))
+        return grid, np.arange(start + 1, start + 1 + len(grid), dtype="int64")
 
 
 def _cannot(path: Path, why: str, todo: str) -> InputError:
@@ -76,19 +87,32 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame(np.empty((0, 0), dtype=object), dtype=object)
-    width = max(len(r) for r in rows)
-    if any(len(r) != width for r in rows):
-        rows = [list(r) + [""] * (width - len(r)) for r in rows]
-    arr = np.empty((len(rows), width), dtype=object)
-    arr[:] = rows
-    return pd.DataFrame(arr, dtype=object)
+_grid_from_rows = grid_from_rows
 
 
 # --------------------------------------------------------------------------- Excel
-def _excel_sheets(path: Path, sheet: str | int | None) -> Iterator[RawSheet]:
+def _fast_sheet(path: Path, info: WorkbookInfo, name: str, head: int) -> RawSheet | None:
+    """A large sheet's first ``head`` rows, its data rows read once the header is known (or None)."""
+    s = info.sheet(name)
+    if s is None:
+        return None
+    try:
+        grid, merges = head_rows(path, s, head)
+    except NotFast:
+        return None
+
+    def body(start: int, used: set[int]) -> pd.DataFrame:
+        try:
+            return body_rows(path, s, start, grid.shape[1], used)
+        except NotFast:
+            full, _ = full_grid(path, name)
+            return full.iloc[start:].reset_index(drop=True)
+
+    return RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges,
+                    formulas_without_value=_formulas(path, info, name), body=body)
+
+
+def _excel_sheets(path: Path, sheet: str | int | None, head: int | None = None) -> Iterator[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     info = inspect_workbook(path)  # refuses zip bombs, DTDs, oversized sheets and non-workbooks first
@@ -102,6 +126,10 @@ def _excel_sheets(path: Path, sheet: str | int | None) -> Iterator[RawSheet]:
         hidden = _hidden_names(info, names, wb)
         for name in _select_sheets(path, names, sheet, hidden):
             _check_extent(path, info, name)
+            fast = _fast_sheet(path, info, name, head) if head is not None else None
+            if fast is not None:
+                yield fast
+                continue
             try:
                 s = wb.get_sheet_by_name(name)
                 rows = s.to_python(skip_empty_area=False)
@@ -328,9 +356,13 @@ def _head(path: Path) -> bytes:
 
 
 def iter_sheets(
-    path: Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None
+    path: Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None,
+    head: int | None = None,
 ) -> Iterator[RawSheet]:
     """Yield the sheets of ``path`` to look at, in order (one for CSV and parquet).
+
+    ``head``: a large worksheet may come with only its first ``head`` rows in ``grid`` and the
+    rest read by :meth:`RawSheet.rows_from` once the header is known (see :mod:`.xlsx_fast`).
 
     Raises :class:`InputError` when the file does not exist, has an unknown
     extension or cannot be read.
@@ -341,7 +373,7 @@ def iter_sheets(
         raise InputError(f"Cannot read {path.name}: it is a folder, not a file; give the export file itself.")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        yield from _excel_sheets(path, sheet)
+        yield from _excel_sheets(path, sheet, head)
     elif suffix in CSV_SUFFIXES:
         yield _csv_sheet(path, encoding, delimiter)
     elif suffix in PARQUET_SUFFIXES:

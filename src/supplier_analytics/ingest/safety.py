@@ -169,6 +169,13 @@ class SheetInfo:
     max_row: int = 0
     max_col: int = 0
     has_formulas: bool = False  # formula cells without a cached value were seen
+    #: per kind of cell content -- ``"text"`` (``t="s"``, ``"str"``, ``"inlineStr"``), ``"bool"``
+    #: (``t="b"``) and ``"other"`` (numbers, dates, errors, formulas, booleans) -- the last 1-based
+    #: row in which each 0-based column holds such a cell; ``None`` when unknown (a cell written
+    #: in another form than ``<c r="B7" s="3" t="s">``)
+    last_rows: dict[str, dict[int, int]] | None = None
+    #: the worksheet XML from the end of its cells (``</sheetData>``) on, when short (merged ranges ...)
+    tail: bytes | None = None
 
     @property
     def hidden(self) -> bool:
@@ -191,7 +198,7 @@ class WorkbookInfo:
 # --------------------------------------------------------------------------- scanning the XML bytes
 _WS = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
 _REF_SLOW = re.compile(rb"""[\s]r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
-_WIDTH = 14
+_WIDTH = 64
 
 
 def _col_number(letters: bytes) -> int:
@@ -237,6 +244,9 @@ class _Extent:
         self.max_row = self.max_col = self.rows = self.most_cells = 0
         self._carry = 0
         self.formulas = False
+        self.last_rows: dict[str, dict[int, int]] | None = {"text": {}, "bool": {}, "other": {}}
+        self.tail: bytes | None = None
+        self._tail_open = False
 
     def feed(self, buf: bytes) -> None:
         n = len(buf)
@@ -258,48 +268,153 @@ class _Extent:
         # or with an empty <v/> as openpyxl writes it)
         if not self.formulas and len(_tag_starts(a, opens, b"f")) and _NO_VALUE.search(buf):
             self.formulas = True
-        r, c = _refs_extent(a, n, buf)
+        r, c, refs = _refs_extent(a, n, buf)
         self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
+        if self.last_rows is not None:
+            self.last_rows = _cell_kinds(a, cells, self.last_rows)
+        self._keep_tail(buf)
+
+    def _keep_tail(self, buf: bytes) -> None:
+        if self._tail_open:
+            if self.tail is not None:
+                self.tail = self.tail + buf if len(self.tail) + len(buf) <= _MAX_TAIL else None
+            return
+        at = buf.find(b"sheetData")
+        m = None
+        while at >= 0 and m is None:
+            m = _SHEETDATA_END.match(buf, max(0, buf.rfind(b"<", 0, at)))
+            at = buf.find(b"sheetData", at + 9)
+        if m is not None:
+            self._tail_open = True
+            self.tail = buf[m.start():] if len(buf) - m.start() <= _MAX_TAIL else None
 
     @property
     def extent(self) -> tuple[int, int]:
         return max(self.max_row, self.rows), max(self.max_col, self.most_cells)
 
 
-def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int]:
-    """Largest row and column named by an ``r="A1"`` attribute (a row's ``r="7"`` counts as a row)."""
+_SHEETDATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+_MAX_TAIL = 1 << 22
+_QUOTE = np.zeros(256, dtype=bool)
+_QUOTE[[0x22, 0x27]] = True
+
+
+def _cell_kinds(a: np.ndarray, cells: np.ndarray,
+                seen: dict[str, dict[int, int]]) -> dict[str, dict[int, int]] | None:
+    """``seen`` updated with the last row per column of each kind of cell in ``a`` (see ``SheetInfo.last_rows``).
+
+    Cells are read in the form every writer uses, ``<c r="B7" s="3" t="s">``: the reference
+    first, then an optional style, then an optional type. A cell is text when its type is ``s``,
+    ``str`` or ``inlineStr``; a cell with no content (``<c .../>``, ``<c ...></c>``) holds
+    nothing. Returns ``None`` when a cell is written another way (its column or type is then
+    not known here).
+    """
+    if not len(cells):
+        return seen
+    p = cells
+    if not ((a[p + 3] == 0x72) & (a[p + 4] == 0x3D) & _QUOTE[a[p + 5]] & _IS_WS[a[p + 2]]).all():
+        return None
+    # column letters, then the row digits up to the closing quote
+    x = p + 6
+    col = np.zeros(len(p), dtype=np.int64)
+    letter = np.ones(len(p), dtype=bool)
+    for _ in range(3):
+        letter &= _IS_LETTER[a[x]]
+        col = np.where(letter, col * 26 + ((a[x].astype(np.int64) & ~0x20) - 64), col)
+        x = x + letter
+    if (col == 0).any():
+        return None
+    row = np.zeros(len(p), dtype=np.int64)
+    for _ in range(8):
+        digit = (a[x] >= 0x30) & (a[x] <= 0x39)
+        row = np.where(digit, row * 10 + (a[x].astype(np.int64) - 0x30), row)
+        x = x + digit
+    if (row == 0).any():
+        return None
+    if not _QUOTE[a[x]].all():
+        return None
+    x = x + 1  # after the reference's closing quote
+    # an optional s="123"
+    style = _IS_WS[a[x]] & (a[x + 1] == 0x73) & (a[x + 2] == 0x3D) & _QUOTE[a[x + 3]]
+    y = np.where(style, x + 4, x)
+    for _ in range(6):
+        digit = style & (a[y] >= 0x30) & (a[y] <= 0x39)
+        y = y + digit
+    if not (~style | _QUOTE[a[y]]).all():
+        return None
+    x = np.where(style, y + 1, x)
+    # an optional t="..."
+    typed = _IS_WS[a[x]] & (a[x + 1] == 0x74) & (a[x + 2] == 0x3D) & _QUOTE[a[x + 3]]
+    v = x + 4
+    is_bool = typed & (a[v] == 0x62) & _QUOTE[a[v + 1]]
+    is_text = typed & (((a[v] == 0x73) & _QUOTE[a[v + 1]]) | (a[v] == 0x69) | (
+        (a[v] == 0x73) & (a[v + 1] == 0x74) & (a[v + 2] == 0x72) & _QUOTE[a[v + 3]]))
+    # then the end of the start tag: "/>" (empty), ">" followed by "</" (empty) or by content
+    y = np.where(typed, v, x)
+    for _ in range(10):
+        y = y + (typed & ~_QUOTE[a[y]])
+    y = np.where(typed, y + 1, y)
+    if not ((a[y] == 0x3E) | ((a[y] == 0x2F) & (a[y + 1] == 0x3E))).all():
+        return None
+    empty = (a[y] == 0x2F) | ((a[y + 1] == 0x3C) & (a[y + 2] == 0x2F))
+    for kind, mask in (("text", is_text & ~empty), ("bool", is_bool & ~empty), ("other", ~is_text & ~empty)):
+        if not mask.any():
+            continue
+        c, r = col[mask], row[mask]
+        last = np.zeros(int(c.max()) + 1, dtype=np.int64)
+        np.maximum.at(last, c, r)
+        known = seen[kind]
+        for j in np.flatnonzero(last):
+            known[int(j) - 1] = max(known.get(int(j) - 1, 0), int(last[j]))
+    return seen
+
+
+def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int, tuple[np.ndarray, np.ndarray]]:
+    """Largest row and column named by an ``r="A1"`` attribute (a row's ``r="7"`` counts as a row).
+
+    Also returns the positions of the plain ``r="..."`` attributes and the 1-based column each names
+    (0 for a row's reference).
+    """
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     cand = np.flatnonzero(a[1:n] == 0x72) + 1  # 'r'
     if not len(cand):
-        return 0, 0
+        return 0, 0, none
     cand = cand[_IS_WS[a[cand - 1]]]
     after = a[cand + 1]
     # anything but the plain r="..." / r='...' form goes through a regular expression
     canonical = (after == 0x3D) & ((a[cand + 2] == 0x22) | (a[cand + 2] == 0x27))
     max_row = max_col = 0
+    huge = 1 << 40
     if (_IS_WS[after] | ((after == 0x3D) & ~canonical)).any():
         for letters, digits in _REF_SLOW.findall(buf):
             if len(letters) > 3 or len(digits) > 11:
-                return 1 << 40, 1 << 40
+                return huge, huge, none
             max_row = max(max_row, int(digits) if digits else 0)
             max_col = max(max_col, _col_number(letters))
     pos = cand[canonical] + 3
     if not len(pos):
-        return max_row, max_col
+        return max_row, max_col, none
     quotes = np.flatnonzero((a[:n] == 0x22) | (a[:n] == 0x27))
     nxt = np.searchsorted(quotes, pos)
     if (nxt >= len(quotes)).any():
-        return 1 << 40, 1 << 40  # an unterminated attribute: not a worksheet anyone wrote
+        return huge, huge, none  # an unterminated attribute: not a worksheet anyone wrote
     length = quotes[nxt] - pos
     is_letter = _IS_LETTER
     c0 = is_letter[a[pos]]
     c1 = c0 & is_letter[a[pos + 1]]
     c2 = c1 & is_letter[a[pos + 2]]
     if (c2 & is_letter[a[pos + 3]]).any():
-        return 1 << 40, 1 << 40  # a column beyond XFD
+        return huge, huge, none  # a column beyond XFD
     nl = c0.astype(np.int64) + c1 + c2
     nd = length - nl
     if nd.max() > 11:
-        return 1 << 40, 1 << 40
+        return huge, huge, none
+    up = (a[pos].astype(np.int64) & ~0x20) - 64
+    all_cols = np.where(c0, up, 0)
+    for k in (1, 2):
+        step = (a[pos + k].astype(np.int64) & ~0x20) - 64
+        sel = (c1 if k == 1 else c2)
+        all_cols = np.where(sel, all_cols * 26 + step, all_cols)
     # the largest row has the most digits; among those, the largest value
     sel = nd == nd.max()
     start, k_digits = pos[sel] + nl[sel], int(nd.max())
@@ -307,18 +422,11 @@ def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int]:
     for k in range(k_digits):
         rows = rows * 10 + (a[start + k].astype(np.int64) - 48)
     max_row = max(max_row, int(rows.max()))
-    k_letters = int(nl.max())
-    if k_letters:
-        sel = nl == k_letters
-        p0 = pos[sel]
-        cols = np.zeros(len(p0), dtype=np.int64)
-        for k in range(k_letters):
-            cols = cols * 26 + ((a[p0 + k].astype(np.int64) & ~0x20) - 64)
-        max_col = max(max_col, int(cols.max()))
-    return max_row, max_col
+    max_col = max(max_col, int(all_cols.max()))
+    return max_row, max_col, (pos, all_cols)
 
 
-def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool) -> tuple[int, int, bool]:
+def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool) -> _Extent:
     """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas."""
     ext = _Extent()
     tail = b""
@@ -349,7 +457,7 @@ def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet
             raise
         raise cannot_read(path, f"the workbook is damaged or truncated ({info.filename}: {_one_line(exc, 80)})",
                           "copy the file again, or open it in Excel and save it again as .xlsx") from None
-    return (*ext.extent, ext.formulas)
+    return ext
 
 
 def _local(tag: str) -> str:
@@ -445,10 +553,12 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
             n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")}
         # every XML part once: DTDs refused, worksheets measured
         extents: dict[str, tuple[int, int, bool]] = {}
+        found: dict[str, _Extent] = {}
         for i in infos:
             low = i.filename.lower()
             if i.filename in sheet_members:
-                extents[i.filename] = _scan_member(z, i, path, sheet=True)
+                found[i.filename] = e = _scan_member(z, i, path, sheet=True)
+                extents[i.filename] = (*e.extent, e.formulas)
             elif low.endswith((".xml", ".rels", ".vml")):
                 _scan_member(z, i, path, sheet=False)
     widest = (max((e[0] for e in extents.values()), default=0), max((e[1] for e in extents.values()), default=0),
@@ -456,6 +566,8 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
     for s in sheets:
         # a sheet whose part is unknown gets the largest extent seen (conservative)
         s.max_row, s.max_col, s.has_formulas = extents.get(s.member, widest)
+        if s.member in found:
+            s.last_rows, s.tail = found[s.member].last_rows, found[s.member].tail
     if not sheets:  # unknown which part is which sheet: judge every worksheet part
         for m in sorted(extents):
             r, c, f = extents[m]
