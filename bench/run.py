@@ -111,6 +111,7 @@ def _child_library(folder: str, out: str, mode: str) -> dict:
     import pyarrow.parquet as pq
 
     import supplier_analytics as sa
+    from supplier_analytics.columnar import read_parquet_table
     from supplier_analytics.schema import TABLES
 
     warnings.simplefilter("ignore")
@@ -120,12 +121,11 @@ def _child_library(folder: str, out: str, mode: str) -> dict:
         path = Path(folder) / f"{t}.parquet"
         if mode == "read_table":
             tables[t] = sa.read_table(path, t)
-        else:
+        elif mode == "pandas":  # a plain pandas.read_parquet of every canonical column, for comparison
             names = set(pq.read_schema(path).names)
-            cols = [c for c in TABLES[t].names if c in names]
-            # identifiers dictionary-encoded (pandas categoricals): the library keeps them as integer codes
-            ids = [c for c in ("supplier_id", "line_id", "item", "site") if c in cols] if t == "deliveries" else []
-            tables[t] = pd.read_parquet(path, columns=cols, read_dictionary=ids or None)
+            tables[t] = pd.read_parquet(path, columns=[c for c in TABLES[t].names if c in names])
+        else:  # what score(path) does: the library's parquet reader (columns used, ids dictionary-encoded)
+            tables[t] = read_parquet_table(path, t)
     t1 = time.perf_counter()
     card = sa.score(**tables, as_of=AS_OF)
     t2 = time.perf_counter()

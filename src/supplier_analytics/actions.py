@@ -232,9 +232,15 @@ def open_actions(actions, supplier_id=None) -> pd.DataFrame:
     return out.sort_values(["due", "opened"], na_position="last", kind="stable").reset_index(drop=True)
 
 
+def _has_lines(result) -> bool:
+    """Whether ``result`` carries judged records (a MetricsResult, or any object with ``lines``), without
+    asking for them: a large MetricsResult judges its records only when they are first read."""
+    return isinstance(getattr(type(result), "lines", None), property) or hasattr(result, "lines")
+
+
 def _records(source) -> tuple[object, pd.Timestamp]:
     result = getattr(source, "metrics", source)
-    if not hasattr(result, "lines") or not hasattr(result, "as_of"):
+    if not _has_lines(result) or not hasattr(result, "as_of"):
         raise InputError(f"compare_before_after needs a Scorecard or a MetricsResult, not {type(source).__name__}; "
                          "pass score(...) or compute_metrics(...).")
     return result, pd.Timestamp(result.as_of)

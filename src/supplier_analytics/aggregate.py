@@ -86,6 +86,10 @@ __all__ = [
     "merge_stats",
     "combine",
     "day_difference",
+    "judge_partition",
+    "partition_stats",
+    "supplier_chunks",
+    "take_rows",
 ]
 
 LINEAGE = ("source_file", "source_sheet", "source_row")
@@ -290,11 +294,22 @@ def _exclusions(exclusions: pd.DataFrame | None, table: str) -> pd.DataFrame | N
     return ex if len(ex) else None
 
 
-def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str]) -> pd.Series:
-    """Reason text per record (NA where not excluded); ``keys`` beyond supplier_id match when given."""
+def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str], *,
+                     all_reasons: bool = True) -> pd.Series:
+    """Reason text per record (NA where not excluded); ``keys`` beyond supplier_id match when given.
+
+    A record named by several exclusions gets their reasons joined by "; " (``all_reasons``), or
+    one of them (enough to count it as excluded).
+    """
     reasons = pd.Series(pd.NA, index=records.index, dtype="string")
-    if ex is None:
+    if ex is None or keys[0] not in records.columns:
         return reasons
+    # every pattern names the record's own id (po_id, lot_id, request_id): only records whose id occurs in
+    # the exclusions at all can match, usually a few in a hundred -- the patterns are tried on those alone
+    named = np.flatnonzero(_isin(records[keys[0]], ex[keys[0]].dropna().unique()))
+    if not len(named):
+        return reasons
+    records = records.iloc[named]  # keeps its labels: the positions in the reasons
     found = []
     for mask_cols in _key_patterns(keys):
         sub = ex
@@ -308,7 +323,7 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
         # a record can match only when each of its key values occurs in the exclusions: join those few
         cand = np.ones(len(records), dtype=bool)
         for k in on:
-            cand &= records[k].isin(sub[k].unique()).to_numpy()
+            cand &= _isin(records[k], sub[k].dropna().unique())
         rec = records.loc[cand, on]
         rec["_rid"] = records.index[cand]
         m = rec.dropna(subset=on).merge(sub.loc[:, [*on, "reason_code"]], on=on, how="inner")
@@ -316,9 +331,60 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
     if not found:
         return reasons
     allm = pd.concat(found, ignore_index=True).drop_duplicates()
+    if not all_reasons:
+        first = allm.drop_duplicates("_rid")
+        reasons.loc[first["_rid"].to_numpy()] = first["reason_code"].astype("string").to_numpy()
+        return reasons
+    single = ~allm["_rid"].duplicated(keep=False).to_numpy()  # most records: one reason, nothing to join
+    reasons.loc[allm["_rid"].to_numpy()[single]] = allm["reason_code"].astype("string").to_numpy()[single]
+    allm = allm.loc[~single]
+    if not len(allm):
+        return reasons
     joined = allm.groupby("_rid", sort=True)["reason_code"].agg(lambda s: "; ".join(sorted(set(s))))
     reasons.loc[joined.index] = joined.astype("string")
     return reasons
+
+
+def _isin(s: pd.Series, values) -> np.ndarray:
+    """``s.isin(values)`` as a numpy bool array (missing values never match), fast for ids: categorical
+    columns test their categories only, Arrow strings use Arrow's hash lookup."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        hit = np.r_[s.cat.categories.isin(values), False]  # code -1 (missing) -> the trailing False
+        return hit[s.cat.codes.to_numpy()]
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = s.array.__arrow_array__()
+        found = pc.is_in(arr, value_set=pa.array([str(v) for v in values], type=arr.type))
+        return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return s.isin(values).to_numpy(dtype=bool)
+
+
+def take_rows(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``df.take(positions).reset_index(drop=True)`` for increasing positions, faster on Arrow strings.
+
+    Arrow-backed string columns read from parquet are split in many chunks, and taking from a chunked
+    array resolves every position against every chunk; taking chunk by chunk makes it proportional to
+    the rows taken (a tenth of the time for a tenth of ten million rows).
+    """
+    import pyarrow as pa
+
+    cols = {}
+    for c in df.columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            arr = s.array.__arrow_array__()
+            if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
+                starts = np.r_[0, np.cumsum([len(ch) for ch in arr.chunks])]
+                cut = np.searchsorted(positions, starts)
+                parts = [ch.take(pa.array(positions[cut[i]:cut[i + 1]] - starts[i]))
+                         for i, ch in enumerate(arr.chunks) if cut[i + 1] > cut[i]]
+                taken = pa.chunked_array(parts, type=arr.type).combine_chunks() if parts else arr.slice(0, 0)
+                cols[c] = pd.Series(s.dtype.__from_arrow__(taken), name=c)
+                continue
+        cols[c] = s.take(positions).reset_index(drop=True)
+    return pd.DataFrame(cols, copy=False)
 
 
 def _key_patterns(keys: list[str]) -> list[list[str]]:
@@ -434,6 +500,7 @@ def delivery_lines(
     as_of=None,
     exclusions: pd.DataFrame | None = None,
     window: tuple | None = None,
+    evidence: bool = True,
 ) -> pd.DataFrame:
     """Combine receipts into order lines and judge each line (see the module notes for every rule).
 
@@ -445,6 +512,10 @@ def delivery_lines(
     exclusions : canonical exclusions table (rows with ``table == "deliveries"`` apply).
     window : (first day, last day) of the evaluation window; lines received before it get the status
         ``before window`` (default: ``periods.window_months`` months up to ``as_of``).
+    evidence : True (default) for every column of the records; False for the columns the statistics
+        read only (no item, site or requested date unless it is the reference date, order keys only
+        when exclusions need them, one reason per excluded line): for lines that are summed and
+        dropped (:func:`partition_stats`).
 
     Returns
     -------
@@ -537,8 +608,14 @@ def delivery_lines(
     first_in_line = np.zeros(m, dtype=bool)
     first_in_line[starts] = True
 
-    attr_cols = [c for c in ("supplier_id", "po_id", "line_id", "item", "quantity_ordered", "date_ordered",
-                             "date_requested", "date_promised", "site") if c in d.columns]
+    ex = _exclusions(exclusions, "deliveries")
+    if evidence:
+        wanted = ("supplier_id", "po_id", "line_id", "item", "quantity_ordered", "date_ordered", "date_requested",
+                  "date_promised", "site")
+    else:  # what the statistics read: no text columns, the order keys only to match exclusions
+        wanted = ("supplier_id", *(("po_id", "line_id") if ex is not None else ()), "quantity_ordered",
+                  "date_ordered", ref_col)
+    attr_cols = [c for c in wanted if c in d.columns]
     cols = {}
     for c in attr_cols:  # the line's latest receipt that carries a value (groupby().last())
         s = d[c]
@@ -632,7 +709,7 @@ def delivery_lines(
         lines["lead_time_days"] = np.nan
 
     lines["period"] = lines["date_received"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(lines, _exclusions(exclusions, "deliveries"), ["po_id", "line_id"])
+    reasons = _mark_exclusions(lines, ex, ["po_id", "line_id"], all_reasons=evidence)
     lines["excluded"] = reasons.notna().to_numpy()
     lines["exclusion_reason"] = reasons
     status = np.where(judged, 0, 2).astype(np.int8)
@@ -650,13 +727,15 @@ def inspection_lots(
     as_of=None,
     exclusions: pd.DataFrame | None = None,
     window: tuple | None = None,
+    evidence: bool = True,
 ) -> pd.DataFrame:
     """One row per inspected lot or incident with the flags the quality metrics count.
 
     Adds: ``rejected`` (quantity_defective > 0, NA without quantity_inspected), ``incident``
     (quantity_defective > 0 or downtime > 0), ``defective_in_inspected`` (defective quantity capped
     at the quantity inspected, NaN without it), period, status, excluded, exclusion_reason. Rows
-    dated after ``as_of`` are dropped and counted in ``attrs["records_after_as_of"]``.
+    dated after ``as_of`` are dropped and counted in ``attrs["records_after_as_of"]``. With
+    ``evidence=False`` a lot named by several exclusions keeps one of their reasons (not all).
 
     Examples
     --------
@@ -686,7 +765,7 @@ def inspection_lots(
     down = t["downtime_minutes"].fillna(0.0).to_numpy() if "downtime_minutes" in t.columns else 0.0
     t["incident"] = (defective > 0) | (down > 0)
     t["period"] = t["date"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(t, _exclusions(exclusions, "inspections"), ["lot_id"])
+    reasons = _mark_exclusions(t, _exclusions(exclusions, "inspections"), ["lot_id"], all_reasons=evidence)
     t["excluded"] = reasons.notna().to_numpy()
     t["exclusion_reason"] = reasons
     status = np.full(len(t), JUDGED, dtype=object)
@@ -704,6 +783,7 @@ def request_records(
     as_of=None,
     exclusions: pd.DataFrame | None = None,
     window: tuple | None = None,
+    evidence: bool = True,
 ) -> pd.DataFrame:
     """One row per request with response time, service level and open/overdue state at the as-of date.
 
@@ -714,7 +794,8 @@ def request_records(
     open and not yet due), ``open``, ``overdue`` (open and past its service level); for corrective
     actions ``capa_due`` (date_due, taken as the whole due day, else sent + closure days), ``closed``,
     ``closure_days``, ``capa_on_time`` (NA while open and not yet due), ``capa_open``; plus period,
-    status, excluded, exclusion_reason.
+    status, excluded, exclusion_reason. With ``evidence=False`` a request named by several exclusions
+    keeps one of their reasons (not all).
     """
     cfg = load_config(config)
     r = prepare_table(requests, "requests")
@@ -772,7 +853,7 @@ def request_records(
     r["capa_on_time"] = on_time
     r["capa_open"] = capa & ~closed
     r["period"] = r["date_sent"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(r, _exclusions(exclusions, "requests"), ["request_id"])
+    reasons = _mark_exclusions(r, _exclusions(exclusions, "requests"), ["request_id"], all_reasons=evidence)
     r["excluded"] = reasons.notna().to_numpy()
     r["exclusion_reason"] = reasons
     status = np.full(len(r), JUDGED, dtype=object)
@@ -1181,3 +1262,156 @@ def combine(parts) -> PeriodStats:
         has=frozenset().union(*(p.has for p in parts)),
     )
 
+
+
+# --------------------------------------------------------------------------- partitions
+
+#: The record tables and the function that judges each.
+JUDGES = {"deliveries": delivery_lines, "inspections": inspection_lots, "requests": request_records}
+
+
+def ignored_counts(records: dict) -> dict[str, tuple[int, int]]:
+    """``{table: (after_as_of, before_window)}`` of judged records (tables that are None left out)."""
+    return {
+        name: (int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
+               int((rec["status"] == BEFORE_WINDOW).sum()))
+        for name, rec in records.items()
+        if rec is not None
+    }
+
+
+def judge_partition(
+    deliveries: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    requests: pd.DataFrame | None = None,
+    *,
+    config: Config,
+    as_of,
+    window: tuple,
+    exclusions: pd.DataFrame | None = None,
+    evidence: bool = True,
+) -> tuple[PeriodStats, dict, dict]:
+    """Judge and aggregate one partition: its statistics, its ignored-record counts and its records.
+
+    ``as_of`` and ``window`` must be those of the whole data (every partition is judged alike). All
+    receipts of one order line must be in the partition. The statistics list every supplier that
+    occurs in the partition's tables. ``evidence=False`` builds lean records (see
+    :func:`delivery_lines`), enough for the statistics.
+
+    Returns
+    -------
+    (PeriodStats, dict, dict)
+        The statistics, ``{table: (after_as_of, before_window)}`` and ``{table: judged records}`` for
+        the tables given.
+    """
+    kw = dict(config=config, as_of=as_of, exclusions=exclusions, window=window, evidence=evidence)
+    suppliers: set[str] = set()
+    records = {}
+    for name, df in (("deliveries", deliveries), ("inspections", inspections), ("requests", requests)):
+        if df is None:
+            records[name] = None
+            continue
+        suppliers.update(str(x) for x in pd.unique(df["supplier_id"].dropna()))
+        records[name] = JUDGES[name](df, **kw)
+    stats = aggregate(records["deliveries"], records["inspections"], records["requests"], config=config,
+                      as_of=as_of, window=window, suppliers=suppliers)
+    return stats, ignored_counts(records), records
+
+
+def partition_stats(
+    deliveries: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    requests: pd.DataFrame | None = None,
+    *,
+    config: Config,
+    as_of,
+    window: tuple,
+    exclusions: pd.DataFrame | None = None,
+) -> tuple[PeriodStats, dict]:
+    """Judge and aggregate one partition: its statistics and its ignored-record counts.
+
+    :func:`judge_partition` without the records (they are freed as soon as they are summed).
+
+    Returns
+    -------
+    (PeriodStats, dict)
+        The statistics and ``{table: (after_as_of, before_window)}`` for the tables given.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> i = pd.DataFrame({"supplier_id": ["S1", "S2"], "date": pd.to_datetime(["2025-01-05", "2025-02-09"]),
+    ...     "quantity_inspected": [100.0, 50.0], "quantity_defective": [2.0, 0.0]})
+    >>> st, ignored = partition_stats(inspections=i, config=cfg, as_of=pd.Timestamp("2025-01-31"),
+    ...                               window=(pd.Timestamp("2024-02-01"), pd.Timestamp("2025-01-31")))
+    >>> st.quality["n_inspections"].tolist(), st.suppliers, ignored
+    ([1], ('S1', 'S2'), {'inspections': (1, 0)})
+    """
+    stats, ignored, _ = judge_partition(deliveries, inspections, requests, config=config, as_of=as_of,
+                                        window=window, exclusions=exclusions, evidence=False)
+    return stats, ignored
+
+
+def _supplier_codes(s: pd.Series) -> tuple[np.ndarray, object]:
+    """(codes, uniques) of supplier ids; a categorical column's own codes (no hashing of ten million rows)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), s.cat.categories
+    return pd.factorize(s, use_na_sentinel=True)
+
+
+def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | None]]:
+    """Split tables into chunks of about ``max_rows`` rows (all tables together) along suppliers.
+
+    Every row of one supplier, in every table, lands in the same chunk, so each chunk can be judged
+    and aggregated on its own (:func:`judge_partition`) and the chunks' statistics merged
+    (:func:`combine`). A supplier with more rows than ``max_rows`` is a chunk of its own; rows without
+    a supplier id go to the first chunk.
+
+    Returns
+    -------
+    list of dict
+        Per chunk, ``{table: positions of its rows, increasing}`` (``None`` for a table that is None).
+        One chunk with every position when the tables have at most ``max_rows`` rows together.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"supplier_id": ["A", "B", "A", "C", "B", "C"]})
+    >>> i = pd.DataFrame({"supplier_id": ["C", "A"]})
+    >>> [{k: v.tolist() for k, v in c.items()} for c in supplier_chunks({"d": d, "i": i}, max_rows=3)]
+    [{'d': [0, 2], 'i': [1]}, {'d': [1, 4], 'i': []}, {'d': [3, 5], 'i': [0]}]
+    """
+    given = {name: df for name, df in tables.items() if df is not None}
+    total = sum(len(df) for df in given.values())
+    if total <= max_rows or not given:
+        return [{name: (np.arange(len(df)) if df is not None else None) for name, df in tables.items()}]
+    factorized = {name: _supplier_codes(df["supplier_id"]) for name, df in given.items()}
+    union = pd.Index(pd.concat([pd.Series(np.asarray(u, dtype=object)) for _, u in factorized.values()],
+                               ignore_index=True).astype(str).unique())
+    rows_of_supplier = np.zeros(len(union) + 1, dtype=np.int64)  # the last slot: rows without a supplier
+    per_row = {}
+    for name, (codes, uniques) in factorized.items():
+        where = union.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(str))
+        sup = np.where(codes >= 0, where[np.maximum(codes, 0)], len(union))
+        rows_of_supplier += np.bincount(sup, minlength=len(union) + 1)
+        per_row[name] = sup
+    k = -(-total // max_rows)
+    rows = rows_of_supplier[:-1]
+    middle = 2 * (np.cumsum(rows) - rows) + rows  # twice the position of the supplier's middle row
+    chunk_of = np.minimum(middle * k // (2 * total), k - 1)
+    chunk_of = np.r_[chunk_of, 0]
+    used = np.unique(chunk_of)
+    rank = np.zeros(k, dtype=np.int16 if len(used) < 2**15 else np.int64)
+    rank[used] = np.arange(len(used))  # chunk numbers without gaps
+    chunk_of = rank[chunk_of]
+    out = [{} for _ in used]
+    for name in tables:
+        if name not in per_row:
+            for c in out:
+                c[name] = None
+            continue
+        rc = chunk_of[per_row[name]]
+        order = np.argsort(rc, kind="stable")  # a radix sort for 16-bit chunk numbers
+        bounds = np.r_[0, np.cumsum(np.bincount(rc, minlength=len(used)))]
+        for j, c in enumerate(out):
+            c[name] = order[bounds[j]:bounds[j + 1]]
+    return out

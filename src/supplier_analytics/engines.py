@@ -38,14 +38,9 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.aggregate import (
-    BEFORE_WINDOW,
-    PeriodStats,
-    aggregate,
     combine,
-    delivery_lines,
     evaluation_window,
-    inspection_lots,
-    request_records,
+    partition_stats,
     resolve_as_of,
 )
 from supplier_analytics.config import Config, load_config
@@ -76,58 +71,6 @@ def check_engine(engine: str) -> str:
 
 
 # --------------------------------------------------------------------------- one partition
-
-
-def partition_stats(
-    deliveries: pd.DataFrame | None = None,
-    inspections: pd.DataFrame | None = None,
-    requests: pd.DataFrame | None = None,
-    *,
-    config: Config,
-    as_of,
-    window: tuple,
-    exclusions: pd.DataFrame | None = None,
-) -> tuple[PeriodStats, dict]:
-    """Judge and aggregate one partition: its statistics and its ignored-record counts.
-
-    ``as_of`` and ``window`` must be those of the whole data (every partition is judged alike).
-    The statistics list every supplier that occurs in the partition's tables, as
-    :func:`~supplier_analytics.metrics.compute_metrics` does.
-
-    Returns
-    -------
-    (PeriodStats, dict)
-        The statistics and ``{table: (after_as_of, before_window)}`` for the tables given.
-
-    Examples
-    --------
-    >>> cfg = load_config()
-    >>> i = pd.DataFrame({"supplier_id": ["S1", "S2"], "date": pd.to_datetime(["2025-01-05", "2025-02-09"]),
-    ...     "quantity_inspected": [100.0, 50.0], "quantity_defective": [2.0, 0.0]})
-    >>> st, ignored = partition_stats(inspections=i, config=cfg, as_of=pd.Timestamp("2025-01-31"),
-    ...                               window=(pd.Timestamp("2024-02-01"), pd.Timestamp("2025-01-31")))
-    >>> st.quality["n_inspections"].tolist(), st.suppliers, ignored
-    ([1], ('S1', 'S2'), {'inspections': (1, 0)})
-    """
-    kw = dict(config=config, as_of=as_of, exclusions=exclusions, window=window)
-    suppliers: set[str] = set()
-    records = {}
-    for name, df, judge in (("deliveries", deliveries, delivery_lines), ("inspections", inspections, inspection_lots),
-                            ("requests", requests, request_records)):
-        if df is None:
-            records[name] = None
-            continue
-        suppliers.update(str(x) for x in pd.unique(df["supplier_id"].dropna()))
-        records[name] = judge(df, **kw)
-    stats = aggregate(records["deliveries"], records["inspections"], records["requests"], config=config,
-                      as_of=as_of, window=window, suppliers=suppliers)
-    ignored = {
-        name: (int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
-               int((rec["status"] == BEFORE_WINDOW).sum()))
-        for name, rec in records.items()
-        if rec is not None
-    }
-    return stats, ignored
 
 
 def _partition_task(frame: pd.DataFrame, table: str, config: dict, as_of, window, exclusions):
@@ -282,7 +225,7 @@ def dask_metrics(
     import dask
     from dask import delayed
 
-    from supplier_analytics.metrics import MetricsResult
+    from supplier_analytics.metrics import MetricsResult, ignored_frame
 
     given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
     if all(v is None for v in given.values()):
@@ -312,11 +255,8 @@ def dask_metrics(
             cluster = client.cluster
             client.close()
             cluster.close()
-    ignored_frame = pd.DataFrame(
-        [(name, *ignored.get(name, (0, 0))) for name in _RECORD_TABLES if name in ddfs],
-        columns=["table", "after_as_of", "before_window"],
-    )
-    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame, as_of=as_of_ts, window=window)
+    ignored = {name: ignored.get(name, (0, 0)) for name in ddfs}
+    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame(ignored), as_of=as_of_ts, window=window)
 
 
 # --------------------------------------------------------------------------- writing a partitioned dataset

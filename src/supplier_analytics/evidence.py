@@ -27,8 +27,8 @@ __all__ = ["evidence", "EVIDENCE_METRICS"]
 
 # metric -> (records attribute, flag column whose non-missing values define the
 # denominator, whether the flag being True counts *against* the supplier, sort column)
-_DELIVERY = "lines"
-_QUALITY = "lots"
+_DELIVERY = "deliveries"  # the record tables of MetricsResult.records
+_QUALITY = "inspections"
 _RESPONSE = "requests"
 
 _SPEC: dict[str, tuple[str, str | None, bool, str | None]] = {
@@ -142,13 +142,14 @@ def evidence(scorecard, supplier_id: str, metric: str) -> pd.DataFrame:
             f"No evidence is defined for metric {metric!r}; choose one of: {', '.join(EVIDENCE_METRICS)}."
         )
     attr, flag, flag_is_bad, sort_col = _SPEC[metric]
-    records = getattr(scorecard.metrics, attr, None)
+    result = scorecard.metrics
+    records = result.records(attr, sid) if hasattr(result, "records") else None
     if records is None:
         raise InputError(
             f"Metric {metric!r} needs {'deliveries' if attr == _DELIVERY else 'inspections' if attr == _QUALITY else 'requests'}, "
             "which this scorecard was computed without."
         )
-    rec = records[(records["supplier_id"].astype(str) == sid) & records["status"].isin(_SHOWN_STATUSES)].copy()
+    rec = records[records["status"].isin(_SHOWN_STATUSES)].copy()
     judged = (rec["status"] == "judged").to_numpy()
     if metric in _STOCK_METRICS:
         judged = judged | (rec["status"] == "open from before window").to_numpy()

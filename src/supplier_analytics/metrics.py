@@ -45,21 +45,26 @@ underlying values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from supplier_analytics.aggregate import (
-    BEFORE_WINDOW,
+    JUDGES,
     PeriodStats,
-    aggregate,
-    delivery_lines,
+    combine,
     evaluation_window,
-    inspection_lots,
+    judge_partition,
+    partition_stats,
     prepare_table,
-    request_records,
     resolve_as_of,
+    supplier_chunks,
+    take_rows,
 )
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
@@ -67,6 +72,7 @@ from supplier_analytics.stats import wilson_interval
 
 __all__ = [
     "MetricsResult",
+    "JudgedRecords",
     "compute_metrics",
     "supplier_metrics",
     "period_metrics",
@@ -342,7 +348,54 @@ def defect_pareto(stats: PeriodStats, *, by_supplier: bool = True) -> pd.DataFra
 # --------------------------------------------------------------------------- the pipeline
 
 
-@dataclass(frozen=True)
+class JudgedRecords:
+    """The judged records behind a :class:`MetricsResult`: kept from the run, or judged again when asked for.
+
+    A run over more rows than fit in one chunk keeps only its inputs (the canonical tables, which the
+    caller holds anyway) and judges records again on demand: one supplier's records from that
+    supplier's rows alone (fast, not kept), or a whole table once (then kept). Judging is
+    deterministic and a supplier's records depend only on its own rows, so the records are the same
+    as those the statistics were summed from.
+    """
+
+    def __init__(self, kept: dict | None = None, inputs: dict | None = None, options: dict | None = None):
+        self._kept = {k: v for k, v in (kept or {}).items() if v is not None}
+        self._inputs = {k: v for k, v in (inputs or {}).items() if v is not None}
+        self._options = options or {}
+        self._lock = threading.Lock()
+        self._recent: dict = {}
+
+    def has(self, table: str) -> bool:
+        return table in self._kept or table in self._inputs
+
+    def table(self, table: str) -> pd.DataFrame | None:
+        """Every judged record of ``table`` (None when the run had no such table or kept no records)."""
+        with self._lock:
+            if table not in self._kept and table in self._inputs:
+                self._kept[table] = JUDGES[table](self._inputs[table], **self._options)
+            return self._kept.get(table)
+
+    def of_supplier(self, table: str, supplier_id: str) -> pd.DataFrame | None:
+        """The judged records of ``table`` for one supplier, in the order of the whole table's records."""
+        kept = self._kept.get(table)
+        if kept is not None:
+            return kept.loc[kept["supplier_id"].astype(str) == supplier_id].reset_index(drop=True)
+        source = self._inputs.get(table)
+        if source is None:
+            return None
+        with self._lock:
+            hit = self._recent.get((table, supplier_id))
+        if hit is None:  # a feedback page asks for one supplier's records several times in a row
+            rows = source.loc[(source["supplier_id"] == supplier_id).fillna(False).to_numpy()]
+            hit = JUDGES[table](rows.reset_index(drop=True), **self._options)
+            with self._lock:
+                self._recent[(table, supplier_id)] = hit
+                while len(self._recent) > 6:
+                    self._recent.pop(next(iter(self._recent)))
+        return hit.copy()
+
+
+@dataclass(frozen=True, eq=False)
 class MetricsResult:
     """Everything :func:`compute_metrics` produced, from the records to the metric frames.
 
@@ -353,7 +406,9 @@ class MetricsResult:
     periods : one row per supplier and period, empty periods included (:func:`period_metrics`).
     by_request_type : :func:`responsiveness_by_type`.
     pareto : :func:`defect_pareto` per supplier.
-    lines, lots, requests : the judged records (the evidence), ``None`` for a table not given.
+    lines, lots, requests : the judged records (the evidence), ``None`` for a table not given or when
+        the engine keeps no records (dask). Large runs judge them again on first use; for one
+        supplier :meth:`records` is much faster.
     ignored : records left out, per table: ``after_as_of`` (receipts, lots or requests dated after the
         as-of date) and ``before_window`` (order lines, lots or requests dated before the window).
     as_of : the as-of date; window : (first day, last day); config : the Config used.
@@ -364,32 +419,69 @@ class MetricsResult:
     periods: pd.DataFrame
     by_request_type: pd.DataFrame
     pareto: pd.DataFrame
-    lines: pd.DataFrame | None
-    lots: pd.DataFrame | None
-    requests: pd.DataFrame | None
     ignored: pd.DataFrame
     as_of: pd.Timestamp
     window: tuple[pd.Timestamp, pd.Timestamp]
     config: Config
+    judged: JudgedRecords = field(default_factory=JudgedRecords, repr=False)
+
+    @property
+    def lines(self) -> pd.DataFrame | None:
+        """Judged order lines (:func:`~supplier_analytics.aggregate.delivery_lines`)."""
+        return self.judged.table("deliveries")
+
+    @property
+    def lots(self) -> pd.DataFrame | None:
+        """Judged inspection lots and incidents (:func:`~supplier_analytics.aggregate.inspection_lots`)."""
+        return self.judged.table("inspections")
+
+    @property
+    def requests(self) -> pd.DataFrame | None:
+        """Judged requests (:func:`~supplier_analytics.aggregate.request_records`)."""
+        return self.judged.table("requests")
+
+    def records(self, table: str, supplier_id=None) -> pd.DataFrame | None:
+        """Judged records of ``table`` (deliveries, inspections or requests), of one supplier when given.
+
+        None when the run had no such table or its engine keeps no records.
+        """
+        if table not in JUDGES:
+            raise InputError(f"table = {table!r} has no judged records; use one of {', '.join(JUDGES)}.")
+        if supplier_id is None:
+            return self.judged.table(table)
+        return self.judged.of_supplier(table, str(supplier_id))
 
     @classmethod
     def from_stats(cls, stats: PeriodStats, *, config: Config, ignored: pd.DataFrame, as_of, window,
-                   lines=None, lots=None, requests=None) -> MetricsResult:
-        """The metric frames of ``stats``, with the records behind them when the engine kept them."""
+                   judged: JudgedRecords | None = None) -> MetricsResult:
+        """The metric frames of ``stats``, with the records behind them when the engine has them."""
         return cls(
             stats=stats,
             suppliers=supplier_metrics(stats),
             periods=period_metrics(stats),
             by_request_type=responsiveness_by_type(stats),
             pareto=defect_pareto(stats),
-            lines=lines,
-            lots=lots,
-            requests=requests,
             ignored=ignored,
             as_of=as_of,
             window=window,
             config=config,
+            judged=judged if judged is not None else JudgedRecords(),
         )
+
+
+def ignored_frame(ignored: dict) -> pd.DataFrame:
+    """The ``ignored`` frame of a :class:`MetricsResult` from ``{table: (after_as_of, before_window)}``."""
+    return pd.DataFrame([(name, *ignored[name]) for name in JUDGES if name in ignored],
+                        columns=["table", "after_as_of", "before_window"])
+
+
+#: Rows (all record tables together) judged in one piece; larger inputs are judged in chunks of whole
+#: suppliers whose statistics are merged, and their records are judged again only when asked for.
+CHUNK_ROWS = 1_000_000
+
+
+def _threads(n_chunks: int) -> int:
+    return max(1, min(n_chunks, os.cpu_count() or 1, 4))
 
 
 def compute_metrics(
@@ -400,6 +492,8 @@ def compute_metrics(
     config: Config | dict | str | None = None,
     as_of=None,
     exclusions: pd.DataFrame | None = None,
+    chunk_rows: int | None = None,
+    threads: int | None = None,
 ) -> MetricsResult:
     """Judge the records, aggregate them per supplier and period, and compute every metric.
 
@@ -412,6 +506,11 @@ def compute_metrics(
         counted in ``ignored``; the window is ``periods.window_months`` months ending on it.
     exclusions : canonical exclusions table: excused records stay in the records with their reason
         and are counted as ``n_excluded_*``, not in the rates.
+    chunk_rows : rows judged in one piece (default :data:`CHUNK_ROWS`). Larger inputs are split into
+        chunks of whole suppliers, judged and aggregated on ``threads`` threads (default: the number
+        of cores, at most 4), and the chunks' statistics merged; the figures are the same (sums up
+        to the order of floating-point additions), memory stays near one chunk per thread, and the
+        records are judged again when asked for (:meth:`MetricsResult.records`).
 
     Returns
     -------
@@ -430,30 +529,36 @@ def compute_metrics(
     if deliveries is None and inspections is None and requests is None:
         raise InputError("compute_metrics needs at least one of deliveries, inspections or requests; pass a table.")
     cfg = load_config(config)
-    prepared = {
-        "deliveries": prepare_table(deliveries, "deliveries") if deliveries is not None else None,
-        "inspections": prepare_table(inspections, "inspections") if inspections is not None else None,
-        "requests": prepare_table(requests, "requests") if requests is not None else None,
-    }
+    prepared = {name: prepare_table(df, name) if df is not None else None
+                for name, df in (("deliveries", deliveries), ("inspections", inspections), ("requests", requests))}
     as_of = resolve_as_of(as_of, **prepared)
     window = evaluation_window(as_of, cfg.periods.window_months)
-    kw = dict(config=cfg, as_of=as_of, exclusions=exclusions, window=window)
-    lines = delivery_lines(prepared["deliveries"], **kw) if deliveries is not None else None
-    lots = inspection_lots(prepared["inspections"], **kw) if inspections is not None else None
-    reqs = request_records(prepared["requests"], **kw) if requests is not None else None
-    suppliers = set()
-    for df in prepared.values():
-        if df is not None:
-            suppliers.update(str(x) for x in df["supplier_id"].dropna().unique())
-    stats = aggregate(lines, lots, reqs, config=cfg, as_of=as_of, window=window, suppliers=suppliers)
-    ignored = pd.DataFrame(
-        [
-            (name, int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
-             int((rec["status"] == BEFORE_WINDOW).sum()))
-            for name, rec in (("deliveries", lines), ("inspections", lots), ("requests", reqs))
-            if rec is not None
-        ],
-        columns=["table", "after_as_of", "before_window"],
-    )
-    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored, as_of=as_of, window=window,
-                                    lines=lines, lots=lots, requests=reqs)
+    kw = dict(config=cfg, as_of=as_of, window=window, exclusions=exclusions)
+    chunks = supplier_chunks(prepared, max_rows=chunk_rows or CHUNK_ROWS)
+    if len(chunks) == 1:
+        stats, ignored, records = judge_partition(**prepared, **kw)
+        judged = JudgedRecords(kept=records, options=kw)
+    else:
+        def run(positions: dict) -> tuple:
+            part = {name: None if df is None else take_rows(df, positions[name]) for name, df in prepared.items()}
+            return partition_stats(**part, **kw)
+
+        n_threads = threads or _threads(len(chunks))
+        with warnings.catch_warnings(record=True) as caught:  # each chunk warns alike: tell the caller once
+            warnings.simplefilter("always")
+            if n_threads == 1:
+                parts = [run(c) for c in chunks]
+            else:
+                with ThreadPoolExecutor(n_threads, thread_name_prefix="supplier-analytics") as pool:
+                    parts = list(pool.map(run, chunks))
+        seen = set()
+        for w in caught:
+            if (str(w.message), w.category) not in seen:
+                seen.add((str(w.message), w.category))
+                warnings.warn(w.message, w.category, stacklevel=2)
+        stats = combine([p[0] for p in parts])
+        ignored = {name: tuple(int(sum(p[1][name][j] for p in parts)) for j in (0, 1))
+                   for name in JUDGES if prepared[name] is not None}
+        judged = JudgedRecords(inputs=prepared, options=kw)
+    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame(ignored), as_of=as_of,
+                                    window=window, judged=judged)

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from supplier_analytics import __version__
+from supplier_analytics.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
 from supplier_analytics.reports.files import write_text_atomic
@@ -37,16 +38,29 @@ REJECTED_COLUMNS = ["table", "source_file", "sheet", "row", "column", "value", "
 
 
 def _unwrap(value, table: str):
-    """A DataFrame or an ImportResult (from read_table) -> (DataFrame or None, ImportResult or None)."""
+    """A DataFrame, an ImportResult (from read_table) or a file path -> (DataFrame or None, ImportResult or None).
+
+    A typed canonical parquet file (or folder) is read column by column with little memory
+    (:func:`~supplier_analytics.columnar.read_parquet_table`); any other file (CSV, Excel, parquet
+    with other types) through :func:`~supplier_analytics.read_table`, whose rejected rows are kept.
+    """
     if value is None:
         return None, None
     if isinstance(value, pd.DataFrame):
         return value, None
+    if isinstance(value, (str, Path)):
+        if is_parquet_path(value):
+            frame = read_parquet_table(value, table)
+            if frame is not None:
+                return frame, None
+        from supplier_analytics.ingest import read_table
+
+        value = read_table(value, table)
     data = getattr(value, "data", None)
     if isinstance(data, pd.DataFrame):
         return data, value
     raise InputError(
-        f"{table} must be a DataFrame or the result of read_table(), not {type(value).__name__}; "
+        f"{table} must be a DataFrame, a file path or the result of read_table(), not {type(value).__name__}; "
         f"read the file with supplier_analytics.read_table(path, {table!r})."
     )
 
@@ -164,9 +178,12 @@ def score(
 
     Parameters
     ----------
-    deliveries, inspections, requests : canonical tables (DataFrames or the
-        results of :func:`~supplier_analytics.read_table`). Any one suffices:
-        a dimension without data is left out, not scored as zero.
+    deliveries, inspections, requests : canonical tables: DataFrames, the
+        results of :func:`~supplier_analytics.read_table`, or file paths (a
+        typed canonical parquet file or folder is read with little memory by
+        :func:`~supplier_analytics.columnar.read_parquet_table`, other files
+        with ``read_table``). Any one suffices: a dimension without data is
+        left out, not scored as zero.
     suppliers : optional supplier master (names, categories for peer groups).
     config : a :class:`~supplier_analytics.config.Config`, a TOML path, a dict
         of overrides, or None for the defaults.

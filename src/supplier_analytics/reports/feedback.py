@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.actions import ACTION_METRICS, open_actions
+from supplier_analytics.actions import ACTION_METRICS, _has_lines, open_actions
 from supplier_analytics.errors import InputError
 from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.evidence import evidence
@@ -128,7 +128,7 @@ def change_signals(scorecard, *, recent_months: int = 6, fdr: float = 0.05, min_
         ``attrs["method"]`` says all this in one paragraph.
     """
     result = getattr(scorecard, "metrics", None)
-    if result is None or not hasattr(result, "lines"):
+    if result is None or not _has_lines(result):
         raise InputError(f"change_signals needs a Scorecard, not {type(scorecard).__name__}; pass score(...).")
     if recent_months < 1 or recent_months > 12:
         raise InputError(f"recent_months must lie between 1 and 12, got {recent_months!r}.")
@@ -692,10 +692,9 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
     else:
         acts = pd.DataFrame(columns=["action_id", "opened", "owner", "description", "metric", "due", "status",
                                      "overdue"])
-    req = getattr(scorecard.metrics, "requests", None)
+    req = scorecard.metrics.records("requests", sid) if hasattr(scorecard.metrics, "records") else None
     if req is not None and "capa_open" in req.columns:
-        mine = req.loc[(req["supplier_id"].astype(str) == sid) & req["capa_open"].fillna(False).astype(bool)
-                       & (req["status"] == "judged")]
+        mine = req.loc[req["capa_open"].fillna(False).astype(bool) & (req["status"] == "judged")]
         open_req = mine[[c for c in ("request_id", "date_sent", "capa_due", "date_responded") if c in mine]]
         open_req = open_req.sort_values("capa_due", kind="stable").reset_index(drop=True)
     else:
