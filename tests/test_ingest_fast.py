@@ -154,3 +154,47 @@ def test_times_booleans_and_far_columns(tmp_path, monkeypatch):
     reasons = dict(zip(fast.rejected["row"], fast.rejected["reason"]))
     assert reasons[5] == "not a number (the cell holds a date, time or true/false)"
     assert reasons[6] == "not a date (the cell holds a time, duration or true/false)"
+
+
+# --------------------------------------------------------------------------- what the safety scan learns per column
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _sheet(cells_by_row, prefix=""):
+    p = f"{prefix}:" if prefix else ""
+    rows = "".join(f'<{p}row r="{r}">{cells}</{p}row>' for r, cells in cells_by_row)
+    xmlns = f'xmlns:{prefix}="{NS}"' if prefix else f'xmlns="{NS}"'
+    return f'<?xml version="1.0"?><{p}worksheet {xmlns}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'
+
+
+def _info(tmp_path, xml):
+    from bad_inputs import write_xlsx  # the hand-written workbooks of the bad-input corpus
+
+    from supplier_analytics.ingest.safety import inspect_workbook
+
+    return inspect_workbook(write_xlsx(tmp_path / "k.xlsx", [("S", xml, "visible")])).sheets[0]
+
+
+def test_the_scan_records_the_last_row_of_text_booleans_and_other_values_per_column(tmp_path):
+    xml = _sheet([
+        (1, '<c r="A1" t="inlineStr"><is><t>Vendor</t></is></c><c r="B1" s="3" t="str"><f>A1</f><v>a</v></c>'),
+        (2, '<c r="A2" s="12" t="b"><v>1</v></c><c r="B2"><v>5</v></c><c r="C2" s="1"/><c r="D2"></c>'
+            '<c r="E2" t="e"><v>#N/A</v></c>'),
+        (3, '<c r="AB3" t="inlineStr"><is><t>x</t></is></c><c r="C3" s="2" t="n"><v>7</v></c>'),
+    ])
+    s = _info(tmp_path, xml)
+    assert (s.max_row, s.max_col) == (3, 28)
+    assert s.last_rows == {"text": {0: 1, 1: 1, 27: 3}, "bool": {0: 2}, "other": {0: 2, 1: 2, 2: 3, 4: 2}}
+
+
+def test_cells_written_another_way_are_read_the_general_way(tmp_path):
+    # the type before the style: found by the general search, same answer
+    xml = _sheet([(1, '<c r="A1" t="b" s="3"><v>1</v></c><c r="B1" t="inlineStr" s="1"><is><t>x</t></is></c>')])
+    s = _info(tmp_path, xml)
+    assert s.last_rows == {"text": {1: 1}, "bool": {0: 1}, "other": {0: 1}}
+    # the reference not first: kinds unknown (the fast read then gives way), the extent still found
+    s = _info(tmp_path, _sheet([(1, '<c t="inlineStr" r="D9"><is><t>x</t></is></c>')]))
+    assert s.last_rows is None and (s.max_row, s.max_col) == (9, 4)
+    # element names with a namespace prefix
+    s = _info(tmp_path, _sheet([(5, '<x:c r="C5"><x:v>1</x:v></x:c>')], prefix="x"))
+    assert s.last_rows is None and (s.max_row, s.max_col) == (5, 3)

@@ -198,7 +198,8 @@ class WorkbookInfo:
 # --------------------------------------------------------------------------- scanning the XML bytes
 _WS = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
 _REF_SLOW = re.compile(rb"""[\s]r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
-_WIDTH = 64
+_WIDTH = 80
+_FRONT = b"\0" * 32
 
 
 def _col_number(letters: bytes) -> int:
@@ -252,10 +253,22 @@ class _Extent:
         n = len(buf)
         if n < 5:
             return
-        a = np.frombuffer(buf + b"\0" * _WIDTH, dtype=np.uint8)
-        opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
-        rows = _tag_starts(a, opens, b"row")
-        cells = _tag_starts(a, opens, b"c")
+        base = np.frombuffer(_FRONT + buf + b"\0" * _WIDTH, dtype=np.uint8)
+        a = base[len(_FRONT):]  # the bytes, with zeros after them and (in base) before them
+        prefixed = _PREFIXED.search(buf) is not None  # <x:c ...>: element names with a namespace prefix
+        if prefixed:
+            opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
+            rows = _tag_starts(a, opens, b"row")
+            cells = _tag_starts(a, opens, b"c")
+        else:
+            opens = np.flatnonzero(a[:n] == 0x3C)
+            first = a[opens + 1]
+            at = np.flatnonzero(first == 0x63)
+            at = at[_IS_END[a[opens[at] + 2]]]
+            cells = opens[at]
+            after = np.append(opens, n)[at + 1]  # the next '<' after each cell's own
+            rows = opens[first == 0x72]
+            rows = rows[(a[rows + 2] == 0x6F) & (a[rows + 3] == 0x77) & _IS_END[a[rows + 4]]]
         self.rows += len(rows)
         if len(cells):
             counts = np.bincount(np.searchsorted(rows, cells, side="right"), minlength=len(rows) + 1)
@@ -266,12 +279,27 @@ class _Extent:
         self._carry = int(counts[-1])
         # a formula cell without a cached value ends right after its formula (</f></c>, <f .../></c>,
         # or with an empty <v/> as openpyxl writes it)
-        if not self.formulas and len(_tag_starts(a, opens, b"f")) and _NO_VALUE.search(buf):
-            self.formulas = True
-        r, c, refs = _refs_extent(a, n, buf)
+        if not self.formulas:
+            if prefixed:
+                f_tags = len(_tag_starts(a, opens, b"f"))
+            else:
+                f_at = opens[first == 0x66]
+                f_tags = _IS_END[a[f_at + 2]].any()
+            if f_tags and _NO_VALUE.search(buf):
+                self.formulas = True
+        parsed = None if prefixed else _parse_cells(base, buf, cells, after)
+        row_refs = None if parsed is None else _row_numbers(a, rows)
+        if parsed is None or row_refs is None:
+            # cells or rows written in another form: every r="..." in the bytes, the general way
+            r, c, _ = _refs_extent(a, n, buf)
+            self.last_rows = None
+        else:
+            col, row, kinds = parsed
+            r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
+            c = int(col.max(initial=0))
+            if self.last_rows is not None:
+                _note_last_rows(self.last_rows, col, row, kinds)
         self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
-        if self.last_rows is not None:
-            self.last_rows = _cell_kinds(a, cells, self.last_rows)
         self._keep_tail(buf)
 
     def _keep_tail(self, buf: bytes) -> None:
@@ -299,65 +327,134 @@ _QUOTE = np.zeros(256, dtype=bool)
 _QUOTE[[0x22, 0x27]] = True
 
 
-def _cell_kinds(a: np.ndarray, cells: np.ndarray,
-                seen: dict[str, dict[int, int]]) -> dict[str, dict[int, int]] | None:
-    """``seen`` updated with the last row per column of each kind of cell in ``a`` (see ``SheetInfo.last_rows``).
+_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
+_AR14 = np.arange(14)
 
-    Cells are read in the form every writer uses, ``<c r="B7" s="3" t="s">``: the reference
-    first, then an optional style, then an optional type. A cell is text when its type is ``s``,
-    ``str`` or ``inlineStr``; a cell with no content (``<c .../>``, ``<c ...></c>``) holds
-    nothing. Returns ``None`` when a cell is written another way (its column or type is then
-    not known here).
+
+
+
+def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndarray):
+    """Column, row and kind of every cell whose reference is written first: ``<c r="B7" ...>``.
+
+    ``after`` is, per cell, the position of the next ``<`` (the end of the cell, or its first
+    child). Returns ``(col, row, kinds)`` with 1-based column and row and ``kinds`` a dict of
+    masks: ``"text"`` (``t`` is ``s``, ``str`` or ``inlineStr``), ``"bool"`` (``t="b"``) and
+    ``"other"`` (anything else with content: numbers, dates, errors, formulas); an empty cell
+    (``<c .../>``, ``<c ...></c>``) is none of them. ``None`` when a cell is written another way.
+    Each cell's start and end are copied into two small windows first (random reads from the
+    bytes are what costs), then read column by column.
     """
-    if not len(cells):
-        return seen
-    p = cells
-    if not ((a[p + 3] == 0x72) & (a[p + 4] == 0x3D) & _QUOTE[a[p + 5]] & _IS_WS[a[p + 2]]).all():
+    k, n = len(cells), len(buf)
+    if not k:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, {"text": z.astype(bool), "bool": z.astype(bool), "other": z.astype(bool)}
+    a = base[len(_FRONT):]
+    head = _windows(a, 18)[cells + 2]  # ' r="B7"...': head[:, j] is a[p + 2 + j]
+    if not (_IS_WS[head[:, 0]] & (head[:, 1] == 0x72) & (head[:, 2] == 0x3D) & _QUOTE[head[:, 3]]).all():
         return None
-    # column letters, then the row digits up to the closing quote
-    x = p + 6
-    col = np.zeros(len(p), dtype=np.int64)
-    letter = np.ones(len(p), dtype=bool)
-    for _ in range(3):
-        letter &= _IS_LETTER[a[x]]
-        col = np.where(letter, col * 26 + ((a[x].astype(np.int64) & ~0x20) - 64), col)
-        x = x + letter
-    if (col == 0).any():
+    ref = head[:, 4:]
+    letter = _IS_LETTER[ref[:, :4]]
+    l0 = letter[:, 0]
+    l1 = l0 & letter[:, 1]
+    l2 = l1 & letter[:, 2]
+    if not l0.all() or (l2 & letter[:, 3]).any():
         return None
-    row = np.zeros(len(p), dtype=np.int64)
-    for _ in range(8):
-        digit = (a[x] >= 0x30) & (a[x] <= 0x39)
-        row = np.where(digit, row * 10 + (a[x].astype(np.int64) - 0x30), row)
-        x = x + digit
-    if (row == 0).any():
+    nl = l0.astype(np.int8) + l1 + l2
+    v0, v1, v2 = ((ref[:, j].astype(np.int32) & ~0x20) - 64 for j in range(3))
+    col = np.where(l2, v0 * 676 + v1 * 26 + v2, np.where(l1, v0 * 26 + v1, v0))
+    d = ref - np.uint8(0x30)
+    digit = d < 10  # uint8: anything below '0' wraps round
+    inside = digit | (_AR14 < nl[:, None])
+    m = np.argmin(inside, axis=1)  # letters + digits: the first position that is neither
+    nd = m - nl
+    if not ((nd >= 1) & (nd <= 8)).all() or not _QUOTE[ref[np.arange(k), m]].all():
         return None
-    if not _QUOTE[a[x]].all():
+    row = np.zeros(k, dtype=np.int32)
+    for j in range(1, int(m.max())):  # Horner over the digits (positions nl .. m-1; at most 8: below 2**31)
+        take = digit[:, j] & (j < m)
+        row = np.where(take, row * 10 + d[:, j], row)
+    # the end of the start tag, from the next "<": ">" just before it (then "</" means no content) or "/>"
+    q = after
+    tail = _windows(base, 19)[q - 17 + len(_FRONT)]  # tail[:, j] is a[q - 17 + j]; tail[:, 17] the next "<"
+    if not (tail[:, 16] == 0x3E).all():
         return None
-    x = x + 1  # after the reference's closing quote
-    # an optional s="123"
-    style = _IS_WS[a[x]] & (a[x + 1] == 0x73) & (a[x + 2] == 0x3D) & _QUOTE[a[x + 3]]
-    y = np.where(style, x + 4, x)
-    for _ in range(6):
-        digit = style & (a[y] >= 0x30) & (a[y] <= 0x39)
-        y = y + digit
-    if not (~style | _QUOTE[a[y]]).all():
+    closed = tail[:, 15] == 0x2F  # "/>"
+    empty = closed | (tail[:, 18] == 0x2F)
+    # the type, written last by every writer (t="s" right before ">" or "/>"), after an optional style:
+    # the tag must be exactly  <c r="B7"[ s="3"][ t="s"]>  for the type found this way to be the only one
+    one, three, nine, t0 = _type_patterns(tail[:, 1:17])
+    if closed.any():
+        c1, c3, c9, ct = _type_patterns(tail[:, 0:16])
+        one, three, nine, t0 = (np.where(closed, x, y) for x, y in ((c1, one), (c3, three), (c9, nine), (ct, t0)))
+    after_ref = cells + 7 + m  # just after the reference's closing quote
+    gap = (q - 1 - closed) - after_ref - np.where(one, 6, np.where(three, 8, np.where(nine, 14, 0)))
+    styled = gap > 0
+    at = np.where(styled, after_ref, 0)
+    plain = (gap == 0) | (styled & (gap >= 6) & (gap <= 10) & (a[at] == 0x20) & (a[at + 1] == 0x73) & (
+        a[at + 2] == 0x3D) & (a[at + 3] == 0x22) & (a[np.where(styled, after_ref + gap - 1, 0)] == 0x22))
+    if plain.all():
+        text = (one & (t0 == 0x73)) | three | nine
+        boolean = one & (t0 == 0x62)
+    else:
+        # t="..." anywhere in the bytes; a cell's own lies between its start and the next "<"
+        p = cells
+        tpos = np.flatnonzero((a[:n - 3] == 0x74) & (a[1:n - 2] == 0x3D))
+        tpos = tpos[_IS_WS[a[tpos - 1]] & _QUOTE[a[tpos + 2]]]
+        text = np.zeros(k, dtype=bool)
+        boolean = np.zeros(k, dtype=bool)
+        if len(tpos):
+            owner = np.searchsorted(p, tpos, side="right") - 1
+            mine = (owner >= 0) & (tpos < q[np.maximum(owner, 0)])
+            tpos, owner = tpos[mine], owner[mine]
+            t0, t1, t2, t3 = a[tpos + 3], a[tpos + 4], a[tpos + 5], a[tpos + 6]
+            text[owner] = ((t0 == 0x73) & (_QUOTE[t1] | ((t1 == 0x74) & (t2 == 0x72) & _QUOTE[t3]))) | (t0 == 0x69)
+            boolean[owner] = (t0 == 0x62) & _QUOTE[t1]
+    return col.astype(np.int64), row.astype(np.int64), {
+        "text": text & ~empty, "bool": boolean & ~empty, "other": ~text & ~empty}
+
+
+def _type_patterns(end: np.ndarray):
+    """Which tags end in  t="X"  (one character),  t="str"  or  t="inlineStr"; ``end[:, 15]`` is the
+    tag's ">" (or the "/" of "/>"). Also returns the first character of a one-character type."""
+    close = end[:, 14] == 0x22
+    t0 = end[:, 13]
+    one = close & (end[:, 12] == 0x22) & (end[:, 11] == 0x3D) & (end[:, 10] == 0x74) & (end[:, 9] == 0x20)
+    r = close & (t0 == 0x72)
+    three = r & (end[:, 10] == 0x22) & (end[:, 9] == 0x3D) & (end[:, 8] == 0x74) & (end[:, 7] == 0x20) & (
+        end[:, 11] == 0x73) & (end[:, 12] == 0x74)
+    nine = r & (end[:, 4] == 0x22) & (end[:, 3] == 0x3D) & (end[:, 2] == 0x74) & (end[:, 1] == 0x20) & (
+        end[:, 5] == 0x69)
+    return one, three, nine, t0
+
+
+def _windows(a: np.ndarray, width: int) -> np.ndarray:
+    return np.lib.stride_tricks.sliding_window_view(a, width)
+
+
+def _row_numbers(a: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+    """The ``r`` of every ``<row r="7" ...>`` (``None`` when a row is written another way)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    if not (_IS_WS[a[rows + 4]] & (a[rows + 5] == 0x72) & (a[rows + 6] == 0x3D) & _QUOTE[a[rows + 7]]).all():
         return None
-    x = np.where(style, y + 1, x)
-    # an optional t="..."
-    typed = _IS_WS[a[x]] & (a[x + 1] == 0x74) & (a[x + 2] == 0x3D) & _QUOTE[a[x + 3]]
-    v = x + 4
-    is_bool = typed & (a[v] == 0x62) & _QUOTE[a[v + 1]]
-    is_text = typed & (((a[v] == 0x73) & _QUOTE[a[v + 1]]) | (a[v] == 0x69) | (
-        (a[v] == 0x73) & (a[v + 1] == 0x74) & (a[v + 2] == 0x72) & _QUOTE[a[v + 3]]))
-    # then the end of the start tag: "/>" (empty), ">" followed by "</" (empty) or by content
-    y = np.where(typed, v, x)
-    for _ in range(10):
-        y = y + (typed & ~_QUOTE[a[y]])
-    y = np.where(typed, y + 1, y)
-    if not ((a[y] == 0x3E) | ((a[y] == 0x2F) & (a[y + 1] == 0x3E))).all():
+    out = np.zeros(len(rows), dtype=np.int64)
+    done = np.zeros(len(rows), dtype=bool)
+    for j in range(8, 16):
+        c = a[rows + j]
+        digit = (c >= 0x30) & (c <= 0x39) & ~done
+        end = ~digit & ~done
+        if not (_QUOTE[c] | ~end).all():
+            return None
+        done |= end
+        out = np.where(digit, out * 10 + (c.astype(np.int64) - 0x30), out)
+    if not done.all():
         return None
-    empty = (a[y] == 0x2F) | ((a[y + 1] == 0x3C) & (a[y + 2] == 0x2F))
-    for kind, mask in (("text", is_text & ~empty), ("bool", is_bool & ~empty), ("other", ~is_text & ~empty)):
+    return out
+
+
+def _note_last_rows(seen: dict[str, dict[int, int]], col: np.ndarray, row: np.ndarray, kinds) -> None:
+    """Record per kind the last row in which each (0-based) column holds such a cell."""
+    for kind, mask in kinds.items():
         if not mask.any():
             continue
         c, r = col[mask], row[mask]
@@ -366,7 +463,6 @@ def _cell_kinds(a: np.ndarray, cells: np.ndarray,
         known = seen[kind]
         for j in np.flatnonzero(last):
             known[int(j) - 1] = max(known.get(int(j) - 1, 0), int(last[j]))
-    return seen
 
 
 def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int, tuple[np.ndarray, np.ndarray]]:
