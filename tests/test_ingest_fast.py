@@ -115,14 +115,23 @@ def test_text_ids_that_look_like_numbers_stay_on_the_fast_path(tmp_path, monkeyp
     for i in range(N):
         ws.append([str(100 + i % 3), f"45{i:05d}", i + 1, dt.datetime(2025, 1, 2), f"{1 + i % 28:02d}.01.2025"])
     ws.append(["0.30000000000000004", "4.5e6", 1, dt.datetime(2025, 1, 2), "2025-01-31"])
+    ws.append(["N/A", "P-2", 1, dt.datetime(2025, 1, 2), "2025-01-31"])  # a placeholder
+    ws.append(["\u3000V-1\u2028", "P-3", 1, dt.datetime(2025, 1, 2), "2025-01-31"])  # odd spaces around
+    ws.append(["ÄRGER GmbH", "null", 1, dt.datetime(2025, 1, 2), "2025-01-31"])  # not ASCII; a placeholder
+    ws.append(["V9", "x" * 40_000, 1, dt.datetime(2025, 1, 2), "2025-01-31"])  # calamine keeps 32,767
     f = tmp_path / "ids.xlsx"
     wb.save(f)
     fast, gave_up, slow = read_both(f, monkeypatch=monkeypatch)
     assert gave_up == []
     assert_same(fast, slow)
-    assert fast.data["supplier_id"].iloc[-1] == "0.30000000000000004"
+    assert fast.data["supplier_id"].iloc[-3] == "0.30000000000000004"
+    assert len(fast.data["po_id"].iloc[-1]) == 32_767
     assert fast.data["po_id"].tolist()[:2] == ["4500000", "4500001"]
     assert fast.data["date_received"].iloc[2] == D("2025-01-03")
+    reasons = dict(zip(fast.rejected["row"], fast.rejected["reason"]))
+    assert reasons[N + 3] == "placeholder instead of a value in a required column"  # N/A
+    assert reasons[N + 5] == "placeholder instead of a value in a required column"  # null
+    assert fast.data.loc[fast.data["po_id"] == "P-3", "supplier_id"].item() == "V-1"  # U+3000, U+2028 stripped
 
 
 def test_numeric_ids_in_a_text_column_go_the_cell_by_cell_way(tmp_path, monkeypatch):

@@ -110,12 +110,35 @@ def _format_float(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def arrow_text(s: pd.Series):
+    """The pyarrow strings of a text column read by fastexcel (``ArrowDtype`` string, empty cells ``""``),
+    else ``None``; other columns go the general way."""
+    import pyarrow as pa
+
+    dt = s.dtype
+    if not isinstance(dt, pd.ArrowDtype) or not (pa.types.is_string(dt.pyarrow_dtype)
+                                                  or pa.types.is_large_string(dt.pyarrow_dtype)):
+        return None
+    arr = pa.chunked_array(s.array.__arrow_array__()).combine_chunks() if len(s) else pa.array([], dt.pyarrow_dtype)
+    if arr.null_count:
+        import pyarrow.compute as pc
+
+        arr = pc.fill_null(arr, "")
+    return arr
+
+
 def to_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text (``""`` for empty); integral floats lose their ``.0``.
 
     >>> to_text(pd.Series(["000123 ", 123.0, 1.5, ""], dtype=object)).tolist()
     ['000123', '123', '1.5', '']
     """
+    arr = arrow_text(s)
+    if arr is not None:
+        import pyarrow.compute as pc
+
+        out = pc.utf8_trim(arr, characters=_WHITESPACE).to_numpy(zero_copy_only=False).astype(object, copy=False)
+        return pd.Series(out, index=s.index, dtype=object)
     if s.dtype.kind in "fiu":
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         out = _format_float(vals)
@@ -168,10 +191,13 @@ def _strip(values: np.ndarray) -> np.ndarray:
     return pc.utf8_trim(arr, characters=_WHITESPACE).to_numpy(zero_copy_only=False).astype(object, copy=False)
 
 
-def text_lengths(values: np.ndarray) -> np.ndarray:
-    """``len(v)`` of every string of an object array and 0 for other cells (int64)."""
+def text_lengths(values) -> np.ndarray:
+    """``len(v)`` of every string of an object array (or a pyarrow string array) and 0 for other cells (int64)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values, pa.Array):
+        return pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     kinds = _kinds(values)
     is_str = kinds == _STR
     out = np.zeros(len(values), dtype=np.int64)
@@ -195,11 +221,17 @@ def _other_text(v: object) -> str:
     return str(v).strip()
 
 
-def _placeholder_mask(text: pd.Series, placeholders: frozenset[str]) -> np.ndarray:
+def _placeholder_mask(text, placeholders: frozenset[str]) -> np.ndarray:
+    """Which texts (a Series of str, or a pyarrow string array) lower-cased are among ``placeholders``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = _arrow_strings(text.to_numpy(dtype=object)) if text.dtype == object else None
+    if isinstance(text, pa.Array):
+        arr = text
+        if pc.all(pc.string_is_ascii(arr)).as_py() is False:  # Python's lower-casing below
+            text = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
+    else:
+        arr = _arrow_strings(text.to_numpy(dtype=object)) if text.dtype == object else None
     if arr is not None and pc.all(pc.string_is_ascii(arr)).as_py() is not False:
         # ASCII text: pyarrow's lower-casing is Python's; the placeholders are compared in one pass
         lower = pc.ascii_lower(arr)
@@ -210,6 +242,16 @@ def _placeholder_mask(text: pd.Series, placeholders: frozenset[str]) -> np.ndarr
 
 def parse_id(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Ids as ``string``; returns values, missing mask and placeholder mask."""
+    arr = arrow_text(s)
+    if arr is not None:  # the same steps on the pyarrow strings, without a Python object per cell
+        import pyarrow.compute as pc
+
+        stripped = pc.utf8_trim(arr, characters=_WHITESPACE)
+        missing = _placeholder_mask(stripped, _TEXT_PLACEHOLDERS)
+        placeholder = missing & pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
+        out = pd.Series(pd.array(stripped, dtype="string"), index=s.index)
+        out[missing] = pd.NA
+        return out, missing, placeholder
     text = to_text(s)
     missing = _placeholder_mask(text, _TEXT_PLACEHOLDERS)
     placeholder = missing & (text != "").to_numpy(dtype=bool)

@@ -24,6 +24,7 @@ from supplier_analytics.ingest.parse import (
     NumberParser,
     Problem,
     normalise_request_type,
+    arrow_text,
     parse_id,
     text_lengths,
     to_text,
@@ -135,6 +136,11 @@ def _missing_columns(path: Path, schema: TableSchema, tried) -> InputError:
 
 
 def _is_empty(col: pd.Series) -> np.ndarray:
+    arr = arrow_text(col)
+    if arr is not None:
+        import pyarrow.compute as pc
+
+        return pc.equal(arr, "").to_numpy(zero_copy_only=False)
     if col.dtype.kind in "fiumMb":
         return col.isna().to_numpy(dtype=bool)
     arr = col.to_numpy(dtype=object)
@@ -395,9 +401,10 @@ _SHOWN_CHARS = 200
 
 def _too_long(cells: pd.Series):
     """``(mask, lengths)`` of text cells longer than a spreadsheet cell may be, or ``None``."""
-    if cells.dtype != object or not len(cells):
+    arr = arrow_text(cells)
+    if (cells.dtype != object and arr is None) or not len(cells):
         return None
-    lengths = text_lengths(cells.to_numpy(dtype=object))
+    lengths = text_lengths(arr if arr is not None else cells.to_numpy(dtype=object))
     mask = lengths > MAX_CELL_CHARS
     return (mask, lengths[mask]) if mask.any() else None
 

@@ -212,8 +212,9 @@ def _looks_converted(arr) -> bool:
 def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[int]) -> pd.DataFrame:
     """Rows ``start`` (0-based sheet row) to the end of ``sheet`` as grid columns ``0 .. width-1`` and beyond.
 
-    Typed columns stay typed (float64, datetime64); text columns are object arrays of ``str``
-    with ``""`` for empty cells; other kinds become the Python objects python-calamine gives.
+    Typed columns stay typed (float64, datetime64); text columns stay pyarrow strings
+    (``ArrowDtype``, ``""`` for empty cells; :func:`.parse.arrow_text` reads them without a Python
+    object per cell); other kinds become the Python objects python-calamine gives.
     ``mapped`` are the grid columns the table uses: a text column among them whose cells may be
     converted numbers or dates needs :attr:`SheetInfo.last_rows` to show they are text; a typed
     column must hold no text cell (fastexcel reads "N/A" as empty there) nor true/false (read as 1/0).
@@ -221,12 +222,13 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
     """
     import fastexcel
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     try:
         reader = fastexcel.read_excel(str(path))
         ws = reader.load_sheet(sheet.name, header_row=None, skip_rows=start, schema_sample_rows=None,
                                dtype_coercion="coerce")
-        columns = ws.available_columns()
+        columns = ws.selected_columns
         batch = ws.to_arrow()
     except Exception as exc:  # an odd sheet for fastexcel: python-calamine reads it
         raise NotFast(f"fastexcel: {type(exc).__name__}: {exc}") from None
@@ -247,10 +249,8 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             if j in mapped and below_header("other", j) and _looks_converted(arr):
                 raise NotFast(f"column {j} mixes text with numbers or dates")
-            vals = arr.to_numpy(zero_copy_only=False)
-            if arr.null_count:
-                vals[pd.isna(vals)] = ""
-            cols[j] = vals.astype(object, copy=False)
+            cols[j] = pd.Series(pd.arrays.ArrowExtensionArray(pc.fill_null(arr, "") if arr.null_count else arr),
+                                copy=False)
         elif below_header("text", j):  # fastexcel reads "N/A", "NULL", "nan" ... in a typed column as empty
             raise NotFast(f"column {j} mixes text with numbers or dates")
         elif below_header("bool", j) and not pa.types.is_boolean(t):  # and true/false as 1/0
@@ -275,5 +275,6 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
     out = {}
     for j in range(full_width):
         v = cols.get(j, empty)
-        out[j] = pd.Series(v, dtype=object if v.dtype == object else v.dtype, copy=False)
+        out[j] = v if isinstance(v, pd.Series) else pd.Series(v, dtype=object if v.dtype == object else v.dtype,
+                                                               copy=False)
     return pd.DataFrame(out, copy=False)
