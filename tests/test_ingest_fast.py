@@ -207,3 +207,27 @@ def test_cells_written_another_way_are_read_the_general_way(tmp_path):
     # element names with a namespace prefix
     s = _info(tmp_path, _sheet([(5, '<x:c r="C5"><x:v>1</x:v></x:c>')], prefix="x"))
     assert s.last_rows is None and (s.max_row, s.max_col) == (5, 3)
+
+
+def test_the_read_ahead_thread_gives_every_byte_and_passes_errors_on(monkeypatch):
+    import io
+    import threading
+
+    from supplier_analytics.ingest import safety
+
+    monkeypatch.setattr(safety, "_CHUNK", 7)
+    data = bytes(range(256)) * 3
+    assert b"".join(safety._read_ahead(io.BytesIO(data))) == data
+
+    class Broken(io.BytesIO):
+        def read(self, n=-1):
+            if self.tell() >= 21:
+                raise OSError("disk gone")
+            return super().read(n)
+
+    with pytest.raises(OSError, match="disk gone"):
+        list(safety._read_ahead(Broken(data)))
+    chunks = safety._read_ahead(io.BytesIO(data))
+    assert next(chunks) == data[:7]
+    chunks.close()  # the caller stops early (a check refused the file): the thread ends too
+    assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]

@@ -522,31 +522,77 @@ def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int, tuple[np.
     return max_row, max_col, (pos, all_cols)
 
 
+def _read_ahead(fh):
+    """The chunks of ``fh``, the next one read (inflated) in a thread while the caller scans this one.
+
+    zlib and numpy release the GIL, so on two cores the inflating costs little extra time.
+    """
+    import queue
+    import threading
+
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run():
+        try:
+            while not stop.is_set():
+                chunk = fh.read(_CHUNK)
+                put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # raised again in the caller's thread
+            put(exc)
+
+    worker = threading.Thread(target=run, name="xlsx-inflate", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk = chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool) -> _Extent:
     """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas."""
     ext = _Extent()
     tail = b""
     try:
         with z.open(info) as fh:
-            while True:
-                chunk = fh.read(_CHUNK)
-                if not chunk:
-                    break
-                buf = tail + chunk
-                if b"<!DOCTYPE" in buf or b"<!ENTITY" in buf:
-                    raise cannot_read(
-                        path, f"{info.filename} inside it declares XML entities (a DTD), which Excel never writes "
-                        "and which entity-expansion and external-entity attacks use",
-                        "open it in Excel and save it again, or ask the sender for a clean export")
-                cut = buf.rfind(b">") + 1 if sheet else max(0, len(buf) - 16)
-                body, tail = buf[:cut], buf[cut:]
-                if sheet:
-                    ext.feed(body)
-                if len(tail) > _CHUNK:  # no '>' for megabytes: not a sane worksheet
-                    raise cannot_read(path, f"{info.filename} inside it is not valid XML",
-                                      "open it in Excel and save it again")
-            if sheet and tail:
-                ext.feed(tail)
+            chunks = _read_ahead(fh) if info.file_size > 4 * _CHUNK else iter(lambda: fh.read(_CHUNK), b"")
+            try:
+                for chunk in chunks:
+                    buf = tail + chunk
+                    if b"!" in buf and (b"<!DOCTYPE" in buf or b"<!ENTITY" in buf):
+                        raise cannot_read(
+                            path, f"{info.filename} inside it declares XML entities (a DTD), which Excel never "
+                            "writes and which entity-expansion and external-entity attacks use",
+                            "open it in Excel and save it again, or ask the sender for a clean export")
+                    cut = buf.rfind(b">") + 1 if sheet else max(0, len(buf) - 16)
+                    body, tail = buf[:cut], buf[cut:]
+                    if sheet:
+                        ext.feed(body)
+                    if len(tail) > _CHUNK:  # no '>' for megabytes: not a sane worksheet
+                        raise cannot_read(path, f"{info.filename} inside it is not valid XML",
+                                          "open it in Excel and save it again")
+                if sheet and tail:
+                    ext.feed(tail)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()  # stops the read-ahead thread when a check refused the file
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
             NotImplementedError) as exc:
         if isinstance(exc, InputError):
