@@ -231,3 +231,14 @@ def test_the_read_ahead_thread_gives_every_byte_and_passes_errors_on(monkeypatch
     assert next(chunks) == data[:7]
     chunks.close()  # the caller stops early (a check refused the file): the thread ends too
     assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]
+
+
+def test_the_scan_finds_the_same_in_small_pieces_read_in_threads(tmp_path, monkeypatch):
+    from supplier_analytics.ingest import safety
+
+    f = messy_workbook(tmp_path / "gr.xlsx", quantity_text="N/A")
+    whole = safety.inspect_workbook(f).sheets
+    monkeypatch.setattr(safety, "_CHUNK", 700)  # every worksheet part is now "large": pieces go to threads
+    pieces = safety.inspect_workbook(f).sheets
+    assert pieces == whole
+    assert whole[1].has_formulas and whole[1].max_row == N + 8 and whole[1].last_rows["text"][2] == N + 7

@@ -250,56 +250,29 @@ class _Extent:
         self._tail_open = False
 
     def feed(self, buf: bytes) -> None:
-        n = len(buf)
-        if n < 5:
-            return
-        base = np.frombuffer(_FRONT + buf + b"\0" * _WIDTH, dtype=np.uint8)
-        a = base[len(_FRONT):]  # the bytes, with zeros after them and (in base) before them
-        prefixed = _PREFIXED.search(buf) is not None  # <x:c ...>: element names with a namespace prefix
-        if prefixed:
-            opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
-            rows = _tag_starts(a, opens, b"row")
-            cells = _tag_starts(a, opens, b"c")
-        else:
-            opens = np.flatnonzero(a[:n] == 0x3C)
-            first = a[opens + 1]
-            at = np.flatnonzero(first == 0x63)
-            at = at[_IS_END[a[opens[at] + 2]]]
-            cells = opens[at]
-            after = np.append(opens, n)[at + 1]  # the next '<' after each cell's own
-            rows = opens[first == 0x72]
-            rows = rows[(a[rows + 2] == 0x6F) & (a[rows + 3] == 0x77) & _IS_END[a[rows + 4]]]
-        self.rows += len(rows)
-        if len(cells):
-            counts = np.bincount(np.searchsorted(rows, cells, side="right"), minlength=len(rows) + 1)
-        else:
-            counts = np.zeros(len(rows) + 1, dtype=np.int64)
-        counts[0] += self._carry
-        self.most_cells = max(self.most_cells, int(counts.max()))
-        self._carry = int(counts[-1])
-        # a formula cell without a cached value ends right after its formula (</f></c>, <f .../></c>,
-        # or with an empty <v/> as openpyxl writes it)
-        if not self.formulas:
-            if prefixed:
-                f_tags = len(_tag_starts(a, opens, b"f"))
-            else:
-                f_at = opens[first == 0x66]
-                f_tags = _IS_END[a[f_at + 2]].any()
-            if f_tags and _NO_VALUE.search(buf):
-                self.formulas = True
-        parsed = None if prefixed else _parse_cells(base, buf, cells, after)
-        row_refs = None if parsed is None else _row_numbers(a, rows)
-        if parsed is None or row_refs is None:
-            # cells or rows written in another form: every r="..." in the bytes, the general way
-            r, c, _ = _refs_extent(a, n, buf)
-            self.last_rows = None
-        else:
-            col, row, kinds = parsed
-            r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
-            c = int(col.max(initial=0))
-            if self.last_rows is not None:
-                _note_last_rows(self.last_rows, col, row, kinds)
-        self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
+        """Take in the next piece of the XML (cut after a '>')."""
+        self.merge(_chunk_facts(buf), buf)
+
+    def merge(self, facts, buf: bytes) -> None:
+        """Take in what :func:`_chunk_facts` found in the next piece ``buf``, in order."""
+        if facts is not None:
+            n_rows, first, middle, last, formulas, r, c, kinds = facts
+            self.rows += n_rows
+            if n_rows:
+                self.most_cells = max(self.most_cells, self._carry + first, middle, last)
+                self._carry = last
+            else:  # the cells all continue the row the previous piece ended in
+                self._carry += first
+                self.most_cells = max(self.most_cells, self._carry)
+            self.formulas = self.formulas or formulas
+            self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
+            if kinds is None:
+                self.last_rows = None
+            elif self.last_rows is not None:
+                for kind, cols in kinds.items():
+                    known = self.last_rows[kind]
+                    for j, row in cols.items():
+                        known[j] = max(known.get(j, 0), row)
         self._keep_tail(buf)
 
     def _keep_tail(self, buf: bytes) -> None:
@@ -319,6 +292,59 @@ class _Extent:
     @property
     def extent(self) -> tuple[int, int]:
         return max(self.max_row, self.rows), max(self.max_col, self.most_cells)
+
+
+def _chunk_facts(buf: bytes):
+    """What one piece of a worksheet's XML (cut after a '>') holds, for :meth:`_Extent.merge`.
+
+    ``(rows, cells before the first row tag, most cells in a row started and ended here, cells
+    after the last row tag, formula without value seen, largest row, largest column, kinds)``,
+    ``kinds`` as :attr:`SheetInfo.last_rows` (``None``: cells written another way); ``None`` for
+    a piece too short to hold a tag. Pieces are independent, so several can be read at once.
+    """
+    n = len(buf)
+    if n < 5:
+        return None
+    base = np.frombuffer(_FRONT + buf + b"\0" * _WIDTH, dtype=np.uint8)
+    a = base[len(_FRONT):]  # the bytes, with zeros after them and (in base) before them
+    prefixed = _PREFIXED.search(buf) is not None  # <x:c ...>: element names with a namespace prefix
+    if prefixed:
+        opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
+        rows = _tag_starts(a, opens, b"row")
+        cells = _tag_starts(a, opens, b"c")
+        f_tags = len(_tag_starts(a, opens, b"f")) > 0
+    else:
+        opens = np.flatnonzero(a[:n] == 0x3C)
+        first = a[opens + 1]
+        at = np.flatnonzero(first == 0x63)
+        at = at[_IS_END[a[opens[at] + 2]]]
+        cells = opens[at]
+        after = np.append(opens, n)[at + 1]  # the next '<' after each cell's own
+        rows = opens[first == 0x72]
+        rows = rows[(a[rows + 2] == 0x6F) & (a[rows + 3] == 0x77) & _IS_END[a[rows + 4]]]
+        f_at = opens[first == 0x66]
+        f_tags = bool(_IS_END[a[f_at + 2]].any())
+    if len(cells):
+        counts = np.bincount(np.searchsorted(rows, cells, side="right"), minlength=len(rows) + 1)
+    else:
+        counts = np.zeros(len(rows) + 1, dtype=np.int64)
+    middle = int(counts[1:-1].max()) if len(counts) > 2 else 0
+    # a formula cell without a cached value ends right after its formula (</f></c>, <f .../></c>,
+    # or with an empty <v/> as openpyxl writes it)
+    formulas = f_tags and _NO_VALUE.search(buf) is not None
+    parsed = None if prefixed else _parse_cells(base, buf, cells, after)
+    row_refs = None if parsed is None else _row_numbers(a, rows)
+    if parsed is None or row_refs is None:
+        # cells or rows written in another form: every r="..." in the bytes, the general way
+        r, c, _ = _refs_extent(a, n, buf)
+        kinds = None
+    else:
+        col, row, masks = parsed
+        r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
+        c = int(col.max(initial=0))
+        kinds = {"text": {}, "bool": {}, "other": {}}
+        _note_last_rows(kinds, col, row, masks)
+    return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, kinds
 
 
 _SHEETDATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
@@ -566,12 +592,51 @@ def _read_ahead(fh):
         worker.join()
 
 
+class _Pieces:
+    """Pieces of a worksheet handed to :func:`_chunk_facts`, two at a time in threads for a large part
+    (numpy releases the GIL), and merged into ``ext`` in their order."""
+
+    def __init__(self, ext: _Extent, *, large: bool):
+        self.ext = ext
+        self.pool = None
+        self.pending: list = []
+        if large:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsx-scan")
+
+    def add(self, body: bytes) -> None:
+        if self.pool is None:
+            self.ext.feed(body)
+            return
+        self.pending.append((self.pool.submit(_chunk_facts, body), body))
+        while len(self.pending) > 2:
+            self._merge_first()
+
+    def _merge_first(self) -> None:
+        future, body = self.pending.pop(0)
+        self.ext.merge(future.result(), body)
+
+    def finish(self) -> None:
+        while self.pending:
+            self._merge_first()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            for future, _ in self.pending:
+                future.cancel()
+            self.pool.shutdown(wait=True)
+
+
 def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool) -> _Extent:
     """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas."""
     ext = _Extent()
     tail = b""
     try:
-        with z.open(info) as fh:
+        with z.open(info) as fh, _Pieces(ext, large=info.file_size > 4 * _CHUNK) as pieces:
             chunks = _read_ahead(fh) if info.file_size > 4 * _CHUNK else iter(lambda: fh.read(_CHUNK), b"")
             try:
                 for chunk in chunks:
@@ -584,12 +649,13 @@ def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet
                     cut = buf.rfind(b">") + 1 if sheet else max(0, len(buf) - 16)
                     body, tail = buf[:cut], buf[cut:]
                     if sheet:
-                        ext.feed(body)
+                        pieces.add(body)
                     if len(tail) > _CHUNK:  # no '>' for megabytes: not a sane worksheet
                         raise cannot_read(path, f"{info.filename} inside it is not valid XML",
                                           "open it in Excel and save it again")
                 if sheet and tail:
-                    ext.feed(tail)
+                    pieces.add(tail)
+                pieces.finish()
             finally:
                 if hasattr(chunks, "close"):
                     chunks.close()  # stops the read-ahead thread when a check refused the file
