@@ -90,6 +90,7 @@ __all__ = [
     "partition_stats",
     "supplier_chunks",
     "take_rows",
+    "merge_partitions",
 ]
 
 LINEAGE = ("source_file", "source_sheet", "source_row")
@@ -347,16 +348,19 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
 
 def _isin(s: pd.Series, values) -> np.ndarray:
     """``s.isin(values)`` as a numpy bool array (missing values never match), fast for ids: categorical
-    columns test their categories only, Arrow strings use Arrow's hash lookup."""
+    columns test their categories only, Arrow strings use Arrow's hash lookup (no Python loop over values)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        hit = np.r_[s.cat.categories.isin(values), False]  # code -1 (missing) -> the trailing False
+        hit = np.r_[_isin(pd.Series(s.cat.categories), values), False]  # code -1 (missing) -> the trailing False
         return hit[s.cat.codes.to_numpy()]
     if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
 
         arr = s.array.__arrow_array__()
-        found = pc.is_in(arr, value_set=pa.array([str(v) for v in values], type=arr.type))
+        wanted = pd.Series(values).astype(s.dtype).dropna().array.__arrow_array__()
+        if isinstance(wanted, pa.ChunkedArray):
+            wanted = wanted.combine_chunks()
+        found = pc.is_in(arr, value_set=wanted.cast(arr.type))
         return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return s.isin(values).to_numpy(dtype=bool)
 
@@ -1359,6 +1363,18 @@ def _supplier_codes(s: pd.Series) -> tuple[np.ndarray, object]:
     return pd.factorize(s, use_na_sentinel=True)
 
 
+def merge_partitions(parts) -> tuple[PeriodStats, dict]:
+    """Merge the ``(PeriodStats, ignored counts)`` of several :func:`partition_stats` calls."""
+    parts = list(parts)
+    stats = combine([p[0] for p in parts])
+    ignored: dict = {}
+    for _, ign in parts:
+        for name, (a, b) in ign.items():
+            a0, b0 = ignored.get(name, (0, 0))
+            ignored[name] = (a0 + a, b0 + b)
+    return stats, ignored
+
+
 def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | None]]:
     """Split tables into chunks of about ``max_rows`` rows (all tables together) along suppliers.
 
@@ -1411,6 +1427,8 @@ def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | 
             continue
         rc = chunk_of[per_row[name]]
         order = np.argsort(rc, kind="stable")  # a radix sort for 16-bit chunk numbers
+        if len(order) < 2**31:
+            order = order.astype(np.int32)  # held for the whole run: half the memory
         bounds = np.r_[0, np.cumsum(np.bincount(rc, minlength=len(used)))]
         for j, c in enumerate(out):
             c[name] = order[bounds[j]:bounds[j + 1]]

@@ -105,6 +105,7 @@ def read_parquet_table(path, table: str) -> pd.DataFrame | None:
     True
     """
     import pyarrow as pa
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     schema_def = TABLES[table]
@@ -130,7 +131,9 @@ def read_parquet_table(path, table: str) -> pd.DataFrame | None:
     columns += [c for c in LINEAGE if c in schema.names]
     dictionary = [c for c in DICTIONARY_COLUMNS.get(table, ()) if c in columns]
     strings = pd.StringDtype("pyarrow")
-    arrow = pq.read_table(p, columns=columns, read_dictionary=dictionary or None)
+    # whole row groups as batches: few, large Arrow chunks (cheap to take rows from later), read in parallel
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=dictionary))
+    arrow = ds.dataset(p, format=fmt).to_table(columns=columns, batch_size=1 << 24)
     frame = arrow.to_pandas(split_blocks=True, self_destruct=True,
                             types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
     del arrow

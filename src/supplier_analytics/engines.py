@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.aggregate import (
-    combine,
     evaluation_window,
+    merge_partitions,
     partition_stats,
     resolve_as_of,
 )
@@ -80,13 +80,7 @@ def _partition_task(frame: pd.DataFrame, table: str, config: dict, as_of, window
 
 
 def _merge_task(*parts):
-    stats = combine([p[0] for p in parts])
-    ignored: dict = {}
-    for _, ign in parts:
-        for name, (a, b) in ign.items():
-            a0, b0 = ignored.get(name, (0, 0))
-            ignored[name] = (a0 + a, b0 + b)
-    return stats, ignored
+    return merge_partitions(parts)
 
 
 # --------------------------------------------------------------------------- the dask engine

@@ -57,9 +57,10 @@ import pandas as pd
 from supplier_analytics.aggregate import (
     JUDGES,
     PeriodStats,
-    combine,
+    _exclusions,
     evaluation_window,
     judge_partition,
+    merge_partitions,
     partition_stats,
     prepare_table,
     resolve_as_of,
@@ -477,7 +478,25 @@ def ignored_frame(ignored: dict) -> pd.DataFrame:
 
 #: Rows (all record tables together) judged in one piece; larger inputs are judged in chunks of whole
 #: suppliers whose statistics are merged, and their records are judged again only when asked for.
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000
+
+
+def _release_free_memory() -> None:
+    """Hand memory freed by a chunk back to the system (glibc keeps freed blocks of each thread's arena
+    for reuse otherwise, and the process grows chunk after chunk); a no-op elsewhere."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _threads(n_chunks: int) -> int:
@@ -539,9 +558,18 @@ def compute_metrics(
         stats, ignored, records = judge_partition(**prepared, **kw)
         judged = JudgedRecords(kept=records, options=kw)
     else:
+        # each table's exclusions checked and selected once, not once per chunk
+        excused = {name: _exclusions(exclusions, name) for name in JUDGES}
+
         def run(positions: dict) -> tuple:
-            part = {name: None if df is None else take_rows(df, positions[name]) for name, df in prepared.items()}
-            return partition_stats(**part, **kw)
+            # one table at a time: a thread holds one table's chunk and its records, never all three
+            parts = []
+            for name, df in prepared.items():
+                if df is not None:
+                    parts.append(partition_stats(**{name: take_rows(df, positions[name])},
+                                                 **{**kw, "exclusions": excused[name]}))
+            _release_free_memory()
+            return merge_partitions(parts)
 
         n_threads = threads or _threads(len(chunks))
         with warnings.catch_warnings(record=True) as caught:  # each chunk warns alike: tell the caller once
@@ -556,9 +584,7 @@ def compute_metrics(
             if (str(w.message), w.category) not in seen:
                 seen.add((str(w.message), w.category))
                 warnings.warn(w.message, w.category, stacklevel=2)
-        stats = combine([p[0] for p in parts])
-        ignored = {name: tuple(int(sum(p[1][name][j] for p in parts)) for j in (0, 1))
-                   for name in JUDGES if prepared[name] is not None}
+        stats, ignored = merge_partitions(parts)
         judged = JudgedRecords(inputs=prepared, options=kw)
     return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame(ignored), as_of=as_of,
                                     window=window, judged=judged)
