@@ -177,11 +177,15 @@ def _sheet(cells_by_row, prefix=""):
 
 
 def _info(tmp_path, xml):
+    """The safety scan's view of the sheet."""
     from bad_inputs import write_xlsx  # the hand-written workbooks of the bad-input corpus
 
-    from supplier_analytics.ingest.safety import inspect_workbook
+    from supplier_analytics.ingest.safety import cell_kinds, inspect_workbook
 
-    return inspect_workbook(write_xlsx(tmp_path / "k.xlsx", [("S", xml, "visible")])).sheets[0]
+    f = write_xlsx(tmp_path / "k.xlsx", [("S", xml, "visible")])
+    s = inspect_workbook(f).sheets[0]
+    assert cell_kinds(f, s.member) == s.last_rows
+    return s
 
 
 def test_the_scan_records_the_last_row_of_text_booleans_and_other_values_per_column(tmp_path):
@@ -238,7 +242,8 @@ def test_the_scan_finds_the_same_in_small_pieces_read_in_threads(tmp_path, monke
 
     f = messy_workbook(tmp_path / "gr.xlsx", quantity_text="N/A")
     whole = safety.inspect_workbook(f).sheets
+    kinds = safety.cell_kinds(f, whole[1].member)
     monkeypatch.setattr(safety, "_CHUNK", 700)  # every worksheet part is now "large": pieces go to threads
-    pieces = safety.inspect_workbook(f).sheets
-    assert pieces == whole
-    assert whole[1].has_formulas and whole[1].max_row == N + 8 and whole[1].last_rows["text"][2] == N + 7
+    assert safety.inspect_workbook(f).sheets == whole
+    assert safety.cell_kinds(f, whole[1].member) == kinds
+    assert whole[1].has_formulas and whole[1].max_row == N + 8 and kinds["text"][2] == N + 7

@@ -57,6 +57,7 @@ __all__ = [
     "sniff_file",
     "inspect_workbook",
     "check_sheet_extent",
+    "cell_kinds",
     "formula_cells_without_value",
     "cannot_read",
 ]
@@ -241,17 +242,19 @@ class _Extent:
     and the most cells in one row bound the extent as well.
     """
 
-    def __init__(self):
+    def __init__(self, kinds: bool = True):
+        self.kinds = kinds
         self.max_row = self.max_col = self.rows = self.most_cells = 0
         self._carry = 0
         self.formulas = False
-        self.last_rows: dict[str, dict[int, int]] | None = {"text": {}, "bool": {}, "other": {}}
+        self.last_rows: dict[str, dict[int, int]] | None = (
+            {"text": {}, "bool": {}, "other": {}} if kinds else None)
         self.tail: bytes | None = None
         self._tail_open = False
 
     def feed(self, buf: bytes) -> None:
         """Take in the next piece of the XML (cut after a '>')."""
-        self.merge(_chunk_facts(buf), buf)
+        self.merge(_chunk_facts(buf, self.kinds), buf)
 
     def merge(self, facts, buf: bytes) -> None:
         """Take in what :func:`_chunk_facts` found in the next piece ``buf``, in order."""
@@ -294,7 +297,7 @@ class _Extent:
         return max(self.max_row, self.rows), max(self.max_col, self.most_cells)
 
 
-def _chunk_facts(buf: bytes):
+def _chunk_facts(buf: bytes, kinds: bool = True):
     """What one piece of a worksheet's XML (cut after a '>') holds, for :meth:`_Extent.merge`.
 
     ``(rows, cells before the first row tag, most cells in a row started and ended here, cells
@@ -332,7 +335,7 @@ def _chunk_facts(buf: bytes):
     # a formula cell without a cached value ends right after its formula (</f></c>, <f .../></c>,
     # or with an empty <v/> as openpyxl writes it)
     formulas = f_tags and _NO_VALUE.search(buf) is not None
-    parsed = None if prefixed else _parse_cells(base, buf, cells, after)
+    parsed = None if prefixed else _parse_cells(base, buf, cells, after, kinds)
     row_refs = None if parsed is None else _row_numbers(a, rows)
     if parsed is None or row_refs is None:
         # cells or rows written in another form: every r="..." in the bytes, the general way
@@ -342,8 +345,11 @@ def _chunk_facts(buf: bytes):
         col, row, masks = parsed
         r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
         c = int(col.max(initial=0))
-        kinds = {"text": {}, "bool": {}, "other": {}}
-        _note_last_rows(kinds, col, row, masks)
+        if masks is None:
+            kinds = None
+        else:
+            kinds = {"text": {}, "bool": {}, "other": {}}
+            _note_last_rows(kinds, col, row, masks)
     return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, kinds
 
 
@@ -359,7 +365,7 @@ _AR14 = np.arange(14)
 
 
 
-def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndarray):
+def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndarray, kinds: bool = True):
     """Column, row and kind of every cell whose reference is written first: ``<c r="B7" ...>``.
 
     ``after`` is, per cell, the position of the next ``<`` (the end of the cell, or its first
@@ -399,6 +405,8 @@ def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndar
     for j in range(1, int(m.max())):  # Horner over the digits (positions nl .. m-1; at most 8: below 2**31)
         take = digit[:, j] & (j < m)
         row = np.where(take, row * 10 + d[:, j], row)
+    if not kinds:
+        return col.astype(np.int64), row.astype(np.int64), None
     # the end of the start tag, from the next "<": ">" just before it (then "</" means no content) or "/>"
     q = after
     tail = _windows(base, 19)[q - 17 + len(_FRONT)]  # tail[:, j] is a[q - 17 + j]; tail[:, 17] the next "<"
@@ -609,7 +617,7 @@ class _Pieces:
         if self.pool is None:
             self.ext.feed(body)
             return
-        self.pending.append((self.pool.submit(_chunk_facts, body), body))
+        self.pending.append((self.pool.submit(_chunk_facts, body, self.ext.kinds), body))
         while len(self.pending) > 2:
             self._merge_first()
 
@@ -631,9 +639,11 @@ class _Pieces:
             self.pool.shutdown(wait=True)
 
 
-def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool) -> _Extent:
-    """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas."""
-    ext = _Extent()
+def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool,
+                 kinds: bool = True) -> _Extent:
+    """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas
+    (and with ``kinds`` the last row of each kind of cell per column)."""
+    ext = _Extent(kinds)
     tail = b""
     try:
         with z.open(info) as fh, _Pieces(ext, large=info.file_size > 4 * _CHUNK) as pieces:
@@ -789,6 +799,12 @@ def _letters(n: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+def cell_kinds(path: Path, member: str) -> dict[str, dict[int, int]] | None:
+    """:attr:`SheetInfo.last_rows` of one worksheet part, scanned again (for tests and checks)."""
+    with zipfile.ZipFile(path) as z:
+        return _scan_member(z, z.getinfo(member), path, sheet=True, kinds=True).last_rows
 
 
 def check_sheet_extent(path: Path, s: SheetInfo) -> None:

@@ -15,14 +15,17 @@ below the header. So a sheet is read in two steps:
    are the sheet's own, and every row is used to type a column).
 
 A column comes back typed (numbers, dates) only when every cell below the
-header has that type; otherwise fastexcel gives it as text, turning numbers and
-dates into text that loses precision. Such a column is taken as text only when
-that cannot change what the reader sees: the cells of a mapped column that
-could be numbers, dates or true/false in disguise must be text cells by the
-worksheet XML (:attr:`SheetInfo.last_rows`). Whenever that cannot be
-shown, or fastexcel cannot read the sheet, the sheet is read cell by cell with
-python-calamine as before (:func:`full_grid`); the result is the same either
-way, only the time differs.
+header has that type; otherwise fastexcel gives it as text, turning numbers
+and dates into text that loses precision (9 decimals). And in a typed column
+fastexcel reads text such as "N/A" or "NULL" as empty and true/false as 1/0.
+So the safety scan notes per column the last row holding text, true/false or
+other values (:attr:`.safety.SheetInfo.last_rows`), and a column is taken as
+fastexcel gives it only when that cannot change what the reader sees: no text
+or true/false below the header in a typed column, and no number or date below
+the header in a mapped text column whose cells could be numbers or dates in
+disguise. Whenever that cannot be shown, or fastexcel cannot read the sheet,
+the sheet is read cell by cell with python-calamine as before
+(:func:`full_grid`); the result is the same either way, only the time differs.
 """
 
 from __future__ import annotations
