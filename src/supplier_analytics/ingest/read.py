@@ -374,8 +374,11 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
     for name in present:
         data[name] = data[name].astype(schema.column(name).dtype)
     nacc = len(data)
-    data["source_file"] = pd.Categorical([source] * nacc)
-    data["source_sheet"] = pd.Categorical([sheet_name] * nacc, categories=[sheet_name] if sheet_name else [])
+    # one category repeated: from codes (a list of nacc strings to categorise took 0.04 s per 200,000 rows)
+    data["source_file"] = (pd.Categorical.from_codes(np.zeros(nacc, dtype=np.int8), categories=[source])
+                           if nacc else pd.Categorical([]))
+    data["source_sheet"] = pd.Categorical.from_codes(np.full(nacc, 0 if sheet_name else -1, dtype=np.int8),
+                                                     categories=[sheet_name] if sheet_name else [])
     data["source_row"] = rownum[~bad_row].astype("int64")
     return ImportResult(
         table=schema.name,

@@ -283,7 +283,9 @@ class _Extent:
             if self.tail is not None:
                 self.tail = self.tail + buf if len(self.tail) + len(buf) <= _MAX_TAIL else None
             return
-        at = buf.find(b"sheetData")
+        # the end of the cells comes near the end of the part: looked for in a piece's last MiB only
+        # (a longer tail is not kept anyway, and then the fast read gives way)
+        at = buf.find(b"sheetData", max(0, len(buf) - _MAX_TAIL // 4))
         m = None
         while at >= 0 and m is None:
             m = _SHEETDATA_END.match(buf, max(0, buf.rfind(b"<", 0, at)))
@@ -310,7 +312,7 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
         return None
     base = np.frombuffer(_FRONT + buf + b"\0" * _WIDTH, dtype=np.uint8)
     a = base[len(_FRONT):]  # the bytes, with zeros after them and (in base) before them
-    prefixed = _PREFIXED.search(buf) is not None  # <x:c ...>: element names with a namespace prefix
+    prefixed = b":" in buf and _PREFIXED.search(buf) is not None  # <x:c ...>: names with a namespace prefix
     if prefixed:
         opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
         rows = _tag_starts(a, opens, b"row")
