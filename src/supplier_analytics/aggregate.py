@@ -295,22 +295,19 @@ def _exclusions(exclusions: pd.DataFrame | None, table: str) -> pd.DataFrame | N
     return ex if len(ex) else None
 
 
-def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str], *,
-                     all_reasons: bool = True) -> pd.Series:
-    """Reason text per record (NA where not excluded); ``keys`` beyond supplier_id match when given.
+def _exclusion_matches(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame | None:
+    """(``_rid``: label of the record, ``reason_code``) for each exclusion naming a record, or None.
 
-    A record named by several exclusions gets their reasons joined by "; " (``all_reasons``), or
-    one of them (enough to count it as excluded).
+    ``keys`` beyond supplier_id match when the exclusion gives them (see :func:`_key_patterns`).
     """
-    reasons = pd.Series(pd.NA, index=records.index, dtype="string")
     if ex is None or keys[0] not in records.columns:
-        return reasons
+        return None
     # every pattern names the record's own id (po_id, lot_id, request_id): only records whose id occurs in
     # the exclusions at all can match, usually a few in a hundred -- the patterns are tried on those alone
     named = np.flatnonzero(_isin(records[keys[0]], ex[keys[0]].dropna().unique()))
     if not len(named):
-        return reasons
-    records = records.iloc[named]  # keeps its labels: the positions in the reasons
+        return None
+    records = records.iloc[named]  # keeps its labels
     found = []
     for mask_cols in _key_patterns(keys):
         sub = ex
@@ -329,12 +326,15 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
         rec["_rid"] = records.index[cand]
         m = rec.dropna(subset=on).merge(sub.loc[:, [*on, "reason_code"]], on=on, how="inner")
         found.append(m.loc[:, ["_rid", "reason_code"]])
-    if not found:
-        return reasons
-    allm = pd.concat(found, ignore_index=True).drop_duplicates()
-    if not all_reasons:
-        first = allm.drop_duplicates("_rid")
-        reasons.loc[first["_rid"].to_numpy()] = first["reason_code"].astype("string").to_numpy()
+    return pd.concat(found, ignore_index=True).drop_duplicates() if found else None
+
+
+def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str]) -> pd.Series:
+    """Reason text per record (NA where not excluded); a record named by several exclusions gets their
+    reasons joined by "; "."""
+    reasons = pd.Series(pd.NA, index=records.index, dtype="string")
+    allm = _exclusion_matches(records, ex, keys)
+    if allm is None:
         return reasons
     single = ~allm["_rid"].duplicated(keep=False).to_numpy()  # most records: one reason, nothing to join
     reasons.loc[allm["_rid"].to_numpy()[single]] = allm["reason_code"].astype("string").to_numpy()[single]
@@ -344,6 +344,20 @@ def _mark_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[
     joined = allm.groupby("_rid", sort=True)["reason_code"].agg(lambda s: "; ".join(sorted(set(s))))
     reasons.loc[joined.index] = joined.astype("string")
     return reasons
+
+
+def _set_exclusions(records: pd.DataFrame, ex: pd.DataFrame | None, keys: list[str], *, evidence: bool) -> None:
+    """Add ``excluded`` and, for evidence, ``exclusion_reason`` to records with a default RangeIndex."""
+    if evidence:
+        reasons = _mark_exclusions(records, ex, keys)
+        records["excluded"] = reasons.notna().to_numpy()
+        records["exclusion_reason"] = reasons
+        return
+    excluded = np.zeros(len(records), dtype=bool)
+    allm = _exclusion_matches(records, ex, keys)
+    if allm is not None:
+        excluded[allm["_rid"].to_numpy()] = True
+    records["excluded"] = excluded
 
 
 def _isin(s: pd.Series, values) -> np.ndarray:
@@ -488,12 +502,12 @@ def _group_sum(values: np.ndarray, groups: np.ndarray, starts: np.ndarray, n_gro
     return pd.Series(values).groupby(groups, sort=True).sum().to_numpy()
 
 
-_STATUS = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW)
+_STATUS = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW, OPEN_FROM_BEFORE)
 
 
 def _status(codes: np.ndarray) -> pd.Categorical:
-    """Status text from codes 0..3 (judged, excluded, not judged, before window), as a categorical column
-    (one byte per record instead of a string)."""
+    """Status text from codes 0..4 (judged, excluded, not judged, before window, open from before window),
+    as a categorical column (one byte per record instead of a string)."""
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(_STATUS), dtype="string"))
 
 
@@ -518,8 +532,8 @@ def delivery_lines(
         ``before window`` (default: ``periods.window_months`` months up to ``as_of``).
     evidence : True (default) for every column of the records; False for the columns the statistics
         read only (no item, site or requested date unless it is the reference date, order keys only
-        when exclusions need them, one reason per excluded line): for lines that are summed and
-        dropped (:func:`partition_stats`).
+        when exclusions need them, no exclusion_reason): for lines that are summed and dropped
+        (:func:`partition_stats`).
 
     Returns
     -------
@@ -713,9 +727,7 @@ def delivery_lines(
         lines["lead_time_days"] = np.nan
 
     lines["period"] = lines["date_received"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(lines, ex, ["po_id", "line_id"], all_reasons=evidence)
-    lines["excluded"] = reasons.notna().to_numpy()
-    lines["exclusion_reason"] = reasons
+    _set_exclusions(lines, ex, ["po_id", "line_id"], evidence=evidence)
     status = np.where(judged, 0, 2).astype(np.int8)
     status[lines["excluded"].to_numpy()] = 1
     status[(lines["date_received"] < start).to_numpy()] = 3
@@ -739,7 +751,7 @@ def inspection_lots(
     (quantity_defective > 0 or downtime > 0), ``defective_in_inspected`` (defective quantity capped
     at the quantity inspected, NaN without it), period, status, excluded, exclusion_reason. Rows
     dated after ``as_of`` are dropped and counted in ``attrs["records_after_as_of"]``. With
-    ``evidence=False`` a lot named by several exclusions keeps one of their reasons (not all).
+    ``evidence=False`` there is no exclusion_reason column (``excluded`` says enough for the statistics).
 
     Examples
     --------
@@ -769,13 +781,11 @@ def inspection_lots(
     down = t["downtime_minutes"].fillna(0.0).to_numpy() if "downtime_minutes" in t.columns else 0.0
     t["incident"] = (defective > 0) | (down > 0)
     t["period"] = t["date"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(t, _exclusions(exclusions, "inspections"), ["lot_id"], all_reasons=evidence)
-    t["excluded"] = reasons.notna().to_numpy()
-    t["exclusion_reason"] = reasons
-    status = np.full(len(t), JUDGED, dtype=object)
-    status[t["excluded"].to_numpy()] = EXCLUDED
-    status[(t["date"] < pd.Timestamp(window[0])).to_numpy()] = BEFORE_WINDOW
-    t["status"] = pd.array(status, dtype="string")
+    _set_exclusions(t, _exclusions(exclusions, "inspections"), ["lot_id"], evidence=evidence)
+    status = np.zeros(len(t), dtype=np.int8)  # judged
+    status[t["excluded"].to_numpy()] = 1  # excluded
+    status[(t["date"] < pd.Timestamp(window[0])).to_numpy()] = 3  # before window
+    t["status"] = _status(status)
     t.attrs["records_after_as_of"] = int(after.sum())
     return t
 
@@ -798,8 +808,8 @@ def request_records(
     open and not yet due), ``open``, ``overdue`` (open and past its service level); for corrective
     actions ``capa_due`` (date_due, taken as the whole due day, else sent + closure days), ``closed``,
     ``closure_days``, ``capa_on_time`` (NA while open and not yet due), ``capa_open``; plus period,
-    status, excluded, exclusion_reason. With ``evidence=False`` a request named by several exclusions
-    keeps one of their reasons (not all).
+    status, excluded, exclusion_reason (not with ``evidence=False``: ``excluded`` says enough for the
+    statistics).
     """
     cfg = load_config(config)
     r = prepare_table(requests, "requests")
@@ -857,19 +867,17 @@ def request_records(
     r["capa_on_time"] = on_time
     r["capa_open"] = capa & ~closed
     r["period"] = r["date_sent"].dt.to_period(cfg.periods.freq)
-    reasons = _mark_exclusions(r, _exclusions(exclusions, "requests"), ["request_id"], all_reasons=evidence)
-    r["excluded"] = reasons.notna().to_numpy()
-    r["exclusion_reason"] = reasons
-    status = np.full(len(r), JUDGED, dtype=object)
-    status[r["excluded"].to_numpy()] = EXCLUDED
+    _set_exclusions(r, _exclusions(exclusions, "requests"), ["request_id"], evidence=evidence)
+    status = np.zeros(len(r), dtype=np.int8)  # judged
+    status[r["excluded"].to_numpy()] = 1  # excluded
     before = (r["date_sent"] < pd.Timestamp(window[0])).to_numpy()
-    status[before] = BEFORE_WINDOW
+    status[before] = 3  # before window
     still_open = r["open"].to_numpy(dtype=bool) | r["capa_open"].to_numpy(dtype=bool)
     carried = before & still_open & ~r["excluded"].to_numpy()
-    status[carried] = OPEN_FROM_BEFORE
+    status[carried] = 4  # open from before window
     if carried.any():
         r.loc[carried, "period"] = pd.Timestamp(window[0]).to_period(cfg.periods.freq)
-    r["status"] = pd.array(status, dtype="string")
+    r["status"] = _status(status)
     r.attrs["records_after_as_of"] = int(after.sum())
     return r
 
