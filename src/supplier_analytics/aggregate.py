@@ -1264,7 +1264,11 @@ def combine(parts) -> PeriodStats:
     freq = parts[0].freq
     frames = {}
     for name in PeriodStats.FRAMES:
-        frames[name] = _sum_by(pd.concat([getattr(p, name) for p in parts], ignore_index=True), name, freq)
+        given = [f for f in (getattr(p, name) for p in parts) if len(f)]
+        if len(given) == 1:  # e.g. the delivery frames of a chunk's three tables: nothing to add up
+            frames[name] = given[0]
+        else:
+            frames[name] = _sum_by(pd.concat(given, ignore_index=True), name, freq) if given else _empty(name, freq)
     return PeriodStats(
         **frames,
         suppliers=tuple(sorted(set().union(*(p.suppliers for p in parts)))),
