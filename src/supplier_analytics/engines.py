@@ -1,11 +1,13 @@
 """Engines: the same mergeable statistics computed in memory (pandas) or over a partitioned dataset (dask).
 
-The in-memory engine is :func:`~supplier_analytics.metrics.compute_metrics`. The dask engine reads
-canonical parquet datasets with :func:`dask.dataframe.read_parquet`, judges and aggregates every
-partition on its own with the very functions the in-memory engine uses
-(:func:`~supplier_analytics.aggregate.delivery_lines`, :func:`~supplier_analytics.aggregate.aggregate`,
-...) and merges the partitions' :class:`~supplier_analytics.aggregate.PeriodStats` with
-:func:`~supplier_analytics.aggregate.combine` in a tree. Counts are equal and sums equal up to the
+The in-memory engine is :func:`~supplier_analytics.metrics.compute_metrics`: large inputs are split
+into chunks of whole suppliers (:func:`~supplier_analytics.aggregate.supplier_chunks`), each judged and
+aggregated on a thread by :func:`~supplier_analytics.aggregate.partition_stats`, and the chunks'
+statistics merged. The dask engine reads canonical parquet datasets with
+:func:`dask.dataframe.read_parquet`, judges and aggregates every partition on its own with the same
+:func:`~supplier_analytics.aggregate.partition_stats` and merges the partitions'
+:class:`~supplier_analytics.aggregate.PeriodStats` with :func:`~supplier_analytics.aggregate.merge_partitions`
+in a tree. Counts are equal and sums equal up to the
 order of floating-point additions (about 1e-12 relative), so the metrics agree with the in-memory
 engine's to 1e-9.
 
