@@ -7,6 +7,7 @@ to score() by path are read by the library's column reader; other files go throu
 
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -75,6 +76,8 @@ def test_records_are_judged_again_on_demand_and_equal_the_kept_ones(data, whole)
     assert set(po.loc[~both, "exclusion_reason"]) == {"zz-second"}  # the rest of the order, once
     with pytest.raises(sa.InputError, match="use one of deliveries, inspections, requests"):
         chunked.records("orders")
+    copied = pickle.loads(pickle.dumps(chunked))  # a result travels (e.g. to a worker) and still judges on demand
+    pd.testing.assert_frame_equal(copied.records("requests", "V10017"), whole.records("requests", "V10017"))
 
 
 def test_evidence_of_a_chunked_scorecard_equals_the_one_piece_evidence(data, monkeypatch):

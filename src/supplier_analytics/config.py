@@ -132,6 +132,9 @@ class FrozenMapping(Mapping):
     def __setattr__(self, name, value):
         raise AttributeError("FrozenMapping is read-only")
 
+    def __reduce__(self):  # pickled as its items (unpickling cannot set attributes of a read-only object)
+        return (FrozenMapping, (self._data,))
+
     def __repr__(self) -> str:
         return f"FrozenMapping({self._data!r})"
 

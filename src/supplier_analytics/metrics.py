@@ -366,6 +366,14 @@ class JudgedRecords:
         self._lock = threading.Lock()
         self._recent: dict = {}
 
+    def __getstate__(self) -> dict:  # picklable and copyable: the lock and the small cache are not kept
+        return {"_kept": self._kept, "_inputs": self._inputs, "_options": self._options}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._recent = {}
+
     def has(self, table: str) -> bool:
         return table in self._kept or table in self._inputs
 
