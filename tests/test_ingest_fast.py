@@ -243,7 +243,8 @@ def test_the_scan_finds_the_same_in_small_pieces_read_in_threads(tmp_path, monke
     f = messy_workbook(tmp_path / "gr.xlsx", quantity_text="N/A")
     whole = safety.inspect_workbook(f).sheets
     kinds = safety.cell_kinds(f, whole[1].member)
-    monkeypatch.setattr(safety, "_CHUNK", 700)  # every worksheet part is now "large": pieces go to threads
+    monkeypatch.setattr(safety, "_CHUNK", 700)  # many small pieces ...
+    monkeypatch.setattr(safety, "_LARGE_PART", 2800)  # ... and every worksheet part large: pieces go to threads
     assert safety.inspect_workbook(f).sheets == whole
     assert safety.cell_kinds(f, whole[1].member) == kinds
     assert whole[1].has_formulas and whole[1].max_row == N + 8 and kinds["text"][2] == N + 7

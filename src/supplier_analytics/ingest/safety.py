@@ -73,7 +73,8 @@ MAX_SHEET_CELLS = 4_000_000
 #: Longest text a cell may hold: Excel's own limit (32,767 characters).
 MAX_CELL_CHARS = 32_767
 
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20  # 1 MiB pieces: the numpy work on them stays in cache (4 MiB was ~15% slower)
+_LARGE_PART = 16 << 20  # parts larger than this are inflated and scanned in threads
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -648,8 +649,9 @@ def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet
     ext = _Extent(kinds)
     tail = b""
     try:
-        with z.open(info) as fh, _Pieces(ext, large=info.file_size > 4 * _CHUNK) as pieces:
-            chunks = _read_ahead(fh) if info.file_size > 4 * _CHUNK else iter(lambda: fh.read(_CHUNK), b"")
+        large = info.file_size > _LARGE_PART
+        with z.open(info) as fh, _Pieces(ext, large=large) as pieces:
+            chunks = _read_ahead(fh) if large else iter(lambda: fh.read(_CHUNK), b"")
             try:
                 for chunk in chunks:
                     buf = tail + chunk
