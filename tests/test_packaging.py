@@ -49,6 +49,16 @@ def test_version_is_the_one_in_pyproject():
 def test_public_names_exist():
     for name in supplier_analytics.__all__:
         assert hasattr(supplier_analytics, name), name
+    assert supplier_analytics.read_table.__module__ == "supplier_analytics.ingest.read"
+    assert not hasattr(supplier_analytics, "no_such_name")
+
+
+def test_reading_a_file_does_not_load_the_scoring_stack():
+    # names are imported on first use: a validate-only run does not pay for scipy and matplotlib
+    code = ("import sys, supplier_analytics as sa; sa.read_table; "
+            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'supplier_analytics.scorecard') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_python_dash_m_runs_the_cli():

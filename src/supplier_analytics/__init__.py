@@ -1,9 +1,14 @@
 """supplier-analytics: supplier delivery, quality and responsiveness analytics.
 
-The public surface lives here; modules may move, these names stay.
+The public surface lives here; modules may move, these names stay. Names are imported on first use
+(PEP 562), so ``import supplier_analytics`` stays quick: reading a file with ``read_table`` does not load
+scipy or matplotlib, which a command-line run or a batch job that only validates would otherwise pay
+for at every start (about a second).
 """
 
 from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
@@ -16,28 +21,60 @@ from supplier_analytics.errors import (
     SupplierAnalyticsError,
     ValidationError,
 )
-from supplier_analytics.schema import TABLES
-from supplier_analytics.ingest import ImportResult, Mapping, ValidationReport, read_mapping, read_table, validate_files
-from supplier_analytics.datasets import ProcurementData, load_sample, make_procurement_data, write_procurement_data, write_sample
-from supplier_analytics.config import Config, default_config, load_config
-from supplier_analytics.metrics import MetricsResult, compute_metrics
-from supplier_analytics.scoring import score_suppliers, scoring_explained
-from supplier_analytics.plotting import plot_funnel, plot_pareto, plot_response_times, plot_scorecard
-from supplier_analytics.plotting import (
-    plot_days_late, plot_grade_stability, plot_intervals, plot_period_metric, plot_shrinkage,
-)
-from supplier_analytics.plotting import plot_control_chart, plot_portfolio_trends, plot_small_multiples
-from supplier_analytics.evidence import EVIDENCE_METRICS, evidence
-from supplier_analytics.scorecard import Scorecard, score
-from supplier_analytics.actions import compare_before_after, read_actions
-from supplier_analytics.reports.feedback import FeedbackPack, change_signals, feedback_pack, write_feedback_packs
-from supplier_analytics.reports.review import ReviewPack, review_pack
-from supplier_analytics.trends import (
-    MannKendallResult, alerts, chart_signals, compare_windows, mann_kendall, p_chart, period_series, rolling_rate,
-    u_chart,
-)
-from supplier_analytics.batch import Job, RunResult, load_job, run_job
-from supplier_analytics import history
+# ``evidence`` is also the name of its module: imported now, or importing the module (which other modules
+# do) would bind the module, not the function, to supplier_analytics.evidence
+from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
+
+#: public name -> the module that defines it
+_LAZY = {
+    **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
+    **dict.fromkeys((
+        "ImportResult", "Mapping", "ValidationReport", "read_mapping", "read_table", "validate_files"
+    ), "supplier_analytics.ingest"),
+    **dict.fromkeys((
+        "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
+    ), "supplier_analytics.datasets"),
+    **dict.fromkeys(("Config", "default_config", "load_config"), "supplier_analytics.config"),
+    **dict.fromkeys(("MetricsResult", "compute_metrics"), "supplier_analytics.metrics"),
+    **dict.fromkeys(("score_suppliers", "scoring_explained"), "supplier_analytics.scoring"),
+    **dict.fromkeys((
+        "plot_funnel", "plot_pareto", "plot_response_times", "plot_scorecard", "plot_days_late",
+        "plot_grade_stability", "plot_intervals", "plot_period_metric", "plot_shrinkage", "plot_control_chart",
+        "plot_portfolio_trends", "plot_small_multiples"
+    ), "supplier_analytics.plotting"),
+    **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
+    **dict.fromkeys(("compare_before_after", "read_actions"), "supplier_analytics.actions"),
+    **dict.fromkeys((
+        "FeedbackPack", "change_signals", "feedback_pack", "write_feedback_packs"
+    ), "supplier_analytics.reports.feedback"),
+    **dict.fromkeys(("ReviewPack", "review_pack"), "supplier_analytics.reports.review"),
+    **dict.fromkeys((
+        "MannKendallResult", "alerts", "chart_signals", "compare_windows", "mann_kendall", "p_chart",
+        "period_series", "rolling_rate", "u_chart"
+    ), "supplier_analytics.trends"),
+    **dict.fromkeys(("Job", "RunResult", "load_job", "run_job"), "supplier_analytics.batch"),
+    "history": "supplier_analytics.history",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:  # a submodule (sa.datasets, sa.stats, ...), as the eager imports used to bind them
+        try:
+            value = importlib.import_module(f"supplier_analytics.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'supplier_analytics' has no attribute {name!r}") from None
+    elif module == f"supplier_analytics.{name}":
+        value = importlib.import_module(module)
+    else:
+        value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "feedback_pack",
