@@ -6,18 +6,19 @@ requests at the generator's default ratios) as parquet under ``bench/data/`` (gi
 when present). Every timed run is a fresh child process; peak memory is the highest sum of the
 resident set sizes of that process and its children (dask workers), sampled every 50 ms.
 
-Library: the canonical parquet files are read (``pandas.read_parquet``, canonical columns; the deliveries'
-supplier_id, line_id, item and site dictionary-encoded with ``read_dictionary``, so they arrive as pandas
-categoricals and stay integer codes in the library; po_id and receipt_id, nearly unique, stay strings) and scored
-with :func:`supplier_analytics.score` up to the Scorecard object (no files written: the workbook
-and CSV files are not part of the timing). ``--read-table`` also times the path through
+Library: the canonical parquet files are read as ``score(path)`` reads them
+(:func:`supplier_analytics.columnar.read_parquet_table`: the columns the scoring uses, low-cardinality ids
+as categoricals, text as Arrow strings) and scored with :func:`supplier_analytics.score` up to the Scorecard
+object (no files written: the workbook and CSV files are not part of the timing). The child mode ``pandas``
+reads with a plain ``pandas.read_parquet`` of every canonical column instead, for comparison. ``--read-table`` also times the path through
 ``read_table`` (every cell of the export checked, as for messy exports) at the sizes it names.
 DuckDB: the delivery and quality statistics per supplier and month in SQL over the same files
 (``bench/reference.py``). Both results are checked against each other: counts exactly, sums and
 rates to 1e-9.
 
 Excel: a 200,000 x 12 xlsx export is read, mapped and validated by ``read_table`` and read raw by
-fastexcel (calamine into Arrow).
+fastexcel (calamine into Arrow; a core dependency, which read_table itself uses for large sheets). Both
+run in fresh processes, so both times include importing what they need.
 
 ``--size 50M`` instead scores a 50-million-line dataset with the dask engine on a local cluster of
 two worker processes (generation takes several minutes the first time).
