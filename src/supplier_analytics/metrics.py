@@ -375,9 +375,6 @@ class JudgedRecords:
         self._lock = threading.Lock()
         self._recent = {}
 
-    def has(self, table: str) -> bool:
-        return table in self._kept or table in self._inputs
-
     def table(self, table: str) -> pd.DataFrame | None:
         """Every judged record of ``table`` (None when the run had no such table or kept no records)."""
         with self._lock:
