@@ -57,25 +57,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise SystemExit("supplier-analytics score: give at least one of --deliveries, --inspections, --requests")
+    big = {}
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
-        report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
-        card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of,
-                     engine="dask")
-        paths = card.write(args.out)
-        if report is not None:
-            print(report.summary_text())
-        print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
-              f"{len(card.suppliers)} suppliers scored with dask; grades: "
-              + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items()))
-        print(f"Results written to {Path(args.out)}: " + ", ".join(paths))
-        return EXIT_OK
-    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
-    card = score(**report.results, config=args.config, as_of=args.as_of)
+    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
+    card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of,
+                 engine=args.engine)
     paths = card.write(args.out)
-    print(report.summary_text())
+    if report is not None:
+        print(report.summary_text())
     print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
-          f"{len(card.suppliers)} suppliers; grades: "
+          f"{len(card.suppliers)} suppliers{' scored with dask' if args.engine == 'dask' else ''}; grades: "
           + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items()))
     print(f"Results written to {Path(args.out)}: " + ", ".join(paths))
     return EXIT_OK

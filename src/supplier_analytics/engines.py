@@ -54,7 +54,6 @@ __all__ = ["ENGINES", "check_engine", "partition_stats", "dask_metrics", "partit
 #: Engines accepted by ``score(..., engine=...)`` and ``supplier-analytics score --engine``.
 ENGINES = ("pandas", "dask")
 
-_RECORD_TABLES = ("deliveries", "inspections", "requests")
 _DATES = {"deliveries": ("date_received",), "inspections": ("date",),
           "requests": ("date_sent", "date_responded", "date_closed")}
 
