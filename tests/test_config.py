@@ -30,12 +30,11 @@ def test_defaults_mirror_the_packaged_toml():
     assert cfg.delivery.in_full_tolerance == 0.0
     assert cfg.delivery.over_delivery_in_full is True
     assert (cfg.periods.period, cfg.periods.window_months) == ("month", 12)
-    assert (cfg.quality.ppm_target, cfg.quality.lot_rejection_target) == (500.0, 0.02)
     assert cfg.responsiveness.service_level_hours["complaint"] == 24.0
     assert cfg.responsiveness.sla_hours("something_else") == 72.0
     assert cfg.responsiveness.corrective_action_days == 30.0
     assert dict(cfg.targets) == {"on_time_rate": 0.95, "in_full_rate": 0.98, "otif_rate": 0.93,
-                                 "within_sla_rate": 0.90}
+                                 "within_sla_rate": 0.90, "ppm": 500.0, "lot_rejection_rate": 0.02}
     assert cfg.scoring.curves["ppm"] == ((0.0, 100.0), (500.0, 80.0), (5000.0, 0.0))
     assert dict(cfg.scoring.metric_weights["quality"]) == {"ppm": 0.45, "lot_rejection_rate": 0.3,
                                                            "incidents_per_month": 0.15,
@@ -146,7 +145,7 @@ def test_replace_validates_and_accepts_section_dataclasses():
     [
         ({"delivrey": {}},
          r"^In the configuration dict, unknown section 'delivrey' in the top level; allowed: delivery, periods, "
-         r"quality, responsiveness, targets, scoring, evidence\.$"),
+         r"responsiveness, targets, scoring, evidence\.$"),
         ({"delivery": {"late_tolerance": 1}},
          r"unknown key 'delivery\.late_tolerance' in section \[delivery\]; allowed: reference_date, "
          r"early_tolerance_days, late_tolerance_days, day_basis, weekend, holidays, in_full_tolerance, "
@@ -178,8 +177,9 @@ def test_replace_validates_and_accepts_section_dataclasses():
         ({"periods": {"period": "year"}},
          r"periods\.period = 'year' is not allowed; use one of: week, month, quarter\.$"),
         ({"periods": {"window_months": 0}}, r"periods\.window_months = 0 is not allowed; use a whole number >= 1\.$"),
-        ({"quality": {"lot_rejection_target": 2}},
-         r"quality\.lot_rejection_target = 2 is not allowed; use a number >= 0 and <= 1\.$"),
+        ({"targets": {"lot_rejection_rate": 2}},
+         r"targets\.lot_rejection_rate = 2 is not allowed; use a number >= 0 and <= 1\.$"),
+        ({"targets": {"ppm": 2e6}}, r"targets\.ppm = 2000000\.0 is not allowed; use a number >= 0 and <= 1e\+06\.$"),
         ({"responsiveness": {"service_level_hours": {"rfq": 0}}},
          r"responsiveness\.service_level_hours\.rfq = 0 is not allowed; use a number > 0\.$"),
         ({"targets": {"on_time": 0.9}}, r"unknown metric 'targets\.on_time'; allowed: on_time_rate, "),
@@ -241,3 +241,24 @@ def test_config_instance_passes_through():
     cfg = load_config({"periods": {"period": "quarter"}})
     assert load_config(cfg) is cfg
     assert isinstance(cfg, Config)
+
+
+def test_old_quality_targets_are_read_into_targets_with_a_warning():
+    with pytest.warns(FutureWarning, match=r"\[quality\] section is deprecated .*quality\.ppm_target -> targets\.ppm"):
+        cfg = load_config({"quality": {"ppm_target": 800.0, "lot_rejection_target": 0.05}})
+    assert (cfg.targets["ppm"], cfg.targets["lot_rejection_rate"]) == (800.0, 0.05)
+    with pytest.warns(FutureWarning, match="Config.quality is deprecated"):
+        assert cfg.quality.ppm_target == 800.0
+    # an entry in [targets] wins over the old key; an unknown old key is an error naming the allowed ones
+    with pytest.warns(FutureWarning):
+        assert load_config({"quality": {"ppm_target": 800.0}, "targets": {"ppm": 300.0}}).targets["ppm"] == 300.0
+    with pytest.raises(ConfigError, match=r"unknown key 'quality\.ppm' in section \[quality\]; allowed: ppm_target"):
+        load_config({"quality": {"ppm": 800.0}})
+
+
+def test_the_configuration_reads_its_metrics_from_the_catalogue():
+    from supplier_analytics import catalog
+    from supplier_analytics.config import METRIC_DIMENSIONS
+
+    assert set(METRIC_DIMENSIONS) == set(catalog.SCORABLE)
+    assert all(catalog.spec(m).dimension == d for m, d in METRIC_DIMENSIONS.items())

@@ -39,12 +39,15 @@ import hashlib
 import json
 import math
 import tomllib
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from supplier_analytics.catalog import DIMENSIONS, METRICS, SCORABLE
 from supplier_analytics.errors import ConfigError
 
 __all__ = [
@@ -63,40 +66,16 @@ __all__ = [
     "default_config",
 ]
 
-#: The three scoring dimensions, in report order.
-DIMENSIONS = ("delivery", "quality", "responsiveness")
-
-#: Metrics that may carry a target, a curve or a weight, and their dimension.
-METRIC_DIMENSIONS: Mapping[str, str] = {
-    "on_time_rate": "delivery",
-    "early_rate": "delivery",
-    "late_rate": "delivery",
-    "in_full_rate": "delivery",
-    "otif_rate": "delivery",
-    "on_time_qty_rate": "delivery",
-    "mean_days_late": "delivery",
-    "median_days_late": "delivery",
-    "p90_days_late": "delivery",
-    "mean_lead_time_days": "delivery",
-    "cv_lead_time": "delivery",
-    "ppm": "quality",
-    "lot_rejection_rate": "quality",
-    "n_incidents": "quality",
-    "defective_quantity": "quality",
-    "downtime_minutes": "quality",
-    "incidents_per_month": "quality",
-    "downtime_minutes_per_month": "quality",
-    "median_response_hours": "responsiveness",
-    "p90_response_hours": "responsiveness",
-    "within_sla_rate": "responsiveness",
-    "capa_on_time_rate": "responsiveness",
-    "median_capa_closure_days": "responsiveness",
-    "open_requests": "responsiveness",
-    "overdue_requests": "responsiveness",
-}
+#: Metrics that may carry a target, a curve or a weight, and their dimension (from the metric catalogue).
+METRIC_DIMENSIONS: Mapping[str, str] = MappingProxyType(
+    {m: METRICS[m].dimension for m in SCORABLE})
 
 #: Metrics that are fractions in [0, 1] (their targets must be fractions too).
-RATE_METRICS = tuple(m for m in METRIC_DIMENSIONS if m.endswith("_rate"))
+RATE_METRICS = tuple(m for m in METRIC_DIMENSIONS if METRICS[m].unit == "rate")
+
+#: The old ``[quality]`` keys and the ``[targets]`` keys that replace them.
+LEGACY_QUALITY_TARGETS: Mapping[str, str] = MappingProxyType(
+    {"ppm_target": "ppm", "lot_rejection_target": "lot_rejection_rate"})
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _GRADE_RESERVED = "insufficient evidence"
@@ -185,7 +164,8 @@ class PeriodsConfig:
 
 @dataclass(frozen=True)
 class QualityConfig:
-    """Quality targets (``[quality]``)."""
+    """The old quality targets (``[quality]``), deprecated: they are ``targets.ppm`` and
+    ``targets.lot_rejection_rate`` now. Only :attr:`Config.quality` still returns one."""
 
     ppm_target: float = 500.0
     lot_rejection_target: float = 0.02
@@ -254,7 +234,6 @@ class Config:
 
     delivery: DeliveryConfig
     periods: PeriodsConfig
-    quality: QualityConfig
     responsiveness: ResponsivenessConfig
     targets: FrozenMapping
     scoring: ScoringConfig
@@ -280,10 +259,6 @@ class Config:
                 "over_delivery_in_full": d.over_delivery_in_full,
             },
             "periods": {"period": self.periods.period, "window_months": self.periods.window_months},
-            "quality": {
-                "ppm_target": self.quality.ppm_target,
-                "lot_rejection_target": self.quality.lot_rejection_target,
-            },
             "responsiveness": {
                 "service_level_hours": dict(r.service_level_hours),
                 "closure": {"corrective_action_days": r.corrective_action_days},
@@ -300,6 +275,14 @@ class Config:
             "evidence": dataclasses.asdict(self.evidence),
         }
 
+    @property
+    def quality(self) -> QualityConfig:
+        """Deprecated: the PPM and lot-rejection targets are ``targets["ppm"]`` and ``targets["lot_rejection_rate"]``."""
+        warnings.warn("Config.quality is deprecated; read config.targets['ppm'] and "
+                      "config.targets['lot_rejection_rate'] instead.", FutureWarning, stacklevel=2)
+        return QualityConfig(ppm_target=float(self.targets.get("ppm", math.nan)),
+                             lot_rejection_target=float(self.targets.get("lot_rejection_rate", math.nan)))
+
     def hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`: equal configurations, equal hashes."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -313,7 +296,7 @@ class Config:
 
         Parameters
         ----------
-        **sections : a section name (``delivery``, ``periods``, ``quality``,
+        **sections : a section name (``delivery``, ``periods``,
             ``responsiveness``, ``targets``, ``scoring``, ``evidence``) with a dict
             of overrides in the TOML layout, or a section dataclass that replaces
             the section as a whole.
@@ -338,7 +321,7 @@ class Config:
         return _build(_merge(base, overrides, "the overrides"), "the overrides")
 
 
-_SECTIONS = ("delivery", "periods", "quality", "responsiveness", "targets", "scoring", "evidence")
+_SECTIONS = ("delivery", "periods", "responsiveness", "targets", "scoring", "evidence")
 
 
 # --------------------------------------------------------------------------- loading
@@ -449,9 +432,38 @@ class _Problems(list):
 
 def _merge(base: Mapping, user: Mapping, source: str) -> dict[str, Any]:
     problems = _Problems()
+    user = _legacy_quality(user, source, problems)
     merged = _merge_level(base, user, "", source, problems)
     _raise(problems, source)
     return merged
+
+
+def _legacy_quality(user: Mapping, source: str, problems: _Problems) -> Mapping:
+    """``[quality]`` ppm_target / lot_rejection_target moved into ``[targets]`` (with a FutureWarning)."""
+    old = user.get("quality")
+    if old is None:
+        return user
+    out = {k: v for k, v in user.items() if k != "quality"}
+    if not isinstance(old, Mapping):
+        problems.add(f"quality must be a table of keys, not {_show(old)}")
+        return out
+    targets = dict(out.get("targets") or {}) if isinstance(out.get("targets", {}), Mapping) else out["targets"]
+    moved = []
+    for key, value in old.items():
+        new = LEGACY_QUALITY_TARGETS.get(key)
+        if new is None:
+            problems.add(f"unknown key 'quality.{key}' in section [quality]; allowed: "
+                         f"{', '.join(LEGACY_QUALITY_TARGETS)} (deprecated: use [targets])")
+            continue
+        moved.append(f"quality.{key} -> targets.{new}")
+        if isinstance(targets, dict):
+            targets.setdefault(new, value)  # a [targets] entry given too wins
+    if moved:
+        out["targets"] = targets
+        warnings.warn(
+            f"In {source}, the [quality] section is deprecated and was read as [targets] "
+            f"({'; '.join(moved)}); move those keys to [targets].", FutureWarning, stacklevel=4)
+    return out
 
 
 def _merge_level(base: Mapping, user: Mapping, prefix: str, source: str, problems: _Problems) -> dict:
@@ -573,10 +585,6 @@ def _build(raw: Mapping, source: str) -> Config:
             period=b.choice("periods.period", ("week", "month", "quarter")),
             window_months=b.integer("periods.window_months", lo=1),
         ),
-        quality=QualityConfig(
-            ppm_target=b.number("quality.ppm_target", lo=0.0, hi=1e6),
-            lot_rejection_target=b.number("quality.lot_rejection_target", lo=0.0, hi=1.0),
-        ),
         responsiveness=_responsiveness(b),
         targets=_targets(b),
         scoring=_scoring(b),
@@ -678,6 +686,8 @@ def _targets(b: _Builder) -> FrozenMapping:
             continue
         if metric in RATE_METRICS:
             out[metric] = b.number(key, lo=0.0, hi=1.0, value=value)
+        elif METRICS[metric].unit == "ppm":
+            out[metric] = b.number(key, lo=0.0, hi=1e6, value=value)
         else:
             out[metric] = b.number(key, lo=0.0, value=value)
     return FrozenMapping(out)

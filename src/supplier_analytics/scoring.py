@@ -50,6 +50,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.catalog import METRICS
 from supplier_analytics.config import DIMENSIONS, Config, load_config
 from supplier_analytics.errors import ConfigError, InputError, InsufficientEvidenceWarning, ValidationError
 from supplier_analytics.stats import fit_beta_binomial, prob_below, shrink_rate
@@ -217,14 +218,6 @@ def _metric_weights(config: Config) -> dict[str, dict[str, float]]:
     return out
 
 
-def _quality_target(config: Config, metric: str) -> float | None:
-    if metric == "ppm":
-        return float(config.quality.ppm_target)
-    if metric == "lot_rejection_rate":
-        return float(config.quality.lot_rejection_target)
-    return None
-
-
 # --------------------------------------------------------------------------- shrinkage
 
 
@@ -332,10 +325,10 @@ def score_suppliers(
         ``<rate>_prob_below_target``
             Posterior probability that the true rate is below
             ``config.targets[<rate>]`` (peer prior when shrinking, Jeffreys
-            prior ``Beta(1/2, 1/2)`` otherwise).
-        ``ppm_prob_above_target``, ``lot_rejection_rate_prob_above_target``
-            Posterior probability that the true figure is worse (above) the
-            ``[quality]`` target.
+            prior ``Beta(1/2, 1/2)`` otherwise), for rates where higher is better.
+        ``<metric>_prob_above_target``
+            For PPM and rates where lower is better (lot rejection, say): the
+            posterior probability that the true figure is worse (above) its target.
         ``pts_<metric>``
             Points 0-100 from the metric's curve (from the shrunk value when
             shrinking); NaN without data or below the dimension's minimum
@@ -400,8 +393,7 @@ def score_suppliers(
         groups = np.where(pd.isna(groups), None, groups)
 
     # 1. shrinkage and probabilities against targets
-    proportions = [m for m in dict.fromkeys([*scored, *cfg.targets, "ppm", "lot_rejection_rate"])
-                   if m.endswith("_rate") or m == "ppm"]
+    proportions = [m for m in dict.fromkeys([*scored, *cfg.targets]) if m in METRICS and METRICS[m].is_count_metric]
     new: dict[str, np.ndarray] = {}
     priors: dict[str, dict] = {}
     for m in proportions:
@@ -409,11 +401,9 @@ def score_suppliers(
         if counts is None:
             continue
         k, n = counts
-        scale = 1e6 if m == "ppm" else 1.0
+        scale = METRICS[m].scale
         target = cfg.targets.get(m)
-        qtarget = _quality_target(cfg, m)
-        wanted = m in scored or target is not None or qtarget is not None
-        if not wanted:
+        if m not in scored and target is None:
             continue
         if cfg.scoring.shrinkage:
             alpha, beta, info = _peer_priors(k, n, groups)
@@ -422,10 +412,10 @@ def score_suppliers(
                 new[f"{m}_shrunk"] = shrink_rate(k, n, alpha, beta) * scale
         else:
             alpha, beta = np.full(len(k), _JEFFREYS[0]), np.full(len(k), _JEFFREYS[1])
-        if target is not None:
+        if target is not None and METRICS[m].lower_is_better:  # worse is above the target
+            new[f"{m}_prob_above_target"] = 1.0 - prob_below(k, n, alpha, beta, float(target) / scale)
+        elif target is not None:
             new[f"{m}_prob_below_target"] = prob_below(k, n, alpha, beta, float(target) / scale)
-        if qtarget is not None:
-            new[f"{m}_prob_above_target"] = 1.0 - prob_below(k, n, alpha, beta, qtarget / scale)
 
     # 2. evidence per dimension
     enough: dict[str, np.ndarray] = {}
@@ -569,7 +559,7 @@ def scoring_explained(config: Config | Mapping | None = None) -> pd.DataFrame:
         mtotal = sum(table.values())
         for m, wm in table.items():
             curve = cfg.scoring.curves[m]
-            target = cfg.targets.get(m, _quality_target(cfg, m))
+            target = cfg.targets.get(m)
             mw = wm / mtotal
             dw = dweights.get(dim, 0.0) / dtotal if dtotal else 0.0
             rows.append({

@@ -200,8 +200,6 @@ def _value_text(metric: str, value) -> str:
 
 def _targets(config) -> dict[str, float]:
     t = scoring_explained(config).set_index("metric")["target"].dropna().to_dict()
-    t.setdefault("ppm", float(config.quality.ppm_target))
-    t.setdefault("lot_rejection_rate", float(config.quality.lot_rejection_target))
     for m, v in config.targets.items():
         t.setdefault(m, float(v))
     return {k: float(v) for k, v in t.items()}
@@ -389,9 +387,9 @@ def methodology_text(card) -> pd.DataFrame:
         ("In full", f"A line is in full when the quantity received is at least the quantity ordered less "
                     f"{d.in_full_tolerance:.1%}; over-delivery {'counts' if d.over_delivery_in_full else 'does not count'}"
                     " as in full. OTIF means both on the same line."),
-        ("Quality", f"PPM is defective units per million units inspected (target {cfg.quality.ppm_target:g}); the "
+        ("Quality", f"PPM is defective units per million units inspected (target {cfg.targets['ppm']:g}); the "
                     f"lot rejection rate is the share of inspected lots with defects (target "
-                    f"{cfg.quality.lot_rejection_target:.1%}). Incidents without an inspected quantity are "
+                    f"{cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity are "
                     "counted but no PPM is invented for them."),
         ("Responsiveness", f"A request is answered within the service level when the answer came within: "
                            f"{sla}. Corrective actions are due on their agreed date, or "

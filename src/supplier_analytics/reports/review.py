@@ -165,8 +165,8 @@ def _car_candidates(scorecard, seg: pd.DataFrame, open_log: pd.DataFrame | None)
     """
     s = scorecard.suppliers.set_index(scorecard.suppliers["supplier_id"].astype(str))
     cfg = scorecard.config
-    targets = {"otif_rate": cfg.targets.get("otif_rate"), "ppm": cfg.quality.ppm_target,
-               "lot_rejection_rate": cfg.quality.lot_rejection_target,
+    targets = {"otif_rate": cfg.targets.get("otif_rate"), "ppm": cfg.targets.get("ppm"),
+               "lot_rejection_rate": cfg.targets.get("lot_rejection_rate"),
                "within_sla_rate": cfg.targets.get("within_sla_rate")}
     rows = []
     for sid, r in s.iterrows():
