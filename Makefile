@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 OUT    ?= out/demo
 
-.PHONY: demo test lab bench clean venv
+.PHONY: demo test test-fast lint format lab bench clean venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ demo: $(STAMP)
 
 test: $(DEVSTAMP)
 	$(PY) -m pytest
+
+# everything but the notebooks and the tests marked slow, for the edit-test loop
+test-fast: $(DEVSTAMP)
+	$(PY) -m pytest -m "not notebook and not slow"
+
+lint: $(DEVSTAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+format: $(DEVSTAMP)
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

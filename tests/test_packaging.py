@@ -41,9 +41,14 @@ def test_core_dependencies_are_declared():
     assert core <= _pyproject_names()
 
 
-def test_version_is_the_one_in_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert supplier_analytics.__version__ == project["version"]
+def test_version_is_written_once():
+    # pyproject reads it from the package: the installed metadata and the package agree
+    from importlib.metadata import version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "supplier_analytics.__version__"}
+    assert version("supplier-analytics") == supplier_analytics.__version__
 
 
 def test_public_names_exist():
