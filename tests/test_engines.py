@@ -66,10 +66,12 @@ def test_dask_engine_equals_the_in_memory_engine(data):
 def test_score_with_dask_grades_like_pandas(data):
     folder, parts, frames = data
     as_of = "2026-10-31"
-    mem = score(frames["deliveries"], frames["inspections"], frames["requests"], frames["suppliers"],
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], requests=frames["requests"],
+                suppliers=frames["suppliers"],
                 exclusions=frames["exclusions"], as_of=as_of)
     with dask.config.set(scheduler="synchronous"):
-        dk = score(parts, folder / "inspections.parquet", folder / "requests.parquet", frames["suppliers"],
+        dk = score(deliveries=parts, inspections=folder / "inspections.parquet", requests=folder / "requests.parquet",
+                   suppliers=frames["suppliers"],
                    exclusions=frames["exclusions"], as_of=as_of, engine="dask")
     assert dk.as_of == pd.Timestamp(as_of)
     cols = ["supplier_id", "otif_rate", "ppm", "within_sla_rate", "overall_score", "grade", "rank", "grade_stability"]
@@ -102,7 +104,7 @@ def test_a_line_split_over_partitions_needs_the_shuffle(data):
 def test_unknown_engine_is_a_config_error(data):
     folder, parts, frames = data
     with pytest.raises(ConfigError, match=r"engine = 'spark' is not known; use one of 'pandas', 'dask'"):
-        score(frames["deliveries"], engine="spark")
+        score(deliveries=frames["deliveries"], engine="spark")
 
 
 @pytest.mark.slow
@@ -116,7 +118,8 @@ def test_cli_scores_a_partitioned_dataset_on_a_local_cluster(data, tmp_path, cap
                  "--as-of", "2026-12-31", "--out", str(out)])
     assert code == 0
     assert "scored with dask" in capsys.readouterr().out
-    mem = score(frames["deliveries"], frames["inspections"], exclusions=frames["exclusions"], as_of="2026-12-31")
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], exclusions=frames["exclusions"],
+                as_of="2026-12-31")
     got = pd.read_csv(out / "suppliers.csv", dtype={"supplier_id": str})
     np.testing.assert_allclose(got["otif_rate"].to_numpy(), mem.suppliers["otif_rate"].to_numpy(), rtol=1e-9)
     assert got["grade"].tolist() == mem.suppliers["grade"].astype(str).tolist()

@@ -164,17 +164,20 @@ class Scorecard:
 
 
 def score(
+    *,
     deliveries=None,
     inspections=None,
     requests=None,
     suppliers=None,
-    *,
     config: Config | str | Path | Mapping | None = None,
     as_of=None,
     exclusions=None,
     engine: str = "pandas",
 ) -> Scorecard:
     """Score suppliers on delivery, quality and responsiveness.
+
+    Every argument is given by name (``score(deliveries=d, inspections=i)``): the tables are many and
+    each is optional, so their names say which is which.
 
     Parameters
     ----------
