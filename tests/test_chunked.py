@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import supplier_analytics as sa
-from supplier_analytics import metrics as metrics_module
-from supplier_analytics.aggregate import supplier_chunks, take_rows
+from supplier_analytics import tables
 from supplier_analytics.columnar import read_parquet_table
+from supplier_analytics.engines import pandas_engine, supplier_chunks, take_rows
 from supplier_analytics.errors import DataWarning
 from supplier_analytics.metrics import compute_metrics
 
@@ -84,7 +84,7 @@ def test_evidence_of_a_chunked_scorecard_equals_the_one_piece_evidence(data, mon
     d, ex = data
     one = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
                    exclusions=ex)
-    monkeypatch.setattr(metrics_module, "CHUNK_ROWS", 3_000)
+    monkeypatch.setattr(pandas_engine, "CHUNK_ROWS", 3_000)
     many = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
                     exclusions=ex)
     pd.testing.assert_frame_equal(many.suppliers, one.suppliers, rtol=1e-12, atol=0)
@@ -169,3 +169,22 @@ def test_score_reads_other_files_through_read_table(data, tmp_path):
     assert card.imports["deliveries"].rows_accepted == 299
     with pytest.raises(sa.InputError, match="does not exist"):
         sa.score(deliveries=tmp_path / "missing.parquet")
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 2_000])
+def test_a_run_prepares_each_table_and_the_exclusions_once(data, monkeypatch, chunk_rows):
+    d, ex = data
+    calls, real = [], tables.prepare_table
+
+    def counting(df, name):
+        calls.append(name)
+        return real(df, name)
+
+    monkeypatch.setattr(tables, "prepare_table", counting)
+    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=ex)
+    if chunk_rows:
+        compute_metrics(d.deliveries, d.inspections, d.requests, exclusions=ex, chunk_rows=chunk_rows)
+    assert sorted(calls) == sorted(["deliveries", "inspections", "requests", "exclusions"] * (2 if chunk_rows else 1))
+    card.metrics.records("deliveries", "V10001")  # records judged on demand prepare nothing either
+    assert len(calls) == (8 if chunk_rows else 4)

@@ -15,8 +15,8 @@ import pytest
 
 from supplier_analytics import score, write_procurement_data
 from supplier_analytics.cli import main
-from supplier_analytics.engines import dask_metrics, partition_parquet
-from supplier_analytics.errors import ConfigError
+from supplier_analytics.engines import partition_parquet
+from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.metrics import compute_metrics
 
 TABLES = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
@@ -46,10 +46,15 @@ def test_dask_engine_equals_the_in_memory_engine(data):
     mem = compute_metrics(frames["deliveries"], frames["inspections"], frames["requests"],
                           exclusions=frames["exclusions"])
     with dask.config.set(scheduler="synchronous"):
-        dk = dask_metrics(parts, folder / "inspections.parquet", folder / "requests.parquet",
-                          exclusions=frames["exclusions"])
+        dk = compute_metrics(parts, folder / "inspections.parquet", folder / "requests.parquet",
+                             exclusions=frames["exclusions"], engine="dask")
     assert (dk.as_of, dk.window) == (mem.as_of, mem.window)
-    assert dk.lines is None and dk.lots is None and dk.requests is None
+    # the records stay on the workers: asking for them is an error that says what to do, never None
+    assert (dk.engine, dk.has_records, mem.engine, mem.has_records) == ("dask", False, "pandas", True)
+    for ask in (lambda: dk.lines, lambda: dk.lots, lambda: dk.requests, lambda: dk.records("deliveries", "V10001")):
+        with pytest.raises(InputError, match=r"came from the dask engine, which keeps no judged records.*"
+                                             r"score with engine='pandas'"):
+            ask()
     # statistics: counts equal, sums equal to floating-point rounding
     for name in mem.stats.FRAMES:
         pd.testing.assert_frame_equal(getattr(dk.stats, name), getattr(mem.stats, name), rtol=1e-12, atol=0)
@@ -94,8 +99,8 @@ def test_a_line_split_over_partitions_needs_the_shuffle(data):
     assert halves.npartitions == 2
     mem = compute_metrics(one, as_of="2026-12-31")
     with dask.config.set(scheduler="synchronous"):
-        wrong = dask_metrics(halves, as_of="2026-12-31")
-        right = dask_metrics(halves, as_of="2026-12-31", shuffle=True)
+        wrong = compute_metrics(halves, as_of="2026-12-31", engine="dask")
+        right = compute_metrics(halves, as_of="2026-12-31", engine="dask", shuffle=True)
     assert mem.stats.delivery["n_lines"].sum() == 1
     assert wrong.stats.delivery["n_lines"].sum() == 2  # each half judged as a line of its own
     pd.testing.assert_frame_equal(right.stats.delivery, mem.stats.delivery)
