@@ -18,6 +18,7 @@ from supplier_analytics.cli import main
 from supplier_analytics.engines import partition_parquet
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.metrics import compute_metrics
+from supplier_analytics.trends import period_series
 
 TABLES = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
 
@@ -84,6 +85,21 @@ def test_score_with_dask_grades_like_pandas(data):
     # receipts after the as-of date are counted as ignored by both
     assert dk.metrics.ignored.equals(mem.metrics.ignored)
     assert dk.metrics.ignored["after_as_of"].sum() > 0
+
+
+@pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
+def test_a_dask_scorecard_refuses_other_periods_and_keeps_its_own(data):
+    folder, parts, frames = data
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], as_of="2026-10-31")
+    with dask.config.set(scheduler="synchronous"):
+        dk = score(deliveries=parts, inspections=folder / "inspections.parquet", as_of="2026-10-31", engine="dask")
+    with pytest.raises(InputError, match=r"period='week' needs the judged records, but this result came from the "
+                                         r"dask engine.*engine='pandas'.*own month periods"):
+        period_series(dk, "otif_rate", period="week")
+    assert dk.metrics.records("requests") is None  # a table the run did not have: None, not an error
+    monthly = period_series(dk, "otif_rate")
+    pd.testing.assert_frame_equal(monthly, period_series(mem, "otif_rate"), rtol=1e-9, atol=0)
+    assert monthly["value"].notna().sum() > 100
 
 
 def test_a_line_split_over_partitions_needs_the_shuffle(data):
