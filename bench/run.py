@@ -169,8 +169,9 @@ def _child_dask(folder: str, parts: str, workers: int, memory_limit: str) -> dic
     client = local_cluster(n_workers=workers, memory_limit=memory_limit)
     try:
         t0 = time.perf_counter()
-        card = sa.score(parts, Path(folder) / "inspections.parquet", Path(folder) / "requests.parquet",
-                        pd.read_parquet(Path(folder) / "suppliers.parquet"),
+        card = sa.score(deliveries=parts, inspections=Path(folder) / "inspections.parquet",
+                        requests=Path(folder) / "requests.parquet",
+                        suppliers=pd.read_parquet(Path(folder) / "suppliers.parquet"),
                         exclusions=pd.read_parquet(Path(folder) / "exclusions.parquet"), as_of=AS_OF, engine="dask")
         wall = time.perf_counter() - t0
     finally:

@@ -1,23 +1,15 @@
-"""Records and mergeable statistics: line keys, day arithmetic, windows, merging."""
+"""Mergeable statistics: hand-computed sums, merging partitions, periods and consecutive runs."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from supplier_analytics.aggregate import (
-    aggregate,
-    combine,
-    day_difference,
-    delivery_lines,
-    evaluation_window,
-    inspection_lots,
-    merge_stats,
-    request_records,
-)
+from supplier_analytics.aggregate import aggregate, combine, merge_stats
 from supplier_analytics.config import load_config
 from supplier_analytics.metrics import period_metrics, supplier_metrics
+from supplier_analytics.records import delivery_lines, inspection_lots, request_records
+from supplier_analytics.tables import evaluation_window
 
 AS_OF = pd.Timestamp("2025-03-31")
 
@@ -28,56 +20,6 @@ def frame(**cols):
         if c.startswith("date"):
             df[c] = pd.to_datetime(df[c])
     return df
-
-
-def test_line_key_falls_back_to_item_then_to_the_row():
-    d = frame(supplier_id=["S1"] * 4, po_id=["P1"] * 4, item=["A", "A", "B", None],
-              quantity_ordered=[10.0] * 4, quantity_received=[5.0, 5.0, 10.0, 10.0],
-              date_promised=["2025-03-10"] * 4, date_received=["2025-03-09", "2025-03-10", "2025-03-10", "2025-03-10"])
-    lines = delivery_lines(d, as_of=AS_OF)
-    assert lines[["item", "n_receipts", "quantity_received"]].values.tolist() == [["A", 2, 10.0], ["B", 1, 10.0],
-                                                                                [pd.NA, 1, 10.0]]
-    with_line = d.assign(line_id=["1", "2", "3", "4"])
-    assert len(delivery_lines(with_line, as_of=AS_OF)) == 4
-
-
-def test_the_same_receipt_id_on_two_lines_is_not_a_duplicate():
-    d = frame(supplier_id=["S1", "S1"], po_id=["P1", "P1"], line_id=["1", "2"], quantity_ordered=[1.0, 1.0],
-              quantity_received=[1.0, 1.0], date_promised=["2025-03-10"] * 2, date_received=["2025-03-10"] * 2,
-              receipt_id=["GR1", "GR1"])
-    lines = delivery_lines(d, as_of=AS_OF)
-    assert lines["n_duplicate_receipts"].tolist() == [0, 0]
-    assert len(lines) == 2
-
-
-def test_receipts_after_as_of_are_dropped_before_combining():
-    d = frame(supplier_id=["S1", "S1"], po_id=["P1", "P1"], line_id=["1", "1"], quantity_ordered=[10.0, 10.0],
-              quantity_received=[5.0, 5.0], date_promised=["2025-03-10"] * 2,
-              date_received=["2025-03-10", "2025-04-02"])
-    lines = delivery_lines(d, as_of=AS_OF)
-    assert lines.attrs["receipts_after_as_of"] == 1
-    assert (lines["quantity_received"].iloc[0], bool(lines["in_full"].iloc[0])) == (5.0, False)
-
-
-def test_day_difference_calendar_and_working_both_directions():
-    ref = pd.Series(pd.to_datetime(["2025-01-06", "2025-01-03", "2025-01-03", None]))   # Mon, Fri, Fri
-    rec = pd.Series(pd.to_datetime(["2025-01-03", "2025-01-06", "2025-01-04", "2025-01-04"]))  # Fri, Mon, Sat
-    cal = day_difference(ref, rec, config=load_config())
-    work = day_difference(ref, rec, config=load_config({"delivery": {"day_basis": "working"}}))
-    np.testing.assert_array_equal(cal, [-3.0, 3.0, 1.0, np.nan])
-    np.testing.assert_array_equal(work, [-1.0, 1.0, 1.0, np.nan])
-    fri_weekend = load_config({"delivery": {"day_basis": "working", "weekend": ["Fri", "Sat"]}})
-    # early: minus the working days after the receipt up to and including the reference date (Sun, Mon)
-    np.testing.assert_array_equal(day_difference(ref, rec, config=fri_weekend)[:3], [-2.0, 1.0, 0.0])
-
-
-@pytest.mark.parametrize(
-    ("as_of", "months", "start"),
-    [("2025-12-31", 12, "2025-01-01"), ("2025-03-31", 1, "2025-03-01"), ("2024-02-29", 12, "2023-03-01"),
-     ("2025-03-15", 3, "2024-12-16")],
-)
-def test_evaluation_window(as_of, months, start):
-    assert evaluation_window(pd.Timestamp(as_of), months) == (pd.Timestamp(start), pd.Timestamp(as_of))
 
 
 def _data():

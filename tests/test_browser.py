@@ -62,7 +62,8 @@ def _probe(tmp_path: Path, page: Path) -> dict:
 def packs(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     d = sa.load_sample(SAMPLE)
-    card = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=d.exclusions,
+    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=d.exclusions,
                     config=SAMPLE / "scoring.toml")
     feedback = sa.feedback_pack(card, "V10025", out_dir=root / "V10025")
     sa.review_pack(card, out_dir=root / "review")

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import supplier_analytics as sa
-from supplier_analytics import metrics as metrics_module
-from supplier_analytics.aggregate import supplier_chunks, take_rows
+from supplier_analytics import tables
 from supplier_analytics.columnar import read_parquet_table
+from supplier_analytics.engines import pandas_engine, supplier_chunks, take_rows
 from supplier_analytics.errors import DataWarning
 from supplier_analytics.metrics import compute_metrics
 
@@ -82,9 +82,11 @@ def test_records_are_judged_again_on_demand_and_equal_the_kept_ones(data, whole)
 
 def test_evidence_of_a_chunked_scorecard_equals_the_one_piece_evidence(data, monkeypatch):
     d, ex = data
-    one = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=ex)
-    monkeypatch.setattr(metrics_module, "CHUNK_ROWS", 3_000)
-    many = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=ex)
+    one = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                   exclusions=ex)
+    monkeypatch.setattr(pandas_engine, "CHUNK_ROWS", 3_000)
+    many = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=ex)
     pd.testing.assert_frame_equal(many.suppliers, one.suppliers, rtol=1e-12, atol=0)
     for sid in ("V10002", "V10031"):
         for metric in ("otif_rate", "ppm", "within_sla_rate", "open_requests"):
@@ -144,7 +146,8 @@ def test_score_reads_typed_parquet_by_path_like_the_frames(data, tmp_path):
         paths[name] = tmp_path / f"{name}.parquet"
         frame.to_parquet(paths[name])
     by_path = sa.score(**paths)
-    by_frame = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=ex)
+    by_frame = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests,
+                        suppliers=d.suppliers, exclusions=ex)
     pd.testing.assert_frame_equal(by_path.suppliers, by_frame.suppliers, rtol=1e-12, atol=0)
     pd.testing.assert_frame_equal(by_path.periods, by_frame.periods, rtol=1e-12, atol=0)
     assert not by_path.imports  # typed parquet: read as is, nothing to reject
@@ -159,10 +162,29 @@ def test_score_reads_other_files_through_read_table(data, tmp_path):
     text_dates.loc[5, "date_received"] = "not a date"
     text_dates.to_parquet(tmp_path / "deliveries.parquet")
     d.inspections.head(200).to_csv(tmp_path / "inspections.csv", index=False)
-    card = sa.score(tmp_path / "deliveries.parquet", str(tmp_path / "inspections.csv"))
+    card = sa.score(deliveries=tmp_path / "deliveries.parquet", inspections=str(tmp_path / "inspections.csv"))
     assert set(card.imports) == {"deliveries", "inspections"}
     rejected = card.rejected
     assert rejected.loc[rejected["table"] == "deliveries", "column"].tolist() == ["date_received"]
     assert card.imports["deliveries"].rows_accepted == 299
     with pytest.raises(sa.InputError, match="does not exist"):
-        sa.score(tmp_path / "missing.parquet")
+        sa.score(deliveries=tmp_path / "missing.parquet")
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 2_000])
+def test_a_run_prepares_each_table_and_the_exclusions_once(data, monkeypatch, chunk_rows):
+    d, ex = data
+    calls, real = [], tables.prepare_table
+
+    def counting(df, name):
+        calls.append(name)
+        return real(df, name)
+
+    monkeypatch.setattr(tables, "prepare_table", counting)
+    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=ex)
+    if chunk_rows:
+        compute_metrics(d.deliveries, d.inspections, d.requests, exclusions=ex, chunk_rows=chunk_rows)
+    assert sorted(calls) == sorted(["deliveries", "inspections", "requests", "exclusions"] * (2 if chunk_rows else 1))
+    card.metrics.records("deliveries", "V10001")  # records judged on demand prepare nothing either
+    assert len(calls) == (8 if chunk_rows else 4)

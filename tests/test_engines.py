@@ -15,9 +15,10 @@ import pytest
 
 from supplier_analytics import score, write_procurement_data
 from supplier_analytics.cli import main
-from supplier_analytics.engines import dask_metrics, partition_parquet
-from supplier_analytics.errors import ConfigError
+from supplier_analytics.engines import partition_parquet
+from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.metrics import compute_metrics
+from supplier_analytics.trends import period_series
 
 TABLES = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
 
@@ -46,10 +47,15 @@ def test_dask_engine_equals_the_in_memory_engine(data):
     mem = compute_metrics(frames["deliveries"], frames["inspections"], frames["requests"],
                           exclusions=frames["exclusions"])
     with dask.config.set(scheduler="synchronous"):
-        dk = dask_metrics(parts, folder / "inspections.parquet", folder / "requests.parquet",
-                          exclusions=frames["exclusions"])
+        dk = compute_metrics(parts, folder / "inspections.parquet", folder / "requests.parquet",
+                             exclusions=frames["exclusions"], engine="dask")
     assert (dk.as_of, dk.window) == (mem.as_of, mem.window)
-    assert dk.lines is None and dk.lots is None and dk.requests is None
+    # the records stay on the workers: asking for them is an error that says what to do, never None
+    assert (dk.engine, dk.has_records, mem.engine, mem.has_records) == ("dask", False, "pandas", True)
+    for ask in (lambda: dk.lines, lambda: dk.lots, lambda: dk.requests, lambda: dk.records("deliveries", "V10001")):
+        with pytest.raises(InputError, match=r"came from the dask engine, which keeps no judged records.*"
+                                             r"score with engine='pandas'"):
+            ask()
     # statistics: counts equal, sums equal to floating-point rounding
     for name in mem.stats.FRAMES:
         pd.testing.assert_frame_equal(getattr(dk.stats, name), getattr(mem.stats, name), rtol=1e-12, atol=0)
@@ -66,10 +72,12 @@ def test_dask_engine_equals_the_in_memory_engine(data):
 def test_score_with_dask_grades_like_pandas(data):
     folder, parts, frames = data
     as_of = "2026-10-31"
-    mem = score(frames["deliveries"], frames["inspections"], frames["requests"], frames["suppliers"],
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], requests=frames["requests"],
+                suppliers=frames["suppliers"],
                 exclusions=frames["exclusions"], as_of=as_of)
     with dask.config.set(scheduler="synchronous"):
-        dk = score(parts, folder / "inspections.parquet", folder / "requests.parquet", frames["suppliers"],
+        dk = score(deliveries=parts, inspections=folder / "inspections.parquet", requests=folder / "requests.parquet",
+                   suppliers=frames["suppliers"],
                    exclusions=frames["exclusions"], as_of=as_of, engine="dask")
     assert dk.as_of == pd.Timestamp(as_of)
     cols = ["supplier_id", "otif_rate", "ppm", "within_sla_rate", "overall_score", "grade", "rank", "grade_stability"]
@@ -77,6 +85,21 @@ def test_score_with_dask_grades_like_pandas(data):
     # receipts after the as-of date are counted as ignored by both
     assert dk.metrics.ignored.equals(mem.metrics.ignored)
     assert dk.metrics.ignored["after_as_of"].sum() > 0
+
+
+@pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
+def test_a_dask_scorecard_refuses_other_periods_and_keeps_its_own(data):
+    folder, parts, frames = data
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], as_of="2026-10-31")
+    with dask.config.set(scheduler="synchronous"):
+        dk = score(deliveries=parts, inspections=folder / "inspections.parquet", as_of="2026-10-31", engine="dask")
+    with pytest.raises(InputError, match=r"period='week' needs the judged records, but this result came from the "
+                                         r"dask engine.*engine='pandas'.*own month periods"):
+        period_series(dk, "otif_rate", period="week")
+    assert dk.metrics.records("requests") is None  # a table the run did not have: None, not an error
+    monthly = period_series(dk, "otif_rate")
+    pd.testing.assert_frame_equal(monthly, period_series(mem, "otif_rate"), rtol=1e-9, atol=0)
+    assert monthly["value"].notna().sum() > 100
 
 
 def test_a_line_split_over_partitions_needs_the_shuffle(data):
@@ -92,8 +115,8 @@ def test_a_line_split_over_partitions_needs_the_shuffle(data):
     assert halves.npartitions == 2
     mem = compute_metrics(one, as_of="2026-12-31")
     with dask.config.set(scheduler="synchronous"):
-        wrong = dask_metrics(halves, as_of="2026-12-31")
-        right = dask_metrics(halves, as_of="2026-12-31", shuffle=True)
+        wrong = compute_metrics(halves, as_of="2026-12-31", engine="dask")
+        right = compute_metrics(halves, as_of="2026-12-31", engine="dask", shuffle=True)
     assert mem.stats.delivery["n_lines"].sum() == 1
     assert wrong.stats.delivery["n_lines"].sum() == 2  # each half judged as a line of its own
     pd.testing.assert_frame_equal(right.stats.delivery, mem.stats.delivery)
@@ -102,7 +125,7 @@ def test_a_line_split_over_partitions_needs_the_shuffle(data):
 def test_unknown_engine_is_a_config_error(data):
     folder, parts, frames = data
     with pytest.raises(ConfigError, match=r"engine = 'spark' is not known; use one of 'pandas', 'dask'"):
-        score(frames["deliveries"], engine="spark")
+        score(deliveries=frames["deliveries"], engine="spark")
 
 
 @pytest.mark.slow
@@ -116,7 +139,8 @@ def test_cli_scores_a_partitioned_dataset_on_a_local_cluster(data, tmp_path, cap
                  "--as-of", "2026-12-31", "--out", str(out)])
     assert code == 0
     assert "scored with dask" in capsys.readouterr().out
-    mem = score(frames["deliveries"], frames["inspections"], exclusions=frames["exclusions"], as_of="2026-12-31")
+    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], exclusions=frames["exclusions"],
+                as_of="2026-12-31")
     got = pd.read_csv(out / "suppliers.csv", dtype={"supplier_id": str})
     np.testing.assert_allclose(got["otif_rate"].to_numpy(), mem.suppliers["otif_rate"].to_numpy(), rtol=1e-9)
     assert got["grade"].tolist() == mem.suppliers["grade"].astype(str).tolist()

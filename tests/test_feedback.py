@@ -24,7 +24,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 @pytest.fixture(scope="module")
 def card():
     d = sa.load_sample(SAMPLE)
-    return sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=d.exclusions,
+    return sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=d.exclusions,
                     config=SAMPLE / "scoring.toml")
 
 
@@ -202,7 +203,8 @@ def test_formula_text_from_inputs_is_written_as_text(tmp_path):
     inspections.loc[bad, "defect_code"] = "-2+3"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        card = sa.score(data.deliveries, inspections, data.requests, suppliers)
+        card = sa.score(deliveries=data.deliveries, inspections=inspections, requests=data.requests,
+                        suppliers=suppliers)
     log = pd.DataFrame({"supplier_id": [sid], "action_id": ["+A1"], "opened": ["2026-01-05"],
                         "description": ["-cmd|' /C calc'!A0"], "status": ["open"]})
     sa.feedback_pack(card, sid, out_dir=tmp_path, actions=log)

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 def _findings(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
-        card = sa.score(data.deliveries, data.inspections, data.requests, data.suppliers,
+        card = sa.score(deliveries=data.deliveries, inspections=data.inspections, requests=data.requests,
+                        suppliers=data.suppliers,
                         exclusions=data.exclusions)
     signals, trend = sa.change_signals(card), alerts(card)
     out = {}

@@ -165,7 +165,7 @@ def test_metrics_of_any_valid_tables_are_rates_in_0_1_with_k_at_most_n(deliverie
 def test_scores_of_any_valid_table_lie_in_0_100_and_grades_are_known(deliveries):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.DataWarning)
-        card = sa.score(deliveries)
+        card = sa.score(deliveries=deliveries)
     s = card.suppliers
     for c in ("overall_score", "delivery_score"):
         v = s[c].dropna().to_numpy(dtype=float)
@@ -186,7 +186,7 @@ def test_raw_cells_through_import_and_scoring(tmp_path_factory, rows):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.DataWarning)
         try:
-            card = sa.score(result)
+            card = sa.score(deliveries=result)
         except sa.SupplierAnalyticsError:
             return
     _check_rates(card.suppliers)

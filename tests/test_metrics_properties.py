@@ -7,16 +7,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplier_analytics.aggregate import (
-    aggregate,
-    combine,
-    delivery_lines,
-    evaluation_window,
-    inspection_lots,
-    request_records,
-)
+from supplier_analytics.aggregate import aggregate, combine
 from supplier_analytics.config import load_config
 from supplier_analytics.metrics import RATES, compute_metrics, period_metrics, supplier_metrics
+from supplier_analytics.records import delivery_lines, inspection_lots, request_records
+from supplier_analytics.tables import evaluation_window
 
 AS_OF = pd.Timestamp("2025-06-30")
 BASE = pd.Timestamp("2025-01-01")

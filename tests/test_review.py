@@ -118,7 +118,8 @@ def test_read_actions_errors_name_the_row(change, message):
 @pytest.fixture(scope="module")
 def card():
     d = sa.load_sample(SAMPLE)
-    return sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=d.exclusions,
+    return sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=d.exclusions,
                     config=SAMPLE / "scoring.toml")
 
 

@@ -40,12 +40,13 @@ def sample_card():
     data = sa.load_sample(SAMPLE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
-        return sa.score(data.deliveries, data.inspections, data.requests, data.suppliers,
+        return sa.score(deliveries=data.deliveries, inspections=data.inspections, requests=data.requests,
+                        suppliers=data.suppliers,
                         exclusions=data.exclusions, config=f"{SAMPLE}/scoring.toml")
 
 
 def test_hand_computed_delivery_rates_and_public_columns():
-    card = sa.score(_deliveries(), config=LOW_EVIDENCE, as_of="2025-03-31")
+    card = sa.score(deliveries=_deliveries(), config=LOW_EVIDENCE, as_of="2025-03-31")
     s = card.suppliers.set_index("supplier_id")
     # A: lines P1/1, P1/2 (one day early, inside the 3-day tolerance), P2/1 on time; P3/1 on time but short.
     assert s.loc["A", "n_deliveries"] == 4
@@ -197,7 +198,7 @@ def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
 
 def test_insufficient_evidence_warning_points_at_the_callers_line():
     with pytest.warns(sa.InsufficientEvidenceWarning) as record:
-        sa.score(_deliveries())  # 4 and 2 lines: below the default minimum of 20
+        sa.score(deliveries=_deliveries())  # 4 and 2 lines: below the default minimum of 20
     assert record[0].filename == __file__
 
 

@@ -234,7 +234,7 @@ def test_period_series_empty_periods_and_quarters():
 @pytest.fixture(scope="module")
 def small_card():
     d = sa.make_procurement_data(n_suppliers=12, n_deliveries=3000, months=12, seed=5)
-    return sa.score(d.deliveries, d.inspections, d.requests, d.suppliers)
+    return sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers)
 
 
 def test_period_series_recomputed_from_records(small_card):
@@ -365,7 +365,7 @@ def test_alerts_find_the_generators_trending_suppliers():
     # a week the weakest planted trend has power well below 1), none in the wrong direction, and at most
     # one stable supplier flagged (the FDR of 5 % allows an occasional false alert).
     d = sa.make_procurement_data(seed=2, n_suppliers=40, n_deliveries=150_000)
-    card = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers,
+    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
                     config={"periods": {"window_months": 9}}, as_of="2026-09-30")
     a = alerts(card, metrics=("on_time_rate",), period="week", min_periods=20)
     truth = d.truth.set_index("supplier_id")["trend"]

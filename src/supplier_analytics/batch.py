@@ -78,7 +78,7 @@ import pandas as pd
 
 from supplier_analytics import __version__
 from supplier_analytics import history as _history
-from supplier_analytics.aggregate import resolve_as_of
+from supplier_analytics.tables import resolve_as_of
 from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.config import load_config
 from supplier_analytics.errors import (

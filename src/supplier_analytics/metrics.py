@@ -45,36 +45,20 @@ underlying values.
 
 from __future__ import annotations
 
-import os
-import threading
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.aggregate import (
-    JUDGES,
-    PeriodStats,
-    _exclusions,
-    evaluation_window,
-    judge_partition,
-    merge_partitions,
-    partition_stats,
-    prepare_table,
-    resolve_as_of,
-    supplier_chunks,
-    take_rows,
-)
-from supplier_analytics.config import Config, load_config
+from supplier_analytics.aggregate import PeriodStats
+from supplier_analytics.config import Config
+from supplier_analytics.engines import EngineRun, JudgedRecords, run_engine
 from supplier_analytics.errors import InputError
+from supplier_analytics.records import JUDGES
 from supplier_analytics.stats import wilson_interval
 
 __all__ = [
     "MetricsResult",
-    "JudgedRecords",
     "compute_metrics",
     "supplier_metrics",
     "period_metrics",
@@ -265,7 +249,8 @@ def supplier_metrics(stats: PeriodStats) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from supplier_analytics.aggregate import aggregate, inspection_lots
+    >>> from supplier_analytics.aggregate import aggregate
+    >>> from supplier_analytics.records import inspection_lots
     >>> i = pd.DataFrame({"supplier_id": ["S1", "S1", "S1"],
     ...     "date": pd.to_datetime(["2025-01-05", "2025-01-09", "2025-02-01"]),
     ...     "quantity_inspected": [1000.0, 1000.0, 2000.0], "quantity_defective": [2.0, 0.0, 0.0]})
@@ -347,59 +332,7 @@ def defect_pareto(stats: PeriodStats, *, by_supplier: bool = True) -> pd.DataFra
     return g.reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- the pipeline
-
-
-class JudgedRecords:
-    """The judged records behind a :class:`MetricsResult`: kept from the run, or judged again when asked for.
-
-    A run over more rows than fit in one chunk keeps only its inputs (the canonical tables, which the
-    caller holds anyway) and judges records again on demand: one supplier's records from that
-    supplier's rows alone (fast, not kept), or a whole table once (then kept). Judging is
-    deterministic and a supplier's records depend only on its own rows, so the records are the same
-    as those the statistics were summed from.
-    """
-
-    def __init__(self, kept: dict | None = None, inputs: dict | None = None, options: dict | None = None):
-        self._kept = {k: v for k, v in (kept or {}).items() if v is not None}
-        self._inputs = {k: v for k, v in (inputs or {}).items() if v is not None}
-        self._options = options or {}
-        self._lock = threading.Lock()
-        self._recent: dict = {}
-
-    def __getstate__(self) -> dict:  # picklable and copyable: the lock and the small cache are not kept
-        return {"_kept": self._kept, "_inputs": self._inputs, "_options": self._options}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-        self._recent = {}
-
-    def table(self, table: str) -> pd.DataFrame | None:
-        """Every judged record of ``table`` (None when the run had no such table or kept no records)."""
-        with self._lock:
-            if table not in self._kept and table in self._inputs:
-                self._kept[table] = JUDGES[table](self._inputs[table], **self._options)
-            return self._kept.get(table)
-
-    def of_supplier(self, table: str, supplier_id: str) -> pd.DataFrame | None:
-        """The judged records of ``table`` for one supplier, in the order of the whole table's records."""
-        kept = self._kept.get(table)
-        if kept is not None:
-            return kept.loc[kept["supplier_id"].astype(str) == supplier_id].reset_index(drop=True)
-        source = self._inputs.get(table)
-        if source is None:
-            return None
-        with self._lock:
-            hit = self._recent.get((table, supplier_id))
-        if hit is None:  # a feedback page asks for one supplier's records several times in a row
-            rows = source.loc[(source["supplier_id"] == supplier_id).fillna(False).to_numpy()]
-            hit = JUDGES[table](rows.reset_index(drop=True), **self._options)
-            with self._lock:
-                self._recent[(table, supplier_id)] = hit
-                while len(self._recent) > 6:
-                    self._recent.pop(next(iter(self._recent)))
-        return hit.copy()
+# --------------------------------------------------------------------------- the result
 
 
 @dataclass(frozen=True, eq=False)
@@ -413,9 +346,10 @@ class MetricsResult:
     periods : one row per supplier and period, empty periods included (:func:`period_metrics`).
     by_request_type : :func:`responsiveness_by_type`.
     pareto : :func:`defect_pareto` per supplier.
-    lines, lots, requests : the judged records (the evidence), ``None`` for a table not given or when
-        the engine keeps no records (dask). Large runs judge them again on first use; for one
-        supplier :meth:`records` is much faster.
+    lines, lots, requests : the judged records (the evidence), ``None`` for a table not given. Large
+        runs judge them again on first use; for one supplier :meth:`records` is much faster. A result
+        of the dask engine keeps no records: asking for them raises an
+        :class:`~supplier_analytics.errors.InputError` that says what to do.
     ignored : records left out, per table: ``after_as_of`` (receipts, lots or requests dated after the
         as-of date) and ``before_window`` (order lines, lots or requests dated before the window).
     as_of : the as-of date; window : (first day, last day); config : the Config used.
@@ -434,29 +368,47 @@ class MetricsResult:
 
     @property
     def lines(self) -> pd.DataFrame | None:
-        """Judged order lines (:func:`~supplier_analytics.aggregate.delivery_lines`)."""
+        """Judged order lines (:func:`~supplier_analytics.records.delivery_lines`)."""
         return self.judged.table("deliveries")
 
     @property
     def lots(self) -> pd.DataFrame | None:
-        """Judged inspection lots and incidents (:func:`~supplier_analytics.aggregate.inspection_lots`)."""
+        """Judged inspection lots and incidents (:func:`~supplier_analytics.records.inspection_lots`)."""
         return self.judged.table("inspections")
 
     @property
     def requests(self) -> pd.DataFrame | None:
-        """Judged requests (:func:`~supplier_analytics.aggregate.request_records`)."""
+        """Judged requests (:func:`~supplier_analytics.records.request_records`)."""
         return self.judged.table("requests")
 
     def records(self, table: str, supplier_id=None) -> pd.DataFrame | None:
         """Judged records of ``table`` (deliveries, inspections or requests), of one supplier when given.
 
-        None when the run had no such table or its engine keeps no records.
+        None when the run had no such table; an :class:`~supplier_analytics.errors.InputError` when its
+        engine keeps no records (dask).
         """
         if table not in JUDGES:
             raise InputError(f"table = {table!r} has no judged records; use one of {', '.join(JUDGES)}.")
         if supplier_id is None:
             return self.judged.table(table)
         return self.judged.of_supplier(table, str(supplier_id))
+
+    @property
+    def engine(self) -> str:
+        """The engine that computed this result (``"pandas"`` or ``"dask"``)."""
+        return self.judged.engine
+
+    @property
+    def has_records(self) -> bool:
+        """Whether the judged records behind the figures can be had (False for the dask engine)."""
+        return self.judged.available
+
+    @classmethod
+    def from_run(cls, run: EngineRun) -> MetricsResult:
+        """The metric frames of an engine's run, with the records behind them when the engine has them."""
+        ctx = run.context
+        return cls.from_stats(run.stats, config=ctx.config, ignored=ignored_frame(run.ignored), as_of=ctx.as_of,
+                              window=ctx.window, judged=run.records)
 
     @classmethod
     def from_stats(cls, stats: PeriodStats, *, config: Config, ignored: pd.DataFrame, as_of, window,
@@ -482,47 +434,6 @@ def ignored_frame(ignored: dict) -> pd.DataFrame:
                         columns=["table", "after_as_of", "before_window"])
 
 
-#: Rows (all record tables together) judged in one piece; larger inputs are judged in chunks of whole
-#: suppliers whose statistics are merged, and their records are judged again only when asked for.
-CHUNK_ROWS = 500_000
-
-
-def _release_free_memory() -> None:
-    """Hand memory freed by a chunk back to the system (glibc keeps freed blocks of each thread's arena
-    for reuse otherwise, and the process grows chunk after chunk); a no-op elsewhere."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
-
-
-@contextmanager
-def _arrow_single_threaded():
-    """Arrow's own thread pool at one thread while our threads each run Arrow kernels on their chunk: two
-    pools on the same cores slowed the kernels (takes, hashing) by half or more."""
-    import pyarrow as pa
-
-    before = pa.cpu_count()
-    pa.set_cpu_count(1)
-    try:
-        yield
-    finally:
-        pa.set_cpu_count(before)
-
-
-def _threads(n_chunks: int) -> int:
-    return max(1, min(n_chunks, os.cpu_count() or 1, 4))
-
-
 def compute_metrics(
     deliveries: pd.DataFrame | None = None,
     inspections: pd.DataFrame | None = None,
@@ -531,25 +442,31 @@ def compute_metrics(
     config: Config | dict | str | None = None,
     as_of=None,
     exclusions: pd.DataFrame | None = None,
-    chunk_rows: int | None = None,
-    threads: int | None = None,
+    engine: str = "pandas",
+    **options,
 ) -> MetricsResult:
     """Judge the records, aggregate them per supplier and period, and compute every metric.
 
     Parameters
     ----------
     deliveries, inspections, requests : canonical tables; any one suffices, a table left out gives
-        empty (NaN) figures for its dimension.
+        empty (NaN) figures for its dimension. For ``engine="dask"`` also parquet files or folders
+        (a partitioned dataset) or dask DataFrames.
     config : a Config, a TOML path, a dict of overrides or None for the defaults.
     as_of : the as-of date (default: the latest date in the data). Records after it are ignored and
         counted in ``ignored``; the window is ``periods.window_months`` months ending on it.
     exclusions : canonical exclusions table: excused records stay in the records with their reason
         and are counted as ``n_excluded_*``, not in the rates.
-    chunk_rows : rows judged in one piece (default :data:`CHUNK_ROWS`). Larger inputs are split into
+    engine : ``"pandas"`` (default, in memory, with the records) or ``"dask"`` (see
+        :mod:`supplier_analytics.engines`).
+    options : the engine's own (:func:`~supplier_analytics.engines.run_engine`): for pandas
+        ``chunk_rows``, rows judged in one piece (default
+        :data:`~supplier_analytics.engines.pandas_engine.CHUNK_ROWS`) -- larger inputs are split into
         chunks of whole suppliers, judged and aggregated on ``threads`` threads (default: the number
         of cores, at most 4), and the chunks' statistics merged; the figures are the same (sums up
         to the order of floating-point additions), memory stays near one chunk per thread, and the
-        records are judged again when asked for (:meth:`MetricsResult.records`).
+        records are judged again when asked for (:meth:`MetricsResult.records`); for dask
+        ``shuffle`` and ``fan_in``.
 
     Returns
     -------
@@ -567,44 +484,6 @@ def compute_metrics(
     """
     if deliveries is None and inspections is None and requests is None:
         raise InputError("compute_metrics needs at least one of deliveries, inspections or requests; pass a table.")
-    cfg = load_config(config)
-    prepared = {name: prepare_table(df, name) if df is not None else None
-                for name, df in (("deliveries", deliveries), ("inspections", inspections), ("requests", requests))}
-    as_of = resolve_as_of(as_of, **prepared)
-    window = evaluation_window(as_of, cfg.periods.window_months)
-    kw = dict(config=cfg, as_of=as_of, window=window, exclusions=exclusions)
-    chunks = supplier_chunks(prepared, max_rows=chunk_rows or CHUNK_ROWS)
-    if len(chunks) == 1:
-        stats, ignored, records = judge_partition(**prepared, **kw)
-        judged = JudgedRecords(kept=records, options=kw)
-    else:
-        # each table's exclusions checked and selected once, not once per chunk
-        excused = {name: _exclusions(exclusions, name) for name in JUDGES}
-
-        def run(positions: dict) -> tuple:
-            # one table at a time: a thread holds one table's chunk and its records, never all three
-            parts = []
-            for name, df in prepared.items():
-                if df is not None:
-                    parts.append(partition_stats(**{name: take_rows(df, positions[name])},
-                                                 **{**kw, "exclusions": excused[name]}))
-            _release_free_memory()
-            return merge_partitions(parts)
-
-        n_threads = threads or _threads(len(chunks))
-        with warnings.catch_warnings(record=True) as caught:  # each chunk warns alike: tell the caller once
-            warnings.simplefilter("always")
-            if n_threads == 1:
-                parts = [run(c) for c in chunks]
-            else:
-                with _arrow_single_threaded(), ThreadPoolExecutor(n_threads, thread_name_prefix="supplier-analytics") as pool:
-                    parts = list(pool.map(run, chunks))
-        seen = set()
-        for w in caught:
-            if (str(w.message), w.category) not in seen:
-                seen.add((str(w.message), w.category))
-                warnings.warn(w.message, w.category, stacklevel=2)
-        stats, ignored = merge_partitions(parts)
-        judged = JudgedRecords(inputs=prepared, options=kw)
-    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame(ignored), as_of=as_of,
-                                    window=window, judged=judged)
+    run = run_engine(engine, deliveries=deliveries, inspections=inspections, requests=requests, config=config,
+                     as_of=as_of, exclusions=exclusions, **options)
+    return MetricsResult.from_run(run)

@@ -1,7 +1,7 @@
 """The scorecard: from canonical tables to graded suppliers, with evidence and outputs.
 
 :func:`score` is the library's main entry point. It chains the steps of the
-pipeline (aggregate -> metrics -> scoring) and returns a :class:`Scorecard`
+pipeline (tables -> records -> aggregate, run by an engine -> metrics -> scoring) and returns a :class:`Scorecard`
 that holds the per-supplier and per-period frames, the records behind them,
 the configuration and the as-of date, and writes the scorecard workbook and
 CSV files.
@@ -24,8 +24,8 @@ from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
 from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.evidence import evidence as _evidence
-from supplier_analytics.engines import check_engine, dask_metrics
-from supplier_analytics.metrics import compute_metrics
+from supplier_analytics.engines import check_engine, run_engine
+from supplier_analytics.metrics import MetricsResult
 from supplier_analytics.reports import write_csv, write_workbook
 from supplier_analytics.scoring import score_suppliers
 
@@ -78,8 +78,8 @@ class Scorecard:
     config : the :class:`~supplier_analytics.config.Config` used.
     as_of : the as-of date.
     window : first and last day of the evaluation window.
-    metrics : the full metrics result (judged lines, lots, requests, Pareto,
-        per-request-type frame, mergeable statistics).
+    metrics : the full :class:`~supplier_analytics.metrics.MetricsResult` (judged lines, lots,
+        requests, Pareto, per-request-type frame, mergeable statistics).
     master : the supplier master, when one was given.
     imports : the import results for tables read from files (rejected rows).
     """
@@ -89,7 +89,7 @@ class Scorecard:
     config: Config
     as_of: pd.Timestamp
     window: tuple[pd.Timestamp, pd.Timestamp]
-    metrics: Any
+    metrics: MetricsResult
     master: pd.DataFrame | None = None
     imports: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -164,17 +164,20 @@ class Scorecard:
 
 
 def score(
+    *,
     deliveries=None,
     inspections=None,
     requests=None,
     suppliers=None,
-    *,
     config: Config | str | Path | Mapping | None = None,
     as_of=None,
     exclusions=None,
     engine: str = "pandas",
 ) -> Scorecard:
     """Score suppliers on delivery, quality and responsiveness.
+
+    Every argument is given by name (``score(deliveries=d, inspections=i)``): the tables are many and
+    each is optional, so their names say which is which.
 
     Parameters
     ----------
@@ -198,7 +201,7 @@ def score(
     -------
     Scorecard
     """
-    cfg = config if isinstance(config, Config) else load_config(config)
+    cfg = load_config(config)  # the one load of the run: everything below receives this Config
     check_engine(engine)
     frames, imports = {}, {}
     for name, value in (
@@ -220,15 +223,10 @@ def score(
             "score() needs at least one of deliveries, inspections or requests; "
             "pass a DataFrame or the result of read_table()."
         )
-    run = dask_metrics if engine == "dask" else compute_metrics
-    result = run(
-        frames["deliveries"],
-        frames["inspections"],
-        frames["requests"],
-        config=cfg,
-        as_of=as_of,
-        exclusions=frames["exclusions"],
-    )
+    # the engine prepares each table once and makes the run's one context (as-of date, window, exclusions)
+    run = run_engine(engine, deliveries=frames["deliveries"], inspections=frames["inspections"],
+                     requests=frames["requests"], config=cfg, as_of=as_of, exclusions=frames["exclusions"])
+    result = MetricsResult.from_run(run)
     metrics = result.suppliers
     master = frames["suppliers"]
     peer_groups = None
@@ -249,8 +247,8 @@ def score(
         suppliers=scored.reset_index(drop=True),
         periods=result.periods.reset_index(drop=True),
         config=cfg,
-        as_of=pd.Timestamp(result.as_of),
-        window=(pd.Timestamp(result.window[0]), pd.Timestamp(result.window[1])),
+        as_of=run.context.as_of,
+        window=run.context.window,
         metrics=result,
         master=master,
         imports=MappingProxyType(imports),

@@ -136,6 +136,12 @@ def _frame_of(source) -> tuple[pd.DataFrame, object]:
 
 def _reperiod(result, period: str) -> pd.DataFrame:
     """Period metrics of ``result`` recomputed from its judged records at another period length."""
+    if not result.has_records:  # the records are needed to regroup: never answer with empty periods
+        raise InputError(
+            f"period={period!r} needs the judged records, but this result came from the {result.engine} engine, "
+            "which keeps none; score with engine='pandas' to regroup into other periods, or leave period out "
+            f"for the run's own {result.config.periods.period} periods."
+        )
     cfg = result.config.replace(periods={"period": period})
     freq = cfg.periods.freq
 

@@ -1,15 +1,12 @@
-"""Engines: the same mergeable statistics computed in memory (pandas) or over a partitioned dataset (dask).
+"""The dask engine: the mergeable statistics computed partition by partition over a partitioned dataset.
 
-The in-memory engine is :func:`~supplier_analytics.metrics.compute_metrics`: large inputs are split
-into chunks of whole suppliers (:func:`~supplier_analytics.aggregate.supplier_chunks`), each judged and
-aggregated on a thread by :func:`~supplier_analytics.aggregate.partition_stats`, and the chunks'
-statistics merged. The dask engine reads canonical parquet datasets with
-:func:`dask.dataframe.read_parquet`, judges and aggregates every partition on its own with the same
-:func:`~supplier_analytics.aggregate.partition_stats` and merges the partitions'
-:class:`~supplier_analytics.aggregate.PeriodStats` with :func:`~supplier_analytics.aggregate.merge_partitions`
-in a tree. Counts are equal and sums equal up to the
-order of floating-point additions (about 1e-12 relative), so the metrics agree with the in-memory
-engine's to 1e-9.
+:func:`judge_with_dask` reads canonical parquet datasets with :func:`dask.dataframe.read_parquet`,
+prepares, judges and aggregates every partition on its own with the same
+:func:`~supplier_analytics.engines.partitions.partition_stats` as the pandas engine's chunks, and merges
+the partitions' :class:`~supplier_analytics.aggregate.PeriodStats` with
+:func:`~supplier_analytics.engines.partitions.merge_partitions` in a tree. Counts are equal and sums
+equal up to the order of floating-point additions (about 1e-12 relative), so the metrics agree with
+the pandas engine's to 1e-9.
 
 Partitions
 ----------
@@ -27,7 +24,8 @@ readable from every worker (a shared file system or object storage such as ``s3:
 ``dask.config.set(scheduler="synchronous")`` (or ``"threads"``) it runs in this process. Otherwise
 a local cluster of worker processes is started for the call (:func:`local_cluster`) and closed after.
 The records themselves (judged lines, lots, requests) stay on the workers: only the statistics come
-back, so evidence drill-down needs the in-memory engine.
+back, so evidence drill-down (and periods other than the configured one) needs the pandas engine;
+asking the result for records raises an error that says so.
 """
 
 from __future__ import annotations
@@ -39,45 +37,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.aggregate import (
-    evaluation_window,
-    merge_partitions,
-    partition_stats,
-    resolve_as_of,
-)
 from supplier_analytics.config import Config, load_config
+from supplier_analytics.engines.partitions import EngineRun, JudgedRecords, merge_partitions, partition_stats
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.schema import TABLES
+from supplier_analytics.tables import ScoringContext, make_context, prepare_table, resolve_as_of
 
-__all__ = ["ENGINES", "check_engine", "partition_stats", "dask_metrics", "partition_parquet", "local_cluster"]
-
-#: Engines accepted by ``score(..., engine=...)`` and ``supplier-analytics score --engine``.
-ENGINES = ("pandas", "dask")
+__all__ = ["judge_with_dask", "partition_parquet", "local_cluster"]
 
 _DATES = {"deliveries": ("date_received",), "inspections": ("date",),
           "requests": ("date_sent", "date_responded", "date_closed")}
 
 
-def check_engine(engine: str) -> str:
-    """``engine`` when it is one of :data:`ENGINES`; else a :class:`ConfigError`.
-
-    Examples
-    --------
-    >>> check_engine("dask")
-    'dask'
-    """
-    if engine not in ENGINES:
-        raise ConfigError(f"engine = {engine!r} is not known; use one of {', '.join(map(repr, ENGINES))}.")
-    return engine
-
-
 # --------------------------------------------------------------------------- one partition
 
 
-def _partition_task(frame: pd.DataFrame, table: str, config: dict, as_of, window, exclusions):
-    # the configuration travels as its dict (plain data) and is loaded again on the worker
-    return partition_stats(**{table: frame}, config=load_config(config), as_of=as_of, window=window,
-                           exclusions=exclusions)
+def _partition_task(frame: pd.DataFrame, table: str, context: ScoringContext):
+    # a partition arrives as read from parquet: prepared here, on the worker, once
+    return partition_stats(**{table: prepare_table(frame, table)}, context=context)
 
 
 def _merge_task(*parts):
@@ -188,7 +165,7 @@ def _active_client():
         return Client(address) if address else None
 
 
-def dask_metrics(
+def judge_with_dask(
     deliveries=None,
     inspections=None,
     requests=None,
@@ -199,28 +176,27 @@ def dask_metrics(
     shuffle: bool = False,
     fan_in: int = 8,
 ):
-    """Compute every metric over partitioned data with dask; the result of the in-memory engine, without records.
+    """Judge and aggregate partitioned data with dask: the statistics of the pandas engine, without records.
 
     Parameters
     ----------
     deliveries, inspections, requests : a parquet file or a folder of parquet files (local path or URL
         that dask can read), a dask DataFrame, or a pandas DataFrame (one partition). Canonical column
         names; at least one table.
-    config, as_of, exclusions : as in :func:`~supplier_analytics.metrics.compute_metrics`; without
-        ``as_of`` the latest date in the data is computed first (one pass over the date columns).
+    config, as_of, exclusions : as in :func:`~supplier_analytics.tables.make_context`; without
+        ``as_of`` the latest date in the data is computed first (one pass over the date columns), on
+        the same cluster as the run.
     shuffle : shuffle the deliveries by supplier before judging them; needed only when a partition
         may hold part of an order line's receipts (see the module notes).
     fan_in : partitions merged per step of the merge tree.
 
     Returns
     -------
-    MetricsResult
-        ``lines``, ``lots`` and ``requests`` are ``None``: the records stay on the workers.
+    EngineRun
+        Its records keep nothing (they stay on the workers): asking for them raises an error.
     """
     import dask
     from dask import delayed
-
-    from supplier_analytics.metrics import MetricsResult, ignored_frame
 
     given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
     if all(v is None for v in given.values()):
@@ -233,13 +209,11 @@ def dask_metrics(
         client = local_cluster()
     try:
         ddfs = {name: _dask_frame(v, name, shuffle=shuffle) for name, v in given.items() if v is not None}
-        as_of_ts = _latest_date(ddfs) if as_of is None else resolve_as_of(as_of)
-        window = evaluation_window(as_of_ts, cfg.periods.window_months)
+        # the one context of the run, made once here (the as-of date may need the cluster) and sent once
+        context = make_context(cfg, as_of=_latest_date(ddfs) if as_of is None else as_of, exclusions=ex)
         task = delayed(_partition_task, pure=True)
-        ex_d = delayed(ex) if ex is not None else None
-        cfg_d = cfg.to_dict()
-        parts = [task(part, name, cfg_d, as_of_ts, window, ex_d)
-                 for name, ddf in ddfs.items() for part in ddf.to_delayed()]
+        context_d = delayed(context)
+        parts = [task(part, name, context_d) for name, ddf in ddfs.items() for part in ddf.to_delayed()]
         merge = delayed(_merge_task, pure=True)
         while len(parts) > 1:
             parts = [merge(*parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
@@ -251,7 +225,8 @@ def dask_metrics(
             client.close()
             cluster.close()
     ignored = {name: ignored.get(name, (0, 0)) for name in ddfs}
-    return MetricsResult.from_stats(stats, config=cfg, ignored=ignored_frame(ignored), as_of=as_of_ts, window=window)
+    return EngineRun(stats=stats, ignored=ignored, context=context,
+                     records=JudgedRecords(engine="dask", tables=ddfs))
 
 
 # --------------------------------------------------------------------------- writing a partitioned dataset
