@@ -1,7 +1,8 @@
 """Trends and early warning: period series, trend tests, control charts, change tests and alerts.
 
 Is a bad month noise, or is a supplier really turning? This module answers
-with four tools, each a plain function:
+with these tools, each a plain function (the control charts are in
+:mod:`supplier_analytics.charts`, the Mann-Kendall test in :mod:`supplier_analytics.trendtest`):
 
 period_series, rolling_rate
     One value per supplier and period (week, month or quarter) for a metric,
@@ -49,18 +50,17 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from supplier_analytics.aggregate import aggregate
+from supplier_analytics.charts import RULES, chart_signals, p_chart, u_chart  # noqa: F401 (public here before)
 from supplier_analytics.config import load_config
 from supplier_analytics.errors import InputError
 from supplier_analytics.metrics import RATES, period_metrics
 from supplier_analytics.scoring import scoring_explained
 from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
+from supplier_analytics.trendtest import MannKendallResult, mann_kendall, mann_kendall_rows
 
 __all__ = [
     "period_series",
@@ -75,9 +75,6 @@ __all__ = [
     "RULES",
     "ALERT_COLUMNS",
 ]
-
-#: Run rules applied to control charts, in the order they are reported.
-RULES = ("beyond limits", "8 on one side", "6 trending")
 
 #: Metrics with a numerator and denominator in the period frames (``ppm`` is per million units).
 COUNT_METRICS = (*RATES, "ppm")
@@ -341,366 +338,6 @@ def _pivot(series: pd.DataFrame, columns) -> tuple[pd.Index, pd.PeriodIndex, dic
     return pd.Index(sups, dtype="string"), full, out
 
 
-# --------------------------------------------------------------------------- Mann-Kendall and Theil-Sen
-
-
-@dataclass(frozen=True)
-class MannKendallResult:
-    """Result of :func:`mann_kendall`.
-
-    Attributes
-    ----------
-    direction : "increasing", "decreasing", "no trend" or "insufficient data" (fewer than 3 values).
-    n : number of values used (missing ones dropped).
-    s : Mann-Kendall S, the number of rising pairs minus falling pairs.
-    var_s : variance of S under no trend, corrected for ties.
-    z : continuity-corrected normal score, ``(S - sign(S)) / sqrt(var_s)``.
-    p_value : two-sided p-value of ``z``.
-    tau : Kendall's tau-b between time and the values (what ``scipy.stats.kendalltau`` returns).
-    slope, slope_low, slope_high : Theil-Sen slope per period and its ``1 - alpha`` interval (Sen 1968).
-    intercept : ``median(values) - slope * median(times)``.
-    alpha : the significance level used for ``direction`` and the interval.
-    """
-
-    direction: str
-    n: int
-    s: float
-    var_s: float
-    z: float
-    p_value: float
-    tau: float
-    slope: float
-    slope_low: float
-    slope_high: float
-    intercept: float
-    alpha: float
-
-
-def _row_median_sorted(sorted_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Median of the first ``counts[r]`` entries of each sorted row (NaN-padded at the end)."""
-    out = np.full(len(counts), np.nan)
-    ok = counts > 0
-    r = np.flatnonzero(ok)
-    c = counts[ok]
-    out[ok] = (sorted_rows[r, (c - 1) // 2] + sorted_rows[r, c // 2]) / 2.0
-    return out
-
-
-def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float) -> dict:
-    m, T = y.shape
-    valid = np.isfinite(y)
-    n = valid.sum(1).astype(float)
-    i, j = np.triu_indices(T, 1)
-    pair = valid[:, i] & valid[:, j]
-    dy = np.where(pair, y[:, j] - y[:, i], 0.0)
-    s = np.sign(dy).sum(1)
-    # Ties: an element in a tie group of size c sees c equal values (itself included), so
-    # sum over groups of f(t) equals the sum over elements of f(c) / c.
-    eq = (y[:, :, None] == y[:, None, :]).sum(2).astype(float)
-    c = np.where(valid, eq, 1.0)
-    tie_var = ((c - 1.0) * (2.0 * c + 5.0)).sum(1)
-    tie_pairs = ((c - 1.0) / 2.0).sum(1)
-    var = (n * (n - 1.0) * (2.0 * n + 5.0) - tie_var) / 18.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt(np.maximum(var, 0.0))
-        z = np.where(var > 0, (s - np.sign(s)) / np.where(var > 0, sd, 1.0), 0.0)
-        n0 = n * (n - 1.0) / 2.0
-        denom = np.sqrt(n0 * (n0 - tie_pairs))
-        tau = np.where(denom > 0, s / np.where(denom > 0, denom, 1.0), np.nan)
-    p = 2.0 * _st.norm.sf(np.abs(z))
-    # Theil-Sen slopes over every pair with both values present; time is the period index.
-    dt = (t[j] - t[i]).astype(float)
-    slopes = np.where(pair, dy / dt, np.nan)
-    slopes.sort(axis=1)
-    nt = pair.sum(1)
-    slope = _row_median_sorted(slopes, nt)
-    zc = _st.norm.ppf(alpha / 2.0)
-    with np.errstate(invalid="ignore"):
-        upper_i = np.minimum(np.round((nt - zc * sd) / 2.0), nt - 1)
-        lower_i = np.maximum(np.round((nt + zc * sd) / 2.0) - 1, 0)
-    rows = np.arange(m)
-    has = nt > 0
-    lo = np.full(m, np.nan)
-    hi = np.full(m, np.nan)
-    lo[has] = slopes[rows[has], lower_i[has].astype(np.int64)]
-    hi[has] = slopes[rows[has], upper_i[has].astype(np.int64)]
-    ys = np.sort(y, axis=1)
-    ts = np.sort(np.where(valid, t[None, :].astype(float), np.nan), axis=1)
-    intercept = _row_median_sorted(ys, n.astype(np.int64)) - slope * _row_median_sorted(ts, n.astype(np.int64))
-    few = n < 3
-    for arr in (s, var, z, p, tau, slope, lo, hi, intercept):
-        arr[few] = np.nan
-    return {"n": n.astype(np.int64), "s": s, "var_s": var, "z": z, "p_value": p, "tau": tau, "slope": slope,
-            "slope_low": lo, "slope_high": hi, "intercept": intercept}
-
-
-def _mann_kendall_matrix(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict:
-    """Mann-Kendall and Theil-Sen for every row of ``y`` (suppliers x periods, NaN = missing), vectorised."""
-    y = np.asarray(y, dtype=float)
-    if y.ndim != 2:
-        raise ValueError("y must be a 2-d array of rows (series) by periods.")
-    m, T = y.shape
-    t = np.arange(T, dtype=float) if times is None else np.asarray(times, dtype=float)
-    keys = ["n", "s", "var_s", "z", "p_value", "tau", "slope", "slope_low", "slope_high", "intercept"]
-    if m == 0:
-        return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in keys}
-    # Work in blocks of rows so that the pairwise arrays stay around 20 million entries.
-    step = max(1, int(2e7 // max(T * T, 1)))
-    parts = [_mk_block(y[a:a + step], t, alpha) for a in range(0, m, step)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
-
-
-def _direction(z, p, alpha: float):
-    z = np.asarray(z, dtype=float)
-    p = np.asarray(p, dtype=float)
-    out = np.where(np.isnan(p), "insufficient data", "no trend").astype(object)
-    out[(p < alpha) & (z > 0)] = "increasing"
-    out[(p < alpha) & (z < 0)] = "decreasing"
-    return out
-
-
-def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResult:
-    """Mann-Kendall trend test with the Theil-Sen slope and its confidence interval.
-
-    Parameters
-    ----------
-    values : array_like
-        One value per period, in time order. NaN marks a missing (empty)
-        period: it is dropped, and the others keep their period index as time,
-        so a gap does not shift the slope.
-    alpha : float, default 0.05
-        Significance level for ``direction``; the slope interval has coverage
-        ``1 - alpha``.
-    times : array_like, optional
-        Time of each value (default ``0, 1, 2, ...``); must be increasing.
-
-    Returns
-    -------
-    MannKendallResult
-        ``direction``, ``n``, ``s``, ``var_s``, ``z``, ``p_value``, ``tau``
-        (tau-b), ``slope``, ``slope_low``, ``slope_high``, ``intercept``.
-
-    Notes
-    -----
-    :math:`S = \\sum_{i<j} \\mathrm{sign}(x_j - x_i)`; under no trend its
-    variance is :math:`[n(n-1)(2n+5) - \\sum_g t_g(t_g-1)(2t_g+5)]/18` over
-    groups of tied values :math:`t_g` (Kendall 1975; Gilbert 1987, eq. 16.4),
-    and :math:`z = (S - \\mathrm{sign}\\,S)/\\sqrt{\\mathrm{Var}\\,S}` is
-    compared with the normal distribution (two-sided). ``tau`` is Kendall's
-    tau-b, :math:`S/\\sqrt{n_0(n_0 - n_2)}` with :math:`n_0 = n(n-1)/2` and
-    :math:`n_2` the tied pairs of values, so it equals
-    ``scipy.stats.kendalltau(times, values)``; S and its variance are the same
-    as there, while the p-value here carries the continuity correction (scipy's
-    asymptotic p-value does not). The slope is the median of
-    :math:`(x_j - x_i)/(t_j - t_i)` over all pairs, its interval Sen's (1968,
-    eq. 2.6) rank interval with the same variance, as in
-    ``scipy.stats.theilslopes(values, times, 1 - alpha)``. The test assumes
-    independent periods: strong seasonality or autocorrelation inflates false
-    trends. Fewer than 3 values give NaN statistics and ``"insufficient data"``.
-
-    Examples
-    --------
-    A by-hand example (14 values, one tied pair: S = 54, Var S = 332.67):
-
-    >>> x = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7]
-    >>> r = mann_kendall(x)
-    >>> r.direction, int(r.s), round(r.var_s, 2), round(r.z, 4), round(r.p_value, 4)
-    ('increasing', 54, 332.67, 2.9058, 0.0037)
-    """
-    if not 0.0 < alpha < 1.0:
-        raise InputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}; use e.g. 0.05.")
-    y = np.asarray(values, dtype=float).ravel()
-    if times is not None:
-        t = np.asarray(times, dtype=float).ravel()
-        if len(t) != len(y):
-            raise InputError(f"times has {len(t)} entries but values has {len(y)}; give one time per value.")
-        if np.any(np.diff(t) <= 0):
-            raise InputError("times must be strictly increasing; sort the series by period first.")
-    else:
-        t = None
-    res = _mann_kendall_matrix(y[None, :], alpha=alpha, times=t)
-    f = {k: float(v[0]) for k, v in res.items()}
-    direction = str(_direction(res["z"], res["p_value"], alpha)[0])
-    return MannKendallResult(direction=direction, n=int(res["n"][0]), s=f["s"], var_s=f["var_s"], z=f["z"],
-                             p_value=f["p_value"], tau=f["tau"], slope=f["slope"], slope_low=f["slope_low"],
-                             slope_high=f["slope_high"], intercept=f["intercept"], alpha=float(alpha))
-
-
-# --------------------------------------------------------------------------- control charts
-
-
-def _rule_flags(x: np.ndarray, center: np.ndarray, lcl: np.ndarray, ucl: np.ndarray,
-                run: int = 8, trend: int = 6) -> dict[str, np.ndarray]:
-    """Boolean flags per point for each rule in :data:`RULES`; points without data never signal."""
-    valid = np.isfinite(x)
-    beyond = valid & ((x > ucl) | (x < lcl))
-    side = np.where(valid, np.sign(x - center), 0.0)
-    side_run = np.zeros(len(x), dtype=bool)
-    trend_run = np.zeros(len(x), dtype=bool)
-    idx = np.flatnonzero(valid)
-    cnt, prev = 0, 0.0
-    for i in idx:  # runs over the points with data; an empty period neither breaks nor extends a run
-        s = side[i]
-        cnt = cnt + 1 if (s != 0 and s == prev) else (1 if s != 0 else 0)
-        prev = s
-        side_run[i] = cnt >= run
-    cnt, prev_d, last = 1, 0.0, None
-    for i in idx:
-        if last is None:
-            last = i
-            continue
-        d = np.sign(x[i] - x[last])
-        cnt = cnt + 1 if (d != 0 and d == prev_d) else (2 if d != 0 else 1)
-        prev_d = d
-        last = i
-        trend_run[i] = cnt >= trend
-    return {"beyond limits": beyond, "8 on one side": side_run, "6 trending": trend_run}
-
-
-def _attribute_chart(k, n, *, kind: str, laney: bool, sigma: float, center, index) -> pd.DataFrame:
-    names = {"p": ("nonconforming", "sample_size"), "u": ("defects", "units")}[kind]
-    if index is None:
-        index = k.index if isinstance(k, pd.Series) else (n.index if isinstance(n, pd.Series) else None)
-    k = np.asarray(k, dtype=float).ravel()
-    n = np.asarray(n, dtype=float).ravel()
-    if len(k) != len(n):
-        raise InputError(f"{names[0]} has {len(k)} entries but {names[1]} has {len(n)}; give one count per sample.")
-    bad = np.isfinite(k) & np.isfinite(n) & ((k < 0) | (n < 0) | ((kind == "p") & (k > n)))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        rule = f"0 <= {names[0]} <= {names[1]}" if kind == "p" else f"{names[0]} and {names[1]} >= 0"
-        raise InputError(f"sample {i} has {names[0]}={k[i]:g} and {names[1]}={n[i]:g}; counts must satisfy {rule}.")
-    valid = np.isfinite(k) & np.isfinite(n) & (n > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(valid, k / np.where(valid, n, 1.0), np.nan)
-        cbar = float(k[valid].sum() / n[valid].sum()) if valid.any() else np.nan
-        if center is not None:
-            cbar = float(center)
-        var1 = cbar * (1.0 - cbar) if kind == "p" else cbar
-        sd = np.where(valid, np.sqrt(var1 / np.where(valid, n, 1.0)), np.nan)
-        zs = np.where(valid & (sd > 0), (x - cbar) / np.where(sd > 0, sd, 1.0), np.nan)
-    sigma_z = 1.0
-    if laney:
-        zv = zs[np.isfinite(zs)]
-        sigma_z = float(np.mean(np.abs(np.diff(zv))) / 1.128) if len(zv) >= 2 else np.nan
-    half = sigma * sd * sigma_z
-    lcl = np.clip(cbar - half, 0.0, None)
-    ucl = cbar + half
-    if kind == "p":
-        ucl = np.clip(ucl, None, 1.0)
-    flags = _rule_flags(x, np.full(len(x), cbar), lcl, ucl)
-    labels = np.array([";".join(r for r in RULES if flags[r][i]) for i in range(len(x))], dtype=object)
-    out = pd.DataFrame({
-        names[0]: k, names[1]: n, kind: x, "center": cbar, "sigma": sd * sigma_z, "lcl": lcl, "ucl": ucl,
-        "z": zs, "out_of_control": flags["beyond limits"], "signals": pd.array(labels, dtype="string"),
-    }, index=index)
-    out.attrs.update(chart=(f"Laney {kind}'" if laney else kind), statistic=kind, center=cbar, sigma_z=sigma_z,
-                     sigma_multiple=float(sigma))
-    return out
-
-
-def p_chart(nonconforming, sample_sizes, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
-    """p-chart (fraction nonconforming) for varying sample sizes, or Laney's p' chart.
-
-    Parameters
-    ----------
-    nonconforming : array_like or Series
-        Nonconforming items (late lines, rejected lots, ...) per sample or period.
-    sample_sizes : array_like or Series
-        Items per sample; 0 or NaN marks an empty period (no point, no limits).
-    laney : bool, default False
-        Laney's p' chart: the limits are widened (or narrowed) by
-        :math:`\\sigma_z`, the spread of the standardised points
-        :math:`z_i = (p_i - \\bar p)/\\sigma_{p_i}` estimated from their average
-        moving range / 1.128 (Laney 2002). Use it when samples are large and
-        the points spread more than binomial chance allows (overdispersion):
-        the plain p-chart then flags almost every point.
-    sigma : float, default 3.0
-        Width of the limits in standard errors.
-    center : float, optional
-        A known or standard center line; default :math:`\\bar p = \\sum k/\\sum n`
-        over the points with data.
-    index : optional
-        Index of the result (default: the index of a Series input, else 0..n-1).
-
-    Returns
-    -------
-    DataFrame
-        ``nonconforming``, ``sample_size``, ``p``, ``center``, ``sigma`` (the
-        standard error of the point, times :math:`\\sigma_z` for Laney),
-        ``lcl``, ``ucl`` (:math:`\\bar p \\pm` sigma x standard error, clipped
-        to [0, 1]), ``z``, ``out_of_control`` (beyond the limits), ``signals``
-        (the run rules the point triggers, ``;``-separated: see :data:`RULES`
-        and :func:`chart_signals`). ``attrs``: ``chart``, ``center``,
-        ``sigma_z`` (1 for a plain p-chart).
-
-    Examples
-    --------
-    Montgomery's orange-juice cans (Example 7.1: 30 samples of 50 cans):
-
-    >>> d = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11,
-    ...      20, 18, 24, 15, 9, 12, 7, 13, 9, 6]
-    >>> c = p_chart(d, [50] * 30)
-    >>> round(c.attrs["center"], 4), round(float(c["ucl"].iloc[0]), 4), round(float(c["lcl"].iloc[0]), 4)
-    (0.2313, 0.4102, 0.0524)
-    >>> [i + 1 for i in c.index[c["out_of_control"]]]
-    [15, 23]
-    """
-    return _attribute_chart(nonconforming, sample_sizes, kind="p", laney=laney, sigma=sigma, center=center,
-                            index=index)
-
-
-def u_chart(defects, units, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
-    """u-chart (defects per unit) for varying numbers of units, or Laney's u' chart.
-
-    Like :func:`p_chart` with Poisson standard errors :math:`\\sqrt{\\bar u / n_i}`:
-    columns ``defects``, ``units``, ``u``, ``center``, ``sigma``, ``lcl``
-    (clipped at 0), ``ucl``, ``z``, ``out_of_control``, ``signals``.
-
-    Examples
-    --------
-    Montgomery's personal-computer assembly (20 samples of 5 computers):
-
-    >>> c = u_chart([10, 12, 8, 14, 10, 16, 11, 7, 10, 15, 9, 5, 7, 11, 12, 6, 8, 10, 7, 5], [5] * 20)
-    >>> round(c.attrs["center"], 2), round(float(c["ucl"].iloc[0]), 2), round(float(c["lcl"].iloc[0]), 2)
-    (1.93, 3.79, 0.07)
-    """
-    return _attribute_chart(defects, units, kind="u", laney=laney, sigma=sigma, center=center, index=index)
-
-
-def chart_signals(chart: pd.DataFrame) -> pd.DataFrame:
-    """One row per signal of a chart from :func:`p_chart` or :func:`u_chart`.
-
-    Rules (:data:`RULES`): ``beyond limits`` (a point outside the control
-    limits), ``8 on one side`` (the 8th and every further point in a row on
-    the same side of the center line; a point on the line ends the run) and
-    ``6 trending`` (the 6th and every further point of a run steadily rising
-    or falling). Runs follow the points with data; an empty period is skipped.
-
-    Returns
-    -------
-    DataFrame
-        ``index`` (the chart's index label), ``position`` (0-based), ``value``
-        (p or u), ``rule``.
-
-    Examples
-    --------
-    >>> c = p_chart([1, 1, 1, 1, 1, 1, 1, 1, 1, 30], [100] * 10)
-    >>> chart_signals(c)[["position", "rule"]].to_dict("records")
-    [{'position': 7, 'rule': '8 on one side'}, {'position': 8, 'rule': '8 on one side'}, {'position': 9, 'rule': 'beyond limits'}]
-    """
-    stat = chart.attrs.get("statistic", "p" if "p" in chart.columns else "u")
-    rows = []
-    for pos, (label, sig, val) in enumerate(zip(chart.index, chart["signals"], chart[stat])):
-        if isinstance(sig, str) and sig:
-            for rule in sig.split(";"):
-                rows.append((label, pos, float(val), rule))
-    return pd.DataFrame(rows, columns=["index", "position", "value", "rule"]).astype(
-        {"position": "int64", "value": "float64", "rule": "string"})
-
-
 # --------------------------------------------------------------------------- change between two windows
 
 
@@ -958,7 +595,7 @@ def alerts(
                 cur = np.where(cn > 0, np.nansum(window_vals, axis=1) / np.maximum(cn, 1), np.nan)
         labels = np.array([str(x) for x in full], dtype=object)
         if method == "mann-kendall":
-            mk = _mann_kendall_matrix(y)
+            mk = mann_kendall_rows(y)
             has = n_ok > 0
             first_i = np.where(has, np.argmax(enough, axis=1), 0)
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
