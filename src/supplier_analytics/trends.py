@@ -1,8 +1,8 @@
-"""Trends and early warning: period series, trend tests, control charts, change tests and alerts.
+"""Trends and early warning: period series, trend tests, window comparisons and alerts.
 
 Is a bad month noise, or is a supplier really turning? This module answers
 with these tools, each a plain function (the control charts are in
-:mod:`supplier_analytics.charts`, the Mann-Kendall test in :mod:`supplier_analytics.trendtest`):
+:mod:`supplier_analytics.charts`):
 
 period_series, rolling_rate
     One value per supplier and period (week, month or quarter) for a metric,
@@ -10,13 +10,11 @@ period_series, rolling_rate
     0 % or 100 %. Rolling windows sum numerators and denominators.
 mann_kendall
     Mann-Kendall trend test (tie-corrected variance, continuity-corrected z)
-    with Theil-Sen slope and its confidence interval.
-p_chart, u_chart, chart_signals
-    Shewhart p- and u-charts for varying sample sizes, Laney's p' and u'
-    for overdispersed data, and run rules, each signal naming its rule.
+    with Theil-Sen slope and its confidence interval (in
+    :mod:`supplier_analytics.trendtest`; alerts run it on every supplier at once).
 compare_windows
     One window against another (this quarter against the last) per
-    supplier, with the difference, its interval and a test.
+    supplier: the before/after comparison of :func:`~supplier_analytics.signals.compare`.
 alerts
     The early-warning list across the supplier base: deteriorating and
     improving suppliers with their evidence, false discoveries controlled
@@ -24,20 +22,7 @@ alerts
 
 References
 ----------
-.. [1] H. B. Mann, "Nonparametric tests against trend", Econometrica 13
-   (1945) 245-259; M. G. Kendall, *Rank Correlation Methods*, 4th ed.,
-   Griffin, 1975.
-.. [2] R. O. Gilbert, *Statistical Methods for Environmental Pollution
-   Monitoring*, Van Nostrand Reinhold, 1987, ch. 16 (variance with ties,
-   continuity correction).
-.. [3] P. K. Sen, "Estimates of the regression coefficient based on
-   Kendall's tau", J. Amer. Statist. Assoc. 63 (1968) 1379-1389 (the slope
-   and its interval, eq. 2.6).
-.. [4] D. C. Montgomery, *Introduction to Statistical Quality Control*,
-   Wiley, ch. 7 (p- and u-charts; Example 7.1, the orange-juice cans).
-.. [5] D. B. Laney, "Improved control charts for attributes", Quality
-   Engineering 14 (2002) 531-537.
-.. [6] Y. Benjamini, Y. Hochberg, "Controlling the false discovery rate",
+.. [1] Y. Benjamini, Y. Hochberg, "Controlling the false discovery rate",
    J. R. Statist. Soc. B 57 (1995) 289-300.
 
 Examples
@@ -54,56 +39,27 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.aggregate import aggregate
-from supplier_analytics.charts import RULES, chart_signals, p_chart, u_chart  # noqa: F401 (public here before)
-from supplier_analytics.config import load_config
+from supplier_analytics.catalog import COUNT_METRICS, METRICS
+from supplier_analytics.charts import p_chart
 from supplier_analytics.errors import InputError
-from supplier_analytics.metrics import RATES, period_metrics
-from supplier_analytics.scoring import scoring_explained
-from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
-from supplier_analytics.trendtest import MannKendallResult, mann_kendall, mann_kendall_rows
+from supplier_analytics.metrics import period_metrics
+from supplier_analytics.signals import SIGNAL_COLUMNS, compare
+from supplier_analytics.stats import benjamini_hochberg
+from supplier_analytics.trendtest import (
+    MannKendallResult,
+    mann_kendall,
+    mann_kendall_rows,
+)
 
 __all__ = [
     "period_series",
     "rolling_rate",
     "MannKendallResult",
     "mann_kendall",
-    "p_chart",
-    "u_chart",
-    "chart_signals",
     "compare_windows",
     "alerts",
-    "RULES",
     "ALERT_COLUMNS",
 ]
-
-#: Metrics with a numerator and denominator in the period frames (``ppm`` is per million units).
-COUNT_METRICS = (*RATES, "ppm")
-
-_SCALE = {"ppm": 1e6}
-
-# Metrics where a rise is bad (used when the scoring configuration has no curve for them).
-_LOWER_IS_BETTER = {
-    "early_rate", "late_rate", "lot_rejection_rate", "ppm", "mean_days_late", "median_days_late",
-    "p90_days_late", "mean_lead_time_days", "cv_lead_time", "n_incidents", "defective_quantity",
-    "downtime_minutes", "median_response_hours", "p90_response_hours", "median_capa_closure_days",
-    "open_requests", "overdue_requests", "open_corrective_actions",
-}
-
-# Records behind one period's figure: the evidence count used for the minimum-evidence rule.
-_RECORDS = {"ppm": "lot_rejection_rate_n"}
-_RECORDS_BY_DIMENSION = {"delivery": "n_deliveries", "quality": "n_inspections", "responsiveness": "n_responded"}
-_DIMENSION_OF = {
-    **{m: "delivery" for m in ("mean_days_late", "median_days_late", "p90_days_late", "mean_lead_time_days",
-                               "cv_lead_time")},
-    **{m: "quality" for m in ("n_incidents", "defective_quantity", "downtime_minutes", "quantity_inspected")},
-    **{m: "responsiveness" for m in ("median_response_hours", "p90_response_hours", "median_capa_closure_days",
-                                     "open_requests", "overdue_requests", "open_corrective_actions")},
-}
-
-#: Default materiality of a change over the tested periods (metric units); see :func:`alerts`.
-MIN_CHANGE = {"ppm": 250.0, "mean_days_late": 1.0, "median_days_late": 1.0, "p90_days_late": 2.0,
-              "median_response_hours": 4.0, "p90_response_hours": 8.0}
-_MIN_CHANGE_RATE = 0.05
 
 #: Columns of the frame returned by :func:`alerts`.
 ALERT_COLUMNS = [
@@ -158,12 +114,14 @@ def _check_metric(frame: pd.DataFrame, metric: str) -> None:
 
 
 def _records_column(metric: str) -> str | None:
-    if metric in _RECORDS:
-        return _RECORDS[metric]
-    if metric in RATES:
-        return f"{metric}_n"
-    dim = _DIMENSION_OF.get(metric)
-    return _RECORDS_BY_DIMENSION.get(dim) if dim else None
+    """The column counting the records behind one period's figure (lines, lots with a quantity, requests)."""
+    m = METRICS.get(metric)
+    return m.evidence_count if m is not None else None
+
+
+def _scale(metric: str) -> float:
+    m = METRICS.get(metric)
+    return m.scale if m is not None else 1.0
 
 
 def _group_rolling_sum(values: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
@@ -269,7 +227,7 @@ def period_series(source, metric: str, *, period: str | None = None, rolling: in
             else:
                 frame = _coarsen(frame, metric, freq, current)
     _check_metric(frame, metric)
-    scale = _SCALE.get(metric, 1.0)
+    scale = _scale(metric)
     sid = frame["supplier_id"]
     out = pd.DataFrame({
         "supplier_id": sid.array if sid.dtype == "string" else sid.astype("string").array,
@@ -363,16 +321,16 @@ def _window_bounds(spec, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, end
 
 
-def compare_windows(periods, metric: str, *, current, previous, confidence: float = 0.95,
-                    fdr: float = 0.05) -> pd.DataFrame:
-    """Compare each supplier's ``metric`` in one window of periods with another.
+def compare_windows(periods, metric: str, *, before, after, confidence: float = 0.95, fdr: float = 0.05,
+                    min_records: int = 1) -> pd.DataFrame:
+    """Compare each supplier's ``metric`` in one window of periods (after) with another (before).
 
     Parameters
     ----------
     periods : Scorecard, MetricsResult or periods DataFrame
     metric : str
         A count metric: a rate (``otif_rate``, ...) or ``ppm``.
-    current, previous : period or (first, last)
+    before, after : period or (first, last)
         The windows: a period (``"2026Q4"``, ``"2026-11"``) or an inclusive pair
         of periods (``("2026-10", "2026-12")``). A period belongs to the window
         its first day falls in.
@@ -380,92 +338,66 @@ def compare_windows(periods, metric: str, *, current, previous, confidence: floa
         Coverage of the interval for the difference.
     fdr : float, default 0.05
         False discovery rate for ``direction`` across the suppliers compared.
+    min_records : int, default 1
+        Records (the metric's denominator: lines, lots, requests; units for
+        PPM) each window needs; suppliers with fewer are "not tested".
 
     Returns
     -------
     DataFrame
-        One row per supplier: ``supplier_id``, ``metric``, ``previous``,
-        ``previous_k``, ``previous_n``, ``current``, ``current_k``,
-        ``current_n``, ``difference`` (current - previous, in metric units),
-        ``low``, ``high`` (Newcombe's hybrid score interval,
-        :func:`~supplier_analytics.stats.two_proportion_test`), ``p_value``
-        (pooled z-test), ``q_value`` (Benjamini-Hochberg across the rows),
-        ``direction`` ("improving", "deteriorating" or "no change": the change
-        is called when ``q_value <= fdr``). A supplier without records in a
-        window has NaN figures and "no change".
+        One row per supplier, columns :data:`~supplier_analytics.signals.SIGNAL_COLUMNS`
+        (as :func:`~supplier_analytics.signals.change_signals`): ``supplier_id``,
+        ``metric``, ``before_from``, ``before_to`` (first and last day of the
+        window), ``before_k``, ``before_n``, ``before`` (the metric over the
+        window), the same for ``after``, ``difference`` (after - before, in
+        metric units), ``low``, ``high`` (Newcombe's hybrid score interval),
+        ``p_value`` (pooled z-test), ``q_value`` (Benjamini-Hochberg across the
+        rows), ``direction`` ("improving", "deteriorating" or "no change": the
+        change is called when ``q_value <= fdr``; "not tested" for a supplier
+        without ``min_records`` in a window): the comparison of
+        :func:`~supplier_analytics.signals.compare`.
 
     Examples
     --------
     >>> p = pd.DataFrame({"supplier_id": ["S1"] * 6, "period": pd.period_range("2026-01", periods=6, freq="M"),
     ...     "otif_rate_k": [95, 96, 94, 80, 78, 81], "otif_rate_n": [100] * 6})
-    >>> r = compare_windows(p, "otif_rate", current="2026Q2", previous="2026Q1")
-    >>> r[["previous", "current", "difference", "direction"]].round(4).to_dict("records")
-    [{'previous': 0.95, 'current': 0.7967, 'difference': -0.1533, 'direction': 'deteriorating'}]
+    >>> r = compare_windows(p, "otif_rate", before="2026Q1", after="2026Q2")
+    >>> r[["before", "after", "difference", "direction"]].round(4).to_dict("records")
+    [{'before': 0.95, 'after': 0.7967, 'difference': -0.1533, 'direction': 'deteriorating'}]
     """
     if metric not in COUNT_METRICS:
         raise InputError(f"compare_windows needs a count metric (a rate or ppm), not {metric!r}.")
     s = period_series(periods, metric)
-    scale = s.attrs["scale"]
-    cur = _window_bounds(current, "current")
-    prev = _window_bounds(previous, "previous")
+    windows = {"before": _window_bounds(before, "before"), "after": _window_bounds(after, "after")}
     start = s["period_start"]
     sups = pd.Index(pd.unique(s["supplier_id"]), dtype="string")
-
-    def sums(bounds):
-        inside = (start >= bounds[0]) & (start <= bounds[1])
-        g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum()
-        g = g.reindex(sups).fillna(0.0)
-        return g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
-
-    k1, n1 = sums(cur)
-    k0, n0 = sums(prev)
-    t = two_proportion_test(k1, n1, k0, n0, confidence=confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r1 = np.where(n1 > 0, k1 / np.where(n1 > 0, n1, 1.0), np.nan)
-        r0 = np.where(n0 > 0, k0 / np.where(n0 > 0, n0, 1.0), np.nan)
-    _, q = benjamini_hochberg(np.asarray(t.p_value, dtype=float), fdr)
-    diff = np.asarray(t.difference, dtype=float)
-    better = _better(metric, None)
-    improving = diff > 0 if better == "higher" else diff < 0
-    direction = np.where(q <= fdr, np.where(improving, "improving", "deteriorating"), "no change")
-    return pd.DataFrame({
-        "supplier_id": sups, "metric": metric,
-        "previous": r0 * scale, "previous_k": k0, "previous_n": n0,
-        "current": r1 * scale, "current_k": k1, "current_n": n1,
-        "difference": diff * scale, "low": np.asarray(t.low, dtype=float) * scale,
-        "high": np.asarray(t.high, dtype=float) * scale, "p_value": np.asarray(t.p_value, dtype=float),
-        "q_value": q, "direction": pd.array(direction, dtype="string"),
-    })
+    out = pd.DataFrame({"supplier_id": sups, "metric": metric})
+    counts = {}
+    for side, (lo, hi) in windows.items():
+        inside = (start >= lo) & (start <= hi)
+        g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum().reindex(sups).fillna(0.0)
+        counts[side] = g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
+        out[f"{side}_from"], out[f"{side}_to"] = lo, hi.normalize()
+    stats = compare(*counts["before"], *counts["after"], metric=metric, fdr=fdr, confidence=confidence,
+                    min_records=min_records)
+    for c in stats.columns:
+        out[c] = stats[c].to_numpy()
+    out["direction"] = out["direction"].astype("string")
+    return out[SIGNAL_COLUMNS]
 
 
 # --------------------------------------------------------------------------- alerts
 
 
-def _better(metric: str, cfg) -> str:
-    if cfg is not None:
-        t = scoring_explained(cfg)
-        row = t.loc[t["metric"] == metric, "better"]
-        if len(row):
-            return str(row.iloc[0])
-    return "lower" if metric in _LOWER_IS_BETTER else "higher"
-
-
 def _target(metric: str, cfg) -> float:
-    if cfg is None:
+    key = METRICS[metric].target_key if metric in METRICS else None
+    if cfg is None or key is None:
         return np.nan
-    t = scoring_explained(cfg)
-    row = t.loc[t["metric"] == metric, "target"]
-    if len(row):
-        return float(row.iloc[0])
-    return float(cfg.targets.get(metric, np.nan))
-
-
-def _period_text(p) -> str:
-    return "" if p is None or (isinstance(p, float) and np.isnan(p)) else str(p)
+    return float(cfg.targets.get(key, np.nan))
 
 
 def alerts(
-    scorecard,
+    card,
     *,
     metrics=("otif_rate", "ppm", "within_sla_rate"),
     fdr: float = 0.05,
@@ -486,12 +418,12 @@ def alerts(
 
     Parameters
     ----------
-    scorecard : Scorecard, MetricsResult or periods DataFrame
+    card : Scorecard, MetricsResult or periods DataFrame
     metrics : sequence of str
         Metrics to watch (columns of the periods frame). For metrics where a
         rise is bad (``ppm``, ``late_rate``, lateness, response hours) an
         increasing trend is a deterioration; the direction comes from the
-        scoring curve when the configuration has one.
+        metric catalogue (:func:`~supplier_analytics.catalog.lower_is_better`).
     fdr : float, default 0.05
         False discovery rate: among the alerts raised, the expected share of
         false ones is at most ``fdr`` (Benjamini & Hochberg 1995, independent
@@ -500,8 +432,8 @@ def alerts(
         ``"mann-kendall"``: Mann-Kendall trend test over the per-period values
         (each period with enough records counts once), Theil-Sen slope.
         ``"two-window"``: the last ``recent`` periods against the ``recent``
-        before them (:func:`compare_windows`' two-proportion test; count
-        metrics only).
+        before them (the two-proportion test of
+        :func:`~supplier_analytics.signals.compare`; count metrics only).
     period : {"week", "month", "quarter"}, optional
         Period length (default: the scorecard's).
     min_periods : int, default 6
@@ -519,7 +451,8 @@ def alerts(
         large and real rates drift, so the plain p-chart over-signals).
     min_change : dict, optional
         Materiality per metric (metric units, over the tested periods); default
-        0.05 for rates and :data:`MIN_CHANGE` for the others.
+        the catalogue's ``min_change`` (0.05 for rates, 250 for PPM, ...; 0
+        where it has none).
     include : {"alerts", "all"}
         ``"alerts"``: alerts and the suppliers not tested; ``"all"``: also the
         tested rows without an alert (``direction == "no alert"``), e.g. for a
@@ -561,8 +494,8 @@ def alerts(
         raise InputError(f"fdr must lie strictly between 0 and 1, got {fdr!r}; use e.g. 0.05.")
     if isinstance(metrics, str):
         metrics = (metrics,)
-    frame, result = _frame_of(scorecard)
-    cfg = getattr(scorecard, "config", None) or (result.config if result is not None else None)
+    frame, result = _frame_of(card)
+    cfg = getattr(card, "config", None) or (result.config if result is not None else None)
     materiality = dict(min_change or {})
     cols: dict[str, list] = {}
     charts: list = []  # per row: (k, n, periods) for the control chart, or None
@@ -572,7 +505,7 @@ def alerts(
             cols.setdefault(key, []).append(val)
 
     for metric in metrics:
-        s = period_series(scorecard, metric, period=period)
+        s = period_series(card, metric, period=period)
         counted = metric in COUNT_METRICS
         sups, full, mats = _pivot(s, ["value", "records", "k", "n"])
         value, rec, kk, nn = mats["value"], mats["records"], mats["k"], mats["n"]
@@ -617,23 +550,25 @@ def alerts(
             k1, n1 = k_ok[:, last_cols].sum(1), n_ok_counts[:, last_cols].sum(1)
             k0, n0 = k_ok[:, prev_cols].sum(1), n_ok_counts[:, prev_cols].sum(1)
             tested = (rec_ok[:, last_cols].sum(1) >= min_count) & (rec_ok[:, prev_cols].sum(1) >= min_count)
-            t = two_proportion_test(k1, n1, k0, n0)
-            diff = np.asarray(t.difference, dtype=float) * scale
+            # the one before/after comparison; its q-values and directions are not used here: the
+            # false discovery rate is controlled across every supplier and metric below
+            t = compare(k0, n0, k1, n1, metric=metric)
+            diff = t["difference"].to_numpy(dtype=float)
             nan = np.full(m, np.nan)
-            put(test=np.full(m, "two-proportion z", dtype=object), statistic=np.asarray(t.statistic, dtype=float),
-                p_value=np.asarray(t.p_value, dtype=float), slope=nan, slope_low=nan, slope_high=nan, change=diff,
+            put(test=np.full(m, "two-proportion z", dtype=object), statistic=t["statistic"].to_numpy(dtype=float),
+                p_value=t["p_value"].to_numpy(dtype=float), slope=nan, slope_low=nan, slope_high=nan, change=diff,
                 first_period=np.full(m, labels[prev_cols][0] if len(labels[prev_cols]) else "", dtype=object),
                 last_period=np.full(m, labels[-1] if T else "", dtype=object),
                 reason=np.where(tested, "", f"fewer than {min_count} records in one of the two windows of "
                                             f"{recent} periods").astype(object))
             rising = diff > 0
-        better = _better(metric, cfg)
-        default_min = _MIN_CHANGE_RATE if metric.endswith("_rate") else MIN_CHANGE.get(metric, 0.0)
+        higher = not (metric in METRICS and METRICS[metric].lower_is_better)
+        default_min = (METRICS[metric].min_change if metric in METRICS else None) or 0.0
         put(supplier_id=np.asarray(sups, dtype=object), metric=np.full(m, metric, dtype=object), current=cur,
             current_n=cn, n_periods=n_ok.astype(np.int64), tested=tested,
-            improving=rising if better == "higher" else ~rising, higher=np.full(m, better == "higher"),
-            target=np.full(m, _target(metric, cfg)), min_change=np.full(m, float(materiality.get(metric,
-                                                                                               default_min))))
+            improving=rising if higher else ~rising, higher=np.full(m, higher),
+            target=np.full(m, _target(metric, cfg)),
+            min_change=np.full(m, float(materiality.get(metric, default_min))))
         charts.extend((k_ok[i], n_ok_counts[i], full) if counted else None for i in range(m))
     data = {key: np.concatenate(val) if val else np.empty(0) for key, val in cols.items()}
     if not data:
