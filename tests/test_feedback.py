@@ -170,11 +170,11 @@ def test_change_signals_match_a_hand_count_and_scipy(card):
     r = sig[(sig["supplier_id"] == "V10034") & (sig["metric"] == "otif_rate")].iloc[0]
     lines = card.metrics.lines
     mine = lines[(lines["supplier_id"] == "V10034") & lines["status"].isin(["judged", "before window"])]
-    recent = mine[(mine["date_received"] >= "2026-04-01") & (mine["date_received"] <= "2026-09-30")]
-    earlier = mine[(mine["date_received"] >= "2025-04-01") & (mine["date_received"] <= "2025-09-30")]
-    assert (r["recent_n"], r["recent_k"]) == (len(recent), recent["otif"].sum())
-    assert (r["earlier_n"], r["earlier_k"]) == (len(earlier), earlier["otif"].sum())
-    table = [[r["recent_k"], r["recent_n"] - r["recent_k"]], [r["earlier_k"], r["earlier_n"] - r["earlier_k"]]]
+    after = mine[(mine["date_received"] >= "2026-04-01") & (mine["date_received"] <= "2026-09-30")]
+    before = mine[(mine["date_received"] >= "2025-04-01") & (mine["date_received"] <= "2025-09-30")]
+    assert (r["after_n"], r["after_k"]) == (len(after), after["otif"].sum())
+    assert (r["before_n"], r["before_k"]) == (len(before), before["otif"].sum())
+    table = [[r["after_k"], r["after_n"] - r["after_k"]], [r["before_k"], r["before_n"] - r["before_k"]]]
     assert r["p_value"] == pytest.approx(st.chi2_contingency(table, correction=False).pvalue, rel=1e-9)
     assert r["direction"] == "improving"
     tested = sig["p_value"].notna()

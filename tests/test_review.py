@@ -15,7 +15,7 @@ from scipy import stats as st
 import supplier_analytics as sa
 from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.review import segment_suppliers
+from supplier_analytics.portfolio import segment_suppliers
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")

@@ -19,18 +19,16 @@ import pytest
 from scipy import stats
 
 import supplier_analytics as sa
+from supplier_analytics.charts import chart_signals, p_chart, u_chart
 from supplier_analytics.errors import InputError
 from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
 from supplier_analytics.trends import (
     alerts,
-    chart_signals,
     compare_windows,
-    mann_kendall,
-    p_chart,
     period_series,
     rolling_rate,
-    u_chart,
 )
+from supplier_analytics.trendtest import mann_kendall
 
 # --------------------------------------------------------------------------- Mann-Kendall
 
@@ -257,15 +255,17 @@ def test_compare_windows_uses_two_proportion_test():
                                                   "2026-06"], [95, 96, 94, 80, 78, 81])]
                + [("B", m, 45, 50) for m in ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]]
                + [("C", "2026-01", 5, 5)])
-    r = compare_windows(p, "otif_rate", current=("2026-04", "2026-06"), previous="2026Q1").set_index("supplier_id")
+    r = compare_windows(p, "otif_rate", before="2026Q1", after=("2026-04", "2026-06")).set_index("supplier_id")
     t = two_proportion_test(239, 300, 285, 300)
     assert r.loc["A", "difference"] == pytest.approx(float(t.difference))
     assert (r.loc["A", "low"], r.loc["A", "high"]) == pytest.approx((float(t.low), float(t.high)))
     assert r.loc["A", "p_value"] == pytest.approx(float(t.p_value))
     assert r.loc["A", "direction"] == "deteriorating" and r.loc["B", "direction"] == "no change"
-    assert np.isnan(r.loc["C", "current"]) and r.loc["C", "direction"] == "no change"
+    assert (r.loc["A", "before_k"], r.loc["A", "before_n"], r.loc["A", "after_k"]) == (285, 300, 239)
+    assert r.loc["A", "before_from"] == pd.Timestamp("2026-01-01") and r.loc["A", "after_to"] == pd.Timestamp("2026-06-30")
+    assert np.isnan(r.loc["C", "after"]) and r.loc["C", "direction"] == "not tested"
     with pytest.raises(InputError, match="is not a period"):
-        compare_windows(p, "otif_rate", current="last quarter", previous="2026Q1")
+        compare_windows(p, "otif_rate", before="2026Q1", after="last quarter")
 
 
 # --------------------------------------------------------------------------- alerts

@@ -44,14 +44,12 @@ _LAZY = {
     ), "supplier_analytics.plotting"),
     **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
     **dict.fromkeys(("compare_before_after", "read_actions"), "supplier_analytics.actions"),
-    **dict.fromkeys((
-        "FeedbackPack", "change_signals", "feedback_pack", "write_feedback_packs"
-    ), "supplier_analytics.reports.feedback"),
+    **dict.fromkeys(("FeedbackPack", "feedback_pack", "write_feedback_packs"), "supplier_analytics.reports.feedback"),
     **dict.fromkeys(("ReviewPack", "review_pack"), "supplier_analytics.reports.review"),
-    **dict.fromkeys((
-        "MannKendallResult", "alerts", "chart_signals", "compare_windows", "mann_kendall", "p_chart",
-        "period_series", "rolling_rate", "u_chart"
-    ), "supplier_analytics.trends"),
+    **dict.fromkeys(("change_signals",), "supplier_analytics.signals"),
+    **dict.fromkeys(("alerts", "compare_windows", "period_series", "rolling_rate"), "supplier_analytics.trends"),
+    **dict.fromkeys(("MannKendallResult", "mann_kendall"), "supplier_analytics.trendtest"),
+    **dict.fromkeys(("chart_signals", "p_chart", "u_chart"), "supplier_analytics.charts"),
     **dict.fromkeys(("Job", "RunResult", "load_job", "run_job"), "supplier_analytics.batch"),
     "history": "supplier_analytics.history",
 }

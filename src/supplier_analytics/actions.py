@@ -27,22 +27,14 @@ import pandas as pd
 
 from supplier_analytics.errors import InputError
 from supplier_analytics.schema import ACTION_STATUSES, ACTIONS
-from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
+from supplier_analytics.signals import RECORD_SHARES, compare, record_flags
 
 __all__ = ["read_actions", "compare_before_after", "open_actions", "ACTION_METRICS", "BEFORE_AFTER_COLUMNS"]
 
-#: Metrics an action can target: metric -> (records, date column, flag column, higher is better, unit).
-#: Each is a share of independent records (lines, lots, requests), so the two-proportion test fits.
-ACTION_METRICS = {
-    "otif_rate": ("lines", "date_received", "otif", True, "delivery lines"),
-    "on_time_rate": ("lines", "date_received", "on_time", True, "delivery lines"),
-    "in_full_rate": ("lines", "date_received", "in_full", True, "delivery lines"),
-    "late_rate": ("lines", "date_received", "late", False, "delivery lines"),
-    "early_rate": ("lines", "date_received", "early", False, "delivery lines"),
-    "lot_rejection_rate": ("lots", "date", "rejected", False, "inspection lots"),
-    "within_sla_rate": ("requests", "date_sent", "within_sla", True, "requests"),
-    "capa_on_time_rate": ("requests", "date_sent", "capa_on_time", True, "corrective-action requests"),
-}
+#: Metrics an action can target: shares of independent records (lines, lots, requests), so the
+#: two-proportion test fits (:data:`~supplier_analytics.signals.RECORD_SHARES`; the catalogue says which
+#: records and flag are behind each and which direction is better).
+ACTION_METRICS = RECORD_SHARES
 
 #: Columns of the frame :func:`compare_before_after` returns.
 BEFORE_AFTER_COLUMNS = [
@@ -232,29 +224,29 @@ def open_actions(actions, supplier_id=None) -> pd.DataFrame:
     return out.sort_values(["due", "opened"], na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _has_lines(result) -> bool:
-    """Whether ``result`` carries judged records (a MetricsResult, or any object with ``lines``), without
-    asking for them: a large MetricsResult judges its records only when they are first read."""
-    return isinstance(getattr(type(result), "lines", None), property) or hasattr(result, "lines")
+def _result_of(card_or_result):
+    result = getattr(card_or_result, "metrics", card_or_result)
+    if not hasattr(result, "as_of") or not any(hasattr(result, a) for a in ("lines", "lots", "requests")):
+        raise InputError(f"compare_before_after needs a Scorecard or a MetricsResult, not "
+                         f"{type(card_or_result).__name__}; pass score(...) or compute_metrics(...).")
+    return result
 
 
-def _records(source) -> tuple[object, pd.Timestamp]:
-    result = getattr(source, "metrics", source)
-    if not _has_lines(result) or not hasattr(result, "as_of"):
-        raise InputError(f"compare_before_after needs a Scorecard or a MetricsResult, not {type(source).__name__}; "
-                         "pass score(...) or compute_metrics(...).")
-    return result, pd.Timestamp(result.as_of)
+_VERDICT = {"improving": "improved", "deteriorating": "worse", "no change": "no clear change",
+            "not tested": "too little data"}
 
 
-def compare_before_after(source, actions, *, window_months: int = 3, default_metric: str = "otif_rate",
+def compare_before_after(card_or_result, actions, *, window_months: int = 3, default_metric: str = "otif_rate",
                          fdr: float = 0.05, min_records: int = 10, confidence: float = 0.95) -> pd.DataFrame:
     """For each closed action: the targeted metric before it was opened against after it was closed.
 
     Parameters
     ----------
-    source : Scorecard or MetricsResult
+    card_or_result : Scorecard or MetricsResult
         Its judged records (delivery lines, lots, requests, including those
         before the evaluation window) are counted; excluded records are not.
+        A result of the dask engine keeps no records: it is refused with an
+        :class:`~supplier_analytics.InputError`.
     actions : DataFrame or path
         The action log (see :func:`read_actions`).
     window_months : int, default 3
@@ -277,71 +269,66 @@ def compare_before_after(source, actions, *, window_months: int = 3, default_met
         counts ``_k`` (records with the flag: OTIF lines, rejected lots ...)
         among ``_n`` and the rate of each side, ``difference`` (after - before)
         with its Newcombe interval ``low``/``high`` and the pooled z-test
-        ``p_value`` (:func:`~supplier_analytics.stats.two_proportion_test`),
-        ``q_value`` (BH across the compared actions), ``after_complete``
-        (False while the after-window reaches past the as-of date) and
-        ``verdict``: "improved", "worse" or "no clear change" (q-value above
-        ``fdr``), "too little data", "not closed" or "cancelled".
+        ``p_value``, ``q_value`` (BH across the compared actions): the one
+        comparison of :func:`~supplier_analytics.signals.compare`;
+        ``after_complete`` (False while the after-window reaches past the
+        as-of date) and ``verdict``: "improved", "worse" or "no clear change"
+        (q-value above ``fdr``), "too little data", "not closed" or "cancelled".
     """
     if window_months < 1:
         raise InputError(f"window_months must be at least 1, got {window_months!r}.")
     if default_metric not in ACTION_METRICS:
         raise InputError(f"default_metric {default_metric!r} is not comparable; use one of {', '.join(ACTION_METRICS)}.")
-    result, as_of = _records(source)
+    result = _result_of(card_or_result)
+    as_of = pd.Timestamp(result.as_of)
     log = read_actions(actions)
     months = pd.DateOffset(months=int(window_months))
+    flags: dict[str, dict[str, pd.DataFrame]] = {}  # metric -> supplier -> its records
     rows = []
     for a in log.itertuples(index=False):
         metric = a.metric if isinstance(a.metric, str) else default_metric
-        attr, date_col, flag, higher, _unit = ACTION_METRICS[metric]
         row = {"supplier_id": a.supplier_id, "action_id": a.action_id, "metric": metric, "status": a.status,
                "opened": a.opened, "closed": a.closed, "owner": a.owner, "description": a.description}
         if a.status != "closed":
             row["verdict"] = "cancelled" if a.status == "cancelled" else "not closed"
             rows.append(row)
             continue
-        rec = getattr(result, attr, None)
+        if metric not in flags:
+            f = record_flags(result, metric, needed_by="compare_before_after")
+            flags[metric] = dict(tuple(f.groupby("supplier_id", sort=False)))
+        mine = flags[metric].get(str(a.supplier_id))
         bounds = {"before": (a.opened - months, a.opened), "after": (a.closed, a.closed + months)}
         for side, (lo, hi) in bounds.items():
             row[f"{side}_from"], row[f"{side}_to"] = lo, hi
-            if rec is None:
+            if mine is None:
                 k = n = 0.0
             else:
-                mine = rec.loc[(rec["supplier_id"].astype(str) == str(a.supplier_id))
-                               & rec["status"].isin(["judged", "before window"]) & rec[flag].notna()]
-                d = mine[date_col]
+                d = mine["date"]
                 inside = (d >= lo) & (d < hi) if side == "before" else (d > lo) & (d <= hi)
-                f = mine.loc[inside.to_numpy(dtype=bool), flag].astype(bool)
+                f = mine.loc[inside.to_numpy(dtype=bool), "flag"]
                 k, n = float(f.sum()), float(len(f))
             row[f"{side}_k"], row[f"{side}_n"] = k, n
-            row[side] = k / n if n else np.nan
         row["after_complete"] = bool(a.closed + months <= as_of)
         rows.append(row)
     out = pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS)
-    for c in ("before_k", "before_n", "after_k", "after_n", "before", "after"):
+    stats = compare(out["before_k"], out["before_n"], out["after_k"], out["after_n"], metric=out["metric"],
+                    fdr=fdr, confidence=confidence, min_records=min_records)
+    for c in ("before_k", "before_n", "after_k", "after_n"):
         out[c] = out[c].astype(float)
-    ok = (out["before_n"] >= min_records) & (out["after_n"] >= min_records)
-    t = two_proportion_test(out["after_k"].fillna(0).to_numpy(), out["after_n"].fillna(0).to_numpy(),
-                            out["before_k"].fillna(0).to_numpy(), out["before_n"].fillna(0).to_numpy(),
-                            confidence=confidence)
-    for c in ("difference", "low", "high", "p_value"):
-        out[c] = np.where(ok, np.asarray(getattr(t, c), dtype=float), np.nan)
-    reject, q = benjamini_hochberg(out["p_value"].to_numpy(dtype=float), fdr)
-    out["q_value"] = q
-    higher = out["metric"].map(lambda m: ACTION_METRICS[m][3]).astype(bool).to_numpy()
-    better = np.where(higher, out["difference"] > 0, out["difference"] < 0)
-    verdict = np.where(reject, np.where(better, "improved", "worse"), "no clear change")
-    verdict = np.where(ok, verdict, "too little data")
+    for c in ("before", "after", "difference", "low", "high", "p_value", "q_value"):
+        out[c] = stats[c].to_numpy()
     closed = out["status"].eq("closed").to_numpy(dtype=bool)
-    out["verdict"] = np.where(closed, verdict, out["verdict"].astype(object))
+    out["verdict"] = np.where(closed, stats["direction"].map(_VERDICT).to_numpy(dtype=object),
+                              out["verdict"].astype(object))
     out["after_complete"] = out["after_complete"].astype("boolean")
     for c in ("verdict", "metric", "status"):
         out[c] = out[c].astype("string")
+    n_compared = int((closed & (stats["direction"] != "not tested").to_numpy()).sum())
     out.attrs["method"] = (
         f"Each closed action: the share of its records (delivery lines, inspection lots or requests) behind "
         f"the targeted metric in the {window_months} months before it was opened against the {window_months} "
         f"months after it was closed (excluded records left out), two-proportion z-test with Newcombe's "
-        f"interval, Benjamini-Hochberg false discovery rate {fdr:g} across the {int(ok.sum())} actions compared; "
+        f"interval, Benjamini-Hochberg false discovery rate {fdr:g} across the {n_compared} actions compared; "
         f"fewer than {min_records} records on a side: too little data."
     )
     return out

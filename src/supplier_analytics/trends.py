@@ -1,7 +1,8 @@
-"""Trends and early warning: period series, trend tests, control charts, change tests and alerts.
+"""Trends and early warning: period series, trend tests, window comparisons and alerts.
 
 Is a bad month noise, or is a supplier really turning? This module answers
-with four tools, each a plain function:
+with these tools, each a plain function (the control charts are in
+:mod:`supplier_analytics.charts`):
 
 period_series, rolling_rate
     One value per supplier and period (week, month or quarter) for a metric,
@@ -9,13 +10,11 @@ period_series, rolling_rate
     0 % or 100 %. Rolling windows sum numerators and denominators.
 mann_kendall
     Mann-Kendall trend test (tie-corrected variance, continuity-corrected z)
-    with Theil-Sen slope and its confidence interval.
-p_chart, u_chart, chart_signals
-    Shewhart p- and u-charts for varying sample sizes, Laney's p' and u'
-    for overdispersed data, and run rules, each signal naming its rule.
+    with Theil-Sen slope and its confidence interval (in
+    :mod:`supplier_analytics.trendtest`; alerts run it on every supplier at once).
 compare_windows
     One window against another (this quarter against the last) per
-    supplier, with the difference, its interval and a test.
+    supplier: the before/after comparison of :func:`~supplier_analytics.signals.compare`.
 alerts
     The early-warning list across the supplier base: deteriorating and
     improving suppliers with their evidence, false discoveries controlled
@@ -23,20 +22,7 @@ alerts
 
 References
 ----------
-.. [1] H. B. Mann, "Nonparametric tests against trend", Econometrica 13
-   (1945) 245-259; M. G. Kendall, *Rank Correlation Methods*, 4th ed.,
-   Griffin, 1975.
-.. [2] R. O. Gilbert, *Statistical Methods for Environmental Pollution
-   Monitoring*, Van Nostrand Reinhold, 1987, ch. 16 (variance with ties,
-   continuity correction).
-.. [3] P. K. Sen, "Estimates of the regression coefficient based on
-   Kendall's tau", J. Amer. Statist. Assoc. 63 (1968) 1379-1389 (the slope
-   and its interval, eq. 2.6).
-.. [4] D. C. Montgomery, *Introduction to Statistical Quality Control*,
-   Wiley, ch. 7 (p- and u-charts; Example 7.1, the orange-juice cans).
-.. [5] D. B. Laney, "Improved control charts for attributes", Quality
-   Engineering 14 (2002) 531-537.
-.. [6] Y. Benjamini, Y. Hochberg, "Controlling the false discovery rate",
+.. [1] Y. Benjamini, Y. Hochberg, "Controlling the false discovery rate",
    J. R. Statist. Soc. B 57 (1995) 289-300.
 
 Examples
@@ -49,64 +35,31 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from supplier_analytics.aggregate import aggregate
-from supplier_analytics.config import load_config
+from supplier_analytics.catalog import COUNT_METRICS, METRICS
+from supplier_analytics.charts import p_chart
 from supplier_analytics.errors import InputError
-from supplier_analytics.metrics import RATES, period_metrics
-from supplier_analytics.scoring import scoring_explained
-from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
+from supplier_analytics.metrics import period_metrics
+from supplier_analytics.signals import SIGNAL_COLUMNS, compare
+from supplier_analytics.stats import benjamini_hochberg
+from supplier_analytics.trendtest import (
+    MannKendallResult,
+    mann_kendall,
+    mann_kendall_rows,
+)
 
 __all__ = [
     "period_series",
     "rolling_rate",
     "MannKendallResult",
     "mann_kendall",
-    "p_chart",
-    "u_chart",
-    "chart_signals",
     "compare_windows",
     "alerts",
-    "RULES",
     "ALERT_COLUMNS",
 ]
-
-#: Run rules applied to control charts, in the order they are reported.
-RULES = ("beyond limits", "8 on one side", "6 trending")
-
-#: Metrics with a numerator and denominator in the period frames (``ppm`` is per million units).
-COUNT_METRICS = (*RATES, "ppm")
-
-_SCALE = {"ppm": 1e6}
-
-# Metrics where a rise is bad (used when the scoring configuration has no curve for them).
-_LOWER_IS_BETTER = {
-    "early_rate", "late_rate", "lot_rejection_rate", "ppm", "mean_days_late", "median_days_late",
-    "p90_days_late", "mean_lead_time_days", "cv_lead_time", "n_incidents", "defective_quantity",
-    "downtime_minutes", "median_response_hours", "p90_response_hours", "median_capa_closure_days",
-    "open_requests", "overdue_requests", "open_corrective_actions",
-}
-
-# Records behind one period's figure: the evidence count used for the minimum-evidence rule.
-_RECORDS = {"ppm": "lot_rejection_rate_n"}
-_RECORDS_BY_DIMENSION = {"delivery": "n_deliveries", "quality": "n_inspections", "responsiveness": "n_responded"}
-_DIMENSION_OF = {
-    **{m: "delivery" for m in ("mean_days_late", "median_days_late", "p90_days_late", "mean_lead_time_days",
-                               "cv_lead_time")},
-    **{m: "quality" for m in ("n_incidents", "defective_quantity", "downtime_minutes", "quantity_inspected")},
-    **{m: "responsiveness" for m in ("median_response_hours", "p90_response_hours", "median_capa_closure_days",
-                                     "open_requests", "overdue_requests", "open_corrective_actions")},
-}
-
-#: Default materiality of a change over the tested periods (metric units); see :func:`alerts`.
-MIN_CHANGE = {"ppm": 250.0, "mean_days_late": 1.0, "median_days_late": 1.0, "p90_days_late": 2.0,
-              "median_response_hours": 4.0, "p90_response_hours": 8.0}
-_MIN_CHANGE_RATE = 0.05
 
 #: Columns of the frame returned by :func:`alerts`.
 ALERT_COLUMNS = [
@@ -167,12 +120,14 @@ def _check_metric(frame: pd.DataFrame, metric: str) -> None:
 
 
 def _records_column(metric: str) -> str | None:
-    if metric in _RECORDS:
-        return _RECORDS[metric]
-    if metric in RATES:
-        return f"{metric}_n"
-    dim = _DIMENSION_OF.get(metric)
-    return _RECORDS_BY_DIMENSION.get(dim) if dim else None
+    """The column counting the records behind one period's figure (lines, lots with a quantity, requests)."""
+    m = METRICS.get(metric)
+    return m.evidence_count if m is not None else None
+
+
+def _scale(metric: str) -> float:
+    m = METRICS.get(metric)
+    return m.scale if m is not None else 1.0
 
 
 def _group_rolling_sum(values: np.ndarray, groups: np.ndarray, window: int) -> np.ndarray:
@@ -278,7 +233,7 @@ def period_series(source, metric: str, *, period: str | None = None, rolling: in
             else:
                 frame = _coarsen(frame, metric, freq, current)
     _check_metric(frame, metric)
-    scale = _SCALE.get(metric, 1.0)
+    scale = _scale(metric)
     sid = frame["supplier_id"]
     out = pd.DataFrame({
         "supplier_id": sid.array if sid.dtype == "string" else sid.astype("string").array,
@@ -347,366 +302,6 @@ def _pivot(series: pd.DataFrame, columns) -> tuple[pd.Index, pd.PeriodIndex, dic
     return pd.Index(sups, dtype="string"), full, out
 
 
-# --------------------------------------------------------------------------- Mann-Kendall and Theil-Sen
-
-
-@dataclass(frozen=True)
-class MannKendallResult:
-    """Result of :func:`mann_kendall`.
-
-    Attributes
-    ----------
-    direction : "increasing", "decreasing", "no trend" or "insufficient data" (fewer than 3 values).
-    n : number of values used (missing ones dropped).
-    s : Mann-Kendall S, the number of rising pairs minus falling pairs.
-    var_s : variance of S under no trend, corrected for ties.
-    z : continuity-corrected normal score, ``(S - sign(S)) / sqrt(var_s)``.
-    p_value : two-sided p-value of ``z``.
-    tau : Kendall's tau-b between time and the values (what ``scipy.stats.kendalltau`` returns).
-    slope, slope_low, slope_high : Theil-Sen slope per period and its ``1 - alpha`` interval (Sen 1968).
-    intercept : ``median(values) - slope * median(times)``.
-    alpha : the significance level used for ``direction`` and the interval.
-    """
-
-    direction: str
-    n: int
-    s: float
-    var_s: float
-    z: float
-    p_value: float
-    tau: float
-    slope: float
-    slope_low: float
-    slope_high: float
-    intercept: float
-    alpha: float
-
-
-def _row_median_sorted(sorted_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Median of the first ``counts[r]`` entries of each sorted row (NaN-padded at the end)."""
-    out = np.full(len(counts), np.nan)
-    ok = counts > 0
-    r = np.flatnonzero(ok)
-    c = counts[ok]
-    out[ok] = (sorted_rows[r, (c - 1) // 2] + sorted_rows[r, c // 2]) / 2.0
-    return out
-
-
-def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float) -> dict:
-    m, T = y.shape
-    valid = np.isfinite(y)
-    n = valid.sum(1).astype(float)
-    i, j = np.triu_indices(T, 1)
-    pair = valid[:, i] & valid[:, j]
-    dy = np.where(pair, y[:, j] - y[:, i], 0.0)
-    s = np.sign(dy).sum(1)
-    # Ties: an element in a tie group of size c sees c equal values (itself included), so
-    # sum over groups of f(t) equals the sum over elements of f(c) / c.
-    eq = (y[:, :, None] == y[:, None, :]).sum(2).astype(float)
-    c = np.where(valid, eq, 1.0)
-    tie_var = ((c - 1.0) * (2.0 * c + 5.0)).sum(1)
-    tie_pairs = ((c - 1.0) / 2.0).sum(1)
-    var = (n * (n - 1.0) * (2.0 * n + 5.0) - tie_var) / 18.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt(np.maximum(var, 0.0))
-        z = np.where(var > 0, (s - np.sign(s)) / np.where(var > 0, sd, 1.0), 0.0)
-        n0 = n * (n - 1.0) / 2.0
-        denom = np.sqrt(n0 * (n0 - tie_pairs))
-        tau = np.where(denom > 0, s / np.where(denom > 0, denom, 1.0), np.nan)
-    p = 2.0 * _st.norm.sf(np.abs(z))
-    # Theil-Sen slopes over every pair with both values present; time is the period index.
-    dt = (t[j] - t[i]).astype(float)
-    slopes = np.where(pair, dy / dt, np.nan)
-    slopes.sort(axis=1)
-    nt = pair.sum(1)
-    slope = _row_median_sorted(slopes, nt)
-    zc = _st.norm.ppf(alpha / 2.0)
-    with np.errstate(invalid="ignore"):
-        upper_i = np.minimum(np.round((nt - zc * sd) / 2.0), nt - 1)
-        lower_i = np.maximum(np.round((nt + zc * sd) / 2.0) - 1, 0)
-    rows = np.arange(m)
-    has = nt > 0
-    lo = np.full(m, np.nan)
-    hi = np.full(m, np.nan)
-    lo[has] = slopes[rows[has], lower_i[has].astype(np.int64)]
-    hi[has] = slopes[rows[has], upper_i[has].astype(np.int64)]
-    ys = np.sort(y, axis=1)
-    ts = np.sort(np.where(valid, t[None, :].astype(float), np.nan), axis=1)
-    intercept = _row_median_sorted(ys, n.astype(np.int64)) - slope * _row_median_sorted(ts, n.astype(np.int64))
-    few = n < 3
-    for arr in (s, var, z, p, tau, slope, lo, hi, intercept):
-        arr[few] = np.nan
-    return {"n": n.astype(np.int64), "s": s, "var_s": var, "z": z, "p_value": p, "tau": tau, "slope": slope,
-            "slope_low": lo, "slope_high": hi, "intercept": intercept}
-
-
-def _mann_kendall_matrix(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict:
-    """Mann-Kendall and Theil-Sen for every row of ``y`` (suppliers x periods, NaN = missing), vectorised."""
-    y = np.asarray(y, dtype=float)
-    if y.ndim != 2:
-        raise ValueError("y must be a 2-d array of rows (series) by periods.")
-    m, T = y.shape
-    t = np.arange(T, dtype=float) if times is None else np.asarray(times, dtype=float)
-    keys = ["n", "s", "var_s", "z", "p_value", "tau", "slope", "slope_low", "slope_high", "intercept"]
-    if m == 0:
-        return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in keys}
-    # Work in blocks of rows so that the pairwise arrays stay around 20 million entries.
-    step = max(1, int(2e7 // max(T * T, 1)))
-    parts = [_mk_block(y[a:a + step], t, alpha) for a in range(0, m, step)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
-
-
-def _direction(z, p, alpha: float):
-    z = np.asarray(z, dtype=float)
-    p = np.asarray(p, dtype=float)
-    out = np.where(np.isnan(p), "insufficient data", "no trend").astype(object)
-    out[(p < alpha) & (z > 0)] = "increasing"
-    out[(p < alpha) & (z < 0)] = "decreasing"
-    return out
-
-
-def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResult:
-    """Mann-Kendall trend test with the Theil-Sen slope and its confidence interval.
-
-    Parameters
-    ----------
-    values : array_like
-        One value per period, in time order. NaN marks a missing (empty)
-        period: it is dropped, and the others keep their period index as time,
-        so a gap does not shift the slope.
-    alpha : float, default 0.05
-        Significance level for ``direction``; the slope interval has coverage
-        ``1 - alpha``.
-    times : array_like, optional
-        Time of each value (default ``0, 1, 2, ...``); must be increasing.
-
-    Returns
-    -------
-    MannKendallResult
-        ``direction``, ``n``, ``s``, ``var_s``, ``z``, ``p_value``, ``tau``
-        (tau-b), ``slope``, ``slope_low``, ``slope_high``, ``intercept``.
-
-    Notes
-    -----
-    :math:`S = \\sum_{i<j} \\mathrm{sign}(x_j - x_i)`; under no trend its
-    variance is :math:`[n(n-1)(2n+5) - \\sum_g t_g(t_g-1)(2t_g+5)]/18` over
-    groups of tied values :math:`t_g` (Kendall 1975; Gilbert 1987, eq. 16.4),
-    and :math:`z = (S - \\mathrm{sign}\\,S)/\\sqrt{\\mathrm{Var}\\,S}` is
-    compared with the normal distribution (two-sided). ``tau`` is Kendall's
-    tau-b, :math:`S/\\sqrt{n_0(n_0 - n_2)}` with :math:`n_0 = n(n-1)/2` and
-    :math:`n_2` the tied pairs of values, so it equals
-    ``scipy.stats.kendalltau(times, values)``; S and its variance are the same
-    as there, while the p-value here carries the continuity correction (scipy's
-    asymptotic p-value does not). The slope is the median of
-    :math:`(x_j - x_i)/(t_j - t_i)` over all pairs, its interval Sen's (1968,
-    eq. 2.6) rank interval with the same variance, as in
-    ``scipy.stats.theilslopes(values, times, 1 - alpha)``. The test assumes
-    independent periods: strong seasonality or autocorrelation inflates false
-    trends. Fewer than 3 values give NaN statistics and ``"insufficient data"``.
-
-    Examples
-    --------
-    A by-hand example (14 values, one tied pair: S = 54, Var S = 332.67):
-
-    >>> x = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7]
-    >>> r = mann_kendall(x)
-    >>> r.direction, int(r.s), round(r.var_s, 2), round(r.z, 4), round(r.p_value, 4)
-    ('increasing', 54, 332.67, 2.9058, 0.0037)
-    """
-    if not 0.0 < alpha < 1.0:
-        raise InputError(f"alpha must lie strictly between 0 and 1, got {alpha!r}; use e.g. 0.05.")
-    y = np.asarray(values, dtype=float).ravel()
-    if times is not None:
-        t = np.asarray(times, dtype=float).ravel()
-        if len(t) != len(y):
-            raise InputError(f"times has {len(t)} entries but values has {len(y)}; give one time per value.")
-        if np.any(np.diff(t) <= 0):
-            raise InputError("times must be strictly increasing; sort the series by period first.")
-    else:
-        t = None
-    res = _mann_kendall_matrix(y[None, :], alpha=alpha, times=t)
-    f = {k: float(v[0]) for k, v in res.items()}
-    direction = str(_direction(res["z"], res["p_value"], alpha)[0])
-    return MannKendallResult(direction=direction, n=int(res["n"][0]), s=f["s"], var_s=f["var_s"], z=f["z"],
-                             p_value=f["p_value"], tau=f["tau"], slope=f["slope"], slope_low=f["slope_low"],
-                             slope_high=f["slope_high"], intercept=f["intercept"], alpha=float(alpha))
-
-
-# --------------------------------------------------------------------------- control charts
-
-
-def _rule_flags(x: np.ndarray, center: np.ndarray, lcl: np.ndarray, ucl: np.ndarray,
-                run: int = 8, trend: int = 6) -> dict[str, np.ndarray]:
-    """Boolean flags per point for each rule in :data:`RULES`; points without data never signal."""
-    valid = np.isfinite(x)
-    beyond = valid & ((x > ucl) | (x < lcl))
-    side = np.where(valid, np.sign(x - center), 0.0)
-    side_run = np.zeros(len(x), dtype=bool)
-    trend_run = np.zeros(len(x), dtype=bool)
-    idx = np.flatnonzero(valid)
-    cnt, prev = 0, 0.0
-    for i in idx:  # runs over the points with data; an empty period neither breaks nor extends a run
-        s = side[i]
-        cnt = cnt + 1 if (s != 0 and s == prev) else (1 if s != 0 else 0)
-        prev = s
-        side_run[i] = cnt >= run
-    cnt, prev_d, last = 1, 0.0, None
-    for i in idx:
-        if last is None:
-            last = i
-            continue
-        d = np.sign(x[i] - x[last])
-        cnt = cnt + 1 if (d != 0 and d == prev_d) else (2 if d != 0 else 1)
-        prev_d = d
-        last = i
-        trend_run[i] = cnt >= trend
-    return {"beyond limits": beyond, "8 on one side": side_run, "6 trending": trend_run}
-
-
-def _attribute_chart(k, n, *, kind: str, laney: bool, sigma: float, center, index) -> pd.DataFrame:
-    names = {"p": ("nonconforming", "sample_size"), "u": ("defects", "units")}[kind]
-    if index is None:
-        index = k.index if isinstance(k, pd.Series) else (n.index if isinstance(n, pd.Series) else None)
-    k = np.asarray(k, dtype=float).ravel()
-    n = np.asarray(n, dtype=float).ravel()
-    if len(k) != len(n):
-        raise InputError(f"{names[0]} has {len(k)} entries but {names[1]} has {len(n)}; give one count per sample.")
-    bad = np.isfinite(k) & np.isfinite(n) & ((k < 0) | (n < 0) | ((kind == "p") & (k > n)))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        rule = f"0 <= {names[0]} <= {names[1]}" if kind == "p" else f"{names[0]} and {names[1]} >= 0"
-        raise InputError(f"sample {i} has {names[0]}={k[i]:g} and {names[1]}={n[i]:g}; counts must satisfy {rule}.")
-    valid = np.isfinite(k) & np.isfinite(n) & (n > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(valid, k / np.where(valid, n, 1.0), np.nan)
-        cbar = float(k[valid].sum() / n[valid].sum()) if valid.any() else np.nan
-        if center is not None:
-            cbar = float(center)
-        var1 = cbar * (1.0 - cbar) if kind == "p" else cbar
-        sd = np.where(valid, np.sqrt(var1 / np.where(valid, n, 1.0)), np.nan)
-        zs = np.where(valid & (sd > 0), (x - cbar) / np.where(sd > 0, sd, 1.0), np.nan)
-    sigma_z = 1.0
-    if laney:
-        zv = zs[np.isfinite(zs)]
-        sigma_z = float(np.mean(np.abs(np.diff(zv))) / 1.128) if len(zv) >= 2 else np.nan
-    half = sigma * sd * sigma_z
-    lcl = np.clip(cbar - half, 0.0, None)
-    ucl = cbar + half
-    if kind == "p":
-        ucl = np.clip(ucl, None, 1.0)
-    flags = _rule_flags(x, np.full(len(x), cbar), lcl, ucl)
-    labels = np.array([";".join(r for r in RULES if flags[r][i]) for i in range(len(x))], dtype=object)
-    out = pd.DataFrame({
-        names[0]: k, names[1]: n, kind: x, "center": cbar, "sigma": sd * sigma_z, "lcl": lcl, "ucl": ucl,
-        "z": zs, "out_of_control": flags["beyond limits"], "signals": pd.array(labels, dtype="string"),
-    }, index=index)
-    out.attrs.update(chart=(f"Laney {kind}'" if laney else kind), statistic=kind, center=cbar, sigma_z=sigma_z,
-                     sigma_multiple=float(sigma))
-    return out
-
-
-def p_chart(nonconforming, sample_sizes, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
-    """p-chart (fraction nonconforming) for varying sample sizes, or Laney's p' chart.
-
-    Parameters
-    ----------
-    nonconforming : array_like or Series
-        Nonconforming items (late lines, rejected lots, ...) per sample or period.
-    sample_sizes : array_like or Series
-        Items per sample; 0 or NaN marks an empty period (no point, no limits).
-    laney : bool, default False
-        Laney's p' chart: the limits are widened (or narrowed) by
-        :math:`\\sigma_z`, the spread of the standardised points
-        :math:`z_i = (p_i - \\bar p)/\\sigma_{p_i}` estimated from their average
-        moving range / 1.128 (Laney 2002). Use it when samples are large and
-        the points spread more than binomial chance allows (overdispersion):
-        the plain p-chart then flags almost every point.
-    sigma : float, default 3.0
-        Width of the limits in standard errors.
-    center : float, optional
-        A known or standard center line; default :math:`\\bar p = \\sum k/\\sum n`
-        over the points with data.
-    index : optional
-        Index of the result (default: the index of a Series input, else 0..n-1).
-
-    Returns
-    -------
-    DataFrame
-        ``nonconforming``, ``sample_size``, ``p``, ``center``, ``sigma`` (the
-        standard error of the point, times :math:`\\sigma_z` for Laney),
-        ``lcl``, ``ucl`` (:math:`\\bar p \\pm` sigma x standard error, clipped
-        to [0, 1]), ``z``, ``out_of_control`` (beyond the limits), ``signals``
-        (the run rules the point triggers, ``;``-separated: see :data:`RULES`
-        and :func:`chart_signals`). ``attrs``: ``chart``, ``center``,
-        ``sigma_z`` (1 for a plain p-chart).
-
-    Examples
-    --------
-    Montgomery's orange-juice cans (Example 7.1: 30 samples of 50 cans):
-
-    >>> d = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11,
-    ...      20, 18, 24, 15, 9, 12, 7, 13, 9, 6]
-    >>> c = p_chart(d, [50] * 30)
-    >>> round(c.attrs["center"], 4), round(float(c["ucl"].iloc[0]), 4), round(float(c["lcl"].iloc[0]), 4)
-    (0.2313, 0.4102, 0.0524)
-    >>> [i + 1 for i in c.index[c["out_of_control"]]]
-    [15, 23]
-    """
-    return _attribute_chart(nonconforming, sample_sizes, kind="p", laney=laney, sigma=sigma, center=center,
-                            index=index)
-
-
-def u_chart(defects, units, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
-    """u-chart (defects per unit) for varying numbers of units, or Laney's u' chart.
-
-    Like :func:`p_chart` with Poisson standard errors :math:`\\sqrt{\\bar u / n_i}`:
-    columns ``defects``, ``units``, ``u``, ``center``, ``sigma``, ``lcl``
-    (clipped at 0), ``ucl``, ``z``, ``out_of_control``, ``signals``.
-
-    Examples
-    --------
-    Montgomery's personal-computer assembly (20 samples of 5 computers):
-
-    >>> c = u_chart([10, 12, 8, 14, 10, 16, 11, 7, 10, 15, 9, 5, 7, 11, 12, 6, 8, 10, 7, 5], [5] * 20)
-    >>> round(c.attrs["center"], 2), round(float(c["ucl"].iloc[0]), 2), round(float(c["lcl"].iloc[0]), 2)
-    (1.93, 3.79, 0.07)
-    """
-    return _attribute_chart(defects, units, kind="u", laney=laney, sigma=sigma, center=center, index=index)
-
-
-def chart_signals(chart: pd.DataFrame) -> pd.DataFrame:
-    """One row per signal of a chart from :func:`p_chart` or :func:`u_chart`.
-
-    Rules (:data:`RULES`): ``beyond limits`` (a point outside the control
-    limits), ``8 on one side`` (the 8th and every further point in a row on
-    the same side of the center line; a point on the line ends the run) and
-    ``6 trending`` (the 6th and every further point of a run steadily rising
-    or falling). Runs follow the points with data; an empty period is skipped.
-
-    Returns
-    -------
-    DataFrame
-        ``index`` (the chart's index label), ``position`` (0-based), ``value``
-        (p or u), ``rule``.
-
-    Examples
-    --------
-    >>> c = p_chart([1, 1, 1, 1, 1, 1, 1, 1, 1, 30], [100] * 10)
-    >>> chart_signals(c)[["position", "rule"]].to_dict("records")
-    [{'position': 7, 'rule': '8 on one side'}, {'position': 8, 'rule': '8 on one side'}, {'position': 9, 'rule': 'beyond limits'}]
-    """
-    stat = chart.attrs.get("statistic", "p" if "p" in chart.columns else "u")
-    rows = []
-    for pos, (label, sig, val) in enumerate(zip(chart.index, chart["signals"], chart[stat])):
-        if isinstance(sig, str) and sig:
-            for rule in sig.split(";"):
-                rows.append((label, pos, float(val), rule))
-    return pd.DataFrame(rows, columns=["index", "position", "value", "rule"]).astype(
-        {"position": "int64", "value": "float64", "rule": "string"})
-
-
 # --------------------------------------------------------------------------- change between two windows
 
 
@@ -732,16 +327,16 @@ def _window_bounds(spec, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, end
 
 
-def compare_windows(periods, metric: str, *, current, previous, confidence: float = 0.95,
-                    fdr: float = 0.05) -> pd.DataFrame:
-    """Compare each supplier's ``metric`` in one window of periods with another.
+def compare_windows(periods, metric: str, *, before, after, confidence: float = 0.95, fdr: float = 0.05,
+                    min_records: int = 1) -> pd.DataFrame:
+    """Compare each supplier's ``metric`` in one window of periods (after) with another (before).
 
     Parameters
     ----------
     periods : Scorecard, MetricsResult or periods DataFrame
     metric : str
         A count metric: a rate (``otif_rate``, ...) or ``ppm``.
-    current, previous : period or (first, last)
+    before, after : period or (first, last)
         The windows: a period (``"2026Q4"``, ``"2026-11"``) or an inclusive pair
         of periods (``("2026-10", "2026-12")``). A period belongs to the window
         its first day falls in.
@@ -749,92 +344,66 @@ def compare_windows(periods, metric: str, *, current, previous, confidence: floa
         Coverage of the interval for the difference.
     fdr : float, default 0.05
         False discovery rate for ``direction`` across the suppliers compared.
+    min_records : int, default 1
+        Records (the metric's denominator: lines, lots, requests; units for
+        PPM) each window needs; suppliers with fewer are "not tested".
 
     Returns
     -------
     DataFrame
-        One row per supplier: ``supplier_id``, ``metric``, ``previous``,
-        ``previous_k``, ``previous_n``, ``current``, ``current_k``,
-        ``current_n``, ``difference`` (current - previous, in metric units),
-        ``low``, ``high`` (Newcombe's hybrid score interval,
-        :func:`~supplier_analytics.stats.two_proportion_test`), ``p_value``
-        (pooled z-test), ``q_value`` (Benjamini-Hochberg across the rows),
-        ``direction`` ("improving", "deteriorating" or "no change": the change
-        is called when ``q_value <= fdr``). A supplier without records in a
-        window has NaN figures and "no change".
+        One row per supplier, columns :data:`~supplier_analytics.signals.SIGNAL_COLUMNS`
+        (as :func:`~supplier_analytics.signals.change_signals`): ``supplier_id``,
+        ``metric``, ``before_from``, ``before_to`` (first and last day of the
+        window), ``before_k``, ``before_n``, ``before`` (the metric over the
+        window), the same for ``after``, ``difference`` (after - before, in
+        metric units), ``low``, ``high`` (Newcombe's hybrid score interval),
+        ``p_value`` (pooled z-test), ``q_value`` (Benjamini-Hochberg across the
+        rows), ``direction`` ("improving", "deteriorating" or "no change": the
+        change is called when ``q_value <= fdr``; "not tested" for a supplier
+        without ``min_records`` in a window): the comparison of
+        :func:`~supplier_analytics.signals.compare`.
 
     Examples
     --------
     >>> p = pd.DataFrame({"supplier_id": ["S1"] * 6, "period": pd.period_range("2026-01", periods=6, freq="M"),
     ...     "otif_rate_k": [95, 96, 94, 80, 78, 81], "otif_rate_n": [100] * 6})
-    >>> r = compare_windows(p, "otif_rate", current="2026Q2", previous="2026Q1")
-    >>> r[["previous", "current", "difference", "direction"]].round(4).to_dict("records")
-    [{'previous': 0.95, 'current': 0.7967, 'difference': -0.1533, 'direction': 'deteriorating'}]
+    >>> r = compare_windows(p, "otif_rate", before="2026Q1", after="2026Q2")
+    >>> r[["before", "after", "difference", "direction"]].round(4).to_dict("records")
+    [{'before': 0.95, 'after': 0.7967, 'difference': -0.1533, 'direction': 'deteriorating'}]
     """
     if metric not in COUNT_METRICS:
         raise InputError(f"compare_windows needs a count metric (a rate or ppm), not {metric!r}.")
     s = period_series(periods, metric)
-    scale = s.attrs["scale"]
-    cur = _window_bounds(current, "current")
-    prev = _window_bounds(previous, "previous")
+    windows = {"before": _window_bounds(before, "before"), "after": _window_bounds(after, "after")}
     start = s["period_start"]
     sups = pd.Index(pd.unique(s["supplier_id"]), dtype="string")
-
-    def sums(bounds):
-        inside = (start >= bounds[0]) & (start <= bounds[1])
-        g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum()
-        g = g.reindex(sups).fillna(0.0)
-        return g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
-
-    k1, n1 = sums(cur)
-    k0, n0 = sums(prev)
-    t = two_proportion_test(k1, n1, k0, n0, confidence=confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r1 = np.where(n1 > 0, k1 / np.where(n1 > 0, n1, 1.0), np.nan)
-        r0 = np.where(n0 > 0, k0 / np.where(n0 > 0, n0, 1.0), np.nan)
-    _, q = benjamini_hochberg(np.asarray(t.p_value, dtype=float), fdr)
-    diff = np.asarray(t.difference, dtype=float)
-    better = _better(metric, None)
-    improving = diff > 0 if better == "higher" else diff < 0
-    direction = np.where(q <= fdr, np.where(improving, "improving", "deteriorating"), "no change")
-    return pd.DataFrame({
-        "supplier_id": sups, "metric": metric,
-        "previous": r0 * scale, "previous_k": k0, "previous_n": n0,
-        "current": r1 * scale, "current_k": k1, "current_n": n1,
-        "difference": diff * scale, "low": np.asarray(t.low, dtype=float) * scale,
-        "high": np.asarray(t.high, dtype=float) * scale, "p_value": np.asarray(t.p_value, dtype=float),
-        "q_value": q, "direction": pd.array(direction, dtype="string"),
-    })
+    out = pd.DataFrame({"supplier_id": sups, "metric": metric})
+    counts = {}
+    for side, (lo, hi) in windows.items():
+        inside = (start >= lo) & (start <= hi)
+        g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum().reindex(sups).fillna(0.0)
+        counts[side] = g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
+        out[f"{side}_from"], out[f"{side}_to"] = lo, hi.normalize()
+    stats = compare(*counts["before"], *counts["after"], metric=metric, fdr=fdr, confidence=confidence,
+                    min_records=min_records)
+    for c in stats.columns:
+        out[c] = stats[c].to_numpy()
+    out["direction"] = out["direction"].astype("string")
+    return out[SIGNAL_COLUMNS]
 
 
 # --------------------------------------------------------------------------- alerts
 
 
-def _better(metric: str, cfg) -> str:
-    if cfg is not None:
-        t = scoring_explained(cfg)
-        row = t.loc[t["metric"] == metric, "better"]
-        if len(row):
-            return str(row.iloc[0])
-    return "lower" if metric in _LOWER_IS_BETTER else "higher"
-
-
 def _target(metric: str, cfg) -> float:
-    if cfg is None:
+    key = METRICS[metric].target_key if metric in METRICS else None
+    if cfg is None or key is None:
         return np.nan
-    t = scoring_explained(cfg)
-    row = t.loc[t["metric"] == metric, "target"]
-    if len(row):
-        return float(row.iloc[0])
-    return float(cfg.targets.get(metric, np.nan))
-
-
-def _period_text(p) -> str:
-    return "" if p is None or (isinstance(p, float) and np.isnan(p)) else str(p)
+    return float(cfg.targets.get(key, np.nan))
 
 
 def alerts(
-    scorecard,
+    card,
     *,
     metrics=("otif_rate", "ppm", "within_sla_rate"),
     fdr: float = 0.05,
@@ -855,12 +424,12 @@ def alerts(
 
     Parameters
     ----------
-    scorecard : Scorecard, MetricsResult or periods DataFrame
+    card : Scorecard, MetricsResult or periods DataFrame
     metrics : sequence of str
         Metrics to watch (columns of the periods frame). For metrics where a
         rise is bad (``ppm``, ``late_rate``, lateness, response hours) an
         increasing trend is a deterioration; the direction comes from the
-        scoring curve when the configuration has one.
+        metric catalogue (:func:`~supplier_analytics.catalog.lower_is_better`).
     fdr : float, default 0.05
         False discovery rate: among the alerts raised, the expected share of
         false ones is at most ``fdr`` (Benjamini & Hochberg 1995, independent
@@ -869,8 +438,8 @@ def alerts(
         ``"mann-kendall"``: Mann-Kendall trend test over the per-period values
         (each period with enough records counts once), Theil-Sen slope.
         ``"two-window"``: the last ``recent`` periods against the ``recent``
-        before them (:func:`compare_windows`' two-proportion test; count
-        metrics only).
+        before them (the two-proportion test of
+        :func:`~supplier_analytics.signals.compare`; count metrics only).
     period : {"week", "month", "quarter"}, optional
         Period length (default: the scorecard's).
     min_periods : int, default 6
@@ -888,7 +457,8 @@ def alerts(
         large and real rates drift, so the plain p-chart over-signals).
     min_change : dict, optional
         Materiality per metric (metric units, over the tested periods); default
-        0.05 for rates and :data:`MIN_CHANGE` for the others.
+        the catalogue's ``min_change`` (0.05 for rates, 250 for PPM, ...; 0
+        where it has none).
     include : {"alerts", "all"}
         ``"alerts"``: alerts and the suppliers not tested; ``"all"``: also the
         tested rows without an alert (``direction == "no alert"``), e.g. for a
@@ -930,8 +500,8 @@ def alerts(
         raise InputError(f"fdr must lie strictly between 0 and 1, got {fdr!r}; use e.g. 0.05.")
     if isinstance(metrics, str):
         metrics = (metrics,)
-    frame, result = _frame_of(scorecard)
-    cfg = getattr(scorecard, "config", None) or (result.config if result is not None else None)
+    frame, result = _frame_of(card)
+    cfg = getattr(card, "config", None) or (result.config if result is not None else None)
     materiality = dict(min_change or {})
     cols: dict[str, list] = {}
     charts: list = []  # per row: (k, n, periods) for the control chart, or None
@@ -941,7 +511,7 @@ def alerts(
             cols.setdefault(key, []).append(val)
 
     for metric in metrics:
-        s = period_series(scorecard, metric, period=period)
+        s = period_series(card, metric, period=period)
         counted = metric in COUNT_METRICS
         sups, full, mats = _pivot(s, ["value", "records", "k", "n"])
         value, rec, kk, nn = mats["value"], mats["records"], mats["k"], mats["n"]
@@ -964,7 +534,7 @@ def alerts(
                 cur = np.where(cn > 0, np.nansum(window_vals, axis=1) / np.maximum(cn, 1), np.nan)
         labels = np.array([str(x) for x in full], dtype=object)
         if method == "mann-kendall":
-            mk = _mann_kendall_matrix(y)
+            mk = mann_kendall_rows(y)
             has = n_ok > 0
             first_i = np.where(has, np.argmax(enough, axis=1), 0)
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
@@ -986,23 +556,25 @@ def alerts(
             k1, n1 = k_ok[:, last_cols].sum(1), n_ok_counts[:, last_cols].sum(1)
             k0, n0 = k_ok[:, prev_cols].sum(1), n_ok_counts[:, prev_cols].sum(1)
             tested = (rec_ok[:, last_cols].sum(1) >= min_count) & (rec_ok[:, prev_cols].sum(1) >= min_count)
-            t = two_proportion_test(k1, n1, k0, n0)
-            diff = np.asarray(t.difference, dtype=float) * scale
+            # the one before/after comparison; its q-values and directions are not used here: the
+            # false discovery rate is controlled across every supplier and metric below
+            t = compare(k0, n0, k1, n1, metric=metric)
+            diff = t["difference"].to_numpy(dtype=float)
             nan = np.full(m, np.nan)
-            put(test=np.full(m, "two-proportion z", dtype=object), statistic=np.asarray(t.statistic, dtype=float),
-                p_value=np.asarray(t.p_value, dtype=float), slope=nan, slope_low=nan, slope_high=nan, change=diff,
+            put(test=np.full(m, "two-proportion z", dtype=object), statistic=t["statistic"].to_numpy(dtype=float),
+                p_value=t["p_value"].to_numpy(dtype=float), slope=nan, slope_low=nan, slope_high=nan, change=diff,
                 first_period=np.full(m, labels[prev_cols][0] if len(labels[prev_cols]) else "", dtype=object),
                 last_period=np.full(m, labels[-1] if T else "", dtype=object),
                 reason=np.where(tested, "", f"fewer than {min_count} records in one of the two windows of "
                                             f"{recent} periods").astype(object))
             rising = diff > 0
-        better = _better(metric, cfg)
-        default_min = _MIN_CHANGE_RATE if metric.endswith("_rate") else MIN_CHANGE.get(metric, 0.0)
+        higher = not (metric in METRICS and METRICS[metric].lower_is_better)
+        default_min = (METRICS[metric].min_change if metric in METRICS else None) or 0.0
         put(supplier_id=np.asarray(sups, dtype=object), metric=np.full(m, metric, dtype=object), current=cur,
             current_n=cn, n_periods=n_ok.astype(np.int64), tested=tested,
-            improving=rising if better == "higher" else ~rising, higher=np.full(m, better == "higher"),
-            target=np.full(m, _target(metric, cfg)), min_change=np.full(m, float(materiality.get(metric,
-                                                                                               default_min))))
+            improving=rising if higher else ~rising, higher=np.full(m, higher),
+            target=np.full(m, _target(metric, cfg)),
+            min_change=np.full(m, float(materiality.get(metric, default_min))))
         charts.extend((k_ok[i], n_ok_counts[i], full) if counted else None for i in range(m))
     data = {key: np.concatenate(val) if val else np.empty(0) for key, val in cols.items()}
     if not data:

@@ -10,21 +10,16 @@ plain words; and how to dispute a record. ``pack.write(folder)`` writes
 reference, prints cleanly) and ``feedback.xlsx`` (the same figures; no cell
 can act as a formula).
 
-Findings are driven by statistics, never by one good or bad month:
-
-* **Recognised improvement**: a significant year-on-year change
-  (:func:`change_signals`: the last ``recent_months`` against the same months
-  a year earlier, so the season is the same on both sides; two-proportion
-  z-test; Benjamini-Hochberg false discovery rate across every supplier x
-  metric tested) or an "improving" trend alert of
-  :func:`~supplier_analytics.trends.alerts` (Mann-Kendall over the window).
-* **Strength**: a metric whose whole 95 % Wilson interval (from the
-  supplier's own records only) lies on the right side of its target.
-* **Area to improve**: a metric whose whole interval misses the target, a
-  significant deterioration (the same two tests), or requests open
-  past their service level at the as-of date. Each comes with its evidence
-  (:func:`~supplier_analytics.evidence`): the late or short lines, the
-  rejected lots, the slow or open requests.
+This module assembles and renders; what the pack says is decided elsewhere, from
+statistics, never from one good or bad month: the strengths, recognised
+improvements and areas to improve by
+:func:`~supplier_analytics.findings.supplier_findings` (from
+:func:`~supplier_analytics.signals.change_signals`, the recent months against
+the same months a year earlier, and the trend alerts of
+:func:`~supplier_analytics.trends.alerts`), the position among peers by
+:func:`~supplier_analytics.findings.peer_comparison`. Each area comes with its
+evidence (:func:`~supplier_analytics.evidence`): the late or short lines, the
+rejected lots, the slow or open requests.
 
 Confidentiality: a pack holds the supplier's own records and figures and, for
 peers, only aggregates (median, the supplier's percentile) over at least
@@ -41,247 +36,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.actions import ACTION_METRICS, _has_lines, open_actions
+from supplier_analytics.actions import open_actions
+from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.evidence import evidence
+from supplier_analytics.findings import peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
+from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.scoring import scoring_explained
-from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
+from supplier_analytics.signals import change_signals
 
-__all__ = ["FeedbackPack", "feedback_pack", "write_feedback_packs", "change_signals", "METRIC_LABELS",
-           "SIGNAL_COLUMNS", "FEEDBACK_FILES"]
+__all__ = ["FeedbackPack", "feedback_pack", "write_feedback_packs", "FEEDBACK_FILES"]
 
 #: Files written by :meth:`FeedbackPack.write`.
 FEEDBACK_FILES = ("feedback.html", "feedback.xlsx")
 
-#: Plain names of the metrics a pack talks about.
-METRIC_LABELS = {
-    "overall_score": "Overall score",
-    "delivery_score": "Delivery score",
-    "quality_score": "Quality score",
-    "responsiveness_score": "Responsiveness score",
-    "otif_rate": "On time in full (OTIF)",
-    "on_time_rate": "On time",
-    "in_full_rate": "In full",
-    "ppm": "Defective parts per million (PPM)",
-    "lot_rejection_rate": "Lot rejection rate",
-    "within_sla_rate": "Requests answered within the service level",
-    "capa_on_time_rate": "Corrective actions closed on time",
-    "overdue_requests": "Requests open past their service level",
-    "median_response_hours": "Median response time (hours)",
-}
-_UNITS = {"otif_rate": "lines", "on_time_rate": "lines", "in_full_rate": "lines", "ppm": "units inspected",
-          "lot_rejection_rate": "lots", "within_sla_rate": "requests", "capa_on_time_rate": "corrective actions"}
-_LOWER_BETTER = {"ppm", "lot_rejection_rate", "late_rate", "early_rate"}
-# metrics judged against a target, with the scorecard's probability column of missing it
-_TARGETED = ("otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate", "within_sla_rate")
-#: Metrics tested for change (each a share of independent records).
-SIGNAL_METRICS = ("otif_rate", "lot_rejection_rate", "within_sla_rate")
-#: Columns of :func:`change_signals`.
-SIGNAL_COLUMNS = [
-    "supplier_id", "metric", "earlier_from", "earlier_to", "earlier_k", "earlier_n", "earlier",
-    "recent_from", "recent_to", "recent_k", "recent_n", "recent", "difference", "low", "high",
-    "p_value", "q_value", "direction",
-]
+#: Metrics drawn as trend charts.
 _CHARTS = ("otif_rate", "ppm", "within_sla_rate")
 
 
-# --------------------------------------------------------------------------- statistics
-
-
-def _month_label(start: pd.Timestamp, end_exclusive: pd.Timestamp) -> str:
-    last = end_exclusive - pd.Timedelta(days=1)
-    return f"{start:%b %Y} to {last:%b %Y}"
-
-
-def change_signals(scorecard, *, recent_months: int = 6, fdr: float = 0.05, min_records: int = 10,
-                   metrics=SIGNAL_METRICS) -> pd.DataFrame:
-    """Year-on-year change of each supplier's metrics: the recent months against the same months a year earlier.
-
-    Comparing with the same months of the year before keeps seasonal effects
-    (a slow December) out of the comparison, and the recent half of the
-    window is where a trend that is under way shows most.
-
-    Parameters
-    ----------
-    scorecard : Scorecard
-        Its records include those before the evaluation window, which give
-        the earlier side.
-    recent_months : int, default 6
-        Months up to the as-of date on the recent side (the as-of day included).
-    fdr : float, default 0.05
-        Benjamini-Hochberg false discovery rate across every supplier x metric
-        tested.
-    min_records : int, default 10
-        Records each side needs; suppliers with fewer are "not tested".
-    metrics : sequence of str
-        Record shares to test (keys of :data:`~supplier_analytics.actions.ACTION_METRICS`).
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`SIGNAL_COLUMNS`; ``difference`` is recent - earlier with
-        Newcombe's interval, ``p_value`` the pooled two-proportion z-test,
-        ``direction`` "improving", "deteriorating", "no change" or "not tested".
-        ``attrs["method"]`` says all this in one paragraph.
-    """
-    result = getattr(scorecard, "metrics", None)
-    if result is None or not _has_lines(result):
-        raise InputError(f"change_signals needs a Scorecard, not {type(scorecard).__name__}; pass score(...).")
-    if recent_months < 1 or recent_months > 12:
-        raise InputError(f"recent_months must lie between 1 and 12, got {recent_months!r}.")
-    end = pd.Timestamp(scorecard.as_of).normalize() + pd.Timedelta(days=1)
-    r0 = end - pd.DateOffset(months=int(recent_months))
-    e0, e1 = r0 - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
-    sups = pd.Index(scorecard.suppliers["supplier_id"].astype(str), name="supplier_id")
-    parts = []
-    for metric in metrics:
-        if metric not in ACTION_METRICS:
-            raise InputError(f"change_signals cannot test {metric!r}; use some of {', '.join(ACTION_METRICS)}.")
-        attr, date_col, flag, _higher, _unit = ACTION_METRICS[metric]
-        rec = getattr(result, attr, None)
-        frame = pd.DataFrame(index=sups)
-        for side, lo, hi in (("earlier", e0, e1), ("recent", r0, end)):
-            if rec is None or flag not in rec:
-                k = n = pd.Series(0.0, index=sups)
-            else:
-                ok = rec["status"].isin(["judged", "before window"]) & rec[flag].notna()
-                d = rec[date_col]
-                sel = rec.loc[(ok & (d >= lo) & (d < hi)).to_numpy(dtype=bool)]
-                g = sel[flag].astype(bool).groupby(sel["supplier_id"].astype(str))
-                k = g.sum().astype(float).reindex(sups, fill_value=0.0)
-                n = g.size().astype(float).reindex(sups, fill_value=0.0)
-            frame[f"{side}_from"], frame[f"{side}_to"] = lo, hi - pd.Timedelta(days=1)
-            frame[f"{side}_k"], frame[f"{side}_n"] = k.to_numpy(), n.to_numpy()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                frame[side] = np.where(n > 0, k / n.where(n > 0, 1.0), np.nan)
-        frame.insert(0, "metric", metric)
-        parts.append(frame.reset_index())
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SIGNAL_COLUMNS)
-    tested = ((out["earlier_n"] >= min_records) & (out["recent_n"] >= min_records)).to_numpy(dtype=bool)
-    t = two_proportion_test(out["recent_k"].to_numpy(float), out["recent_n"].to_numpy(float),
-                            out["earlier_k"].to_numpy(float), out["earlier_n"].to_numpy(float))
-    for c in ("difference", "low", "high", "p_value"):
-        out[c] = np.where(tested, np.asarray(getattr(t, c), dtype=float), np.nan)
-    reject, q = benjamini_hochberg(out["p_value"].to_numpy(float), fdr)
-    out["q_value"] = q
-    higher = out["metric"].map(lambda m: ACTION_METRICS[m][3]).to_numpy(dtype=bool)
-    better = np.where(higher, out["difference"] > 0, out["difference"] < 0)
-    out["direction"] = pd.Series(
-        np.where(~tested, "not tested", np.where(reject, np.where(better, "improving", "deteriorating"),
-                                                 "no change")), dtype="string")
-    out = out[SIGNAL_COLUMNS]
-    out.attrs["method"] = (
-        f"Year-on-year comparison: {_month_label(r0, end)} against {_month_label(e0, e1)} (the same months a "
-        f"year earlier, so seasons match), two-proportion z-test per supplier and metric, Benjamini-Hochberg "
-        f"false discovery rate {fdr:g} across all {int(tested.sum())} tests; fewer than {min_records} records "
-        "on a side: not tested."
-    )
-    out.attrs["recent"] = _month_label(r0, end)
-    out.attrs["earlier"] = _month_label(e0, e1)
-    return out
-
-
-def _pct(x, d=1) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * float(x):.{d}f}%"
-
-
-def _value_text(metric: str, value) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if metric == "ppm":
-        return f"{float(value):,.0f} ppm"
-    if metric.endswith("_rate"):
-        return _pct(value)
-    return f"{float(value):,.1f}"
-
-
-def _targets(config) -> dict[str, float]:
-    t = scoring_explained(config).set_index("metric")["target"].dropna().to_dict()
-    for m, v in config.targets.items():
-        t.setdefault(m, float(v))
-    return {k: float(v) for k, v in t.items()}
-
-
-def _signal_text(s: pd.Series, earlier: str, recent: str) -> str:
-    m = str(s["metric"])
-    verb = "improved" if s["direction"] == "improving" else "worsened"
-    return (f"{METRIC_LABELS.get(m, m)} {verb} from {_pct(s['earlier'])} ({earlier}, {int(s['earlier_n'])} "
-            f"{_UNITS.get(m, 'records')}) to {_pct(s['recent'])} ({recent}, {int(s['recent_n'])}); "
-            f"two-proportion test p = {s['p_value']:.2g}, significant after adjusting for every supplier "
-            f"and metric tested (q = {s['q_value']:.2g}).")
-
-
-def _trend_text(a: pd.Series) -> str:
-    m = str(a["metric"])
-    per = _value_text(m, abs(float(a["slope"]))) if np.isfinite(a["slope"]) else "n/a"
-    verb = "rising" if a["slope"] > 0 else "falling"
-    return (f"{METRIC_LABELS.get(m, m)} has been {verb} by about {per} per period over {int(a['n_periods'])} "
-            f"periods ({a['first_period']} to {a['last_period']}); Mann-Kendall trend test p = "
-            f"{a['p_value']:.2g}, q = {a['q_value']:.2g}.")
-
-
-def _findings(card, row: pd.Series, sid: str, signals: pd.DataFrame, trend_alerts: pd.DataFrame | None):
-    """(strengths, recognition, areas) frames for one supplier."""
-    targets = _targets(card.config)
-    strengths, recognised, areas = [], [], {}
-    earlier, recent = signals.attrs.get("earlier", "earlier"), signals.attrs.get("recent", "recent")
-    for m in _TARGETED:
-        value, target = row.get(m, np.nan), targets.get(m)
-        lo, hi = row.get(f"{m}_low", np.nan), row.get(f"{m}_high", np.nan)
-        if target is None or any(v is None or pd.isna(v) for v in (value, lo, hi)):
-            continue
-        n = row.get(f"{m}_n", np.nan) if m != "ppm" else row.get("quantity_inspected", np.nan)
-        figure = (f"{METRIC_LABELS[m]} {_value_text(m, value)} (95% interval {_value_text(m, lo)} to "
-                  f"{_value_text(m, hi)}, {int(n) if pd.notna(n) else 0:,} {_UNITS[m]}) against a target of "
-                  f"{_value_text(m, target)}")
-        lower_better = m in _LOWER_BETTER
-        meets = hi <= target if lower_better else lo >= target
-        misses = lo > target if lower_better else hi < target
-        if meets:
-            strengths.append({"metric": m, "kind": "strength", "finding": f"{figure}: the whole interval meets "
-                              "the target.", "test": "95% Wilson interval on the target's side",
-                              "p_value": np.nan, "q_value": np.nan})
-        elif misses:
-            areas.setdefault(m, []).append({"basis": "below target", "finding": f"{figure}: the whole interval "
-                                            "misses the target.", "test": "95% Wilson interval beyond the target",
-                                            "p_value": np.nan, "q_value": np.nan})
-    mine = signals.loc[signals["supplier_id"].astype(str) == sid]
-    for _, s in mine.iterrows():
-        if s["direction"] == "improving":
-            recognised.append({"metric": s["metric"], "kind": "recognised improvement",
-                               "finding": _signal_text(s, earlier, recent), "test": "year-on-year two-proportion z",
-                               "p_value": s["p_value"], "q_value": s["q_value"]})
-        elif s["direction"] == "deteriorating":
-            areas.setdefault(str(s["metric"]), []).append({
-                "basis": "deteriorating", "finding": _signal_text(s, earlier, recent),
-                "test": "year-on-year two-proportion z", "p_value": s["p_value"], "q_value": s["q_value"]})
-    if trend_alerts is not None and len(trend_alerts):
-        ta = trend_alerts.loc[trend_alerts["supplier_id"].astype(str) == sid]
-        for _, a in ta.iterrows():
-            if a["direction"] == "improving":
-                recognised.append({"metric": a["metric"], "kind": "recognised improvement",
-                                   "finding": _trend_text(a), "test": "Mann-Kendall trend",
-                                   "p_value": a["p_value"], "q_value": a["q_value"]})
-            elif a["direction"] == "deteriorating":
-                areas.setdefault(str(a["metric"]), []).append({
-                    "basis": "deteriorating", "finding": _trend_text(a), "test": "Mann-Kendall trend",
-                    "p_value": a["p_value"], "q_value": a["q_value"]})
-    overdue = row.get("overdue_requests", np.nan)
-    if overdue is not None and pd.notna(overdue) and overdue > 0:
-        areas.setdefault("overdue_requests", []).append({
-            "basis": "open past service level", "finding": f"{int(overdue)} request(s) still open past their "
-            f"service level on {card.as_of.date()}.", "test": "count at the as-of date",
-            "p_value": np.nan, "q_value": np.nan})
-    cols = ["metric", "kind", "finding", "test", "p_value", "q_value"]
-    rec_frame = pd.DataFrame(strengths + recognised, columns=cols)
-    area_rows = [{"metric": m, "area": METRIC_LABELS.get(m, m), **item} for m, items in areas.items()
-                 for item in items]
-    area_frame = pd.DataFrame(area_rows, columns=["metric", "area", "basis", "finding", "test", "p_value",
-                                                  "q_value"])
-    return rec_frame, area_frame
+# --------------------------------------------------------------------------- evidence
 
 
 _EVIDENCE_METRIC = {"ppm": "lot_rejection_rate"}
@@ -308,58 +83,6 @@ def _evidence_lines(card, sid: str, metric: str) -> pd.DataFrame:
     return rec[keep].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- peers
-
-
-def _peer_frame(card, sid: str, row: pd.Series, *, peers: str | None, min_peers: int):
-    """(frame of peer aggregates or None, note)."""
-    s = card.suppliers
-    if peers is None:
-        return None, "Peer comparison not requested."
-    graded = s["grade"].astype(str) != "insufficient evidence"
-    others = s["supplier_id"].astype(str) != sid
-    if peers == "category":
-        cat = row.get("category")
-        if "category" not in s.columns or cat is None or pd.isna(cat):
-            return None, "No peer comparison: the supplier master gives no category for this supplier."
-        group = s.loc[(s["category"].astype(str) == str(cat)).to_numpy(dtype=bool) & graded & others]
-        where = f"other graded suppliers in the category {cat}"
-    elif peers == "all":
-        group = s.loc[graded & others]
-        where = "other graded suppliers"
-    else:
-        raise InputError(f"peers must be 'category', 'all' or None, not {peers!r}.")
-    if len(group) < min_peers:
-        return None, (f"No peer comparison: fewer than {min_peers} {where}, so peer figures could point to "
-                      "individual suppliers and are left out.")
-    rows = []
-    for m in ("overall_score", "delivery_score", "quality_score", "responsiveness_score", "otif_rate", "ppm",
-              "within_sla_rate"):
-        if m not in s.columns:
-            continue
-        vals = group[m].astype(float).dropna().to_numpy()
-        own = row.get(m, np.nan)
-        if len(vals) < min_peers or own is None or pd.isna(own):
-            continue
-        own = float(own)
-        lower_better = m in _LOWER_BETTER
-        worse = (vals > own).sum() if lower_better else (vals < own).sum()
-        ties = (vals == own).sum()
-        # rounded so that the median of an odd group is not one supplier's exact figure
-        digits = 0 if m == "ppm" else 1 if m.endswith("_score") else 3
-        rows.append({"metric": METRIC_LABELS.get(m, m), "yours": own,
-                     "peer_median": round(float(np.median(vals)), digits),
-                     "peers": int(len(vals)),
-                     "percentile": float(round(100.0 * (worse + 0.5 * ties) / len(vals))),
-                     "better_is": "lower" if lower_better else "higher"})
-    if not rows:
-        return None, f"No peer comparison: fewer than {min_peers} {where} have comparable figures."
-    note = (f"Anonymous peers: {len(group)} {where}. Only aggregates of at least {min_peers} suppliers are "
-            "shown: the median (rounded) and your percentile (the share of peers you do better than, ties counted "
-            "half).")
-    return pd.DataFrame(rows), note
-
-
 # --------------------------------------------------------------------------- methodology
 
 
@@ -374,7 +97,7 @@ def methodology_text(card) -> pd.DataFrame:
     sla = ", ".join(f"{k} {v:g} h" for k, v in cfg.responsiveness.service_level_hours.items())
     ex = scoring_explained(cfg)
     weights = "; ".join(
-        f"{dim} {dw:.0%} (" + ", ".join(f"{METRIC_LABELS.get(m, m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight))
+        f"{dim} {dw:.0%} (" + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight))
         + ")" for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False))
     grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
     rows = [
@@ -451,10 +174,10 @@ def _charts(card, sid: str, targets: dict) -> dict[str, str]:
         fig.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.17)
         ax = fig.subplots()
         plot_period_metric(p.drop(columns="supplier_id"), m, ax=ax, target=targets.get(m))
-        label = f"{METRIC_LABELS.get(m, m)} by {card.config.periods.period}, with 95% interval"
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(METRIC_LABELS.get(m, m).split(" (")[0], fontsize=9)
-        out[m] = H.figure_svg(fig, label=label)
+        title = f"{label(m)} by {card.config.periods.period}, with 95% interval"
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(label(m).split(" (")[0], fontsize=9)
+        out[m] = H.figure_svg(fig, label=title)
     return out
 
 
@@ -567,7 +290,7 @@ class FeedbackPack:
                SheetSpec("Areas to improve", self.areas, wrap=True)]
         for i, (m, ev) in enumerate(self.evidence.items(), start=1):
             out.append(SheetSpec(f"Evidence {i} {m}"[:31], ev,
-                                 notes=(f"Records behind the area '{METRIC_LABELS.get(m, m)}'.",)))
+                                 notes=(f"Records behind the area '{label(m)}'.",)))
         out.append(SheetSpec("Corrective actions", self.actions))
         if len(self.open_requests):
             out.append(SheetSpec("Open CA requests", self.open_requests))
@@ -586,20 +309,18 @@ class FeedbackPack:
         return {"feedback.html": page, "feedback.xlsx": write_workbook(out / "feedback.xlsx", self.sheets())}
 
 
-def _scores_frame(row: pd.Series, targets: dict) -> pd.DataFrame:
+def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
     rows = []
     for m in ("overall_score", "delivery_score", "quality_score", "responsiveness_score"):
         v = row.get(m, np.nan)
-        rows.append({"measure": METRIC_LABELS[m], "value": float(v) if pd.notna(v) else np.nan,
+        rows.append({"measure": label(m), "value": float(v) if pd.notna(v) else np.nan,
                      "low": np.nan, "high": np.nan, "records": np.nan, "target": np.nan, "points": np.nan})
     for m in ("otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate", "within_sla_rate",
               "capa_on_time_rate"):
         if m not in row.index:
             continue
-        n = row.get(f"{m}_n", np.nan)
-        if m == "ppm":
-            n = row.get("quantity_inspected", n)
-        rows.append({"measure": METRIC_LABELS[m], "value": float(row[m]) if pd.notna(row[m]) else np.nan,
+        n = row.get(spec(m).denominator, np.nan)  # lines, lots, requests; for PPM units inspected
+        rows.append({"measure": label(m), "value": float(row[m]) if pd.notna(row[m]) else np.nan,
                      "low": row.get(f"{m}_low", np.nan), "high": row.get(f"{m}_high", np.nan),
                      "records": float(n) if pd.notna(n) else np.nan, "target": targets.get(m, np.nan),
                      "points": row.get(f"pts_{m}", np.nan)})
@@ -626,14 +347,14 @@ def _summary_frame(card, row: pd.Series) -> pd.DataFrame:
                          for k, v in items], columns=["item", "value"])
 
 
-def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "category", min_peers: int = 5,
+def feedback_pack(card, supplier_id, *, out_dir=None, peers: str | None = "category", min_peers: int = 5,
                   actions=None, signals=None, trend_alerts=None, contact: str | None = None,
                   recent_months: int = 6, fdr: float = 0.05, charts: bool = True) -> FeedbackPack:
     """Build (and optionally write) the feedback pack of one supplier.
 
     Parameters
     ----------
-    scorecard : Scorecard
+    card : Scorecard
         From :func:`~supplier_analytics.score`.
     supplier_id : str
         The supplier the pack is for.
@@ -649,14 +370,14 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
         The action log (:func:`~supplier_analytics.actions.read_actions`); the
         supplier's open actions are listed with their due dates.
     signals, trend_alerts : DataFrame, optional
-        Precomputed :func:`change_signals` and
+        Precomputed :func:`~supplier_analytics.signals.change_signals` and
         :func:`~supplier_analytics.trends.alerts` (``include="all"``) of the
         whole scorecard, to build many packs without recomputing; computed
         when absent.
     contact : str, optional
         Who receives disputes (named in the pack).
     recent_months, fdr : int, float
-        Passed to :func:`change_signals` and ``alerts`` when computed here.
+        Passed to :func:`~supplier_analytics.signals.change_signals` and ``alerts`` when computed here.
     charts : bool, default True
         Draw the trend charts (the slow part); False leaves ``figures`` empty.
 
@@ -668,37 +389,37 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
 
     if min_peers < 5:
         raise InputError(f"min_peers must be at least 5 so that peer figures stay anonymous, got {min_peers!r}.")
-    s = scorecard.suppliers
+    s = card.suppliers
     sid = str(supplier_id)
     match = s.index[s["supplier_id"].astype(str) == sid]
     if len(match) == 0:
-        raise InputError(f"Supplier {sid!r} is not in this scorecard; pick one of scorecard.suppliers['supplier_id'].")
+        raise InputError(f"Supplier {sid!r} is not in this scorecard; pick one of card.suppliers['supplier_id'].")
     row = s.loc[match[0]]
     if signals is None:
-        signals = change_signals(scorecard, recent_months=recent_months, fdr=fdr)
+        signals = change_signals(card, recent_months=recent_months, fdr=fdr)
     if trend_alerts is None:
-        trend_alerts = _alerts(scorecard, fdr=fdr)
-    targets = _targets(scorecard.config)
-    recognition, areas = _findings(scorecard, row, sid, signals, trend_alerts)
-    ev = {m: _evidence_lines(scorecard, sid, m) for m in dict.fromkeys(areas["metric"])}
+        trend_alerts = _alerts(card, fdr=fdr)
+    targets = card.config.targets
+    recognition, areas = supplier_findings(card, row, signals, trend_alerts)
+    ev = {m: _evidence_lines(card, sid, m) for m in dict.fromkeys(areas["metric"])}
     ev = {m: f for m, f in ev.items() if len(f)}
     if actions is not None:
         acts = open_actions(actions, sid)
         acts = acts[[c for c in ("action_id", "opened", "owner", "description", "metric", "due", "status")
                      if c in acts.columns]].copy()
-        acts["overdue"] = (acts["due"] < scorecard.as_of.normalize()).fillna(False).astype(bool)
+        acts["overdue"] = (acts["due"] < card.as_of.normalize()).fillna(False).astype(bool)
     else:
         acts = pd.DataFrame(columns=["action_id", "opened", "owner", "description", "metric", "due", "status",
                                      "overdue"])
-    req = scorecard.metrics.records("requests", sid) if hasattr(scorecard.metrics, "records") else None
+    req = card.metrics.records("requests", sid) if hasattr(card.metrics, "records") else None
     if req is not None and "capa_open" in req.columns:
         mine = req.loc[req["capa_open"].fillna(False).astype(bool) & (req["status"] == "judged")]
         open_req = mine[[c for c in ("request_id", "date_sent", "capa_due", "date_responded") if c in mine]]
         open_req = open_req.sort_values("capa_due", kind="stable").reset_index(drop=True)
     else:
         open_req = pd.DataFrame()
-    peer_frame, peer_note = _peer_frame(scorecard, sid, row, peers=peers, min_peers=min_peers)
-    per = scorecard.periods.loc[scorecard.periods["supplier_id"].astype(str) == sid]
+    peer_frame, peer_note = peer_comparison(card, row, peers=peers, min_peers=min_peers)
+    per = card.periods.loc[card.periods["supplier_id"].astype(str) == sid]
     keep = ["period", "n_deliveries", "otif_rate", "otif_rate_low", "otif_rate_high", "on_time_rate",
             "in_full_rate", "n_inspections", "ppm", "ppm_low", "ppm_high", "lot_rejection_rate", "n_requests",
             "within_sla_rate", "within_sla_rate_low", "within_sla_rate_high"]
@@ -712,10 +433,10 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
     pack = FeedbackPack(
         supplier_id=sid,
         supplier_name=None if name is None or pd.isna(name) else str(name),
-        as_of=pd.Timestamp(scorecard.as_of),
-        window=scorecard.window,
+        as_of=pd.Timestamp(card.as_of),
+        window=card.window,
         grade=str(row.get("grade")),
-        summary=_summary_frame(scorecard, row),
+        summary=_summary_frame(card, row),
         scores=_scores_frame(row, targets),
         recognition=recognition,
         areas=areas,
@@ -725,9 +446,9 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
         peers=peer_frame,
         peer_note=peer_note,
         periods=per.reset_index(drop=True),
-        methodology=methodology_text(scorecard),
+        methodology=methodology_text(card),
         disputes=dispute_text(contact=contact),
-        figures=_charts(scorecard, sid, targets) if charts else {},
+        figures=_charts(card, sid, targets) if charts else {},
         method_notes=tuple(n for n in notes if n),
     )
     if out_dir is not None:
@@ -735,7 +456,7 @@ def feedback_pack(scorecard, supplier_id, *, out_dir=None, peers: str | None = "
     return pack
 
 
-def write_feedback_packs(scorecard, out_dir, *, supplier_ids=None, actions=None, peers: str | None = "category",
+def write_feedback_packs(card, out_dir, *, supplier_ids=None, actions=None, peers: str | None = "category",
                          min_peers: int = 5, contact: str | None = None, recent_months: int = 6,
                          fdr: float = 0.05) -> dict[str, Path]:
     """Write one folder of feedback per supplier under ``out_dir/suppliers/`` (names from :func:`safe_filename`).
@@ -746,21 +467,21 @@ def write_feedback_packs(scorecard, out_dir, *, supplier_ids=None, actions=None,
     from supplier_analytics.reports.safe import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
-    ids = (scorecard.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None
+    ids = (card.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None
            else [str(x) for x in supplier_ids])
-    known = set(scorecard.suppliers["supplier_id"].astype(str))
+    known = set(card.suppliers["supplier_id"].astype(str))
     missing = [x for x in ids if x not in known]
     if missing:
         raise InputError(f"Supplier {missing[0]!r} is not in the scored data; check the --supplier ids against "
                          "the supplier_id column.")
-    signals = change_signals(scorecard, recent_months=recent_months, fdr=fdr)
-    trend = _alerts(scorecard, fdr=fdr)
+    signals = change_signals(card, recent_months=recent_months, fdr=fdr)
+    trend = _alerts(card, fdr=fdr)
     log = None if actions is None else _read_log(actions)
     base = Path(out_dir) / "suppliers"
     out = {}
     for sid in ids:
         folder = base / safe_filename(sid)
-        feedback_pack(scorecard, sid, out_dir=folder, peers=peers, min_peers=min_peers, actions=log,
+        feedback_pack(card, sid, out_dir=folder, peers=peers, min_peers=min_peers, actions=log,
                       signals=signals, trend_alerts=trend, contact=contact)
         out[sid] = folder
     return out
