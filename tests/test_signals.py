@@ -82,7 +82,8 @@ def test_the_three_callers_give_the_same_statistics_for_the_same_counts():
 
 def test_change_signals_are_the_comparison_of_their_counts():
     d = sa.load_sample(SAMPLE)
-    card = sa.score(d.deliveries, d.inspections, d.requests, d.suppliers, exclusions=d.exclusions,
+    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
+                    exclusions=d.exclusions,
                     config=SAMPLE / "scoring.toml")
     sig = sa.change_signals(card)
     assert list(sig.columns) == SIGNAL_COLUMNS
@@ -141,8 +142,8 @@ def dask_card(tmp_path_factory):
     suppliers = pd.read_parquet(folder / "suppliers.parquet")
     with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
         warnings.simplefilter("ignore")
-        return sa.score(parts, folder / "inspections.parquet", folder / "requests.parquet", suppliers,
-                        engine="dask")
+        return sa.score(deliveries=parts, inspections=folder / "inspections.parquet",
+                        requests=folder / "requests.parquet", suppliers=suppliers, engine="dask")
 
 
 def test_a_dask_scorecard_is_refused_with_what_to_do(dask_card):

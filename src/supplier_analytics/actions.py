@@ -226,7 +226,7 @@ def open_actions(actions, supplier_id=None) -> pd.DataFrame:
 
 def _result_of(card_or_result):
     result = getattr(card_or_result, "metrics", card_or_result)
-    if not hasattr(result, "as_of") or not any(hasattr(result, a) for a in ("lines", "lots", "requests")):
+    if not hasattr(result, "as_of") or not {"lines", "lots", "requests"} & set(dir(result)):  # dir: no property runs
         raise InputError(f"compare_before_after needs a Scorecard or a MetricsResult, not "
                          f"{type(card_or_result).__name__}; pass score(...) or compute_metrics(...).")
     return result
