@@ -133,6 +133,21 @@ def test_evidence_errors_name_the_fix(sample_card):
         sa.evidence(sample_card, sid, "colour")
 
 
+def test_evidence_follows_the_catalogue(sample_card):
+    from supplier_analytics import catalog
+
+    with_records = {m for m, s in catalog.METRICS.items() if s.records is not None}
+    assert set(sa.EVIDENCE_METRICS) - {"overall_score", "grade"} <= with_records
+    sid = sample_card.suppliers["supplier_id"].iloc[0]
+    e = sa.evidence(card=sample_card, supplier_id=sid, metric="late_rate")
+    assert set(e["supplier_id"].astype(str)) == {sid}
+    # sorted by the catalogue's sort column, the records against first
+    spec = catalog.spec("late_rate")
+    against = e.loc[e["counts_against"], spec.sort_by]
+    assert against.is_monotonic_decreasing
+    assert e.loc[e["counts_against"], spec.flag].astype(bool).all()
+
+
 def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
     path = sample_card.to_excel(tmp_path / "scorecard.xlsx")
     wb = openpyxl.load_workbook(path)
