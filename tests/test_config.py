@@ -189,6 +189,14 @@ def test_replace_validates_and_accepts_section_dataclasses():
         ({"scoring": {"curves": {"ppm": [[0, 100]]}}},
          r"scoring\.curves\.ppm = \[\[0, 100\]\] is not allowed; use a list of at least two \[value, points\] pairs"),
         ({"scoring": {"curves": {"ppm": [[0, 120], [10, 0]]}}}, r"scoring\.curves\.ppm: points must lie between 0 and 100"),
+        ({"scoring": {"curves": {"ppm": [[0, 0], [5000, 100]]}}},
+         r"scoring\.curves\.ppm: the points \[0\.0, 100\.0\] rise as the value grows, but a lower ppm is better; "
+         r"give points that fall or stay level as the value grows, e\.g\. \[\[0\.0, 100\.0\], \[5000\.0, 0\.0\]\]\.$"),
+        ({"scoring": {"curves": {"lot_rejection_rate": [[0, 100], [0.02, 60], [0.2, 80]]}}},
+         r"scoring\.curves\.lot_rejection_rate: the points \[100\.0, 60\.0, 80\.0\] rise as the value grows"),
+        ({"scoring": {"curves": {"otif_rate": [[0.5, 100], [1.0, 0]]}}},
+         r"scoring\.curves\.otif_rate: the points \[100\.0, 0\.0\] fall as the value grows, but a higher otif_rate "
+         r"is better; give points that rise"),
         ({"scoring": {"weights": {"delivery": -0.5}}},
          r"scoring\.weights\.delivery = -0\.5 is not allowed; use a number >= 0\.$"),
         ({"scoring": {"weights": {"delivery": 0, "quality": 0, "responsiveness": 0}}},
@@ -262,3 +270,15 @@ def test_the_configuration_reads_its_metrics_from_the_catalogue():
 
     assert set(METRIC_DIMENSIONS) == set(catalog.SCORABLE)
     assert all(catalog.spec(m).dimension == d for m, d in METRIC_DIMENSIONS.items())
+
+
+def test_default_curves_run_the_way_the_catalogue_says_is_better():
+    from supplier_analytics import catalog
+
+    for metric, curve in load_config().scoring.curves.items():
+        pts = [p for _, p in curve]
+        rising = pts[-1] > pts[0]
+        assert rising == (catalog.spec(metric).better == "higher"), metric
+    # a level stretch is allowed either way
+    assert load_config({"scoring": {"curves": {"ppm": [[0, 100], [100, 100], [5000, 0]]}}}).scoring.curves["ppm"][1] \
+        == (100.0, 100.0)

@@ -106,7 +106,7 @@ def test_funnel_on_given_axes_and_no_data(rates):
     assert plot_funnel(rates, "otif_rate", ax=ax) is ax
     empty = rates.assign(otif_rate_k=NAN, otif_rate_n=0)
     ax2 = plot_funnel(empty, "otif_rate")
-    assert len(ax2.collections) == 0 and ax2.texts[0].get_text() == "no supplier has data for otif_rate"
+    assert len(ax2.collections) == 0 and ax2.texts[0].get_text() == "no supplier has data for On time in full (OTIF)"
     with pytest.raises(InputError, match="plot_funnel: the frame has no ppm_k, ppm_n column"):
         plot_funnel(rates, "ppm")
 

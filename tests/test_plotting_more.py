@@ -64,8 +64,8 @@ def test_period_metric_empty_periods_are_gaps_not_zero(periods):
     # one grey span per empty month, the first labelled
     spans = ax.patches
     assert len(spans) == 2
-    assert spans[0].get_label() == "no data (gap)"
-    assert [t.get_text() for t in ax.get_legend().get_texts()].count("no data (gap)") == 1
+    assert spans[0].get_label() == "No data (gap)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()].count("No data (gap)") == 1
     # the band covers only the periods with data; January and March have no neighbour
     # with data, so each also gets its interval as a vertical bar
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1
@@ -146,7 +146,7 @@ def test_intervals_ascending_top_and_empty(rates):
     assert out is ax
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "d"]
     ax = plot_intervals(rates.assign(otif_rate=NAN), "otif_rate")
-    assert not ax.collections and ax.texts[0].get_text() == "no supplier has data for otif_rate"
+    assert not ax.collections and ax.texts[0].get_text() == "no supplier has data for On time in full (OTIF)"
     with pytest.raises(InputError, match="plot_intervals: the frame has no otif_rate_low column"):
         plot_intervals(rates.drop(columns="otif_rate_low"), "otif_rate")
 
@@ -214,7 +214,7 @@ def test_shrinkage_on_scored_suppliers():
 
 def test_shrinkage_empty_and_missing(shrunk):
     ax = plot_shrinkage(shrunk.assign(otif_rate_shrunk=NAN), "otif_rate")
-    assert not ax.collections and ax.texts[0].get_text() == "no supplier has a raw and a shrunk otif_rate"
+    assert not ax.collections and ax.texts[0].get_text() == "no supplier has a raw and a shrunk On time in full (OTIF)"
     with pytest.raises(InputError, match="plot_shrinkage: the frame has no otif_rate_shrunk column"):
         plot_shrinkage(shrunk.drop(columns="otif_rate_shrunk"), "otif_rate")
 
@@ -315,3 +315,60 @@ def test_grade_stability_empty_and_missing(stability):
     assert not ax.collections and ax.texts[-1].get_text() == "no graded supplier to show"
     with pytest.raises(InputError, match="plot_grade_stability: the frame has no grade_stability column"):
         plot_grade_stability(stability.drop(columns="grade_stability"))
+
+
+# ------------------------------------------------------------------ what a person reads
+
+
+def _texts(ax) -> list[str]:
+    """Every text of an Axes that a person reads: axis labels, title, legend (with its title), figure title."""
+    out = [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+    legend = ax.get_legend()
+    if legend is not None:
+        out += [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+    if ax.figure._suptitle is not None:
+        out.append(ax.figure._suptitle.get_text())
+    return [t for t in out if t]
+
+
+def test_labels_come_from_the_catalogue_and_rate_axes_show_percentages(periods, rates, shrunk):
+    import re
+
+    from matplotlib.ticker import PercentFormatter
+
+    from supplier_analytics.plotting import plot_funnel, plot_small_multiples
+
+    snake = re.compile(r"\b[a-z]+_[a-z_]+\b")
+    cfg = load_config()
+    series = periods[["supplier_id", "period"]].assign(value=periods["otif_rate"], k=[9, 0, 1, 0, 4, 3, 2, 5],
+                                                       n=[10, 0, 1, 0, 5, 5, 5, 5])
+    series.attrs.update(metric="otif_rate", scale=1.0)
+    drawn = {
+        "period": plot_period_metric(periods, "otif_rate", supplier_id="a", target=0.93),
+        "intervals": plot_intervals(rates, "otif_rate", target=0.93),
+        "funnel": plot_funnel(rates.assign(otif_rate_k=[1, 90, 0, 7]), "otif_rate", target=0.93),
+        "shrinkage": plot_shrinkage(shrunk, "otif_rate"),
+        "multiples": plot_small_multiples(series, ncols=2).flat[0],
+    }
+    for name, ax in drawn.items():
+        texts = _texts(ax)
+        assert texts, name
+        assert not [t for t in texts if snake.search(t)], (name, texts)
+    assert drawn["period"].get_ylabel() == "On time in full (OTIF)"
+    assert drawn["intervals"].get_xlabel() == "On time in full (OTIF), with its 95% interval"
+    assert drawn["multiples"].figure._suptitle.get_text() == "On time in full (OTIF)"
+    assert "Target 93.0%" in _texts(drawn["period"])
+    for ax, axis in ((drawn["period"], "y"), (drawn["intervals"], "x"), (drawn["funnel"], "y"),
+                     (drawn["shrinkage"], "y"), (drawn["multiples"], "y")):
+        fmt = (ax.yaxis if axis == "y" else ax.xaxis).get_major_formatter()
+        assert isinstance(fmt, PercentFormatter)
+    ax = plot_grade_stability(pd.DataFrame({"supplier_id": ["a"], "overall_score": [80.0], "grade_stability": [0.6],
+                                            "weight_sensitive": [True]}), config=cfg)
+    assert not [t for t in _texts(ax) if snake.search(t)]
+    # PPM keeps its own unit: whole numbers, no percentages
+    ppm = pd.DataFrame({"supplier_id": ["a", "b"], "ppm": [300.0, 1200.0], "ppm_low": [100.0, 900.0],
+                        "ppm_high": [600.0, 1500.0]})
+    ax = plot_intervals(ppm, "ppm", ascending=True, target=500.0)
+    assert ax.get_xlabel() == "Defective parts per million (PPM), with its 95% interval"
+    assert not isinstance(ax.xaxis.get_major_formatter(), PercentFormatter)
+    assert "Target 500" in _texts(ax)

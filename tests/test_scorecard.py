@@ -134,6 +134,21 @@ def test_evidence_errors_name_the_fix(sample_card):
         sa.evidence(sample_card, sid, "colour")
 
 
+def test_evidence_follows_the_catalogue(sample_card):
+    from supplier_analytics import catalog
+
+    with_records = {m for m, s in catalog.METRICS.items() if s.records is not None}
+    assert set(sa.EVIDENCE_METRICS) - {"overall_score", "grade"} <= with_records
+    sid = sample_card.suppliers["supplier_id"].iloc[0]
+    e = sa.evidence(card=sample_card, supplier_id=sid, metric="late_rate")
+    assert set(e["supplier_id"].astype(str)) == {sid}
+    # sorted by the catalogue's sort column, the records against first
+    spec = catalog.spec("late_rate")
+    against = e.loc[e["counts_against"], spec.sort_by]
+    assert against.is_monotonic_decreasing
+    assert e.loc[e["counts_against"], spec.flag].astype(bool).all()
+
+
 def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
     path = sample_card.to_excel(tmp_path / "scorecard.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -150,6 +165,43 @@ def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
     method = {(r[0], r[1]): r[2] for r in wb["Methodology"].iter_rows(min_row=5, values_only=True)}
     assert method[("delivery", "reference_date")] == "promised"
     assert method[("delivery", "early_tolerance_days")] == "3"
+
+
+def _first_cells(ws, header_row):
+    """Column name -> the first data cell of that column with a value."""
+    header = [c.value for c in ws[header_row]]
+    out = {}
+    for row in ws.iter_rows(min_row=header_row + 1):
+        for name, cell in zip(header, row):
+            if name not in out and cell.value is not None:
+                out[name] = cell
+    return out
+
+
+def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
+    wb = openpyxl.load_workbook(sample_card.to_excel(tmp_path / "scorecard.xlsx"))
+    summary = _first_cells(wb["Summary"], 4)
+    assert summary["otif_rate"].number_format == "0.0%"
+    assert summary["ppm"].number_format == "#,##0"
+    assert summary["overall_score"].number_format == "0.0"
+    assert summary["rank"].number_format == "#,##0"  # not 1.00
+    assert summary["grade_stability"].number_format == "0.0%"
+    assert summary["median_response_hours"].number_format == "#,##0.0"
+    delivery = _first_cells(wb["Delivery"], 1)
+    # points are points: 66.07 shows as 66.1, not as 6,607.0%
+    assert delivery["pts_otif_rate"].number_format == "0.0"
+    assert 0 <= delivery["pts_otif_rate"].value <= 100
+    assert delivery["otif_rate_low"].number_format == delivery["otif_rate_shrunk"].number_format == "0.0%"
+    assert delivery["otif_rate_prob_below_target"].number_format == "0.0%"
+    assert delivery["n_deliveries"].number_format == "#,##0"
+    assert delivery["mean_days_late"].number_format == "#,##0.0"
+    quality = _first_cells(wb["Quality"], 1)
+    assert quality["ppm_low"].number_format == quality["ppm_shrunk"].number_format == "#,##0"
+    assert quality["pts_ppm"].number_format == "0.0"
+    periods = _first_cells(wb["Periods"], 3)
+    assert periods["otif_rate_n"].number_format == periods["otif_rate_k"].number_format == "#,##0"
+    weights = _first_cells(wb["Scoring weights"], 3)
+    assert weights["effective_weight"].number_format == "0.0%"
 
 
 def test_write_produces_the_five_files_and_a_reconciling_summary(tmp_path):

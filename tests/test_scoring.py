@@ -389,3 +389,18 @@ def test_errors_name_the_problem(cfg_plain):
         score_suppliers(pd.DataFrame({"supplier_id": ["a"]}), cfg)
     with pytest.raises(InputError, match="peer_groups must be a pandas Series indexed by supplier_id"):
         score_suppliers(pd.DataFrame({"supplier_id": ["a"]}), cfg_plain, peer_groups={"a": "x"})
+
+
+def test_scoring_explained_reads_direction_and_shrinkage_from_the_catalogue():
+    from supplier_analytics import catalog
+    from supplier_analytics.scoring import EVIDENCE_COLUMNS
+
+    t = scoring_explained().set_index("metric")
+    for m, row in t.iterrows():
+        assert row["better"] == catalog.spec(m).better
+        assert row["shrunk"] == catalog.spec(m).is_count_metric
+    assert not scoring_explained({"scoring": {"shrinkage": False}})["shrunk"].any()
+    # the evidence rule counts the same records the catalogue names for each dimension's score
+    for dim, (count_col, _) in EVIDENCE_COLUMNS.items():
+        assert count_col == catalog.spec(f"{dim}_score").evidence_count
+    assert EVIDENCE_COLUMNS["quality"] == ("n_inspections", "min_inspections")

@@ -44,7 +44,7 @@ def test_control_chart_scale_gap_and_laney_note():
     assert out is ax
     y = ax.lines[0].get_ydata()
     assert np.isnan(y[1]) and y[0] == pytest.approx(200.0)
-    assert any("sigma_z" in t.get_text() for t in ax.texts)
+    assert any("Laney's sigma z" in t.get_text() for t in ax.texts)
     with pytest.raises(InputError, match="pass the frame returned by p_chart or u_chart"):
         plot_control_chart(pd.DataFrame({"x": [1]}))
 

@@ -38,10 +38,12 @@ _LAZY = {
     **dict.fromkeys(("MetricsResult", "compute_metrics"), "supplier_analytics.metrics"),
     **dict.fromkeys(("score_suppliers", "scoring_explained"), "supplier_analytics.scoring"),
     **dict.fromkeys((
-        "plot_funnel", "plot_pareto", "plot_response_times", "plot_scorecard", "plot_days_late",
-        "plot_grade_stability", "plot_intervals", "plot_period_metric", "plot_shrinkage", "plot_control_chart",
-        "plot_portfolio_trends", "plot_small_multiples"
-    ), "supplier_analytics.plotting"),
+        "plot_scorecard", "plot_funnel", "plot_intervals", "plot_shrinkage", "plot_grade_stability"
+    ), "supplier_analytics.plotting.scores"),
+    **dict.fromkeys((
+        "plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"
+    ), "supplier_analytics.plotting.periods"),
+    **dict.fromkeys(("plot_pareto", "plot_response_times", "plot_days_late"), "supplier_analytics.plotting.distributions"),
     **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
     **dict.fromkeys(("compare_before_after", "read_actions"), "supplier_analytics.actions"),
     **dict.fromkeys(("FeedbackPack", "feedback_pack", "write_feedback_packs"), "supplier_analytics.reports.feedback"),

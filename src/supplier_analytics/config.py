@@ -716,6 +716,23 @@ def _curve(b: _Builder, key: str, value: Any) -> tuple[tuple[float, float], ...]
     return tuple(pairs)
 
 
+def _curve_direction(b: _Builder, key: str, metric: str, curve: tuple[tuple[float, float], ...]) -> bool:
+    """Whether the curve's points move the way the catalogue says the metric is better (never against it)."""
+    better = METRICS[metric].better
+    pts = [p for _, p in curve]
+    steps = [p2 - p1 for p1, p2 in zip(pts, pts[1:])]
+    lo, hi = curve[0][0], curve[-1][0]
+    if better == "lower" and any(d > 0 for d in steps):
+        wrong, should, example = "rise", "fall", [[lo, 100.0], [hi, 0.0]]
+    elif better == "higher" and any(d < 0 for d in steps):
+        wrong, should, example = "fall", "rise", [[lo, 0.0], [hi, 100.0]]
+    else:
+        return True
+    b.problems.add(f"{key}: the points {pts} {wrong} as the value grows, but a {better} {metric} is better; "
+                   f"give points that {should} or stay level as the value grows, e.g. {example}")
+    return False
+
+
 def _weights(b: _Builder, key: str, table: Mapping, names_ok) -> FrozenMapping:
     out = {}
     for name, w in table.items():
@@ -733,7 +750,7 @@ def _scoring(b: _Builder) -> ScoringConfig:
         key = f"scoring.curves.{metric}"
         if _known_metric(b, key, metric):
             c = _curve(b, key, value)
-            if c is not None:
+            if c is not None and _curve_direction(b, key, metric, c):
                 curves[metric] = c
 
     def dim_ok(key: str, name: str) -> bool:

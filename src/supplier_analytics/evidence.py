@@ -21,72 +21,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.catalog import DIMENSIONS, METRICS
 from supplier_analytics.errors import InputError
 
 __all__ = ["evidence", "EVIDENCE_METRICS"]
 
-# metric -> (records attribute, flag column whose non-missing values define the
-# denominator, whether the flag being True counts *against* the supplier, sort column)
-_DELIVERY = "deliveries"  # the record tables of MetricsResult.records
-_QUALITY = "inspections"
-_RESPONSE = "requests"
-
-_SPEC: dict[str, tuple[str, str | None, bool, str | None]] = {
-    # delivery
-    "n_deliveries": (_DELIVERY, None, False, "date_received"),
-    "on_time_rate": (_DELIVERY, "on_time", False, "days_from_reference"),
-    "on_time_qty_rate": (_DELIVERY, "on_time", False, "days_from_reference"),
-    "early_rate": (_DELIVERY, "early", True, "days_from_reference"),
-    "late_rate": (_DELIVERY, "late", True, "days_late"),
-    "in_full_rate": (_DELIVERY, "in_full", False, "quantity_received"),
-    "otif_rate": (_DELIVERY, "otif", False, "days_late"),
-    "mean_days_late": (_DELIVERY, "late", True, "days_late"),
-    "median_days_late": (_DELIVERY, "late", True, "days_late"),
-    "p90_days_late": (_DELIVERY, "late", True, "days_late"),
-    "mean_lead_time_days": (_DELIVERY, None, False, "lead_time_days"),
-    "cv_lead_time": (_DELIVERY, None, False, "lead_time_days"),
-    "delivery_score": (_DELIVERY, "otif", False, "days_late"),
-    # quality
-    "n_inspections": (_QUALITY, None, False, "date"),
-    "ppm": (_QUALITY, "rejected", True, "quantity_defective"),
-    "quantity_inspected": (_QUALITY, None, False, "quantity_inspected"),
-    "defective_quantity": (_QUALITY, "rejected", True, "quantity_defective"),
-    "lot_rejection_rate": (_QUALITY, "rejected", True, "quantity_defective"),
-    "n_incidents": (_QUALITY, "incident", True, "downtime_minutes"),
-    "downtime_minutes": (_QUALITY, "incident", True, "downtime_minutes"),
-    "incidents_per_month": (_QUALITY, "incident", True, "downtime_minutes"),
-    "downtime_minutes_per_month": (_QUALITY, "incident", True, "downtime_minutes"),
-    "quality_score": (_QUALITY, "rejected", True, "quantity_defective"),
-    # responsiveness
-    "n_requests": (_RESPONSE, None, False, "date_sent"),
-    "n_responded": (_RESPONSE, "responded", False, "response_hours"),
-    "median_response_hours": (_RESPONSE, "responded", False, "response_hours"),
-    "p90_response_hours": (_RESPONSE, "responded", False, "response_hours"),
-    "within_sla_rate": (_RESPONSE, "within_sla", False, "response_hours"),
-    "open_requests": (_RESPONSE, "open", True, "date_sent"),
-    "overdue_requests": (_RESPONSE, "overdue", True, "date_sent"),
-    "n_corrective_actions": (_RESPONSE, "is_corrective_action", False, "date_sent"),
-    "median_capa_closure_days": (_RESPONSE, "closed", False, "closure_days"),
-    "capa_on_time_rate": (_RESPONSE, "capa_on_time", False, "closure_days"),
-    "open_corrective_actions": (_RESPONSE, "capa_open", True, "date_sent"),
-    "responsiveness_score": (_RESPONSE, "within_sla", False, "response_hours"),
-}
+# What the records behind a metric are (table, flag, whether the flag counts against, sort column) is the
+# metric catalogue's to say. The counts of excluded and not-judged records are counted apart from the
+# judged ones and have no evidence of their own here.
+_COUNTED_APART = ("n_excluded_deliveries", "n_not_judged_deliveries", "n_excluded_inspections", "n_excluded_requests")
+_EXPLAINED = tuple(m for m, s in METRICS.items() if s.records is not None and m not in _COUNTED_APART)
 # For counts of responded requests and closure times the flag marks membership, not a failure.
 _MEMBERSHIP_ONLY = {"n_responded", "median_response_hours", "p90_response_hours", "n_corrective_actions",
                     "median_capa_closure_days"}
 
 #: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
-EVIDENCE_METRICS = tuple(_SPEC) + ("overall_score", "grade")
+EVIDENCE_METRICS = _EXPLAINED + ("overall_score", "grade")
 
 _SHOWN_STATUSES = ("judged", "excluded", "not judged", "open from before window")
 # Stock figures at the as-of date count requests still open from before the window too.
 _STOCK_METRICS = {"open_requests", "overdue_requests", "open_corrective_actions"}
 
 
-def _breakdown(scorecard, row: pd.Series) -> pd.DataFrame:
+def _breakdown(card, row: pd.Series) -> pd.DataFrame:
     """How the overall score of one supplier is made: metric values, points and weights."""
-    cfg = scorecard.config.scoring
-    dims = {"delivery", "quality", "responsiveness"}
+    cfg = card.config.scoring
+    dims = set(DIMENSIONS)
     used = str(row.get("dimensions_used", ""))
     rows = []
     for dim, metrics in cfg.metric_weights.items():
@@ -112,14 +72,14 @@ def _breakdown(scorecard, row: pd.Series) -> pd.DataFrame:
     return out
 
 
-def evidence(scorecard, supplier_id: str, metric: str) -> pd.DataFrame:
-    """The records behind ``metric`` for ``supplier_id`` in ``scorecard``.
+def evidence(card, supplier_id: str, metric: str) -> pd.DataFrame:
+    """The records behind ``metric`` for ``supplier_id`` in ``card``.
 
     Parameters
     ----------
-    scorecard : a :class:`~supplier_analytics.Scorecard` from :func:`~supplier_analytics.score`.
+    card : a :class:`~supplier_analytics.Scorecard` from :func:`~supplier_analytics.score`.
     supplier_id : the supplier.
-    metric : a column of ``scorecard.suppliers`` listed in :data:`EVIDENCE_METRICS`.
+    metric : a column of ``card.suppliers`` listed in :data:`EVIDENCE_METRICS`.
 
     Returns
     -------
@@ -131,24 +91,22 @@ def evidence(scorecard, supplier_id: str, metric: str) -> pd.DataFrame:
         per scored metric with its value, points and weights.
     """
     sid = str(supplier_id)
-    suppliers = scorecard.suppliers
+    suppliers = card.suppliers
     match = suppliers.index[suppliers["supplier_id"].astype(str) == sid]
     if len(match) == 0:
-        raise InputError(f"Supplier {sid!r} is not in this scorecard; pick one of scorecard.suppliers['supplier_id'].")
+        raise InputError(f"Supplier {sid!r} is not in this scorecard; pick one of card.suppliers['supplier_id'].")
     if metric in ("overall_score", "grade"):
-        return _breakdown(scorecard, suppliers.loc[match[0]])
-    if metric not in _SPEC:
+        return _breakdown(card, suppliers.loc[match[0]])
+    if metric not in _EXPLAINED:
         raise InputError(
             f"No evidence is defined for metric {metric!r}; choose one of: {', '.join(EVIDENCE_METRICS)}."
         )
-    attr, flag, flag_is_bad, sort_col = _SPEC[metric]
-    result = scorecard.metrics
-    records = result.records(attr, sid) if hasattr(result, "records") else None
+    spec = METRICS[metric]
+    table, flag, flag_is_bad, sort_col = spec.records, spec.flag, spec.flag_against, spec.sort_by
+    result = card.metrics
+    records = result.records(table, sid) if hasattr(result, "records") else None
     if records is None:
-        raise InputError(
-            f"Metric {metric!r} needs {'deliveries' if attr == _DELIVERY else 'inspections' if attr == _QUALITY else 'requests'}, "
-            "which this scorecard was computed without."
-        )
+        raise InputError(f"Metric {metric!r} needs {table}, which this scorecard was computed without.")
     rec = records[records["status"].isin(_SHOWN_STATUSES)].copy()
     judged = (rec["status"] == "judged").to_numpy()
     if metric in _STOCK_METRICS:

@@ -68,11 +68,11 @@ __all__ = [
 #: The grade given when no dimension has enough evidence.
 INSUFFICIENT_EVIDENCE = "insufficient evidence"
 
-#: Per dimension: the count column of the metric frame and the ``[evidence]`` key it is held against.
+#: Per dimension: the count column of the metric frame (the catalogue's evidence count of the dimension's
+#: score) and the ``[evidence]`` key it is held against.
 EVIDENCE_COLUMNS: Mapping[str, tuple[str, str]] = {
-    "delivery": ("n_deliveries", "min_deliveries"),
-    "quality": ("n_inspections", "min_inspections"),
-    "responsiveness": ("n_requests", "min_requests"),
+    dim: (METRICS[f"{dim}_score"].evidence_count, key)
+    for dim, key in zip(DIMENSIONS, ("min_deliveries", "min_inspections", "min_requests"))
 }
 
 #: A peer group needs at least this many suppliers with data to get its own shrinkage prior.
@@ -236,7 +236,7 @@ def _counts_for(frame: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarra
         k, n = col(f"{metric}_k"), col(f"{metric}_n")
     elif metric == "ppm" and "ppm" in frame.columns and "quantity_inspected" in frame.columns:
         n = col("quantity_inspected")
-        k = col("ppm") * n / 1e6
+        k = col("ppm") * n / METRICS["ppm"].scale
     else:
         return None
     n = np.where(np.isfinite(n) & (n > 0), n, 0.0)
@@ -538,8 +538,8 @@ def scoring_explained(config: Config | Mapping | None = None) -> pd.DataFrame:
         dimension), ``dimension_weight`` (share of the overall score),
         ``effective_weight`` (their product: share of the overall score when a
         supplier has every metric), ``better`` ("higher" or "lower", from the
-        curve), ``curve`` (breakpoints as text), ``target`` (NaN when none) and
-        ``shrunk`` (whether the metric is shrunk before points).
+        metric catalogue), ``curve`` (breakpoints as text), ``target`` (NaN when none) and
+        ``shrunk`` (whether the metric, a ratio of two counts, is shrunk before points).
 
     Examples
     --------
@@ -568,10 +568,10 @@ def scoring_explained(config: Config | Mapping | None = None) -> pd.DataFrame:
                 "metric_weight": mw,
                 "dimension_weight": dw,
                 "effective_weight": mw * dw,
-                "better": "lower" if curve[-1][1] < curve[0][1] else "higher",
+                "better": METRICS[m].better,
                 "curve": _curve_text(curve),
                 "target": np.nan if target is None else float(target),
-                "shrunk": bool(cfg.scoring.shrinkage and (m.endswith("_rate") or m == "ppm")),
+                "shrunk": bool(cfg.scoring.shrinkage and METRICS[m].is_count_metric),
             })
     cols = ["dimension", "metric", "metric_weight", "dimension_weight", "effective_weight",
             "better", "curve", "target", "shrunk"]

@@ -3,7 +3,8 @@
 Uses openpyxl in write-only mode so that large sheets (a period sheet of
 thousands of suppliers by months) stay fast and light. Each sheet gets frozen
 headers, column widths that fit the content, dates as real Excel dates,
-rates formatted as percentages and optional colour by grade.
+number formats per column (the metric catalogue's for metric columns, see
+:func:`column_formats`) and optional colour by grade.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from supplier_analytics.catalog import METRICS, UNITS
 from supplier_analytics.reports.safe import needs_neutralising
 
-__all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS"]
+__all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -37,13 +39,62 @@ GRADE_FILLS = {
 }
 MAX_WIDTH = 60
 
+_PERCENT = UNITS["rate"][1]
+_WHOLE = UNITS["count"][1]
+#: Columns of the metric frames derived from a metric, shown in the metric's own format.
+_SAME_AS_METRIC = ("_low", "_high", "_shrunk")
+#: Probabilities and shares (fractions shown as percentages) that are not metrics of the catalogue.
+_PROBABILITY_SUFFIXES = ("_prob_below_target", "_prob_above_target")
+_SHARES = ("grade_stability", "share", "cumulative_share", "metric_weight", "dimension_weight", "effective_weight")
+#: Whole numbers that are not metrics of the catalogue.
+_WHOLE_NUMBERS = ("rank", "lots")
+
+
+def number_format(column: str) -> str | None:
+    """The Excel number format of a column of the metric frames, or None when it is not one.
+
+    A metric takes the catalogue's format, and so do its ``_low``, ``_high`` and ``_shrunk`` columns;
+    the counts ``_k`` and ``_n`` of a proportion and ranks are whole numbers; ``pts_<metric>`` columns
+    are points; probabilities against a target and shares are percentages.
+
+    Examples
+    --------
+    >>> [number_format(c) for c in ("otif_rate_low", "ppm_shrunk", "pts_otif_rate", "otif_rate_n", "rank")]
+    ['0.0%', '#,##0', '0.0', '#,##0', '#,##0']
+    >>> number_format("supplier_name") is None
+    True
+    """
+    m = METRICS.get(column)
+    if m is not None:
+        return m.excel_format
+    if column.startswith("pts_"):
+        return UNITS["points"][1]
+    for suffix in _SAME_AS_METRIC:
+        base = column[: -len(suffix)]
+        if column.endswith(suffix) and base in METRICS:
+            return METRICS[base].excel_format
+    if column.endswith(("_k", "_n")) and column[:-2] in METRICS and METRICS[column[:-2]].is_count_metric:
+        return _WHOLE
+    if column.endswith(_PROBABILITY_SUFFIXES) or column in _SHARES:
+        return _PERCENT
+    if column in _WHOLE_NUMBERS:
+        return _WHOLE
+    return None
+
+
+def column_formats(columns) -> dict[str, str]:
+    """``{column: number format}`` for the columns :func:`number_format` knows (for ``SheetSpec.formats``)."""
+    return {str(c): f for c in columns if (f := number_format(str(c))) is not None}
+
 
 @dataclass
 class SheetSpec:
     """One sheet: a title, a frame and how to format its columns.
 
-    ``percent`` columns are fractions shown as percentages, ``decimals`` maps a
-    column to its number of decimals, ``grade_column`` gets conditional
+    ``formats`` maps a column to its Excel number format (and wins over the
+    rest; :func:`column_formats` gives the catalogue's formats of metric
+    columns), ``percent`` columns are fractions shown as percentages,
+    ``decimals`` maps a column to its number of decimals, ``grade_column`` gets conditional
     formatting by grade (so the colours follow when a user edits or sorts),
     ``score_columns`` (0-100) a red-yellow-green colour scale, ``notes`` are
     lines of text written above the table.
@@ -57,6 +108,7 @@ class SheetSpec:
     score_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     wrap: bool = False
+    formats: dict[str, str] = field(default_factory=dict)
 
 
 def _plain(value):
@@ -109,7 +161,9 @@ def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
     out = []
     for col in frame.columns:
         s = frame[col]
-        if col in spec.percent:
+        if col in spec.formats:
+            out.append(spec.formats[col])
+        elif col in spec.percent:
             out.append("0.0%")
         elif col in spec.decimals:
             d = spec.decimals[col]

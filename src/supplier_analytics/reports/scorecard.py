@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.excel import SheetSpec, column_formats
 from supplier_analytics.scoring import scoring_explained
 
 ID_COLUMNS = ["supplier_id", "supplier_name", "category"]
@@ -51,30 +51,13 @@ def _pick(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[keep]
 
 
-def _percent(frame: pd.DataFrame) -> tuple[str, ...]:
-    return tuple(
-        c for c in frame.columns
-        if ("_rate" in c and not c.endswith(("_n", "_k"))) or c in ("grade_stability", "share", "cumulative_share")
-    )
-
-
-def _decimals(frame: pd.DataFrame) -> dict[str, int]:
-    out = {}
-    for c in frame.columns:
-        if c.endswith("_score") or c.startswith("pts_"):
-            out[c] = 1
-        elif c.startswith("ppm") or c in ("downtime_minutes", "quantity_inspected", "defective_quantity"):
-            out[c] = 0
-    return out
-
-
 def _sheet(title, frame, notes=(), grade_column=None) -> SheetSpec:
     scores = tuple(c for c in frame.columns if c.endswith("_score") or c.startswith("pts_"))
-    return SheetSpec(title, frame, percent=_percent(frame), decimals=_decimals(frame),
-                     grade_column=grade_column, score_columns=scores, notes=tuple(notes))
+    return SheetSpec(title, frame, formats=column_formats(frame.columns), grade_column=grade_column,
+                     score_columns=scores, notes=tuple(notes))
 
 
-def methodology_frame(scorecard) -> pd.DataFrame:
+def methodology_frame(card) -> pd.DataFrame:
     """Every configuration value used, as (section, key, value) rows."""
     rows = []
 
@@ -86,23 +69,27 @@ def methodology_frame(scorecard) -> pd.DataFrame:
             section, _, key = prefix.partition(".")
             rows.append({"section": section, "key": key, "value": str(value)})
 
-    walk("", scorecard.config.to_dict())
+    walk("", card.config.to_dict())
     return pd.DataFrame(rows, columns=["section", "key", "value"])
 
 
-def scorecard_sheets(scorecard) -> list[SheetSpec]:
-    """The sheets of the scorecard workbook for ``scorecard``."""
-    s = scorecard.suppliers
+def scorecard_sheets(card) -> list[SheetSpec]:
+    """The sheets of the scorecard workbook for ``card`` (a :class:`~supplier_analytics.Scorecard`).
+
+    Number formats come from the metric catalogue: rates, their intervals and probabilities as
+    percentages, PPM and counts as whole numbers, points and scores with one decimal.
+    """
+    s = card.suppliers
     sort_cols = [c for c in ("rank", "supplier_id") if c in s.columns]
     s = s.sort_values(sort_cols, na_position="last", kind="stable")
-    w0, w1 = scorecard.window
+    w0, w1 = card.window
     head = (
-        f"Supplier scorecard as of {scorecard.as_of.date()}; window {w0.date()} to {w1.date()}; "
+        f"Supplier scorecard as of {card.as_of.date()}; window {w0.date()} to {w1.date()}; "
         f"{len(s)} suppliers.",
         "Rates are fractions shown as percentages with 95% Wilson intervals (_low/_high); empty cells mean "
         "no data, never zero. Grades need the minimum evidence stated on the Methodology sheet.",
     )
-    m = scorecard.metrics
+    m = card.metrics
     sheets = [_sheet("Summary", _pick(s, SUMMARY), head, grade_column="grade")]
     for title, cols, count in (
         ("Delivery", DELIVERY, "n_deliveries"),
@@ -117,18 +104,18 @@ def scorecard_sheets(scorecard) -> list[SheetSpec]:
     pareto = getattr(m, "pareto", None)
     if pareto is not None and len(pareto):
         sheets.append(_sheet("Defect Pareto", pareto))
-    periods = scorecard.periods.copy()
+    periods = card.periods.copy()
     if "period" in periods.columns:
         periods["period"] = periods["period"].astype(str)
     sheets.append(_sheet("Periods", periods, ("One row per supplier and period; empty periods have empty rates.",)))
-    rejected = scorecard.rejected
+    rejected = card.rejected
     sheets.append(_sheet("Rejected rows", rejected,
                          (f"{len(rejected)} problems in the input files; each row names file, sheet, row and column.",)))
-    explained = scoring_explained(scorecard.config)
+    explained = scoring_explained(card.config)
     sheets.append(_sheet("Scoring weights", explained,
                          ("How each metric becomes points and how much it weighs in the overall score.",)))
-    sheets.append(_sheet("Methodology", methodology_frame(scorecard), (
-        "Every definition, tolerance, target, curve, weight and evidence threshold used for this scorecard.",
-        f"Configuration hash {scorecard.config.hash()}.",
+    sheets.append(_sheet("Methodology", methodology_frame(card), (
+        "Every definition, tolerance, target, curve, weight and evidence threshold used for this card.",
+        f"Configuration hash {card.config.hash()}.",
     )))
     return sheets
