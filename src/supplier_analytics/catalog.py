@@ -136,6 +136,10 @@ class MetricSpec:
         return self.better == "lower"
 
     @property
+    def higher_is_better(self) -> bool:
+        return self.better == "higher"
+
+    @property
     def excel_format(self) -> str:
         """The Excel number format of the value (a rate as a percentage: the cell holds the fraction)."""
         return UNITS[self.unit][1]

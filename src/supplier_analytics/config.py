@@ -718,17 +718,17 @@ def _curve(b: _Builder, key: str, value: Any) -> tuple[tuple[float, float], ...]
 
 def _curve_direction(b: _Builder, key: str, metric: str, curve: tuple[tuple[float, float], ...]) -> bool:
     """Whether the curve's points move the way the catalogue says the metric is better (never against it)."""
-    better = METRICS[metric].better
+    spec = METRICS[metric]
     pts = [p for _, p in curve]
     steps = [p2 - p1 for p1, p2 in zip(pts, pts[1:])]
     lo, hi = curve[0][0], curve[-1][0]
-    if better == "lower" and any(d > 0 for d in steps):
+    if spec.lower_is_better and any(d > 0 for d in steps):
         wrong, should, example = "rise", "fall", [[lo, 100.0], [hi, 0.0]]
-    elif better == "higher" and any(d < 0 for d in steps):
+    elif spec.higher_is_better and any(d < 0 for d in steps):
         wrong, should, example = "fall", "rise", [[lo, 0.0], [hi, 100.0]]
     else:
         return True
-    b.problems.add(f"{key}: the points {pts} {wrong} as the value grows, but a {better} {metric} is better; "
+    b.problems.add(f"{key}: the points {pts} {wrong} as the value grows, but a {spec.better} {metric} is better; "
                    f"give points that {should} or stay level as the value grows, e.g. {example}")
     return False
 

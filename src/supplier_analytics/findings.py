@@ -201,7 +201,7 @@ def peer_comparison(card, row: pd.Series, *, peers: str | None = "category", min
                      "peer_median": round(float(np.median(vals)), digits),
                      "peers": int(len(vals)),
                      "percentile": float(round(100.0 * (worse + 0.5 * ties) / len(vals))),
-                     "better_is": "lower" if lower_better else "higher"})
+                     "better_is": spec(m).better})
     if not rows:
         return None, f"No peer comparison: fewer than {min_peers} {where} have comparable figures."
     note = (f"Anonymous peers: {len(group)} {where}. Only aggregates of at least {min_peers} suppliers are "

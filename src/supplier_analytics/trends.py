@@ -572,13 +572,13 @@ def alerts(
         default_min = (METRICS[metric].min_change if metric in METRICS else None) or 0.0
         put(supplier_id=np.asarray(sups, dtype=object), metric=np.full(m, metric, dtype=object), current=cur,
             current_n=cn, n_periods=n_ok.astype(np.int64), tested=tested,
-            improving=rising if higher else ~rising, higher=np.full(m, higher),
+            improving=rising if higher else ~rising, rise_is_better=np.full(m, higher),
             target=np.full(m, _target(metric, cfg)),
             min_change=np.full(m, float(materiality.get(metric, default_min))))
         charts.extend((k_ok[i], n_ok_counts[i], full) if counted else None for i in range(m))
     data = {key: np.concatenate(val) if val else np.empty(0) for key, val in cols.items()}
     if not data:
-        data = {c: np.empty(0) for c in ALERT_COLUMNS + ["tested", "improving", "higher", "min_change"]}
+        data = {c: np.empty(0) for c in ALERT_COLUMNS + ["tested", "improving", "rise_is_better", "min_change"]}
     tested = data["tested"].astype(bool)
     p_value = np.where(tested, data["p_value"].astype(float), np.nan)
     reject, q = benjamini_hochberg(p_value, fdr)
@@ -600,7 +600,7 @@ def alerts(
     material = np.abs(change) >= data["min_change"].astype(float)
     cur = data["current"].astype(float)
     target = data["target"].astype(float)
-    higher = data["higher"].astype(bool)
+    higher = data["rise_is_better"].astype(bool)
     with np.errstate(invalid="ignore"):
         worse_than_target = np.where(higher, cur < target, cur > target)
         better_than_target = np.where(higher, cur >= target, cur <= target)
