@@ -78,8 +78,8 @@ import pandas as pd
 
 from supplier_analytics import __version__
 from supplier_analytics import history as _history
+from supplier_analytics._io import fsync_dir, fsync_file, write_csv, write_json_atomic
 from supplier_analytics.aggregate import resolve_as_of
-from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.config import load_config
 from supplier_analytics.errors import (
     EXIT_ALERTS,
@@ -418,27 +418,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_json_atomic(path: Path, doc: Mapping) -> None:
-    """Write JSON under a temporary name in the same folder, fsync, then os.replace."""
-    write_text_atomic(path, json.dumps(doc, indent=2, default=str) + "\n")
-    _fsync_dir(path.parent)
-
-
 # --------------------------------------------------------------------------- locking
 
 
@@ -533,7 +512,7 @@ def _publish(runs_dir: Path, as_of: str, run_id: str, staging: Path) -> None:
         os.rename(final, old)
         _checkpoint("publish: previous folder moved aside")
     os.rename(staging, final)
-    _fsync_dir(runs_dir)
+    fsync_dir(runs_dir)
     _checkpoint("publish: new folder in place")
     if old.exists():
         shutil.rmtree(old)
@@ -573,7 +552,7 @@ def _write_latest(out_dir: Path, history_path: Path) -> dict | None:
             return doc
     except (OSError, ValueError):
         pass
-    _write_json_atomic(path, doc)
+    write_json_atomic(path, doc)
     _checkpoint("publish: latest replaced")
     return doc
 
@@ -1023,8 +1002,6 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
             outputs[name] = Path(p)
             _checkpoint(f"write: {name}")
     if len(alerts):
-        from supplier_analytics.reports import write_csv
-
         outputs["alerts.csv"] = Path(write_csv(alerts, staging / "alerts.csv"))
     if job.feedback:  # one folder per supplier, for sending
         from supplier_analytics.reports.feedback import write_feedback_packs
@@ -1046,7 +1023,7 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     outputs["run.log"] = staging / "run.log"
     _checkpoint("write: run.log")
     for p in outputs.values():
-        _fsync_file(p)
+        fsync_file(p)
     stage("manifest")  # closes the timing of "write"; history and publish times are in the log
     finished = _utcnow()
     summary = card.summary()
@@ -1085,8 +1062,8 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         "started_utc": _iso(started),
         "finished_utc": _iso(finished),
     }
-    _write_json_atomic(staging / "manifest.json", manifest)
-    _fsync_dir(staging)
+    write_json_atomic(staging / "manifest.json", manifest)
+    fsync_dir(staging)
     _checkpoint("write: manifest.json")
 
     stage("history")

@@ -22,7 +22,7 @@ from supplier_analytics import __version__
 from supplier_analytics.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.files import write_text_atomic
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.engines import check_engine, dask_metrics
 from supplier_analytics.metrics import compute_metrics

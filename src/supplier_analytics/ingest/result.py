@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplier_analytics._io import write_csv
+
 __all__ = ["ImportResult", "ValidationReport", "REJECTED_COLUMNS", "SKIPPED_COLUMNS", "HINTS"]
 
 #: Columns of :attr:`ImportResult.rejected` (one line per problem).
@@ -203,9 +205,7 @@ class ValidationReport:
         """Write ``rejected_rows.csv`` and ``validation.json`` (counts, files, notes) into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        # values come from the inputs: neutralise formula triggers (reports.safe has no upward imports)
-        from supplier_analytics.reports.safe import write_csv
-
+        # values come from the inputs: formula triggers are neutralised
         write_csv(self.rejected, out / "rejected_rows.csv", encoding="utf-8")
         doc = {
             "rows_read": self.rows_read,

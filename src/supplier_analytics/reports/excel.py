@@ -22,7 +22,7 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from supplier_analytics.reports.safe import needs_neutralising
+from supplier_analytics._io import needs_neutralising
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS"]
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from supplier_analytics.actions import ACTION_METRICS, _has_lines, open_actions
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.files import write_text_atomic
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.evidence import evidence
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
@@ -745,7 +745,7 @@ def write_feedback_packs(scorecard, out_dir, *, supplier_ids=None, actions=None,
     The change tests and trend alerts are computed once for the whole
     scorecard. Returns supplier id -> folder.
     """
-    from supplier_analytics.reports.safe import safe_filename
+    from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
     ids = (scorecard.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None

@@ -32,7 +32,7 @@ import pandas as pd
 
 from supplier_analytics.actions import compare_before_after, read_actions
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.files import write_text_atomic
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
 from supplier_analytics.reports.feedback import METRIC_LABELS, change_signals
