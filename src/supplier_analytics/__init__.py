@@ -29,7 +29,7 @@ from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
 _LAZY = {
     **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
     **dict.fromkeys((
-        "ImportResult", "Mapping", "ValidationReport", "read_mapping", "read_table", "validate_files"
+        "ColumnMapping", "ImportResult", "ValidationReport", "read_mapping", "read_table", "validate_files"
     ), "supplier_analytics.ingest"),
     **dict.fromkeys((
         "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
@@ -57,7 +57,13 @@ _LAZY = {
 }
 
 
+#: old public name -> its module (which warns with a DeprecationWarning on each use)
+_DEPRECATED = {"Mapping": "supplier_analytics.ingest"}
+
+
 def __getattr__(name: str):
+    if name in _DEPRECATED:  # not cached in globals(): every use warns
+        return getattr(importlib.import_module(_DEPRECATED[name]), name)
     module = _LAZY.get(name)
     if module is None:  # a submodule (sa.datasets, sa.stats, ...), as the eager imports used to bind them
         try:
@@ -96,7 +102,7 @@ __all__ = [
     "validate_files",
     "ImportResult",
     "ValidationReport",
-    "Mapping",
+    "ColumnMapping",
     "ProcurementData",
     "make_procurement_data",
     "write_procurement_data",

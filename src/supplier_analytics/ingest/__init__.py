@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
+from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.read import read_table, validate_files
 from supplier_analytics.ingest.result import ImportResult, ValidationReport
 
@@ -37,6 +37,14 @@ __all__ = [
     "validate_files",
     "ImportResult",
     "ValidationReport",
-    "Mapping",
+    "ColumnMapping",
     "TableMapping",
 ]
+
+
+def __getattr__(name: str):
+    if name == "Mapping":  # deprecated: warns, then gives ColumnMapping
+        from supplier_analytics.ingest import mapping
+
+        return getattr(mapping, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

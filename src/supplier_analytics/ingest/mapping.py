@@ -54,7 +54,7 @@ from pathlib import Path
 from supplier_analytics.errors import ConfigError
 from supplier_analytics.schema import TABLES
 
-__all__ = ["Mapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
+__all__ = ["ColumnMapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
 
 _TABLE_KEYS = (
     "sheet",
@@ -209,8 +209,8 @@ class TableMapping:
 
 
 @dataclass(frozen=True)
-class Mapping:
-    """A mapping for every canonical table; ``mapping["deliveries"]`` is a :class:`TableMapping`."""
+class ColumnMapping:
+    """A column mapping for every canonical table; ``mapping["deliveries"]`` is a :class:`TableMapping`."""
 
     tables: dict[str, TableMapping] = field(default_factory=dict)
     source: str | None = None
@@ -284,17 +284,17 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
     return TableMapping(**kw)
 
 
-def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
-    """Read a mapping from a TOML file, a dict of the same shape, or return a :class:`Mapping` as is.
+def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMapping:
+    """Read a mapping from a TOML file, a dict of the same shape, or return a :class:`ColumnMapping` as is.
 
     Parameters
     ----------
     path_or_dict : path of a TOML mapping file (format in the module docstring),
-        a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a Mapping.
+        a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a ColumnMapping.
 
     Returns
     -------
-    Mapping
+    ColumnMapping
 
     Raises
     ------
@@ -311,7 +311,7 @@ def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
     ...
     supplier_analytics.errors.ConfigError: Mapping (dict): unknown table [orders]; allowed tables: deliveries, inspections, requests, suppliers, exclusions.
     """
-    if isinstance(path_or_dict, Mapping):
+    if isinstance(path_or_dict, ColumnMapping):
         return path_or_dict
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
@@ -328,11 +328,21 @@ def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
             raise ConfigError(f"Mapping file {p.name} is not valid TOML ({exc}); fix the line named.") from None
     else:
         raise ConfigError(
-            f"A mapping must be a TOML file path, a dict or a Mapping, not {type(path_or_dict).__name__}."
+            f"A mapping must be a TOML file path, a dict or a ColumnMapping, not {type(path_or_dict).__name__}."
         )
     tables = {}
     for table, sub in raw.items():
         if table not in TABLES:
             raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(TABLES)}")
         tables[table] = _table_mapping(table, sub, where)
-    return Mapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
+    return ColumnMapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
+
+
+def __getattr__(name: str):
+    if name == "Mapping":  # the old name, kept importable for a while
+        import warnings
+
+        warnings.warn("supplier_analytics Mapping is now called ColumnMapping; import ColumnMapping instead "
+                      "(the old name will be removed).", DeprecationWarning, stacklevel=2)
+        return ColumnMapping
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

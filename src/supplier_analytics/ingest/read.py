@@ -18,7 +18,7 @@ from supplier_analytics.ingest.header import (
     find_header,
     nonempty_counts,
 )
-from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
+from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.parse import (
     DateParser,
     NumberParser,
@@ -60,7 +60,7 @@ def read_table(
     path: str | Path,
     table: str,
     *,
-    mapping: str | Path | dict | Mapping | None = None,
+    mapping: str | Path | dict | ColumnMapping | None = None,
     sheet: str | int | None = None,
     duplicates: str = "reject",
 ) -> ImportResult:
@@ -75,7 +75,7 @@ def read_table(
     path : the export file.
     table : ``deliveries``, ``inspections``, ``requests``, ``suppliers`` or ``exclusions``.
     mapping : ``None`` to recognise common header spellings (English and German),
-        or a TOML mapping file, a dict of the same shape or a :class:`Mapping`
+        or a TOML mapping file, a dict of the same shape or a :class:`ColumnMapping`
         (see :mod:`supplier_analytics.ingest.mapping`).
     sheet : sheet name (or 0-based number) of a workbook; default the mapping's
         ``sheet``, else the first sheet whose header has the table's columns.
@@ -535,7 +535,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 def validate_files(
     files: dict[str, str | Path],
     *,
-    mapping: str | Path | dict | Mapping | None = None,
+    mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
 ) -> ValidationReport:
     """Read several exports and check them against each other.
