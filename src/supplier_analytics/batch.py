@@ -73,7 +73,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from supplier_analytics import __version__
@@ -90,9 +89,12 @@ from supplier_analytics.errors import (
     LockedError,
     SupplierAnalyticsError,
 )
-from supplier_analytics.ingest import ImportResult, read_table
-from supplier_analytics.ingest.read import _reject_unknown_suppliers
-from supplier_analytics.schema import TABLES
+from supplier_analytics.ingest import (
+    ImportResult,
+    combine_results,
+    read_table,
+    reject_unknown_suppliers,
+)
 from supplier_analytics.scorecard import score
 
 __all__ = ["Job", "RunResult", "load_job", "run_job", "recover", "as_of_from_rule", "RUN_STAGES", "AS_OF_RULES"]
@@ -632,66 +634,6 @@ def _expand(spec: InputSpec, base: Path) -> list[Path]:
     return unique
 
 
-def _combine(table: str, results: list[ImportResult], duplicates: str) -> ImportResult:
-    """Several files of one table as one ImportResult; each row keeps its source_file.
-
-    With ``duplicates="reject"``, a record repeated exactly in a later file
-    (overlapping exports) is rejected as "exact duplicate of FILE row N".
-    """
-    if len(results) == 1:
-        return results[0]
-    data = pd.concat([r.data for r in results], ignore_index=True)
-    data["source_file"] = data["source_file"].astype("string")
-    data["source_sheet"] = data["source_sheet"].astype("string")
-    rejected = pd.concat([r.rejected for r in results if len(r.rejected)] or [results[0].rejected], ignore_index=True)
-    notes = [f"{r.where()}: {n}" for r in results for n in r.notes]
-    canon = [c for c in TABLES[table].names if c in data.columns]
-    dup = data.duplicated(subset=canon, keep="first").to_numpy(dtype=bool)
-    n_cross = 0
-    if dup.any():
-        group = data.groupby(canon, dropna=False, sort=False).ngroup()
-        first_idx = pd.Series(np.arange(len(data)), index=data.index).groupby(group.to_numpy()).transform("first").to_numpy()
-        cross = dup & (data["source_file"].to_numpy() != data["source_file"].to_numpy()[first_idx])
-        n_cross = int(cross.sum())
-        if n_cross and duplicates == "reject":
-            rows = np.flatnonzero(cross)
-            extra = pd.DataFrame({
-                "source_file": data["source_file"].to_numpy()[rows].astype(object),
-                "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
-                "row": data["source_row"].to_numpy()[rows].astype("int64"),
-                "column": "(all columns)",
-                "value": "",
-                "reason": [
-                    f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} row {int(data['source_row'].iloc[first_idx[i]])}"
-                    for i in rows
-                ],
-                "problem": "exact duplicate",
-                "source_column": "",
-            })
-            rejected = pd.concat([rejected, extra], ignore_index=True)
-            data = data.loc[~cross].reset_index(drop=True)
-            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file rejected as exact duplicates")
-        elif n_cross:
-            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file kept (duplicates='keep')")
-    read = sum(r.rows_read for r in results)
-    return ImportResult(
-        table=table,
-        source=", ".join(r.source for r in results),
-        sheet=None,
-        data=data,
-        rejected=rejected,
-        duplicates=pd.concat([r.duplicates for r in results], ignore_index=True),
-        skipped=pd.concat([r.skipped for r in results], ignore_index=True),
-        rows_read=read,
-        rows_accepted=len(data),
-        rows_rejected=read - len(data),
-        header_row=None,
-        column_map=dict(results[0].column_map),
-        notes=notes,
-        column_letters={},
-    )
-
-
 def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
     results: dict[str, ImportResult] = {}
     files_doc: list[dict] = []
@@ -708,12 +650,12 @@ def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
                 "table": table, "path": str(p), "size": size, "sha256": digest,
                 "rows_read": r.rows_read, "rows_accepted": r.rows_accepted, "rows_rejected": r.rows_rejected,
             })
-        results[table] = _combine(table, per_file, job.duplicates)
+        results[table] = combine_results(table, per_file, duplicates=job.duplicates)
     if "suppliers" in results:
         master = set(results["suppliers"].data["supplier_id"].dropna())
         for t in ("deliveries", "inspections", "requests", "exclusions"):
             if t in results:
-                results[t] = _reject_unknown_suppliers(results[t], master)
+                results[t] = reject_unknown_suppliers(results[t], master)
     return results, files_doc
 
 

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.read import read_table, validate_files
 from supplier_analytics.ingest.result import ImportResult, ValidationReport
@@ -39,6 +40,8 @@ __all__ = [
     "ValidationReport",
     "ColumnMapping",
     "TableMapping",
+    "combine_results",
+    "reject_unknown_suppliers",
 ]
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
+from supplier_analytics.ingest.combine import reject_unknown_suppliers
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -563,35 +563,5 @@ def validate_files(
         master = set(results["suppliers"].data["supplier_id"].dropna())
         for t in ("deliveries", "inspections", "requests", "exclusions"):
             if t in results:
-                results[t] = _reject_unknown_suppliers(results[t], master)
+                results[t] = reject_unknown_suppliers(results[t], master)
     return ValidationReport(results)
-
-
-def _reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:
-    ids = r.data["supplier_id"]
-    bad = ~ids.isin(master).to_numpy(dtype=bool)
-    if not bad.any():
-        return r
-    rows = r.data.loc[bad]
-    extra = pd.DataFrame({
-        "source_file": r.source,
-        "sheet": r.sheet,
-        "row": rows["source_row"].to_numpy(dtype="int64"),
-        "column": "supplier_id",
-        "value": rows["supplier_id"].astype(object).to_numpy(),
-        "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
-        "problem": "unknown supplier",
-        "source_column": r.column_map.get("supplier_id", ""),
-    })
-    rejected = pd.concat([r.rejected, extra], ignore_index=True).sort_values("row", kind="stable")
-    data = r.data.loc[~bad].reset_index(drop=True)
-    k = int(bad.sum())
-    notes = [*r.notes, f"{k} row{'s' if k > 1 else ''} rejected: supplier not in the supplier master"]
-    return replace(
-        r,
-        data=data,
-        rejected=rejected.reset_index(drop=True),
-        rows_accepted=len(data),
-        rows_rejected=r.rows_rejected + k,
-        notes=notes,
-    )
