@@ -17,7 +17,7 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics import metrics as metrics_module
 from supplier_analytics.aggregate import supplier_chunks, take_rows
-from supplier_analytics.columnar import read_parquet_table
+from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.errors import DataWarning
 from supplier_analytics.metrics import compute_metrics
 

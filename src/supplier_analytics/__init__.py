@@ -29,7 +29,8 @@ from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
 _LAZY = {
     **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
     **dict.fromkeys((
-        "ColumnMapping", "ImportResult", "ValidationReport", "read_mapping", "read_table", "validate_files"
+        "ColumnMapping", "ImportResult", "ValidationReport", "read_mapping", "read_parquet_table", "read_table",
+        "validate_files"
     ), "supplier_analytics.ingest"),
     **dict.fromkeys((
         "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
@@ -98,6 +99,7 @@ __all__ = [
     "__version__",
     "TABLES",
     "read_table",
+    "read_parquet_table",
     "read_mapping",
     "validate_files",
     "ImportResult",

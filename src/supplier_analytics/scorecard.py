@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from supplier_analytics import __version__
-from supplier_analytics.columnar import is_parquet_path, read_parquet_table
+from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
 from supplier_analytics._io import write_text_atomic

@@ -1,4 +1,4 @@
-"""Import of real ERP exports: read, map columns, parse values, validate, report.
+"""Every input comes in here: ERP exports, typed parquet tables, action logs; read, mapped, parsed, validated.
 
 The public functions are :func:`read_table` (one export into one canonical
 table), :func:`validate_files` (several exports, cross-checked) and
@@ -6,6 +6,13 @@ table), :func:`validate_files` (several exports, cross-checked) and
 :mod:`supplier_analytics.ingest.mapping`). Nothing is silently dropped: rows
 that break a rule are returned in ``rejected`` with file, sheet, row, column,
 value and reason, and ``rows_read == rows_accepted + rows_rejected``.
+
+Also here: :func:`read_parquet_table` (typed parquet straight into the scoring,
+:mod:`~supplier_analytics.ingest.columnar`), :func:`combine_results` and
+:func:`reject_unknown_suppliers` (several files of one table, the supplier master
+check). The package imports only :mod:`supplier_analytics.errors`,
+:mod:`supplier_analytics.schema` and :mod:`supplier_analytics._io`, never an
+analysis module (``tests/test_ingest_layering.py`` checks it).
 
 Examples
 --------
@@ -27,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.read import read_table, validate_files
@@ -34,6 +42,7 @@ from supplier_analytics.ingest.result import ImportResult, ValidationReport
 
 __all__ = [
     "read_table",
+    "read_parquet_table",
     "read_mapping",
     "validate_files",
     "ImportResult",
