@@ -29,8 +29,8 @@ from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
 _LAZY = {
     **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
     **dict.fromkeys((
-        "ColumnMapping", "ImportResult", "ValidationReport", "read_mapping", "read_parquet_table", "read_table",
-        "validate_files"
+        "ColumnMapping", "ImportResult", "ValidationReport", "read_actions", "read_mapping", "read_parquet_table",
+        "read_table", "validate_files"
     ), "supplier_analytics.ingest"),
     **dict.fromkeys((
         "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
@@ -44,7 +44,7 @@ _LAZY = {
         "plot_portfolio_trends", "plot_small_multiples"
     ), "supplier_analytics.plotting"),
     **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
-    **dict.fromkeys(("compare_before_after", "read_actions"), "supplier_analytics.actions"),
+    **dict.fromkeys(("compare_before_after",), "supplier_analytics.actions"),
     **dict.fromkeys((
         "FeedbackPack", "change_signals", "feedback_pack", "write_feedback_packs"
     ), "supplier_analytics.reports.feedback"),

@@ -41,6 +41,8 @@ __all__ = [
     "EXCLUSIONS",
     "ACTIONS",
     "ACTION_STATUSES",
+    "ACTION_METRIC_NAMES",
+    "ALL_TABLES",
     "REQUEST_TYPES",
     "KIND_DTYPES",
 ]
@@ -214,6 +216,10 @@ EXCLUSIONS = TableSchema(
 
 #: Statuses of an action in the action log (other labels are kept, lower-cased).
 ACTION_STATUSES = ("open", "in progress", "closed", "cancelled")
+#: Metrics an action may target (``metric`` of the action log); how each is compared before and after
+#: is :data:`supplier_analytics.actions.ACTION_METRICS`, which has exactly these keys.
+ACTION_METRIC_NAMES = ("otif_rate", "on_time_rate", "in_full_rate", "late_rate", "early_rate", "lot_rejection_rate",
+                       "within_sla_rate", "capa_on_time_rate")
 
 ACTIONS = TableSchema(
     "actions",
@@ -237,3 +243,6 @@ ACTIONS = TableSchema(
 TABLES: dict[str, TableSchema] = {
     t.name: t for t in (DELIVERIES, INSPECTIONS, REQUESTS, SUPPLIERS, EXCLUSIONS)
 }
+
+#: Every table :mod:`supplier_analytics.ingest` reads: the scored tables of :data:`TABLES` and the action log.
+ALL_TABLES: dict[str, TableSchema] = {**TABLES, ACTIONS.name: ACTIONS}

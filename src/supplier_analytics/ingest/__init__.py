@@ -7,7 +7,8 @@ table), :func:`validate_files` (several exports, cross-checked) and
 that break a rule are returned in ``rejected`` with file, sheet, row, column,
 value and reason, and ``rows_read == rows_accepted + rows_rejected``.
 
-Also here: :func:`read_parquet_table` (typed parquet straight into the scoring,
+Also here: :func:`read_actions` (the action log, :mod:`~supplier_analytics.ingest.actions`),
+:func:`read_frame` (a DataFrame checked like a file), :func:`read_parquet_table` (typed parquet straight into the scoring,
 :mod:`~supplier_analytics.ingest.columnar`), :func:`combine_results` and
 :func:`reject_unknown_suppliers` (several files of one table, the supplier master
 check). The package imports only :mod:`supplier_analytics.errors`,
@@ -34,14 +35,17 @@ Examples
 
 from __future__ import annotations
 
+from supplier_analytics.ingest.actions import read_actions
 from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
-from supplier_analytics.ingest.read import read_table, validate_files
+from supplier_analytics.ingest.read import read_frame, read_table, validate_files
 from supplier_analytics.ingest.result import ImportResult, ValidationReport
 
 __all__ = [
     "read_table",
+    "read_frame",
+    "read_actions",
     "read_parquet_table",
     "read_mapping",
     "validate_files",

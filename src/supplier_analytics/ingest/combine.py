@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.ingest.result import ImportResult
-from supplier_analytics.schema import TABLES
+from supplier_analytics.schema import ALL_TABLES
 
 __all__ = ["combine_results", "reject_unknown_suppliers"]
 
@@ -34,7 +34,7 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
     data["source_sheet"] = data["source_sheet"].astype("string")
     rejected = pd.concat([r.rejected for r in results if len(r.rejected)] or [results[0].rejected], ignore_index=True)
     notes = [f"{r.where()}: {n}" for r in results for n in r.notes]
-    canon = [c for c in TABLES[table].names if c in data.columns]
+    canon = [c for c in ALL_TABLES[table].names if c in data.columns]
     dup = data.duplicated(subset=canon, keep="first").to_numpy(dtype=bool)
     n_cross = 0
     if dup.any():

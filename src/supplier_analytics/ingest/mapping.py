@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from supplier_analytics.errors import ConfigError
-from supplier_analytics.schema import TABLES
+from supplier_analytics.schema import ALL_TABLES
 
 __all__ = ["ColumnMapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
 
@@ -178,6 +178,19 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "decided_on": ("decided_on", "Decided On", "Approved On", "Entschieden am", "Genehmigt am"),
         "comment": ("comment", "Comment", "Comments", "Note", "Notes", "Remark", "Bemerkung", "Kommentar"),
     },
+    "actions": {
+        "supplier_id": None,
+        "action_id": ("action_id", "Action ID", "Action", "Action No", "Action Number", "CAPA", "8D", "Reference",
+                      "Massnahme", "Massnahmennummer"),
+        "opened": ("opened", "Date Opened", "Open Date", "Opened On", "Start", "Start Date", "Eroeffnet",
+                   "Eroeffnet am"),
+        "owner": ("owner", "Owner", "Responsible", "Action Owner", "Verantwortlich"),
+        "description": ("description", "Description", "Action Text", "Text", "What", "Beschreibung"),
+        "due": ("due", "Due", "Due Date", "Date Due", "Target Date", "Faellig", "Faellig am"),
+        "status": ("status", "Status", "State"),
+        "closed": ("closed", "Date Closed", "Close Date", "Closed On", "Abgeschlossen", "Abgeschlossen am"),
+        "metric": ("metric", "Metric", "Targeted Metric", "Target Metric", "KPI"),
+    },
 }
 # Columns shared between tables take their spellings from where they were first listed.
 for _t, _cols in HEADER_SYNONYMS.items():
@@ -190,7 +203,7 @@ for _t, _cols in HEADER_SYNONYMS.items():
             )
             _cols[_c] = _src
 for _t, _cols in HEADER_SYNONYMS.items():
-    assert set(_cols) == set(TABLES[_t].names), _t
+    assert set(_cols) == set(ALL_TABLES[_t].names), _t
 
 
 @dataclass(frozen=True)
@@ -216,8 +229,8 @@ class ColumnMapping:
     source: str | None = None
 
     def __getitem__(self, table: str) -> TableMapping:
-        if table not in TABLES:
-            raise KeyError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+        if table not in ALL_TABLES:
+            raise KeyError(f"unknown table {table!r}; tables: {', '.join(ALL_TABLES)}")
         return self.tables.get(table, TableMapping())
 
 
@@ -231,7 +244,7 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
     unknown = sorted(set(raw) - set(_TABLE_KEYS))
     if unknown:
         raise _fail(where, f"unknown key {table}.{unknown[0]}; allowed keys: {', '.join(_TABLE_KEYS)}")
-    schema = TABLES[table]
+    schema = ALL_TABLES[table]
     kw: dict[str, object] = {}
     if "sheet" in raw:
         if not isinstance(raw["sheet"], (str, int)) or isinstance(raw["sheet"], bool):
@@ -309,7 +322,7 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     >>> read_mapping({"orders": {}})
     Traceback (most recent call last):
     ...
-    supplier_analytics.errors.ConfigError: Mapping (dict): unknown table [orders]; allowed tables: deliveries, inspections, requests, suppliers, exclusions.
+    supplier_analytics.errors.ConfigError: Mapping (dict): unknown table [orders]; allowed tables: deliveries, inspections, requests, suppliers, exclusions, actions.
     """
     if isinstance(path_or_dict, ColumnMapping):
         return path_or_dict
@@ -332,8 +345,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
         )
     tables = {}
     for table, sub in raw.items():
-        if table not in TABLES:
-            raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(TABLES)}")
+        if table not in ALL_TABLES:
+            raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(ALL_TABLES)}")
         tables[table] = _table_mapping(table, sub, where)
     return ColumnMapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
 

@@ -28,6 +28,7 @@ HINTS = {
     "date order": "check both dates: the later event cannot come before the earlier one",
     "exact duplicate": "remove the repeated line, or keep it with duplicates='keep' (--duplicates keep) if it is real",
     "duplicate supplier": "keep one line per supplier_id in the supplier master",
+    "duplicate action": "keep one line per action (supplier_id and action_id) in the action log",
     "unknown supplier": "add the supplier to the supplier master, or correct the supplier_id",
     "invalid value": "use one of the allowed values named in the reason",
     "formula without value": "open and save the file in Excel (which calculates the formulas), or export values",

@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.actions import ACTION_METRICS, _has_lines, open_actions
+from supplier_analytics.actions import ACTION_METRICS, open_actions
+from supplier_analytics.actions import has_lines as _has_lines
 from supplier_analytics.errors import InputError
 from supplier_analytics._io import write_text_atomic
 from supplier_analytics.evidence import evidence
