@@ -9,7 +9,8 @@ value and reason, and ``rows_read == rows_accepted + rows_rejected``.
 
 Also here: :func:`read_actions` (the action log, :mod:`~supplier_analytics.ingest.actions`),
 :func:`read_frame` (a DataFrame checked like a file), :func:`read_parquet_table` (typed parquet straight into the scoring,
-:mod:`~supplier_analytics.ingest.columnar`), :func:`combine_results` and
+:mod:`~supplier_analytics.ingest.columnar`), :func:`read_canonical_csv` (CSV files under the canonical
+column names, such as the sample), :func:`combine_results` and
 :func:`reject_unknown_suppliers` (several files of one table, the supplier master
 check). The package imports only :mod:`supplier_analytics.errors`,
 :mod:`supplier_analytics.schema` and :mod:`supplier_analytics._io`, never an
@@ -36,6 +37,7 @@ Examples
 from __future__ import annotations
 
 from supplier_analytics.ingest.actions import read_actions
+from supplier_analytics.ingest.canonical import read_canonical_csv
 from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
@@ -47,6 +49,7 @@ __all__ = [
     "read_frame",
     "read_actions",
     "read_parquet_table",
+    "read_canonical_csv",
     "read_mapping",
     "validate_files",
     "ImportResult",
