@@ -7,7 +7,7 @@ when present). Every timed run is a fresh child process; peak memory is the high
 resident set sizes of that process and its children (dask workers), sampled every 50 ms.
 
 Library: the canonical parquet files are read as ``score(path)`` reads them
-(:func:`supplier_analytics.columnar.read_parquet_table`: the columns the scoring uses, low-cardinality ids
+(:func:`supplier_analytics.ingest.columnar.read_parquet_table`: the columns the scoring uses, low-cardinality ids
 as categoricals, text as Arrow strings) and scored with :func:`supplier_analytics.score` up to the Scorecard
 object (no files written: the workbook and CSV files are not part of the timing). The child mode ``pandas``
 reads with a plain ``pandas.read_parquet`` of every canonical column instead, for comparison. ``--read-table`` also times the path through
@@ -113,7 +113,7 @@ def _child_library(folder: str, out: str, mode: str) -> dict:
 
     import supplier_analytics as sa
     import supplier_analytics.scorecard  # noqa: F401 - imported before the clock starts, as duckdb is
-    from supplier_analytics.columnar import read_parquet_table
+    from supplier_analytics.ingest.columnar import read_parquet_table
     from supplier_analytics.schema import TABLES
 
     warnings.simplefilter("ignore")

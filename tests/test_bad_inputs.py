@@ -354,7 +354,7 @@ def test_safe_filename_keeps_names_that_are_already_safe(text, expected):
 ])
 def test_safe_filename_stays_inside_its_folder_on_any_system(tmp_path, text):
     from supplier_analytics.reports import safe_filename
-    from supplier_analytics.reports.safe import WINDOWS_RESERVED
+    from supplier_analytics._io import WINDOWS_RESERVED
 
     name = safe_filename(text)
     assert name and len(name) <= 64

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from supplier_analytics import batch, history, trends
+from supplier_analytics.batch import run as batch_run
 from supplier_analytics.cli import main
 from supplier_analytics.config import load_config
 from supplier_analytics.datasets import make_procurement_data, write_procurement_data
@@ -336,7 +337,7 @@ def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     path, data, _ = published
     found = pd.DataFrame({"supplier_id": ["S001", "S002"], "metric": ["otif_rate", "ppm"],
                           "kind": ["improving", "deteriorating"], "message": ["OTIF rising", "PPM rising"]})
-    monkeypatch.setattr(batch, "_raise_alerts", lambda card: ("2 raised", found))
+    monkeypatch.setattr(batch_run, "_raise_alerts", lambda card: ("2 raised", found))
     result = batch.run_job(path)
     assert result.exit_code == 0 and result.manifest["alerts"]["count"] == 2
     path.write_text(path.read_text(encoding="utf-8") + "\n[alerts]\nfail_on = true\n", encoding="utf-8")
@@ -347,7 +348,7 @@ def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     assert stored[["supplier_id", "metric", "kind", "message"]].values.tolist() == [
         ["S001", "otif_rate", "improving", "OTIF rising"], ["S002", "ppm", "deteriorating", "PPM rising"]]
     assert pd.read_csv(result.run_dir / "alerts.csv", encoding="utf-8-sig")["supplier_id"].tolist() == ["S001", "S002"]
-    monkeypatch.setattr(batch, "_raise_alerts", lambda card: ("1 raised", found.iloc[:1]))
+    monkeypatch.setattr(batch_run, "_raise_alerts", lambda card: ("1 raised", found.iloc[:1]))
     assert batch.run_job(path).exit_code == 0  # an improvement never fails the job
 
 
@@ -375,19 +376,19 @@ def test_several_files_of_one_table_are_combined_and_overlaps_rejected(tmp_path,
     full.iloc[:1200].to_csv(tmp_path / "exports" / "gr_1.csv", index=False)
     full.iloc[1000:].to_csv(tmp_path / "exports" / "gr_2.csv", index=False)  # rows 1000-1199 in both
     job = batch.load_job({"inputs": {"deliveries": "exports/gr_*.csv"}, "outputs": {"dir": "out"}}, base_dir=tmp_path)
-    results, files = batch._read_inputs(job)
+    results, files = batch_run._read_inputs(job)
     r = results["deliveries"]
     assert [Path(f["path"]).name for f in files] == ["gr_1.csv", "gr_2.csv"]
     assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (2200, 2000, 200)
     assert r.data["source_file"].value_counts().to_dict() == {"gr_1.csv": 1200, "gr_2.csv": 800}
     first = r.rejected.iloc[0]
     assert (first["source_file"], first["row"], first["reason"]) == ("gr_2.csv", 2, "exact duplicate of gr_1.csv row 1002")
-    single = batch._read_inputs(batch.load_job(
+    single = batch_run._read_inputs(batch.load_job(
         {"inputs": {"deliveries": str(small / "deliveries.csv")}, "outputs": {"dir": "out"}}, base_dir=tmp_path))[0]
     cols = [c for c in r.data.columns if not c.startswith("source_")]
     pd.testing.assert_frame_equal(r.data[cols], single["deliveries"].data[cols])
     with pytest.raises(InputError, match=r"No file matches 'exports/missing_\*.csv' for inputs.deliveries"):
-        batch._read_inputs(batch.load_job({"inputs": {"deliveries": "exports/missing_*.csv"}, "outputs": {"dir": "o"}},
+        batch_run._read_inputs(batch.load_job({"inputs": {"deliveries": "exports/missing_*.csv"}, "outputs": {"dir": "o"}},
                                           base_dir=tmp_path))
 
 
@@ -447,7 +448,7 @@ def test_progress_on_a_terminal_only(published, monkeypatch, capsys):
 _HOLD = """
 import sys
 from pathlib import Path
-from supplier_analytics.batch import _Lock
+from supplier_analytics.batch.runs import RunLock as _Lock
 lock = _Lock(Path(sys.argv[1]), "test")
 assert lock.try_acquire({"pid": 4242, "started_utc": "2026-01-01T00:00:00Z"})
 print("locked", flush=True)
@@ -547,4 +548,4 @@ def test_job_writes_feedback_and_review_packs_listed_in_the_manifest(tmp_path):
     for sid in ids:
         for f in ("feedback.html", "feedback.xlsx"):
             rel = f"feedback/suppliers/{sid}/{f}"
-            assert listed[rel]["sha256"] == batch._sha256(run_dir / rel)
+            assert listed[rel]["sha256"] == batch.runs.sha256_file(run_dir / rel)

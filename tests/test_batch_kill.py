@@ -4,7 +4,7 @@ A job over a small generated data set (20 suppliers, 2,000 receipts) is run once
 ("old" state), then its inputs are replaced by another data set and the same
 as-of date is run again in a forked child process that is killed with SIGKILL:
 at 20 seeded random delays across the run, and at a deterministic set of points
-between the writing steps (the child replaces ``batch._checkpoint`` with a
+between the writing steps (the child replaces ``batch.runs.checkpoint`` with a
 function that SIGKILLs itself there). After each kill the history and the
 outputs are read back: each is exactly the old or exactly the new complete
 state; after :func:`supplier_analytics.batch.recover` (which every run does
@@ -125,7 +125,7 @@ def _killed_run(sc, work: Path, *, delay: float | None = None, at: str | None = 
                     if name == at:
                         os.kill(os.getpid(), signal.SIGKILL)
 
-                batch._checkpoint = stop_here
+                batch.runs.checkpoint = stop_here
             batch.run_job(work / "job.toml")
         except BaseException:
             code = 1

@@ -16,8 +16,8 @@ import pytest
 
 import supplier_analytics as sa
 from supplier_analytics import tables
-from supplier_analytics.columnar import read_parquet_table
 from supplier_analytics.engines import pandas_engine, supplier_chunks, take_rows
+from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.errors import DataWarning
 from supplier_analytics.metrics import compute_metrics
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from supplier_analytics import (
+    ColumnMapping,
     ImportResult,
-    Mapping,
     ValidationReport,
     read_mapping,
     read_table,
@@ -564,7 +564,7 @@ def test_toml_mapping_file_for_a_german_sap_export(tmp_path):
         ["0000100", 4500000002, "100,000-", "02.01.2025", "3.1.25"],
     ]})
     mapping = read_mapping(m)
-    assert isinstance(mapping, Mapping) and mapping["deliveries"].header_row == 3
+    assert isinstance(mapping, ColumnMapping) and mapping["deliveries"].header_row == 3
     r = read_table(f, "deliveries", mapping=m)
     assert r.data[["supplier_id", "po_id", "quantity_ordered"]].values.tolist() == [["0000100", "4500000001", 1000.0]]
     assert rejected(r) == [(5, "quantity_ordered", "negative value not allowed"),
@@ -585,6 +585,22 @@ def test_toml_mapping_file_for_a_german_sap_export(tmp_path):
 def test_invalid_mappings_name_the_key_and_the_allowed_values(raw, message):
     with pytest.raises(ConfigError, match=message):
         read_mapping(raw)
+
+
+def test_old_name_mapping_warns_and_still_works():
+    import supplier_analytics
+    import supplier_analytics.ingest
+    import supplier_analytics.ingest.mapping
+
+    for module in (supplier_analytics, supplier_analytics.ingest, supplier_analytics.ingest.mapping):
+        for _ in range(2):  # every use warns, not only the first
+            with pytest.warns(DeprecationWarning, match="Mapping is now called ColumnMapping"):
+                old = module.Mapping
+            assert old is ColumnMapping
+    with pytest.warns(DeprecationWarning, match="ColumnMapping"):
+        from supplier_analytics.ingest import Mapping
+    assert isinstance(read_mapping({"deliveries": {"header_row": 2}}), Mapping)
+    assert "ColumnMapping" in supplier_analytics.__all__ and "Mapping" not in supplier_analytics.__all__
 
 
 def test_mapping_file_errors(tmp_path):

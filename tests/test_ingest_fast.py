@@ -217,11 +217,11 @@ def test_the_read_ahead_thread_gives_every_byte_and_passes_errors_on(monkeypatch
     import io
     import threading
 
-    from supplier_analytics.ingest import safety
+    from supplier_analytics.ingest import xmlscan
 
-    monkeypatch.setattr(safety, "_CHUNK", 7)
+    monkeypatch.setattr(xmlscan, "CHUNK", 7)
     data = bytes(range(256)) * 3
-    assert b"".join(safety._read_ahead(io.BytesIO(data))) == data
+    assert b"".join(xmlscan.read_ahead(io.BytesIO(data))) == data
 
     class Broken(io.BytesIO):
         def read(self, n=-1):
@@ -230,21 +230,21 @@ def test_the_read_ahead_thread_gives_every_byte_and_passes_errors_on(monkeypatch
             return super().read(n)
 
     with pytest.raises(OSError, match="disk gone"):
-        list(safety._read_ahead(Broken(data)))
-    chunks = safety._read_ahead(io.BytesIO(data))
+        list(xmlscan.read_ahead(Broken(data)))
+    chunks = xmlscan.read_ahead(io.BytesIO(data))
     assert next(chunks) == data[:7]
     chunks.close()  # the caller stops early (a check refused the file): the thread ends too
     assert not [t for t in threading.enumerate() if t.name == "xlsx-inflate"]
 
 
 def test_the_scan_finds_the_same_in_small_pieces_read_in_threads(tmp_path, monkeypatch):
-    from supplier_analytics.ingest import safety
+    from supplier_analytics.ingest import safety, xmlscan
 
     f = messy_workbook(tmp_path / "gr.xlsx", quantity_text="N/A")
     whole = safety.inspect_workbook(f).sheets
     kinds = safety.cell_kinds(f, whole[1].member)
-    monkeypatch.setattr(safety, "_CHUNK", 700)  # many small pieces ...
-    monkeypatch.setattr(safety, "_LARGE_PART", 2800)  # ... and every worksheet part large: pieces go to threads
+    monkeypatch.setattr(xmlscan, "CHUNK", 700)  # many small pieces ...
+    monkeypatch.setattr(xmlscan, "LARGE_PART", 2800)  # ... and every worksheet part large: pieces go to threads
     assert safety.inspect_workbook(f).sheets == whole
     assert safety.cell_kinds(f, whole[1].member) == kinds
     assert whole[1].has_formulas and whole[1].max_row == N + 8 and kinds["text"][2] == N + 7

@@ -97,19 +97,57 @@ def test_read_actions_from_xlsx(tmp_path):
     assert log["opened"].iloc[0] == pd.Timestamp("2026-01-15")
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"closed": [None]}, r"row 2: the action is closed but column closed is empty"),
-    ({"closed": ["2025-12-01"]}, r"row 2: closed is before opened"),
-    ({"metric": ["grade"]}, r"row 2: metric 'grade' cannot be compared"),
-    ({"opened": ["someday"]}, r"row 2, column opened: 'someday' is not a date"),
+@pytest.mark.parametrize("change, column, reason", [
+    ({"closed": [None]}, "closed", "the action is closed but column closed is empty"),
+    ({"closed": ["2025-12-01"]}, "closed", "closed is before opened"),
+    ({"metric": ["grade"]}, "metric", "metric 'grade' cannot be compared"),
+    ({"opened": ["someday"]}, "opened", "not a date"),
+    ({"action_id": ["A"]}, "action_id", "action A of supplier S1 repeats row 2"),
 ])
-def test_read_actions_errors_name_the_row(change, message):
-    log = pd.DataFrame({"supplier_id": ["S1"], "action_id": ["A"], "opened": ["2026-01-01"],
-                        "status": ["closed"], "closed": ["2026-02-01"], "metric": [None]})
-    with pytest.raises(InputError, match=message):
-        sa.read_actions(log.assign(**change))
-    with pytest.raises(InputError, match="lacks the column status"):
+def test_read_actions_rejects_bad_rows_naming_row_column_and_reason_and_keeps_the_rest(change, column, reason):
+    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A", "B"], "opened": ["2026-01-01"] * 2,
+                        "status": ["closed"] * 2, "closed": ["2026-02-01"] * 2, "metric": [None, None]})
+    bad = log.copy()
+    for col, (value,) in change.items():
+        bad.loc[1, col] = value
+    with pytest.warns(sa.DataWarning, match=rf"the DataFrame: 1 row of the action log rejected and left out, "
+                                            rf"first row 3, column {column}: {reason}"):
+        read = sa.read_actions(bad)
+    assert read["action_id"].tolist() == ["A"] and list(read.columns) == list(sa.read_actions(log).columns)
+    (rec,) = read.attrs["rejected"]
+    assert (rec["row"], rec["column"]) == (3, column) and reason in rec["reason"]
+    assert sa.read_actions(log).attrs["rejected"] == []
+    with pytest.raises(InputError, match="lacks the required actions column status"):
         sa.read_actions(log.drop(columns="status"))
+
+
+def test_read_actions_follows_the_ingest_date_rules(tmp_path):
+    # Excel serial days with the 1900 fix (serial 59 is 1900-02-28 as Excel shows it), like read_table
+    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A", "B"], "opened": [59.0, 45672.0],
+                        "status": ["open", "open"]})
+    assert sa.read_actions(log)["opened"].tolist() == [pd.Timestamp("1900-02-28"), pd.Timestamp("2025-01-15")]
+    # slashed dates that read either way are not guessed
+    path = tmp_path / "log.csv"
+    path.write_text("supplier_id,action_id,opened,status\nS1,A,01/02/2026,open\nS1,B,03/04/2026,open\n")
+    with pytest.raises(sa.ValidationError, match="day-first or month-first"):
+        sa.read_actions(path)
+    # two logs read with rejected rows still concatenate (attrs hold records, not frames)
+    path.write_text("supplier_id,action_id,opened,status\nS1,A,2026-01-02,open\nS1,B,,open\n")
+    with pytest.warns(sa.DataWarning, match=r"log.csv: 1 row of the action log rejected.*row 3, column opened"):
+        one = sa.read_actions(path)
+    assert one["source_row"].tolist() == [2] and len(pd.concat([one, one])) == 2
+    assert sa.read_table(path, "actions").rejected["reason"].tolist() == ["missing value in a required column"]
+
+
+def test_action_metric_names_are_the_comparable_metrics():
+    from supplier_analytics.actions import ACTION_METRICS
+    from supplier_analytics.catalog import RECORD_SHARES, spec
+
+    # the reader checks the log's metric column against the same catalogue list the comparison uses
+    assert tuple(ACTION_METRICS) == RECORD_SHARES
+    assert set(RECORD_SHARES) == {"otif_rate", "on_time_rate", "in_full_rate", "late_rate", "early_rate",
+                                  "lot_rejection_rate", "within_sla_rate", "capa_on_time_rate"}
+    assert all(spec(m).is_rate and spec(m).records for m in RECORD_SHARES)
 
 
 # ----------------------------------------------------------------- review pack

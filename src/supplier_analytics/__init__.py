@@ -29,7 +29,8 @@ from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
 _LAZY = {
     **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
     **dict.fromkeys((
-        "ImportResult", "Mapping", "ValidationReport", "read_mapping", "read_table", "validate_files"
+        "ColumnMapping", "ImportResult", "ValidationReport", "read_actions", "read_mapping", "read_parquet_table",
+        "read_table", "validate_files"
     ), "supplier_analytics.ingest"),
     **dict.fromkeys((
         "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
@@ -45,7 +46,7 @@ _LAZY = {
     ), "supplier_analytics.plotting.periods"),
     **dict.fromkeys(("plot_pareto", "plot_response_times", "plot_days_late"), "supplier_analytics.plotting.distributions"),
     **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
-    **dict.fromkeys(("compare_before_after", "read_actions"), "supplier_analytics.actions"),
+    **dict.fromkeys(("compare_before_after",), "supplier_analytics.actions"),
     **dict.fromkeys(("FeedbackPack", "feedback_pack", "write_feedback_packs"), "supplier_analytics.reports.feedback"),
     **dict.fromkeys(("ReviewPack", "review_pack"), "supplier_analytics.reports.review"),
     **dict.fromkeys(("change_signals",), "supplier_analytics.signals"),
@@ -57,7 +58,13 @@ _LAZY = {
 }
 
 
+#: old public name -> its module (which warns with a DeprecationWarning on each use)
+_DEPRECATED = {"Mapping": "supplier_analytics.ingest"}
+
+
 def __getattr__(name: str):
+    if name in _DEPRECATED:  # not cached in globals(): every use warns
+        return getattr(importlib.import_module(_DEPRECATED[name]), name)
     module = _LAZY.get(name)
     if module is None:  # a submodule (sa.datasets, sa.stats, ...), as the eager imports used to bind them
         try:
@@ -92,11 +99,12 @@ __all__ = [
     "__version__",
     "TABLES",
     "read_table",
+    "read_parquet_table",
     "read_mapping",
     "validate_files",
     "ImportResult",
     "ValidationReport",
-    "Mapping",
+    "ColumnMapping",
     "ProcurementData",
     "make_procurement_data",
     "write_procurement_data",

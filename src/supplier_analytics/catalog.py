@@ -39,6 +39,7 @@ __all__ = [
     "metrics_of",
     "RATES",
     "COUNT_METRICS",
+    "RECORD_SHARES",
     "SCORABLE",
     "TARGETED",
 ]
@@ -344,6 +345,11 @@ RATES = tuple(m.name for m in _ALL if m.is_rate)
 
 #: Ratios of two counts (the rates and PPM), testable with a proportion test.
 COUNT_METRICS = tuple(m.name for m in _ALL if m.is_count_metric)
+
+#: Shares of independent judged records (each line, lot or request one trial): what a before/after comparison,
+#: a change signal or a corrective action can test with a two-proportion test.
+RECORD_SHARES = tuple(m.name for m in _ALL
+                      if m.is_rate and m.flag is not None and m.evidence_count == m.denominator)
 
 #: Metrics the configuration may give a curve, a weight or a target.
 SCORABLE = tuple(m.name for m in _ALL if m.scorable)

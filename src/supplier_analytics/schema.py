@@ -41,6 +41,7 @@ __all__ = [
     "EXCLUSIONS",
     "ACTIONS",
     "ACTION_STATUSES",
+    "ALL_TABLES",
     "REQUEST_TYPES",
     "KIND_DTYPES",
 ]
@@ -214,7 +215,8 @@ EXCLUSIONS = TableSchema(
 
 #: Statuses of an action in the action log (other labels are kept, lower-cased).
 ACTION_STATUSES = ("open", "in progress", "closed", "cancelled")
-
+#: The metrics an action may target (``metric`` of the action log) are the catalogue's record shares
+#: (:data:`supplier_analytics.catalog.RECORD_SHARES`).
 ACTIONS = TableSchema(
     "actions",
     "Action log (optional): corrective and improvement actions agreed with suppliers. Closed actions "
@@ -237,3 +239,6 @@ ACTIONS = TableSchema(
 TABLES: dict[str, TableSchema] = {
     t.name: t for t in (DELIVERIES, INSPECTIONS, REQUESTS, SUPPLIERS, EXCLUSIONS)
 }
+
+#: Every table :mod:`supplier_analytics.ingest` reads: the scored tables of :data:`TABLES` and the action log.
+ALL_TABLES: dict[str, TableSchema] = {**TABLES, ACTIONS.name: ACTIONS}

@@ -19,10 +19,10 @@ from typing import Any, Mapping
 import pandas as pd
 
 from supplier_analytics import __version__
-from supplier_analytics.columnar import is_parquet_path, read_parquet_table
+from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
-from supplier_analytics.reports.files import write_text_atomic
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.engines import check_engine, run_engine
 from supplier_analytics.metrics import MetricsResult
@@ -41,7 +41,7 @@ def _unwrap(value, table: str):
     """A DataFrame, an ImportResult (from read_table) or a file path -> (DataFrame or None, ImportResult or None).
 
     A typed canonical parquet file (or folder) is read column by column with little memory
-    (:func:`~supplier_analytics.columnar.read_parquet_table`); any other file (CSV, Excel, parquet
+    (:func:`~supplier_analytics.ingest.read_parquet_table`); any other file (CSV, Excel, parquet
     with other types) through :func:`~supplier_analytics.read_table`, whose rejected rows are kept.
     """
     if value is None:
@@ -184,7 +184,7 @@ def score(
     deliveries, inspections, requests : canonical tables: DataFrames, the
         results of :func:`~supplier_analytics.read_table`, or file paths (a
         typed canonical parquet file or folder is read with little memory by
-        :func:`~supplier_analytics.columnar.read_parquet_table`, other files
+        :func:`~supplier_analytics.ingest.read_parquet_table`, other files
         with ``read_table``). Any one suffices: a dimension without data is
         left out, not scored as zero.
     suppliers : optional supplier master (names, categories for peer groups).

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.catalog import METRICS, spec
+from supplier_analytics.catalog import METRICS, RECORD_SHARES, spec
 from supplier_analytics.errors import InputError
 from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
 
@@ -49,8 +49,6 @@ SIGNAL_COLUMNS = [
 SIGNAL_METRICS = ("otif_rate", "lot_rejection_rate", "within_sla_rate")
 #: Rates that are shares of independent records (lines, lots, requests), each record flagged or not: what
 #: :func:`record_flags` can count on any two sides of a date.
-RECORD_SHARES = tuple(m.name for m in METRICS.values()
-                      if m.is_rate and m.flag is not None and m.evidence_count == m.denominator)
 
 # judged-record table -> (attribute of a MetricsResult, the date a record is counted at)
 _TABLES = {"deliveries": ("lines", "date_received"), "inspections": ("lots", "date"),

@@ -1,4 +1,4 @@
-"""Import of real ERP exports: read, map columns, parse values, validate, report.
+"""Every input comes in here: ERP exports, typed parquet tables, action logs; read, mapped, parsed, validated.
 
 The public functions are :func:`read_table` (one export into one canonical
 table), :func:`validate_files` (several exports, cross-checked) and
@@ -6,6 +6,15 @@ table), :func:`validate_files` (several exports, cross-checked) and
 :mod:`supplier_analytics.ingest.mapping`). Nothing is silently dropped: rows
 that break a rule are returned in ``rejected`` with file, sheet, row, column,
 value and reason, and ``rows_read == rows_accepted + rows_rejected``.
+
+Also here: :func:`read_actions` (the action log, :mod:`~supplier_analytics.ingest.actions`),
+:func:`read_frame` (a DataFrame checked like a file), :func:`read_parquet_table` (typed parquet straight into the scoring,
+:mod:`~supplier_analytics.ingest.columnar`), :func:`read_canonical_csv` (CSV files under the canonical
+column names, such as the sample), :func:`combine_results` and
+:func:`reject_unknown_suppliers` (several files of one table, the supplier master
+check). The package imports only :mod:`supplier_analytics.errors`,
+:mod:`supplier_analytics.schema` and :mod:`supplier_analytics._io`, never an
+analysis module (``tests/test_ingest_layering.py`` checks it).
 
 Examples
 --------
@@ -27,16 +36,34 @@ Examples
 
 from __future__ import annotations
 
-from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
-from supplier_analytics.ingest.read import read_table, validate_files
+from supplier_analytics.ingest.actions import read_actions
+from supplier_analytics.ingest.canonical import read_canonical_csv
+from supplier_analytics.ingest.columnar import read_parquet_table
+from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
+from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
+from supplier_analytics.ingest.read import read_frame, read_table, validate_files
 from supplier_analytics.ingest.result import ImportResult, ValidationReport
 
 __all__ = [
     "read_table",
+    "read_frame",
+    "read_actions",
+    "read_parquet_table",
+    "read_canonical_csv",
     "read_mapping",
     "validate_files",
     "ImportResult",
     "ValidationReport",
-    "Mapping",
+    "ColumnMapping",
     "TableMapping",
+    "combine_results",
+    "reject_unknown_suppliers",
 ]
+
+
+def __getattr__(name: str):
+    if name == "Mapping":  # deprecated: warns, then gives ColumnMapping
+        from supplier_analytics.ingest import mapping
+
+        return getattr(mapping, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

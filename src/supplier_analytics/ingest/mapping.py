@@ -52,9 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from supplier_analytics.errors import ConfigError
-from supplier_analytics.schema import TABLES
+from supplier_analytics.schema import ALL_TABLES
 
-__all__ = ["Mapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
+__all__ = ["ColumnMapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
 
 _TABLE_KEYS = (
     "sheet",
@@ -178,6 +178,19 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "decided_on": ("decided_on", "Decided On", "Approved On", "Entschieden am", "Genehmigt am"),
         "comment": ("comment", "Comment", "Comments", "Note", "Notes", "Remark", "Bemerkung", "Kommentar"),
     },
+    "actions": {
+        "supplier_id": None,
+        "action_id": ("action_id", "Action ID", "Action", "Action No", "Action Number", "CAPA", "8D", "Reference",
+                      "Massnahme", "Massnahmennummer"),
+        "opened": ("opened", "Date Opened", "Open Date", "Opened On", "Start", "Start Date", "Eroeffnet",
+                   "Eroeffnet am"),
+        "owner": ("owner", "Owner", "Responsible", "Action Owner", "Verantwortlich"),
+        "description": ("description", "Description", "Action Text", "Text", "What", "Beschreibung"),
+        "due": ("due", "Due", "Due Date", "Date Due", "Target Date", "Faellig", "Faellig am"),
+        "status": ("status", "Status", "State"),
+        "closed": ("closed", "Date Closed", "Close Date", "Closed On", "Abgeschlossen", "Abgeschlossen am"),
+        "metric": ("metric", "Metric", "Targeted Metric", "Target Metric", "KPI"),
+    },
 }
 # Columns shared between tables take their spellings from where they were first listed.
 for _t, _cols in HEADER_SYNONYMS.items():
@@ -190,7 +203,7 @@ for _t, _cols in HEADER_SYNONYMS.items():
             )
             _cols[_c] = _src
 for _t, _cols in HEADER_SYNONYMS.items():
-    assert set(_cols) == set(TABLES[_t].names), _t
+    assert set(_cols) == set(ALL_TABLES[_t].names), _t
 
 
 @dataclass(frozen=True)
@@ -209,15 +222,15 @@ class TableMapping:
 
 
 @dataclass(frozen=True)
-class Mapping:
-    """A mapping for every canonical table; ``mapping["deliveries"]`` is a :class:`TableMapping`."""
+class ColumnMapping:
+    """A column mapping for every canonical table; ``mapping["deliveries"]`` is a :class:`TableMapping`."""
 
     tables: dict[str, TableMapping] = field(default_factory=dict)
     source: str | None = None
 
     def __getitem__(self, table: str) -> TableMapping:
-        if table not in TABLES:
-            raise KeyError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+        if table not in ALL_TABLES:
+            raise KeyError(f"unknown table {table!r}; tables: {', '.join(ALL_TABLES)}")
         return self.tables.get(table, TableMapping())
 
 
@@ -231,7 +244,7 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
     unknown = sorted(set(raw) - set(_TABLE_KEYS))
     if unknown:
         raise _fail(where, f"unknown key {table}.{unknown[0]}; allowed keys: {', '.join(_TABLE_KEYS)}")
-    schema = TABLES[table]
+    schema = ALL_TABLES[table]
     kw: dict[str, object] = {}
     if "sheet" in raw:
         if not isinstance(raw["sheet"], (str, int)) or isinstance(raw["sheet"], bool):
@@ -284,17 +297,17 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
     return TableMapping(**kw)
 
 
-def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
-    """Read a mapping from a TOML file, a dict of the same shape, or return a :class:`Mapping` as is.
+def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMapping:
+    """Read a mapping from a TOML file, a dict of the same shape, or return a :class:`ColumnMapping` as is.
 
     Parameters
     ----------
     path_or_dict : path of a TOML mapping file (format in the module docstring),
-        a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a Mapping.
+        a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a ColumnMapping.
 
     Returns
     -------
-    Mapping
+    ColumnMapping
 
     Raises
     ------
@@ -309,9 +322,9 @@ def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
     >>> read_mapping({"orders": {}})
     Traceback (most recent call last):
     ...
-    supplier_analytics.errors.ConfigError: Mapping (dict): unknown table [orders]; allowed tables: deliveries, inspections, requests, suppliers, exclusions.
+    supplier_analytics.errors.ConfigError: Mapping (dict): unknown table [orders]; allowed tables: deliveries, inspections, requests, suppliers, exclusions, actions.
     """
-    if isinstance(path_or_dict, Mapping):
+    if isinstance(path_or_dict, ColumnMapping):
         return path_or_dict
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
@@ -328,11 +341,21 @@ def read_mapping(path_or_dict: str | Path | dict | Mapping) -> Mapping:
             raise ConfigError(f"Mapping file {p.name} is not valid TOML ({exc}); fix the line named.") from None
     else:
         raise ConfigError(
-            f"A mapping must be a TOML file path, a dict or a Mapping, not {type(path_or_dict).__name__}."
+            f"A mapping must be a TOML file path, a dict or a ColumnMapping, not {type(path_or_dict).__name__}."
         )
     tables = {}
     for table, sub in raw.items():
-        if table not in TABLES:
-            raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(TABLES)}")
+        if table not in ALL_TABLES:
+            raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(ALL_TABLES)}")
         tables[table] = _table_mapping(table, sub, where)
-    return Mapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
+    return ColumnMapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
+
+
+def __getattr__(name: str):
+    if name == "Mapping":  # the old name, kept importable for a while
+        import warnings
+
+        warnings.warn("supplier_analytics Mapping is now called ColumnMapping; import ColumnMapping instead "
+                      "(the old name will be removed).", DeprecationWarning, stacklevel=2)
+        return ColumnMapping
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

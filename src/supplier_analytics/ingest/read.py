@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
+from supplier_analytics.ingest.combine import reject_unknown_suppliers
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -18,7 +18,7 @@ from supplier_analytics.ingest.header import (
     find_header,
     nonempty_counts,
 )
-from supplier_analytics.ingest.mapping import Mapping, TableMapping, read_mapping
+from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.parse import (
     DateParser,
     NumberParser,
@@ -32,9 +32,10 @@ from supplier_analytics.ingest.parse import (
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
-from supplier_analytics.schema import TABLES, TableSchema
+from supplier_analytics.catalog import RECORD_SHARES
+from supplier_analytics.schema import ALL_TABLES, TableSchema
 
-__all__ = ["read_table", "validate_files"]
+__all__ = ["read_table", "read_frame", "validate_files"]
 
 _DUPLICATES = ("reject", "keep")
 _TOTAL_RE = re.compile(
@@ -46,12 +47,13 @@ _TOTAL_RE = re.compile(
 _DATE_ORDER = {
     "deliveries": (("date_received", "date_ordered"),),
     "requests": (("date_responded", "date_sent"), ("date_closed", "date_sent")),
+    "actions": (("closed", "opened"),),
 }
 
 
 def _check_options(table: str, duplicates: str) -> None:
-    if table not in TABLES:
-        raise ConfigError(f"Unknown table {table!r}; allowed tables: {', '.join(TABLES)}.")
+    if table not in ALL_TABLES:
+        raise ConfigError(f"Unknown table {table!r}; allowed tables: {', '.join(ALL_TABLES)}.")
     if duplicates not in _DUPLICATES:
         raise ConfigError(f"duplicates is {duplicates!r}; allowed values: {', '.join(_DUPLICATES)}.")
 
@@ -60,7 +62,7 @@ def read_table(
     path: str | Path,
     table: str,
     *,
-    mapping: str | Path | dict | Mapping | None = None,
+    mapping: str | Path | dict | ColumnMapping | None = None,
     sheet: str | int | None = None,
     duplicates: str = "reject",
 ) -> ImportResult:
@@ -73,9 +75,10 @@ def read_table(
     Parameters
     ----------
     path : the export file.
-    table : ``deliveries``, ``inspections``, ``requests``, ``suppliers`` or ``exclusions``.
+    table : ``deliveries``, ``inspections``, ``requests``, ``suppliers``, ``exclusions`` or ``actions``
+        (the action log; see also :func:`~supplier_analytics.ingest.read_actions`).
     mapping : ``None`` to recognise common header spellings (English and German),
-        or a TOML mapping file, a dict of the same shape or a :class:`Mapping`
+        or a TOML mapping file, a dict of the same shape or a :class:`ColumnMapping`
         (see :mod:`supplier_analytics.ingest.mapping`).
     sheet : sheet name (or 0-based number) of a workbook; default the mapping's
         ``sheet``, else the first sheet whose header has the table's columns.
@@ -101,25 +104,73 @@ def read_table(
     _check_options(table, duplicates)
     path = Path(path)
     tm = read_mapping(mapping)[table] if mapping is not None else TableMapping()
-    schema = TABLES[table]
     wanted = sheet if sheet is not None else tm.sheet
-    tried: list[tuple[RawSheet, HeaderMatch]] = []
     head = max(SCAN_ROWS + 1, (tm.header_row or 0) + 1)
-    for raw in iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter, head=head):
+    sheets = iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter, head=head)
+    return _read(str(path.name) if path.name else str(path), ALL_TABLES[table], tm, sheets, duplicates)
+
+
+def read_frame(
+    frame: pd.DataFrame,
+    table: str,
+    *,
+    mapping: str | Path | dict | ColumnMapping | None = None,
+    name: str = "the DataFrame",
+    duplicates: str = "reject",
+) -> ImportResult:
+    """Check a DataFrame as :func:`read_table` checks a file: same header spellings, parsing and rules.
+
+    The frame's column labels are its header (``mapping`` may name them, as for a file); its rows are
+    numbered as a sheet with one header row shows them (the first row is row 2). ``name`` stands for
+    the file name in the result and its messages.
+
+    Examples
+    --------
+    >>> r = read_frame(pd.DataFrame({"Vendor": ["S1", "S2"], "Name": ["ACME", "Beta"]}), "suppliers")
+    >>> r.data["supplier_id"].tolist(), r.data["source_row"].tolist(), r.column_map["supplier_id"]
+    (['S1', 'S2'], [2, 3], 'Vendor')
+    """
+    _check_options(table, duplicates)
+    raw = RawSheet(None, "frame", _frame_grid(frame), np.arange(2, len(frame) + 2, dtype="int64"),
+                   header=[str(c) for c in frame.columns])
+    tm = read_mapping(mapping)[table] if mapping is not None else TableMapping()
+    return _read(name, ALL_TABLES[table], tm, [raw], duplicates)
+
+
+def _frame_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's cells as the readers give them: positional columns, datetimes and plain numbers kept,
+    numbers with ``pd.NA`` as float, anything else as objects with ``""`` for a missing cell."""
+    cols = {}
+    for j in range(frame.shape[1]):
+        s = frame.iloc[:, j].reset_index(drop=True)
+        if s.dtype.kind == "M" or (s.dtype.kind in "fiu" and isinstance(s.dtype, np.dtype)):
+            cols[j] = s
+        elif s.dtype.kind in "fiu":  # Int64, Float64 ...: pd.NA becomes NaN
+            cols[j] = s.astype("float64")
+        else:
+            obj = s.astype(object)
+            cols[j] = obj.where(obj.notna(), "")
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
+
+
+def _read(source: str, schema: TableSchema, tm: TableMapping, sheets, duplicates: str) -> ImportResult:
+    """The first of ``sheets`` whose header holds the table's required columns, read (else InputError)."""
+    tried: list[tuple[RawSheet, HeaderMatch]] = []
+    for raw in sheets:
         match = find_header(raw, schema, tm)
         if not match.missing:
-            return _build(path, schema, tm, raw, match, duplicates)
+            return _build(source, schema, tm, raw, match, duplicates)
         tried.append((raw, match))
-    raise _missing_columns(path, schema, tried)
+    raise _missing_columns(source, schema, tried)
 
 
-def _missing_columns(path: Path, schema: TableSchema, tried) -> InputError:
+def _missing_columns(source: str, schema: TableSchema, tried) -> InputError:
     if not tried:
-        return InputError(f"Cannot read {path.name}: the workbook has no sheets; export the data again.")
+        return InputError(f"Cannot read {source}: the workbook has no sheets; export the data again.")
     raw, match = max(tried, key=lambda rm: len(rm[1].columns))
-    where = path.name if raw.name is None else f"{path.name} (sheet {raw.name!r})"
+    where = source if raw.name is None else f"{source} (sheet {raw.name!r})"
     if len(tried) > 1:
-        where = f"{path.name} (none of the sheets {', '.join(repr(r.name) for r, _ in tried)})"
+        where = f"{source} (none of the sheets {', '.join(repr(r.name) for r, _ in tried)})"
     headers = [h if len(h) <= 60 else h[:57] + "..." for h in match.labels if h]
     if not headers:
         return InputError(
@@ -190,9 +241,8 @@ def _classify_rows(raw: RawSheet, grid: pd.DataFrame, match: HeaderMatch, schema
     return reasons
 
 
-def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, match: HeaderMatch,
+def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, match: HeaderMatch,
            duplicates: str) -> ImportResult:
-    source = str(path.name) if path.name else str(path)
     notes: list[str] = []
     start = 0 if match.row is None else match.row + match.n_rows
     span_cols = sorted({c for s in match.spans.values() for c in s})
@@ -201,7 +251,8 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         choose_span_columns(match, nonempty_counts(grid, span_cols))
     present = [c for c in schema.names if c in match.columns]
     if match.row is None:
-        notes.append("columns taken from the parquet schema" if raw.kind == "parquet" else "columns taken from the file")
+        notes.append({"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}
+                     .get(raw.kind, "columns taken from the file"))
         header_row = None
     else:
         header_row = int(raw.row_numbers[match.row])
@@ -330,6 +381,8 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         bad = (~t.isin(allowed) & t.notna()).to_numpy(dtype=bool)
         if bad.any():
             problems.append(("table", Problem(bad, f"table must be one of {', '.join(allowed)}", "invalid value")))
+    if schema.name == "actions":
+        problems += _action_rules(values, problems, n)
 
     bad_row = np.zeros(n, dtype=bool)
     for _, p in problems:
@@ -342,6 +395,20 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
             first = pd.Series(rownum).groupby(ok_ids.to_numpy()).transform("first").to_numpy()
             reason = np.array([f"supplier_id repeats row {f} of the supplier master" for f in first], dtype=object)
             problems.append(("supplier_id", Problem(rep, reason, "duplicate supplier")))
+            bad_row |= rep
+    if schema.name == "actions" and n:
+        ok = frame.loc[~bad_row, ["supplier_id", "action_id"]]
+        rep = np.zeros(n, dtype=bool)
+        rep[~bad_row] = ok.duplicated(keep="first").to_numpy(dtype=bool)
+        if rep.any():
+            key = ok.groupby(["supplier_id", "action_id"], sort=False).ngroup().to_numpy()
+            first = pd.Series(rownum[~bad_row]).groupby(key).transform("first").to_numpy()
+            first_of = dict(zip(np.flatnonzero(~bad_row), first))
+            reason = np.empty(n, dtype=object)
+            for i in np.flatnonzero(rep):
+                reason[i] = (f"action {frame['action_id'].iloc[i]} of supplier {frame['supplier_id'].iloc[i]} "
+                             f"repeats row {first_of[i]}; keep one row per action")
+            problems.append(("action_id", Problem(rep, reason, "duplicate action")))
             bad_row |= rep
 
     # exact duplicates among the rows that are otherwise fine
@@ -396,6 +463,35 @@ def _build(path: Path, schema: TableSchema, tm: TableMapping, raw: RawSheet, mat
         notes=notes,
         column_letters=letters,
     )
+
+
+def _action_rules(values: dict[str, pd.Series], problems, n: int) -> list[tuple[str, Problem]]:
+    """The action log's own rules: status and metric lower-cased, a closed action has its closing date,
+    the targeted metric is one that can be compared before and after."""
+    out = []
+    for c in ("status", "metric"):
+        if c in values:
+            values[c] = values[c].str.lower()
+    closed = values["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
+    no_date = values["closed"].isna().to_numpy(dtype=bool) if "closed" in values else np.ones(n, dtype=bool)
+    unreadable = np.zeros(n, dtype=bool)  # a closing date that is there but not a date is rejected already
+    for name, p in problems:
+        if name == "closed":
+            unreadable |= p.mask
+    miss = closed & no_date & ~unreadable
+    if miss.any():
+        out.append(("closed", Problem(miss, "the action is closed but column closed is empty; give the date it "
+                                            "was closed", "missing required value")))
+    if "metric" in values:
+        m = values["metric"]
+        bad = (m.notna() & ~m.isin(RECORD_SHARES)).to_numpy(dtype=bool)
+        if bad.any():
+            reason = np.empty(n, dtype=object)
+            for i in np.flatnonzero(bad):
+                reason[i] = f"metric {m.iloc[i]!r} cannot be compared before and after; use one of " \
+                            f"{', '.join(RECORD_SHARES)}"
+            out.append(("metric", Problem(bad, reason, "invalid value")))
+    return out
 
 
 FORMULA_REASON = "formula without a value: open and save the file in Excel, or export values"
@@ -535,7 +631,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 def validate_files(
     files: dict[str, str | Path],
     *,
-    mapping: str | Path | dict | Mapping | None = None,
+    mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
 ) -> ValidationReport:
     """Read several exports and check them against each other.
@@ -554,44 +650,14 @@ def validate_files(
         it are rejected ("unknown supplier ... not in the supplier master");
         repeated supplier_ids in the master are rejected by :func:`read_table`.
     """
-    unknown = [t for t in files if t not in TABLES]
+    unknown = [t for t in files if t not in ALL_TABLES]
     if unknown:
-        raise ConfigError(f"Unknown table {unknown[0]!r} in files; allowed tables: {', '.join(TABLES)}.")
+        raise ConfigError(f"Unknown table {unknown[0]!r} in files; allowed tables: {', '.join(ALL_TABLES)}.")
     m = read_mapping(mapping) if mapping is not None else None
     results = {t: read_table(p, t, mapping=m, duplicates=duplicates) for t, p in files.items()}
     if "suppliers" in results:
         master = set(results["suppliers"].data["supplier_id"].dropna())
         for t in ("deliveries", "inspections", "requests", "exclusions"):
             if t in results:
-                results[t] = _reject_unknown_suppliers(results[t], master)
+                results[t] = reject_unknown_suppliers(results[t], master)
     return ValidationReport(results)
-
-
-def _reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:
-    ids = r.data["supplier_id"]
-    bad = ~ids.isin(master).to_numpy(dtype=bool)
-    if not bad.any():
-        return r
-    rows = r.data.loc[bad]
-    extra = pd.DataFrame({
-        "source_file": r.source,
-        "sheet": r.sheet,
-        "row": rows["source_row"].to_numpy(dtype="int64"),
-        "column": "supplier_id",
-        "value": rows["supplier_id"].astype(object).to_numpy(),
-        "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
-        "problem": "unknown supplier",
-        "source_column": r.column_map.get("supplier_id", ""),
-    })
-    rejected = pd.concat([r.rejected, extra], ignore_index=True).sort_values("row", kind="stable")
-    data = r.data.loc[~bad].reset_index(drop=True)
-    k = int(bad.sum())
-    notes = [*r.notes, f"{k} row{'s' if k > 1 else ''} rejected: supplier not in the supplier master"]
-    return replace(
-        r,
-        data=data,
-        rejected=rejected.reset_index(drop=True),
-        rows_accepted=len(data),
-        rows_rejected=r.rows_rejected + k,
-        notes=notes,
-    )

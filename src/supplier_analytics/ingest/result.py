@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplier_analytics._io import write_csv
+
 __all__ = ["ImportResult", "ValidationReport", "REJECTED_COLUMNS", "SKIPPED_COLUMNS", "HINTS"]
 
 #: Columns of :attr:`ImportResult.rejected` (one line per problem).
@@ -26,6 +28,7 @@ HINTS = {
     "date order": "check both dates: the later event cannot come before the earlier one",
     "exact duplicate": "remove the repeated line, or keep it with duplicates='keep' (--duplicates keep) if it is real",
     "duplicate supplier": "keep one line per supplier_id in the supplier master",
+    "duplicate action": "keep one line per action (supplier_id and action_id) in the action log",
     "unknown supplier": "add the supplier to the supplier master, or correct the supplier_id",
     "invalid value": "use one of the allowed values named in the reason",
     "formula without value": "open and save the file in Excel (which calculates the formulas), or export values",
@@ -203,9 +206,7 @@ class ValidationReport:
         """Write ``rejected_rows.csv`` and ``validation.json`` (counts, files, notes) into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        # values come from the inputs: neutralise formula triggers (reports.safe has no upward imports)
-        from supplier_analytics.reports.safe import write_csv
-
+        # values come from the inputs: formula triggers are neutralised
         write_csv(self.rejected, out / "rejected_rows.csv", encoding="utf-8")
         doc = {
             "rows_read": self.rows_read,

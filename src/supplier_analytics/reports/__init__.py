@@ -4,7 +4,7 @@ Everything written here goes through :func:`safe_cell` / :func:`safe_frame_for_c
 so that no value read from an input can become a live formula in a spreadsheet.
 """
 
+from supplier_analytics._io import FORMULA_TRIGGERS, safe_cell, safe_filename, safe_frame_for_csv, write_csv
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
-from supplier_analytics.reports.safe import FORMULA_TRIGGERS, safe_cell, safe_filename, safe_frame_for_csv, write_csv
 
 __all__ = ["SheetSpec", "write_workbook", "FORMULA_TRIGGERS", "safe_cell", "safe_frame_for_csv", "write_csv", "safe_filename"]

@@ -23,8 +23,8 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from supplier_analytics._io import needs_neutralising
 from supplier_analytics.catalog import METRICS, UNITS
-from supplier_analytics.reports.safe import needs_neutralising
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
 
@@ -235,7 +235,7 @@ def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:
     """Write ``sheets`` to an .xlsx at ``path`` atomically (a temporary file, then a rename).
 
     Returns the path written. Text values that a spreadsheet would evaluate are
-    written as plain text (see :mod:`supplier_analytics.reports.safe`).
+    written as plain text (see :mod:`supplier_analytics._io`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

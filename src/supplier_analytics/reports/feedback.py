@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.actions import open_actions
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError
@@ -43,7 +44,6 @@ from supplier_analytics.evidence import evidence
 from supplier_analytics.findings import peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
-from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.scoring import scoring_explained
 from supplier_analytics.signals import change_signals
 
@@ -464,7 +464,7 @@ def write_feedback_packs(card, out_dir, *, supplier_ids=None, actions=None, peer
     The change tests and trend alerts are computed once for the whole
     scorecard. Returns supplier id -> folder.
     """
-    from supplier_analytics.reports.safe import safe_filename
+    from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
     ids = (card.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None

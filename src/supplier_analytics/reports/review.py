@@ -25,6 +25,7 @@ import pandas as pd
 
 from supplier_analytics.actions import compare_before_after, read_actions
 from supplier_analytics.errors import InputError
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.portfolio import (
     by_category,
     car_candidates,
@@ -34,7 +35,6 @@ from supplier_analytics.portfolio import (
 )
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
-from supplier_analytics.reports.files import write_text_atomic
 from supplier_analytics.signals import change_signals
 
 __all__ = ["ReviewPack", "review_pack", "plot_segments", "REVIEW_FILES"]

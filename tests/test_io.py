@@ -1,15 +1,22 @@
-"""Outputs never turn input text into live formulas; workbooks keep types and formatting."""
+"""Outputs never turn input text into live formulas; workbooks keep types and formatting; files are
+written atomically (supplier_analytics._io, a leaf module)."""
 
 from __future__ import annotations
 
+import ast
 import csv
+import json
+from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from supplier_analytics.reports import SheetSpec, safe_cell, safe_frame_for_csv, write_csv, write_workbook
+import supplier_analytics.reports as reports
+from supplier_analytics import _io
+from supplier_analytics._io import safe_cell, safe_frame_for_csv, write_csv, write_json_atomic, write_text_atomic
+from supplier_analytics.reports import SheetSpec, write_workbook
 
 TRIGGERS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
 
@@ -73,3 +80,21 @@ def test_workbook_is_replaced_atomically(tmp_path):
     write_workbook(target, [SheetSpec("Two", pd.DataFrame({"a": [2]}))])
     assert openpyxl.load_workbook(target).sheetnames == ["Two"]
     assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no temporary file left behind
+
+
+def test_io_is_a_leaf_and_reports_re_exports_it():
+    tree = ast.parse(Path(_io.__file__).read_text(encoding="utf-8"))
+    ours = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("supplier_analytics")]
+    ours += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name.startswith("supplier_analytics")]
+    assert set(ours) <= {"supplier_analytics.errors"}
+    for name in ("FORMULA_TRIGGERS", "safe_cell", "safe_filename", "safe_frame_for_csv", "write_csv"):
+        assert getattr(reports, name) is getattr(_io, name)
+
+
+def test_atomic_writers_replace_the_whole_file_and_leave_no_temporary_file(tmp_path):
+    target = tmp_path / "manifest.json"
+    write_text_atomic(target, "old")
+    assert write_json_atomic(target, {"a": 1, "when": pd.Timestamp("2026-01-02")}) == target
+    assert json.loads(target.read_text(encoding="utf-8")) == {"a": 1, "when": "2026-01-02 00:00:00"}
+    assert target.read_text(encoding="utf-8").endswith("}\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]

@@ -1,6 +1,10 @@
-"""Neutralising text that a spreadsheet would evaluate (CSV/formula injection).
+"""Writing files safely: text no spreadsheet evaluates, names that stay in their folder, atomic writes.
 
-A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+A leaf module: it imports nothing of the package but :mod:`supplier_analytics.errors`, so the readers
+(:mod:`supplier_analytics.ingest`), the batch runs and the reports can all use it without importing each
+other.
+
+**Formula injection.** A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return is evaluated as a formula by Excel, LibreOffice and Google Sheets when
 the file is opened. Text values from inputs (supplier names, defect codes,
 comments) are therefore written with a leading apostrophe in CSV files (the
@@ -21,16 +25,38 @@ Examples
 Output paths are the other half: :func:`safe_filename` turns a supplier id
 into a file or folder name that cannot leave its folder or hit a Windows
 device name.
+
+Files written for others to read (manifests, pointers, HTML pages) are written under a temporary name
+and renamed (:func:`write_text_atomic`, :func:`write_json_atomic`), so that a reader never sees half of
+one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "WINDOWS_RESERVED",
+    "safe_filename",
+    "needs_neutralising",
+    "safe_cell",
+    "safe_frame_for_csv",
+    "write_csv",
+    "write_text_atomic",
+    "write_json_atomic",
+    "fsync_file",
+    "fsync_dir",
+]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Names Windows reserves for devices, with or without an extension (``CON``, ``con.txt`` ...).
@@ -120,4 +146,57 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     kwargs.setdefault("encoding", "utf-8-sig")
     kwargs.setdefault("date_format", "%Y-%m-%d")
     safe_frame_for_csv(frame).to_csv(path, **kwargs)
+    return path
+
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` under a temporary name in the same folder, fsync, then rename.
+
+    A process killed at any moment leaves either the old file or the new one at ``path``
+    (and at worst a ``.<name>-*.tmp`` file beside it). Returns ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_text_atomic(p, "hello").read_text()
+    'hello'
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def fsync_file(path: str | Path) -> None:
+    """Flush a written file's data to disk (before a rename or a manifest vouches for it)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def fsync_dir(path: str | Path) -> None:
+    """Flush a folder's entries (renames, new files) to disk; a no-op on Windows, which cannot open folders."""
+    if os.name == "nt":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: str | Path, doc: Mapping) -> Path:
+    """Write ``doc`` as indented JSON with :func:`write_text_atomic`, then fsync the folder; returns ``path``."""
+    path = Path(path)
+    write_text_atomic(path, json.dumps(doc, indent=2, default=str) + "\n")
+    fsync_dir(path.parent)
     return path

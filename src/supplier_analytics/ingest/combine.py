@@ -1,0 +1,113 @@
+"""Results of several reads put together: files of one table combined, suppliers checked against the master.
+
+Used by :func:`~supplier_analytics.ingest.validate_files` and by the batch runs, which read a table from
+several files (one per month, say) and must count, reject and report them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.ingest.result import ImportResult
+from supplier_analytics.schema import ALL_TABLES
+
+__all__ = ["combine_results", "reject_unknown_suppliers"]
+
+
+def combine_results(table: str, results: list[ImportResult], *, duplicates: str = "reject") -> ImportResult:
+    """Several files of one table as one ImportResult; each row keeps its source_file.
+
+    ``results`` are :func:`~supplier_analytics.ingest.read_table` results of the same ``table``, in
+    order (one result is returned as it is). Rows read, accepted and rejected add up; the notes of each
+    file are prefixed with its name; ``source_file`` and ``source_sheet`` become strings.
+
+    With ``duplicates="reject"``, a record repeated exactly in a later file
+    (overlapping exports) is rejected as "exact duplicate of FILE row N".
+    """
+    if len(results) == 1:
+        return results[0]
+    data = pd.concat([r.data for r in results], ignore_index=True)
+    data["source_file"] = data["source_file"].astype("string")
+    data["source_sheet"] = data["source_sheet"].astype("string")
+    rejected = pd.concat([r.rejected for r in results if len(r.rejected)] or [results[0].rejected], ignore_index=True)
+    notes = [f"{r.where()}: {n}" for r in results for n in r.notes]
+    canon = [c for c in ALL_TABLES[table].names if c in data.columns]
+    dup = data.duplicated(subset=canon, keep="first").to_numpy(dtype=bool)
+    n_cross = 0
+    if dup.any():
+        group = data.groupby(canon, dropna=False, sort=False).ngroup()
+        first_idx = pd.Series(np.arange(len(data)), index=data.index).groupby(group.to_numpy()).transform("first").to_numpy()
+        cross = dup & (data["source_file"].to_numpy() != data["source_file"].to_numpy()[first_idx])
+        n_cross = int(cross.sum())
+        if n_cross and duplicates == "reject":
+            rows = np.flatnonzero(cross)
+            extra = pd.DataFrame({
+                "source_file": data["source_file"].to_numpy()[rows].astype(object),
+                "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
+                "row": data["source_row"].to_numpy()[rows].astype("int64"),
+                "column": "(all columns)",
+                "value": "",
+                "reason": [
+                    f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} row {int(data['source_row'].iloc[first_idx[i]])}"
+                    for i in rows
+                ],
+                "problem": "exact duplicate",
+                "source_column": "",
+            })
+            rejected = pd.concat([rejected, extra], ignore_index=True)
+            data = data.loc[~cross].reset_index(drop=True)
+            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file rejected as exact duplicates")
+        elif n_cross:
+            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file kept (duplicates='keep')")
+    read = sum(r.rows_read for r in results)
+    return ImportResult(
+        table=table,
+        source=", ".join(r.source for r in results),
+        sheet=None,
+        data=data,
+        rejected=rejected,
+        duplicates=pd.concat([r.duplicates for r in results], ignore_index=True),
+        skipped=pd.concat([r.skipped for r in results], ignore_index=True),
+        rows_read=read,
+        rows_accepted=len(data),
+        rows_rejected=read - len(data),
+        header_row=None,
+        column_map=dict(results[0].column_map),
+        notes=notes,
+        column_letters={},
+    )
+
+
+def reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:
+    """``r`` with the rows whose supplier_id is not in ``master`` (the supplier master's ids) rejected as
+    "unknown supplier ... not in the supplier master"; ``r`` itself when every supplier is known."""
+    ids = r.data["supplier_id"]
+    bad = ~ids.isin(master).to_numpy(dtype=bool)
+    if not bad.any():
+        return r
+    rows = r.data.loc[bad]
+    extra = pd.DataFrame({
+        "source_file": r.source,
+        "sheet": r.sheet,
+        "row": rows["source_row"].to_numpy(dtype="int64"),
+        "column": "supplier_id",
+        "value": rows["supplier_id"].astype(object).to_numpy(),
+        "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
+        "problem": "unknown supplier",
+        "source_column": r.column_map.get("supplier_id", ""),
+    })
+    rejected = pd.concat([r.rejected, extra], ignore_index=True).sort_values("row", kind="stable")
+    data = r.data.loc[~bad].reset_index(drop=True)
+    k = int(bad.sum())
+    notes = [*r.notes, f"{k} row{'s' if k > 1 else ''} rejected: supplier not in the supplier master"]
+    return replace(
+        r,
+        data=data,
+        rejected=rejected.reset_index(drop=True),
+        rows_accepted=len(data),
+        rows_rejected=r.rows_rejected + k,
+        notes=notes,
+    )
