@@ -107,8 +107,10 @@ def duckdb_reference(folder, *, as_of: str, start: str, threads: int | None = No
     con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    files = {t: "'" + str(folder / f"{t}.parquet").replace("'", "''") + "'"
-             for t in ("deliveries", "inspections", "exclusions")}
+    files = {
+        t: "'" + str(folder / f"{t}.parquet").replace("'", "''") + "'"
+        for t in ("deliveries", "inspections", "exclusions")
+    }
     kw = dict(as_of=as_of, start=start, **files)
     delivery = con.execute(DELIVERY_SQL.format(**kw)).df()
     quality = con.execute(QUALITY_SQL.format(**kw)).df()

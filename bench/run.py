@@ -65,8 +65,15 @@ def dataset(n: int) -> Path:
     if not done.exists():
         print(f"generating {n:,} delivery lines into {folder.relative_to(HERE.parent)} ...", flush=True)
         t = time.perf_counter()
-        write_procurement_data(folder, n_suppliers=N_SUPPLIERS, n_deliveries=n, seed=SEED, format="parquet",
-                               months=MONTHS, start="2025-01-01")
+        write_procurement_data(
+            folder,
+            n_suppliers=N_SUPPLIERS,
+            n_deliveries=n,
+            seed=SEED,
+            format="parquet",
+            months=MONTHS,
+            start="2025-01-01",
+        )
         done.write_text(json.dumps({"n_deliveries": n, "seconds": round(time.perf_counter() - t, 1)}))
     return folder
 
@@ -134,9 +141,11 @@ def _child_library(folder: str, out: str, mode: str) -> dict:
     if out:
         st = card.metrics.stats
         st.delivery.assign(period_start=st.delivery["period"].dt.start_time).drop(columns="period").to_parquet(
-            Path(out) / "delivery.parquet")
+            Path(out) / "delivery.parquet"
+        )
         st.quality.assign(period_start=st.quality["period"].dt.start_time).drop(columns="period").to_parquet(
-            Path(out) / "quality.parquet")
+            Path(out) / "quality.parquet"
+        )
         p = card.periods
         p[["supplier_id", "period_start", *RATE_PAIRS]].to_parquet(Path(out) / "periods.parquet")
     return {"read": t1 - t0, "score": t2 - t1, "wall": t2 - t0, "suppliers": len(card.suppliers)}
@@ -169,16 +178,20 @@ def _child_dask(folder: str, parts: str, workers: int, memory_limit: str) -> dic
     client = local_cluster(n_workers=workers, memory_limit=memory_limit)
     try:
         t0 = time.perf_counter()
-        card = sa.score(deliveries=parts, inspections=Path(folder) / "inspections.parquet",
-                        requests=Path(folder) / "requests.parquet",
-                        suppliers=pd.read_parquet(Path(folder) / "suppliers.parquet"),
-                        exclusions=pd.read_parquet(Path(folder) / "exclusions.parquet"), as_of=AS_OF, engine="dask")
+        card = sa.score(
+            deliveries=parts,
+            inspections=Path(folder) / "inspections.parquet",
+            requests=Path(folder) / "requests.parquet",
+            suppliers=pd.read_parquet(Path(folder) / "suppliers.parquet"),
+            exclusions=pd.read_parquet(Path(folder) / "exclusions.parquet"),
+            as_of=AS_OF,
+            engine="dask",
+        )
         wall = time.perf_counter() - t0
     finally:
         client.close()
         client.cluster.close()
-    return {"wall": wall, "suppliers": len(card.suppliers),
-            "lines": int(card.metrics.stats.delivery["n_lines"].sum())}
+    return {"wall": wall, "suppliers": len(card.suppliers), "lines": int(card.metrics.stats.delivery["n_lines"].sum())}
 
 
 def _child_excel(path: str, which: str) -> dict:
@@ -210,8 +223,12 @@ def measure(args: list[str]) -> dict:
     """Run one child; its result plus peak RSS (MiB) of the child and its descendants together."""
     import psutil
 
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = [0]
     done = threading.Event()
 
@@ -233,10 +250,10 @@ def measure(args: list[str]) -> dict:
     out, err = proc.communicate()
     done.set()
     th.join()
-    lines = [l for l in out.splitlines() if l.startswith("RESULT ")]
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"bench child {args[0]} failed (exit {proc.returncode}):\n{err[-3000:]}")
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
     result["rss_mib"] = peak[0] / 2**20
     return result
 
@@ -278,7 +295,8 @@ def check_agreement(out: Path) -> str:
     periods["period_start"] = periods["period_start"].astype("datetime64[ns]")
     periods["supplier_id"] = periods["supplier_id"].astype(str)
     sql = pd.read_parquet(out / "duck_delivery.parquet").merge(
-        pd.read_parquet(out / "duck_quality.parquet"), on=["supplier_id", "period_start"], how="outer")
+        pd.read_parquet(out / "duck_quality.parquet"), on=["supplier_id", "period_start"], how="outer"
+    )
     sql["period_start"] = pd.to_datetime(sql["period_start"]).astype("datetime64[ns]")
     sql["supplier_id"] = sql["supplier_id"].astype(str)
     m = periods.merge(sql, on=["supplier_id", "period_start"], how="inner")
@@ -311,10 +329,12 @@ def machine() -> str:
     import supplier_analytics
 
     mem = psutil.virtual_memory().total / 2**30
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB; Python "
-            f"{platform.python_version()}, supplier-analytics {supplier_analytics.__version__}, pandas "
-            f"{pandas.__version__}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, duckdb "
-            f"{duckdb.__version__}, dask {dask.__version__}, fastexcel {fastexcel.__version__}")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB; Python "
+        f"{platform.python_version()}, supplier-analytics {supplier_analytics.__version__}, pandas "
+        f"{pandas.__version__}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, duckdb "
+        f"{duckdb.__version__}, dask {dask.__version__}, fastexcel {fastexcel.__version__}"
+    )
 
 
 def run_scale(sizes: list[str], repeats: dict[str, int], read_table_sizes: set[str]) -> list[dict]:
@@ -326,15 +346,23 @@ def run_scale(sizes: list[str], repeats: dict[str, int], read_table_sizes: set[s
             for i in range(repeats[size]):
                 duck_runs.append(measure(["duckdb", folder, tmp if i == 0 else ""]))
                 lib_runs.append(measure(["library", folder, tmp if i == 0 else "", "parquet"]))
-                print(f"  {size} run {i + 1}: library {lib_runs[-1]['wall']:.1f} s "
-                      f"({lib_runs[-1]['rss_mib']:.0f} MiB), duckdb {duck_runs[-1]['wall']:.1f} s "
-                      f"({duck_runs[-1]['rss_mib']:.0f} MiB)", flush=True)
+                print(
+                    f"  {size} run {i + 1}: library {lib_runs[-1]['wall']:.1f} s "
+                    f"({lib_runs[-1]['rss_mib']:.0f} MiB), duckdb {duck_runs[-1]['wall']:.1f} s "
+                    f"({duck_runs[-1]['rss_mib']:.0f} MiB)",
+                    flush=True,
+                )
             agreement = check_agreement(Path(tmp))
         print(f"  {size}: {agreement}", flush=True)
-        row = {"size": size, "runs": len(lib_runs),
-               "lib": median_of(lib_runs, "wall"), "lib_read": median_of(lib_runs, "read"),
-               "lib_rss": max(r["rss_mib"] for r in lib_runs),
-               "duck": median_of(duck_runs, "wall"), "duck_rss": max(r["rss_mib"] for r in duck_runs)}
+        row = {
+            "size": size,
+            "runs": len(lib_runs),
+            "lib": median_of(lib_runs, "wall"),
+            "lib_read": median_of(lib_runs, "read"),
+            "lib_rss": max(r["rss_mib"] for r in lib_runs),
+            "duck": median_of(duck_runs, "wall"),
+            "duck_rss": max(r["rss_mib"] for r in duck_runs),
+        }
         if size in read_table_sizes:
             rt = measure(["library", folder, "", "read_table"])
             row.update(rt_wall=rt["wall"], rt_read=rt["read"], rt_rss=rt["rss_mib"])
@@ -344,39 +372,51 @@ def run_scale(sizes: list[str], repeats: dict[str, int], read_table_sizes: set[s
 
 def print_scale(rows: list[dict]) -> None:
     print()
-    print("| size | runs | library wall s (read) | DuckDB wall s | library / DuckDB | library peak RSS MiB "
-          "| DuckDB peak RSS MiB |")
+    print(
+        "| size | runs | library wall s (read) | DuckDB wall s | library / DuckDB | library peak RSS MiB "
+        "| DuckDB peak RSS MiB |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']} | {r['runs']} | {r['lib']:.2f} ({r['lib_read']:.2f}) | {r['duck']:.2f} | "
-              f"{r['lib'] / r['duck']:.2f} | {r['lib_rss']:.0f} | {r['duck_rss']:.0f} |")
+        print(
+            f"| {r['size']} | {r['runs']} | {r['lib']:.2f} ({r['lib_read']:.2f}) | {r['duck']:.2f} | "
+            f"{r['lib'] / r['duck']:.2f} | {r['lib_rss']:.0f} | {r['duck_rss']:.0f} |"
+        )
     by = {r["size"]: r for r in rows}
     if "1M" in by and "10M" in by:
-        print(f"\n10M / 1M time ratio: library {by['10M']['lib'] / by['1M']['lib']:.1f}, "
-              f"DuckDB {by['10M']['duck'] / by['1M']['duck']:.1f} (target for the library: at most 11)")
+        print(
+            f"\n10M / 1M time ratio: library {by['10M']['lib'] / by['1M']['lib']:.1f}, "
+            f"DuckDB {by['10M']['duck'] / by['1M']['duck']:.1f} (target for the library: at most 11)"
+        )
     for r in rows:
         if "rt_wall" in r:
-            print(f"{r['size']} through read_table (every cell checked): {r['rt_wall']:.1f} s, of which reading "
-                  f"{r['rt_read']:.1f} s; peak RSS {r['rt_rss']:.0f} MiB")
+            print(
+                f"{r['size']} through read_table (every cell checked): {r['rt_wall']:.1f} s, of which reading "
+                f"{r['rt_read']:.1f} s; peak RSS {r['rt_rss']:.0f} MiB"
+            )
 
 
 def run_excel(repeats: int) -> None:
     path = excel_export()
     fx = [measure(["excel", path, "fastexcel"]) for _ in range(repeats)]
     lib = [measure(["excel", path, "read_table"]) for _ in range(repeats)]
-    f, l = median_of(fx, "wall"), median_of(lib, "wall")
-    print(f"\nExcel 200,000 x 12 ({path.stat().st_size / 2**20:.0f} MiB xlsx), median of {repeats}: "
-          f"fastexcel raw read {f:.2f} s; read_table read+map+validate {l:.2f} s; ratio {l / f:.2f} "
-          f"(target at most 2, aim 1.2); peak RSS {max(r['rss_mib'] for r in lib):.0f} MiB")
+    f, lb = median_of(fx, "wall"), median_of(lib, "wall")
+    print(
+        f"\nExcel 200,000 x 12 ({path.stat().st_size / 2**20:.0f} MiB xlsx), median of {repeats}: "
+        f"fastexcel raw read {f:.2f} s; read_table read+map+validate {lb:.2f} s; ratio {lb / f:.2f} "
+        f"(target at most 2, aim 1.2); peak RSS {max(r['rss_mib'] for r in lib):.0f} MiB"
+    )
 
 
 def run_dask(size: str, workers: int, memory_limit: str, n_files: int) -> None:
     folder = dataset(SIZES[size])
     parts = partitioned(folder, n_files)
     r = measure(["dask", folder, parts, workers, memory_limit])
-    print(f"\n{size} delivery lines with the dask engine ({workers} worker processes, memory_limit {memory_limit}, "
-          f"{n_files} partitions): {r['wall']:.1f} s, {r['lines']:,} order lines in the window statistics, "
-          f"{r['suppliers']:,} suppliers; peak RSS of all processes {r['rss_mib']:.0f} MiB (target under 3 GiB)")
+    print(
+        f"\n{size} delivery lines with the dask engine ({workers} worker processes, memory_limit {memory_limit}, "
+        f"{n_files} partitions): {r['wall']:.1f} s, {r['lines']:,} order lines in the window statistics, "
+        f"{r['suppliers']:,} suppliers; peak RSS of all processes {r['rss_mib']:.0f} MiB (target under 3 GiB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,14 +425,19 @@ def main(argv: list[str] | None = None) -> int:
         child_main(argv[1:])
         return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--size", choices=("all", "1M", "10M", "50M"), default="all",
-                   help="all: 1M and 10M (default); 50M: the dask engine on 50M lines only")
+    p.add_argument(
+        "--size",
+        choices=("all", "1M", "10M", "50M"),
+        default="all",
+        help="all: 1M and 10M (default); 50M: the dask engine on 50M lines only",
+    )
     p.add_argument("--repeats-1m", type=int, default=3)
     p.add_argument("--repeats-10m", type=int, default=3)
     p.add_argument("--read-table", default="1M", help="sizes also timed through read_table (comma list, or none)")
     p.add_argument("--no-excel", action="store_true", help="skip the Excel comparison")
-    p.add_argument("--dask", choices=tuple(SIZES), help="score only this size with the dask engine (--size 50M "
-                   "implies --dask 50M)")
+    p.add_argument(
+        "--dask", choices=tuple(SIZES), help="score only this size with the dask engine (--size 50M implies --dask 50M)"
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--memory-limit", default="1.2GiB", help="per dask worker (dask mode)")
     p.add_argument("--partitions", type=int, default=64, help="files of the partitioned dataset (dask mode)")
@@ -402,8 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         run_dask(a.dask or "50M", a.workers, a.memory_limit, a.partitions)
         return 0
     sizes = ["1M", "10M"] if a.size == "all" else [a.size]
-    rows = run_scale(sizes, {"1M": a.repeats_1m, "10M": a.repeats_10m},
-                     set() if a.read_table == "none" else set(a.read_table.split(",")))
+    rows = run_scale(
+        sizes,
+        {"1M": a.repeats_1m, "10M": a.repeats_10m},
+        set() if a.read_table == "none" else set(a.read_table.split(",")),
+    )
     print_scale(rows)
     if not a.no_excel:
         run_excel(3)

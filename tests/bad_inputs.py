@@ -85,37 +85,54 @@ def sheet_xml(rows, *, doctype: str = "", dimension: str | None = None, extra_ro
         for i, r in enumerate(rows, start=1)
     )
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{doctype}'
-            f'<worksheet xmlns="{NS}">{dim}<sheetData>{body}{extra_rows}</sheetData></worksheet>')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{doctype}'
+        f'<worksheet xmlns="{NS}">{dim}<sheetData>{body}{extra_rows}</sheetData></worksheet>'
+    )
 
 
 def write_xlsx(path: Path, sheets, *, shared_strings: str | None = None) -> Path:
     """``sheets``: list of (name, sheet XML, state); ``shared_strings``: raw sharedStrings.xml or None."""
-    over = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT}.worksheet+xml"/>'
-                   for i in range(1, len(sheets) + 1))
+    over = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT}.worksheet+xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
     if shared_strings is not None:
         over += f'<Override PartName="/xl/sharedStrings.xml" ContentType="{CT}.sharedStrings+xml"/>'
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{RNS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                   for i in range(1, len(sheets) + 1))
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{RNS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
     if shared_strings is not None:
         rels += f'<Relationship Id="rIdS" Type="{RNS}/sharedStrings" Target="sharedStrings.xml"/>'
     listed = "".join(
-        f'<sheet name="{escape(name)}" sheetId="{i}"' + (f' state="{state}"' if state != "visible" else "")
+        f'<sheet name="{escape(name)}" sheetId="{i}"'
+        + (f' state="{state}"' if state != "visible" else "")
         + f' r:id="rId{i}"/>'
         for i, (name, _, state) in enumerate(sheets, start=1)
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
-                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-                   '2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                   'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                   f'<Override PartName="/xl/workbook.xml" ContentType="{CT}.sheet.main+xml"/>{over}</Types>')
-        z.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PNS}">'
-                   f'<Relationship Id="rId1" Type="{RNS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" '
-                   f'xmlns:r="{RNS}"><sheets>{listed}</sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels",
-                   f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PNS}">{rels}</Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{CT}.sheet.main+xml"/>{over}</Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PNS}">'
+            f'<Relationship Id="rId1" Type="{RNS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" '
+            f'xmlns:r="{RNS}"><sheets>{listed}</sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PNS}">{rels}</Relationships>',
+        )
         for i, (_, xml, _) in enumerate(sheets, start=1):
             z.writestr(f"xl/worksheets/sheet{i}.xml", xml)
         if shared_strings is not None:
@@ -153,12 +170,12 @@ def ole2(path: Path, streams: list[str]) -> Path:
     header[0x44:0x48] = struct.pack("<I", 0xFFFFFFFE)
     header[0x4C:0x50] = struct.pack("<I", 1)  # FAT in sector 1
     for k in range(0x50, 512, 4):
-        header[k:k + 4] = struct.pack("<I", 0xFFFFFFFF)
+        header[k : k + 4] = struct.pack("<I", 0xFFFFFFFF)
     directory = bytearray()
     for name in ["Root Entry", *streams][:4]:
         entry = bytearray(128)
         raw = name.encode("utf-16-le") + b"\0\0"
-        entry[0:len(raw)] = raw
+        entry[0 : len(raw)] = raw
         entry[0x40:0x42] = struct.pack("<H", len(raw))
         entry[0x42] = 5 if name == "Root Entry" else 2
         directory += entry
@@ -203,8 +220,28 @@ def zip_bomb(path: Path, gib: float = 2.0) -> Path:
         out.extend(name)
         for p in data_parts:
             out.extend(p)
-        central.extend(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc32, csize, usize,
-                                   len(name), 0, 0, 0, 0, 0, offset))
+        central.extend(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc32,
+                csize,
+                usize,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+        )
         central.extend(name)
 
     for name, data in parts:
@@ -233,10 +270,18 @@ def build_corpus(folder: Path) -> list[BadInput]:
 
     # ---- not what the name says, damaged, encrypted
     good = good_xlsx(folder / "_good.xlsx").read_bytes()
-    err("truncated xlsx", "truncated.xlsx", lambda p: (p.write_bytes(good[: len(good) // 2]), p)[1],
-        r"damaged or truncated")
-    err("truncated to 100 bytes", "truncated_tiny.xlsx", lambda p: (p.write_bytes(good[:100]), p)[1],
-        r"damaged or truncated")
+    err(
+        "truncated xlsx",
+        "truncated.xlsx",
+        lambda p: (p.write_bytes(good[: len(good) // 2]), p)[1],
+        r"damaged or truncated",
+    )
+    err(
+        "truncated to 100 bytes",
+        "truncated_tiny.xlsx",
+        lambda p: (p.write_bytes(good[:100]), p)[1],
+        r"damaged or truncated",
+    )
 
     def corrupt(p):
         data = bytearray(good)
@@ -247,17 +292,32 @@ def build_corpus(folder: Path) -> list[BadInput]:
         return p
 
     err("corrupt sheet data", "corrupt.xlsx", corrupt, r"damaged")
-    err("CSV renamed to .xlsx", "csv_renamed.xlsx",
-        lambda p: write_csv(p, [HEADER, *GOOD]), r"not an Excel workbook but plain text")
-    err("encrypted workbook", "encrypted.xlsx",
-        lambda p: ole2(p, ["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"]), r"password-protected")
+    err(
+        "CSV renamed to .xlsx",
+        "csv_renamed.xlsx",
+        lambda p: write_csv(p, [HEADER, *GOOD]),
+        r"not an Excel workbook but plain text",
+    )
+    err(
+        "encrypted workbook",
+        "encrypted.xlsx",
+        lambda p: ole2(p, ["EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"]),
+        r"password-protected",
+    )
     err("xls (BIFF) file", "old.xls", lambda p: ole2(p, ["Workbook", "\x05SummaryInformation"]), r"97-2003")
     err("xls renamed to .xlsx", "old_renamed.xlsx", lambda p: ole2(p, ["Workbook"]), r"97-2003")
-    err("web page saved as .xls", "report.xls",
+    err(
+        "web page saved as .xls",
+        "report.xls",
         lambda p: (p.write_text("<html><body><table><tr><td>supplier_id</td></tr></table></body></html>"), p)[1],
-        r"web page \(HTML\)")
-    err("zip that is not a workbook", "archive.xlsx",
-        lambda p: (zipfile.ZipFile(p, "w").writestr("readme.txt", "hello"), p)[1], r"zip file but not an Excel")
+        r"web page \(HTML\)",
+    )
+    err(
+        "zip that is not a workbook",
+        "archive.xlsx",
+        lambda p: (zipfile.ZipFile(p, "w").writestr("readme.txt", "hello"), p)[1],
+        r"zip file but not an Excel",
+    )
     err("xlsx given as .csv", "workbook.csv", lambda p: good_xlsx(p), r"Excel workbook or another zip file")
     err("empty .xlsx", "empty.xlsx", lambda p: (p.write_bytes(b""), p)[1], r"the file is empty")
     err("empty .csv", "empty.csv", lambda p: (p.write_bytes(b""), p)[1], r"the file is empty")
@@ -267,137 +327,375 @@ def build_corpus(folder: Path) -> list[BadInput]:
     err("binary junk .csv", "junk.csv", lambda p: (p.write_bytes(bytes(range(256)) * 8), p)[1], r"binary data")
 
     # ---- XML attacks
-    ss = (f'<?xml version="1.0"?>{{dt}}<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>{{v}}</t></si></sst>')
+    ss = f'<?xml version="1.0"?>{{dt}}<sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>{{v}}</t></si></sst>'
     shared_ref_rows = [HEADER, *GOOD, ["S3", "P3", 1, "2025-01-10", "2025-01-10"]]
 
     def with_sst(doctype, value):
         def build(p):
             xml = sheet_xml(shared_ref_rows).replace(
-                '<c r="A4" t="inlineStr"><is><t>S3</t></is></c>', '<c r="A4" t="s"><v>0</v></c>')
+                '<c r="A4" t="inlineStr"><is><t>S3</t></is></c>', '<c r="A4" t="s"><v>0</v></c>'
+            )
             return write_xlsx(p, [("Receipts", xml, "visible")], shared_strings=ss.format(dt=doctype, v=value))
+
         return build
 
-    err("billion laughs in sharedStrings.xml", "laughs_shared.xlsx", with_sst(BILLION_LAUGHS, "&lol9;"),
-        r"declares XML entities")
-    err("billion laughs in sheet1.xml", "laughs_sheet.xlsx",
-        lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD, ["&lol9;", "P", 1, "2025-01-01",
-                                                                         "2025-01-01"]], doctype=BILLION_LAUGHS),
-                                  "visible")]), r"declares XML entities")
-    err("external entity (XXE) in sharedStrings.xml", "xxe_shared.xlsx", with_sst(XXE, "&xxe;"),
-        r"declares XML entities")
-    err("external entity (XXE) in sheet1.xml", "xxe_sheet.xlsx",
-        lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, ["&xxe;", "P", 1, "2025-01-01", "2025-01-01"]],
-                                                        doctype=XXE), "visible")]), r"declares XML entities")
+    err(
+        "billion laughs in sharedStrings.xml",
+        "laughs_shared.xlsx",
+        with_sst(BILLION_LAUGHS, "&lol9;"),
+        r"declares XML entities",
+    )
+    err(
+        "billion laughs in sheet1.xml",
+        "laughs_sheet.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml([HEADER, *GOOD, ["&lol9;", "P", 1, "2025-01-01", "2025-01-01"]], doctype=BILLION_LAUGHS),
+                    "visible",
+                )
+            ],
+        ),
+        r"declares XML entities",
+    )
+    err(
+        "external entity (XXE) in sharedStrings.xml",
+        "xxe_shared.xlsx",
+        with_sst(XXE, "&xxe;"),
+        r"declares XML entities",
+    )
+    err(
+        "external entity (XXE) in sheet1.xml",
+        "xxe_sheet.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [("Receipts", sheet_xml([HEADER, ["&xxe;", "P", 1, "2025-01-01", "2025-01-01"]], doctype=XXE), "visible")],
+        ),
+        r"declares XML entities",
+    )
     err("zip bomb (2 GiB of sheet XML)", "bomb.xlsx", zip_bomb, r"zip bomb|expand to")
-    err("one cell at row 1,048,576 column XFD", "far_cell.xlsx",
-        lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD], extra_rows=(
-            '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')), "visible")]),
-        r"reaches row 1,048,576 and column XFD")
-    err("one cell at row 1,048,576 column Z", "far_cell_z.xlsx",
-        lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD], extra_rows=(
-            '<row r="1048576"><c r="Z1048576"><v>1</v></c></row>')), "visible")]),
-        r"more than the 4,000,000 cells")
-    ok("dimension claims A1:Z1048576", "dimension.xlsx",
-       lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD], dimension="A1:Z1048576"), "visible")]),
-       (2, 2, 0))
+    err(
+        "one cell at row 1,048,576 column XFD",
+        "far_cell.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml([HEADER, *GOOD], extra_rows=('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')),
+                    "visible",
+                )
+            ],
+        ),
+        r"reaches row 1,048,576 and column XFD",
+    )
+    err(
+        "one cell at row 1,048,576 column Z",
+        "far_cell_z.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml([HEADER, *GOOD], extra_rows=('<row r="1048576"><c r="Z1048576"><v>1</v></c></row>')),
+                    "visible",
+                )
+            ],
+        ),
+        r"more than the 4,000,000 cells",
+    )
+    ok(
+        "dimension claims A1:Z1048576",
+        "dimension.xlsx",
+        lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD], dimension="A1:Z1048576"), "visible")]),
+        (2, 2, 0),
+    )
 
     # ---- formulas, hidden sheets, long cells
-    ok("formulas with cached values", "formulas_cached.xlsx",
-       lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, ["S1", "P1", ("f", "2*5", 10), 45667, 45666],
-                                                        ["S2", "P2", ("f", "A1+1", 5), 45667, 45669]]), "visible")]),
-       (2, 2, 0))
-    ok("formulas without cached values", "formulas_uncached.xlsx",
-       lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, ["S1", "P1", ("f", "2*5", None), 45667, 45666],
-                                                        ["S2", "P2", 5, 45667, 45669],
-                                                        [("f", "X1", None), ("f", "X2", None), 3, 45667,
-                                                         ("f", "TODAY()", None)]]), "visible")]),
-       (3, 1, 2), r"^formula without a value: open and save the file in Excel, or export values$")
-    ok("data on a hidden sheet after a visible one", "hidden_first.xlsx",
-       lambda p: write_xlsx(p, [("Secret", sheet_xml([HEADER, ["S9", "P9", 99, 45667, 45667]]), "hidden"),
-                                ("Receipts", sheet_xml([HEADER, *GOOD]), "visible"),
-                                ("Old", sheet_xml([HEADER, ["S8", "P8", 9, 45667, 45667]]), "veryHidden")]),
-       (2, 2, 0))
-    err("every sheet hidden", "all_hidden.xlsx",
-        lambda p: write_xlsx(p, [("Secret", sheet_xml([HEADER, *GOOD]), "hidden"),
-                                 ("Old", sheet_xml([HEADER, *GOOD]), "veryHidden")]), r"every sheet is hidden")
+    ok(
+        "formulas with cached values",
+        "formulas_cached.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml(
+                        [
+                            HEADER,
+                            ["S1", "P1", ("f", "2*5", 10), 45667, 45666],
+                            ["S2", "P2", ("f", "A1+1", 5), 45667, 45669],
+                        ]
+                    ),
+                    "visible",
+                )
+            ],
+        ),
+        (2, 2, 0),
+    )
+    ok(
+        "formulas without cached values",
+        "formulas_uncached.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml(
+                        [
+                            HEADER,
+                            ["S1", "P1", ("f", "2*5", None), 45667, 45666],
+                            ["S2", "P2", 5, 45667, 45669],
+                            [("f", "X1", None), ("f", "X2", None), 3, 45667, ("f", "TODAY()", None)],
+                        ]
+                    ),
+                    "visible",
+                )
+            ],
+        ),
+        (3, 1, 2),
+        r"^formula without a value: open and save the file in Excel, or export values$",
+    )
+    ok(
+        "data on a hidden sheet after a visible one",
+        "hidden_first.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                ("Secret", sheet_xml([HEADER, ["S9", "P9", 99, 45667, 45667]]), "hidden"),
+                ("Receipts", sheet_xml([HEADER, *GOOD]), "visible"),
+                ("Old", sheet_xml([HEADER, ["S8", "P8", 9, 45667, 45667]]), "veryHidden"),
+            ],
+        ),
+        (2, 2, 0),
+    )
+    err(
+        "every sheet hidden",
+        "all_hidden.xlsx",
+        lambda p: write_xlsx(
+            p, [("Secret", sheet_xml([HEADER, *GOOD]), "hidden"), ("Old", sheet_xml([HEADER, *GOOD]), "veryHidden")]
+        ),
+        r"every sheet is hidden",
+    )
     rng = random.Random(8)
     long_text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(2**20))
-    ok("1 MB text cell in a CSV", "long_cell.csv",
-       lambda p: write_csv(p, [HEADER, *GOOD, [long_text, "P3", 1, "2025-01-10", "2025-01-10"]]),
-       (3, 2, 1), r"1,048,576 characters, more than the 32,767")
-    ok("1 MB text cell in a workbook", "long_cell.xlsx",
-       lambda p: good_xlsx(p, [*GOOD, ["S3", long_text, 1, "2025-01-10", "2025-01-10"]]),
-       (3, 2, 1), r"more than the 32,767")
+    ok(
+        "1 MB text cell in a CSV",
+        "long_cell.csv",
+        lambda p: write_csv(p, [HEADER, *GOOD, [long_text, "P3", 1, "2025-01-10", "2025-01-10"]]),
+        (3, 2, 1),
+        r"1,048,576 characters, more than the 32,767",
+    )
+    ok(
+        "1 MB text cell in a workbook",
+        "long_cell.xlsx",
+        lambda p: good_xlsx(p, [*GOOD, ["S3", long_text, 1, "2025-01-10", "2025-01-10"]]),
+        (3, 2, 1),
+        r"more than the 32,767",
+    )
 
     # ---- bad values
-    wrong = [HEADER, ["S1", "P1", "ten", "soon", "never"], ["", "", "", "", ""], [True, 3.5, "2025-01-01", 7, "x"],
-             ["S4", "P4", "1e999", "31.02.2025", "2025-13-01"], *GOOD]
-    ok("wrong types in every column", "wrong_types.csv", lambda p: write_csv(p, wrong), (5, 2, 3),
-       r"not a number|not a date|missing value")
-    ok("wrong types in every column (xlsx)", "wrong_types.xlsx",
-       lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, ["S1", "P1", "ten", "soon", 45667],
-                                                        ["S2", "P2", 45667, 10, "yesterday"], *GOOD]), "visible")]),
-       (4, 2, 2), r"not a number|not a date")
-    ok("dates before 1900 and after 2100", "date_range.csv",
-       lambda p: write_csv(p, [HEADER, ["S1", "P1", 1, "1899-12-31", "2025-01-01"],
-                               ["S1", "P2", 1, "2025-01-01", "2101-01-01"], ["S1", "P3", 1, "0001-01-01", "2025-01-01"],
-                               *GOOD]), (5, 2, 3), r"date out of range")
-    ok("Excel serials 0, 60 and beyond 2100", "serials.xlsx",
-       lambda p: good_xlsx(p, [["S1", "P1", 1, 0, 45667], ["S1", "P2", 1, 60, 45667],
-                               ["S1", "P3", 1, 2958466, 45667], *GOOD]), (5, 2, 3), r"out of range|29 February|not")
-    ok("NaN, inf and negative quantities", "nan_inf.csv",
-       lambda p: write_csv(p, [HEADER, ["S1", "P1", "nan", "2025-01-10", "2025-01-10"],
-                               ["S1", "P2", "inf", "2025-01-10", "2025-01-10"],
-                               ["S1", "P3", "-inf", "2025-01-10", "2025-01-10"],
-                               ["S1", "P4", "-5", "2025-01-10", "2025-01-10"], *GOOD]),
-       (6, 2, 4), r"negative value|not a (finite )?number")
-    ok("NaN and inf as workbook numbers", "nan_inf.xlsx",
-       lambda p: good_xlsx(p, [["S1", "P1", "NaN", 45667, 45667], ["S1", "P2", "INF", 45667, 45667],
-                               ["S1", "P3", -1, 45667, 45667], *GOOD]), (5, 2, 3), r"negative|not a")
-    ok("duplicate records", "duplicates.csv",
-       lambda p: write_csv(p, [HEADER, *GOOD, GOOD[0], GOOD[0]]), (4, 2, 2), r"exact duplicate of row 2")
-    ok("received before ordered", "before_ordered.csv",
-       lambda p: write_csv(p, [[*HEADER, "date_ordered"], ["S1", "P1", 1, "2025-01-10", "2025-01-01", "2025-01-05"],
-                               ["S2", "P2", 5, "2025-01-10", "2025-01-12", "2025-01-02"]]),
-       (2, 1, 1), r"date_received is before date_ordered")
-    ok("formula text in cells (kept as text, never evaluated)", "formula_text.csv",
-       lambda p: write_csv(p, [HEADER, ["=cmd|'/C calc'!A0", "+P1", 1, "2025-01-10", "2025-01-10"],
-                               ["@SUM(A1)", "-P2", 2, "2025-01-10", "2025-01-10"]]), (2, 2, 0))
-    ok("control characters and terminal escapes in ids", "control_chars.csv",
-       lambda p: write_csv(p, [HEADER, ["S\x1b[31m1", "P1", "x\x07", "2025-01-10", "2025-01-10"], *GOOD]),
-       (3, 2, 1), r"not a number")
-    ok("header only (CSV)", "header_only.csv", lambda p: write_csv(p, [HEADER]), (0, 0, 0),
-       notes=[r"header but no data rows"])
-    ok("header only (xlsx)", "header_only.xlsx", lambda p: good_xlsx(p, []), (0, 0, 0),
-       notes=[r"header but no data rows"])
+    wrong = [
+        HEADER,
+        ["S1", "P1", "ten", "soon", "never"],
+        ["", "", "", "", ""],
+        [True, 3.5, "2025-01-01", 7, "x"],
+        ["S4", "P4", "1e999", "31.02.2025", "2025-13-01"],
+        *GOOD,
+    ]
+    ok(
+        "wrong types in every column",
+        "wrong_types.csv",
+        lambda p: write_csv(p, wrong),
+        (5, 2, 3),
+        r"not a number|not a date|missing value",
+    )
+    ok(
+        "wrong types in every column (xlsx)",
+        "wrong_types.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml(
+                        [HEADER, ["S1", "P1", "ten", "soon", 45667], ["S2", "P2", 45667, 10, "yesterday"], *GOOD]
+                    ),
+                    "visible",
+                )
+            ],
+        ),
+        (4, 2, 2),
+        r"not a number|not a date",
+    )
+    ok(
+        "dates before 1900 and after 2100",
+        "date_range.csv",
+        lambda p: write_csv(
+            p,
+            [
+                HEADER,
+                ["S1", "P1", 1, "1899-12-31", "2025-01-01"],
+                ["S1", "P2", 1, "2025-01-01", "2101-01-01"],
+                ["S1", "P3", 1, "0001-01-01", "2025-01-01"],
+                *GOOD,
+            ],
+        ),
+        (5, 2, 3),
+        r"date out of range",
+    )
+    ok(
+        "Excel serials 0, 60 and beyond 2100",
+        "serials.xlsx",
+        lambda p: good_xlsx(
+            p, [["S1", "P1", 1, 0, 45667], ["S1", "P2", 1, 60, 45667], ["S1", "P3", 1, 2958466, 45667], *GOOD]
+        ),
+        (5, 2, 3),
+        r"out of range|29 February|not",
+    )
+    ok(
+        "NaN, inf and negative quantities",
+        "nan_inf.csv",
+        lambda p: write_csv(
+            p,
+            [
+                HEADER,
+                ["S1", "P1", "nan", "2025-01-10", "2025-01-10"],
+                ["S1", "P2", "inf", "2025-01-10", "2025-01-10"],
+                ["S1", "P3", "-inf", "2025-01-10", "2025-01-10"],
+                ["S1", "P4", "-5", "2025-01-10", "2025-01-10"],
+                *GOOD,
+            ],
+        ),
+        (6, 2, 4),
+        r"negative value|not a (finite )?number",
+    )
+    ok(
+        "NaN and inf as workbook numbers",
+        "nan_inf.xlsx",
+        lambda p: good_xlsx(
+            p,
+            [
+                ["S1", "P1", "NaN", 45667, 45667],
+                ["S1", "P2", "INF", 45667, 45667],
+                ["S1", "P3", -1, 45667, 45667],
+                *GOOD,
+            ],
+        ),
+        (5, 2, 3),
+        r"negative|not a",
+    )
+    ok(
+        "duplicate records",
+        "duplicates.csv",
+        lambda p: write_csv(p, [HEADER, *GOOD, GOOD[0], GOOD[0]]),
+        (4, 2, 2),
+        r"exact duplicate of row 2",
+    )
+    ok(
+        "received before ordered",
+        "before_ordered.csv",
+        lambda p: write_csv(
+            p,
+            [
+                [*HEADER, "date_ordered"],
+                ["S1", "P1", 1, "2025-01-10", "2025-01-01", "2025-01-05"],
+                ["S2", "P2", 5, "2025-01-10", "2025-01-12", "2025-01-02"],
+            ],
+        ),
+        (2, 1, 1),
+        r"date_received is before date_ordered",
+    )
+    ok(
+        "formula text in cells (kept as text, never evaluated)",
+        "formula_text.csv",
+        lambda p: write_csv(
+            p,
+            [
+                HEADER,
+                ["=cmd|'/C calc'!A0", "+P1", 1, "2025-01-10", "2025-01-10"],
+                ["@SUM(A1)", "-P2", 2, "2025-01-10", "2025-01-10"],
+            ],
+        ),
+        (2, 2, 0),
+    )
+    ok(
+        "control characters and terminal escapes in ids",
+        "control_chars.csv",
+        lambda p: write_csv(p, [HEADER, ["S\x1b[31m1", "P1", "x\x07", "2025-01-10", "2025-01-10"], *GOOD]),
+        (3, 2, 1),
+        r"not a number",
+    )
+    ok(
+        "header only (CSV)",
+        "header_only.csv",
+        lambda p: write_csv(p, [HEADER]),
+        (0, 0, 0),
+        notes=[r"header but no data rows"],
+    )
+    ok(
+        "header only (xlsx)",
+        "header_only.xlsx",
+        lambda p: good_xlsx(p, []),
+        (0, 0, 0),
+        notes=[r"header but no data rows"],
+    )
     err("no header at all", "no_header.csv", lambda p: write_csv(p, GOOD), r"lacks the required|no header row")
 
     # ---- encodings (the same two rows with accents; each must read clean)
-    accented = [HEADER, ["Müller-Stahl", "P1", 10, "2025-01-10", "2025-01-09"],
-                ["Société Générale", "P2", 5, "2025-01-10", "2025-01-12"]]
-    for label, enc, fname in (("UTF-8", "utf-8", "utf8.csv"), ("UTF-8 with BOM", "utf-8-sig", "utf8_bom.csv"),
-                              ("UTF-16 LE with BOM", "utf-16-le", "utf16le.csv"),
-                              ("UTF-16 BE with BOM", "utf-16-be", "utf16be.csv"),
-                              ("cp1252", "cp1252", "cp1252.csv"), ("latin-1", "latin-1", "latin1.csv")):
+    accented = [
+        HEADER,
+        ["Müller-Stahl", "P1", 10, "2025-01-10", "2025-01-09"],
+        ["Société Générale", "P2", 5, "2025-01-10", "2025-01-12"],
+    ]
+    for label, enc, fname in (
+        ("UTF-8", "utf-8", "utf8.csv"),
+        ("UTF-8 with BOM", "utf-8-sig", "utf8_bom.csv"),
+        ("UTF-16 LE with BOM", "utf-16-le", "utf16le.csv"),
+        ("UTF-16 BE with BOM", "utf-16-be", "utf16be.csv"),
+        ("cp1252", "cp1252", "cp1252.csv"),
+        ("latin-1", "latin-1", "latin1.csv"),
+    ):
+
         def build(p, enc=enc):
             data = write_csv(p, accented, encoding=enc, sep=";").read_bytes()
             bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(enc, b"")
             p.write_bytes(bom + data)
             return p
+
         ok(f"encoding {label}", fname, build, (2, 2, 0))
-    ok("cp1252 with euro sign and curly quotes", "cp1252_euro.csv",
-       lambda p: write_csv(p, [[*HEADER, "value"], ["“S1”", "P1", 1, "2025-01-10", "2025-01-10", "€ 5,00"]],
-                           encoding="cp1252", sep=";"), (1, 1, 0))
+    ok(
+        "cp1252 with euro sign and curly quotes",
+        "cp1252_euro.csv",
+        lambda p: write_csv(
+            p, [[*HEADER, "value"], ["“S1”", "P1", 1, "2025-01-10", "2025-01-10", "€ 5,00"]], encoding="cp1252", sep=";"
+        ),
+        (1, 1, 0),
+    )
 
     # ---- cross-table: unknown suppliers
     master = write_csv(folder / "suppliers.csv", [["supplier_id", "supplier_name"], ["S1", "One"]])
-    deliveries = write_csv(folder / "unknown_supplier.csv", [HEADER, *GOOD, ["S404", "P9", 1, "2025-01-10",
-                                                                             "2025-01-10"]])
-    cases.append(BadInput("unknown suppliers", {"deliveries": deliveries, "suppliers": master}, rows=(3, 1, 2),
-                          reason=r"unknown supplier 'S2': not in the supplier master"))
-    ok("supplier master with a repeated id", "master_dupe.csv",
-       lambda p: write_csv(p, [["supplier_id", "supplier_name"], ["S1", "One"], ["S1", "Again"]]), (2, 1, 1),
-       r"repeats row 2", table="suppliers")
+    deliveries = write_csv(
+        folder / "unknown_supplier.csv", [HEADER, *GOOD, ["S404", "P9", 1, "2025-01-10", "2025-01-10"]]
+    )
+    cases.append(
+        BadInput(
+            "unknown suppliers",
+            {"deliveries": deliveries, "suppliers": master},
+            rows=(3, 1, 2),
+            reason=r"unknown supplier 'S2': not in the supplier master",
+        )
+    )
+    ok(
+        "supplier master with a repeated id",
+        "master_dupe.csv",
+        lambda p: write_csv(p, [["supplier_id", "supplier_name"], ["S1", "One"], ["S1", "Again"]]),
+        (2, 1, 1),
+        r"repeats row 2",
+        table="suppliers",
+    )
     (folder / "_good.xlsx").unlink()
     return cases
 

@@ -33,12 +33,20 @@ def _data():
         date_promised=["2025-01-20", "2025-01-20", "2025-02-20", "2025-01-30", "2025-02-25", "2025-03-10"],
         date_received=["2025-01-19", "2025-01-25", "2025-02-20", "2025-02-03", "2025-02-25", "2025-03-09"],
     )
-    i = frame(supplier_id=["S1", "S2", "S2"], date=["2025-01-10", "2025-02-10", "2025-03-10"],
-              quantity_inspected=[100.0, 200.0, 50.0], quantity_defective=[1.0, 0.0, 5.0],
-              defect_code=["A", None, "B"])
-    r = frame(supplier_id=["S1", "S2", "S2"], request_id=["1", "2", "3"], request_type=["rfq", "rfq", "complaint"],
-              date_sent=["2025-01-05 08:00", "2025-02-05 08:00", "2025-03-05 08:00"],
-              date_responded=["2025-01-05 10:30", "2025-02-08 08:00", "2025-03-05 09:00"])
+    i = frame(
+        supplier_id=["S1", "S2", "S2"],
+        date=["2025-01-10", "2025-02-10", "2025-03-10"],
+        quantity_inspected=[100.0, 200.0, 50.0],
+        quantity_defective=[1.0, 0.0, 5.0],
+        defect_code=["A", None, "B"],
+    )
+    r = frame(
+        supplier_id=["S1", "S2", "S2"],
+        request_id=["1", "2", "3"],
+        request_type=["rfq", "rfq", "complaint"],
+        date_sent=["2025-01-05 08:00", "2025-02-05 08:00", "2025-03-05 08:00"],
+        date_responded=["2025-01-05 10:30", "2025-02-08 08:00", "2025-03-05 09:00"],
+    )
     return d, i, r
 
 
@@ -55,7 +63,12 @@ def test_statistics_hold_hand_computed_sums():
     # S1 January: one line of 10, completed 5 days late, 4 units on time, lead time 24 days
     row = dl.loc[("S1", "2025-01")]
     assert (row["n_deliveries"], row["late_k"], row["days_late_sum"], row["qty_on_time"], row["lead_sum"]) == (
-        1, 1, 5.0, 4.0, 24.0)
+        1,
+        1,
+        5.0,
+        4.0,
+        24.0,
+    )
     assert st.days_late["days_late"].tolist() == [5, 0, 0, 4, 0]
     assert st.response_minutes["minutes"].tolist() == [150, 4320, 60]
     assert st.suppliers == ("S1", "S2")
@@ -87,8 +100,14 @@ def _categorical(df, columns):
 
 def test_dictionary_encoded_ids_give_the_same_statistics_as_strings():
     d, i, r = _data()
-    ex = frame(table=["deliveries"], supplier_id=["S2"], po_id=["P4"], line_id=[None], reason_code=["PLANT_CLOSED"],
-               decided_by=["buyer"])
+    ex = frame(
+        table=["deliveries"],
+        supplier_id=["S2"],
+        po_id=["P4"],
+        line_id=[None],
+        reason_code=["PLANT_CLOSED"],
+        decided_by=["buyer"],
+    )
     cfg = load_config()
     window = evaluation_window(AS_OF, cfg.periods.window_months)
     kw = dict(config=cfg, as_of=AS_OF, window=window)
@@ -98,8 +117,12 @@ def test_dictionary_encoded_ids_give_the_same_statistics_as_strings():
     assert coded["supplier_id"].astype(str).tolist() == plain["supplier_id"].astype(str).tolist()
     assert coded["status"].tolist() == plain["status"].tolist() == ["judged"] * 3 + ["excluded", "judged"]
     whole = aggregate(plain, inspection_lots(i, **kw), request_records(r, **kw), **kw)
-    cat = aggregate(coded, inspection_lots(_categorical(i, ["supplier_id", "defect_code"]), **kw),
-                    request_records(_categorical(r, ["supplier_id", "request_type"]), **kw), **kw)
+    cat = aggregate(
+        coded,
+        inspection_lots(_categorical(i, ["supplier_id", "defect_code"]), **kw),
+        request_records(_categorical(r, ["supplier_id", "request_type"]), **kw),
+        **kw,
+    )
     for name in whole.FRAMES:
         pd.testing.assert_frame_equal(getattr(cat, name), getattr(whole, name))
     assert cat.suppliers == whole.suppliers

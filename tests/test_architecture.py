@@ -132,8 +132,13 @@ def test_only_the_catalogue_says_which_metrics_are_lower_is_better():
             if isinstance(node, ast.Constant) and node.value in ("lower", "higher"):
                 bad.append(f"{module} line {node.lineno}: {node.value!r}")
         for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, ast.AnnAssign) else []
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
             for t in targets:
                 if isinstance(t, ast.Name) and "LOWER" in t.id.upper() and "BETTER" in t.id.upper():
                     bad.append(f"{module} line {node.lineno}: {t.id}")

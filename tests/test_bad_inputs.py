@@ -40,11 +40,33 @@ def test_corpus_holds_at_least_40_cases_of_every_kind_the_issue_names(corpus):
     names = [c.name for c in corpus]
     assert len(names) == len(set(names)) and len(corpus) >= 40
     text = " | ".join(names).lower()
-    for kind in ("truncated", "corrupt", "csv renamed to .xlsx", "encrypted", "xls (biff)", "billion laughs",
-                 "external entity", "zip bomb", "dimension claims", "formulas without cached", "hidden",
-                 "1 mb text", "wrong types", "before 1900", "nan, inf and negative", "duplicate", "unknown suppliers",
-                 "received before ordered", "utf-8 with bom", "utf-16 le", "utf-16 be", "cp1252", "latin-1",
-                 "empty .csv", "header only"):
+    for kind in (
+        "truncated",
+        "corrupt",
+        "csv renamed to .xlsx",
+        "encrypted",
+        "xls (biff)",
+        "billion laughs",
+        "external entity",
+        "zip bomb",
+        "dimension claims",
+        "formulas without cached",
+        "hidden",
+        "1 mb text",
+        "wrong types",
+        "before 1900",
+        "nan, inf and negative",
+        "duplicate",
+        "unknown suppliers",
+        "received before ordered",
+        "utf-8 with bom",
+        "utf-16 le",
+        "utf-16 be",
+        "cp1252",
+        "latin-1",
+        "empty .csv",
+        "header only",
+    ):
         assert kind in text, kind
     # the hostile files stay small on disk
     for c in corpus:
@@ -136,8 +158,11 @@ def test_debug_shows_the_traceback(corpus, capsys):
 
 def test_validate_writes_input_values_to_rejected_rows_csv_as_inert_text(tmp_path, capsys):
     f = tmp_path / "in.csv"
-    f.write_text("supplier_id,po_id,quantity_ordered,date_promised,date_received\n"
-                 "S1,P1,=1+1,2025-01-10,2025-01-10\nS1,P2,@SUM(A1),2025-01-10,2025-01-10\n", encoding="utf-8")
+    f.write_text(
+        "supplier_id,po_id,quantity_ordered,date_promised,date_received\n"
+        "S1,P1,=1+1,2025-01-10,2025-01-10\nS1,P2,@SUM(A1),2025-01-10,2025-01-10\n",
+        encoding="utf-8",
+    )
     assert main(["validate", "--deliveries", str(f), "--out", str(tmp_path / "o")]) == 5
     capsys.readouterr()
     import csv
@@ -169,9 +194,11 @@ def test_hidden_sheets_are_skipped_unless_named(corpus):
 
 def test_excel_date_serials_and_iso_years_are_never_shifted(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("supplier_id,po_id,quantity_ordered,date_promised,date_received\n"
-                 "S1,P1,1,0001-01-01,2025-01-01\nS1,P2,1,0099-12-31,2025-01-01\nS1,P3,1,1/2/99,2025-01-01\n",
-                 encoding="utf-8")
+    f.write_text(
+        "supplier_id,po_id,quantity_ordered,date_promised,date_received\n"
+        "S1,P1,1,0001-01-01,2025-01-01\nS1,P2,1,0099-12-31,2025-01-01\nS1,P3,1,1/2/99,2025-01-01\n",
+        encoding="utf-8",
+    )
     r = sa.read_table(f, "deliveries", mapping={"deliveries": {"dayfirst": True}})
     assert r.rejected["row"].tolist() == [2, 3]  # years 1 and 99, not 2001 and 2099
     assert str(r.data["date_promised"].iloc[0].date()) == "1999-02-01"  # a two-digit year stays short-form
@@ -181,8 +208,11 @@ def test_openpyxl_parses_through_defusedxml_and_refuses_the_entity_bomb(corpus):
     assert openpyxl.DEFUSEDXML is True
     import defusedxml
 
-    for name in ("billion laughs in sheet1.xml", "billion laughs in sharedStrings.xml",
-                 "external entity (XXE) in sheet1.xml"):
+    for name in (
+        "billion laughs in sheet1.xml",
+        "billion laughs in sharedStrings.xml",
+        "external entity (XXE) in sheet1.xml",
+    ):
         path = next(c for c in corpus if c.name == name).path
         with pytest.raises(ValueError) as info:
             wb = openpyxl.load_workbook(path)
@@ -222,15 +252,21 @@ _CHILD = textwrap.dedent("""
 
 
 def _run_bounded(jobs, timeout=60):
-    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(jobs)], capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(jobs)], capture_output=True, text=True, timeout=timeout
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
 
 
 def test_hostile_files_are_refused_with_bounded_memory_and_time(corpus):
-    hostile = [c for c in corpus if c.name.startswith(("zip bomb", "one cell at row", "billion laughs",
-                                                        "external entity", "dimension claims", "1 MB text"))]
+    hostile = [
+        c
+        for c in corpus
+        if c.name.startswith(
+            ("zip bomb", "one cell at row", "billion laughs", "external entity", "dimension claims", "1 MB text")
+        )
+    ]
     assert len(hostile) == 10
     jobs = [["read_table", str(c.path)] for c in hostile]
     # calamine itself neither expands the entities nor follows the external reference
@@ -258,14 +294,22 @@ def test_largest_accepted_inputs_of_10_mb_stay_under_1_gib(tmp_path):
             i += 1
     # 200,000 rows x 20 columns = the 4,000,000-cell limit; cells without references (legal, and the densest
     # form) so that it fits in 10 MB while staying under the compression-ratio limit
-    rows_xml = ['<row r="1">' + "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>'
-                                        for h in HEADER + [f"x{k}" for k in range(15)]) + "</row>"]
+    rows_xml = [
+        '<row r="1">'
+        + "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER + [f"x{k}" for k in range(15)])
+        + "</row>"
+    ]
     for r in range(2, 200_001):
-        rows_xml.append(f"<row><c><v>{r % 97}</v></c><c><v>{r}</v></c><c><v>{r % 50 + 1}</v></c>"
-                        f"<c><v>{45000 + r % 300}</v></c><c><v>{45003 + r % 290}</v></c>"
-                        + "".join(f"<c><v>{(r * k) % 1000}</v></c>" for k in range(15)) + "</row>")
-    xml = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           "<sheetData>" + "".join(rows_xml) + "</sheetData></worksheet>")
+        rows_xml.append(
+            f"<row><c><v>{r % 97}</v></c><c><v>{r}</v></c><c><v>{r % 50 + 1}</v></c>"
+            f"<c><v>{45000 + r % 300}</v></c><c><v>{45003 + r % 290}</v></c>"
+            + "".join(f"<c><v>{(r * k) % 1000}</v></c>" for k in range(15))
+            + "</row>"
+        )
+    xml = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData>" + "".join(rows_xml) + "</sheetData></worksheet>"
+    )
     del rows_xml
     xlsx = write_xlsx(tmp_path / "big.xlsx", [("Receipts", xml, "visible")])
     del xml
@@ -273,7 +317,7 @@ def test_largest_accepted_inputs_of_10_mb_stay_under_1_gib(tmp_path):
     for path in (csv, xlsx):
         out = _run_bounded([["read_table", str(path)]], timeout=60)
         assert out.pop("maxrss_kib") * 1024 < GIB, path.name
-        (outcome, _), = out.values()
+        ((outcome, _),) = out.values()
         assert outcome.startswith("read"), outcome
 
 
@@ -299,7 +343,7 @@ def _evil_scorecard():
         t = getattr(d, name).copy()
         t["supplier_id"] = t["supplier_id"].map(rename).astype("string")
         tables[name] = t
-    tables["suppliers"]["supplier_name"] = ["=HYPERLINK(\"http://evil\",\"x\")", "@A1", "+1", "-1", "=1", "ok"]
+    tables["suppliers"]["supplier_name"] = ['=HYPERLINK("http://evil","x")', "@A1", "+1", "-1", "=1", "ok"]
     insp = tables["inspections"]
     insp["defect_code"] = insp["defect_code"].astype(object)
     insp.loc[insp["quantity_defective"] > 0, "defect_code"] = "=2*3"
@@ -324,7 +368,7 @@ def test_scorecard_files_never_carry_a_live_formula_from_the_inputs(tmp_path):
                 if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n=")):
                     assert c.quotePrefix and c.data_type == "s", (ws.title, c.coordinate, c.value)
                     seen.add(c.value)
-    assert {e.replace("\r", "\n") for e in EVIL} <= seen and "=2*3" in seen and "=HYPERLINK(\"http://evil\",\"x\")" in seen
+    assert {e.replace("\r", "\n") for e in EVIL} <= seen and "=2*3" in seen and '=HYPERLINK("http://evil","x")' in seen
     for name in ("suppliers.csv", "periods.csv", "rejected_rows.csv"):
         with open(paths[name], encoding="utf-8-sig", newline="") as fh:
             for row in csv.reader(fh):
@@ -336,25 +380,55 @@ def test_scorecard_files_never_carry_a_live_formula_from_the_inputs(tmp_path):
     assert sorted(ids) == sorted("'" + e for e in EVIL)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("S001", "S001"),
-    ("Müller GmbH", "Müller GmbH"),
-    ("a_b", "a_b"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("S001", "S001"),
+        ("Müller GmbH", "Müller GmbH"),
+        ("a_b", "a_b"),
+    ],
+)
 def test_safe_filename_keeps_names_that_are_already_safe(text, expected):
     from supplier_analytics.reports import safe_filename
 
     assert safe_filename(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "../../etc", "..", ".", "", "/etc/passwd", "C:\\Windows\\system32", "a/b", "a\\b", "CON", "con", "PRN", "AUX",
-    "NUL", "nul.txt", "COM1", "com9.csv", "LPT1", "LPT9", "CON ", "trailing.", "trailing ", " .hidden", "a\x00b",
-    "x" * 300, 'what?<>:"|*', "\t=cmd", "S1/../../x",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "../../etc",
+        "..",
+        ".",
+        "",
+        "/etc/passwd",
+        "C:\\Windows\\system32",
+        "a/b",
+        "a\\b",
+        "CON",
+        "con",
+        "PRN",
+        "AUX",
+        "NUL",
+        "nul.txt",
+        "COM1",
+        "com9.csv",
+        "LPT1",
+        "LPT9",
+        "CON ",
+        "trailing.",
+        "trailing ",
+        " .hidden",
+        "a\x00b",
+        "x" * 300,
+        'what?<>:"|*',
+        "\t=cmd",
+        "S1/../../x",
+    ],
+)
 def test_safe_filename_stays_inside_its_folder_on_any_system(tmp_path, text):
-    from supplier_analytics.reports import safe_filename
     from supplier_analytics._io import WINDOWS_RESERVED
+    from supplier_analytics.reports import safe_filename
 
     name = safe_filename(text)
     assert name and len(name) <= 64
@@ -383,14 +457,17 @@ def test_a_carriage_return_inside_a_value_cannot_start_a_new_row_in_a_csv(tmp_pa
 
     from supplier_analytics.reports import write_csv
 
-    frame = pd.DataFrame({"supplier_name": ["ACME\r=HYPERLINK(\"http://evil\")", "B\n@SUM(A1)", "\r=1"],
-                          "n": [1, 2, 3]})
+    frame = pd.DataFrame({"supplier_name": ['ACME\r=HYPERLINK("http://evil")', "B\n@SUM(A1)", "\r=1"], "n": [1, 2, 3]})
     path = write_csv(frame, tmp_path / "x.csv")
     raw = path.read_bytes()
     assert b'"ACME\r=HYPERLINK(""http://evil"")"' in raw
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["supplier_name", "n"], ["ACME\r=HYPERLINK(\"http://evil\")", "1"], ["B\n@SUM(A1)", "2"],
-                    ["'\r=1", "3"]]
+    assert rows == [
+        ["supplier_name", "n"],
+        ['ACME\r=HYPERLINK("http://evil")', "1"],
+        ["B\n@SUM(A1)", "2"],
+        ["'\r=1", "3"],
+    ]
     # what a spreadsheet sees line by line: no physical line starts with a formula trigger outside quotes
     assert not re.search(rb"(^|\r\n)[=+\-@]", raw.removeprefix(b"\xef\xbb\xbf"))

@@ -32,8 +32,9 @@ TABLES = ("deliveries", "inspections", "requests", "suppliers")
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     """20 suppliers, 2,000 receipts, 2025 (data end 2025-12-31)."""
-    return write_procurement_data(tmp_path_factory.mktemp("small"), n_suppliers=20, n_deliveries=2000, seed=3,
-                                  start="2025-01-01", months=12)
+    return write_procurement_data(
+        tmp_path_factory.mktemp("small"), n_suppliers=20, n_deliveries=2000, seed=3, start="2025-01-01", months=12
+    )
 
 
 def _job_file(folder: Path, data: Path, *, extra: str = "", inputs: str | None = None) -> Path:
@@ -66,7 +67,7 @@ def test_job_file_paths_are_relative_to_its_folder(tmp_path):
         'mapping = "sap.toml"\n'
         '[scoring]\nconfig = "scoring.toml"\nas_of = 2026-06-30\n'
         '[outputs]\ndir = "../out"\n[history]\npath = "../db/h.sqlite"\n'
-        '[limits]\nmax_rejected_share = 0.1\nlock_wait_seconds = 5\n[alerts]\nfail_on = true\n',
+        "[limits]\nmax_rejected_share = 0.1\nlock_wait_seconds = 5\n[alerts]\nfail_on = true\n",
         encoding="utf-8",
     )
     job = batch.load_job(path)
@@ -84,27 +85,48 @@ def test_job_file_paths_are_relative_to_its_folder(tmp_path):
 def test_job_defaults(tmp_path):
     job = batch.load_job({"inputs": {"requests": "r.csv"}, "outputs": {"dir": "o"}}, base_dir=tmp_path)
     assert job.history == tmp_path / "o" / "history.sqlite"
-    assert (job.as_of, job.scorecard, job.duplicates, job.max_rejected_share, job.lock_wait_seconds,
-            job.fail_on_alerts) == ("last-complete-period", True, "reject", None, 0.0, False)
+    assert (
+        job.as_of,
+        job.scorecard,
+        job.duplicates,
+        job.max_rejected_share,
+        job.lock_wait_seconds,
+        job.fail_on_alerts,
+    ) == ("last-complete-period", True, "reject", None, 0.0, False)
     assert job.replace(out_dir=tmp_path / "x").history == tmp_path / "x" / "history.sqlite"
 
 
-@pytest.mark.parametrize("raw, message", [
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "output": {}},
-     "In the job dict, unknown section [output]; allowed: inputs, scoring, outputs, history, limits, alerts."),
-    ({"inputs": {"deliveries": "d.csv", "receipts": "r.csv"}, "outputs": {"dir": "o"}},
-     "In the job dict, unknown key 'inputs.receipts'; allowed in [inputs]: deliveries, inspections, requests, "
-     "suppliers, exclusions, mapping, duplicates."),
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "review": "yes"}},
-     "In the job dict, outputs.review = 'yes' must be true or false."),
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "scoring": {"as_of": "end-of-month"}},
-     "In the job dict, scoring.as_of = 'end-of-month' is not allowed; use one of: last-complete-period, "
-     "latest-data, or a date YYYY-MM-DD."),
-    ({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "limits": {"max_rejected_share": 5}},
-     "In the job dict, limits.max_rejected_share = 5 must be a number from 0 to 1 (e.g. 0.05 for 5%)."),
-    ({"inputs": {"suppliers": "s.csv"}, "outputs": {"dir": "o"}},
-     "In the job dict, [inputs] needs at least one of deliveries, inspections, requests."),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (
+            {"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "output": {}},
+            "In the job dict, unknown section [output]; allowed: inputs, scoring, outputs, history, limits, alerts.",
+        ),
+        (
+            {"inputs": {"deliveries": "d.csv", "receipts": "r.csv"}, "outputs": {"dir": "o"}},
+            "In the job dict, unknown key 'inputs.receipts'; allowed in [inputs]: deliveries, inspections, requests, "
+            "suppliers, exclusions, mapping, duplicates.",
+        ),
+        (
+            {"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "review": "yes"}},
+            "In the job dict, outputs.review = 'yes' must be true or false.",
+        ),
+        (
+            {"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "scoring": {"as_of": "end-of-month"}},
+            "In the job dict, scoring.as_of = 'end-of-month' is not allowed; use one of: last-complete-period, "
+            "latest-data, or a date YYYY-MM-DD.",
+        ),
+        (
+            {"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o"}, "limits": {"max_rejected_share": 5}},
+            "In the job dict, limits.max_rejected_share = 5 must be a number from 0 to 1 (e.g. 0.05 for 5%).",
+        ),
+        (
+            {"inputs": {"suppliers": "s.csv"}, "outputs": {"dir": "o"}},
+            "In the job dict, [inputs] needs at least one of deliveries, inspections, requests.",
+        ),
+    ],
+)
 def test_job_errors_name_the_key(raw, message):
     with pytest.raises(ConfigError) as err:
         batch.load_job(raw)
@@ -114,9 +136,12 @@ def test_job_errors_name_the_key(raw, message):
 def test_job_errors_are_collected(tmp_path):
     path = tmp_path / "job.toml"
     path.write_text('[inputs]\ndeliveries = 3\n[alerts]\nfail_on = "yes"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"^4 problems in job.toml: inputs.deliveries must be a path or glob as text, "
-                       r"or a list of them, not 3; \[inputs\] needs at least one of .*; \[outputs\] dir is required: .*; "
-                       r"alerts.fail_on = 'yes' must be true or false; fix them and run again.$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^4 problems in job.toml: inputs.deliveries must be a path or glob as text, "
+        r"or a list of them, not 3; \[inputs\] needs at least one of .*; \[outputs\] dir is required: .*; "
+        r"alerts.fail_on = 'yes' must be true or false; fix them and run again.$",
+    ):
         batch.load_job(path)
     path.write_text("[inputs\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"Job file job.toml is not valid TOML"):
@@ -125,17 +150,26 @@ def test_job_errors_are_collected(tmp_path):
         batch.load_job(tmp_path / "missing.toml")
 
 
-@pytest.mark.parametrize("rule, freq, today, latest, expected", [
-    ("last-complete-period", "M", "2026-03-01", None, "2026-02-28"),
-    ("last-complete-period", "M", "2026-03-31", None, "2026-02-28"),  # March has not ended on the 31st
-    ("last-complete-period", "W-SUN", "2026-11-25", None, "2026-11-22"),  # Wednesday -> last Sunday
-    ("last-complete-period", "W-SUN", "2026-11-23", None, "2026-11-22"),  # Monday -> yesterday
-    ("last-complete-period", "Q", "2026-07-01", None, "2026-06-30"),
-    ("last-complete-period", "M", "2026-10-02", "2026-09-28", "2026-09-30"),  # a quiet last day is not a stale export
-    ("last-complete-period", "M", "2027-02-10", "2026-11-15", "2026-10-31"),  # stale export: fall back
-    ("latest-data", "M", "2030-01-01", "2026-09-14", "2026-09-14"),
-    ("2026-05-15", "M", None, "2026-09-30", "2026-05-15"),
-])
+@pytest.mark.parametrize(
+    "rule, freq, today, latest, expected",
+    [
+        ("last-complete-period", "M", "2026-03-01", None, "2026-02-28"),
+        ("last-complete-period", "M", "2026-03-31", None, "2026-02-28"),  # March has not ended on the 31st
+        ("last-complete-period", "W-SUN", "2026-11-25", None, "2026-11-22"),  # Wednesday -> last Sunday
+        ("last-complete-period", "W-SUN", "2026-11-23", None, "2026-11-22"),  # Monday -> yesterday
+        ("last-complete-period", "Q", "2026-07-01", None, "2026-06-30"),
+        (
+            "last-complete-period",
+            "M",
+            "2026-10-02",
+            "2026-09-28",
+            "2026-09-30",
+        ),  # a quiet last day is not a stale export
+        ("last-complete-period", "M", "2027-02-10", "2026-11-15", "2026-10-31"),  # stale export: fall back
+        ("latest-data", "M", "2030-01-01", "2026-09-14", "2026-09-14"),
+        ("2026-05-15", "M", None, "2026-09-30", "2026-05-15"),
+    ],
+)
 def test_as_of_rules(rule, freq, today, latest, expected):
     day, _ = batch.as_of_from_rule(rule, freq=freq, today=today, latest=latest)
     assert day == pd.Timestamp(expected)
@@ -176,13 +210,21 @@ def test_sample_job_twice_is_idempotent(tmp_path):
     card = second.scorecard.suppliers.set_index("supplier_id")
     assert sup.set_index("supplier_id")["grade"].to_dict() == card["grade"].astype(str).to_dict()
     otif = metrics[metrics["metric"] == "otif_rate"].set_index("supplier_id")["value"]
-    pd.testing.assert_series_equal(otif.sort_index(), card["otif_rate"].sort_index(), check_names=False,
-                                   check_index_type=False)
+    pd.testing.assert_series_equal(
+        otif.sort_index(), card["otif_rate"].sort_index(), check_names=False, check_index_type=False
+    )
 
     # outputs identical apart from timestamps
     copy2 = _tree(tmp_path / "out" / "runs")
-    names = ["manifest.json", "periods.csv", "rejected_rows.csv", "run.log", "scorecard.xlsx", "summary.json",
-             "suppliers.csv"] + (["alerts.csv"] if first.manifest["alerts"]["count"] else [])
+    names = [
+        "manifest.json",
+        "periods.csv",
+        "rejected_rows.csv",
+        "run.log",
+        "scorecard.xlsx",
+        "summary.json",
+        "suppliers.csv",
+    ] + (["alerts.csv"] if first.manifest["alerts"]["count"] else [])
     assert sorted(copy1) == sorted(copy2) == sorted(f"2026-09-30/{n}" for n in names)
     for name in [n for n in names if n.endswith((".csv", "summary.json"))]:
         assert copy1[f"2026-09-30/{name}"] == copy2[f"2026-09-30/{name}"], name
@@ -209,8 +251,12 @@ def test_sample_job_twice_is_idempotent(tmp_path):
         assert files[name]["size"] == (SAMPLE / name).stat().st_size
         lines = (SAMPLE / name).read_text(encoding="utf-8").count("\n") - 1
         assert files[name]["rows_read"] == lines
-    assert m["rows"]["deliveries"] == {"rows_read": 6000, "rows_accepted": 6000, "rows_rejected": 0,
-                                       "rejected_share": 0.0}
+    assert m["rows"]["deliveries"] == {
+        "rows_read": 6000,
+        "rows_accepted": 6000,
+        "rows_rejected": 0,
+        "rejected_share": 0.0,
+    }
     for name, info in m["outputs"].items():
         assert info["sha256"] == _sha(run_dir / name) and info["size"] == (run_dir / name).stat().st_size
     assert set(m["timings_seconds"]) == {"lock", "read", "score", "write"}
@@ -218,13 +264,16 @@ def test_sample_job_twice_is_idempotent(tmp_path):
     found = trends.alerts(second.scorecard)
     raised = found[found["direction"].isin(["deteriorating", "improving"])]
     assert m["alerts"]["count"] == len(raised) and m["alerts"]["deteriorating"] == int(
-        (raised["direction"] == "deteriorating").sum())
+        (raised["direction"] == "deteriorating").sum()
+    )
     stored = history.load(db, table="alerts")
     assert sorted(zip(stored["supplier_id"], stored["metric"], stored["kind"])) == sorted(
-        zip(raised["supplier_id"], raised["metric"], raised["direction"]))
+        zip(raised["supplier_id"], raised["metric"], raised["direction"])
+    )
     assert m["alerts"]["status"].endswith(
         f"among {int((found['direction'] != 'not tested').sum())} supplier x metric trend tests "
-        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)")
+        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)"
+    )
     assert m["started_utc"] < m["finished_utc"]
     latest = json.loads((tmp_path / "out" / "latest").read_text(encoding="utf-8"))
     assert latest["run_id"] == second.run_id and latest["run_dir"] == "runs/2026-09-30"
@@ -245,8 +294,12 @@ def _baseline(tmp_path_factory, small):
     data.mkdir()
     for t in TABLES:
         (data / f"{t}.csv").write_bytes((small / f"{t}.csv").read_bytes())
-    path = _job_file(folder, data, extra='[scoring]\nas_of = "latest-data"\n',
-                     inputs="\n".join(f'{t} = "data/{t}.csv"' for t in TABLES))
+    path = _job_file(
+        folder,
+        data,
+        extra='[scoring]\nas_of = "latest-data"\n',
+        inputs="\n".join(f'{t} = "data/{t}.csv"' for t in TABLES),
+    )
     result = batch.run_job(path)
     assert result.exit_code == 0 and result.as_of == pd.Timestamp("2025-12-31")
     return folder, result
@@ -262,8 +315,11 @@ def published(_baseline, tmp_path):
 
 
 def _state(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    files = {k: v for k, v in _tree(out).items()
-             if not k.startswith("logs/") and not k.startswith("history.sqlite") and not k.endswith(".lock")}
+    files = {
+        k: v
+        for k, v in _tree(out).items()
+        if not k.startswith("logs/") and not k.startswith("history.sqlite") and not k.endswith(".lock")
+    }
     return files, history.load(out / "history.sqlite"), history.load(out / "history.sqlite", table="metrics")
 
 
@@ -299,8 +355,9 @@ def test_invalid_scoring_configuration_is_exit_4(published, capsys):
     out = path.parent / "out"
     files, _, _ = _state(out)
     (path.parent / "bad.toml").write_text('[delivery]\nday_basis = "weekly"\n', encoding="utf-8")
-    path.write_text(path.read_text(encoding="utf-8").replace("[scoring]\n", '[scoring]\nconfig = "bad.toml"\n'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("[scoring]\n", '[scoring]\nconfig = "bad.toml"\n'), encoding="utf-8"
+    )
     assert main(["run", str(path)]) == 4
     err = capsys.readouterr().err
     assert err == "error: In bad.toml, delivery.day_basis = 'weekly' is not allowed; use one of: calendar, working.\n"
@@ -325,8 +382,10 @@ def test_rejected_rows_above_the_limit_publish_and_exit_5(tmp_path, small, capsy
     assert req["rows_rejected"] == len(range(0, len(rows), 10)) and req["rows_read"] == len(rows)
     assert m["outcome"] == "rejected rows above the limit" and m["exit_code"] == 5
     share = req["rows_rejected"] / req["rows_read"]
-    assert err == (f"error: requests: {share:.1%} of rows rejected ({req['rows_rejected']} of {req['rows_read']}), "
-                   "above the job's max_rejected_share of 5.0%; see runs/2025-12-31/rejected_rows.csv.\n")
+    assert err == (
+        f"error: requests: {share:.1%} of rows rejected ({req['rows_rejected']} of {req['rows_read']}), "
+        "above the job's max_rejected_share of 5.0%; see runs/2025-12-31/rejected_rows.csv.\n"
+    )
     rejected = pd.read_csv(tmp_path / "out" / "runs" / "2025-12-31" / "rejected_rows.csv", encoding="utf-8-sig")
     assert set(rejected["table"]) == {"requests"}
     assert history.load(tmp_path / "out" / "history.sqlite", table="runs")["exit_code"].tolist() == [5]
@@ -335,8 +394,14 @@ def test_rejected_rows_above_the_limit_publish_and_exit_5(tmp_path, small, capsy
 
 def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     path, data, _ = published
-    found = pd.DataFrame({"supplier_id": ["S001", "S002"], "metric": ["otif_rate", "ppm"],
-                          "kind": ["improving", "deteriorating"], "message": ["OTIF rising", "PPM rising"]})
+    found = pd.DataFrame(
+        {
+            "supplier_id": ["S001", "S002"],
+            "metric": ["otif_rate", "ppm"],
+            "kind": ["improving", "deteriorating"],
+            "message": ["OTIF rising", "PPM rising"],
+        }
+    )
     monkeypatch.setattr(batch_run, "_raise_alerts", lambda card: ("2 raised", found))
     result = batch.run_job(path)
     assert result.exit_code == 0 and result.manifest["alerts"]["count"] == 2
@@ -346,7 +411,9 @@ def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     assert result.message == "1 deterioration alert raised and the job fails on alerts; see runs/2025-12-31/alerts.csv"
     stored = history.load(path.parent / "out" / "history.sqlite", table="alerts")
     assert stored[["supplier_id", "metric", "kind", "message"]].values.tolist() == [
-        ["S001", "otif_rate", "improving", "OTIF rising"], ["S002", "ppm", "deteriorating", "PPM rising"]]
+        ["S001", "otif_rate", "improving", "OTIF rising"],
+        ["S002", "ppm", "deteriorating", "PPM rising"],
+    ]
     assert pd.read_csv(result.run_dir / "alerts.csv", encoding="utf-8-sig")["supplier_id"].tolist() == ["S001", "S002"]
     monkeypatch.setattr(batch_run, "_raise_alerts", lambda card: ("1 raised", found.iloc[:1]))
     assert batch.run_job(path).exit_code == 0  # an improvement never fails the job
@@ -382,14 +449,24 @@ def test_several_files_of_one_table_are_combined_and_overlaps_rejected(tmp_path,
     assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (2200, 2000, 200)
     assert r.data["source_file"].value_counts().to_dict() == {"gr_1.csv": 1200, "gr_2.csv": 800}
     first = r.rejected.iloc[0]
-    assert (first["source_file"], first["row"], first["reason"]) == ("gr_2.csv", 2, "exact duplicate of gr_1.csv row 1002")
-    single = batch_run._read_inputs(batch.load_job(
-        {"inputs": {"deliveries": str(small / "deliveries.csv")}, "outputs": {"dir": "out"}}, base_dir=tmp_path))[0]
+    assert (first["source_file"], first["row"], first["reason"]) == (
+        "gr_2.csv",
+        2,
+        "exact duplicate of gr_1.csv row 1002",
+    )
+    single = batch_run._read_inputs(
+        batch.load_job(
+            {"inputs": {"deliveries": str(small / "deliveries.csv")}, "outputs": {"dir": "out"}}, base_dir=tmp_path
+        )
+    )[0]
     cols = [c for c in r.data.columns if not c.startswith("source_")]
     pd.testing.assert_frame_equal(r.data[cols], single["deliveries"].data[cols])
     with pytest.raises(InputError, match=r"No file matches 'exports/missing_\*.csv' for inputs.deliveries"):
-        batch_run._read_inputs(batch.load_job({"inputs": {"deliveries": "exports/missing_*.csv"}, "outputs": {"dir": "o"}},
-                                          base_dir=tmp_path))
+        batch_run._read_inputs(
+            batch.load_job(
+                {"inputs": {"deliveries": "exports/missing_*.csv"}, "outputs": {"dir": "o"}}, base_dir=tmp_path
+            )
+        )
 
 
 def test_recover_removes_unfinished_run_folders(published):
@@ -424,7 +501,13 @@ def test_progress_on_a_terminal_only(published, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["run", str(path)]) == 0
     assert tty.getvalue().splitlines() == [
-        "[1/6] lock", "[2/6] read", "[3/6] score", "[4/6] write", "[5/6] history", "[6/6] publish"]
+        "[1/6] lock",
+        "[2/6] read",
+        "[3/6] score",
+        "[4/6] write",
+        "[5/6] history",
+        "[6/6] publish",
+    ]
     assert "Outcome: scored 20 suppliers as of 2025-12-31" in capsys.readouterr().out
 
     seen = []
@@ -457,8 +540,9 @@ sys.stdin.read()
 
 
 def _hold_lock(path: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -469,8 +553,11 @@ def test_a_second_run_refuses_while_the_first_holds_the_lock(published, capsys):
     files, sup, _ = _state(out)
     holder = _hold_lock(out / ".lock")
     try:
-        with pytest.raises(LockedError, match=r"^The output folder .*out is in use by another run \(process 4242, "
-                           r"started 2026-01-01T00:00:00Z\) \(the job does not wait\); nothing was changed"):
+        with pytest.raises(
+            LockedError,
+            match=r"^The output folder .*out is in use by another run \(process 4242, "
+            r"started 2026-01-01T00:00:00Z\) \(the job does not wait\); nothing was changed",
+        ):
             batch.run_job(path)
         assert main(["run", str(path)]) == 7
         assert capsys.readouterr().err.startswith("error: The output folder")
@@ -511,8 +598,16 @@ def test_two_concurrent_runs_in_subprocesses(published):
     path, _, _ = published
     path.write_text(path.read_text(encoding="utf-8") + "\n[limits]\nlock_wait_seconds = 120\n", encoding="utf-8")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    procs = [subprocess.Popen([sys.executable, "-m", "supplier_analytics", "run", str(path), "--quiet"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "supplier_analytics", "run", str(path), "--quiet"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     out = path.parent / "out"
@@ -533,11 +628,14 @@ def test_job_writes_feedback_and_review_packs_listed_in_the_manifest(tmp_path):
     data = make_procurement_data(n_suppliers=6, n_deliveries=1500, seed=5, months=12)
     for name, frame in data.tables.items():
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
-    job = batch.load_job({
-        "inputs": {t: f"{t}.csv" for t in data.tables},
-        "scoring": {"as_of": "latest-data"},
-        "outputs": {"dir": "out", "feedback": True, "review": True},
-    }, base_dir=tmp_path)
+    job = batch.load_job(
+        {
+            "inputs": {t: f"{t}.csv" for t in data.tables},
+            "scoring": {"as_of": "latest-data"},
+            "outputs": {"dir": "out", "feedback": True, "review": True},
+        },
+        base_dir=tmp_path,
+    )
     result = batch.run_job(job)
     assert result.exit_code == 0, result.message
     run_dir = result.run_dir

@@ -68,7 +68,8 @@ def _folder_print(folder: Path) -> tuple[str, str]:
     for name, info in manifest["outputs"].items():
         data = (folder / name).read_bytes()
         assert len(data) == info["size"] and hashlib.sha256(data).hexdigest() == info["sha256"], (
-            f"{folder.name}/{name} is not the file its manifest describes")
+            f"{folder.name}/{name} is not the file its manifest describes"
+        )
     h = hashlib.sha256()
     for name in FINGERPRINT_FILES:
         h.update((folder / name).read_bytes())
@@ -80,8 +81,9 @@ def _job_folder(folder: Path, data: Path) -> Path:
     for t in TABLES:
         shutil.copyfile(data / f"{t}.csv", folder / "data" / f"{t}.csv")
     inputs = "\n".join(f'{t} = "data/{t}.csv"' for t in TABLES)
-    (folder / "job.toml").write_text(f'[inputs]\n{inputs}\n[scoring]\nas_of = {AS_OF}\n[outputs]\ndir = "out"\n',
-                                     encoding="utf-8")
+    (folder / "job.toml").write_text(
+        f'[inputs]\n{inputs}\n[scoring]\nas_of = {AS_OF}\n[outputs]\ndir = "out"\n', encoding="utf-8"
+    )
     return folder / "job.toml"
 
 
@@ -121,6 +123,7 @@ def _killed_run(sc, work: Path, *, delay: float | None = None, at: str | None = 
         code = 0
         try:
             if at is not None:
+
                 def stop_here(name: str) -> None:
                     if name == at:
                         os.kill(os.getpid(), signal.SIGKILL)

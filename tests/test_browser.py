@@ -44,9 +44,20 @@ window.addEventListener("load", () => {
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "chromium-profile"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True)
 
 
@@ -55,16 +66,21 @@ def _probe(tmp_path: Path, page: Path) -> dict:
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE), encoding="utf-8")
     dom = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()).stdout
     start = dom.index('data-probe="') + len('data-probe="')
-    return json.loads(_html.unescape(dom[start:dom.index('"', start)]))
+    return json.loads(_html.unescape(dom[start : dom.index('"', start)]))
 
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     d = sa.load_sample(SAMPLE)
-    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=d.exclusions,
-                    config=SAMPLE / "scoring.toml")
+    card = sa.score(
+        deliveries=d.deliveries,
+        inspections=d.inspections,
+        requests=d.requests,
+        suppliers=d.suppliers,
+        exclusions=d.exclusions,
+        config=SAMPLE / "scoring.toml",
+    )
     feedback = sa.feedback_pack(card, "V10025", out_dir=root / "V10025")
     sa.review_pack(card, out_dir=root / "review")
     return root, feedback
@@ -100,7 +116,7 @@ def test_screenshot_is_not_blank_and_the_pack_prints(packs, tmp_path):
     _chromium(tmp_path, "--window-size=1200,1800", "--hide-scrollbars", f"--screenshot={shot}", page)
     img = imread(shot)[..., :3]
     assert img.shape[:2] == (1800, 1200)
-    ink = (img < 0.9).any(axis=2)          # anything not near-white: text, lines, the grade badge
+    ink = (img < 0.9).any(axis=2)  # anything not near-white: text, lines, the grade badge
     assert 0.02 < ink.mean() < 0.6
     assert len(np.unique((img * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 20  # charts and colours
     pdf = tmp_path / "pack.pdf"

@@ -17,8 +17,8 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics import tables
 from supplier_analytics.engines import pandas_engine, supplier_chunks, take_rows
-from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.errors import DataWarning
+from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.metrics import compute_metrics
 
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
@@ -32,9 +32,16 @@ def data():
     ex = d.exclusions
     # one order line excused twice, for two reasons: the records must join both
     line = d.deliveries.iloc[100]
-    twice = pd.DataFrame({"table": ["deliveries"] * 2, "supplier_id": [line["supplier_id"]] * 2,
-                          "po_id": [line["po_id"]] * 2, "line_id": [line["line_id"], pd.NA],
-                          "reason_code": ["zz-first", "zz-second"], "decided_by": ["QA lead"] * 2})
+    twice = pd.DataFrame(
+        {
+            "table": ["deliveries"] * 2,
+            "supplier_id": [line["supplier_id"]] * 2,
+            "po_id": [line["po_id"]] * 2,
+            "line_id": [line["line_id"], pd.NA],
+            "reason_code": ["zz-first", "zz-second"],
+            "decided_by": ["QA lead"] * 2,
+        }
+    )
     return d, pd.concat([ex, twice], ignore_index=True)
 
 
@@ -47,8 +54,7 @@ def whole(data):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_chunked_run_equals_the_one_piece_run(data, whole, threads):
     d, ex = data
-    chunked = compute_metrics(d.deliveries, d.inspections, d.requests, exclusions=ex, chunk_rows=2_000,
-                              threads=threads)
+    chunked = compute_metrics(d.deliveries, d.inspections, d.requests, exclusions=ex, chunk_rows=2_000, threads=threads)
     for name in chunked.stats.FRAMES:
         pd.testing.assert_frame_equal(getattr(chunked.stats, name), getattr(whole.stats, name), rtol=1e-12, atol=0)
     assert chunked.stats.suppliers == whole.stats.suppliers
@@ -82,11 +88,13 @@ def test_records_are_judged_again_on_demand_and_equal_the_kept_ones(data, whole)
 
 def test_evidence_of_a_chunked_scorecard_equals_the_one_piece_evidence(data, monkeypatch):
     d, ex = data
-    one = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                   exclusions=ex)
+    one = sa.score(
+        deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers, exclusions=ex
+    )
     monkeypatch.setattr(pandas_engine, "CHUNK_ROWS", 3_000)
-    many = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=ex)
+    many = sa.score(
+        deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers, exclusions=ex
+    )
     pd.testing.assert_frame_equal(many.suppliers, one.suppliers, rtol=1e-12, atol=0)
     for sid in ("V10002", "V10031"):
         for metric in ("otif_rate", "ppm", "within_sla_rate", "open_requests"):
@@ -106,8 +114,9 @@ def test_a_warning_of_every_chunk_reaches_the_caller_once(data):
 def test_supplier_chunks_partition_every_table_along_suppliers():
     rng = np.random.default_rng(1)
     # skewed volumes: supplier S0 alone has more rows than a chunk
-    d = pd.DataFrame({"supplier_id": rng.choice([f"S{i}" for i in range(30)], 5_000,
-                                                p=np.r_[0.4, np.full(29, 0.6 / 29)])})
+    d = pd.DataFrame(
+        {"supplier_id": rng.choice([f"S{i}" for i in range(30)], 5_000, p=np.r_[0.4, np.full(29, 0.6 / 29)])}
+    )
     d.loc[[7, 8], "supplier_id"] = None  # rows without a supplier go to the first chunk
     lots = pd.DataFrame({"supplier_id": pd.Categorical(rng.choice([f"S{i}" for i in range(35)], 900))})
     chunks = supplier_chunks({"deliveries": d, "inspections": lots, "requests": None}, max_rows=1_000)
@@ -141,13 +150,19 @@ def test_take_rows_keeps_values_and_dtypes_of_chunked_arrow_strings():
 def test_score_reads_typed_parquet_by_path_like_the_frames(data, tmp_path):
     d, ex = data
     paths = {}
-    for name, frame in (("deliveries", d.deliveries), ("inspections", d.inspections), ("requests", d.requests),
-                        ("suppliers", d.suppliers), ("exclusions", ex)):
+    for name, frame in (
+        ("deliveries", d.deliveries),
+        ("inspections", d.inspections),
+        ("requests", d.requests),
+        ("suppliers", d.suppliers),
+        ("exclusions", ex),
+    ):
         paths[name] = tmp_path / f"{name}.parquet"
         frame.to_parquet(paths[name])
     by_path = sa.score(**paths)
-    by_frame = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests,
-                        suppliers=d.suppliers, exclusions=ex)
+    by_frame = sa.score(
+        deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers, exclusions=ex
+    )
     pd.testing.assert_frame_equal(by_path.suppliers, by_frame.suppliers, rtol=1e-12, atol=0)
     pd.testing.assert_frame_equal(by_path.periods, by_frame.periods, rtol=1e-12, atol=0)
     assert not by_path.imports  # typed parquet: read as is, nothing to reject
@@ -181,8 +196,9 @@ def test_a_run_prepares_each_table_and_the_exclusions_once(data, monkeypatch, ch
         return real(df, name)
 
     monkeypatch.setattr(tables, "prepare_table", counting)
-    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=ex)
+    card = sa.score(
+        deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers, exclusions=ex
+    )
     if chunk_rows:
         compute_metrics(d.deliveries, d.inspections, d.requests, exclusions=ex, chunk_rows=chunk_rows)
     assert sorted(calls) == sorted(["deliveries", "inspections", "requests", "exclusions"] * (2 if chunk_rows else 1))

@@ -33,12 +33,21 @@ def test_defaults_mirror_the_packaged_toml():
     assert cfg.responsiveness.service_level_hours["complaint"] == 24.0
     assert cfg.responsiveness.sla_hours("something_else") == 72.0
     assert cfg.responsiveness.corrective_action_days == 30.0
-    assert dict(cfg.targets) == {"on_time_rate": 0.95, "in_full_rate": 0.98, "otif_rate": 0.93,
-                                 "within_sla_rate": 0.90, "ppm": 500.0, "lot_rejection_rate": 0.02}
+    assert dict(cfg.targets) == {
+        "on_time_rate": 0.95,
+        "in_full_rate": 0.98,
+        "otif_rate": 0.93,
+        "within_sla_rate": 0.90,
+        "ppm": 500.0,
+        "lot_rejection_rate": 0.02,
+    }
     assert cfg.scoring.curves["ppm"] == ((0.0, 100.0), (500.0, 80.0), (5000.0, 0.0))
-    assert dict(cfg.scoring.metric_weights["quality"]) == {"ppm": 0.45, "lot_rejection_rate": 0.3,
-                                                           "incidents_per_month": 0.15,
-                                                           "downtime_minutes_per_month": 0.1}
+    assert dict(cfg.scoring.metric_weights["quality"]) == {
+        "ppm": 0.45,
+        "lot_rejection_rate": 0.3,
+        "incidents_per_month": 0.15,
+        "downtime_minutes_per_month": 0.1,
+    }
     assert dict(cfg.scoring.weights) == {"delivery": 0.5, "quality": 0.3, "responsiveness": 0.2}
     assert cfg.scoring.grades == (("A", 85.0), ("B", 70.0), ("C", 50.0), ("D", 0.0))
     assert cfg.scoring.shrinkage is True
@@ -50,9 +59,7 @@ def test_defaults_mirror_the_packaged_toml():
 
 def test_to_dict_round_trips_and_equals_the_packaged_file():
     cfg = default_config()
-    raw = tomllib.loads(
-        resources.files("supplier_analytics").joinpath("data/default_config.toml").read_text("utf-8")
-    )
+    raw = tomllib.loads(resources.files("supplier_analytics").joinpath("data/default_config.toml").read_text("utf-8"))
     assert cfg.to_dict() == raw
     assert load_config(cfg.to_dict()) == cfg
     json.dumps(cfg.to_dict())  # JSON-able for summary.json
@@ -111,16 +118,17 @@ def test_tables_merge_by_entry_but_grades_are_replaced_whole():
         {
             "responsiveness": {"service_level_hours": {"quote_change": 12}, "closure": {"corrective_action_days": 14}},
             "targets": {"ppm": 300},
-            "scoring": {"metric_weights": {"delivery": {"otif_rate": 1.0, "in_full_rate": 0}},
-                        "grades": {"Pass": 60, "Fail": 0}},
+            "scoring": {
+                "metric_weights": {"delivery": {"otif_rate": 1.0, "in_full_rate": 0}},
+                "grades": {"Pass": 60, "Fail": 0},
+            },
         }
     )
     assert cfg.responsiveness.service_level_hours["quote_change"] == 12.0
     assert cfg.responsiveness.service_level_hours["rfq"] == 72.0
     assert cfg.responsiveness.corrective_action_days == 14.0
     assert cfg.targets["ppm"] == 300.0 and cfg.targets["otif_rate"] == 0.93
-    assert dict(cfg.scoring.metric_weights["delivery"]) == {"otif_rate": 1.0, "on_time_rate": 0.25,
-                                                           "in_full_rate": 0.0}
+    assert dict(cfg.scoring.metric_weights["delivery"]) == {"otif_rate": 1.0, "on_time_rate": 0.25, "in_full_rate": 0.0}
     assert cfg.scoring.grades == (("Pass", 60.0), ("Fail", 0.0))
 
 
@@ -143,76 +151,129 @@ def test_replace_validates_and_accepts_section_dataclasses():
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"delivrey": {}},
-         r"^In the configuration dict, unknown section 'delivrey' in the top level; allowed: delivery, periods, "
-         r"responsiveness, targets, scoring, evidence\.$"),
-        ({"delivery": {"late_tolerance": 1}},
-         r"unknown key 'delivery\.late_tolerance' in section \[delivery\]; allowed: reference_date, "
-         r"early_tolerance_days, late_tolerance_days, day_basis, weekend, holidays, in_full_tolerance, "
-         r"over_delivery_in_full\."),
-        ({"delivery": {"day_basis": "weekly"}},
-         r"^In the configuration dict, delivery\.day_basis = 'weekly' is not allowed; "
-         r"use one of: calendar, working\.$"),
-        ({"delivery": {"reference_date": "confirmed"}},
-         r"delivery\.reference_date = 'confirmed' is not allowed; use one of: promised, requested\.$"),
-        ({"delivery": {"early_tolerance_days": -1}},
-         r"delivery\.early_tolerance_days = -1 is not allowed; use a whole number of days >= 0 or \"unlimited\"\.$"),
-        ({"delivery": {"early_tolerance_days": "lots"}},
-         r"delivery\.early_tolerance_days = 'lots' is not allowed; use a whole number of days >= 0 or \"unlimited\""),
-        ({"delivery": {"early_tolerance_days": 1.5}},
-         r"delivery\.early_tolerance_days = 1\.5 is not allowed"),
-        ({"delivery": {"late_tolerance_days": True}},
-         r"delivery\.late_tolerance_days = True is not allowed; use a whole number of days >= 0\.$"),
-        ({"delivery": {"in_full_tolerance": 1.0}},
-         r"delivery\.in_full_tolerance = 1\.0 is not allowed; use a number >= 0 and < 1\.$"),
-        ({"delivery": {"over_delivery_in_full": "yes"}},
-         r"delivery\.over_delivery_in_full = 'yes' is not allowed; use true or false\.$"),
-        ({"delivery": {"weekend": ["Sat", "Sunday", "Xyz"]}},
-         r"delivery\.weekend = 'Xyz' is not allowed; use day names: Mon, Tue, Wed, Thu, Fri, Sat, Sun\.$"),
-        ({"delivery": {"weekend": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}},
-         r"use at most six weekend days"),
-        ({"delivery": {"holidays": ["25.12.2025"]}},
-         r"delivery\.holidays = '25\.12\.2025' is not allowed; use dates written YYYY-MM-DD\.$"),
+        (
+            {"delivrey": {}},
+            r"^In the configuration dict, unknown section 'delivrey' in the top level; allowed: delivery, periods, "
+            r"responsiveness, targets, scoring, evidence\.$",
+        ),
+        (
+            {"delivery": {"late_tolerance": 1}},
+            r"unknown key 'delivery\.late_tolerance' in section \[delivery\]; allowed: reference_date, "
+            r"early_tolerance_days, late_tolerance_days, day_basis, weekend, holidays, in_full_tolerance, "
+            r"over_delivery_in_full\.",
+        ),
+        (
+            {"delivery": {"day_basis": "weekly"}},
+            r"^In the configuration dict, delivery\.day_basis = 'weekly' is not allowed; "
+            r"use one of: calendar, working\.$",
+        ),
+        (
+            {"delivery": {"reference_date": "confirmed"}},
+            r"delivery\.reference_date = 'confirmed' is not allowed; use one of: promised, requested\.$",
+        ),
+        (
+            {"delivery": {"early_tolerance_days": -1}},
+            r"delivery\.early_tolerance_days = -1 is not allowed; use a whole number of days >= 0 or \"unlimited\"\.$",
+        ),
+        (
+            {"delivery": {"early_tolerance_days": "lots"}},
+            r"delivery\.early_tolerance_days = 'lots' is not allowed; use a whole number of days >= 0 or \"unlimited\"",
+        ),
+        ({"delivery": {"early_tolerance_days": 1.5}}, r"delivery\.early_tolerance_days = 1\.5 is not allowed"),
+        (
+            {"delivery": {"late_tolerance_days": True}},
+            r"delivery\.late_tolerance_days = True is not allowed; use a whole number of days >= 0\.$",
+        ),
+        (
+            {"delivery": {"in_full_tolerance": 1.0}},
+            r"delivery\.in_full_tolerance = 1\.0 is not allowed; use a number >= 0 and < 1\.$",
+        ),
+        (
+            {"delivery": {"over_delivery_in_full": "yes"}},
+            r"delivery\.over_delivery_in_full = 'yes' is not allowed; use true or false\.$",
+        ),
+        (
+            {"delivery": {"weekend": ["Sat", "Sunday", "Xyz"]}},
+            r"delivery\.weekend = 'Xyz' is not allowed; use day names: Mon, Tue, Wed, Thu, Fri, Sat, Sun\.$",
+        ),
+        ({"delivery": {"weekend": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}}, r"use at most six weekend days"),
+        (
+            {"delivery": {"holidays": ["25.12.2025"]}},
+            r"delivery\.holidays = '25\.12\.2025' is not allowed; use dates written YYYY-MM-DD\.$",
+        ),
         ({"delivery": "calendar"}, r"delivery must be a table of keys, not 'calendar'\.$"),
-        ({"periods": {"period": "year"}},
-         r"periods\.period = 'year' is not allowed; use one of: week, month, quarter\.$"),
+        (
+            {"periods": {"period": "year"}},
+            r"periods\.period = 'year' is not allowed; use one of: week, month, quarter\.$",
+        ),
         ({"periods": {"window_months": 0}}, r"periods\.window_months = 0 is not allowed; use a whole number >= 1\.$"),
-        ({"targets": {"lot_rejection_rate": 2}},
-         r"targets\.lot_rejection_rate = 2 is not allowed; use a number >= 0 and <= 1\.$"),
+        (
+            {"targets": {"lot_rejection_rate": 2}},
+            r"targets\.lot_rejection_rate = 2 is not allowed; use a number >= 0 and <= 1\.$",
+        ),
         ({"targets": {"ppm": 2e6}}, r"targets\.ppm = 2000000\.0 is not allowed; use a number >= 0 and <= 1e\+06\.$"),
-        ({"responsiveness": {"service_level_hours": {"rfq": 0}}},
-         r"responsiveness\.service_level_hours\.rfq = 0 is not allowed; use a number > 0\.$"),
+        (
+            {"responsiveness": {"service_level_hours": {"rfq": 0}}},
+            r"responsiveness\.service_level_hours\.rfq = 0 is not allowed; use a number > 0\.$",
+        ),
         ({"targets": {"on_time": 0.9}}, r"unknown metric 'targets\.on_time'; allowed: on_time_rate, "),
         ({"targets": {"otif_rate": 95}}, r"targets\.otif_rate = 95 is not allowed; use a number >= 0 and <= 1\.$"),
-        ({"scoring": {"curves": {"ppm": [[500, 80], [0, 100]]}}},
-         r"scoring\.curves\.ppm: the values \[500\.0, 0\.0\] must be strictly increasing"),
-        ({"scoring": {"curves": {"ppm": [[0, 100]]}}},
-         r"scoring\.curves\.ppm = \[\[0, 100\]\] is not allowed; use a list of at least two \[value, points\] pairs"),
-        ({"scoring": {"curves": {"ppm": [[0, 120], [10, 0]]}}}, r"scoring\.curves\.ppm: points must lie between 0 and 100"),
-        ({"scoring": {"curves": {"ppm": [[0, 0], [5000, 100]]}}},
-         r"scoring\.curves\.ppm: the points \[0\.0, 100\.0\] rise as the value grows, but a lower ppm is better; "
-         r"give points that fall or stay level as the value grows, e\.g\. \[\[0\.0, 100\.0\], \[5000\.0, 0\.0\]\]\.$"),
-        ({"scoring": {"curves": {"lot_rejection_rate": [[0, 100], [0.02, 60], [0.2, 80]]}}},
-         r"scoring\.curves\.lot_rejection_rate: the points \[100\.0, 60\.0, 80\.0\] rise as the value grows"),
-        ({"scoring": {"curves": {"otif_rate": [[0.5, 100], [1.0, 0]]}}},
-         r"scoring\.curves\.otif_rate: the points \[100\.0, 0\.0\] fall as the value grows, but a higher otif_rate "
-         r"is better; give points that rise"),
-        ({"scoring": {"weights": {"delivery": -0.5}}},
-         r"scoring\.weights\.delivery = -0\.5 is not allowed; use a number >= 0\.$"),
-        ({"scoring": {"weights": {"delivery": 0, "quality": 0, "responsiveness": 0}}},
-         r"scoring\.weights: at least one weight must be above 0\.$"),
-        ({"scoring": {"weights": {"cost": 0.1}}},
-         r"unknown dimension 'scoring\.weights\.cost'; allowed: delivery, quality, responsiveness\.$"),
-        ({"scoring": {"metric_weights": {"delivery": {"ppm": 1}}}},
-         r"unknown metric 'scoring\.metric_weights\.delivery\.ppm'; allowed: on_time_rate, early_rate"),
-        ({"scoring": {"grades": {"A": 50, "B": 60, "C": 0}}},
-         r"scoring\.grades: list the bands best first with strictly decreasing lowest scores\.$"),
+        (
+            {"scoring": {"curves": {"ppm": [[500, 80], [0, 100]]}}},
+            r"scoring\.curves\.ppm: the values \[500\.0, 0\.0\] must be strictly increasing",
+        ),
+        (
+            {"scoring": {"curves": {"ppm": [[0, 100]]}}},
+            r"scoring\.curves\.ppm = \[\[0, 100\]\] is not allowed; use a list of at least two \[value, points\] pairs",
+        ),
+        (
+            {"scoring": {"curves": {"ppm": [[0, 120], [10, 0]]}}},
+            r"scoring\.curves\.ppm: points must lie between 0 and 100",
+        ),
+        (
+            {"scoring": {"curves": {"ppm": [[0, 0], [5000, 100]]}}},
+            r"scoring\.curves\.ppm: the points \[0\.0, 100\.0\] rise as the value grows, but a lower ppm is better; "
+            r"give points that fall or stay level as the value grows, e\.g\. \[\[0\.0, 100\.0\], \[5000\.0, 0\.0\]\]\.$",
+        ),
+        (
+            {"scoring": {"curves": {"lot_rejection_rate": [[0, 100], [0.02, 60], [0.2, 80]]}}},
+            r"scoring\.curves\.lot_rejection_rate: the points \[100\.0, 60\.0, 80\.0\] rise as the value grows",
+        ),
+        (
+            {"scoring": {"curves": {"otif_rate": [[0.5, 100], [1.0, 0]]}}},
+            r"scoring\.curves\.otif_rate: the points \[100\.0, 0\.0\] fall as the value grows, but a higher otif_rate "
+            r"is better; give points that rise",
+        ),
+        (
+            {"scoring": {"weights": {"delivery": -0.5}}},
+            r"scoring\.weights\.delivery = -0\.5 is not allowed; use a number >= 0\.$",
+        ),
+        (
+            {"scoring": {"weights": {"delivery": 0, "quality": 0, "responsiveness": 0}}},
+            r"scoring\.weights: at least one weight must be above 0\.$",
+        ),
+        (
+            {"scoring": {"weights": {"cost": 0.1}}},
+            r"unknown dimension 'scoring\.weights\.cost'; allowed: delivery, quality, responsiveness\.$",
+        ),
+        (
+            {"scoring": {"metric_weights": {"delivery": {"ppm": 1}}}},
+            r"unknown metric 'scoring\.metric_weights\.delivery\.ppm'; allowed: on_time_rate, early_rate",
+        ),
+        (
+            {"scoring": {"grades": {"A": 50, "B": 60, "C": 0}}},
+            r"scoring\.grades: list the bands best first with strictly decreasing lowest scores\.$",
+        ),
         ({"scoring": {"grades": {"A": 80, "B": 40}}}, r"scoring\.grades: the last band must start at 0"),
         ({"scoring": {"grades": {"A": 50, "Insufficient evidence": 0}}}, r"is reserved for suppliers without enough"),
-        ({"scoring": {"sensitivity": {"stable_share": 1.5}}},
-         r"scoring\.sensitivity\.stable_share = 1\.5 is not allowed; use a number >= 0 and <= 1\.$"),
-        ({"evidence": {"min_deliveries": -3}},
-         r"evidence\.min_deliveries = -3 is not allowed; use a whole number >= 0\.$"),
+        (
+            {"scoring": {"sensitivity": {"stable_share": 1.5}}},
+            r"scoring\.sensitivity\.stable_share = 1\.5 is not allowed; use a number >= 0 and <= 1\.$",
+        ),
+        (
+            {"evidence": {"min_deliveries": -3}},
+            r"evidence\.min_deliveries = -3 is not allowed; use a whole number >= 0\.$",
+        ),
     ],
 )
 def test_invalid_values_name_the_key_and_the_allowed_values(override, message):
@@ -280,5 +341,6 @@ def test_default_curves_run_the_way_the_catalogue_says_is_better():
         rising = pts[-1] > pts[0]
         assert rising == (catalog.spec(metric).better == "higher"), metric
     # a level stretch is allowed either way
-    assert load_config({"scoring": {"curves": {"ppm": [[0, 100], [100, 100], [5000, 0]]}}}).scoring.curves["ppm"][1] \
-        == (100.0, 100.0)
+    assert load_config({"scoring": {"curves": {"ppm": [[0, 100], [100, 100], [5000, 0]]}}}).scoring.curves["ppm"][
+        1
+    ] == (100.0, 100.0)

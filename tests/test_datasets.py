@@ -117,8 +117,9 @@ def test_split_partial_and_over_deliveries_exist(data):
     receipts = d.groupby(["po_id", "line_id"]).size()
     assert (receipts >= 2).sum() > 100  # split receipts of one line
     assert receipts.max() <= 3
-    lines = d.groupby(["po_id", "line_id"]).agg(ordered=("quantity_ordered", "first"),
-                                                received=("quantity_received", "sum"))
+    lines = d.groupby(["po_id", "line_id"]).agg(
+        ordered=("quantity_ordered", "first"), received=("quantity_received", "sum")
+    )
     assert (lines["received"] > lines["ordered"]).sum() > 10  # rare over-deliveries
     assert (lines["received"] < lines["ordered"]).sum() > 10  # short and partial lines
     assert (lines["received"] > lines["ordered"]).mean() < 0.05
@@ -210,8 +211,10 @@ def test_chunk_size_changes_rows_but_not_suppliers_or_volumes():
     assert_frame_equal(one.truth, chunked.truth)
     assert_frame_equal(one.suppliers, chunked.suppliers)
     assert len(chunked.deliveries) == len(one.deliveries)
-    assert_frame_equal(chunked.deliveries["supplier_id"].value_counts().sort_index().to_frame(),
-                       one.deliveries["supplier_id"].value_counts().sort_index().to_frame())
+    assert_frame_equal(
+        chunked.deliveries["supplier_id"].value_counts().sort_index().to_frame(),
+        one.deliveries["supplier_id"].value_counts().sort_index().to_frame(),
+    )
     assert chunked.deliveries["receipt_id"].is_unique and chunked.deliveries["po_id"].str.len().eq(10).all()
 
 
@@ -257,8 +260,23 @@ def test_bad_arguments_are_named(kwargs, message):
 
 def test_generate_command_writes_readable_files(tmp_path, capsys):
     out = tmp_path / "gen"
-    code = main(["generate", "--suppliers", "6", "--deliveries", "300", "--seed", "4", "--months", "6",
-                 "--format", "parquet", "--out", str(out)])
+    code = main(
+        [
+            "generate",
+            "--suppliers",
+            "6",
+            "--deliveries",
+            "300",
+            "--seed",
+            "4",
+            "--months",
+            "6",
+            "--format",
+            "parquet",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert str(out) in capsys.readouterr().out
     expected = make_procurement_data(n_suppliers=6, n_deliveries=300, seed=4, months=6).deliveries
@@ -289,12 +307,23 @@ def regenerated(tmp_path_factory):
 
 
 def test_committed_sample_is_what_write_sample_makes(regenerated):
-    names = ["deliveries.csv", "inspections.csv", "requests.csv", "suppliers.csv", "exclusions.csv", "truth.csv",
-             "README.md", "exports/sap_goods_receipts.xlsx", "exports/erp_export_en.xlsx",
-             "mappings/sap_goods_receipts.toml", "mappings/erp_export_en.toml"]
+    names = [
+        "deliveries.csv",
+        "inspections.csv",
+        "requests.csv",
+        "suppliers.csv",
+        "exclusions.csv",
+        "truth.csv",
+        "README.md",
+        "exports/sap_goods_receipts.xlsx",
+        "exports/erp_export_en.xlsx",
+        "mappings/sap_goods_receipts.toml",
+        "mappings/erp_export_en.toml",
+    ]
     for name in names:
         assert (SAMPLE / name).read_bytes() == (regenerated / name).read_bytes(), (
-            f"data/sample/{name} is stale: regenerate it with write_sample('data/sample')")
+            f"data/sample/{name} is stale: regenerate it with write_sample('data/sample')"
+        )
     total = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert total < 3_000_000
 
@@ -309,8 +338,10 @@ def test_sample_matches_its_description():
     assert sample.truth["low_volume"].sum() == 3
     d = _on_time(d)
     month = d["date_received"].dt.to_period("M")
-    change = (d[month >= month.max() - 5].groupby("supplier_id")["on_time"].mean()
-              - d[month <= month.min() + 5].groupby("supplier_id")["on_time"].mean())
+    change = (
+        d[month >= month.max() - 5].groupby("supplier_id")["on_time"].mean()
+        - d[month <= month.min() + 5].groupby("supplier_id")["on_time"].mean()
+    )
     truth = sample.truth.set_index("supplier_id")
     assert (change[truth.index[truth["trend"] == "improving"]] > 0.1).all()
     assert (change[truth.index[truth["trend"] == "deteriorating"]] < -0.1).all()
@@ -345,7 +376,7 @@ def test_sap_export_looks_like_sap_and_holds_the_sample_receipts():
     assert rows[0][0].startswith("Materialbelegliste") and rows[2][0].startswith("Erstellt am")
     assert set(spec["columns"].values()) <= set(header)
     assert set(TABLES["deliveries"].required) <= set(spec["columns"])
-    body, totals = rows[spec["header_row"]:-1], rows[-1]
+    body, totals = rows[spec["header_row"] : -1], rows[-1]
     assert totals[0] == "Summe"
     frame = pd.DataFrame(body, columns=header)
     expected = load_sample(SAMPLE).deliveries
@@ -393,14 +424,32 @@ def _canonical_part(frame, like):
 @pytest.mark.parametrize(
     "export, mapping, table, expected",
     [
-        ("sap_goods_receipts.xlsx", "sap_goods_receipts.toml", "deliveries",
-         lambda s: s.deliveries[s.deliveries["date_received"] >= pd.Timestamp("2026-04-01")].sort_values("receipt_id")),
-        ("erp_export_en.xlsx", "erp_export_en.toml", "deliveries",
-         lambda s: s.deliveries[s.deliveries["date_received"] >= pd.Timestamp("2025-10-01")]),
-        ("erp_export_en.xlsx", "erp_export_en.toml", "inspections",
-         lambda s: s.inspections[s.inspections["date"] >= pd.Timestamp("2025-10-01")]),
-        ("erp_export_en.xlsx", "erp_export_en.toml", "requests",
-         lambda s: s.requests[s.requests["date_sent"] >= pd.Timestamp("2025-10-01")]),
+        (
+            "sap_goods_receipts.xlsx",
+            "sap_goods_receipts.toml",
+            "deliveries",
+            lambda s: s.deliveries[s.deliveries["date_received"] >= pd.Timestamp("2026-04-01")].sort_values(
+                "receipt_id"
+            ),
+        ),
+        (
+            "erp_export_en.xlsx",
+            "erp_export_en.toml",
+            "deliveries",
+            lambda s: s.deliveries[s.deliveries["date_received"] >= pd.Timestamp("2025-10-01")],
+        ),
+        (
+            "erp_export_en.xlsx",
+            "erp_export_en.toml",
+            "inspections",
+            lambda s: s.inspections[s.inspections["date"] >= pd.Timestamp("2025-10-01")],
+        ),
+        (
+            "erp_export_en.xlsx",
+            "erp_export_en.toml",
+            "requests",
+            lambda s: s.requests[s.requests["date_sent"] >= pd.Timestamp("2025-10-01")],
+        ),
         ("erp_export_en.xlsx", "erp_export_en.toml", "suppliers", lambda s: s.suppliers),
     ],
 )

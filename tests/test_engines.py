@@ -26,8 +26,9 @@ TABLES = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("engines")
-    folder = write_procurement_data(root / "data", n_suppliers=80, n_deliveries=20_000, seed=11, format="parquet",
-                                    chunk_rows=5_000)
+    folder = write_procurement_data(
+        root / "data", n_suppliers=80, n_deliveries=20_000, seed=11, format="parquet", chunk_rows=5_000
+    )
     parts = partition_parquet(folder / "deliveries.parquet", root / "deliveries", n_files=4)
     frames = {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLES}
     return folder, parts, frames
@@ -44,17 +45,26 @@ def test_partitioned_dataset_keeps_each_supplier_in_one_file(data):
 
 def test_dask_engine_equals_the_in_memory_engine(data):
     folder, parts, frames = data
-    mem = compute_metrics(frames["deliveries"], frames["inspections"], frames["requests"],
-                          exclusions=frames["exclusions"])
+    mem = compute_metrics(
+        frames["deliveries"], frames["inspections"], frames["requests"], exclusions=frames["exclusions"]
+    )
     with dask.config.set(scheduler="synchronous"):
-        dk = compute_metrics(parts, folder / "inspections.parquet", folder / "requests.parquet",
-                             exclusions=frames["exclusions"], engine="dask")
+        dk = compute_metrics(
+            parts,
+            folder / "inspections.parquet",
+            folder / "requests.parquet",
+            exclusions=frames["exclusions"],
+            engine="dask",
+        )
     assert (dk.as_of, dk.window) == (mem.as_of, mem.window)
     # the records stay on the workers: asking for them is an error that says what to do, never None
     assert (dk.engine, dk.has_records, mem.engine, mem.has_records) == ("dask", False, "pandas", True)
     for ask in (lambda: dk.lines, lambda: dk.lots, lambda: dk.requests, lambda: dk.records("deliveries", "V10001")):
-        with pytest.raises(InputError, match=r"came from the dask engine, which keeps no judged records.*"
-                                             r"score with engine='pandas'"):
+        with pytest.raises(
+            InputError,
+            match=r"came from the dask engine, which keeps no judged records.*"
+            r"score with engine='pandas'",
+        ):
             ask()
     # statistics: counts equal, sums equal to floating-point rounding
     for name in mem.stats.FRAMES:
@@ -72,13 +82,24 @@ def test_dask_engine_equals_the_in_memory_engine(data):
 def test_score_with_dask_grades_like_pandas(data):
     folder, parts, frames = data
     as_of = "2026-10-31"
-    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], requests=frames["requests"],
-                suppliers=frames["suppliers"],
-                exclusions=frames["exclusions"], as_of=as_of)
+    mem = score(
+        deliveries=frames["deliveries"],
+        inspections=frames["inspections"],
+        requests=frames["requests"],
+        suppliers=frames["suppliers"],
+        exclusions=frames["exclusions"],
+        as_of=as_of,
+    )
     with dask.config.set(scheduler="synchronous"):
-        dk = score(deliveries=parts, inspections=folder / "inspections.parquet", requests=folder / "requests.parquet",
-                   suppliers=frames["suppliers"],
-                   exclusions=frames["exclusions"], as_of=as_of, engine="dask")
+        dk = score(
+            deliveries=parts,
+            inspections=folder / "inspections.parquet",
+            requests=folder / "requests.parquet",
+            suppliers=frames["suppliers"],
+            exclusions=frames["exclusions"],
+            as_of=as_of,
+            engine="dask",
+        )
     assert dk.as_of == pd.Timestamp(as_of)
     cols = ["supplier_id", "otif_rate", "ppm", "within_sla_rate", "overall_score", "grade", "rank", "grade_stability"]
     pd.testing.assert_frame_equal(dk.suppliers[cols], mem.suppliers[cols], rtol=1e-9, atol=0)
@@ -93,8 +114,11 @@ def test_a_dask_scorecard_refuses_other_periods_and_keeps_its_own(data):
     mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], as_of="2026-10-31")
     with dask.config.set(scheduler="synchronous"):
         dk = score(deliveries=parts, inspections=folder / "inspections.parquet", as_of="2026-10-31", engine="dask")
-    with pytest.raises(InputError, match=r"period='week' needs the judged records, but this result came from the "
-                                         r"dask engine.*engine='pandas'.*own month periods"):
+    with pytest.raises(
+        InputError,
+        match=r"period='week' needs the judged records, but this result came from the "
+        r"dask engine.*engine='pandas'.*own month periods",
+    ):
         period_series(dk, "otif_rate", period="week")
     assert dk.metrics.records("requests") is None  # a table the run did not have: None, not an error
     monthly = period_series(dk, "otif_rate")
@@ -134,13 +158,31 @@ def test_cli_scores_a_partitioned_dataset_on_a_local_cluster(data, tmp_path, cap
     """Two worker processes (distributed.LocalCluster, started and closed by the engine)."""
     folder, parts, frames = data
     out = tmp_path / "out"
-    code = main(["score", "--engine", "dask", "--deliveries", str(parts), "--inspections",
-                 str(folder / "inspections.parquet"), "--exclusions", str(folder / "exclusions.parquet"),
-                 "--as-of", "2026-12-31", "--out", str(out)])
+    code = main(
+        [
+            "score",
+            "--engine",
+            "dask",
+            "--deliveries",
+            str(parts),
+            "--inspections",
+            str(folder / "inspections.parquet"),
+            "--exclusions",
+            str(folder / "exclusions.parquet"),
+            "--as-of",
+            "2026-12-31",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "scored with dask" in capsys.readouterr().out
-    mem = score(deliveries=frames["deliveries"], inspections=frames["inspections"], exclusions=frames["exclusions"],
-                as_of="2026-12-31")
+    mem = score(
+        deliveries=frames["deliveries"],
+        inspections=frames["inspections"],
+        exclusions=frames["exclusions"],
+        as_of="2026-12-31",
+    )
     got = pd.read_csv(out / "suppliers.csv", dtype={"supplier_id": str})
     np.testing.assert_allclose(got["otif_rate"].to_numpy(), mem.suppliers["otif_rate"].to_numpy(), rtol=1e-9)
     assert got["grade"].tolist() == mem.suppliers["grade"].astype(str).tolist()

@@ -24,9 +24,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 @pytest.fixture(scope="module")
 def card():
     d = sa.load_sample(SAMPLE)
-    return sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=d.exclusions,
-                    config=SAMPLE / "scoring.toml")
+    return sa.score(
+        deliveries=d.deliveries,
+        inspections=d.inspections,
+        requests=d.requests,
+        suppliers=d.suppliers,
+        exclusions=d.exclusions,
+        config=SAMPLE / "scoring.toml",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +45,14 @@ def all_packs(card, shared, tmp_path_factory):
     root = tmp_path_factory.mktemp("packs")
     out = []
     for sid in card.suppliers["supplier_id"].astype(str):
-        pack = sa.feedback_pack(card, sid, out_dir=root / sid, **shared)
-        out.append((sid, (root / sid / "feedback.html").read_text(encoding="utf-8"),
-                    openpyxl.load_workbook(root / sid / "feedback.xlsx")))
+        sa.feedback_pack(card, sid, out_dir=root / sid, **shared)
+        out.append(
+            (
+                sid,
+                (root / sid / "feedback.html").read_text(encoding="utf-8"),
+                openpyxl.load_workbook(root / sid / "feedback.xlsx"),
+            )
+        )
     return out
 
 
@@ -65,8 +75,17 @@ def _cells(wb):
 def test_no_pack_names_another_supplier_or_shows_their_figures(card, all_packs):
     s = card.suppliers.assign(supplier_id=card.suppliers["supplier_id"].astype(str))
     ids, names = s["supplier_id"].tolist(), s["supplier_name"].astype(str).tolist()
-    figure_cols = ["overall_score", "delivery_score", "quality_score", "responsiveness_score", "otif_rate",
-                   "on_time_rate", "ppm", "within_sla_rate", "lot_rejection_rate"]
+    figure_cols = [
+        "overall_score",
+        "delivery_score",
+        "quality_score",
+        "responsiveness_score",
+        "otif_rate",
+        "on_time_rate",
+        "ppm",
+        "within_sla_rate",
+        "lot_rejection_rate",
+    ]
     assert len(all_packs) == 40
     for sid, html, wb in all_packs:
         texts = [html] + [str(c.value) for _, c in _cells(wb) if isinstance(c.value, str)]
@@ -96,8 +115,9 @@ def test_peer_figures_aggregate_at_least_five_other_suppliers(card, shared):
     # Raw materials: 6 graded suppliers, so 5 others for each of them
     pack = sa.feedback_pack(card, "V10025", charts=False, **shared)
     peers = pack.peers.set_index("metric")
-    others = s[(s["category"] == "Raw materials") & (s["grade"] != "insufficient evidence")
-               & (s["supplier_id"] != "V10025")]
+    others = s[
+        (s["category"] == "Raw materials") & (s["grade"] != "insufficient evidence") & (s["supplier_id"] != "V10025")
+    ]
     assert len(others) == 5
     row = peers.loc["Overall score"]
     assert row["peers"] == 5
@@ -107,7 +127,9 @@ def test_peer_figures_aggregate_at_least_five_other_suppliers(card, shared):
     # PPM: lower is better, the percentile counts peers with a higher PPM
     ppm = peers.loc["Defective parts per million (PPM)"]
     own_ppm = float(s.loc[s["supplier_id"] == "V10025", "ppm"].iloc[0])
-    assert ppm["percentile"] == round(100 * ((others["ppm"] > own_ppm).sum() + 0.5 * (others["ppm"] == own_ppm).sum()) / 5)
+    assert ppm["percentile"] == round(
+        100 * ((others["ppm"] > own_ppm).sum() + 0.5 * (others["ppm"] == own_ppm).sum()) / 5
+    )
     # Fasteners: 5 suppliers, so only 4 others: no peer figures, a note instead
     small = sa.feedback_pack(card, "V10002", charts=False, **shared)
     assert small.peers is None
@@ -133,16 +155,26 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
     rec = pack.recognition[pack.recognition["kind"] == "recognised improvement"]
     assert set(rec["test"]) == {"year-on-year two-proportion z", "Mann-Kendall trend"}
     html = (tmp_path / "feedback.html").read_text(encoding="utf-8")
-    for text in ("2025-10-01 to 2026-09-30", "as of 2026-09-30", 'id="grade"', "Areas to improve",
-                 "Position among peers", "How the figures are made", "Questions and disputes",
-                 "What an exclusion needs", "4500001827"):
+    for text in (
+        "2025-10-01 to 2026-09-30",
+        "as of 2026-09-30",
+        'id="grade"',
+        "Areas to improve",
+        "Position among peers",
+        "How the figures are made",
+        "Questions and disputes",
+        "What an exclusion needs",
+        "4500001827",
+    ):
         assert text in html, text
     wb = openpyxl.load_workbook(tmp_path / "feedback.xlsx")
     assert wb.sheetnames[:4] == ["Summary", "Scores", "Recognition", "Areas to improve"]
     assert "Evidence 1 otif_rate" in wb.sheetnames and "Methodology" in wb.sheetnames
     scores = pd.read_excel(tmp_path / "feedback.xlsx", sheet_name="Scores", engine="openpyxl")
     otif_row = scores[scores["measure"] == "On time in full (OTIF)"].iloc[0]
-    assert otif_row["value"] == pytest.approx(row["otif_rate"]) and otif_row["low"] == pytest.approx(row["otif_rate_low"])
+    assert otif_row["value"] == pytest.approx(row["otif_rate"]) and otif_row["low"] == pytest.approx(
+        row["otif_rate_low"]
+    )
 
 
 def test_html_is_self_contained_and_prints(card, shared):
@@ -155,10 +187,17 @@ def test_html_is_self_contained_and_prints(card, shared):
 
 
 def test_open_actions_and_open_corrective_action_requests(card, shared):
-    log = pd.DataFrame({"supplier_id": ["V10025", "V10025", "V10030"], "action_id": ["A-1", "A-2", "A-3"],
-                        "opened": ["2026-06-01", "2026-01-10", "2026-06-01"], "owner": ["J. Weber"] * 3,
-                        "description": ["Safety stock", "Carrier change", "Other supplier's action"],
-                        "due": ["2026-08-31", "2026-12-31", "2026-09-01"], "status": ["open", "open", "open"]})
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["V10025", "V10025", "V10030"],
+            "action_id": ["A-1", "A-2", "A-3"],
+            "opened": ["2026-06-01", "2026-01-10", "2026-06-01"],
+            "owner": ["J. Weber"] * 3,
+            "description": ["Safety stock", "Carrier change", "Other supplier's action"],
+            "due": ["2026-08-31", "2026-12-31", "2026-09-01"],
+            "status": ["open", "open", "open"],
+        }
+    )
     pack = sa.feedback_pack(card, "V10025", actions=log, charts=False, **shared)
     assert pack.actions["action_id"].tolist() == ["A-1", "A-2"]  # earliest due first; no other supplier's
     assert pack.actions["overdue"].tolist() == [True, False]
@@ -178,8 +217,9 @@ def test_change_signals_match_a_hand_count_and_scipy(card):
     assert r["p_value"] == pytest.approx(st.chi2_contingency(table, correction=False).pvalue, rel=1e-9)
     assert r["direction"] == "improving"
     tested = sig["p_value"].notna()
-    assert r["q_value"] == pytest.approx(st.false_discovery_control(sig.loc[tested, "p_value"])[
-        np.flatnonzero(sig.loc[tested].index == r.name)[0]])
+    assert r["q_value"] == pytest.approx(
+        st.false_discovery_control(sig.loc[tested, "p_value"])[np.flatnonzero(sig.loc[tested].index == r.name)[0]]
+    )
 
 
 def test_unknown_supplier_and_bad_peers_are_errors(card, shared):
@@ -203,10 +243,18 @@ def test_formula_text_from_inputs_is_written_as_text(tmp_path):
     inspections.loc[bad, "defect_code"] = "-2+3"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        card = sa.score(deliveries=data.deliveries, inspections=inspections, requests=data.requests,
-                        suppliers=suppliers)
-    log = pd.DataFrame({"supplier_id": [sid], "action_id": ["+A1"], "opened": ["2026-01-05"],
-                        "description": ["-cmd|' /C calc'!A0"], "status": ["open"]})
+        card = sa.score(
+            deliveries=data.deliveries, inspections=inspections, requests=data.requests, suppliers=suppliers
+        )
+    log = pd.DataFrame(
+        {
+            "supplier_id": [sid],
+            "action_id": ["+A1"],
+            "opened": ["2026-01-05"],
+            "description": ["-cmd|' /C calc'!A0"],
+            "status": ["open"],
+        }
+    )
     sa.feedback_pack(card, sid, out_dir=tmp_path, actions=log)
     wb = openpyxl.load_workbook(tmp_path / "feedback.xlsx")
     hostile = [(t, c) for t, c in _cells(wb) if isinstance(c.value, str) and c.value[:1] in "=+-@\t"]

@@ -33,9 +33,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 def _findings(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
-        card = sa.score(deliveries=data.deliveries, inspections=data.inspections, requests=data.requests,
-                        suppliers=data.suppliers,
-                        exclusions=data.exclusions)
+        card = sa.score(
+            deliveries=data.deliveries,
+            inspections=data.inspections,
+            requests=data.requests,
+            suppliers=data.suppliers,
+            exclusions=data.exclusions,
+        )
     signals, trend = sa.change_signals(card), alerts(card)
     out = {}
     for sid in card.suppliers["supplier_id"].astype(str):
@@ -77,8 +81,7 @@ def test_generated_suppliers_with_known_trends():
     for seed in (2, 3):
         data = sa.make_procurement_data(n_suppliers=40, n_deliveries=12_000, seed=seed)
         packs, truth = _findings(data), _truth(data)
-        for kind, check in (("improving", _recognised), ("deteriorating", _deteriorating),
-                            ("stable", _recognised)):
+        for kind, check in (("improving", _recognised), ("deteriorating", _deteriorating), ("stable", _recognised)):
             sizes[kind] += len(truth[kind])
             found[kind] += sum(check(packs[s]) for s in truth[kind])
     assert sizes == {"improving": 8, "deteriorating": 8, "stable": 64}

@@ -29,10 +29,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from strategies import deliveries_table, inspections_table, raw_rows  # noqa: E402
 
 HEADER = ["supplier_id", "po_id", "quantity_ordered", "date_promised", "date_received", "quantity_received"]
-FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                       HealthCheck.function_scoped_fixture])
-SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                       HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+SLOW = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 LOW, HIGH = pd.Timestamp("1900-01-01"), pd.Timestamp("2101-01-01")
 
 
@@ -80,10 +82,14 @@ def _read_or_refuse(path):
 
 
 @FAST
-@given(rows=raw_rows(len(HEADER)), delimiter=st.sampled_from([",", ";", "\t"]),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
-def test_any_csv_is_read_with_reconciled_counts_or_refused_with_one_sentence(tmp_path_factory, rows, delimiter,
-                                                                             encoding):
+@given(
+    rows=raw_rows(len(HEADER)),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+)
+def test_any_csv_is_read_with_reconciled_counts_or_refused_with_one_sentence(
+    tmp_path_factory, rows, delimiter, encoding
+):
     path = tmp_path_factory.mktemp("csv") / "raw.csv"
     lines = [HEADER] + [[_cell_text(v) for v in r] for r in rows]
     text_rows = []

@@ -13,15 +13,17 @@ from supplier_analytics.errors import InputError
 
 
 def _frame(ids, grades, scores, ppm=None):
-    out = pd.DataFrame({
-        "supplier_id": pd.array(ids, dtype="string"),
-        "supplier_name": pd.array([f"Name {i}" for i in ids], dtype="string"),
-        "grade": grades,
-        "overall_score": np.asarray(scores, dtype="float64"),
-        "rank": np.arange(1, len(ids) + 1, dtype="float64"),
-        "n_deliveries": np.arange(10, 10 + len(ids), dtype="int64"),
-        "weight_sensitive": [False] * len(ids),
-    })
+    out = pd.DataFrame(
+        {
+            "supplier_id": pd.array(ids, dtype="string"),
+            "supplier_name": pd.array([f"Name {i}" for i in ids], dtype="string"),
+            "grade": grades,
+            "overall_score": np.asarray(scores, dtype="float64"),
+            "rank": np.arange(1, len(ids) + 1, dtype="float64"),
+            "n_deliveries": np.arange(10, 10 + len(ids), dtype="int64"),
+            "weight_sensitive": [False] * len(ids),
+        }
+    )
     if ppm is not None:
         out["ppm"] = np.asarray(ppm, dtype="float64")
     return out
@@ -84,7 +86,9 @@ def test_database_uses_wal_and_records_its_schema_version(db):
     con = sqlite3.connect(db)
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(history.SCHEMA_VERSION)
+        assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(
+            history.SCHEMA_VERSION
+        )
     finally:
         con.close()
 
@@ -99,23 +103,34 @@ def test_record_run_adds_a_failed_run_without_touching_results(db):
 
 def test_changes_grades_appearing_disappearing(db):
     history.write(db, _frame(["S1", "S2", "S3"], list("ABC"), [90, 75, 55]), as_of="2026-01-31", run={"run_id": "a"})
-    history.write(db, _frame(["S1", "S2", "S4"], ["B", "A", "C"], [84, 88, 60]), as_of="2026-02-28", run={"run_id": "b"})
-    history.write(db, _frame(["S1", "S2", "S4"], ["B", "A", "D"], [80, 89, 40]), as_of="2026-03-31", run={"run_id": "c"})
+    history.write(
+        db, _frame(["S1", "S2", "S4"], ["B", "A", "C"], [84, 88, 60]), as_of="2026-02-28", run={"run_id": "b"}
+    )
+    history.write(
+        db, _frame(["S1", "S2", "S4"], ["B", "A", "D"], [80, 89, 40]), as_of="2026-03-31", run={"run_id": "c"}
+    )
     ch = history.changes(db, as_of="2026-02-28")
     assert ch["summary"].iloc[0].to_dict() == {
-        "as_of": pd.Timestamp("2026-02-28"), "previous_as_of": pd.Timestamp("2026-01-31"), "suppliers": 3,
-        "grade_changes": 2, "appeared": 1, "disappeared": 1, "new_alerts": 0,
+        "as_of": pd.Timestamp("2026-02-28"),
+        "previous_as_of": pd.Timestamp("2026-01-31"),
+        "suppliers": 3,
+        "grade_changes": 2,
+        "appeared": 1,
+        "disappeared": 1,
+        "new_alerts": 0,
     }
-    expected = pd.DataFrame({
-        "supplier_id": pd.array(["S1", "S2"], dtype="string"),
-        "supplier_name": pd.array(["Name S1", "Name S2"], dtype="string"),
-        "grade_before": pd.array(["A", "B"], dtype="string"),
-        "grade_after": pd.array(["B", "A"], dtype="string"),
-        "score_before": [90.0, 75.0],
-        "score_after": [84.0, 88.0],
-        "score_change": [-6.0, 13.0],
-        "direction": pd.array(["worse", "better"], dtype="string"),
-    })
+    expected = pd.DataFrame(
+        {
+            "supplier_id": pd.array(["S1", "S2"], dtype="string"),
+            "supplier_name": pd.array(["Name S1", "Name S2"], dtype="string"),
+            "grade_before": pd.array(["A", "B"], dtype="string"),
+            "grade_after": pd.array(["B", "A"], dtype="string"),
+            "score_before": [90.0, 75.0],
+            "score_after": [84.0, 88.0],
+            "score_change": [-6.0, 13.0],
+            "direction": pd.array(["worse", "better"], dtype="string"),
+        }
+    )
     pd.testing.assert_frame_equal(ch["grades"].sort_values("supplier_id").reset_index(drop=True), expected)
     assert ch["appeared"]["supplier_id"].tolist() == ["S4"]
     assert ch["disappeared"][["supplier_id", "grade"]].values.tolist() == [["S3", "C"]]
@@ -134,10 +149,20 @@ def test_changes_on_the_first_date_counts_everyone_as_appeared(db):
 
 def test_changes_reports_only_new_alerts(db):
     alerts1 = pd.DataFrame({"supplier_id": ["S1"], "metric": ["otif_rate"], "kind": ["trend"], "message": ["down"]})
-    alerts2 = pd.DataFrame({"supplier_id": ["S1", "S2"], "metric": ["otif_rate", "ppm"], "kind": ["trend", "shift"],
-                            "message": ["still down", "up"]})
-    history.write(db, _frame(["S1", "S2"], list("AB"), [90, 75]), as_of="2026-01-31", run={"run_id": "a"}, alerts=alerts1)
-    history.write(db, _frame(["S1", "S2"], list("AB"), [90, 75]), as_of="2026-02-28", run={"run_id": "b"}, alerts=alerts2)
+    alerts2 = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2"],
+            "metric": ["otif_rate", "ppm"],
+            "kind": ["trend", "shift"],
+            "message": ["still down", "up"],
+        }
+    )
+    history.write(
+        db, _frame(["S1", "S2"], list("AB"), [90, 75]), as_of="2026-01-31", run={"run_id": "a"}, alerts=alerts1
+    )
+    history.write(
+        db, _frame(["S1", "S2"], list("AB"), [90, 75]), as_of="2026-02-28", run={"run_id": "b"}, alerts=alerts2
+    )
     new = history.changes(db)["alerts"]
     assert new[["supplier_id", "metric", "kind"]].values.tolist() == [["S2", "ppm", "shift"]]
     assert len(history.load(db, table="alerts")) == 3
@@ -165,7 +190,9 @@ def test_errors_name_the_file(tmp_path, db):
     history.write(db, _frame(["S1"], ["A"], [90]), as_of="2026-01-31", run={"run_id": "a"})
     with pytest.raises(InputError, match="Unknown history table 'grades'"):
         history.load(db, table="grades")
-    with pytest.raises(InputError, match=r"As-of date 2026-05-31 is not in the history h.sqlite; stored dates include: 2026-01-31"):
+    with pytest.raises(
+        InputError, match=r"As-of date 2026-05-31 is not in the history h.sqlite; stored dates include: 2026-01-31"
+    ):
         history.changes(db, as_of="2026-05-31")
     con = sqlite3.connect(db)
     con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
@@ -176,15 +203,20 @@ def test_errors_name_the_file(tmp_path, db):
 
 
 def test_metric_history_is_one_column_per_supplier(db):
-    history.write(db, _frame(["S1", "S2"], list("AB"), [90, 75], ppm=[100.0, 250.0]), as_of="2026-01-31",
-                  run={"run_id": "a"})
-    history.write(db, _frame(["S2", "S3"], list("BC"), [70, 55], ppm=[300.0, np.nan]), as_of="2026-02-28",
-                  run={"run_id": "b"})
+    history.write(
+        db, _frame(["S1", "S2"], list("AB"), [90, 75], ppm=[100.0, 250.0]), as_of="2026-01-31", run={"run_id": "a"}
+    )
+    history.write(
+        db, _frame(["S2", "S3"], list("BC"), [70, 55], ppm=[300.0, np.nan]), as_of="2026-02-28", run={"run_id": "b"}
+    )
     wide = history.metric_history(db, "ppm")
     assert list(wide.columns) == ["S1", "S2", "S3"]
     assert list(wide.index) == [pd.Timestamp("2026-01-31"), pd.Timestamp("2026-02-28")]
     assert wide["S2"].tolist() == [250.0, 300.0]
     assert wide["S1"].isna().tolist() == [False, True] and wide["S3"].isna().all()
-    with pytest.raises(InputError, match=r"Metric 'otif' is not in the history h.sqlite; stored metrics include: "
-                                         r"n_deliveries, overall_score, ppm, rank, weight_sensitive."):
+    with pytest.raises(
+        InputError,
+        match=r"Metric 'otif' is not in the history h.sqlite; stored metrics include: "
+        r"n_deliveries, overall_score, ppm, rank, weight_sensitive.",
+    ):
         history.metric_history(db, "otif")

@@ -58,30 +58,40 @@ def test_openpyxl_parses_xml_through_defusedxml():
 
 
 def test_xlsx_title_rows_numeric_ids_and_real_date_cells(tmp_path):
-    f = write_xlsx(tmp_path / "gr.xlsx", [
-        ["Goods receipts April"],
-        ["Plant 1000, created by EINKAUF01"],
-        [],
-        DELIV_HEADER + ["Remark"],
-        [123.0, "4500000001", 10, dt.datetime(2025, 4, 1), dt.datetime(2025, 4, 2, 15, 30)],
-        [" 000456 ", 4500000002, 2.5, dt.date(2025, 4, 3), dt.date(2025, 4, 3), "late"],
-    ])
+    f = write_xlsx(
+        tmp_path / "gr.xlsx",
+        [
+            ["Goods receipts April"],
+            ["Plant 1000, created by EINKAUF01"],
+            [],
+            DELIV_HEADER + ["Remark"],
+            [123.0, "4500000001", 10, dt.datetime(2025, 4, 1), dt.datetime(2025, 4, 2, 15, 30)],
+            [" 000456 ", 4500000002, 2.5, dt.date(2025, 4, 3), dt.date(2025, 4, 3), "late"],
+        ],
+    )
     r = read_table(f, "deliveries")
-    expected = pd.DataFrame({
-        "supplier_id": pd.array(["123", "000456"], dtype="string"),
-        "po_id": pd.array(["4500000001", "4500000002"], dtype="string"),
-        "quantity_ordered": [10.0, 2.5],
-        "date_promised": pd.to_datetime(["2025-04-01", "2025-04-03"]).astype("datetime64[ns]"),
-        "date_received": pd.to_datetime(["2025-04-02", "2025-04-03"]).astype("datetime64[ns]"),
-    })
+    expected = pd.DataFrame(
+        {
+            "supplier_id": pd.array(["123", "000456"], dtype="string"),
+            "po_id": pd.array(["4500000001", "4500000002"], dtype="string"),
+            "quantity_ordered": [10.0, 2.5],
+            "date_promised": pd.to_datetime(["2025-04-01", "2025-04-03"]).astype("datetime64[ns]"),
+            "date_received": pd.to_datetime(["2025-04-02", "2025-04-03"]).astype("datetime64[ns]"),
+        }
+    )
     pd.testing.assert_frame_equal(r.data.drop(columns=["source_file", "source_sheet", "source_row"]), expected)
     assert r.data["source_row"].tolist() == [5, 6]
     assert r.data["source_row"].dtype == "int64"
     assert r.data["source_file"].dtype == "category" and set(r.data["source_file"]) == {"gr.xlsx"}
     assert list(r.data["source_sheet"]) == ["Sheet1", "Sheet1"]
     assert (r.header_row, r.sheet, r.source) == (4, "Sheet1", "gr.xlsx")
-    assert r.column_map == {"supplier_id": "Vendor", "po_id": "PO Number", "quantity_ordered": "Qty Ordered",
-                            "date_promised": "Promised Date", "date_received": "Receipt Date"}
+    assert r.column_map == {
+        "supplier_id": "Vendor",
+        "po_id": "PO Number",
+        "quantity_ordered": "Qty Ordered",
+        "date_promised": "Promised Date",
+        "date_received": "Receipt Date",
+    }
     assert "header found on row 4" in r.notes
     assert "time of day dropped from 1 value of date_received (a date column)" in r.notes
     assert "columns not used: 'Remark'" in r.notes
@@ -91,10 +101,15 @@ def test_xlsx_title_rows_numeric_ids_and_real_date_cells(tmp_path):
 
 
 def test_several_sheets_first_matching_by_default_and_sheet_option(tmp_path):
-    f = write_xlsx(tmp_path / "wb.xlsx", [["Overview"], ["nothing to see"]], sheet="Info", more={
-        "Receipts": [DELIV_HEADER, ["V1", "P1", 1, "2025-01-02", "2025-01-03"]],
-        "Receipts old": [DELIV_HEADER, ["V9", "P9", 9, "2024-01-02", "2024-01-03"]],
-    })
+    f = write_xlsx(
+        tmp_path / "wb.xlsx",
+        [["Overview"], ["nothing to see"]],
+        sheet="Info",
+        more={
+            "Receipts": [DELIV_HEADER, ["V1", "P1", 1, "2025-01-02", "2025-01-03"]],
+            "Receipts old": [DELIV_HEADER, ["V9", "P9", 9, "2024-01-02", "2024-01-03"]],
+        },
+    )
     assert read_table(f, "deliveries").data["supplier_id"].tolist() == ["V1"]
     r = read_table(f, "deliveries", sheet="Receipts old")
     assert (r.sheet, r.data["supplier_id"].tolist(), r.data["source_row"].tolist()) == ("Receipts old", ["V9"], [2])
@@ -106,13 +121,17 @@ def test_several_sheets_first_matching_by_default_and_sheet_option(tmp_path):
 
 
 def test_two_row_header_with_merged_group_label(tmp_path):
-    f = write_xlsx(tmp_path / "m.xlsx", [
-        ["Report"],
-        ["Vendor", "PO", "Quantity", None, "Promised Date", "Receipt Date"],
-        [None, None, "Ordered", "Received", None, None],
-        ["V1", "P1", 10, 8, "2025-01-02", "2025-01-03"],
-        ["V2", "P2", 5, 5, "2025-01-04", "2025-01-04"],
-    ], merges=["C2:D2", "A2:A3", "B2:B3", "E2:E3", "F2:F3"])
+    f = write_xlsx(
+        tmp_path / "m.xlsx",
+        [
+            ["Report"],
+            ["Vendor", "PO", "Quantity", None, "Promised Date", "Receipt Date"],
+            [None, None, "Ordered", "Received", None, None],
+            ["V1", "P1", 10, 8, "2025-01-02", "2025-01-03"],
+            ["V2", "P2", 5, 5, "2025-01-04", "2025-01-04"],
+        ],
+        merges=["C2:D2", "A2:A3", "B2:B3", "E2:E3", "F2:F3"],
+    )
     r = read_table(f, "deliveries")
     assert r.header_row == 2
     assert r.column_map["quantity_ordered"] == "Quantity Ordered"
@@ -133,11 +152,15 @@ def test_two_row_header_in_csv_without_merge_information(tmp_path):
 
 
 def test_header_cell_merged_across_two_columns_takes_the_column_with_data(tmp_path):
-    f = write_xlsx(tmp_path / "m.xlsx", [
-        ["Vendor", "PO", "Qty Ordered", "Promised Date", None, "Receipt Date"],
-        ["V1", "P1", 3, None, "2025-01-02", "2025-01-03"],
-        ["V2", "P2", 4, None, "2025-01-05", "2025-01-06"],
-    ], merges=["D1:E1"])
+    f = write_xlsx(
+        tmp_path / "m.xlsx",
+        [
+            ["Vendor", "PO", "Qty Ordered", "Promised Date", None, "Receipt Date"],
+            ["V1", "P1", 3, None, "2025-01-02", "2025-01-03"],
+            ["V2", "P2", 4, None, "2025-01-05", "2025-01-06"],
+        ],
+        merges=["D1:E1"],
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-01-02"), D("2025-01-05")]
     assert r.column_letters["date_promised"] == "E"
@@ -145,18 +168,24 @@ def test_header_cell_merged_across_two_columns_takes_the_column_with_data(tmp_pa
 
 
 def test_blank_rows_and_totals_rows_are_skipped_and_reported(tmp_path):
-    f = write_xlsx(tmp_path / "t.xlsx", [
-        DELIV_HEADER,
-        ["V1", "P1", 10, "2025-01-02", "2025-01-03"],
-        [],
-        ["V2", "P2", 5, "2025-01-04", "2025-01-04"],
-        ["Summe", None, 15, None, None],
-        [None, None, 15, None, None],
-    ])
+    f = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            DELIV_HEADER,
+            ["V1", "P1", 10, "2025-01-02", "2025-01-03"],
+            [],
+            ["V2", "P2", 5, "2025-01-04", "2025-01-04"],
+            ["Summe", None, 15, None, None],
+            [None, None, 15, None, None],
+        ],
+    )
     r = read_table(f, "deliveries")
     assert r.data["source_row"].tolist() == [2, 4]
     assert r.skipped[["row", "reason"]].values.tolist() == [
-        [3, "blank row"], [5, "totals row"], [6, "no ids or dates below the data (totals or a note)"]]
+        [3, "blank row"],
+        [5, "totals row"],
+        [6, "no ids or dates below the data (totals or a note)"],
+    ]
     assert "totals row 5 skipped" in r.notes
     assert "1 blank line skipped" in r.notes
     assert (r.rows_read, r.rows_rejected) == (2, 0)
@@ -165,23 +194,27 @@ def test_blank_rows_and_totals_rows_are_skipped_and_reported(tmp_path):
 
 @pytest.mark.parametrize("label", ["Total", "Grand total", "Gesamt", "Gesamtergebnis", "TOTAL:"])
 def test_totals_labels(tmp_path, label):
-    f = write_xlsx(tmp_path / "t.xlsx", [DELIV_HEADER, ["V1", "P1", 1, "2025-01-02", "2025-01-03"],
-                                         [label, None, 1, None, None]])
+    f = write_xlsx(
+        tmp_path / "t.xlsx", [DELIV_HEADER, ["V1", "P1", 1, "2025-01-02", "2025-01-03"], [label, None, 1, None, None]]
+    )
     r = read_table(f, "deliveries")
     assert r.skipped["reason"].tolist() == ["totals row"] and r.rows_read == 1
 
 
 # --------------------------------------------------------------------------- dates
 def test_excel_serial_dates_and_the_1900_leap_year_bug(tmp_path):
-    f = write_xlsx(tmp_path / "s.xlsx", [
-        DELIV_HEADER,
-        ["V1", "P1", 1, 45658, 45658.75],  # 2025-01-01; the time is dropped in a date column
-        ["V1", "P2", 1, 61, 45659],  # 61 = 1900-03-01
-        ["V1", "P3", 1, 59, 45659],  # 59 shows as 1900-02-28 in Excel
-        ["V1", "P4", 1, 1, 45659],  # 1 shows as 1900-01-01
-        ["V1", "P5", 1, 60, 45659],  # 60 = 1900-02-29, which does not exist
-        ["V1", "P6", 1, 0, 45659],
-    ])
+    f = write_xlsx(
+        tmp_path / "s.xlsx",
+        [
+            DELIV_HEADER,
+            ["V1", "P1", 1, 45658, 45658.75],  # 2025-01-01; the time is dropped in a date column
+            ["V1", "P2", 1, 61, 45659],  # 61 = 1900-03-01
+            ["V1", "P3", 1, 59, 45659],  # 59 shows as 1900-02-28 in Excel
+            ["V1", "P4", 1, 1, 45659],  # 1 shows as 1900-01-01
+            ["V1", "P5", 1, 60, 45659],  # 60 = 1900-02-29, which does not exist
+            ["V1", "P6", 1, 0, 45659],
+        ],
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-01-01"), D("1900-03-01"), D("1900-02-28"), D("1900-01-01")]
     assert r.data["date_received"].tolist() == [D("2025-01-01"), D("2025-01-02"), D("2025-01-02"), D("2025-01-02")]
@@ -194,18 +227,26 @@ def test_excel_serial_dates_and_the_1900_leap_year_bug(tmp_path):
 
 
 def test_datetime_columns_keep_the_time_and_request_types_are_normalised(tmp_path):
-    f = write_xlsx(tmp_path / "r.xlsx", [
-        ["Vendor", "Ticket", "Type", "Sent", "Responded"],
-        ["V1", "T1", "RFQ", dt.datetime(2025, 3, 1, 9, 15), "2025-03-01 17:45"],
-        ["V1", "T2", "Reklamation", "01.03.2025 08:00", "N/A"],
-        ["V1", "T3", "8D", 45718.5, None],  # serial 45718 = 2025-03-02
-        ["V1", "T4", "Audit", "2025-03-02", None],
-        ["V1", "T5", "Request for quotation", "2025-03-02", None],
-    ])
+    f = write_xlsx(
+        tmp_path / "r.xlsx",
+        [
+            ["Vendor", "Ticket", "Type", "Sent", "Responded"],
+            ["V1", "T1", "RFQ", dt.datetime(2025, 3, 1, 9, 15), "2025-03-01 17:45"],
+            ["V1", "T2", "Reklamation", "01.03.2025 08:00", "N/A"],
+            ["V1", "T3", "8D", 45718.5, None],  # serial 45718 = 2025-03-02
+            ["V1", "T4", "Audit", "2025-03-02", None],
+            ["V1", "T5", "Request for quotation", "2025-03-02", None],
+        ],
+    )
     r = read_table(f, "requests")
     assert r.data["request_type"].tolist() == ["rfq", "complaint", "corrective_action", "audit", "rfq"]
-    assert r.data["date_sent"].tolist() == [D("2025-03-01 09:15"), D("2025-03-01 08:00"), D("2025-03-02 12:00"),
-                                            D("2025-03-02"), D("2025-03-02")]
+    assert r.data["date_sent"].tolist() == [
+        D("2025-03-01 09:15"),
+        D("2025-03-01 08:00"),
+        D("2025-03-02 12:00"),
+        D("2025-03-02"),
+        D("2025-03-02"),
+    ]
     assert r.data["date_responded"].iloc[0] == D("2025-03-01 17:45")
     assert r.data["date_responded"].iloc[1:].isna().all()
     assert "1 placeholder value in date_responded read as empty" in r.notes
@@ -232,8 +273,10 @@ def test_text_dates_in_several_formats(tmp_path):
 
 def test_slashed_dates_day_first_decided_by_a_value_above_12(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,13/04/2025,2025-01-01\n")
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,13/04/2025,2025-01-01\n"
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-04-03"), D("2025-04-13")]
     assert "dates in date_promised read day-first (decided from the data)" in r.notes
@@ -241,8 +284,10 @@ def test_slashed_dates_day_first_decided_by_a_value_above_12(tmp_path):
 
 def test_slashed_dates_month_first_and_invalid_day_rejected(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,04/13/2025,2025-01-01\nV1,P3,1,02/30/2025,2025-01-01\n")
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,04/13/2025,2025-01-01\nV1,P3,1,02/30/2025,2025-01-01\n"
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-03-04"), D("2025-04-13")]
     assert rejected(r) == [(4, "date_promised", "not a valid date (no such day or month)")]
@@ -251,10 +296,15 @@ def test_slashed_dates_month_first_and_invalid_day_rejected(tmp_path):
 
 def test_ambiguous_slashed_dates_are_an_error_asking_for_dayfirst(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,05/06/2025,2025-01-01\n")
-    with pytest.raises(ValidationError, match=r"d.csv: the dates in date_promised \('Promised Date'\) can be read "
-                       r"day-first or month-first \(e.g. '03/04/2025', '05/06/2025'\); set dayfirst") as info:
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,03/04/2025,2025-01-01\nV1,P2,1,05/06/2025,2025-01-01\n"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"d.csv: the dates in date_promised \('Promised Date'\) can be read "
+        r"day-first or month-first \(e.g. '03/04/2025', '05/06/2025'\); set dayfirst",
+    ) as info:
         read_table(f, "deliveries")
     assert info.value.failure_cases["column"].tolist() == ["date_promised"]
     r = read_table(f, "deliveries", mapping={"deliveries": {"dayfirst": False}})
@@ -265,8 +315,10 @@ def test_ambiguous_slashed_dates_are_an_error_asking_for_dayfirst(tmp_path):
 
 def test_ambiguous_column_follows_another_date_column_of_the_file(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,03/04/2025,25/04/2025\nV1,P2,1,05/06/2025,07/06/2025\n")
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,03/04/2025,25/04/2025\nV1,P2,1,05/06/2025,07/06/2025\n"
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-04-03"), D("2025-06-05")]
     assert "dates in date_promised read day-first (as decided for the other date columns)" in r.notes
@@ -274,8 +326,10 @@ def test_ambiguous_column_follows_another_date_column_of_the_file(tmp_path):
 
 def test_date_formats_from_the_mapping_with_german_month_names(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,05-Mär-25,2025-01-01\nV1,P2,1,05-Dez-25,2025-01-01\nV1,P3,1,2025-12-05,2025-01-01\n")
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,05-Mär-25,2025-01-01\nV1,P2,1,05-Dez-25,2025-01-01\nV1,P3,1,2025-12-05,2025-01-01\n"
+    )
     m = {"deliveries": {"date_formats": {"date_promised": "%d-%b-%y"}}}
     r = read_table(f, "deliveries", mapping=m)
     assert r.data["date_promised"].tolist() == [D("2025-03-05"), D("2025-12-05")]
@@ -304,18 +358,24 @@ def test_placeholders_in_optional_and_required_date_columns(tmp_path):
 
 
 def test_dates_out_of_range_are_rejected_per_row(tmp_path):
-    f = write_xlsx(tmp_path / "d.xlsx", [
-        DELIV_HEADER,
-        ["V1", "P1", 1, "1899-12-31", "2025-01-01"],
-        ["V1", "P2", 1, "2101-01-01", "2025-01-01"],
-        ["V1", "P3", 1, dt.datetime(1850, 1, 1), "2025-01-01"],  # Excel cannot hold it: read back as a time
-        ["V1", "P4", 1, "2100-12-31", "2025-01-01"],
-    ])
+    f = write_xlsx(
+        tmp_path / "d.xlsx",
+        [
+            DELIV_HEADER,
+            ["V1", "P1", 1, "1899-12-31", "2025-01-01"],
+            ["V1", "P2", 1, "2101-01-01", "2025-01-01"],
+            ["V1", "P3", 1, dt.datetime(1850, 1, 1), "2025-01-01"],  # Excel cannot hold it: read back as a time
+            ["V1", "P4", 1, "2100-12-31", "2025-01-01"],
+        ],
+    )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2100-12-31")]
     reason = "date out of range (before 1900-01-01 or after 2100-12-31)"
-    assert rejected(r) == [(2, "date_promised", reason), (3, "date_promised", reason),
-                           (4, "date_promised", "not a date (the cell holds a time, duration or true/false)")]
+    assert rejected(r) == [
+        (2, "date_promised", reason),
+        (3, "date_promised", reason),
+        (4, "date_promised", "not a date (the cell holds a time, duration or true/false)"),
+    ]
 
 
 # --------------------------------------------------------------------------- numbers
@@ -357,26 +417,31 @@ def test_bad_numbers_are_rejected_with_reasons(tmp_path):
     # a single consistent unit is stripped; a negative received quantity (a reversal) is fine
     pd.testing.assert_frame_equal(
         r.data[["po_id", "quantity_ordered", "value"]],
-        pd.DataFrame({"po_id": pd.array(["P4", "P6"], dtype="string"), "quantity_ordered": [12.0, 3.0],
-                      "value": [5.0, np.nan]}),
+        pd.DataFrame(
+            {"po_id": pd.array(["P4", "P6"], dtype="string"), "quantity_ordered": [12.0, 3.0], "value": [5.0, np.nan]}
+        ),
     )
     check_counts(r)
 
 
 def test_ambiguous_thousands_column_needs_the_mapping_or_another_column(tmp_path):
     f = tmp_path / "n.csv"
-    f.write_text("Vendor;PO;Qty Ordered;Promised Date;Receipt Date\n"
-                 "V1;P1;1,000;2025-01-01;2025-01-01\nV1;P2;2,500;2025-01-01;2025-01-01\n")
-    with pytest.raises(ValidationError, match=r"the numbers in quantity_ordered \('Qty Ordered'\) look like "
-                       r"1,000 or 1.000, which may mean one or one thousand; set decimal"):
+    f.write_text(
+        "Vendor;PO;Qty Ordered;Promised Date;Receipt Date\n"
+        "V1;P1;1,000;2025-01-01;2025-01-01\nV1;P2;2,500;2025-01-01;2025-01-01\n"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"the numbers in quantity_ordered \('Qty Ordered'\) look like "
+        r"1,000 or 1.000, which may mean one or one thousand; set decimal",
+    ):
         read_table(f, "deliveries")
     r = read_table(f, "deliveries", mapping={"deliveries": {"decimal": ","}})
     assert r.data["quantity_ordered"].tolist() == [1.0, 2.5]
     r = read_table(f, "deliveries", mapping={"deliveries": {"decimal": "."}})
     assert r.data["quantity_ordered"].tolist() == [1000.0, 2500.0]
     g = tmp_path / "n2.csv"
-    g.write_text("Vendor;PO;Qty Ordered;Value;Promised Date;Receipt Date\n"
-                 "V1;P1;1,000;12,5;2025-01-01;2025-01-01\n")
+    g.write_text("Vendor;PO;Qty Ordered;Value;Promised Date;Receipt Date\nV1;P1;1,000;12,5;2025-01-01;2025-01-01\n")
     r = read_table(g, "deliveries")
     assert r.data["quantity_ordered"].tolist() == [1.0]
     assert "quantity_ordered: decimal comma taken from the other number columns" in r.notes
@@ -386,8 +451,12 @@ def test_ambiguous_thousands_column_needs_the_mapping_or_another_column(tmp_path
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
 def test_csv_delimiters_are_sniffed(tmp_path, delim):
     f = tmp_path / "d.csv"
-    lines = ["Export of receipts", "", delim.join(DELIV_HEADER), delim.join(["000123", "P1", "5", "2025-01-02",
-                                                                             "2025-01-03"])]
+    lines = [
+        "Export of receipts",
+        "",
+        delim.join(DELIV_HEADER),
+        delim.join(["000123", "P1", "5", "2025-01-02", "2025-01-03"]),
+    ]
     f.write_text("\n".join(lines) + "\n")
     r = read_table(f, "deliveries")
     assert r.data["supplier_id"].tolist() == ["000123"]  # ids stay text with their leading zeros
@@ -409,9 +478,11 @@ def test_csv_encodings(tmp_path, encoding):
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_csv_line_endings_and_quoted_newlines(tmp_path, newline):
     f = tmp_path / "d.csv"
-    rows = [",".join(DELIV_HEADER + ["Site"]),
-            'V1,P1,5,2025-01-02,2025-01-03,"Hall 1' + newline + 'Gate 2"',
-            "V2,P2,6,2025-01-02,2025-01-03,Hall 3"]
+    rows = [
+        ",".join(DELIV_HEADER + ["Site"]),
+        'V1,P1,5,2025-01-02,2025-01-03,"Hall 1' + newline + 'Gate 2"',
+        "V2,P2,6,2025-01-02,2025-01-03,Hall 3",
+    ]
     f.write_bytes(newline.join(rows).encode() + newline.encode())
     r = read_table(f, "deliveries")
     assert r.data["site"].tolist() == ["Hall 1" + newline + "Gate 2", "Hall 3"]
@@ -433,19 +504,23 @@ def test_csv_header_only_is_zero_rows_and_empty_file_is_an_error(tmp_path):
 # --------------------------------------------------------------------------- parquet
 def test_parquet_columns_are_mapped_and_rows_numbered_from_one(tmp_path):
     f = tmp_path / "d.parquet"
-    pd.DataFrame({
-        "Vendor": ["V1", "V2", None],
-        "PO Number": ["P1", "P2", "P3"],
-        "Qty Ordered": [1.5, -2.0, 3.0],
-        "Promised Date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-04"]),
-        "Receipt Date": ["2025-01-02", "2025-01-03", "2025-01-04"],
-    }).to_parquet(f)
+    pd.DataFrame(
+        {
+            "Vendor": ["V1", "V2", None],
+            "PO Number": ["P1", "P2", "P3"],
+            "Qty Ordered": [1.5, -2.0, 3.0],
+            "Promised Date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-04"]),
+            "Receipt Date": ["2025-01-02", "2025-01-03", "2025-01-04"],
+        }
+    ).to_parquet(f)
     r = read_table(f, "deliveries")
     assert r.header_row is None and r.sheet is None
     assert r.data["supplier_id"].tolist() == ["V1"]
     assert r.data["date_received"].tolist() == [D("2025-01-02")]
-    assert rejected(r) == [(2, "quantity_ordered", "negative value not allowed"),
-                           (3, "supplier_id", "missing value in a required column")]
+    assert rejected(r) == [
+        (2, "quantity_ordered", "negative value not allowed"),
+        (3, "supplier_id", "missing value in a required column"),
+    ]
     check_counts(r)
 
 
@@ -453,21 +528,27 @@ def test_parquet_columns_are_mapped_and_rows_numbered_from_one(tmp_path):
 def test_missing_required_column_names_file_column_headers_and_what_to_do(tmp_path):
     f = tmp_path / "d.csv"
     f.write_text("Vendor,PO,Qty Ordered,Promised Date,Arrived\nV1,P1,1,2025-01-01,2025-01-02\n")
-    with pytest.raises(InputError, match=r"^d.csv lacks the required deliveries column date_received \(headers found: "
-                       r"'Vendor', 'PO', 'Qty Ordered', 'Promised Date', 'Arrived'\); add a mapping that names the "
-                       r"header, e.g. \[deliveries.columns\] date_received = \"<your header>\"\.$"):
+    with pytest.raises(
+        InputError,
+        match=r"^d.csv lacks the required deliveries column date_received \(headers found: "
+        r"'Vendor', 'PO', 'Qty Ordered', 'Promised Date', 'Arrived'\); add a mapping that names the "
+        r"header, e.g. \[deliveries.columns\] date_received = \"<your header>\"\.$",
+    ):
         read_table(f, "deliveries")
     r = read_table(f, "deliveries", mapping={"deliveries": {"columns": {"date_received": "Arrived"}}})
     assert r.data["date_received"].tolist() == [D("2025-01-02")]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("bad.xlsx", b"this is not a workbook", r"^Cannot read bad.xlsx: it is not an Excel workbook"),
-    ("bad.parquet", b"PAR1 broken", r"^Cannot read bad.parquet: it is not a readable parquet file"),
-    ("bad.csv", b"PK\x03\x04zipdata", r"^Cannot read bad.csv: it is an Excel workbook or another zip file"),
-    ("bad.csv", b"\x00\x01\x02binary", r"^Cannot read bad.csv: it holds binary data"),
-    ("bad.json", b"{}", r"^Cannot read bad.json: the extension .json is not supported"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.xlsx", b"this is not a workbook", r"^Cannot read bad.xlsx: it is not an Excel workbook"),
+        ("bad.parquet", b"PAR1 broken", r"^Cannot read bad.parquet: it is not a readable parquet file"),
+        ("bad.csv", b"PK\x03\x04zipdata", r"^Cannot read bad.csv: it is an Excel workbook or another zip file"),
+        ("bad.csv", b"\x00\x01\x02binary", r"^Cannot read bad.csv: it holds binary data"),
+        ("bad.json", b"{}", r"^Cannot read bad.json: the extension .json is not supported"),
+    ],
+)
 def test_unreadable_files_give_one_sentence(tmp_path, name, content, message):
     f = tmp_path / name
     f.write_bytes(content)
@@ -482,12 +563,16 @@ def test_missing_file(tmp_path):
 
 # --------------------------------------------------------------------------- validation
 def test_every_problem_of_every_row_is_collected(tmp_path):
-    f = write_xlsx(tmp_path / "v.xlsx", [
-        ["Vendor", "PO", "Qty Ordered", "Order Date", "Promised Date", "Receipt Date"],
-        [None, "P1", "x", "2025-01-10", "bad", "2025-01-05"],
-        ["V1", "P2", 1, "2025-01-10", "2025-01-12", "2025-01-05"],
-        ["V1", "P3", 1, "2025-01-01", "2025-01-12", "2025-01-05"],
-    ], sheet="GR")
+    f = write_xlsx(
+        tmp_path / "v.xlsx",
+        [
+            ["Vendor", "PO", "Qty Ordered", "Order Date", "Promised Date", "Receipt Date"],
+            [None, "P1", "x", "2025-01-10", "bad", "2025-01-05"],
+            ["V1", "P2", 1, "2025-01-10", "2025-01-12", "2025-01-05"],
+            ["V1", "P3", 1, "2025-01-01", "2025-01-12", "2025-01-05"],
+        ],
+        sheet="GR",
+    )
     r = read_table(f, "deliveries")
     assert rejected(r) == [
         (2, "supplier_id", "missing value in a required column"),
@@ -507,7 +592,10 @@ def test_exact_duplicates_rejected_by_default_or_kept(tmp_path):
     row = "V1,P1,5,2025-01-02,2025-01-03"
     f.write_text(",".join(DELIV_HEADER) + f"\n{row}\nV1,P1,5,2025-01-02,2025-01-04\n{row}\n{row}\n")
     r = read_table(f, "deliveries")
-    assert rejected(r) == [(4, "(all columns)", "exact duplicate of row 2"), (5, "(all columns)", "exact duplicate of row 2")]
+    assert rejected(r) == [
+        (4, "(all columns)", "exact duplicate of row 2"),
+        (5, "(all columns)", "exact duplicate of row 2"),
+    ]
     assert r.duplicates[["source_row", "duplicate_of"]].values.tolist() == [[4, 2], [5, 2]]
     assert r.data["source_row"].tolist() == [2, 3]
     k = read_table(f, "deliveries", duplicates="keep")
@@ -556,32 +644,53 @@ def test_toml_mapping_file_for_a_german_sap_export(tmp_path):
         '[deliveries]\nsheet = "WE"\nheader_row = 3\ndecimal = ","\nthousands = "."\n'
         '[deliveries.columns]\nsupplier_id = "Kred."\npo_id = "EBeleg"\nquantity_ordered = "BestMng"\n'
         'date_promised = "LT"\ndate_received = "WE-Dat"\n'
-        '[deliveries.date_formats]\ndate_received = "%d.%m.%Y"\n', encoding="utf-8")
-    f = write_xlsx(tmp_path / "sap.xlsx", [["x"]], sheet="Info", more={"WE": [
-        ["Liste"], [],
-        ["Kred.", "EBeleg", "BestMng", "LT", "WE-Dat"],
-        ["0000100", 4500000001, "1.000", "02.01.2025", "03.01.2025"],
-        ["0000100", 4500000002, "100,000-", "02.01.2025", "3.1.25"],
-    ]})
+        '[deliveries.date_formats]\ndate_received = "%d.%m.%Y"\n',
+        encoding="utf-8",
+    )
+    f = write_xlsx(
+        tmp_path / "sap.xlsx",
+        [["x"]],
+        sheet="Info",
+        more={
+            "WE": [
+                ["Liste"],
+                [],
+                ["Kred.", "EBeleg", "BestMng", "LT", "WE-Dat"],
+                ["0000100", 4500000001, "1.000", "02.01.2025", "03.01.2025"],
+                ["0000100", 4500000002, "100,000-", "02.01.2025", "3.1.25"],
+            ]
+        },
+    )
     mapping = read_mapping(m)
     assert isinstance(mapping, ColumnMapping) and mapping["deliveries"].header_row == 3
     r = read_table(f, "deliveries", mapping=m)
     assert r.data[["supplier_id", "po_id", "quantity_ordered"]].values.tolist() == [["0000100", "4500000001", 1000.0]]
-    assert rejected(r) == [(5, "quantity_ordered", "negative value not allowed"),
-                           (5, "date_received", "not a date in the format %d.%m.%Y")]
+    assert rejected(r) == [
+        (5, "quantity_ordered", "negative value not allowed"),
+        (5, "date_received", "not a date in the format %d.%m.%Y"),
+    ]
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"orders": {}}, r"unknown table \[orders\]; allowed tables: deliveries, inspections, requests"),
-    ({"deliveries": {"sheets": "x"}}, r"unknown key deliveries.sheets; allowed keys: sheet, header_row"),
-    ({"deliveries": {"columns": {"vendor": "V"}}}, r"unknown column deliveries.columns.vendor; allowed: supplier_id"),
-    ({"deliveries": {"date_formats": {"po_id": "%d"}}}, r"unknown column deliveries.date_formats.po_id; allowed: "
-                                                        r"date_ordered, date_requested, date_promised, date_received"),
-    ({"deliveries": {"decimal": ";"}}, r"deliveries.decimal is ';'; allowed values: ',', '.'"),
-    ({"deliveries": {"dayfirst": "yes"}}, r"deliveries.dayfirst is 'yes'; allowed values: true, false"),
-    ({"deliveries": {"header_row": 0}}, r"deliveries.header_row must be a whole number from 1"),
-    ({"deliveries": {"encoding": "klingon"}}, r"deliveries.encoding 'klingon' is not a known encoding"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"orders": {}}, r"unknown table \[orders\]; allowed tables: deliveries, inspections, requests"),
+        ({"deliveries": {"sheets": "x"}}, r"unknown key deliveries.sheets; allowed keys: sheet, header_row"),
+        (
+            {"deliveries": {"columns": {"vendor": "V"}}},
+            r"unknown column deliveries.columns.vendor; allowed: supplier_id",
+        ),
+        (
+            {"deliveries": {"date_formats": {"po_id": "%d"}}},
+            r"unknown column deliveries.date_formats.po_id; allowed: "
+            r"date_ordered, date_requested, date_promised, date_received",
+        ),
+        ({"deliveries": {"decimal": ";"}}, r"deliveries.decimal is ';'; allowed values: ',', '.'"),
+        ({"deliveries": {"dayfirst": "yes"}}, r"deliveries.dayfirst is 'yes'; allowed values: true, false"),
+        ({"deliveries": {"header_row": 0}}, r"deliveries.header_row must be a whole number from 1"),
+        ({"deliveries": {"encoding": "klingon"}}, r"deliveries.encoding 'klingon' is not a known encoding"),
+    ],
+)
 def test_invalid_mappings_name_the_key_and_the_allowed_values(raw, message):
     with pytest.raises(ConfigError, match=message):
         read_mapping(raw)
@@ -625,49 +734,66 @@ def test_inputs_are_not_changed(tmp_path):
 def test_openpyxl_fallback_when_calamine_cannot_open_the_workbook(tmp_path, monkeypatch):
     import python_calamine
 
-    f = write_xlsx(tmp_path / "f.xlsx", [["Title"], DELIV_HEADER, [123, "P1", 5, dt.datetime(2025, 1, 2), "03.01.2025"]])
+    f = write_xlsx(
+        tmp_path / "f.xlsx", [["Title"], DELIV_HEADER, [123, "P1", 5, dt.datetime(2025, 1, 2), "03.01.2025"]]
+    )
 
     def refuse(*args, **kwargs):
         raise python_calamine.CalamineError("simulated")
 
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
     r = read_table(f, "deliveries")
-    assert r.data[["supplier_id", "quantity_ordered", "date_promised", "date_received", "source_row"]].values.tolist() \
-        == [["123", 5.0, D("2025-01-02"), D("2025-01-03"), 3]]
+    assert r.data[
+        ["supplier_id", "quantity_ordered", "date_promised", "date_received", "source_row"]
+    ].values.tolist() == [["123", 5.0, D("2025-01-02"), D("2025-01-03"), 3]]
     assert "sheet 'Sheet1' read with openpyxl (calamine could not read it)" in r.notes
 
 
 def test_mixed_day_first_and_month_first_values_are_an_error(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
-                 "V1,P1,1,13/04/2025,2025-01-01\nV1,P2,1,04/13/2025,2025-01-01\n")
-    with pytest.raises(ValidationError, match=r"the dates in date_promised \('Promised Date'\) mix day-first and "
-                                              r"month-first values"):
+    f.write_text(
+        "Vendor,PO,Qty Ordered,Promised Date,Receipt Date\n"
+        "V1,P1,1,13/04/2025,2025-01-01\nV1,P2,1,04/13/2025,2025-01-01\n"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"the dates in date_promised \('Promised Date'\) mix day-first and "
+        r"month-first values",
+    ):
         read_table(f, "deliveries")
 
 
 def test_sap_english_item_is_the_line_when_material_is_present(tmp_path):
     f = tmp_path / "d.csv"
-    f.write_text("Vendor,Purchasing Document,Item,Material,Qty Ordered,Delivery Date,Posting Date\n"
-                 "V1,4500000001,10,MAT-1,1,2025-01-01,2025-01-02\n")
+    f.write_text(
+        "Vendor,Purchasing Document,Item,Material,Qty Ordered,Delivery Date,Posting Date\n"
+        "V1,4500000001,10,MAT-1,1,2025-01-01,2025-01-02\n"
+    )
     r = read_table(f, "deliveries")
     assert (r.column_map["line_id"], r.column_map["item"]) == ("Item", "Material")
     g = tmp_path / "e.csv"
-    g.write_text("Supplier,PO Number,Item,Qty Ordered,Promised Date,Receipt Date\nV1,P1,MAT-1,1,2025-01-01,2025-01-02\n")
+    g.write_text(
+        "Supplier,PO Number,Item,Qty Ordered,Promised Date,Receipt Date\nV1,P1,MAT-1,1,2025-01-01,2025-01-02\n"
+    )
     assert read_table(g, "deliveries").column_map["item"] == "Item"
 
 
 def test_inspections_with_german_headers_and_exclusions_table_values(tmp_path):
     f = tmp_path / "q.csv"
-    f.write_text("Kreditor;Prüfdatum;Prüflosmenge;Fehlmenge;Fehlercode\n"
-                 "V1;03.02.2025;1.000,5;2;D01\nV1;04.02.2025;500;-1;D02\n", encoding="cp1252")
+    f.write_text(
+        "Kreditor;Prüfdatum;Prüflosmenge;Fehlmenge;Fehlercode\nV1;03.02.2025;1.000,5;2;D01\nV1;04.02.2025;500;-1;D02\n",
+        encoding="cp1252",
+    )
     r = read_table(f, "inspections")
-    assert r.data[["supplier_id", "date", "quantity_inspected", "quantity_defective", "defect_code"]].values.tolist() \
-        == [["V1", D("2025-02-03"), 1000.5, 2.0, "D01"]]
+    assert r.data[
+        ["supplier_id", "date", "quantity_inspected", "quantity_defective", "defect_code"]
+    ].values.tolist() == [["V1", D("2025-02-03"), 1000.5, 2.0, "D01"]]
     assert rejected(r) == [(3, "quantity_defective", "negative value not allowed")]
     x = tmp_path / "x.csv"
-    x.write_text("table,supplier_id,po_id,reason_code,decided_by\n"
-                 "Deliveries,V1,P1,BUYER_DATE_CHANGE,A. Buyer\norders,V1,P2,X,A. Buyer\n")
+    x.write_text(
+        "table,supplier_id,po_id,reason_code,decided_by\n"
+        "Deliveries,V1,P1,BUYER_DATE_CHANGE,A. Buyer\norders,V1,P2,X,A. Buyer\n"
+    )
     r = read_table(x, "exclusions")
     assert r.data["table"].tolist() == ["deliveries"]
     assert rejected(r) == [(3, "table", "table must be one of deliveries, inspections, requests")]

@@ -31,7 +31,10 @@ def test_validate_reports_each_problem_with_file_sheet_row_and_column(tmp_path, 
     assert "deliveries: receipts.xlsx, sheet 'GR', header on row 3" in text
     assert "rows read 3 = 1 accepted + 2 rejected" in text
     assert "receipts.xlsx, sheet 'GR', quantity_ordered ('Qty Ordered', column C): not a number: 1 row: 5" in text
-    assert "receipts.xlsx, sheet 'GR', supplier_id ('Vendor', column A): missing value in a required column: 1 row: 6" in text
+    assert (
+        "receipts.xlsx, sheet 'GR', supplier_id ('Vendor', column A): missing value in a required column: 1 row: 6"
+        in text
+    )
     assert "receipts.xlsx, sheet 'GR', date_received ('Receipt Date', column E): not a date: 1 row: 6" in text
     assert "what to do:" in text
     doc = json.loads((out / "validation.json").read_text())

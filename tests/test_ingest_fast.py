@@ -43,8 +43,17 @@ def read_both(path, table="deliveries", monkeypatch=None, **kw):
 def assert_same(a, b):
     for f in ("data", "rejected", "duplicates", "skipped"):
         pd.testing.assert_frame_equal(getattr(a, f), getattr(b, f), obj=f)
-    for f in ("rows_read", "rows_accepted", "rows_rejected", "header_row", "column_map", "notes",
-              "column_letters", "sheet", "source"):
+    for f in (
+        "rows_read",
+        "rows_accepted",
+        "rows_rejected",
+        "header_row",
+        "column_map",
+        "notes",
+        "column_letters",
+        "sheet",
+        "source",
+    ):
         assert getattr(a, f) == getattr(b, f), f
     assert a.rows_read == a.rows_accepted + a.rows_rejected
 
@@ -66,9 +75,17 @@ def messy_workbook(path, *, quantity_text=None):
     ws.merge_cells("C3:D3")
     for i in range(N):
         ordered = [10.5, 3, 1 / 3, 1e-7, 1234567.891][i % 5]
-        ws.append([f"{i % 7:06d}", 4500000 + i, ordered, 2 if i % 4 else None,
-                   dt.datetime(2025, 1, 1 + i % 28, 10 if i % 5 == 0 else 0, 30 if i % 5 == 0 else 0),
-                   45691 + i % 30, "late" if i % 6 == 0 else None])
+        ws.append(
+            [
+                f"{i % 7:06d}",
+                4500000 + i,
+                ordered,
+                2 if i % 4 else None,
+                dt.datetime(2025, 1, 1 + i % 28, 10 if i % 5 == 0 else 0, 30 if i % 5 == 0 else 0),
+                45691 + i % 30,
+                "late" if i % 6 == 0 else None,
+            ]
+        )
     ws.append([None] * 7)  # a blank line inside the data
     ws.append(["000001", 4600000, "=C5*2", 1, dt.date(2025, 3, 1), 45720, None])  # a formula without value
     if quantity_text is not None:
@@ -153,8 +170,16 @@ def test_times_booleans_and_far_columns(tmp_path, monkeypatch):
     ws = wb.active
     ws.append(["Vendor", "PO Number", "Qty Ordered", "Promised Date", "Receipt Date", "Flag"])
     for i in range(N):
-        ws.append(["V1", f"P{i}", True if i == 3 else 5, dt.date(2025, 1, 2),
-                   dt.time(10, 30) if i == 4 else dt.date(2025, 1, 3), i % 2 == 0])
+        ws.append(
+            [
+                "V1",
+                f"P{i}",
+                True if i == 3 else 5,
+                dt.date(2025, 1, 2),
+                dt.time(10, 30) if i == 4 else dt.date(2025, 1, 3),
+                i % 2 == 0,
+            ]
+        )
     ws.cell(row=N + 5, column=12, value="note far right")
     f = tmp_path / "odd.xlsx"
     wb.save(f)
@@ -189,12 +214,17 @@ def _info(tmp_path, xml):
 
 
 def test_the_scan_records_the_last_row_of_text_booleans_and_other_values_per_column(tmp_path):
-    xml = _sheet([
-        (1, '<c r="A1" t="inlineStr"><is><t>Vendor</t></is></c><c r="B1" s="3" t="str"><f>A1</f><v>a</v></c>'),
-        (2, '<c r="A2" s="12" t="b"><v>1</v></c><c r="B2"><v>5</v></c><c r="C2" s="1"/><c r="D2"></c>'
-            '<c r="E2" t="e"><v>#N/A</v></c>'),
-        (3, '<c r="AB3" t="inlineStr"><is><t>x</t></is></c><c r="C3" s="2" t="n"><v>7</v></c>'),
-    ])
+    xml = _sheet(
+        [
+            (1, '<c r="A1" t="inlineStr"><is><t>Vendor</t></is></c><c r="B1" s="3" t="str"><f>A1</f><v>a</v></c>'),
+            (
+                2,
+                '<c r="A2" s="12" t="b"><v>1</v></c><c r="B2"><v>5</v></c><c r="C2" s="1"/><c r="D2"></c>'
+                '<c r="E2" t="e"><v>#N/A</v></c>',
+            ),
+            (3, '<c r="AB3" t="inlineStr"><is><t>x</t></is></c><c r="C3" s="2" t="n"><v>7</v></c>'),
+        ]
+    )
     s = _info(tmp_path, xml)
     assert (s.max_row, s.max_col) == (3, 28)
     assert s.last_rows == {"text": {0: 1, 1: 1, 27: 3}, "bool": {0: 2}, "other": {0: 2, 1: 2, 2: 3, 4: 2}}

@@ -15,7 +15,12 @@ import pytest
 import supplier_analytics
 
 SRC = Path(supplier_analytics.__file__).parent
-ALLOWED = ("supplier_analytics.errors", "supplier_analytics.schema", "supplier_analytics.catalog", "supplier_analytics._io")
+ALLOWED = (
+    "supplier_analytics.errors",
+    "supplier_analytics.schema",
+    "supplier_analytics.catalog",
+    "supplier_analytics._io",
+)
 INGEST = sorted((SRC / "ingest").rglob("*.py"))
 
 
@@ -51,8 +56,13 @@ def test_ingest_imports_only_the_leaves_and_itself(path):
 
 
 # the input side: its modules, and what every module imports from them
-INPUT_SIDE = ("supplier_analytics.ingest", "supplier_analytics.batch", "supplier_analytics.datasets",
-              "supplier_analytics.actions", "supplier_analytics._io")
+INPUT_SIDE = (
+    "supplier_analytics.ingest",
+    "supplier_analytics.batch",
+    "supplier_analytics.datasets",
+    "supplier_analytics.actions",
+    "supplier_analytics._io",
+)
 
 
 def _module_name(path: Path) -> str:

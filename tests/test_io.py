@@ -32,15 +32,13 @@ def test_other_values_are_unchanged(value):
 
 
 def test_csv_neutralises_text_but_keeps_numbers(tmp_path):
-    frame = pd.DataFrame(
-        {"name": pd.array(["=HYPERLINK(\"x\")", "ok"], dtype="string"), "qty": [-5.0, 3.0]}
-    )
+    frame = pd.DataFrame({"name": pd.array(['=HYPERLINK("x")', "ok"], dtype="string"), "qty": [-5.0, 3.0]})
     path = write_csv(frame, tmp_path / "out.csv")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["name", "qty"], ["'=HYPERLINK(\"x\")", "-5.0"], ["ok", "3.0"]]
+    assert rows == [["name", "qty"], ['\'=HYPERLINK("x")', "-5.0"], ["ok", "3.0"]]
     # the input frame is not changed in place
-    assert frame.loc[0, "name"] == "=HYPERLINK(\"x\")"
+    assert frame.loc[0, "name"] == '=HYPERLINK("x")'
 
 
 def test_csv_header_from_input_is_neutralised():
@@ -58,8 +56,10 @@ def test_workbook_writes_formula_text_as_text_and_keeps_types(tmp_path):
             "date": pd.to_datetime(["2025-03-31", None]),
         }
     )
-    path = write_workbook(tmp_path / "book.xlsx", [SheetSpec("Summary", frame, percent=("on_time_rate",),
-                                                              grade_column="grade", notes=("As of 2025-03-31",))])
+    path = write_workbook(
+        tmp_path / "book.xlsx",
+        [SheetSpec("Summary", frame, percent=("on_time_rate",), grade_column="grade", notes=("As of 2025-03-31",))],
+    )
     ws = openpyxl.load_workbook(path)["Summary"]
     assert ws["A1"].value == "As of 2025-03-31"
     assert [c.value for c in ws[3]] == ["supplier_id", "grade", "on_time_rate", "n", "date"]
@@ -84,8 +84,18 @@ def test_workbook_is_replaced_atomically(tmp_path):
 
 def test_io_is_a_leaf_and_reports_re_exports_it():
     tree = ast.parse(Path(_io.__file__).read_text(encoding="utf-8"))
-    ours = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("supplier_analytics")]
-    ours += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name.startswith("supplier_analytics")]
+    ours = [
+        n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("supplier_analytics")
+    ]
+    ours += [
+        a.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import)
+        for a in n.names
+        if a.name.startswith("supplier_analytics")
+    ]
     assert set(ours) <= {"supplier_analytics.errors"}
     for name in ("FORMULA_TRIGGERS", "safe_cell", "safe_filename", "safe_frame_for_csv", "write_csv"):
         assert getattr(reports, name) is getattr(_io, name)

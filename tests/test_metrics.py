@@ -19,8 +19,16 @@ AS_OF = "2025-03-31"
 
 def deliveries(rows, **extra):
     """rows: (supplier, po, line, ordered, received, promised, received_on[, receipt_id])."""
-    cols = ["supplier_id", "po_id", "line_id", "quantity_ordered", "quantity_received", "date_promised",
-            "date_received", "receipt_id"]
+    cols = [
+        "supplier_id",
+        "po_id",
+        "line_id",
+        "quantity_ordered",
+        "quantity_received",
+        "date_promised",
+        "date_received",
+        "receipt_id",
+    ]
     rows = [tuple(r) + (None,) * (8 - len(r)) for r in rows]
     df = pd.DataFrame(rows, columns=cols)
     for c in ("date_promised", "date_received"):
@@ -36,14 +44,22 @@ def one(res, supplier="S1"):
 
 def test_partial_receipts_are_combined_and_judged_at_the_completing_receipt():
     # ordered 10: 4 arrive 2 days early (inside the 3-day early tolerance), 6 arrive 2 days late
-    d = deliveries([("S1", "P1", "1", 10, 4, "2025-03-10", "2025-03-08", "R1"),
-                    ("S1", "P1", "1", 10, 6, "2025-03-10", "2025-03-12", "R2")])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, 4, "2025-03-10", "2025-03-08", "R1"),
+            ("S1", "P1", "1", 10, 6, "2025-03-10", "2025-03-12", "R2"),
+        ]
+    )
     res = compute_metrics(d, as_of=AS_OF)
     line = res.lines.iloc[0]
     assert (line["n_receipts"], line["quantity_received"], str(line["date_received"].date())) == (2, 10.0, "2025-03-12")
     assert (line["days_from_reference"], line["days_late"]) == (2.0, 2.0)
     assert (bool(line["on_time"]), bool(line["late"]), bool(line["in_full"]), bool(line["otif"])) == (
-        False, True, True, False)
+        False,
+        True,
+        True,
+        False,
+    )
     s = one(res)
     assert s["n_deliveries"] == 1
     assert (s["on_time_rate"], s["late_rate"], s["in_full_rate"], s["otif_rate"]) == (0.0, 1.0, 1.0, 0.0)
@@ -52,13 +68,15 @@ def test_partial_receipts_are_combined_and_judged_at_the_completing_receipt():
 
 
 def test_split_and_duplicated_receipts_do_not_halve_the_rate():
-    d = deliveries([
-        ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-09", "R1"),
-        ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-10", "R2"),   # split: completes the line on time
-        ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-10", "R2"),   # duplicate of R2
-        ("S1", "P2", "1", 4, 4, "2025-03-10", "2025-03-10", None),
-        ("S1", "P2", "1", 4, 4, "2025-03-10", "2025-03-10", None),    # identical row, no receipt id
-    ])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-09", "R1"),
+            ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-10", "R2"),  # split: completes the line on time
+            ("S1", "P1", "1", 10, 5, "2025-03-10", "2025-03-10", "R2"),  # duplicate of R2
+            ("S1", "P2", "1", 4, 4, "2025-03-10", "2025-03-10", None),
+            ("S1", "P2", "1", 4, 4, "2025-03-10", "2025-03-10", None),  # identical row, no receipt id
+        ]
+    )
     res = compute_metrics(d, as_of=AS_OF)
     assert res.lines["n_duplicate_receipts"].tolist() == [1, 1]
     assert res.lines["quantity_received"].tolist() == [10.0, 4.0]
@@ -69,8 +87,12 @@ def test_split_and_duplicated_receipts_do_not_halve_the_rate():
 
 
 def test_over_delivery_never_lifts_a_rate_above_one():
-    d = deliveries([("S1", "P1", "1", 10, 8, "2025-03-10", "2025-03-10", "R1"),
-                    ("S1", "P1", "1", 10, 7, "2025-03-10", "2025-03-10", "R2")])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, 8, "2025-03-10", "2025-03-10", "R1"),
+            ("S1", "P1", "1", 10, 7, "2025-03-10", "2025-03-10", "R2"),
+        ]
+    )
     s = one(compute_metrics(d, as_of=AS_OF))
     assert (s["in_full_rate"], s["otif_rate"], s["on_time_qty_rate"]) == (1.0, 1.0, 1.0)
     assert s["on_time_qty_rate_k"] == 10.0  # capped at the ordered quantity
@@ -80,8 +102,12 @@ def test_over_delivery_never_lifts_a_rate_above_one():
 
 
 def test_under_delivery_and_the_in_full_tolerance():
-    d = deliveries([("S1", "P1", "1", 10, 8, "2025-03-10", "2025-03-10", "R1"),
-                    ("S1", "P1", "1", 10, 1, "2025-03-10", "2025-03-20", "R2")])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, 8, "2025-03-10", "2025-03-10", "R1"),
+            ("S1", "P1", "1", 10, 1, "2025-03-10", "2025-03-20", "R2"),
+        ]
+    )
     res = compute_metrics(d, as_of=AS_OF)
     line = res.lines.iloc[0]
     # never reached 10: judged at the last receipt, 10 days late, not in full
@@ -90,30 +116,42 @@ def test_under_delivery_and_the_in_full_tolerance():
     line = tol.lines.iloc[0]
     # 8 >= 10 x 0.8 on the first receipt: complete (and on time) on 2025-03-10
     assert (str(line["date_received"].date()), bool(line["on_time"]), bool(line["in_full"])) == (
-        "2025-03-10", True, True)
+        "2025-03-10",
+        True,
+        True,
+    )
 
 
 def test_receipt_reversal_moves_the_completion_to_the_receipt_that_stays():
-    d = deliveries([("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-05", "R1"),
-                    ("S1", "P1", "1", 10, -10, "2025-03-10", "2025-03-06", "R1-REV"),
-                    ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-15", "R3")])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-05", "R1"),
+            ("S1", "P1", "1", 10, -10, "2025-03-10", "2025-03-06", "R1-REV"),
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-15", "R3"),
+        ]
+    )
     line = compute_metrics(d, as_of=AS_OF).lines.iloc[0]
     assert (line["quantity_received"], str(line["date_received"].date()), line["days_late"]) == (
-        10.0, "2025-03-15", 5.0)
+        10.0,
+        "2025-03-15",
+        5.0,
+    )
 
 
 @pytest.mark.parametrize(
     ("early", "on_time", "early_rate", "late_rate"),
     [
-        (3, 3 / 5, 1 / 5, 1 / 5),          # -5 early; -3, -1, 0 on time; +2 late
-        (0, 1 / 5, 3 / 5, 1 / 5),          # -5, -3, -1 early; 0 on time
+        (3, 3 / 5, 1 / 5, 1 / 5),  # -5 early; -3, -1, 0 on time; +2 late
+        (0, 1 / 5, 3 / 5, 1 / 5),  # -5, -3, -1 early; 0 on time
         ("unlimited", 4 / 5, 0.0, 1 / 5),  # every early receipt is on time
     ],
 )
 def test_early_deliveries_under_each_window_setting(early, on_time, early_rate, late_rate):
     offsets = [-5, -3, -1, 0, 2]
-    rows = [("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
-            for i, o in enumerate(offsets)]
+    rows = [
+        ("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
+        for i, o in enumerate(offsets)
+    ]
     s = one(compute_metrics(deliveries(rows), as_of=AS_OF, config={"delivery": {"early_tolerance_days": early}}))
     assert s["on_time_rate"] == pytest.approx(on_time)
     assert s["early_rate"] == pytest.approx(early_rate)
@@ -122,15 +160,18 @@ def test_early_deliveries_under_each_window_setting(early, on_time, early_rate, 
 
 
 def test_working_days_skip_the_weekend_and_holidays():
-    d = deliveries([
-        ("S1", "P1", "1", 1, 1, "2025-01-03", "2025-01-06"),  # Fri -> Mon: 3 calendar, 1 working day
-        ("S1", "P2", "1", 1, 1, "2024-12-24", "2024-12-26"),  # Tue -> Thu over the 25th: 2 calendar, 1 working
-    ])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 1, 1, "2025-01-03", "2025-01-06"),  # Fri -> Mon: 3 calendar, 1 working day
+            ("S1", "P2", "1", 1, 1, "2024-12-24", "2024-12-26"),  # Tue -> Thu over the 25th: 2 calendar, 1 working
+        ]
+    )
     cal = compute_metrics(d, as_of="2025-01-31", config={"delivery": {"late_tolerance_days": 1}})
     assert cal.lines["days_from_reference"].tolist() == [3.0, 2.0]
     assert one(cal)["on_time_rate"] == 0.0
     work = compute_metrics(
-        d, as_of="2025-01-31",
+        d,
+        as_of="2025-01-31",
         config={"delivery": {"late_tolerance_days": 1, "day_basis": "working", "holidays": ["2024-12-25"]}},
     )
     assert work.lines["days_from_reference"].tolist() == [1.0, 1.0]
@@ -138,16 +179,16 @@ def test_working_days_skip_the_weekend_and_holidays():
 
 
 def test_requested_versus_promised_reference_and_lines_without_a_reference():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"),
-                    ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10")],
-                   date_requested=pd.to_datetime(["2025-03-05", None]))
+    d = deliveries(
+        [("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"), ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10")],
+        date_requested=pd.to_datetime(["2025-03-05", None]),
+    )
     promised = one(compute_metrics(d, as_of=AS_OF))
     assert (promised["n_deliveries"], promised["on_time_rate"]) == (2, 1.0)
     res = compute_metrics(d, as_of=AS_OF, config={"delivery": {"reference_date": "requested"}})
     s = one(res)
     # P1 is 5 days late against the requested date; P2 has no requested date: not judged, not invented
-    assert (s["n_deliveries"], s["n_not_judged_deliveries"], s["on_time_rate"], s["mean_days_late"]) == (
-        1, 1, 0.0, 5.0)
+    assert (s["n_deliveries"], s["n_not_judged_deliveries"], s["on_time_rate"], s["mean_days_late"]) == (1, 1, 0.0, 5.0)
     assert res.lines["status"].tolist() == ["judged", "not judged"]
 
 
@@ -160,9 +201,11 @@ def test_requested_reference_without_the_column_warns_and_judges_nothing():
 
 
 def test_days_late_mean_median_p90_over_all_judged_lines():
-    offsets = [-2, 0, 0, 1, 3, 10]   # early and on-time count 0 days late
-    rows = [("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
-            for i, o in enumerate(offsets)]
+    offsets = [-2, 0, 0, 1, 3, 10]  # early and on-time count 0 days late
+    rows = [
+        ("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
+        for i, o in enumerate(offsets)
+    ]
     s = one(compute_metrics(deliveries(rows), as_of=AS_OF))
     late = [0, 0, 0, 1, 3, 10]
     assert s["mean_days_late"] == pytest.approx(14 / 6)
@@ -171,10 +214,14 @@ def test_days_late_mean_median_p90_over_all_judged_lines():
 
 
 def test_lead_time_mean_and_coefficient_of_variation():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"),
-                    ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10"),
-                    ("S1", "P3", "1", 1, 1, "2025-03-10", "2025-03-10")],
-                   date_ordered=pd.to_datetime(["2025-03-06", "2025-03-02", None]))
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"),
+            ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10"),
+            ("S1", "P3", "1", 1, 1, "2025-03-10", "2025-03-10"),
+        ],
+        date_ordered=pd.to_datetime(["2025-03-06", "2025-03-02", None]),
+    )
     s = one(compute_metrics(d, as_of=AS_OF))
     # lead times 4 and 8 days: mean 6, sample sd 2.828..., cv 0.4714
     assert s["mean_lead_time_days"] == 6.0
@@ -182,16 +229,21 @@ def test_lead_time_mean_and_coefficient_of_variation():
 
 
 def test_without_quantity_received_each_row_is_judged_and_no_in_full_is_invented():
-    d = deliveries([("S1", "P1", "1", 10, None, "2025-03-10", "2025-03-08"),
-                    ("S1", "P1", "1", 10, None, "2025-03-10", "2025-03-12")]).drop(columns="quantity_received")
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 10, None, "2025-03-10", "2025-03-08"),
+            ("S1", "P1", "1", 10, None, "2025-03-10", "2025-03-12"),
+        ]
+    ).drop(columns="quantity_received")
     s = one(compute_metrics(d, as_of=AS_OF))
     assert (s["n_deliveries"], s["on_time_rate"], s["in_full_rate_n"]) == (2, 0.5, 0.0)
     assert math.isnan(s["in_full_rate"]) and math.isnan(s["otif_rate"]) and math.isnan(s["on_time_qty_rate"])
 
 
 def test_empty_periods_are_nan_not_zero():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-01-10", "2025-01-10"),
-                    ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-12")])
+    d = deliveries(
+        [("S1", "P1", "1", 1, 1, "2025-01-10", "2025-01-10"), ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-12")]
+    )
     res = compute_metrics(d, as_of=AS_OF, config={"periods": {"window_months": 3}})
     assert res.window == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"))
     p = res.periods
@@ -205,8 +257,12 @@ def test_empty_periods_are_nan_not_zero():
 
 
 def test_weekly_and_quarterly_periods():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-02", "2025-03-02"),   # Sunday: week Feb 24 - Mar 2
-                    ("S1", "P2", "1", 1, 1, "2025-03-03", "2025-03-03")])  # Monday: next ISO week
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 1, 1, "2025-03-02", "2025-03-02"),  # Sunday: week Feb 24 - Mar 2
+            ("S1", "P2", "1", 1, 1, "2025-03-03", "2025-03-03"),
+        ]
+    )  # Monday: next ISO week
     w = compute_metrics(d, as_of="2025-03-09", config={"periods": {"period": "week", "window_months": 1}}).periods
     got = w.loc[w["n_deliveries"] > 0, "period_start"].dt.strftime("%Y-%m-%d").tolist()
     assert got == ["2025-02-24", "2025-03-03"]
@@ -216,9 +272,13 @@ def test_weekly_and_quarterly_periods():
 
 
 def test_records_after_as_of_and_before_the_window_are_ignored_and_counted():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2024-01-10", "2024-01-10"),
-                    ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10"),
-                    ("S1", "P3", "1", 1, 1, "2025-04-10", "2025-04-10")])
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 1, 1, "2024-01-10", "2024-01-10"),
+            ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10"),
+            ("S1", "P3", "1", 1, 1, "2025-04-10", "2025-04-10"),
+        ]
+    )
     res = compute_metrics(d, as_of=AS_OF)
     assert res.ignored.to_dict("records") == [{"table": "deliveries", "after_as_of": 1, "before_window": 1}]
     assert one(res)["n_deliveries"] == 1
@@ -227,12 +287,23 @@ def test_records_after_as_of_and_before_the_window_are_ignored_and_counted():
 
 
 def test_exclusions_leave_the_rates_but_are_counted_with_their_reason():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-20"),
-                    ("S1", "P1", "2", 1, 1, "2025-03-10", "2025-03-20"),
-                    ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10")])
-    ex = pd.DataFrame({"table": ["deliveries", "deliveries"], "supplier_id": ["S1", "S1"], "po_id": ["P1", "P1"],
-                       "line_id": ["1", None], "reason_code": ["BUYER_DATE_CHANGE", "PLANT_CLOSED"],
-                       "decided_by": ["AB", "CD"]})
+    d = deliveries(
+        [
+            ("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-20"),
+            ("S1", "P1", "2", 1, 1, "2025-03-10", "2025-03-20"),
+            ("S1", "P2", "1", 1, 1, "2025-03-10", "2025-03-10"),
+        ]
+    )
+    ex = pd.DataFrame(
+        {
+            "table": ["deliveries", "deliveries"],
+            "supplier_id": ["S1", "S1"],
+            "po_id": ["P1", "P1"],
+            "line_id": ["1", None],
+            "reason_code": ["BUYER_DATE_CHANGE", "PLANT_CLOSED"],
+            "decided_by": ["AB", "CD"],
+        }
+    )
     res = compute_metrics(d, as_of=AS_OF, exclusions=ex)
     assert res.lines["exclusion_reason"].tolist() == ["BUYER_DATE_CHANGE; PLANT_CLOSED", "PLANT_CLOSED", pd.NA]
     assert res.lines["status"].tolist() == ["excluded", "excluded", "judged"]
@@ -260,9 +331,14 @@ def inspections(**cols):
 
 
 def test_ppm_and_lot_rejection_with_quantities():
-    i = inspections(supplier_id=["S1"] * 4, date=["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"],
-                    quantity_inspected=[1000.0, 3000.0, np.nan, 1000.0], quantity_defective=[5.0, 0.0, 2.0, 0.0],
-                    downtime_minutes=[0.0, np.nan, 30.0, 15.0], defect_code=["SCRATCH", None, "DENT", None])
+    i = inspections(
+        supplier_id=["S1"] * 4,
+        date=["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"],
+        quantity_inspected=[1000.0, 3000.0, np.nan, 1000.0],
+        quantity_defective=[5.0, 0.0, 2.0, 0.0],
+        downtime_minutes=[0.0, np.nan, 30.0, 15.0],
+        defect_code=["SCRATCH", None, "DENT", None],
+    )
     s = one(compute_metrics(inspections=i, as_of=AS_OF))
     assert (s["n_inspections"], s["quantity_inspected"], s["defective_quantity"]) == (4, 5000.0, 7.0)
     # PPM uses only the lots with a quantity: 5 / 5000 x 1e6; the incident without quantity adds no PPM
@@ -270,7 +346,10 @@ def test_ppm_and_lot_rejection_with_quantities():
     low, high = sps.binomtest(5, 5000).proportion_ci(method="wilson")
     assert (s["ppm_low"], s["ppm_high"]) == (pytest.approx(low * 1e6), pytest.approx(high * 1e6))
     assert (s["lot_rejection_rate"], s["lot_rejection_rate_k"], s["lot_rejection_rate_n"]) == (
-        pytest.approx(1 / 3), 1, 3)
+        pytest.approx(1 / 3),
+        1,
+        3,
+    )
     assert (s["n_incidents"], s["downtime_minutes"]) == (3, 45.0)
 
 
@@ -283,12 +362,19 @@ def test_no_ppm_is_invented_without_quantities():
 
 
 def test_defect_pareto_per_supplier():
-    i = inspections(supplier_id=["S1"] * 4 + ["S2"], date=["2025-03-01"] * 5,
-                    quantity_defective=[6.0, 3.0, 1.0, 0.0, 2.0], defect_code=["A", "B", "A", None, "B"])
+    i = inspections(
+        supplier_id=["S1"] * 4 + ["S2"],
+        date=["2025-03-01"] * 5,
+        quantity_defective=[6.0, 3.0, 1.0, 0.0, 2.0],
+        defect_code=["A", "B", "A", None, "B"],
+    )
     res = compute_metrics(inspections=i, as_of=AS_OF)
     p = res.pareto
     assert p[["supplier_id", "defect_code", "lots", "defective_quantity"]].values.tolist() == [
-        ["S1", "A", 2, 7.0], ["S1", "B", 1, 3.0], ["S2", "B", 1, 2.0]]
+        ["S1", "A", 2, 7.0],
+        ["S1", "B", 1, 3.0],
+        ["S2", "B", 1, 2.0],
+    ]
     assert p["share"].tolist() == [0.7, 0.3, 1.0]
     assert p["cumulative_share"].tolist() == [0.7, 1.0, 1.0]
 
@@ -296,24 +382,28 @@ def test_defect_pareto_per_supplier():
 def requests_frame(rows):
     """rows: (supplier, id, type, sent, responded, closed[, due])."""
     rows = [tuple(r) + (None,) * (7 - len(r)) for r in rows]
-    df = pd.DataFrame(rows, columns=["supplier_id", "request_id", "request_type", "date_sent", "date_responded",
-                                     "date_closed", "date_due"])
+    df = pd.DataFrame(
+        rows,
+        columns=["supplier_id", "request_id", "request_type", "date_sent", "date_responded", "date_closed", "date_due"],
+    )
     for c in ("date_sent", "date_responded", "date_closed", "date_due"):
         df[c] = pd.to_datetime(df[c], format="ISO8601")
     return df
 
 
 def test_response_times_sla_per_type_and_open_or_overdue_at_as_of():
-    r = requests_frame([
-        ("S1", "1", "rfq", "2025-03-01 08:00", "2025-03-01 09:00", None),    # 1 h
-        ("S1", "2", "rfq", "2025-03-02 08:00", "2025-03-02 10:00", None),    # 2 h
-        ("S1", "3", "complaint", "2025-03-03 08:00", "2025-03-03 11:00", None),  # 3 h, SLA 24 h
-        ("S1", "4", "complaint", "2025-03-04 08:00", "2025-03-04 12:00", None),  # 4 h
-        ("S1", "5", "complaint", "2025-03-05 08:00", "2025-03-06 18:00", None),  # 34 h: late for a complaint
-        ("S1", "6", "complaint", "2025-03-20 08:00", None, None),            # open, SLA elapsed: overdue
-        ("S1", "7", "rfq", "2025-03-30 12:00", None, None),                  # open, 72 h not elapsed yet
-        ("S1", "8", "rfq", "2025-03-30 12:00", "2025-04-02 12:00", None),   # answered after as-of: open
-    ])
+    r = requests_frame(
+        [
+            ("S1", "1", "rfq", "2025-03-01 08:00", "2025-03-01 09:00", None),  # 1 h
+            ("S1", "2", "rfq", "2025-03-02 08:00", "2025-03-02 10:00", None),  # 2 h
+            ("S1", "3", "complaint", "2025-03-03 08:00", "2025-03-03 11:00", None),  # 3 h, SLA 24 h
+            ("S1", "4", "complaint", "2025-03-04 08:00", "2025-03-04 12:00", None),  # 4 h
+            ("S1", "5", "complaint", "2025-03-05 08:00", "2025-03-06 18:00", None),  # 34 h: late for a complaint
+            ("S1", "6", "complaint", "2025-03-20 08:00", None, None),  # open, SLA elapsed: overdue
+            ("S1", "7", "rfq", "2025-03-30 12:00", None, None),  # open, 72 h not elapsed yet
+            ("S1", "8", "rfq", "2025-03-30 12:00", "2025-04-02 12:00", None),  # answered after as-of: open
+        ]
+    )
     res = compute_metrics(requests=r, as_of=AS_OF)
     s = one(res)
     assert (s["n_requests"], s["n_responded"], s["open_requests"], s["overdue_requests"]) == (8, 5, 3, 1)
@@ -330,15 +420,24 @@ def test_response_times_sla_per_type_and_open_or_overdue_at_as_of():
 
 def test_requests_still_open_from_before_the_window_count_as_open_and_overdue():
     cfg = load_config({"periods": {"window_months": 1}})  # window: March 2025
-    r = requests_frame([
-        ("S1", "1", "rfq", "2025-03-10 08:00", "2025-03-10 09:00", None),     # in the window, answered
-        ("S1", "2", "complaint", "2024-11-05 08:00", None, None),             # months old, still open: overdue
-        ("S1", "3", "rfq", "2024-12-01 08:00", "2024-12-02 08:00", None),     # before the window, answered
-        ("S1", "4", "corrective_action", "2025-01-15", "2025-01-16", None),   # answered, not closed: CAPA open
-        ("S1", "5", "complaint", "2024-10-01 08:00", None, None),             # open but excused
-    ])
-    ex = pd.DataFrame({"table": ["requests"], "supplier_id": ["S1"], "request_id": ["5"],
-                       "reason_code": ["WRONG_SUPPLIER"], "decided_by": ["QM"]})
+    r = requests_frame(
+        [
+            ("S1", "1", "rfq", "2025-03-10 08:00", "2025-03-10 09:00", None),  # in the window, answered
+            ("S1", "2", "complaint", "2024-11-05 08:00", None, None),  # months old, still open: overdue
+            ("S1", "3", "rfq", "2024-12-01 08:00", "2024-12-02 08:00", None),  # before the window, answered
+            ("S1", "4", "corrective_action", "2025-01-15", "2025-01-16", None),  # answered, not closed: CAPA open
+            ("S1", "5", "complaint", "2024-10-01 08:00", None, None),  # open but excused
+        ]
+    )
+    ex = pd.DataFrame(
+        {
+            "table": ["requests"],
+            "supplier_id": ["S1"],
+            "request_id": ["5"],
+            "reason_code": ["WRONG_SUPPLIER"],
+            "decided_by": ["QM"],
+        }
+    )
     res = compute_metrics(requests=r, as_of=AS_OF, config=cfg, exclusions=ex)
     s = one(res)
     # only request 1 was sent in the window; request 2 is an open stock item carried in
@@ -346,18 +445,25 @@ def test_requests_still_open_from_before_the_window_count_as_open_and_overdue():
     assert (s["within_sla_rate_k"], s["within_sla_rate_n"]) == (1, 1)
     assert s["open_corrective_actions"] == 1 and s["n_corrective_actions"] == 0
     status = res.requests.set_index("request_id")["status"]
-    assert status.to_dict() == {"1": "judged", "2": "open from before window", "3": "before window",
-                                "4": "open from before window", "5": "before window"}  # excused: not carried
+    assert status.to_dict() == {
+        "1": "judged",
+        "2": "open from before window",
+        "3": "before window",
+        "4": "open from before window",
+        "5": "before window",
+    }  # excused: not carried
 
 
 def test_corrective_action_closure_on_time():
-    r = requests_frame([
-        ("S1", "c1", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-10", "2025-02-10"),  # on the due day
-        ("S1", "c2", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-20", "2025-02-10"),  # late
-        ("S1", "c3", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-25", None),  # due +30 d: on time
-        ("S1", "c4", "corrective_action", "2025-02-01", "2025-02-02", None, "2025-03-15"),  # open, past due
-        ("S1", "c5", "corrective_action", "2025-03-25", "2025-03-26", None, None),  # open, not yet due
-    ])
+    r = requests_frame(
+        [
+            ("S1", "c1", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-10", "2025-02-10"),  # on the due day
+            ("S1", "c2", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-20", "2025-02-10"),  # late
+            ("S1", "c3", "corrective_action", "2025-02-01", "2025-02-02", "2025-02-25", None),  # due +30 d: on time
+            ("S1", "c4", "corrective_action", "2025-02-01", "2025-02-02", None, "2025-03-15"),  # open, past due
+            ("S1", "c5", "corrective_action", "2025-03-25", "2025-03-26", None, None),  # open, not yet due
+        ]
+    )
     s = one(compute_metrics(requests=r, as_of=AS_OF))
     assert (s["n_corrective_actions"], s["open_corrective_actions"]) == (5, 2)
     assert (s["capa_on_time_rate_k"], s["capa_on_time_rate_n"]) == (2, 4)
@@ -365,8 +471,9 @@ def test_corrective_action_closure_on_time():
 
 
 def test_inputs_are_not_changed_and_lineage_columns_are_ignored():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10")],
-                   source_file=["a.xlsx"], source_row=[7], note=["extra"])
+    d = deliveries(
+        [("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10")], source_file=["a.xlsx"], source_row=[7], note=["extra"]
+    )
     before = d.copy()
     res = compute_metrics(d, as_of=AS_OF)
     pd.testing.assert_frame_equal(d, before)
@@ -378,8 +485,11 @@ def test_bad_inputs_raise_documented_errors():
     with pytest.raises(InputError, match=r"^The deliveries table has no column 'date_promised'; map a source column"):
         compute_metrics(d.drop(columns="date_promised"))
     bad = d.assign(supplier_id=pd.Series([None], dtype="string"), source_file="gr.xlsx", source_row=12)
-    with pytest.raises(ValidationError, match=r"^1 required cells of the deliveries table are empty, the first in "
-                                              r"column 'supplier_id' at gr\.xlsx row 12; reject those rows"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^1 required cells of the deliveries table are empty, the first in "
+        r"column 'supplier_id' at gr\.xlsx row 12; reject those rows",
+    ):
         compute_metrics(bad)
     with pytest.raises(InputError, match=r"needs at least one of deliveries, inspections or requests"):
         compute_metrics()
@@ -388,8 +498,9 @@ def test_bad_inputs_raise_documented_errors():
 
 
 def test_every_supplier_appears_even_without_records_in_the_window():
-    d = deliveries([("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"),
-                    ("S2", "P2", "1", 1, 1, "2023-03-10", "2023-03-10")])
+    d = deliveries(
+        [("S1", "P1", "1", 1, 1, "2025-03-10", "2025-03-10"), ("S2", "P2", "1", 1, 1, "2023-03-10", "2023-03-10")]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = compute_metrics(d, as_of=AS_OF)

@@ -27,24 +27,37 @@ receipt = st.tuples(
     st.integers(0, 170),
     st.integers(-8, 10),
 )
-inspection = st.tuples(st.sampled_from(["A", "B", "D"]), st.integers(0, 170), st.one_of(st.none(), st.integers(0, 500)),
-                       st.integers(0, 30), st.sampled_from(["X", "Y", None]))
-request = st.tuples(st.sampled_from(["A", "C"]), st.sampled_from(["rfq", "complaint", "corrective_action"]),
-                    st.integers(0, 178), st.one_of(st.none(), st.integers(0, 200)), st.one_of(st.none(), st.integers(0, 60)))
+inspection = st.tuples(
+    st.sampled_from(["A", "B", "D"]),
+    st.integers(0, 170),
+    st.one_of(st.none(), st.integers(0, 500)),
+    st.integers(0, 30),
+    st.sampled_from(["X", "Y", None]),
+)
+request = st.tuples(
+    st.sampled_from(["A", "C"]),
+    st.sampled_from(["rfq", "complaint", "corrective_action"]),
+    st.integers(0, 178),
+    st.one_of(st.none(), st.integers(0, 200)),
+    st.one_of(st.none(), st.integers(0, 60)),
+)
 
 
 def deliveries_frame(rows):
-    df = pd.DataFrame(rows, columns=["supplier_id", "po", "line_id", "quantity_ordered", "quantity_received", "day",
-                                     "offset"])
-    out = pd.DataFrame({
-        "supplier_id": df["supplier_id"],
-        "po_id": df["supplier_id"] + "-" + df["po"].astype(str),
-        "line_id": df["line_id"],
-        "quantity_ordered": df["quantity_ordered"].astype(float),
-        "quantity_received": df["quantity_received"].astype(float),
-        "date_promised": BASE + pd.to_timedelta(df["day"], unit="D"),
-        "date_received": BASE + pd.to_timedelta(df["day"] + df["offset"], unit="D"),
-    })
+    df = pd.DataFrame(
+        rows, columns=["supplier_id", "po", "line_id", "quantity_ordered", "quantity_received", "day", "offset"]
+    )
+    out = pd.DataFrame(
+        {
+            "supplier_id": df["supplier_id"],
+            "po_id": df["supplier_id"] + "-" + df["po"].astype(str),
+            "line_id": df["line_id"],
+            "quantity_ordered": df["quantity_ordered"].astype(float),
+            "quantity_received": df["quantity_received"].astype(float),
+            "date_promised": BASE + pd.to_timedelta(df["day"], unit="D"),
+            "date_received": BASE + pd.to_timedelta(df["day"] + df["offset"], unit="D"),
+        }
+    )
     # lines keep one ordered quantity and one promise; receipts differ
     key = ["po_id", "line_id"]
     out["quantity_ordered"] = out.groupby(key)["quantity_ordered"].transform("first")
@@ -56,26 +69,30 @@ def deliveries_frame(rows):
 def inspections_frame(rows):
     df = pd.DataFrame(rows, columns=["supplier_id", "day", "inspected", "defective", "code"])
     insp = df["inspected"].astype("float64")
-    return pd.DataFrame({
-        "supplier_id": df["supplier_id"],
-        "date": BASE + pd.to_timedelta(df["day"], unit="D"),
-        "quantity_inspected": insp,
-        "quantity_defective": np.minimum(df["defective"].astype(float), insp.fillna(np.inf)),
-        "defect_code": df["code"],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": df["supplier_id"],
+            "date": BASE + pd.to_timedelta(df["day"], unit="D"),
+            "quantity_inspected": insp,
+            "quantity_defective": np.minimum(df["defective"].astype(float), insp.fillna(np.inf)),
+            "defect_code": df["code"],
+        }
+    )
 
 
 def requests_frame(rows):
     df = pd.DataFrame(rows, columns=["supplier_id", "request_type", "day", "hours", "closed"])
     sent = BASE + pd.to_timedelta(df["day"], unit="D") + pd.Timedelta(hours=9)
-    return pd.DataFrame({
-        "supplier_id": df["supplier_id"],
-        "request_id": [f"R{i}" for i in range(len(df))],
-        "request_type": df["request_type"],
-        "date_sent": sent,
-        "date_responded": sent + pd.to_timedelta(df["hours"].astype("float64"), unit="h"),
-        "date_closed": sent + pd.to_timedelta(df["closed"].astype("float64"), unit="D"),
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": df["supplier_id"],
+            "request_id": [f"R{i}" for i in range(len(df))],
+            "request_type": df["request_type"],
+            "date_sent": sent,
+            "date_responded": sent + pd.to_timedelta(df["hours"].astype("float64"), unit="h"),
+            "date_closed": sent + pd.to_timedelta(df["closed"].astype("float64"), unit="D"),
+        }
+    )
 
 
 def _stats(d, i, r, cfg):
@@ -90,12 +107,20 @@ def _stats(d, i, r, cfg):
 
 
 @SETTINGS
-@given(st.lists(receipt, min_size=1, max_size=30), st.lists(inspection, max_size=10), st.lists(request, max_size=10),
-       st.sampled_from([3, 0, "unlimited"]))
+@given(
+    st.lists(receipt, min_size=1, max_size=30),
+    st.lists(inspection, max_size=10),
+    st.lists(request, max_size=10),
+    st.sampled_from([3, 0, "unlimited"]),
+)
 def test_rates_stay_in_zero_one_and_inside_their_intervals(receipts, lots, reqs, early):
-    res = compute_metrics(deliveries_frame(receipts), inspections_frame(lots) if lots else None,
-                          requests_frame(reqs) if reqs else None, as_of=AS_OF,
-                          config={"delivery": {"early_tolerance_days": early, "in_full_tolerance": 0.1}})
+    res = compute_metrics(
+        deliveries_frame(receipts),
+        inspections_frame(lots) if lots else None,
+        requests_frame(reqs) if reqs else None,
+        as_of=AS_OF,
+        config={"delivery": {"early_tolerance_days": early, "in_full_tolerance": 0.1}},
+    )
     for frame in (res.suppliers, res.periods):
         for r in RATES:
             v = frame[r].dropna()
@@ -109,8 +134,12 @@ def test_rates_stay_in_zero_one_and_inside_their_intervals(receipts, lots, reqs,
 
 
 @SETTINGS
-@given(st.lists(receipt, min_size=1, max_size=30), st.lists(inspection, max_size=10), st.lists(request, max_size=10),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(receipt, min_size=1, max_size=30),
+    st.lists(inspection, max_size=10),
+    st.lists(request, max_size=10),
+    st.randoms(use_true_random=False),
+)
 def test_row_order_does_not_matter(receipts, lots, reqs, rnd):
     d, i, r = deliveries_frame(receipts), inspections_frame(lots), requests_frame(reqs)
 
@@ -128,8 +157,13 @@ def test_row_order_does_not_matter(receipts, lots, reqs, rnd):
 
 
 @SETTINGS
-@given(st.lists(receipt, min_size=1, max_size=30), st.lists(inspection, max_size=10), st.lists(request, max_size=10),
-       st.integers(0, 2**32 - 1), st.sampled_from(["month", "week"]))
+@given(
+    st.lists(receipt, min_size=1, max_size=30),
+    st.lists(inspection, max_size=10),
+    st.lists(request, max_size=10),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["month", "week"]),
+)
 def test_merged_halves_equal_the_whole(receipts, lots, reqs, seed, period):
     cfg = load_config({"periods": {"period": period}})
     d, i, r = deliveries_frame(receipts), inspections_frame(lots), requests_frame(reqs)
@@ -147,19 +181,33 @@ def test_merged_halves_equal_the_whole(receipts, lots, reqs, seed, period):
 
 
 @SETTINGS
-@given(st.lists(receipt, min_size=1, max_size=30), st.integers(0, 170), st.sampled_from(["A", "B", "C"]),
-       st.sampled_from(["calendar", "working"]))
+@given(
+    st.lists(receipt, min_size=1, max_size=30),
+    st.integers(0, 170),
+    st.sampled_from(["A", "B", "C"]),
+    st.sampled_from(["calendar", "working"]),
+)
 def test_one_more_on_time_delivery_never_lowers_the_on_time_rate(receipts, day, supplier, basis):
     cfg = {"delivery": {"day_basis": basis}}
     d = deliveries_frame(receipts)
     before = compute_metrics(d, as_of=AS_OF, config=cfg).suppliers.set_index("supplier_id")
     promised = BASE + pd.Timedelta(days=day)
-    extra = pd.DataFrame({"supplier_id": [supplier], "po_id": ["NEW"], "line_id": ["1"], "quantity_ordered": [5.0],
-                          "quantity_received": [5.0], "date_promised": [promised], "date_received": [promised]})
+    extra = pd.DataFrame(
+        {
+            "supplier_id": [supplier],
+            "po_id": ["NEW"],
+            "line_id": ["1"],
+            "quantity_ordered": [5.0],
+            "quantity_received": [5.0],
+            "date_promised": [promised],
+            "date_received": [promised],
+        }
+    )
     after = compute_metrics(pd.concat([d, extra], ignore_index=True), as_of=AS_OF, config=cfg).suppliers
     after = after.set_index("supplier_id")
     new, old = after.loc[supplier, "on_time_rate"], before["on_time_rate"].get(supplier, np.nan)
     assert after.loc[supplier, "n_deliveries"] == before["n_deliveries"].get(supplier, 0) + 1
     assert np.isnan(old) or new >= old
     assert after.loc[supplier, "otif_rate"] >= before["otif_rate"].get(supplier, 0.0) or np.isnan(
-        before["otif_rate"].get(supplier, np.nan))
+        before["otif_rate"].get(supplier, np.nan)
+    )

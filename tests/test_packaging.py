@@ -60,8 +60,10 @@ def test_public_names_exist():
 
 def test_reading_a_file_does_not_load_the_scoring_stack():
     # names are imported on first use: a validate-only run does not pay for scipy and matplotlib
-    code = ("import sys, supplier_analytics as sa; sa.read_table; "
-            "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'supplier_analytics.scorecard') if m in sys.modules))")
+    code = (
+        "import sys, supplier_analytics as sa; sa.read_table; "
+        "print(sorted(m for m in ('scipy.stats', 'matplotlib', 'supplier_analytics.scorecard') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -89,5 +91,5 @@ def test_readme_documents_every_canonical_column_and_the_two_commands():
             kind = "yes" if column.required else "no"
             assert f"| `{column.name}` | {column.kind} ({column.dtype}) | {kind} |" in readme, (table.name, column.name)
     setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
-    commands = [l.strip() for l in setup.split("```")[1].strip().splitlines()]
+    commands = [line.strip() for line in setup.split("```")[1].strip().splitlines()]
     assert commands == ["make demo", "make test"]

@@ -36,11 +36,13 @@ def _close_figures():
 
 @pytest.fixture
 def scored():
-    return pd.DataFrame({
-        "supplier_id": ["S1", "S2", "S3", "S4"],
-        "overall_score": [64.0, NAN, 91.0, 75.0],
-        "grade": ["C", "insufficient evidence", "A", "B"],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2", "S3", "S4"],
+            "overall_score": [64.0, NAN, 91.0, 75.0],
+            "grade": ["C", "insufficient evidence", "A", "B"],
+        }
+    )
 
 
 def test_scorecard_bars_sorted_and_insufficient_evidence_hatched(scored):
@@ -78,11 +80,13 @@ def test_scorecard_empty_frame_and_missing_columns(scored):
 
 @pytest.fixture
 def rates():
-    return pd.DataFrame({
-        "supplier_id": ["a", "b", "c", "d", "e"],
-        "otif_rate_k": [9, 95, 900, 500, 0],
-        "otif_rate_n": [10, 100, 1000, 1000, 0],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["a", "b", "c", "d", "e"],
+            "otif_rate_k": [9, 95, 900, 500, 0],
+            "otif_rate_n": [10, 100, 1000, 1000, 0],
+        }
+    )
 
 
 def test_funnel_points_limits_and_outlier_label(rates):
@@ -115,11 +119,13 @@ def test_funnel_on_given_axes_and_no_data(rates):
 
 
 def test_pareto_bars_sorted_with_cumulative_share():
-    pareto = pd.DataFrame({
-        "supplier_id": ["a", "a", "b", "b"],
-        "defect_code": ["SCRATCH", "DIM", "SCRATCH", "LABEL"],
-        "defective_quantity": [10.0, 50.0, 30.0, 10.0],
-    })
+    pareto = pd.DataFrame(
+        {
+            "supplier_id": ["a", "a", "b", "b"],
+            "defect_code": ["SCRATCH", "DIM", "SCRATCH", "LABEL"],
+            "defective_quantity": [10.0, 50.0, 30.0, 10.0],
+        }
+    )
     fig, ax = plt.subplots()
     out = plot_pareto(pareto, ax=ax)
     assert out is ax
@@ -146,15 +152,17 @@ def test_pareto_top_and_empty():
 @pytest.fixture
 def requests():
     sent = pd.to_datetime(["2025-01-06 08:00"] * 5).astype("datetime64[ns]")
-    return pd.DataFrame({
-        "supplier_id": ["a"] * 5,
-        "request_id": ["r1", "r2", "r3", "r4", "r5"],
-        "request_type": ["rfq", "rfq", "complaint", "complaint", "complaint"],
-        "date_sent": sent,
-        "date_responded": pd.to_datetime(
-            ["2025-01-06 20:00", "2025-01-09 08:00", "2025-01-06 08:00", "2025-01-07 08:00", None]
-        ).astype("datetime64[ns]"),
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["a"] * 5,
+            "request_id": ["r1", "r2", "r3", "r4", "r5"],
+            "request_type": ["rfq", "rfq", "complaint", "complaint", "complaint"],
+            "date_sent": sent,
+            "date_responded": pd.to_datetime(
+                ["2025-01-06 20:00", "2025-01-09 08:00", "2025-01-06 08:00", "2025-01-07 08:00", None]
+            ).astype("datetime64[ns]"),
+        }
+    )
 
 
 def test_response_times_one_step_per_type_and_service_levels(requests):

@@ -44,15 +44,17 @@ def test_exported_from_the_package():
 def periods():
     # supplier a: Jan 9/10, Feb empty, Mar 1/1 (alone: no neighbour with data), Apr empty; supplier b: every month
     months = pd.period_range("2025-01", periods=4, freq="M")
-    return pd.DataFrame({
-        "supplier_id": ["a"] * 4 + ["b"] * 4,
-        "period": list(months) * 2,
-        "period_start": list(months.start_time) * 2,
-        "n_deliveries": [10, 0, 1, 0, 5, 5, 5, 5],
-        "otif_rate": [0.9, NAN, 1.0, NAN, 0.8, 0.6, 0.4, 1.0],
-        "otif_rate_low": [0.6, NAN, 0.2, NAN, 0.4, 0.2, 0.1, 0.6],
-        "otif_rate_high": [0.98, NAN, 1.0, NAN, 0.95, 0.9, 0.8, 1.0],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["a"] * 4 + ["b"] * 4,
+            "period": list(months) * 2,
+            "period_start": list(months.start_time) * 2,
+            "n_deliveries": [10, 0, 1, 0, 5, 5, 5, 5],
+            "otif_rate": [0.9, NAN, 1.0, NAN, 0.8, 0.6, 0.4, 1.0],
+            "otif_rate_low": [0.6, NAN, 0.2, NAN, 0.4, 0.2, 0.1, 0.6],
+            "otif_rate_high": [0.98, NAN, 1.0, NAN, 0.95, 0.9, 0.8, 1.0],
+        }
+    )
 
 
 def test_period_metric_empty_periods_are_gaps_not_zero(periods):
@@ -121,13 +123,15 @@ def test_period_metric_empty_and_bad_input(periods):
 
 @pytest.fixture
 def rates():
-    return pd.DataFrame({
-        "supplier_id": ["a", "b", "c", "d"],
-        "otif_rate": [0.5, 0.9, NAN, 0.7],
-        "otif_rate_n": [2, 100, 0, 10],
-        "otif_rate_low": [0.1, 0.83, NAN, 0.4],
-        "otif_rate_high": [0.9, 0.95, NAN, 0.9],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["a", "b", "c", "d"],
+            "otif_rate": [0.5, 0.9, NAN, 0.7],
+            "otif_rate_n": [2, 100, 0, 10],
+            "otif_rate_low": [0.1, 0.83, NAN, 0.4],
+            "otif_rate_high": [0.9, 0.95, NAN, 0.9],
+        }
+    )
 
 
 def test_intervals_sorted_with_counts_in_labels(rates):
@@ -156,14 +160,16 @@ def test_intervals_ascending_top_and_empty(rates):
 
 @pytest.fixture
 def shrunk():
-    frame = pd.DataFrame({
-        "supplier_id": ["tiny", "big", "none"],
-        "category": ["x", "y", "x"],
-        "otif_rate": [1.0, 0.95, NAN],
-        "otif_rate_k": [3.0, 2850.0, 0.0],
-        "otif_rate_n": [3.0, 3000.0, 0.0],
-        "otif_rate_shrunk": [0.82, 0.949, NAN],
-    })
+    frame = pd.DataFrame(
+        {
+            "supplier_id": ["tiny", "big", "none"],
+            "category": ["x", "y", "x"],
+            "otif_rate": [1.0, 0.95, NAN],
+            "otif_rate_k": [3.0, 2850.0, 0.0],
+            "otif_rate_n": [3.0, 3000.0, 0.0],
+            "otif_rate_shrunk": [0.82, 0.949, NAN],
+        }
+    )
     return frame
 
 
@@ -183,8 +189,12 @@ def test_shrinkage_raw_and_shrunk_joined_with_pooled_peer_level(shrunk):
 
 def test_shrinkage_peer_levels_from_fitted_priors(shrunk):
     frame = shrunk.copy()
-    frame.attrs["shrinkage_priors"] = {"otif_rate": {"all": {"alpha": 8.0, "beta": 2.0, "suppliers": 2},
-                                                     "x": {"alpha": 3.0, "beta": 1.0, "suppliers": 5}}}
+    frame.attrs["shrinkage_priors"] = {
+        "otif_rate": {
+            "all": {"alpha": 8.0, "beta": 2.0, "suppliers": 2},
+            "x": {"alpha": 3.0, "beta": 1.0, "suppliers": 5},
+        }
+    }
     fig, ax = plt.subplots()
     assert plot_shrinkage(frame, "otif_rate", ax=ax, label_top=0) is ax
     assert ax.lines[0].get_ydata()[0] == pytest.approx(0.8)  # 8 / (8 + 2)
@@ -200,8 +210,14 @@ def test_shrinkage_peer_levels_from_fitted_priors(shrunk):
 
 def test_shrinkage_on_scored_suppliers():
     cfg = load_config({"evidence": {"min_deliveries": 1}})
-    m = pd.DataFrame({"supplier_id": [f"S{i}" for i in range(6)], "n_deliveries": [3, 40, 80, 120, 200, 300],
-                      "otif_rate_k": [3, 30, 64, 100, 150, 270], "otif_rate_n": [3, 40, 80, 120, 200, 300]})
+    m = pd.DataFrame(
+        {
+            "supplier_id": [f"S{i}" for i in range(6)],
+            "n_deliveries": [3, 40, 80, 120, 200, 300],
+            "otif_rate_k": [3, 30, 64, 100, 150, 270],
+            "otif_rate_n": [3, 40, 80, 120, 200, 300],
+        }
+    )
     m["otif_rate"] = m.otif_rate_k / m.otif_rate_n
     scored = sa.score_suppliers(m, cfg)
     ax = plot_shrinkage(scored, "otif_rate")
@@ -224,10 +240,12 @@ def test_shrinkage_empty_and_missing(shrunk):
 
 @pytest.fixture
 def lines():
-    return pd.DataFrame({
-        "days_from_reference": [-5.0, -2.0, 0.0, 0.0, 1.0, 3.0, 40.0, NAN, 2.0],
-        "status": ["judged"] * 8 + ["excluded"],
-    })
+    return pd.DataFrame(
+        {
+            "days_from_reference": [-5.0, -2.0, 0.0, 0.0, 1.0, 3.0, 40.0, NAN, 2.0],
+            "status": ["judged"] * 8 + ["excluded"],
+        }
+    )
 
 
 def test_days_late_bars_per_day_judged_only(lines):
@@ -278,12 +296,14 @@ def test_days_late_empty_and_missing(lines):
 
 @pytest.fixture
 def stability():
-    return pd.DataFrame({
-        "supplier_id": ["a", "b", "c", "d"],
-        "overall_score": [86.0, 71.0, NAN, 40.0],
-        "grade_stability": [0.55, 0.95, NAN, 1.0],
-        "weight_sensitive": [True, False, False, False],
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": ["a", "b", "c", "d"],
+            "overall_score": [86.0, 71.0, NAN, 40.0],
+            "grade_stability": [0.55, 0.95, NAN, 1.0],
+            "weight_sensitive": [True, False, False, False],
+        }
+    )
 
 
 def test_grade_stability_marks_sensitive_and_draws_bands(stability):
@@ -340,8 +360,9 @@ def test_labels_come_from_the_catalogue_and_rate_axes_show_percentages(periods, 
 
     snake = re.compile(r"\b[a-z]+_[a-z_]+\b")
     cfg = load_config()
-    series = periods[["supplier_id", "period"]].assign(value=periods["otif_rate"], k=[9, 0, 1, 0, 4, 3, 2, 5],
-                                                       n=[10, 0, 1, 0, 5, 5, 5, 5])
+    series = periods[["supplier_id", "period"]].assign(
+        value=periods["otif_rate"], k=[9, 0, 1, 0, 4, 3, 2, 5], n=[10, 0, 1, 0, 5, 5, 5, 5]
+    )
     series.attrs.update(metric="otif_rate", scale=1.0)
     drawn = {
         "period": plot_period_metric(periods, "otif_rate", supplier_id="a", target=0.93),
@@ -358,16 +379,26 @@ def test_labels_come_from_the_catalogue_and_rate_axes_show_percentages(periods, 
     assert drawn["intervals"].get_xlabel() == "On time in full (OTIF), with its 95% interval"
     assert drawn["multiples"].figure._suptitle.get_text() == "On time in full (OTIF)"
     assert "Target 93.0%" in _texts(drawn["period"])
-    for ax, axis in ((drawn["period"], "y"), (drawn["intervals"], "x"), (drawn["funnel"], "y"),
-                     (drawn["shrinkage"], "y"), (drawn["multiples"], "y")):
+    for ax, axis in (
+        (drawn["period"], "y"),
+        (drawn["intervals"], "x"),
+        (drawn["funnel"], "y"),
+        (drawn["shrinkage"], "y"),
+        (drawn["multiples"], "y"),
+    ):
         fmt = (ax.yaxis if axis == "y" else ax.xaxis).get_major_formatter()
         assert isinstance(fmt, PercentFormatter)
-    ax = plot_grade_stability(pd.DataFrame({"supplier_id": ["a"], "overall_score": [80.0], "grade_stability": [0.6],
-                                            "weight_sensitive": [True]}), config=cfg)
+    ax = plot_grade_stability(
+        pd.DataFrame(
+            {"supplier_id": ["a"], "overall_score": [80.0], "grade_stability": [0.6], "weight_sensitive": [True]}
+        ),
+        config=cfg,
+    )
     assert not [t for t in _texts(ax) if snake.search(t)]
     # PPM keeps its own unit: whole numbers, no percentages
-    ppm = pd.DataFrame({"supplier_id": ["a", "b"], "ppm": [300.0, 1200.0], "ppm_low": [100.0, 900.0],
-                        "ppm_high": [600.0, 1500.0]})
+    ppm = pd.DataFrame(
+        {"supplier_id": ["a", "b"], "ppm": [300.0, 1200.0], "ppm_low": [100.0, 900.0], "ppm_high": [600.0, 1500.0]}
+    )
     ax = plot_intervals(ppm, "ppm", ascending=True, target=500.0)
     assert ax.get_xlabel() == "Defective parts per million (PPM), with its 95% interval"
     assert not isinstance(ax.xaxis.get_major_formatter(), PercentFormatter)

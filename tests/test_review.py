@@ -24,8 +24,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 def _lines(days_and_flags, status="judged"):
     """Judged delivery lines of supplier S1: (date, otif) pairs."""
     dates, flags = zip(*days_and_flags)
-    return pd.DataFrame({"supplier_id": "S1", "date_received": pd.to_datetime(list(dates)),
-                         "otif": list(flags), "status": status})
+    return pd.DataFrame(
+        {"supplier_id": "S1", "date_received": pd.to_datetime(list(dates)), "otif": list(flags), "status": status}
+    )
 
 
 def _result(lines, as_of="2026-09-30"):
@@ -36,14 +37,21 @@ def _result(lines, as_of="2026-09-30"):
 
 
 def test_before_after_counts_each_side_and_agrees_with_scipy():
-    before = [(f"2026-0{m}-10", i < 5) for m in (1, 2) for i in range(10)]   # 10 of 20 OTIF, Jan-Feb
-    during = [("2026-03-20", False)] * 30                                    # while the action ran: ignored
-    after = [(f"2026-0{m}-10", i < 9) for m in (5, 6) for i in range(10)]    # 18 of 20 OTIF, May-Jun
-    excluded = _lines([("2026-05-15", False)] * 5, status="excluded")         # excused: not counted
+    before = [(f"2026-0{m}-10", i < 5) for m in (1, 2) for i in range(10)]  # 10 of 20 OTIF, Jan-Feb
+    during = [("2026-03-20", False)] * 30  # while the action ran: ignored
+    after = [(f"2026-0{m}-10", i < 9) for m in (5, 6) for i in range(10)]  # 18 of 20 OTIF, May-Jun
+    excluded = _lines([("2026-05-15", False)] * 5, status="excluded")  # excused: not counted
     lines = pd.concat([_lines(before + during + after), excluded], ignore_index=True)
-    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A-1", "A-2"],
-                        "opened": ["2026-03-01", "2026-08-01"], "status": ["closed", "open"],
-                        "closed": ["2026-04-30", None], "metric": ["otif_rate", None]})
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S1"],
+            "action_id": ["A-1", "A-2"],
+            "opened": ["2026-03-01", "2026-08-01"],
+            "status": ["closed", "open"],
+            "closed": ["2026-04-30", None],
+            "metric": ["otif_rate", None],
+        }
+    )
     r = sa.compare_before_after(_result(lines), log, window_months=3)
     one = r.iloc[0]
     assert (one["before_k"], one["before_n"], one["after_k"], one["after_n"]) == (10, 20, 18, 20)
@@ -56,17 +64,31 @@ def test_before_after_counts_each_side_and_agrees_with_scipy():
 
 
 def test_before_after_lower_is_better_and_too_little_data():
-    lots = pd.DataFrame({"supplier_id": "S1", "date": pd.to_datetime(["2026-01-10"] * 20 + ["2026-06-10"] * 20),
-                         "rejected": [True] * 8 + [False] * 12 + [True] * 1 + [False] * 19, "status": "judged"})
-    res = SimpleNamespace(lines=_lines([("2026-01-05", True)] * 3), lots=lots, requests=None,
-                          as_of=pd.Timestamp("2026-06-30"))
-    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["Q-1", "D-1"], "opened": ["2026-02-01"] * 2,
-                        "status": ["closed"] * 2, "closed": ["2026-05-01"] * 2,
-                        "metric": ["lot_rejection_rate", "otif_rate"]})
+    lots = pd.DataFrame(
+        {
+            "supplier_id": "S1",
+            "date": pd.to_datetime(["2026-01-10"] * 20 + ["2026-06-10"] * 20),
+            "rejected": [True] * 8 + [False] * 12 + [True] * 1 + [False] * 19,
+            "status": "judged",
+        }
+    )
+    res = SimpleNamespace(
+        lines=_lines([("2026-01-05", True)] * 3), lots=lots, requests=None, as_of=pd.Timestamp("2026-06-30")
+    )
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S1"],
+            "action_id": ["Q-1", "D-1"],
+            "opened": ["2026-02-01"] * 2,
+            "status": ["closed"] * 2,
+            "closed": ["2026-05-01"] * 2,
+            "metric": ["lot_rejection_rate", "otif_rate"],
+        }
+    )
     r = sa.compare_before_after(res, log).set_index("action_id")
     assert r.loc["Q-1", "difference"] == pytest.approx(1 / 20 - 8 / 20)
-    assert r.loc["Q-1", "verdict"] == "improved"          # fewer rejected lots is better
-    assert not bool(r.loc["Q-1", "after_complete"])       # May-Aug runs past the as-of date
+    assert r.loc["Q-1", "verdict"] == "improved"  # fewer rejected lots is better
+    assert not bool(r.loc["Q-1", "after_complete"])  # May-Aug runs past the as-of date
     assert r.loc["D-1", "verdict"] == "too little data"
 
 
@@ -75,9 +97,12 @@ def test_before_after_lower_is_better_and_too_little_data():
 
 def test_read_actions_from_csv_with_title_rows_and_other_header_spellings(tmp_path):
     path = tmp_path / "actions.csv"
-    path.write_text("Supplier action log\n\nVendor,Action No,Date opened,Owner,Description,Due date,Status,"
-                    "Date closed,KPI\nV10025,8D-17,2026-01-15,J. Weber,Carrier change,2026-03-31,Closed,"
-                    "2026-03-20,OTIF_rate\nV10030,8D-18,2026-02-01,,,,Open,,\n", encoding="utf-8")
+    path.write_text(
+        "Supplier action log\n\nVendor,Action No,Date opened,Owner,Description,Due date,Status,"
+        "Date closed,KPI\nV10025,8D-17,2026-01-15,J. Weber,Carrier change,2026-03-31,Closed,"
+        "2026-03-20,OTIF_rate\nV10030,8D-18,2026-02-01,,,,Open,,\n",
+        encoding="utf-8",
+    )
     log = sa.read_actions(path)
     assert log["action_id"].tolist() == ["8D-17", "8D-18"]
     assert log["status"].tolist() == ["closed", "open"] and log["metric"].iloc[0] == "otif_rate"
@@ -89,29 +114,44 @@ def test_read_actions_from_xlsx(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["supplier_id", "action_id", "opened", "status", "closed"])
-    ws.append(["V10025", 17, pd.Timestamp("2026-01-15").to_pydatetime(), "closed",
-               pd.Timestamp("2026-03-20").to_pydatetime()])
+    ws.append(
+        ["V10025", 17, pd.Timestamp("2026-01-15").to_pydatetime(), "closed", pd.Timestamp("2026-03-20").to_pydatetime()]
+    )
     wb.save(tmp_path / "log.xlsx")
     log = sa.read_actions(tmp_path / "log.xlsx")
     assert log[["supplier_id", "action_id"]].iloc[0].tolist() == ["V10025", "17"]
     assert log["opened"].iloc[0] == pd.Timestamp("2026-01-15")
 
 
-@pytest.mark.parametrize("change, column, reason", [
-    ({"closed": [None]}, "closed", "the action is closed but column closed is empty"),
-    ({"closed": ["2025-12-01"]}, "closed", "closed is before opened"),
-    ({"metric": ["grade"]}, "metric", "metric 'grade' cannot be compared"),
-    ({"opened": ["someday"]}, "opened", "not a date"),
-    ({"action_id": ["A"]}, "action_id", "action A of supplier S1 repeats row 2"),
-])
+@pytest.mark.parametrize(
+    "change, column, reason",
+    [
+        ({"closed": [None]}, "closed", "the action is closed but column closed is empty"),
+        ({"closed": ["2025-12-01"]}, "closed", "closed is before opened"),
+        ({"metric": ["grade"]}, "metric", "metric 'grade' cannot be compared"),
+        ({"opened": ["someday"]}, "opened", "not a date"),
+        ({"action_id": ["A"]}, "action_id", "action A of supplier S1 repeats row 2"),
+    ],
+)
 def test_read_actions_rejects_bad_rows_naming_row_column_and_reason_and_keeps_the_rest(change, column, reason):
-    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A", "B"], "opened": ["2026-01-01"] * 2,
-                        "status": ["closed"] * 2, "closed": ["2026-02-01"] * 2, "metric": [None, None]})
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S1"],
+            "action_id": ["A", "B"],
+            "opened": ["2026-01-01"] * 2,
+            "status": ["closed"] * 2,
+            "closed": ["2026-02-01"] * 2,
+            "metric": [None, None],
+        }
+    )
     bad = log.copy()
     for col, (value,) in change.items():
         bad.loc[1, col] = value
-    with pytest.warns(sa.DataWarning, match=rf"the DataFrame: 1 row of the action log rejected and left out, "
-                                            rf"first row 3, column {column}: {reason}"):
+    with pytest.warns(
+        sa.DataWarning,
+        match=rf"the DataFrame: 1 row of the action log rejected and left out, "
+        rf"first row 3, column {column}: {reason}",
+    ):
         read = sa.read_actions(bad)
     assert read["action_id"].tolist() == ["A"] and list(read.columns) == list(sa.read_actions(log).columns)
     (rec,) = read.attrs["rejected"]
@@ -123,8 +163,9 @@ def test_read_actions_rejects_bad_rows_naming_row_column_and_reason_and_keeps_th
 
 def test_read_actions_follows_the_ingest_date_rules(tmp_path):
     # Excel serial days with the 1900 fix (serial 59 is 1900-02-28 as Excel shows it), like read_table
-    log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A", "B"], "opened": [59.0, 45672.0],
-                        "status": ["open", "open"]})
+    log = pd.DataFrame(
+        {"supplier_id": ["S1", "S1"], "action_id": ["A", "B"], "opened": [59.0, 45672.0], "status": ["open", "open"]}
+    )
     assert sa.read_actions(log)["opened"].tolist() == [pd.Timestamp("1900-02-28"), pd.Timestamp("2025-01-15")]
     # slashed dates that read either way are not guessed
     path = tmp_path / "log.csv"
@@ -145,8 +186,16 @@ def test_action_metric_names_are_the_comparable_metrics():
 
     # the reader checks the log's metric column against the same catalogue list the comparison uses
     assert tuple(ACTION_METRICS) == RECORD_SHARES
-    assert set(RECORD_SHARES) == {"otif_rate", "on_time_rate", "in_full_rate", "late_rate", "early_rate",
-                                  "lot_rejection_rate", "within_sla_rate", "capa_on_time_rate"}
+    assert set(RECORD_SHARES) == {
+        "otif_rate",
+        "on_time_rate",
+        "in_full_rate",
+        "late_rate",
+        "early_rate",
+        "lot_rejection_rate",
+        "within_sla_rate",
+        "capa_on_time_rate",
+    }
     assert all(spec(m).is_rate and spec(m).records for m in RECORD_SHARES)
 
 
@@ -156,9 +205,14 @@ def test_action_metric_names_are_the_comparable_metrics():
 @pytest.fixture(scope="module")
 def card():
     d = sa.load_sample(SAMPLE)
-    return sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=d.exclusions,
-                    config=SAMPLE / "scoring.toml")
+    return sa.score(
+        deliveries=d.deliveries,
+        inspections=d.inspections,
+        requests=d.requests,
+        suppliers=d.suppliers,
+        exclusions=d.exclusions,
+        config=SAMPLE / "scoring.toml",
+    )
 
 
 def test_spend_classes_and_segments_by_hand(card):
@@ -175,10 +229,18 @@ def test_spend_classes_and_segments_by_hand(card):
 
 
 def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
-    log = pd.DataFrame({"supplier_id": ["V10025", "V10030"], "action_id": ["8D-1", "8D-2"],
-                        "opened": ["2025-07-01", "2026-08-01"], "owner": ["J. Weber", "A. Novak"],
-                        "description": ["Carrier change", "=cmd"], "due": ["2025-12-31", "2026-10-31"],
-                        "status": ["closed", "open"], "closed": ["2026-01-15", None]})
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["V10025", "V10030"],
+            "action_id": ["8D-1", "8D-2"],
+            "opened": ["2025-07-01", "2026-08-01"],
+            "owner": ["J. Weber", "A. Novak"],
+            "description": ["Carrier change", "=cmd"],
+            "due": ["2025-12-31", "2026-10-31"],
+            "status": ["closed", "open"],
+            "closed": ["2026-01-15", None],
+        }
+    )
     pack = sa.review_pack(card, actions=log, out_dir=tmp_path)
     seg = pack.segments
     # deteriorating first: the only supplier with a significant deterioration leads the list
@@ -198,8 +260,14 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     res = pack.action_results.set_index("action_id")
     assert res.loc["8D-2", "verdict"] == "not closed" and res.loc["8D-1", "before_n"] > 10
     wb = openpyxl.load_workbook(tmp_path / "review.xlsx")
-    assert {"About", "Relationships to prioritise", "Recognition list", "Alerts", "Segments",
-            "Did the actions work"} <= set(wb.sheetnames)
+    assert {
+        "About",
+        "Relationships to prioritise",
+        "Recognition list",
+        "Alerts",
+        "Segments",
+        "Did the actions work",
+    } <= set(wb.sheetnames)
     cmd = [c for c in wb["Action log"].iter_rows() for c in c if c.value == "=cmd"]
     assert len(cmd) == 1 and cmd[0].data_type == "s" and cmd[0].quotePrefix
     html = (tmp_path / "review.html").read_text(encoding="utf-8")
@@ -211,17 +279,31 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
 
 
 def _inputs():
-    return [f"--{t}={SAMPLE / f'{t}.csv'}" for t in ("deliveries", "inspections", "requests", "suppliers",
-                                                     "exclusions")]
+    return [
+        f"--{t}={SAMPLE / f'{t}.csv'}" for t in ("deliveries", "inspections", "requests", "suppliers", "exclusions")
+    ]
 
 
 def test_cli_feedback_writes_one_folder_per_supplier_and_the_review(tmp_path, capsys):
     log = tmp_path / "actions.csv"
-    log.write_text("supplier_id,action_id,opened,status,closed\nV10025,8D-1,2025-07-01,closed,2026-01-15\n",
-                   encoding="utf-8")
+    log.write_text(
+        "supplier_id,action_id,opened,status,closed\nV10025,8D-1,2025-07-01,closed,2026-01-15\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
-    code = main(["feedback", *_inputs(), f"--config={SAMPLE / 'scoring.toml'}", f"--actions={log}",
-                 "--supplier", "V10025", "--supplier", "V10002", "--out", str(out)])
+    code = main(
+        [
+            "feedback",
+            *_inputs(),
+            f"--config={SAMPLE / 'scoring.toml'}",
+            f"--actions={log}",
+            "--supplier",
+            "V10025",
+            "--supplier",
+            "V10002",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert sorted(p.name for p in (out / "suppliers").iterdir()) == ["V10002", "V10025"]
     for sid in ("V10002", "V10025"):

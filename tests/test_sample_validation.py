@@ -43,13 +43,14 @@ def test_english_erp_export_validates_every_sheet_with_its_mapping(capsys):
 def test_broken_copy_reports_each_problem_with_file_sheet_row_and_column(tmp_path, capsys):
     broken = tmp_path / "broken.xlsx"
     planted = write_broken_copy(SAP, broken)
-    code, out, err = _validate(["--deliveries", str(broken), "--mapping", SAP_MAPPING,
-                                "--out", str(tmp_path / "report")], capsys)
+    code, out, err = _validate(
+        ["--deliveries", str(broken), "--mapping", SAP_MAPPING, "--out", str(tmp_path / "report")], capsys
+    )
     assert code == 5 and err == ""
     assert f"{len(planted)} rows rejected" in out
-    problem_lines = [l for l in out.splitlines() if l.strip().startswith("- ")]
+    problem_lines = [line for line in out.splitlines() if line.strip().startswith("- ")]
     for row, column in zip(planted["row"], planted["column"]):
-        hits = [l for l in problem_lines if re.search(rf"row: {row}\b", l)]
+        hits = [line for line in problem_lines if re.search(rf"row: {row}\b", line)]
         assert len(hits) == 1, (row, column, out)
         assert "broken.xlsx, sheet 'Tabelle1'" in hits[0]
         if isinstance(column, str):

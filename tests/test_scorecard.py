@@ -27,10 +27,12 @@ def _deliveries():
             "line_id": pd.array(["1", "2", "1", "1", "1", "2"], dtype="string"),
             "quantity_ordered": [10.0, 10.0, 5.0, 8.0, 4.0, 4.0],
             "quantity_received": [10.0, 10.0, 5.0, 6.0, 4.0, 4.0],
-            "date_promised": pd.to_datetime(["2025-03-03", "2025-03-03", "2025-03-10", "2025-03-12",
-                                             "2025-03-05", "2025-03-05"]),
-            "date_received": pd.to_datetime(["2025-03-03", "2025-03-02", "2025-03-10", "2025-03-12",
-                                             "2025-03-05", "2025-03-10"]),
+            "date_promised": pd.to_datetime(
+                ["2025-03-03", "2025-03-03", "2025-03-10", "2025-03-12", "2025-03-05", "2025-03-05"]
+            ),
+            "date_received": pd.to_datetime(
+                ["2025-03-03", "2025-03-02", "2025-03-10", "2025-03-12", "2025-03-05", "2025-03-10"]
+            ),
         }
     )
 
@@ -40,9 +42,14 @@ def sample_card():
     data = sa.load_sample(SAMPLE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
-        return sa.score(deliveries=data.deliveries, inspections=data.inspections, requests=data.requests,
-                        suppliers=data.suppliers,
-                        exclusions=data.exclusions, config=f"{SAMPLE}/scoring.toml")
+        return sa.score(
+            deliveries=data.deliveries,
+            inspections=data.inspections,
+            requests=data.requests,
+            suppliers=data.suppliers,
+            exclusions=data.exclusions,
+            config=f"{SAMPLE}/scoring.toml",
+        )
 
 
 def test_hand_computed_delivery_rates_and_public_columns():
@@ -59,10 +66,28 @@ def test_hand_computed_delivery_rates_and_public_columns():
     # Wilson interval of 1/2 at 95%: 0.0945 .. 0.9055.
     assert s.loc["B", "on_time_rate_low"] == pytest.approx(0.0945, abs=5e-4)
     assert s.loc["B", "on_time_rate_high"] == pytest.approx(0.9055, abs=5e-4)
-    required = ["supplier_id", "n_deliveries", "on_time_rate", "on_time_rate_low", "on_time_rate_high",
-                "in_full_rate", "otif_rate", "mean_days_late", "p90_days_late", "n_inspections",
-                "defective_quantity", "downtime_minutes", "ppm", "median_response_hours", "delivery_score",
-                "quality_score", "responsiveness_score", "overall_score", "grade", "rank"]
+    required = [
+        "supplier_id",
+        "n_deliveries",
+        "on_time_rate",
+        "on_time_rate_low",
+        "on_time_rate_high",
+        "in_full_rate",
+        "otif_rate",
+        "mean_days_late",
+        "p90_days_late",
+        "n_inspections",
+        "defective_quantity",
+        "downtime_minutes",
+        "ppm",
+        "median_response_hours",
+        "delivery_score",
+        "quality_score",
+        "responsiveness_score",
+        "overall_score",
+        "grade",
+        "rank",
+    ]
     assert set(required) <= set(card.suppliers.columns)
     # No inspections and no requests: those figures are empty, never zero.
     assert s[["ppm", "quality_score", "responsiveness_score", "median_response_hours"]].isna().all().all()
@@ -120,9 +145,17 @@ def test_evidence_shows_excluded_records_with_their_reason(sample_card):
 def test_evidence_of_the_grade_is_the_points_breakdown(sample_card):
     row = sample_card.suppliers.dropna(subset=["overall_score"]).iloc[0]
     b = sa.evidence(sample_card, row["supplier_id"], "grade")
-    assert set(b["metric"]) == {"otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
-                                "incidents_per_month", "downtime_minutes_per_month",
-                                "within_sla_rate", "capa_on_time_rate"}
+    assert set(b["metric"]) == {
+        "otif_rate",
+        "on_time_rate",
+        "in_full_rate",
+        "ppm",
+        "lot_rejection_rate",
+        "incidents_per_month",
+        "downtime_minutes_per_month",
+        "within_sla_rate",
+        "capa_on_time_rate",
+    }
     assert b.attrs["grade"] == row["grade"]
 
 
@@ -152,8 +185,18 @@ def test_evidence_follows_the_catalogue(sample_card):
 def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
     path = sample_card.to_excel(tmp_path / "scorecard.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Delivery", "Quality", "Responsiveness", "Request types",
-                             "Defect Pareto", "Periods", "Rejected rows", "Scoring weights", "Methodology"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Delivery",
+        "Quality",
+        "Responsiveness",
+        "Request types",
+        "Defect Pareto",
+        "Periods",
+        "Rejected rows",
+        "Scoring weights",
+        "Methodology",
+    ]
     summary = wb["Summary"]
     header = [c.value for c in summary[4]]
     assert header[:3] == ["supplier_id", "supplier_name", "category"] and "grade" in header
@@ -256,12 +299,16 @@ def test_insufficient_evidence_warning_points_at_the_callers_line():
 
 def test_quality_is_scored_from_incidents_and_downtime_when_no_quantities_exist():
     # nonconformance reports only: no inspected quantities, so no PPM and no lot rejection rate
-    reports = pd.DataFrame({
-        "supplier_id": pd.array(["A"] * 6 + ["B"] * 6, dtype="string"),
-        "date": pd.to_datetime(["2025-01-10", "2025-02-10", "2025-03-10", "2025-04-10", "2025-05-10", "2025-06-10"] * 2),
-        "quantity_defective": [0.0] * 6 + [5.0, 0.0, 3.0, 0.0, 2.0, 1.0],
-        "downtime_minutes": [0.0] * 6 + [120.0, 0.0, 60.0, 0.0, 0.0, 0.0],
-    })
+    reports = pd.DataFrame(
+        {
+            "supplier_id": pd.array(["A"] * 6 + ["B"] * 6, dtype="string"),
+            "date": pd.to_datetime(
+                ["2025-01-10", "2025-02-10", "2025-03-10", "2025-04-10", "2025-05-10", "2025-06-10"] * 2
+            ),
+            "quantity_defective": [0.0] * 6 + [5.0, 0.0, 3.0, 0.0, 2.0, 1.0],
+            "downtime_minutes": [0.0] * 6 + [120.0, 0.0, 60.0, 0.0, 0.0, 0.0],
+        }
+    )
     card = sa.score(inspections=reports, as_of="2025-06-30", config={"periods": {"window_months": 6}})
     s = card.suppliers.set_index("supplier_id")
     assert s[["ppm", "lot_rejection_rate"]].isna().all().all()  # never invented

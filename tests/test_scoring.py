@@ -61,8 +61,18 @@ def test_points_rejects_unsorted_curve():
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(100.0, "A"), (85.0, "A"), (84.99, "B"), (70.0, "B"), (69.999, "C"), (50.0, "C"), (49.9, "D"),
-     (0.0, "D"), (0.1 + 0.2 + 84.7, "A"), (NAN, "insufficient evidence")],
+    [
+        (100.0, "A"),
+        (85.0, "A"),
+        (84.99, "B"),
+        (70.0, "B"),
+        (69.999, "C"),
+        (50.0, "C"),
+        (49.9, "D"),
+        (0.0, "D"),
+        (0.1 + 0.2 + 84.7, "A"),
+        (NAN, "insufficient evidence"),
+    ],
 )
 def test_grade_bands_at_boundaries(score, grade):
     assert grade_for(score, BANDS) == grade
@@ -97,8 +107,12 @@ def three_suppliers():
     cols |= rate("otif_rate", [90, 49, 4], [100, 50, 4])
     cols |= rate("on_time_rate", [94, 50, 4], [100, 50, 4])
     cols |= rate("in_full_rate", [199, 0, 4], [200, 0, 4])
-    cols |= {"n_inspections": [100, 0, 2], "quantity_inspected": [10_000.0, 0.0, 50.0],
-             "defective_quantity": [5.0, 0.0, 0.0], "ppm": [500.0, NAN, 0.0]}
+    cols |= {
+        "n_inspections": [100, 0, 2],
+        "quantity_inspected": [10_000.0, 0.0, 50.0],
+        "defective_quantity": [5.0, 0.0, 0.0],
+        "ppm": [500.0, NAN, 0.0],
+    }
     cols |= rate("lot_rejection_rate", [11, 0, 0], [100, 0, 2])
     cols |= {"n_requests": [20, 10, 1]}
     cols |= rate("within_sla_rate", [19, 8, 1], [20, 10, 1])
@@ -117,24 +131,26 @@ def test_scores_for_three_suppliers_by_hand(cfg_plain, three_suppliers):
     # S2 delivery: otif 0.98 -> 100, on time 1.0 -> 100, no in-full -> 100
     #    responsiveness: 0.8 -> 60, CAPA 0.9 -> 80; 0.7*60 + 0.3*80 = 66
     #    overall (0.5*100 + 0.2*66) / 0.7 = 90.2857 -> A, re-weighted
-    expected = pd.DataFrame({
-        "supplier_id": ["S1", "S2", "S3"],
-        "pts_otif_rate": [60.0, 100.0, NAN],
-        "pts_on_time_rate": [80.0, 100.0, NAN],
-        "pts_in_full_rate": [100.0, NAN, NAN],
-        "pts_ppm": [80.0, NAN, NAN],
-        "pts_lot_rejection_rate": [40.0, NAN, NAN],
-        "pts_within_sla_rate": [100.0, 60.0, NAN],
-        "pts_capa_on_time_rate": [NAN, 80.0, NAN],
-        "delivery_score": [75.0, 100.0, NAN],
-        "quality_score": [64.0, NAN, NAN],
-        "responsiveness_score": [100.0, 66.0, NAN],
-        "dimensions_used": ["delivery, quality, responsiveness", "delivery, responsiveness", "none"],
-        "reweighted": [False, True, False],
-        "overall_score": [76.7, 63.2 / 0.7, NAN],
-        "grade": ["B", "A", "insufficient evidence"],
-        "rank": [2.0, 1.0, NAN],
-    })
+    expected = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2", "S3"],
+            "pts_otif_rate": [60.0, 100.0, NAN],
+            "pts_on_time_rate": [80.0, 100.0, NAN],
+            "pts_in_full_rate": [100.0, NAN, NAN],
+            "pts_ppm": [80.0, NAN, NAN],
+            "pts_lot_rejection_rate": [40.0, NAN, NAN],
+            "pts_within_sla_rate": [100.0, 60.0, NAN],
+            "pts_capa_on_time_rate": [NAN, 80.0, NAN],
+            "delivery_score": [75.0, 100.0, NAN],
+            "quality_score": [64.0, NAN, NAN],
+            "responsiveness_score": [100.0, 66.0, NAN],
+            "dimensions_used": ["delivery, quality, responsiveness", "delivery, responsiveness", "none"],
+            "reweighted": [False, True, False],
+            "overall_score": [76.7, 63.2 / 0.7, NAN],
+            "grade": ["B", "A", "insufficient evidence"],
+            "rank": [2.0, 1.0, NAN],
+        }
+    )
     pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=False, rtol=1e-9)
 
 
@@ -146,8 +162,7 @@ def test_input_frame_is_not_changed(cfg_plain, three_suppliers):
 
 
 def test_insufficient_evidence_is_never_zero_or_hundred_and_warns_once(cfg_plain):
-    m = pd.DataFrame({"supplier_id": ["a", "b"], "n_deliveries": [3, 0]}
-                     | rate("otif_rate", [3, 0], [3, 0]))
+    m = pd.DataFrame({"supplier_id": ["a", "b"], "n_deliveries": [3, 0]} | rate("otif_rate", [3, 0], [3, 0]))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         got = score_suppliers(m, cfg_plain)
@@ -172,8 +187,10 @@ def test_no_warning_when_everyone_is_graded(cfg_plain):
 
 
 def test_ties_share_the_lower_rank(cfg_plain):
-    m = pd.DataFrame({"supplier_id": ["a", "b", "c", "d"], "n_deliveries": [30, 30, 30, 30]}
-                     | rate("otif_rate", [27, 30, 29, 27], [30, 30, 30, 30]))
+    m = pd.DataFrame(
+        {"supplier_id": ["a", "b", "c", "d"], "n_deliveries": [30, 30, 30, 30]}
+        | rate("otif_rate", [27, 30, 29, 27], [30, 30, 30, 30])
+    )
     got = score_suppliers(m, cfg_plain)
     assert got["rank"].tolist() == [3.0, 1.0, 2.0, 3.0]
 
@@ -182,11 +199,16 @@ def test_ties_share_the_lower_rank(cfg_plain):
 
 
 def _small_and_big(shrinkage: bool):
-    cfg = load_config({
-        "scoring": {"shrinkage": shrinkage, "curves": {"otif_rate": [[0.7, 0.0], [1.0, 100.0]]},
-                    "metric_weights": {"delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0}}},
-        "evidence": {"min_deliveries": 1},
-    })
+    cfg = load_config(
+        {
+            "scoring": {
+                "shrinkage": shrinkage,
+                "curves": {"otif_rate": [[0.7, 0.0], [1.0, 100.0]]},
+                "metric_weights": {"delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0}},
+            },
+            "evidence": {"min_deliveries": 1},
+        }
+    )
     k = [3, 2950, 80, 170, 45, 270, 90, 400]
     n = [3, 3000, 100, 200, 50, 300, 100, 450]
     m = pd.DataFrame({"supplier_id": [f"S{i}" for i in range(8)], "n_deliveries": n} | rate("otif_rate", k, n))
@@ -223,10 +245,14 @@ def test_ppm_is_shrunk_on_units_and_drives_points():
     cfg = load_config({"evidence": {"min_inspections": 1}})
     qi = [100.0, 20_000.0, 50_000.0, 10_000.0, 30_000.0, 5_000.0]
     defects = [0.0, 30.0, 10.0, 12.0, 3.0, 9.0]
-    m = pd.DataFrame({
-        "supplier_id": list("abcdef"), "n_inspections": [1, 20, 40, 10, 25, 5],
-        "quantity_inspected": qi, "ppm": np.array(defects) / np.array(qi) * 1e6,
-    })
+    m = pd.DataFrame(
+        {
+            "supplier_id": list("abcdef"),
+            "n_inspections": [1, 20, 40, 10, 25, 5],
+            "quantity_inspected": qi,
+            "ppm": np.array(defects) / np.array(qi) * 1e6,
+        }
+    )
     got = score_suppliers(m, cfg)  # no lot rejection counts in the frame: only ppm is scored
     pr = got.attrs["shrinkage_priors"]["ppm"]["all"]
     a, b = fit_beta_binomial(defects, qi)
@@ -273,8 +299,9 @@ def test_peer_group_without_spread_keeps_the_prior_of_all():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    data=st_h.lists(st_h.tuples(st_h.integers(0, 60), st_h.integers(0, 60), st_h.integers(0, 30)),
-                    min_size=1, max_size=12),
+    data=st_h.lists(
+        st_h.tuples(st_h.integers(0, 60), st_h.integers(0, 60), st_h.integers(0, 30)), min_size=1, max_size=12
+    ),
     perm_seed=st_h.integers(0, 1000),
 )
 def test_scores_are_bounded_and_do_not_depend_on_row_order(data, perm_seed):
@@ -282,9 +309,11 @@ def test_scores_are_bounded_and_do_not_depend_on_row_order(data, perm_seed):
     k = [min(d[1], d[0]) for d in data]
     n_req = [d[2] for d in data]
     sla_k = [x // 2 for x in n_req]
-    m = pd.DataFrame({"supplier_id": [f"S{i}" for i in range(len(data))], "n_deliveries": n,
-                      "n_requests": n_req}
-                     | rate("otif_rate", k, n) | rate("within_sla_rate", sla_k, n_req))
+    m = pd.DataFrame(
+        {"supplier_id": [f"S{i}" for i in range(len(data))], "n_deliveries": n, "n_requests": n_req}
+        | rate("otif_rate", k, n)
+        | rate("within_sla_rate", sla_k, n_req)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientEvidenceWarning)
         got = score_suppliers(m)
@@ -304,23 +333,29 @@ def test_scores_are_bounded_and_do_not_depend_on_row_order(data, perm_seed):
 
 
 def _two_dims(concentration: float, draws: int = 200):
-    cfg = load_config({
-        "scoring": {
-            "shrinkage": False,
-            "curves": {"otif_rate": [[0.0, 0.0], [1.0, 100.0]], "lot_rejection_rate": [[0.0, 100.0], [1.0, 0.0]]},
-            "metric_weights": {"delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0},
-                               "quality": {"ppm": 0, "lot_rejection_rate": 1.0}},
-            "weights": {"delivery": 0.5, "quality": 0.5, "responsiveness": 0.0},
-            "sensitivity": {"concentration": concentration, "draws": draws, "seed": 1},
-        },
-        "evidence": {"min_deliveries": 1, "min_inspections": 1},
-    })
+    cfg = load_config(
+        {
+            "scoring": {
+                "shrinkage": False,
+                "curves": {"otif_rate": [[0.0, 0.0], [1.0, 100.0]], "lot_rejection_rate": [[0.0, 100.0], [1.0, 0.0]]},
+                "metric_weights": {
+                    "delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0},
+                    "quality": {"ppm": 0, "lot_rejection_rate": 1.0},
+                },
+                "weights": {"delivery": 0.5, "quality": 0.5, "responsiveness": 0.0},
+                "sensitivity": {"concentration": concentration, "draws": draws, "seed": 1},
+            },
+            "evidence": {"min_deliveries": 1, "min_inspections": 1},
+        }
+    )
     # a: delivery 100, quality 70 -> overall 85.0, exactly on the A boundary
     # b: delivery 100, quality 100 -> 100; c: delivery 60, quality 60 -> 60
     # d: delivery 50, quality 80 -> 65 (C), 5 points from B
-    m = pd.DataFrame({"supplier_id": list("abcd"), "n_deliveries": [10] * 4, "n_inspections": [10] * 4}
-                     | rate("otif_rate", [10, 10, 6, 5], [10] * 4)
-                     | rate("lot_rejection_rate", [3, 0, 4, 2], [10] * 4))
+    m = pd.DataFrame(
+        {"supplier_id": list("abcd"), "n_deliveries": [10] * 4, "n_inspections": [10] * 4}
+        | rate("otif_rate", [10, 10, 6, 5], [10] * 4)
+        | rate("lot_rejection_rate", [3, 0, 4, 2], [10] * 4)
+    )
     return score_suppliers(m, cfg)
 
 
@@ -356,9 +391,17 @@ def test_sensitivity_is_seeded():
 
 def test_scoring_explained_defaults():
     t = scoring_explained()
-    assert t["metric"].tolist() == ["otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate",
-                                    "incidents_per_month", "downtime_minutes_per_month",
-                                    "within_sla_rate", "capa_on_time_rate"]
+    assert t["metric"].tolist() == [
+        "otif_rate",
+        "on_time_rate",
+        "in_full_rate",
+        "ppm",
+        "lot_rejection_rate",
+        "incidents_per_month",
+        "downtime_minutes_per_month",
+        "within_sla_rate",
+        "capa_on_time_rate",
+    ]
     row = t.set_index("metric")
     assert row.loc["otif_rate", "curve"] == "0.5: 0 pts; 0.7: 30 pts; 0.85: 70 pts; 0.95: 100 pts"
     assert row.loc["otif_rate", "target"] == 0.93 and row.loc["otif_rate", "better"] == "higher"
@@ -369,9 +412,9 @@ def test_scoring_explained_defaults():
     assert np.isnan(row.loc["capa_on_time_rate", "target"])
     assert t["effective_weight"].sum() == pytest.approx(1.0)
     # proportions are shrunk; the impact figures per month are counts, not proportions
-    assert t.set_index("metric")["shrunk"].to_dict() == {m: m not in ("incidents_per_month",
-                                                                      "downtime_minutes_per_month")
-                                                         for m in t["metric"]}
+    assert t.set_index("metric")["shrunk"].to_dict() == {
+        m: m not in ("incidents_per_month", "downtime_minutes_per_month") for m in t["metric"]
+    }
 
 
 # ------------------------------------------------------------------ errors

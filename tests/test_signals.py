@@ -55,9 +55,14 @@ def test_the_three_callers_give_the_same_statistics_for_the_same_counts():
     counts = [(285, 300, 239, 300), (45, 50, 45, 50), (12, 40, 30, 40)]  # before k, n; after k, n
     expected = compare(*map(list, zip(*counts)), metric="otif_rate", min_records=10)
     # compare_windows: one supplier per row, Q1 against Q2
-    periods = pd.DataFrame([(f"S{i}", per, k, n) for i, (bk, bn, ak, an) in enumerate(counts)
-                            for per, k, n in (("2026-02", bk, bn), ("2026-05", ak, an))],
-                           columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
+    periods = pd.DataFrame(
+        [
+            (f"S{i}", per, k, n)
+            for i, (bk, bn, ak, an) in enumerate(counts)
+            for per, k, n in (("2026-02", bk, bn), ("2026-05", ak, an))
+        ],
+        columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"],
+    )
     periods["period"] = pd.PeriodIndex(periods["period"], freq="M")
     windows = sa.compare_windows(periods, "otif_rate", before="2026Q1", after="2026Q2", min_records=10)
     assert list(windows.columns) == SIGNAL_COLUMNS
@@ -82,13 +87,19 @@ def test_the_three_callers_give_the_same_statistics_for_the_same_counts():
 
 def test_change_signals_are_the_comparison_of_their_counts():
     d = sa.load_sample(SAMPLE)
-    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    exclusions=d.exclusions,
-                    config=SAMPLE / "scoring.toml")
+    card = sa.score(
+        deliveries=d.deliveries,
+        inspections=d.inspections,
+        requests=d.requests,
+        suppliers=d.suppliers,
+        exclusions=d.exclusions,
+        config=SAMPLE / "scoring.toml",
+    )
     sig = sa.change_signals(card)
     assert list(sig.columns) == SIGNAL_COLUMNS
-    again = compare(sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"], metric=sig["metric"],
-                    min_records=10)
+    again = compare(
+        sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"], metric=sig["metric"], min_records=10
+    )
     np.testing.assert_allclose(sig[STATS].to_numpy(float), again[STATS].to_numpy(float), rtol=0, atol=0)
     assert sig["direction"].tolist() == again["direction"].tolist()
     assert sig.attrs["before"] and sig.attrs["after"]
@@ -105,8 +116,7 @@ def _calls(path: Path) -> set[str]:
 
 
 def test_only_signals_runs_the_two_proportion_test():
-    callers = [p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py"))
-               if "two_proportion_test" in _calls(p)]
+    callers = [p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py")) if "two_proportion_test" in _calls(p)]
     assert callers == ["signals.py"]
     # the three comparisons go through it: compare_windows and compare_before_after call compare
     assert "compare" in _calls(SRC / "trends.py") and "compare" in _calls(SRC / "actions.py")
@@ -122,8 +132,19 @@ def test_no_module_keeps_its_own_lower_is_better_list():
             if isinstance(node, (ast.Set, ast.Tuple, ast.List)):
                 words = {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
                 # a literal collection naming several lower-is-better metrics and no higher-is-better one
-                lower = {w for w in words if w in ("ppm", "late_rate", "early_rate", "lot_rejection_rate",
-                                                   "median_response_hours", "mean_days_late")}
+                lower = {
+                    w
+                    for w in words
+                    if w
+                    in (
+                        "ppm",
+                        "late_rate",
+                        "early_rate",
+                        "lot_rejection_rate",
+                        "median_response_hours",
+                        "mean_days_late",
+                    )
+                }
                 higher = {w for w in words if w in ("otif_rate", "on_time_rate", "in_full_rate", "within_sla_rate")}
                 assert not (len(lower) >= 3 and not higher), f"{path.name}:{node.lineno} lists {sorted(lower)}"
 
@@ -142,15 +163,27 @@ def dask_card(tmp_path_factory):
     suppliers = pd.read_parquet(folder / "suppliers.parquet")
     with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
         warnings.simplefilter("ignore")
-        return sa.score(deliveries=parts, inspections=folder / "inspections.parquet",
-                        requests=folder / "requests.parquet", suppliers=suppliers, engine="dask")
+        return sa.score(
+            deliveries=parts,
+            inspections=folder / "inspections.parquet",
+            requests=folder / "requests.parquet",
+            suppliers=suppliers,
+            engine="dask",
+        )
 
 
 def test_a_dask_scorecard_is_refused_with_what_to_do(dask_card):
     with pytest.raises(InputError, match=r"change_signals .* dask engine.*engine='pandas'"):
         sa.change_signals(dask_card)
-    log = pd.DataFrame({"supplier_id": [str(dask_card.suppliers["supplier_id"].iloc[0])], "action_id": ["A-1"],
-                        "opened": ["2025-06-01"], "status": ["closed"], "closed": ["2025-07-01"]})
+    log = pd.DataFrame(
+        {
+            "supplier_id": [str(dask_card.suppliers["supplier_id"].iloc[0])],
+            "action_id": ["A-1"],
+            "opened": ["2025-06-01"],
+            "status": ["closed"],
+            "closed": ["2025-07-01"],
+        }
+    )
     with pytest.raises(InputError, match=r"compare_before_after .* dask engine.*engine='pandas'"):
         sa.compare_before_after(dask_card, log)
     with pytest.raises(InputError, match="dask engine"):

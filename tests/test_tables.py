@@ -21,7 +21,7 @@ def frame(**cols):
 
 
 def test_day_difference_calendar_and_working_both_directions():
-    ref = pd.Series(pd.to_datetime(["2025-01-06", "2025-01-03", "2025-01-03", None]))   # Mon, Fri, Fri
+    ref = pd.Series(pd.to_datetime(["2025-01-06", "2025-01-03", "2025-01-03", None]))  # Mon, Fri, Fri
     rec = pd.Series(pd.to_datetime(["2025-01-03", "2025-01-06", "2025-01-04", "2025-01-04"]))  # Fri, Mon, Sat
     cal = day_difference(ref, rec, config=load_config())
     work = day_difference(ref, rec, config=load_config({"delivery": {"day_basis": "working"}}))
@@ -34,8 +34,12 @@ def test_day_difference_calendar_and_working_both_directions():
 
 @pytest.mark.parametrize(
     ("as_of", "months", "start"),
-    [("2025-12-31", 12, "2025-01-01"), ("2025-03-31", 1, "2025-03-01"), ("2024-02-29", 12, "2023-03-01"),
-     ("2025-03-15", 3, "2024-12-16")],
+    [
+        ("2025-12-31", 12, "2025-01-01"),
+        ("2025-03-31", 1, "2025-03-01"),
+        ("2024-02-29", 12, "2023-03-01"),
+        ("2025-03-15", 3, "2024-12-16"),
+    ],
 )
 def test_evaluation_window(as_of, months, start):
     assert evaluation_window(pd.Timestamp(as_of), months) == (pd.Timestamp(start), pd.Timestamp(as_of))
@@ -44,8 +48,14 @@ def test_evaluation_window(as_of, months, start):
 def test_the_context_is_worked_out_once_and_frozen(monkeypatch):
     d = frame(supplier_id=["S1"], po_id=["P1"], date_received=["2025-03-09 14:00"])
     i = frame(supplier_id=["S1"], date=["2025-03-20"], quantity_defective=[0.0])
-    ex = frame(table=["deliveries", "Requests", "requests"], supplier_id=["S1"] * 3, po_id=["P1", None, None],
-               request_id=[None, "R1", "R2"], reason_code=["A", "B", "C"], decided_by=["buyer"] * 3)
+    ex = frame(
+        table=["deliveries", "Requests", "requests"],
+        supplier_id=["S1"] * 3,
+        po_id=["P1", None, None],
+        request_id=[None, "R1", "R2"],
+        reason_code=["A", "B", "C"],
+        decided_by=["buyer"] * 3,
+    )
     calls, real = [], tables.prepare_table
 
     def counting(df, name):
@@ -56,14 +66,18 @@ def test_the_context_is_worked_out_once_and_frozen(monkeypatch):
     ctx = make_context({"periods": {"window_months": 2}}, deliveries=d, inspections=i, exclusions=ex)
     assert isinstance(ctx, ScoringContext)
     assert calls == ["exclusions"]  # checked and prepared once for the three tables
-    assert (ctx.as_of, ctx.window) == (pd.Timestamp("2025-03-20"), (pd.Timestamp("2025-01-21"),
-                                                                     pd.Timestamp("2025-03-20")))
+    assert (ctx.as_of, ctx.window) == (
+        pd.Timestamp("2025-03-20"),
+        (pd.Timestamp("2025-01-21"), pd.Timestamp("2025-03-20")),
+    )
     assert ctx.freq == "M" and ctx.config.periods.window_months == 2
     assert {t: None if f is None else f["reason_code"].tolist() for t, f in ctx.exclusions.items()} == {
-        "deliveries": ["A"], "inspections": None, "requests": ["B", "C"]}
+        "deliveries": ["A"],
+        "inspections": None,
+        "requests": ["B", "C"],
+    }
     with pytest.raises(AttributeError):
         ctx.as_of = pd.Timestamp("2025-01-01")
-
 
 
 def test_an_exclusion_of_an_unknown_table_is_refused_once():

@@ -113,8 +113,38 @@ def test_mann_kendall_rejects_bad_arguments():
 
 # --------------------------------------------------------------------------- control charts
 
-ORANGE_JUICE = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11,
-                20, 18, 24, 15, 9, 12, 7, 13, 9, 6]
+ORANGE_JUICE = [
+    12,
+    15,
+    8,
+    10,
+    4,
+    7,
+    16,
+    9,
+    14,
+    10,
+    5,
+    6,
+    17,
+    12,
+    22,
+    8,
+    10,
+    5,
+    13,
+    11,
+    20,
+    18,
+    24,
+    15,
+    9,
+    12,
+    7,
+    13,
+    9,
+    6,
+]
 
 
 def test_p_chart_montgomery_orange_juice():
@@ -122,8 +152,18 @@ def test_p_chart_montgomery_orange_juice():
     assert round(c.attrs["center"], 4) == 0.2313
     assert (c["ucl"].round(4) == 0.4102).all() and (c["lcl"].round(4) == 0.0524).all()
     assert [i + 1 for i in c.index[c["out_of_control"]]] == [15, 23]
-    assert list(c.columns[:10]) == ["nonconforming", "sample_size", "p", "center", "sigma", "lcl", "ucl", "z",
-                                    "out_of_control", "signals"]
+    assert list(c.columns[:10]) == [
+        "nonconforming",
+        "sample_size",
+        "p",
+        "center",
+        "sigma",
+        "lcl",
+        "ucl",
+        "z",
+        "out_of_control",
+        "signals",
+    ]
     # Revised limits after removing samples 15 and 23 (assignable causes): 0.2150, 0.3893, 0.0407;
     # sample 21 (p = 0.40) then lies above the revised UCL.
     keep = [i for i in range(30) if i not in (14, 22)]
@@ -188,8 +228,11 @@ def test_run_rules_each_signal_named():
     # eight points below the center line, then one far above
     c = p_chart([1, 1, 1, 1, 1, 1, 1, 1, 1, 30], [100] * 10)
     sig = chart_signals(c)
-    assert sig[["position", "rule"]].values.tolist() == [[7, "8 on one side"], [8, "8 on one side"],
-                                                         [9, "beyond limits"]]
+    assert sig[["position", "rule"]].values.tolist() == [
+        [7, "8 on one side"],
+        [8, "8 on one side"],
+        [9, "beyond limits"],
+    ]
     # six points steadily rising, within the limits
     t = p_chart([10, 11, 12, 13, 14, 15, 12, 11], [100] * 8)
     assert chart_signals(t)["rule"].tolist() == ["6 trending"]
@@ -204,7 +247,8 @@ def test_run_rules_each_signal_named():
 
 def _frame(rows):
     return pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"]).assign(
-        period=lambda d: pd.PeriodIndex(d["period"], freq="M"))
+        period=lambda d: pd.PeriodIndex(d["period"], freq="M")
+    )
 
 
 def test_rolling_rate_sums_counts():
@@ -217,8 +261,15 @@ def test_rolling_rate_sums_counts():
 
 
 def test_period_series_empty_periods_and_quarters():
-    p = _frame([("A", "2026-01", 9, 10), ("A", "2026-02", 0, 0), ("A", "2026-03", 5, 10),
-                ("A", "2026-04", 8, 10), ("B", "2026-01", 1, 1)])
+    p = _frame(
+        [
+            ("A", "2026-01", 9, 10),
+            ("A", "2026-02", 0, 0),
+            ("A", "2026-03", 5, 10),
+            ("A", "2026-04", 8, 10),
+            ("B", "2026-01", 1, 1),
+        ]
+    )
     s = period_series(p, "otif_rate", rolling=2)
     a = s[s.supplier_id == "A"]
     assert a["value"].isna().tolist() == [False, True, False, False]
@@ -251,10 +302,16 @@ def test_period_series_recomputed_from_records(small_card):
 
 
 def test_compare_windows_uses_two_proportion_test():
-    p = _frame([("A", m, k, 100) for m, k in zip(["2026-01", "2026-02", "2026-03", "2026-04", "2026-05",
-                                                  "2026-06"], [95, 96, 94, 80, 78, 81])]
-               + [("B", m, 45, 50) for m in ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]]
-               + [("C", "2026-01", 5, 5)])
+    p = _frame(
+        [
+            ("A", m, k, 100)
+            for m, k in zip(
+                ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"], [95, 96, 94, 80, 78, 81]
+            )
+        ]
+        + [("B", m, 45, 50) for m in ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]]
+        + [("C", "2026-01", 5, 5)]
+    )
     r = compare_windows(p, "otif_rate", before="2026Q1", after=("2026-04", "2026-06")).set_index("supplier_id")
     t = two_proportion_test(239, 300, 285, 300)
     assert r.loc["A", "difference"] == pytest.approx(float(t.difference))
@@ -262,7 +319,9 @@ def test_compare_windows_uses_two_proportion_test():
     assert r.loc["A", "p_value"] == pytest.approx(float(t.p_value))
     assert r.loc["A", "direction"] == "deteriorating" and r.loc["B", "direction"] == "no change"
     assert (r.loc["A", "before_k"], r.loc["A", "before_n"], r.loc["A", "after_k"]) == (285, 300, 239)
-    assert r.loc["A", "before_from"] == pd.Timestamp("2026-01-01") and r.loc["A", "after_to"] == pd.Timestamp("2026-06-30")
+    assert r.loc["A", "before_from"] == pd.Timestamp("2026-01-01") and r.loc["A", "after_to"] == pd.Timestamp(
+        "2026-06-30"
+    )
     assert np.isnan(r.loc["C", "after"]) and r.loc["C", "direction"] == "not tested"
     with pytest.raises(InputError, match="is not a period"):
         compare_windows(p, "otif_rate", before="2026Q1", after="last quarter")
@@ -273,16 +332,20 @@ def test_compare_windows_uses_two_proportion_test():
 
 def _null_frame(rng, n_suppliers, n_periods, *, trend=None):
     """Period counts drawn from fixed binomial probabilities (no trend) or with a planted linear trend."""
-    p = rng.uniform(0.70, 0.97, n_suppliers)[:, None] + (0.0 if trend is None else trend[:, None]
-                                                         * np.linspace(-0.5, 0.5, n_periods)[None, :])
+    p = rng.uniform(0.70, 0.97, n_suppliers)[:, None] + (
+        0.0 if trend is None else trend[:, None] * np.linspace(-0.5, 0.5, n_periods)[None, :]
+    )
     n = rng.poisson(40, (n_suppliers, n_periods))
     k = rng.binomial(n, np.clip(p, 0, 1))
     periods = pd.period_range("2025-01", periods=n_periods, freq="M")
-    return pd.DataFrame({
-        "supplier_id": np.repeat([f"S{i:04d}" for i in range(n_suppliers)], n_periods),
-        "period": np.tile(periods, n_suppliers),
-        "otif_rate_k": k.ravel(), "otif_rate_n": n.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "supplier_id": np.repeat([f"S{i:04d}" for i in range(n_suppliers)], n_periods),
+            "period": np.tile(periods, n_suppliers),
+            "otif_rate_k": k.ravel(),
+            "otif_rate_n": n.ravel(),
+        }
+    )
 
 
 def test_alerts_find_planted_trends_with_evidence():
@@ -365,8 +428,14 @@ def test_alerts_find_the_generators_trending_suppliers():
     # a week the weakest planted trend has power well below 1), none in the wrong direction, and at most
     # one stable supplier flagged (the FDR of 5 % allows an occasional false alert).
     d = sa.make_procurement_data(seed=2, n_suppliers=40, n_deliveries=150_000)
-    card = sa.score(deliveries=d.deliveries, inspections=d.inspections, requests=d.requests, suppliers=d.suppliers,
-                    config={"periods": {"window_months": 9}}, as_of="2026-09-30")
+    card = sa.score(
+        deliveries=d.deliveries,
+        inspections=d.inspections,
+        requests=d.requests,
+        suppliers=d.suppliers,
+        config={"periods": {"window_months": 9}},
+        as_of="2026-09-30",
+    )
     a = alerts(card, metrics=("on_time_rate",), period="week", min_periods=20)
     truth = d.truth.set_index("supplier_id")["trend"]
     a["truth"] = a["supplier_id"].map(truth)

@@ -51,9 +51,15 @@ def test_control_chart_scale_gap_and_laney_note():
 
 def test_small_multiples_one_panel_per_supplier():
     per = list(pd.period_range("2025-01", periods=4, freq="M"))
-    s = pd.DataFrame({"supplier_id": ["A"] * 4 + ["B"] * 4 + ["C"] * 4, "period": per * 3,
-                      "value": [0.9, 0.8, np.nan, 0.7, 0.5, 0.6, 0.5, 0.55, 0.9, 0.9, 0.9, 0.9],
-                      "k": [9, 8, 0, 7, 5, 6, 5, 11, 9, 9, 9, 9], "n": [10, 10, 0, 10, 10, 10, 10, 20, 10, 10, 10, 10]})
+    s = pd.DataFrame(
+        {
+            "supplier_id": ["A"] * 4 + ["B"] * 4 + ["C"] * 4,
+            "period": per * 3,
+            "value": [0.9, 0.8, np.nan, 0.7, 0.5, 0.6, 0.5, 0.55, 0.9, 0.9, 0.9, 0.9],
+            "k": [9, 8, 0, 7, 5, 6, 5, 11, 9, 9, 9, 9],
+            "n": [10, 10, 0, 10, 10, 10, 10, 20, 10, 10, 10, 10],
+        }
+    )
     grid = plot_small_multiples(s, suppliers=["B", "A"], ncols=3)
     assert grid.shape == (1, 3)
     assert [a.get_title() for a in grid.flat] == ["B", "A", ""]
@@ -94,8 +100,18 @@ def test_portfolio_trends_colours_directions():
 def test_plots_exported():
     assert sa.plot_control_chart is plot_control_chart
     assert {"plot_control_chart", "plot_small_multiples", "plot_portfolio_trends", "alerts", "p_chart"} <= set(
-        sa.__all__)
-    s = period_series(pd.DataFrame({"supplier_id": ["A"], "period": pd.period_range("2025-01", periods=1, freq="M"),
-                                    "ppm_k": [3.0], "ppm_n": [1e6]}), "ppm")
+        sa.__all__
+    )
+    s = period_series(
+        pd.DataFrame(
+            {
+                "supplier_id": ["A"],
+                "period": pd.period_range("2025-01", periods=1, freq="M"),
+                "ppm_k": [3.0],
+                "ppm_n": [1e6],
+            }
+        ),
+        "ppm",
+    )
     grid = plot_small_multiples(s)
     assert grid.flat[0].lines[0].get_ydata()[0] == pytest.approx(3.0)

@@ -21,6 +21,7 @@ from supplier_analytics.errors import (
     SupplierAnalyticsError,
     ValidationError,
 )
+
 # ``evidence`` is also the name of its module: imported now, or importing the module (which other modules
 # do) would bind the module, not the function, to supplier_analytics.evidence
 from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
@@ -28,23 +29,37 @@ from supplier_analytics.evidence import EVIDENCE_METRICS, evidence  # noqa: E402
 #: public name -> the module that defines it
 _LAZY = {
     **dict.fromkeys(("TABLES",), "supplier_analytics.schema"),
-    **dict.fromkeys((
-        "ColumnMapping", "ImportResult", "ValidationReport", "read_actions", "read_mapping", "read_parquet_table",
-        "read_table", "validate_files"
-    ), "supplier_analytics.ingest"),
-    **dict.fromkeys((
-        "ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"
-    ), "supplier_analytics.datasets"),
+    **dict.fromkeys(
+        (
+            "ColumnMapping",
+            "ImportResult",
+            "ValidationReport",
+            "read_actions",
+            "read_mapping",
+            "read_parquet_table",
+            "read_table",
+            "validate_files",
+        ),
+        "supplier_analytics.ingest",
+    ),
+    **dict.fromkeys(
+        ("ProcurementData", "load_sample", "make_procurement_data", "write_procurement_data", "write_sample"),
+        "supplier_analytics.datasets",
+    ),
     **dict.fromkeys(("Config", "default_config", "load_config"), "supplier_analytics.config"),
     **dict.fromkeys(("MetricsResult", "compute_metrics"), "supplier_analytics.metrics"),
     **dict.fromkeys(("score_suppliers", "scoring_explained"), "supplier_analytics.scoring"),
-    **dict.fromkeys((
-        "plot_scorecard", "plot_funnel", "plot_intervals", "plot_shrinkage", "plot_grade_stability"
-    ), "supplier_analytics.plotting.scores"),
-    **dict.fromkeys((
-        "plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"
-    ), "supplier_analytics.plotting.periods"),
-    **dict.fromkeys(("plot_pareto", "plot_response_times", "plot_days_late"), "supplier_analytics.plotting.distributions"),
+    **dict.fromkeys(
+        ("plot_scorecard", "plot_funnel", "plot_intervals", "plot_shrinkage", "plot_grade_stability"),
+        "supplier_analytics.plotting.scores",
+    ),
+    **dict.fromkeys(
+        ("plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"),
+        "supplier_analytics.plotting.periods",
+    ),
+    **dict.fromkeys(
+        ("plot_pareto", "plot_response_times", "plot_days_late"), "supplier_analytics.plotting.distributions"
+    ),
     **dict.fromkeys(("Scorecard", "score"), "supplier_analytics.scorecard"),
     **dict.fromkeys(("compare_before_after",), "supplier_analytics.actions"),
     **dict.fromkeys(("FeedbackPack", "feedback_pack", "write_feedback_packs"), "supplier_analytics.reports.feedback"),

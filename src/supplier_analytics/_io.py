@@ -149,7 +149,6 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     return path
 
 
-
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` under a temporary name in the same folder, fsync, then rename.
 

@@ -36,11 +36,33 @@ ACTION_METRICS = RECORD_SHARES
 
 #: Columns of the frame :func:`compare_before_after` returns.
 BEFORE_AFTER_COLUMNS = [
-    "supplier_id", "action_id", "metric", "status", "opened", "closed", "owner", "description",
-    "before_from", "before_to", "before_k", "before_n", "before",
-    "after_from", "after_to", "after_k", "after_n", "after",
-    "difference", "low", "high", "p_value", "q_value", "after_complete", "verdict",
+    "supplier_id",
+    "action_id",
+    "metric",
+    "status",
+    "opened",
+    "closed",
+    "owner",
+    "description",
+    "before_from",
+    "before_to",
+    "before_k",
+    "before_n",
+    "before",
+    "after_from",
+    "after_to",
+    "after_k",
+    "after_n",
+    "after",
+    "difference",
+    "low",
+    "high",
+    "p_value",
+    "q_value",
+    "after_complete",
+    "verdict",
 ]
+
 
 def open_actions(actions, supplier_id=None) -> pd.DataFrame:
     """Actions not closed or cancelled (optionally of one supplier), earliest due first."""
@@ -55,17 +77,31 @@ def open_actions(actions, supplier_id=None) -> pd.DataFrame:
 def _result_of(card_or_result):
     result = getattr(card_or_result, "metrics", card_or_result)
     if not hasattr(result, "as_of") or not {"lines", "lots", "requests"} & set(dir(result)):  # dir: no property runs
-        raise InputError(f"compare_before_after needs a Scorecard or a MetricsResult, not "
-                         f"{type(card_or_result).__name__}; pass score(...) or compute_metrics(...).")
+        raise InputError(
+            f"compare_before_after needs a Scorecard or a MetricsResult, not "
+            f"{type(card_or_result).__name__}; pass score(...) or compute_metrics(...)."
+        )
     return result
 
 
-_VERDICT = {"improving": "improved", "deteriorating": "worse", "no change": "no clear change",
-            "not tested": "too little data"}
+_VERDICT = {
+    "improving": "improved",
+    "deteriorating": "worse",
+    "no change": "no clear change",
+    "not tested": "too little data",
+}
 
 
-def compare_before_after(card_or_result, actions, *, window_months: int = 3, default_metric: str = "otif_rate",
-                         fdr: float = 0.05, min_records: int = 10, confidence: float = 0.95) -> pd.DataFrame:
+def compare_before_after(
+    card_or_result,
+    actions,
+    *,
+    window_months: int = 3,
+    default_metric: str = "otif_rate",
+    fdr: float = 0.05,
+    min_records: int = 10,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """For each closed action: the targeted metric before it was opened against after it was closed.
 
     Parameters
@@ -106,7 +142,9 @@ def compare_before_after(card_or_result, actions, *, window_months: int = 3, def
     if window_months < 1:
         raise InputError(f"window_months must be at least 1, got {window_months!r}.")
     if default_metric not in ACTION_METRICS:
-        raise InputError(f"default_metric {default_metric!r} is not comparable; use one of {', '.join(ACTION_METRICS)}.")
+        raise InputError(
+            f"default_metric {default_metric!r} is not comparable; use one of {', '.join(ACTION_METRICS)}."
+        )
     result = _result_of(card_or_result)
     as_of = pd.Timestamp(result.as_of)
     log = read_actions(actions)
@@ -115,8 +153,16 @@ def compare_before_after(card_or_result, actions, *, window_months: int = 3, def
     rows = []
     for a in log.itertuples(index=False):
         metric = a.metric if isinstance(a.metric, str) else default_metric
-        row = {"supplier_id": a.supplier_id, "action_id": a.action_id, "metric": metric, "status": a.status,
-               "opened": a.opened, "closed": a.closed, "owner": a.owner, "description": a.description}
+        row = {
+            "supplier_id": a.supplier_id,
+            "action_id": a.action_id,
+            "metric": metric,
+            "status": a.status,
+            "opened": a.opened,
+            "closed": a.closed,
+            "owner": a.owner,
+            "description": a.description,
+        }
         if a.status != "closed":
             row["verdict"] = "cancelled" if a.status == "cancelled" else "not closed"
             rows.append(row)
@@ -139,15 +185,24 @@ def compare_before_after(card_or_result, actions, *, window_months: int = 3, def
         row["after_complete"] = bool(a.closed + months <= as_of)
         rows.append(row)
     out = pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS)
-    stats = compare(out["before_k"], out["before_n"], out["after_k"], out["after_n"], metric=out["metric"],
-                    fdr=fdr, confidence=confidence, min_records=min_records)
+    stats = compare(
+        out["before_k"],
+        out["before_n"],
+        out["after_k"],
+        out["after_n"],
+        metric=out["metric"],
+        fdr=fdr,
+        confidence=confidence,
+        min_records=min_records,
+    )
     for c in ("before_k", "before_n", "after_k", "after_n"):
         out[c] = out[c].astype(float)
     for c in ("before", "after", "difference", "low", "high", "p_value", "q_value"):
         out[c] = stats[c].to_numpy()
     closed = out["status"].eq("closed").to_numpy(dtype=bool)
-    out["verdict"] = np.where(closed, stats["direction"].map(_VERDICT).to_numpy(dtype=object),
-                              out["verdict"].astype(object))
+    out["verdict"] = np.where(
+        closed, stats["direction"].map(_VERDICT).to_numpy(dtype=object), out["verdict"].astype(object)
+    )
     out["after_complete"] = out["after_complete"].astype("boolean")
     for c in ("verdict", "metric", "status"):
         out[c] = out[c].astype("string")

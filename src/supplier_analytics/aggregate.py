@@ -72,14 +72,51 @@ class PeriodStats:
     FRAMES = ("delivery", "days_late", "quality", "defects", "responsiveness", "response_minutes", "capa_minutes")
 
 
-_DELIVERY_SUMS = ["n_lines", "n_deliveries", "n_excluded_deliveries", "n_not_judged", "on_time_k", "early_k",
-                  "late_k", "in_full_n", "in_full_k", "otif_n", "otif_k", "qty_on_time", "qty_ordered",
-                  "days_late_sum", "lead_n", "lead_sum", "lead_sumsq"]
-_QUALITY_SUMS = ["n_inspections", "n_excluded_inspections", "quantity_inspected", "ppm_defective",
-                 "defective_quantity", "lot_n", "lot_k", "n_incidents", "downtime_minutes", "downtime_n"]
-_RESP_SUMS = ["n_requests", "n_excluded_requests", "n_responded", "sla_n", "sla_k", "open_requests",
-              "overdue_requests", "n_corrective_actions", "capa_closed", "capa_n", "capa_k",
-              "open_corrective_actions"]
+_DELIVERY_SUMS = [
+    "n_lines",
+    "n_deliveries",
+    "n_excluded_deliveries",
+    "n_not_judged",
+    "on_time_k",
+    "early_k",
+    "late_k",
+    "in_full_n",
+    "in_full_k",
+    "otif_n",
+    "otif_k",
+    "qty_on_time",
+    "qty_ordered",
+    "days_late_sum",
+    "lead_n",
+    "lead_sum",
+    "lead_sumsq",
+]
+_QUALITY_SUMS = [
+    "n_inspections",
+    "n_excluded_inspections",
+    "quantity_inspected",
+    "ppm_defective",
+    "defective_quantity",
+    "lot_n",
+    "lot_k",
+    "n_incidents",
+    "downtime_minutes",
+    "downtime_n",
+]
+_RESP_SUMS = [
+    "n_requests",
+    "n_excluded_requests",
+    "n_responded",
+    "sla_n",
+    "sla_k",
+    "open_requests",
+    "overdue_requests",
+    "n_corrective_actions",
+    "capa_closed",
+    "capa_n",
+    "capa_k",
+    "open_corrective_actions",
+]
 _FRAME_KEYS = {
     "delivery": KEYS,
     "days_late": [*KEYS, "days_late"],
@@ -98,8 +135,17 @@ _FRAME_VALUES = {
     "response_minutes": ["count"],
     "capa_minutes": ["count"],
 }
-_FLOAT_VALUES = {"qty_on_time", "qty_ordered", "days_late_sum", "lead_sum", "lead_sumsq", "quantity_inspected",
-                 "ppm_defective", "defective_quantity", "downtime_minutes"}
+_FLOAT_VALUES = {
+    "qty_on_time",
+    "qty_ordered",
+    "days_late_sum",
+    "lead_sum",
+    "lead_sumsq",
+    "quantity_inspected",
+    "ppm_defective",
+    "defective_quantity",
+    "downtime_minutes",
+}
 
 
 def _empty(name: str, freq: str) -> pd.DataFrame:
@@ -258,31 +304,38 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
     down = w["downtime_minutes"].to_numpy() if "downtime_minutes" in w.columns else np.full(len(w), np.nan)
     has_down = ~np.isnan(down) & judged
     defective = w["quantity_defective"].to_numpy()
-    frame = pd.DataFrame({
-        "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].array,
-        "n_inspections": judged.astype(np.int64),
-        "n_excluded_inspections": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
-        "quantity_inspected": np.where(has_insp, insp, 0.0),
-        "ppm_defective": np.where(has_insp, np.nan_to_num(w["defective_in_inspected"].to_numpy()), 0.0),
-        "defective_quantity": np.where(judged, defective, 0.0),
-        "lot_n": has_insp.astype(np.int64),
-        "lot_k": (has_insp & (defective > 0)).astype(np.int64),
-        "n_incidents": (judged & w["incident"].to_numpy(dtype=bool)).astype(np.int64),
-        "downtime_minutes": np.where(has_down, down, 0.0),
-        "downtime_n": has_down.astype(np.int64),
-    })
+    frame = pd.DataFrame(
+        {
+            "supplier_id": w["supplier_id"].to_numpy(),
+            "period": w["period"].array,
+            "n_inspections": judged.astype(np.int64),
+            "n_excluded_inspections": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
+            "quantity_inspected": np.where(has_insp, insp, 0.0),
+            "ppm_defective": np.where(has_insp, np.nan_to_num(w["defective_in_inspected"].to_numpy()), 0.0),
+            "defective_quantity": np.where(judged, defective, 0.0),
+            "lot_n": has_insp.astype(np.int64),
+            "lot_k": (has_insp & (defective > 0)).astype(np.int64),
+            "n_incidents": (judged & w["incident"].to_numpy(dtype=bool)).astype(np.int64),
+            "downtime_minutes": np.where(has_down, down, 0.0),
+            "downtime_n": has_down.astype(np.int64),
+        }
+    )
     stats = _sum_by(frame, "quality", freq)
-    code = (w["defect_code"].astype("string") if "defect_code" in w.columns
-            else pd.Series(pd.NA, index=w.index, dtype="string"))
+    code = (
+        w["defect_code"].astype("string")
+        if "defect_code" in w.columns
+        else pd.Series(pd.NA, index=w.index, dtype="string")
+    )
     counted = judged & ((defective > 0) | code.notna().to_numpy())
-    defects = pd.DataFrame({
-        "supplier_id": w["supplier_id"].to_numpy()[counted],
-        "period": w["period"].array[counted],
-        "defect_code": code.fillna("(no code)").to_numpy()[counted],
-        "lots": 1,
-        "defective_quantity": defective[counted],
-    })
+    defects = pd.DataFrame(
+        {
+            "supplier_id": w["supplier_id"].to_numpy()[counted],
+            "period": w["period"].array[counted],
+            "defect_code": code.fillna("(no code)").to_numpy()[counted],
+            "lots": 1,
+            "defective_quantity": defective[counted],
+        }
+    )
     return stats, _sum_by(defects, "defects", freq)
 
 
@@ -294,33 +347,37 @@ def _response_stats(reqs: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Dat
     o = lambda c: w[c].to_numpy(dtype=bool) & still_open  # noqa: E731  (stock at the as-of date)
     within = w["within_sla"]
     capa_ot = w["capa_on_time"]
-    frame = pd.DataFrame({
-        "supplier_id": w["supplier_id"].to_numpy(),
-        "period": w["period"].array,
-        "request_type": w["request_type"].to_numpy(),
-        "n_requests": judged.astype(np.int64),
-        "n_excluded_requests": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
-        "n_responded": b("responded").astype(np.int64),
-        "sla_n": (within.notna().to_numpy() & judged).astype(np.int64),
-        "sla_k": (within.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
-        "open_requests": o("open").astype(np.int64),
-        "overdue_requests": o("overdue").astype(np.int64),
-        "n_corrective_actions": b("is_corrective_action").astype(np.int64),
-        "capa_closed": b("closed").astype(np.int64),
-        "capa_n": (capa_ot.notna().to_numpy() & judged).astype(np.int64),
-        "capa_k": (capa_ot.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
-        "open_corrective_actions": o("capa_open").astype(np.int64),
-    })
+    frame = pd.DataFrame(
+        {
+            "supplier_id": w["supplier_id"].to_numpy(),
+            "period": w["period"].array,
+            "request_type": w["request_type"].to_numpy(),
+            "n_requests": judged.astype(np.int64),
+            "n_excluded_requests": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
+            "n_responded": b("responded").astype(np.int64),
+            "sla_n": (within.notna().to_numpy() & judged).astype(np.int64),
+            "sla_k": (within.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
+            "open_requests": o("open").astype(np.int64),
+            "overdue_requests": o("overdue").astype(np.int64),
+            "n_corrective_actions": b("is_corrective_action").astype(np.int64),
+            "capa_closed": b("closed").astype(np.int64),
+            "capa_n": (capa_ot.notna().to_numpy() & judged).astype(np.int64),
+            "capa_k": (capa_ot.fillna(False).to_numpy(dtype=bool) & judged).astype(np.int64),
+            "open_corrective_actions": o("capa_open").astype(np.int64),
+        }
+    )
     stats = _sum_by(frame, "responsiveness", freq)
 
     def hist(mask: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame({
-            "supplier_id": w["supplier_id"].to_numpy()[mask],
-            "period": w["period"].array[mask],
-            "request_type": w["request_type"].to_numpy()[mask],
-            "minutes": np.rint(values[mask]).astype(np.int64),
-            "count": 1,
-        })
+        return pd.DataFrame(
+            {
+                "supplier_id": w["supplier_id"].to_numpy()[mask],
+                "period": w["period"].array[mask],
+                "request_type": w["request_type"].to_numpy()[mask],
+                "minutes": np.rint(values[mask]).astype(np.int64),
+                "count": 1,
+            }
+        )
 
     resp = hist(b("responded"), w["response_hours"].to_numpy() * 60.0)
     clos = hist(b("closed"), w["closure_days"].to_numpy() * 1440.0)
@@ -413,8 +470,10 @@ def combine(parts) -> PeriodStats:
         raise ValueError("combine needs at least one PeriodStats; got none.")
     freqs = {p.freq for p in parts}
     if len(freqs) > 1:
-        raise ValueError(f"Statistics with different periods ({', '.join(sorted(freqs))}) cannot be merged; "
-                         "compute them with the same periods.period.")
+        raise ValueError(
+            f"Statistics with different periods ({', '.join(sorted(freqs))}) cannot be merged; "
+            "compute them with the same periods.period."
+        )
     freq = parts[0].freq
     frames = {}
     for name in PeriodStats.FRAMES:

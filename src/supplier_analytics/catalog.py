@@ -48,18 +48,20 @@ __all__ = [
 DIMENSIONS = ("delivery", "quality", "responsiveness")
 
 #: Units, with how a value is shown to people (Python format) and in a workbook (Excel number format).
-UNITS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "rate": ("{:.1%}", "0.0%"),  # a fraction in [0, 1] shown as a percentage
-    "ppm": ("{:,.0f}", "#,##0"),  # parts per million, a whole number
-    "days": ("{:,.1f}", "#,##0.0"),
-    "hours": ("{:,.1f}", "#,##0.0"),
-    "minutes": ("{:,.0f}", "#,##0"),
-    "count": ("{:,.0f}", "#,##0"),
-    "quantity": ("{:,.0f}", "#,##0"),
-    "per month": ("{:,.2f}", "#,##0.00"),
-    "ratio": ("{:.2f}", "0.00"),
-    "points": ("{:.1f}", "0.0"),  # scores 0-100
-})
+UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "rate": ("{:.1%}", "0.0%"),  # a fraction in [0, 1] shown as a percentage
+        "ppm": ("{:,.0f}", "#,##0"),  # parts per million, a whole number
+        "days": ("{:,.1f}", "#,##0.0"),
+        "hours": ("{:,.1f}", "#,##0.0"),
+        "minutes": ("{:,.0f}", "#,##0"),
+        "count": ("{:,.0f}", "#,##0"),
+        "quantity": ("{:,.0f}", "#,##0"),
+        "per month": ("{:,.2f}", "#,##0.00"),
+        "ratio": ("{:.2f}", "0.00"),
+        "points": ("{:.1f}", "0.0"),  # scores 0-100
+    }
+)
 
 _BETTER = ("higher", "lower", "neither")
 _RECORD_TABLES = ("deliveries", "inspections", "requests")
@@ -167,22 +169,53 @@ class MetricSpec:
         return text
 
 
-def _rate(name, label, dimension, better, definition, *, records, flag, flag_against=False, sort_by=None,
-          noun="records", min_change=0.05, scorable=True, count=None) -> MetricSpec:
-    return MetricSpec(name=name, label=label, dimension=dimension, better=better, unit="rate",
-                      definition=definition, records=records, flag=flag, flag_against=flag_against,
-                      sort_by=sort_by, numerator=f"{name}_k", denominator=f"{name}_n",
-                      evidence_count=count or f"{name}_n", record_noun=noun,
-                      target_key=name if scorable else None, min_change=min_change, scorable=scorable)
+def _rate(
+    name,
+    label,
+    dimension,
+    better,
+    definition,
+    *,
+    records,
+    flag,
+    flag_against=False,
+    sort_by=None,
+    noun="records",
+    min_change=0.05,
+    scorable=True,
+    count=None,
+) -> MetricSpec:
+    return MetricSpec(
+        name=name,
+        label=label,
+        dimension=dimension,
+        better=better,
+        unit="rate",
+        definition=definition,
+        records=records,
+        flag=flag,
+        flag_against=flag_against,
+        sort_by=sort_by,
+        numerator=f"{name}_k",
+        denominator=f"{name}_n",
+        evidence_count=count or f"{name}_n",
+        record_noun=noun,
+        target_key=name if scorable else None,
+        min_change=min_change,
+        scorable=scorable,
+    )
 
 
 def _spec(name, label, dimension, better, unit, definition, **kw) -> MetricSpec:
-    return MetricSpec(name=name, label=label, dimension=dimension, better=better, unit=unit,
-                      definition=definition, **kw)
+    return MetricSpec(
+        name=name, label=label, dimension=dimension, better=better, unit=unit, definition=definition, **kw
+    )
 
 
 _D, _Q, _R = "deliveries", "inspections", "requests"
 
+# The table is kept one metric to a block, as data reads best (the formatter would put every field on a line).
+# fmt: off
 _ALL = (
     # ---------------------------------------------------------------- delivery
     _spec("n_deliveries", "Order lines judged", "delivery", "neither", "count",
@@ -336,6 +369,7 @@ _ALL = (
     _spec("overall_score", "Overall score", "overall", "higher", "points",
           "Dimension scores weighted by the dimension weights, over the dimensions with enough evidence (0-100)."),
 )
+# fmt: on
 
 #: Every metric by name, in report order.
 METRICS: Mapping[str, MetricSpec] = MappingProxyType({m.name: m for m in _ALL})
@@ -348,8 +382,7 @@ COUNT_METRICS = tuple(m.name for m in _ALL if m.is_count_metric)
 
 #: Shares of independent judged records (each line, lot or request one trial): what a before/after comparison,
 #: a change signal or a corrective action can test with a two-proportion test.
-RECORD_SHARES = tuple(m.name for m in _ALL
-                      if m.is_rate and m.flag is not None and m.evidence_count == m.denominator)
+RECORD_SHARES = tuple(m.name for m in _ALL if m.is_rate and m.flag is not None and m.evidence_count == m.denominator)
 
 #: Metrics the configuration may give a curve, a weight or a target.
 SCORABLE = tuple(m.name for m in _ALL if m.scorable)
@@ -400,5 +433,4 @@ def lower_is_better(name: str) -> bool:
 
 def metrics_of(dimension: str, *, scorable: bool | None = None) -> tuple[str, ...]:
     """Names of the metrics of a dimension, in report order (``scorable=True``: those that may be scored)."""
-    return tuple(m.name for m in _ALL
-                 if m.dimension == dimension and (scorable is None or m.scorable == scorable))
+    return tuple(m.name for m in _ALL if m.dimension == dimension and (scorable is None or m.scorable == scorable))

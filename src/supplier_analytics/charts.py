@@ -30,8 +30,9 @@ __all__ = ["p_chart", "u_chart", "chart_signals", "RULES"]
 RULES = ("beyond limits", "8 on one side", "6 trending")
 
 
-def _rule_flags(x: np.ndarray, center: np.ndarray, lcl: np.ndarray, ucl: np.ndarray,
-                run: int = 8, trend: int = 6) -> dict[str, np.ndarray]:
+def _rule_flags(
+    x: np.ndarray, center: np.ndarray, lcl: np.ndarray, ucl: np.ndarray, run: int = 8, trend: int = 6
+) -> dict[str, np.ndarray]:
     """Boolean flags per point for each rule in :data:`RULES`; points without data never signal."""
     valid = np.isfinite(x)
     beyond = valid & ((x > ucl) | (x < lcl))
@@ -91,17 +92,34 @@ def _attribute_chart(k, n, *, kind: str, laney: bool, sigma: float, center, inde
         ucl = np.clip(ucl, None, 1.0)
     flags = _rule_flags(x, np.full(len(x), cbar), lcl, ucl)
     labels = np.array([";".join(r for r in RULES if flags[r][i]) for i in range(len(x))], dtype=object)
-    out = pd.DataFrame({
-        names[0]: k, names[1]: n, kind: x, "center": cbar, "sigma": sd * sigma_z, "lcl": lcl, "ucl": ucl,
-        "z": zs, "out_of_control": flags["beyond limits"], "signals": pd.array(labels, dtype="string"),
-    }, index=index)
-    out.attrs.update(chart=(f"Laney {kind}'" if laney else kind), statistic=kind, center=cbar, sigma_z=sigma_z,
-                     sigma_multiple=float(sigma))
+    out = pd.DataFrame(
+        {
+            names[0]: k,
+            names[1]: n,
+            kind: x,
+            "center": cbar,
+            "sigma": sd * sigma_z,
+            "lcl": lcl,
+            "ucl": ucl,
+            "z": zs,
+            "out_of_control": flags["beyond limits"],
+            "signals": pd.array(labels, dtype="string"),
+        },
+        index=index,
+    )
+    out.attrs.update(
+        chart=(f"Laney {kind}'" if laney else kind),
+        statistic=kind,
+        center=cbar,
+        sigma_z=sigma_z,
+        sigma_multiple=float(sigma),
+    )
     return out
 
 
-def p_chart(nonconforming, sample_sizes, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
+def p_chart(
+    nonconforming, sample_sizes, *, laney: bool = False, sigma: float = 3.0, center: float | None = None, index=None
+) -> pd.DataFrame:
     """p-chart (fraction nonconforming) for varying sample sizes, or Laney's p' chart.
 
     Parameters
@@ -148,12 +166,12 @@ def p_chart(nonconforming, sample_sizes, *, laney: bool = False, sigma: float = 
     >>> [i + 1 for i in c.index[c["out_of_control"]]]
     [15, 23]
     """
-    return _attribute_chart(nonconforming, sample_sizes, kind="p", laney=laney, sigma=sigma, center=center,
-                            index=index)
+    return _attribute_chart(nonconforming, sample_sizes, kind="p", laney=laney, sigma=sigma, center=center, index=index)
 
 
-def u_chart(defects, units, *, laney: bool = False, sigma: float = 3.0, center: float | None = None,
-            index=None) -> pd.DataFrame:
+def u_chart(
+    defects, units, *, laney: bool = False, sigma: float = 3.0, center: float | None = None, index=None
+) -> pd.DataFrame:
     """u-chart (defects per unit) for varying numbers of units, or Laney's u' chart.
 
     Like :func:`p_chart` with Poisson standard errors :math:`\\sqrt{\\bar u / n_i}`:
@@ -199,4 +217,5 @@ def chart_signals(chart: pd.DataFrame) -> pd.DataFrame:
             for rule in sig.split(";"):
                 rows.append((label, pos, float(val), rule))
     return pd.DataFrame(rows, columns=["index", "position", "value", "rule"]).astype(
-        {"position": "int64", "value": "float64", "rule": "string"})
+        {"position": "int64", "value": "float64", "rule": "string"}
+    )

@@ -61,14 +61,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
-    card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of,
-                 engine=args.engine)
+    card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of, engine=args.engine)
     paths = card.write(args.out)
     if report is not None:
         print(report.summary_text())
-    print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
-          f"{len(card.suppliers)} suppliers{' scored with dask' if args.engine == 'dask' else ''}; grades: "
-          + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items()))
+    print(
+        f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
+        f"{len(card.suppliers)} suppliers{' scored with dask' if args.engine == 'dask' else ''}; grades: "
+        + ", ".join(f"{g} {n}" for g, n in card.summary()["grades"].items())
+    )
     print(f"Results written to {Path(args.out)}: " + ", ".join(paths))
     return EXIT_OK
 
@@ -84,13 +85,16 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
         raise SystemExit("supplier-analytics feedback: give at least one of --deliveries, --inspections, --requests")
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
     card = score(**report.results, config=args.config, as_of=args.as_of)
-    folders = write_feedback_packs(card, args.out, supplier_ids=args.supplier, actions=args.actions,
-                                   contact=args.contact)
+    folders = write_feedback_packs(
+        card, args.out, supplier_ids=args.supplier, actions=args.actions, contact=args.contact
+    )
     review_pack(card, actions=args.actions, out_dir=Path(args.out) / "review")
     print(report.summary_text())
-    print(f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
-          f"{len(folders)} feedback packs in {Path(args.out) / 'suppliers'}, review pack in "
-          f"{Path(args.out) / 'review'}")
+    print(
+        f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
+        f"{len(folders)} feedback packs in {Path(args.out) / 'suppliers'}, review pack in "
+        f"{Path(args.out) / 'review'}"
+    )
     return EXIT_OK
 
 
@@ -115,6 +119,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     progress = None
     if not args.quiet and sys.stderr.isatty():
+
         def progress(stage: str, number: int, total: int) -> None:
             print(f"[{number}/{total}] {stage}", file=sys.stderr, flush=True)
 
@@ -154,10 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="TOML", type=Path, help="scoring configuration (default: built-in defaults)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: latest date in the data)")
     p.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for the results")
-    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
-                   help="pandas: in memory (default); dask: --deliveries/--inspections/--requests are parquet "
-                        "files or folders of parquet files (one supplier per file), aggregated on a local "
-                        "dask cluster, or on the one DASK_SCHEDULER_ADDRESS names")
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas: in memory (default); dask: --deliveries/--inspections/--requests are parquet "
+        "files or folders of parquet files (one supplier per file), aggregated on a local "
+        "dask cluster, or on the one DASK_SCHEDULER_ADDRESS names",
+    )
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("feedback", help="write a feedback pack per supplier (HTML + xlsx) and the internal review pack")
@@ -167,8 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actions", metavar="FILE", type=Path, help="action log (.xlsx, .csv): open actions, before/after")
     p.add_argument("--supplier", metavar="ID", action="append", help="only this supplier (repeat for more)")
     p.add_argument("--contact", metavar="TEXT", help="who suppliers write to with questions and disputes")
-    p.add_argument("--out", metavar="DIR", type=Path, required=True,
-                   help="folder: suppliers/<id>/feedback.html|xlsx and review/review.html|xlsx")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="folder: suppliers/<id>/feedback.html|xlsx and review/review.html|xlsx",
+    )
     p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("generate", help="write a seeded synthetic data set")
@@ -181,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", type=Path, required=True)
     p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser("run", help="run a scheduled scoring job: run folder, manifest, history (see data/sample/job.toml)")
+    p = sub.add_parser(
+        "run", help="run a scheduled scoring job: run folder, manifest, history (see data/sample/job.toml)"
+    )
     p.add_argument("job", metavar="JOB.toml", type=Path, help="the job file")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: the job's as_of rule)")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors still go to stderr")

@@ -32,8 +32,13 @@ __all__ = ["evidence", "EVIDENCE_METRICS"]
 _COUNTED_APART = ("n_excluded_deliveries", "n_not_judged_deliveries", "n_excluded_inspections", "n_excluded_requests")
 _EXPLAINED = tuple(m for m, s in METRICS.items() if s.records is not None and m not in _COUNTED_APART)
 # For counts of responded requests and closure times the flag marks membership, not a failure.
-_MEMBERSHIP_ONLY = {"n_responded", "median_response_hours", "p90_response_hours", "n_corrective_actions",
-                    "median_capa_closure_days"}
+_MEMBERSHIP_ONLY = {
+    "n_responded",
+    "median_response_hours",
+    "p90_response_hours",
+    "n_corrective_actions",
+    "median_capa_closure_days",
+}
 
 #: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
 EVIDENCE_METRICS = _EXPLAINED + ("overall_score", "grade")
@@ -98,9 +103,7 @@ def evidence(card, supplier_id: str, metric: str) -> pd.DataFrame:
     if metric in ("overall_score", "grade"):
         return _breakdown(card, suppliers.loc[match[0]])
     if metric not in _EXPLAINED:
-        raise InputError(
-            f"No evidence is defined for metric {metric!r}; choose one of: {', '.join(EVIDENCE_METRICS)}."
-        )
+        raise InputError(f"No evidence is defined for metric {metric!r}; choose one of: {', '.join(EVIDENCE_METRICS)}.")
     spec = METRICS[metric]
     table, flag, flag_is_bad, sort_col = spec.records, spec.flag, spec.flag_against, spec.sort_by
     result = card.metrics

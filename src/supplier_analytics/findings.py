@@ -26,15 +26,28 @@ import pandas as pd
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError
 
-__all__ = ["supplier_findings", "peer_comparison", "FINDING_METRICS", "PEER_METRICS", "FINDING_COLUMNS",
-           "AREA_COLUMNS"]
+__all__ = ["supplier_findings", "peer_comparison", "FINDING_METRICS", "PEER_METRICS", "FINDING_COLUMNS", "AREA_COLUMNS"]
 
 #: Metrics judged against their target (when ``config.targets`` has one), in the order findings are listed.
-FINDING_METRICS = ("otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate", "within_sla_rate",
-                   "capa_on_time_rate")
+FINDING_METRICS = (
+    "otif_rate",
+    "on_time_rate",
+    "in_full_rate",
+    "ppm",
+    "lot_rejection_rate",
+    "within_sla_rate",
+    "capa_on_time_rate",
+)
 #: Metrics compared with peers.
-PEER_METRICS = ("overall_score", "delivery_score", "quality_score", "responsiveness_score", "otif_rate", "ppm",
-                "within_sla_rate")
+PEER_METRICS = (
+    "overall_score",
+    "delivery_score",
+    "quality_score",
+    "responsiveness_score",
+    "otif_rate",
+    "ppm",
+    "within_sla_rate",
+)
 #: Columns of the recognition frame of :func:`supplier_findings`.
 FINDING_COLUMNS = ["metric", "kind", "finding", "test", "p_value", "q_value"]
 #: Columns of the areas frame of :func:`supplier_findings`.
@@ -48,19 +61,23 @@ def _text(metric: str, value) -> str:
 def _signal_text(s: pd.Series, before: str, after: str) -> str:
     m = spec(str(s["metric"]))
     verb = "improved" if s["direction"] == "improving" else "worsened"
-    return (f"{m.label} {verb} from {m.format(s['before'])} ({before}, {int(s['before_n'])} {m.record_noun}) to "
-            f"{m.format(s['after'])} ({after}, {int(s['after_n'])}); two-proportion test p = {s['p_value']:.2g}, "
-            "significant after adjusting for every supplier and metric tested "
-            f"(q = {s['q_value']:.2g}).")
+    return (
+        f"{m.label} {verb} from {m.format(s['before'])} ({before}, {int(s['before_n'])} {m.record_noun}) to "
+        f"{m.format(s['after'])} ({after}, {int(s['after_n'])}); two-proportion test p = {s['p_value']:.2g}, "
+        "significant after adjusting for every supplier and metric tested "
+        f"(q = {s['q_value']:.2g})."
+    )
 
 
 def _trend_text(a: pd.Series) -> str:
     m = str(a["metric"])
     per = _text(m, abs(float(a["slope"]))) if np.isfinite(a["slope"]) else "n/a"
     verb = "rising" if a["slope"] > 0 else "falling"
-    return (f"{label(m)} has been {verb} by about {per} per period over {int(a['n_periods'])} "
-            f"periods ({a['first_period']} to {a['last_period']}); Mann-Kendall trend test p = "
-            f"{a['p_value']:.2g}, q = {a['q_value']:.2g}.")
+    return (
+        f"{label(m)} has been {verb} by about {per} per period over {int(a['n_periods'])} "
+        f"periods ({a['first_period']} to {a['last_period']}); Mann-Kendall trend test p = "
+        f"{a['p_value']:.2g}, q = {a['q_value']:.2g}."
+    )
 
 
 def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts: pd.DataFrame | None):
@@ -95,45 +112,91 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
         if target is None or any(v is None or pd.isna(v) for v in (value, lo, hi)):
             continue
         n = row.get(ms.denominator, np.nan)
-        figure = (f"{ms.label} {_text(m, value)} (95% interval {_text(m, lo)} to {_text(m, hi)}, "
-                  f"{int(n) if pd.notna(n) else 0:,} {ms.record_noun}) against a target of {_text(m, target)}")
+        figure = (
+            f"{ms.label} {_text(m, value)} (95% interval {_text(m, lo)} to {_text(m, hi)}, "
+            f"{int(n) if pd.notna(n) else 0:,} {ms.record_noun}) against a target of {_text(m, target)}"
+        )
         meets = hi <= target if ms.lower_is_better else lo >= target
         misses = lo > target if ms.lower_is_better else hi < target
         if meets:
-            strengths.append({"metric": m, "kind": "strength", "finding": f"{figure}: the whole interval meets "
-                              "the target.", "test": "95% Wilson interval on the target's side",
-                              "p_value": np.nan, "q_value": np.nan})
+            strengths.append(
+                {
+                    "metric": m,
+                    "kind": "strength",
+                    "finding": f"{figure}: the whole interval meets the target.",
+                    "test": "95% Wilson interval on the target's side",
+                    "p_value": np.nan,
+                    "q_value": np.nan,
+                }
+            )
         elif misses:
-            areas.setdefault(m, []).append({"basis": "below target", "finding": f"{figure}: the whole interval "
-                                            "misses the target.", "test": "95% Wilson interval beyond the target",
-                                            "p_value": np.nan, "q_value": np.nan})
+            areas.setdefault(m, []).append(
+                {
+                    "basis": "below target",
+                    "finding": f"{figure}: the whole interval misses the target.",
+                    "test": "95% Wilson interval beyond the target",
+                    "p_value": np.nan,
+                    "q_value": np.nan,
+                }
+            )
     mine = signals.loc[signals["supplier_id"].astype(str) == sid]
     for _, s in mine.iterrows():
         if s["direction"] == "improving":
-            recognised.append({"metric": s["metric"], "kind": "recognised improvement",
-                               "finding": _signal_text(s, before, after), "test": "year-on-year two-proportion z",
-                               "p_value": s["p_value"], "q_value": s["q_value"]})
+            recognised.append(
+                {
+                    "metric": s["metric"],
+                    "kind": "recognised improvement",
+                    "finding": _signal_text(s, before, after),
+                    "test": "year-on-year two-proportion z",
+                    "p_value": s["p_value"],
+                    "q_value": s["q_value"],
+                }
+            )
         elif s["direction"] == "deteriorating":
-            areas.setdefault(str(s["metric"]), []).append({
-                "basis": "deteriorating", "finding": _signal_text(s, before, after),
-                "test": "year-on-year two-proportion z", "p_value": s["p_value"], "q_value": s["q_value"]})
+            areas.setdefault(str(s["metric"]), []).append(
+                {
+                    "basis": "deteriorating",
+                    "finding": _signal_text(s, before, after),
+                    "test": "year-on-year two-proportion z",
+                    "p_value": s["p_value"],
+                    "q_value": s["q_value"],
+                }
+            )
     if trend_alerts is not None and len(trend_alerts):
         ta = trend_alerts.loc[trend_alerts["supplier_id"].astype(str) == sid]
         for _, a in ta.iterrows():
             if a["direction"] == "improving":
-                recognised.append({"metric": a["metric"], "kind": "recognised improvement",
-                                   "finding": _trend_text(a), "test": "Mann-Kendall trend",
-                                   "p_value": a["p_value"], "q_value": a["q_value"]})
+                recognised.append(
+                    {
+                        "metric": a["metric"],
+                        "kind": "recognised improvement",
+                        "finding": _trend_text(a),
+                        "test": "Mann-Kendall trend",
+                        "p_value": a["p_value"],
+                        "q_value": a["q_value"],
+                    }
+                )
             elif a["direction"] == "deteriorating":
-                areas.setdefault(str(a["metric"]), []).append({
-                    "basis": "deteriorating", "finding": _trend_text(a), "test": "Mann-Kendall trend",
-                    "p_value": a["p_value"], "q_value": a["q_value"]})
+                areas.setdefault(str(a["metric"]), []).append(
+                    {
+                        "basis": "deteriorating",
+                        "finding": _trend_text(a),
+                        "test": "Mann-Kendall trend",
+                        "p_value": a["p_value"],
+                        "q_value": a["q_value"],
+                    }
+                )
     overdue = row.get("overdue_requests", np.nan)
     if overdue is not None and pd.notna(overdue) and overdue > 0:
-        areas.setdefault("overdue_requests", []).append({
-            "basis": "open past service level", "finding": f"{int(overdue)} request(s) still open past their "
-            f"service level on {card.as_of.date()}.", "test": "count at the as-of date",
-            "p_value": np.nan, "q_value": np.nan})
+        areas.setdefault("overdue_requests", []).append(
+            {
+                "basis": "open past service level",
+                "finding": f"{int(overdue)} request(s) still open past their service level on {card.as_of.date()}.",
+                "test": "count at the as-of date",
+                "p_value": np.nan,
+                "q_value": np.nan,
+            }
+        )
     rec_frame = pd.DataFrame(strengths + recognised, columns=FINDING_COLUMNS)
     area_rows = [{"metric": m, "area": label(m), **item} for m, items in areas.items() for item in items]
     return rec_frame, pd.DataFrame(area_rows, columns=AREA_COLUMNS)
@@ -182,8 +245,10 @@ def peer_comparison(card, row: pd.Series, *, peers: str | None = "category", min
     else:
         raise InputError(f"peers must be 'category', 'all' or None, not {peers!r}.")
     if len(group) < min_peers:
-        return None, (f"No peer comparison: fewer than {min_peers} {where}, so peer figures could point to "
-                      "individual suppliers and are left out.")
+        return None, (
+            f"No peer comparison: fewer than {min_peers} {where}, so peer figures could point to "
+            "individual suppliers and are left out."
+        )
     rows = []
     for m in PEER_METRICS:
         if m not in s.columns:
@@ -197,14 +262,21 @@ def peer_comparison(card, row: pd.Series, *, peers: str | None = "category", min
         worse = (vals > own).sum() if lower_better else (vals < own).sum()
         ties = (vals == own).sum()
         digits = 0 if m == "ppm" else 1 if m.endswith("_score") else 3
-        rows.append({"metric": label(m), "yours": own,
-                     "peer_median": round(float(np.median(vals)), digits),
-                     "peers": int(len(vals)),
-                     "percentile": float(round(100.0 * (worse + 0.5 * ties) / len(vals))),
-                     "better_is": spec(m).better})
+        rows.append(
+            {
+                "metric": label(m),
+                "yours": own,
+                "peer_median": round(float(np.median(vals)), digits),
+                "peers": int(len(vals)),
+                "percentile": float(round(100.0 * (worse + 0.5 * ties) / len(vals))),
+                "better_is": spec(m).better,
+            }
+        )
     if not rows:
         return None, f"No peer comparison: fewer than {min_peers} {where} have comparable figures."
-    note = (f"Anonymous peers: {len(group)} {where}. Only aggregates of at least {min_peers} suppliers are "
-            "shown: the median (rounded) and your percentile (the share of peers you do better than, ties counted "
-            "half).")
+    note = (
+        f"Anonymous peers: {len(group)} {where}. Only aggregates of at least {min_peers} suppliers are "
+        "shown: the median (rounded) and your percentile (the share of peers you do better than, ties counted "
+        "half)."
+    )
     return pd.DataFrame(rows), note

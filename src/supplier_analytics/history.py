@@ -98,8 +98,18 @@ SUPPLIER_COLUMNS = {
 
 _ALERT_COLUMNS = ("supplier_id", "metric", "kind", "message")
 _RUN_COLUMNS = (
-    "run_id", "as_of", "started_utc", "finished_utc", "outcome", "exit_code", "committed",
-    "package_version", "config_hash", "job", "message", "manifest",
+    "run_id",
+    "as_of",
+    "started_utc",
+    "finished_utc",
+    "outcome",
+    "exit_code",
+    "committed",
+    "package_version",
+    "config_hash",
+    "job",
+    "message",
+    "manifest",
 )
 
 _DDL = f"""
@@ -222,12 +232,18 @@ def write(
     sup_rows = []
     for i, sid in enumerate(ids):
         sup_rows.append(
-            (day, sid, run_id, *(_plain(suppliers[c].iloc[i]) if c in suppliers.columns else None
-                                for c in SUPPLIER_COLUMNS))
+            (
+                day,
+                sid,
+                run_id,
+                *(_plain(suppliers[c].iloc[i]) if c in suppliers.columns else None for c in SUPPLIER_COLUMNS),
+            )
         )
     numeric = [
-        c for c in suppliers.columns
-        if c != "supplier_id" and (pd.api.types.is_numeric_dtype(suppliers[c]) or pd.api.types.is_bool_dtype(suppliers[c]))
+        c
+        for c in suppliers.columns
+        if c != "supplier_id"
+        and (pd.api.types.is_numeric_dtype(suppliers[c]) or pd.api.types.is_bool_dtype(suppliers[c]))
     ]
     metric_rows = []
     for c in numeric:
@@ -395,16 +411,18 @@ def changes(path: str | Path, as_of=None) -> dict[str, pd.DataFrame]:
     s_after = now.loc[moved, "overall_score"].to_numpy(dtype="float64")
     delta = s_after - s_before
     direction = np.where(np.isnan(delta), "n/a", np.where(delta > 0, "better", np.where(delta < 0, "worse", "n/a")))
-    grades = pd.DataFrame({
-        "supplier_id": pd.array(list(moved), dtype="string"),
-        "supplier_name": now.loc[moved, "supplier_name"].to_numpy(),
-        "grade_before": before.loc[moved, "grade"].to_numpy(),
-        "grade_after": now.loc[moved, "grade"].to_numpy(),
-        "score_before": s_before,
-        "score_after": s_after,
-        "score_change": delta,
-        "direction": pd.array(direction, dtype="string"),
-    })
+    grades = pd.DataFrame(
+        {
+            "supplier_id": pd.array(list(moved), dtype="string"),
+            "supplier_name": now.loc[moved, "supplier_name"].to_numpy(),
+            "grade_before": before.loc[moved, "grade"].to_numpy(),
+            "grade_after": now.loc[moved, "grade"].to_numpy(),
+            "score_before": s_before,
+            "score_after": s_after,
+            "score_change": delta,
+            "direction": pd.array(direction, dtype="string"),
+        }
+    )
     grades["supplier_name"] = grades["supplier_name"].astype("string")
     grades["grade_before"] = grades["grade_before"].astype("string")
     grades["grade_after"] = grades["grade_after"].astype("string")
@@ -424,15 +442,17 @@ def changes(path: str | Path, as_of=None) -> dict[str, pd.DataFrame]:
     is_new = [tuple(r) not in seen for r in a_now[key].fillna("").astype(str).to_numpy().tolist()]
     new_alerts = a_now[np.asarray(is_new, dtype=bool)].reset_index(drop=True)
 
-    summary = pd.DataFrame({
-        "as_of": [current],
-        "previous_as_of": [previous if previous is not None else pd.NaT],
-        "suppliers": [len(now)],
-        "grade_changes": [len(grades)],
-        "appeared": [len(appeared)],
-        "disappeared": [len(disappeared)],
-        "new_alerts": [len(new_alerts)],
-    })
+    summary = pd.DataFrame(
+        {
+            "as_of": [current],
+            "previous_as_of": [previous if previous is not None else pd.NaT],
+            "suppliers": [len(now)],
+            "grade_changes": [len(grades)],
+            "appeared": [len(appeared)],
+            "disappeared": [len(disappeared)],
+            "new_alerts": [len(new_alerts)],
+        }
+    )
     return {
         "summary": summary,
         "grades": grades,
@@ -532,6 +552,8 @@ def grade_transitions(path: str | Path, *, since=None) -> pd.DataFrame:
     moves = pd.concat(pairs, ignore_index=True)
     table = pd.crosstab(moves["grade_before"], moves["grade_after"])
     labels = sorted(set(table.index) | set(table.columns))
-    return table.reindex(index=labels, columns=labels, fill_value=0).astype("int64").rename_axis(
-        index="grade_before", columns="grade_after"
+    return (
+        table.reindex(index=labels, columns=labels, fill_value=0)
+        .astype("int64")
+        .rename_axis(index="grade_before", columns="grade_after")
     )

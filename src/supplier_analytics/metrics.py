@@ -68,14 +68,32 @@ __all__ = [
 ]
 
 #: Rates in the metric frames, each with _n, _k, _low and _high columns.
-RATES = ("on_time_rate", "early_rate", "late_rate", "in_full_rate", "otif_rate", "on_time_qty_rate",
-         "lot_rejection_rate", "within_sla_rate", "capa_on_time_rate")
+RATES = (
+    "on_time_rate",
+    "early_rate",
+    "late_rate",
+    "in_full_rate",
+    "otif_rate",
+    "on_time_qty_rate",
+    "lot_rejection_rate",
+    "within_sla_rate",
+    "capa_on_time_rate",
+)
 
-_RESP_COLUMNS = ["n_requests", "n_excluded_requests", "n_responded", "median_response_hours", "p90_response_hours",
-                 *[f"within_sla_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
-                 "open_requests", "overdue_requests", "n_corrective_actions", "median_capa_closure_days",
-                 *[f"capa_on_time_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
-                 "open_corrective_actions"]
+_RESP_COLUMNS = [
+    "n_requests",
+    "n_excluded_requests",
+    "n_responded",
+    "median_response_hours",
+    "p90_response_hours",
+    *[f"within_sla_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
+    "open_requests",
+    "overdue_requests",
+    "n_corrective_actions",
+    "median_capa_closure_days",
+    *[f"capa_on_time_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
+    "open_corrective_actions",
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -86,8 +104,12 @@ def _sums(frame: pd.DataFrame, keys: list[str], index: pd.Index) -> pd.DataFrame
     if len(frame):
         s = frame.groupby(keys, sort=False, observed=True)[values].sum()
     else:
-        s = pd.DataFrame(columns=values, index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys)
-                         if len(keys) > 1 else pd.Index([], name=keys[0]))
+        s = pd.DataFrame(
+            columns=values,
+            index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys)
+            if len(keys) > 1
+            else pd.Index([], name=keys[0]),
+        )
     s = s.reindex(index)
     return s.fillna(0)
 
@@ -105,8 +127,9 @@ def _rate(out: dict, name: str, k, n) -> None:
     out[f"{name}_high"] = np.asarray(high, dtype=float)
 
 
-def _hist_quantiles(hist: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...],
-                    index: pd.Index) -> np.ndarray:
+def _hist_quantiles(
+    hist: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...], index: pd.Index
+) -> np.ndarray:
     """Quantiles per group of a sparse histogram, as numpy.quantile(linear) of the expanded values.
 
     Returns an array of shape (len(index), len(qs)), NaN for groups without values.
@@ -150,8 +173,15 @@ def _ints(out: dict, names, s: pd.DataFrame) -> None:
 def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
     s = _sums(stats.delivery, keys, index)
     out: dict = {}
-    _ints(out, [("n_deliveries", "n_deliveries"), ("n_excluded_deliveries", "n_excluded_deliveries"),
-                ("n_not_judged_deliveries", "n_not_judged")], s)
+    _ints(
+        out,
+        [
+            ("n_deliveries", "n_deliveries"),
+            ("n_excluded_deliveries", "n_excluded_deliveries"),
+            ("n_not_judged_deliveries", "n_not_judged"),
+        ],
+        s,
+    )
     n = s["n_deliveries"].to_numpy(dtype=float)
     _rate(out, "on_time_rate", s["on_time_k"], n)
     _rate(out, "early_rate", s["early_k"], n)
@@ -192,8 +222,9 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
     out["ppm_low"], out["ppm_high"] = np.asarray(low) * 1e6, np.asarray(high) * 1e6
     _rate(out, "lot_rejection_rate", s["lot_k"], s["lot_n"])
     _ints(out, [("n_incidents", "n_incidents")], s)
-    out["downtime_minutes"] = np.where(s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float),
-                                       np.nan)
+    out["downtime_minutes"] = np.where(
+        s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float), np.nan
+    )
     # Impact per month, so it can be scored without quantities (and compared across windows and periods):
     # defined wherever the supplier has quality records, 0 when none of them is an incident.
     months = _months(stats, by_period="period" in keys)
@@ -218,13 +249,23 @@ def _months(stats: PeriodStats, *, by_period: bool) -> float:
 def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
     s = _sums(stats.responsiveness, keys, index)
     out: dict = {}
-    _ints(out, [("n_requests", "n_requests"), ("n_excluded_requests", "n_excluded_requests"),
-                ("n_responded", "n_responded")], s)
+    _ints(
+        out,
+        [("n_requests", "n_requests"), ("n_excluded_requests", "n_excluded_requests"), ("n_responded", "n_responded")],
+        s,
+    )
     q = _hist_quantiles(stats.response_minutes, keys, "minutes", (0.5, 0.9), index) / 60.0
     out["median_response_hours"], out["p90_response_hours"] = q[:, 0], q[:, 1]
     _rate(out, "within_sla_rate", s["sla_k"], s["sla_n"])
-    _ints(out, [("open_requests", "open_requests"), ("overdue_requests", "overdue_requests"),
-                ("n_corrective_actions", "n_corrective_actions")], s)
+    _ints(
+        out,
+        [
+            ("open_requests", "open_requests"),
+            ("overdue_requests", "overdue_requests"),
+            ("n_corrective_actions", "n_corrective_actions"),
+        ],
+        s,
+    )
     out["median_capa_closure_days"] = _hist_quantiles(stats.capa_minutes, keys, "minutes", (0.5,), index)[:, 0] / 1440.0
     _rate(out, "capa_on_time_rate", s["capa_k"], s["capa_n"])
     _ints(out, [("open_corrective_actions", "open_corrective_actions")], s)
@@ -234,8 +275,11 @@ def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
 def _frame(stats: PeriodStats, keys: list[str], index: pd.Index, blocks=("delivery", "quality", "responsiveness")):
     cols: dict = {}
     for b in blocks:
-        cols.update({"delivery": _delivery_block, "quality": _quality_block,
-                     "responsiveness": _response_block}[b](stats, keys, index))
+        cols.update(
+            {"delivery": _delivery_block, "quality": _quality_block, "responsiveness": _response_block}[b](
+                stats, keys, index
+            )
+        )
     out = pd.DataFrame(cols, index=index).reset_index()
     out["supplier_id"] = out["supplier_id"].astype("string")
     return out
@@ -275,8 +319,9 @@ def period_metrics(stats: PeriodStats) -> pd.DataFrame:
     ``period_start`` (its first day).
     """
     periods = _period_range(stats)
-    index = pd.MultiIndex.from_product([pd.Index(list(stats.suppliers), dtype="string"), periods],
-                                       names=["supplier_id", "period"])
+    index = pd.MultiIndex.from_product(
+        [pd.Index(list(stats.suppliers), dtype="string"), periods], names=["supplier_id", "period"]
+    )
     out = _frame(stats, ["supplier_id", "period"], index)
     out.insert(2, "period_start", out["period"].dt.start_time.astype("datetime64[ns]"))
     return out
@@ -312,17 +357,25 @@ def defect_pareto(stats: PeriodStats, *, by_supplier: bool = True) -> pd.DataFra
     d = stats.defects
     keys = ["supplier_id", "defect_code"] if by_supplier else ["defect_code"]
     if len(d) == 0:
-        return pd.DataFrame({"supplier_id": pd.Series([], dtype="string"),
-                             "defect_code": pd.Series([], dtype="string"),
-                             "lots": pd.Series([], dtype="int64"),
-                             "defective_quantity": pd.Series([], dtype="float64"),
-                             "share": pd.Series([], dtype="float64"),
-                             "cumulative_share": pd.Series([], dtype="float64")})
+        return pd.DataFrame(
+            {
+                "supplier_id": pd.Series([], dtype="string"),
+                "defect_code": pd.Series([], dtype="string"),
+                "lots": pd.Series([], dtype="int64"),
+                "defective_quantity": pd.Series([], dtype="float64"),
+                "share": pd.Series([], dtype="float64"),
+                "cumulative_share": pd.Series([], dtype="float64"),
+            }
+        )
     g = d.groupby(keys, sort=True, observed=True)[["lots", "defective_quantity"]].sum().reset_index()
     if not by_supplier:
         g.insert(0, "supplier_id", pd.Series(pd.NA, index=g.index, dtype="string"))
-    g = g.sort_values(["supplier_id", "defective_quantity", "lots", "defect_code"],
-                      ascending=[True, False, False, True], kind="stable", na_position="first")
+    g = g.sort_values(
+        ["supplier_id", "defective_quantity", "lots", "defect_code"],
+        ascending=[True, False, False, True],
+        kind="stable",
+        na_position="first",
+    )
     total = g.groupby("supplier_id", dropna=False, sort=False)["defective_quantity"].transform("sum")
     with np.errstate(divide="ignore", invalid="ignore"):
         g["share"] = np.where(total > 0, g["defective_quantity"] / total.where(total > 0, 1.0), np.nan)
@@ -407,12 +460,26 @@ class MetricsResult:
     def from_run(cls, run: EngineRun) -> MetricsResult:
         """The metric frames of an engine's run, with the records behind them when the engine has them."""
         ctx = run.context
-        return cls.from_stats(run.stats, config=ctx.config, ignored=ignored_frame(run.ignored), as_of=ctx.as_of,
-                              window=ctx.window, judged=run.records)
+        return cls.from_stats(
+            run.stats,
+            config=ctx.config,
+            ignored=ignored_frame(run.ignored),
+            as_of=ctx.as_of,
+            window=ctx.window,
+            judged=run.records,
+        )
 
     @classmethod
-    def from_stats(cls, stats: PeriodStats, *, config: Config, ignored: pd.DataFrame, as_of, window,
-                   judged: JudgedRecords | None = None) -> MetricsResult:
+    def from_stats(
+        cls,
+        stats: PeriodStats,
+        *,
+        config: Config,
+        ignored: pd.DataFrame,
+        as_of,
+        window,
+        judged: JudgedRecords | None = None,
+    ) -> MetricsResult:
         """The metric frames of ``stats``, with the records behind them when the engine has them."""
         return cls(
             stats=stats,
@@ -430,8 +497,10 @@ class MetricsResult:
 
 def ignored_frame(ignored: dict) -> pd.DataFrame:
     """The ``ignored`` frame of a :class:`MetricsResult` from ``{table: (after_as_of, before_window)}``."""
-    return pd.DataFrame([(name, *ignored[name]) for name in JUDGES if name in ignored],
-                        columns=["table", "after_as_of", "before_window"])
+    return pd.DataFrame(
+        [(name, *ignored[name]) for name in JUDGES if name in ignored],
+        columns=["table", "after_as_of", "before_window"],
+    )
 
 
 def compute_metrics(
@@ -484,6 +553,14 @@ def compute_metrics(
     """
     if deliveries is None and inspections is None and requests is None:
         raise InputError("compute_metrics needs at least one of deliveries, inspections or requests; pass a table.")
-    run = run_engine(engine, deliveries=deliveries, inspections=inspections, requests=requests, config=config,
-                     as_of=as_of, exclusions=exclusions, **options)
+    run = run_engine(
+        engine,
+        deliveries=deliveries,
+        inspections=inspections,
+        requests=requests,
+        config=config,
+        as_of=as_of,
+        exclusions=exclusions,
+        **options,
+    )
     return MetricsResult.from_run(run)

@@ -19,8 +19,15 @@ import pandas as pd
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.signals import change_signals
 
-__all__ = ["segment_suppliers", "priority_list", "recognition_list", "car_candidates", "by_category",
-           "SPEND_SHARES", "CAR_METRICS"]
+__all__ = [
+    "segment_suppliers",
+    "priority_list",
+    "recognition_list",
+    "car_candidates",
+    "by_category",
+    "SPEND_SHARES",
+    "CAR_METRICS",
+]
 
 #: Key metrics a corrective-action candidate is checked against (each wholly beyond its target counts).
 CAR_METRICS = ("otif_rate", "ppm", "lot_rejection_rate", "within_sla_rate")
@@ -79,8 +86,11 @@ def segment_suppliers(card, *, signals=None, trend_alerts=None) -> pd.DataFrame:
     s = card.suppliers
     if signals is None:
         signals = change_signals(card)
-    cols = [c for c in ("supplier_id", "supplier_name", "category", "annual_spend", "grade", "overall_score")
-            if c in s.columns]
+    cols = [
+        c
+        for c in ("supplier_id", "supplier_name", "category", "annual_spend", "grade", "overall_score")
+        if c in s.columns
+    ]
     out = s[cols].copy()
     out["supplier_id"] = out["supplier_id"].astype(str)
     spend = out["annual_spend"].astype(float) if "annual_spend" in out else pd.Series(np.nan, index=out.index)
@@ -95,15 +105,22 @@ def segment_suppliers(card, *, signals=None, trend_alerts=None) -> pd.DataFrame:
     out["spend_class"] = spend_class.astype("string")
     grade = out["grade"].astype(str) if "grade" in out else pd.Series("insufficient evidence", index=out.index)
     out["performance"] = pd.Series(grade.map(_PERFORMANCE).fillna("unknown"), dtype="string")
-    out["segment"] = pd.Series([_SEGMENT.get((c, p), "no spend recorded" if c == "no spend" else "collect data")
-                                for c, p in zip(out["spend_class"], out["performance"])], index=out.index,
-                               dtype="string")
+    out["segment"] = pd.Series(
+        [
+            _SEGMENT.get((c, p), "no spend recorded" if c == "no spend" else "collect data")
+            for c, p in zip(out["spend_class"], out["performance"])
+        ],
+        index=out.index,
+        dtype="string",
+    )
     det = _signal_sets(signals, trend_alerts, "deteriorating")
     imp = _signal_sets(signals, trend_alerts, "improving")
-    out["deteriorating"] = pd.Series(["; ".join(det.get(x, [])) for x in out["supplier_id"]], index=out.index,
-                                     dtype="string")
-    out["improving"] = pd.Series(["; ".join(imp.get(x, [])) for x in out["supplier_id"]], index=out.index,
-                                 dtype="string")
+    out["deteriorating"] = pd.Series(
+        ["; ".join(det.get(x, [])) for x in out["supplier_id"]], index=out.index, dtype="string"
+    )
+    out["improving"] = pd.Series(
+        ["; ".join(imp.get(x, [])) for x in out["supplier_id"]], index=out.index, dtype="string"
+    )
     return out.loc[order].reset_index(drop=True)
 
 
@@ -116,15 +133,37 @@ def priority_list(seg: pd.DataFrame) -> pd.DataFrame:
     tier = np.select([det, poor, fair_big, unknown_big], [1, 2, 3, 4], 0)
     reason = np.select(
         [det, poor, fair_big, unknown_big],
-        ["deteriorating: " + seg["deteriorating"].fillna("").astype(str), "grade D",
-         "large spend, grade C", "large spend without enough evidence for a grade"], "")
+        [
+            "deteriorating: " + seg["deteriorating"].fillna("").astype(str),
+            "grade D",
+            "large spend, grade C",
+            "large spend without enough evidence for a grade",
+        ],
+        "",
+    )
     out = seg.assign(priority=tier, reason=reason)
     out = out.loc[tier > 0]
     spend = out["annual_spend"] if "annual_spend" in out else pd.Series(0.0, index=out.index)
-    out = out.assign(_spend=spend.fillna(0.0)).sort_values(["priority", "_spend"], ascending=[True, False],
-                                                            kind="stable").drop(columns="_spend")
-    keep = [c for c in ("priority", "supplier_id", "supplier_name", "category", "annual_spend", "spend_class",
-                        "grade", "overall_score", "reason") if c in out.columns]
+    out = (
+        out.assign(_spend=spend.fillna(0.0))
+        .sort_values(["priority", "_spend"], ascending=[True, False], kind="stable")
+        .drop(columns="_spend")
+    )
+    keep = [
+        c
+        for c in (
+            "priority",
+            "supplier_id",
+            "supplier_name",
+            "category",
+            "annual_spend",
+            "spend_class",
+            "grade",
+            "overall_score",
+            "reason",
+        )
+        if c in out.columns
+    ]
     return out[keep].reset_index(drop=True)
 
 
@@ -133,10 +172,16 @@ def recognition_list(seg: pd.DataFrame) -> pd.DataFrame:
     imp = seg["improving"].str.len().fillna(0).gt(0) & seg["deteriorating"].str.len().fillna(0).eq(0)
     top = seg["grade"].astype(str).eq("A") & seg["deteriorating"].str.len().fillna(0).eq(0)
     out = seg.loc[(imp | top).to_numpy(dtype=bool)].copy()
-    out["why"] = np.where(out["improving"].str.len().fillna(0).gt(0), "significant improvement: "
-                          + out["improving"].fillna("").astype(str), "grade A, no deterioration")
-    keep = [c for c in ("supplier_id", "supplier_name", "category", "annual_spend", "grade", "overall_score", "why")
-            if c in out.columns]
+    out["why"] = np.where(
+        out["improving"].str.len().fillna(0).gt(0),
+        "significant improvement: " + out["improving"].fillna("").astype(str),
+        "grade A, no deterioration",
+    )
+    keep = [
+        c
+        for c in ("supplier_id", "supplier_name", "category", "annual_spend", "grade", "overall_score", "why")
+        if c in out.columns
+    ]
     return out[keep].reset_index(drop=True)
 
 
@@ -160,8 +205,10 @@ def car_candidates(card, seg: pd.DataFrame, open_log: pd.DataFrame | None = None
             ms = spec(m)
             miss = r[f"{m}_low"] > t if ms.lower_is_better else r[f"{m}_high"] < t
             if miss:
-                reasons.append(f"{ms.label} {ms.format(r[m], unit_suffix=True)} against "
-                               f"{ms.format(t, unit_suffix=True)} (whole 95% interval beyond target)")
+                reasons.append(
+                    f"{ms.label} {ms.format(r[m], unit_suffix=True)} against "
+                    f"{ms.format(t, unit_suffix=True)} (whole 95% interval beyond target)"
+                )
                 quality_miss = quality_miss or ms.dimension == "quality"
         srow = seg.loc[seg["supplier_id"] == sid]
         det = str(srow["deteriorating"].iloc[0]) if len(srow) else ""
@@ -172,14 +219,28 @@ def car_candidates(card, seg: pd.DataFrame, open_log: pd.DataFrame | None = None
         n_open = 0
         if open_log is not None and len(open_log):
             n_open = int((open_log["supplier_id"].astype(str) == sid).sum())
-        rows.append({"supplier_id": sid, "supplier_name": r.get("supplier_name"), "grade": r.get("grade"),
-                     "annual_spend": r.get("annual_spend", np.nan), "deteriorating": det,
-                     "reasons": "; ".join(reasons), "open_actions": n_open})
-    out = pd.DataFrame(rows, columns=["supplier_id", "supplier_name", "grade", "annual_spend", "deteriorating",
-                                      "reasons", "open_actions"])
+        rows.append(
+            {
+                "supplier_id": sid,
+                "supplier_name": r.get("supplier_name"),
+                "grade": r.get("grade"),
+                "annual_spend": r.get("annual_spend", np.nan),
+                "deteriorating": det,
+                "reasons": "; ".join(reasons),
+                "open_actions": n_open,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=["supplier_id", "supplier_name", "grade", "annual_spend", "deteriorating", "reasons", "open_actions"],
+    )
     det_first = out["deteriorating"].fillna("").str.len().gt(0)
-    return (out.assign(_d=~det_first, _s=-out["annual_spend"].astype(float).fillna(0.0))
-            .sort_values(["_d", "_s"], kind="stable").drop(columns=["_d", "_s"]).reset_index(drop=True))
+    return (
+        out.assign(_d=~det_first, _s=-out["annual_spend"].astype(float).fillna(0.0))
+        .sort_values(["_d", "_s"], kind="stable")
+        .drop(columns=["_d", "_s"])
+        .reset_index(drop=True)
+    )
 
 
 def by_category(seg: pd.DataFrame) -> pd.DataFrame:
@@ -187,15 +248,17 @@ def by_category(seg: pd.DataFrame) -> pd.DataFrame:
     if "category" not in seg.columns:
         return pd.DataFrame()
     g = seg.assign(category=seg["category"].fillna("(none)")).groupby("category", sort=True)
-    out = pd.DataFrame({
-        "suppliers": g.size(),
-        "annual_spend": g["annual_spend"].sum() if "annual_spend" in seg else np.nan,
-        "median_score": g["overall_score"].median(),
-        "good": g["performance"].apply(lambda x: int((x == "good").sum())),
-        "fair": g["performance"].apply(lambda x: int((x == "fair").sum())),
-        "poor": g["performance"].apply(lambda x: int((x == "poor").sum())),
-        "unknown": g["performance"].apply(lambda x: int((x == "unknown").sum())),
-        "deteriorating": g["deteriorating"].apply(lambda x: int((x.str.len() > 0).sum())),
-        "improving": g["improving"].apply(lambda x: int((x.str.len() > 0).sum())),
-    })
+    out = pd.DataFrame(
+        {
+            "suppliers": g.size(),
+            "annual_spend": g["annual_spend"].sum() if "annual_spend" in seg else np.nan,
+            "median_score": g["overall_score"].median(),
+            "good": g["performance"].apply(lambda x: int((x == "good").sum())),
+            "fair": g["performance"].apply(lambda x: int((x == "fair").sum())),
+            "poor": g["performance"].apply(lambda x: int((x == "poor").sum())),
+            "unknown": g["performance"].apply(lambda x: int((x == "unknown").sum())),
+            "deteriorating": g["deteriorating"].apply(lambda x: int((x.str.len() > 0).sum())),
+            "improving": g["improving"].apply(lambda x: int((x.str.len() > 0).sum())),
+        }
+    )
     return out.reset_index()

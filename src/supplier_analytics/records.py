@@ -318,11 +318,25 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
 
     ex = context.exclusions["deliveries"]
     if evidence:
-        wanted = ("supplier_id", "po_id", "line_id", "item", "quantity_ordered", "date_ordered", "date_requested",
-                  "date_promised", "site")
+        wanted = (
+            "supplier_id",
+            "po_id",
+            "line_id",
+            "item",
+            "quantity_ordered",
+            "date_ordered",
+            "date_requested",
+            "date_promised",
+            "site",
+        )
     else:  # what the statistics read: no text columns, the order keys only to match exclusions
-        wanted = ("supplier_id", *(("po_id", "line_id") if ex is not None else ()), "quantity_ordered",
-                  "date_ordered", ref_col)
+        wanted = (
+            "supplier_id",
+            *(("po_id", "line_id") if ex is not None else ()),
+            "quantity_ordered",
+            "date_ordered",
+            ref_col,
+        )
     attr_cols = [c for c in wanted if c in d.columns]
     cols = {}
     for c in attr_cols:  # the line's latest receipt that carries a value (groupby().last())
@@ -556,8 +570,9 @@ def judge_requests(r: pd.DataFrame, context: ScoringContext, *, evidence: bool =
         capa_due = default_due
     r["capa_due"] = capa_due.where(capa)
     r["closed"] = closed
-    r["closure_days"] = np.where(closed, np.maximum((closed_at - r["date_sent"]).dt.total_seconds() / 86400.0, 0.0),
-                                 np.nan)
+    r["closure_days"] = np.where(
+        closed, np.maximum((closed_at - r["date_sent"]).dt.total_seconds() / 86400.0, 0.0), np.nan
+    )
     on_time = pd.Series(closed & (closed_at <= capa_due).to_numpy(), dtype="boolean")
     on_time[~capa | (~closed & (capa_due > end).to_numpy())] = pd.NA
     r["capa_on_time"] = on_time

@@ -130,17 +130,24 @@ DELIVERIES = TableSchema(
         _c("line_id", "id", False, "Order line (item) number within the purchase order."),
         _c("item", "text", False, "Material or item number."),
         _c("quantity_ordered", "number", True, "Quantity ordered on the line.", 0.0),
-        _c("quantity_received", "number", False,
-           "Quantity received by this receipt; negative for a reversal. Without it no in-full "
-           "figure is computed."),
+        _c(
+            "quantity_received",
+            "number",
+            False,
+            "Quantity received by this receipt; negative for a reversal. Without it no in-full figure is computed.",
+        ),
         _c("date_ordered", "date", False, "Order date (for lead time)."),
         _c("date_requested", "date", False, "Date the buyer asked for."),
         _c("date_promised", "date", True, "Date the supplier confirmed (promised)."),
         _c("date_received", "date", True, "Goods receipt date."),
         _c("value", "number", False, "Value of the received quantity, in one currency."),
         _c("site", "text", False, "Receiving plant or site."),
-        _c("receipt_id", "id", False,
-           "Goods-receipt document number; the same receipt_id twice is a duplicate, not a split."),
+        _c(
+            "receipt_id",
+            "id",
+            False,
+            "Goods-receipt document number; the same receipt_id twice is a duplicate, not a split.",
+        ),
     ),
     key=("supplier_id", "po_id", "line_id", "receipt_id"),
 )
@@ -151,8 +158,13 @@ INSPECTIONS = TableSchema(
     (
         _c("supplier_id", "id", True, "Supplier (vendor) number."),
         _c("date", "date", True, "Inspection or incident date."),
-        _c("quantity_inspected", "number", False,
-           "Quantity inspected or received in the lot; without it no PPM is computed.", 0.0),
+        _c(
+            "quantity_inspected",
+            "number",
+            False,
+            "Quantity inspected or received in the lot; without it no PPM is computed.",
+            0.0,
+        ),
         _c("quantity_defective", "number", True, "Quantity found defective (0 for an accepted lot).", 0.0),
         _c("defect_code", "text", False, "Defect or nonconformance code."),
         _c("downtime_minutes", "number", False, "Production downtime caused at the receiving plant.", 0.0),
@@ -165,13 +177,16 @@ INSPECTIONS = TableSchema(
 
 REQUESTS = TableSchema(
     "requests",
-    "One row per request to a supplier: RFQ, complaint, corrective-action request (8D/CAPA), "
-    "expedite or inquiry.",
+    "One row per request to a supplier: RFQ, complaint, corrective-action request (8D/CAPA), expedite or inquiry.",
     (
         _c("supplier_id", "id", True, "Supplier (vendor) number."),
         _c("request_id", "id", True, "Request, ticket or notification number."),
-        _c("request_type", "text", True,
-           "rfq, complaint, corrective_action, expedite, inquiry (other labels are kept as given)."),
+        _c(
+            "request_type",
+            "text",
+            True,
+            "rfq, complaint, corrective_action, expedite, inquiry (other labels are kept as given).",
+        ),
         _c("date_sent", "datetime", True, "When the request was sent to the supplier."),
         _c("date_responded", "datetime", False, "When the supplier answered; empty while open."),
         _c("date_closed", "datetime", False, "When the request (e.g. a corrective action) was closed."),
@@ -230,15 +245,12 @@ ACTIONS = TableSchema(
         _c("due", "date", False, "Agreed due date."),
         _c("status", "text", True, "open, in progress, closed or cancelled."),
         _c("closed", "date", False, "When the action was closed (required when status is closed)."),
-        _c("metric", "text", False,
-           "The targeted metric, e.g. otif_rate or lot_rejection_rate (default: otif_rate)."),
+        _c("metric", "text", False, "The targeted metric, e.g. otif_rate or lot_rejection_rate (default: otif_rate)."),
     ),
     key=("supplier_id", "action_id"),
 )
 
-TABLES: dict[str, TableSchema] = {
-    t.name: t for t in (DELIVERIES, INSPECTIONS, REQUESTS, SUPPLIERS, EXCLUSIONS)
-}
+TABLES: dict[str, TableSchema] = {t.name: t for t in (DELIVERIES, INSPECTIONS, REQUESTS, SUPPLIERS, EXCLUSIONS)}
 
 #: Every table :mod:`supplier_analytics.ingest` reads: the scored tables of :data:`TABLES` and the action log.
 ALL_TABLES: dict[str, TableSchema] = {**TABLES, ACTIONS.name: ACTIONS}

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
 from supplier_analytics import __version__
-from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
-from supplier_analytics.config import Config, load_config
-from supplier_analytics.errors import InputError
 from supplier_analytics._io import write_text_atomic
-from supplier_analytics.evidence import evidence as _evidence
+from supplier_analytics.config import Config, load_config
 from supplier_analytics.engines import check_engine, run_engine
+from supplier_analytics.errors import InputError
+from supplier_analytics.evidence import evidence as _evidence
+from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.metrics import MetricsResult
 from supplier_analytics.reports import write_csv, write_workbook
 from supplier_analytics.scoring import score_suppliers
@@ -117,7 +118,9 @@ class Scorecard:
         if not frames:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECTED_COLUMNS})
         out = pd.concat(frames, ignore_index=True)
-        return out[[c for c in REJECTED_COLUMNS if c in out.columns] + [c for c in out.columns if c not in REJECTED_COLUMNS]]
+        return out[
+            [c for c in REJECTED_COLUMNS if c in out.columns] + [c for c in out.columns if c not in REJECTED_COLUMNS]
+        ]
 
     def summary(self) -> dict:
         """Row counts (read, accepted, rejected per table), as-of, window, grades and the configuration."""
@@ -158,8 +161,9 @@ class Scorecard:
             "periods.csv": write_csv(self.periods, out / "periods.csv"),
             "rejected_rows.csv": write_csv(self.rejected, out / "rejected_rows.csv"),
         }
-        paths["summary.json"] = write_text_atomic(out / "summary.json",
-                                                  json.dumps(self.summary(), indent=2, default=str))
+        paths["summary.json"] = write_text_atomic(
+            out / "summary.json", json.dumps(self.summary(), indent=2, default=str)
+        )
         return paths
 
 
@@ -224,8 +228,15 @@ def score(
             "pass a DataFrame or the result of read_table()."
         )
     # the engine prepares each table once and makes the run's one context (as-of date, window, exclusions)
-    run = run_engine(engine, deliveries=frames["deliveries"], inspections=frames["inspections"],
-                     requests=frames["requests"], config=cfg, as_of=as_of, exclusions=frames["exclusions"])
+    run = run_engine(
+        engine,
+        deliveries=frames["deliveries"],
+        inspections=frames["inspections"],
+        requests=frames["requests"],
+        config=cfg,
+        as_of=as_of,
+        exclusions=frames["exclusions"],
+    )
     result = MetricsResult.from_run(run)
     metrics = result.suppliers
     master = frames["suppliers"]

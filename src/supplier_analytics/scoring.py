@@ -97,8 +97,10 @@ def _check_curve(curve, name: str | None) -> tuple[np.ndarray, np.ndarray]:
         raise ConfigError(f"{what} has no breakpoints; give at least two [value, points] pairs.")
     xs, ys = arr[:, 0], arr[:, 1]
     if np.any(np.diff(xs) <= 0) or not np.isfinite(arr).all():
-        raise ConfigError(f"{what}: the values {xs.tolist()} must be finite and strictly increasing; "
-                          "sort the pairs by value and drop repeats.")
+        raise ConfigError(
+            f"{what}: the values {xs.tolist()} must be finite and strictly increasing; "
+            "sort the pairs by value and drop repeats."
+        )
     return xs, ys
 
 
@@ -229,6 +231,7 @@ def _counts_for(frame: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarra
     units implied by the PPM itself (``ppm x units / 1e6``), so the shrunk
     figure is consistent with the raw one however the defects were counted.
     """
+
     def col(name):
         return frame[name].to_numpy(dtype=float, na_value=np.nan)
 
@@ -274,9 +277,7 @@ def _check_frame(metrics: pd.DataFrame) -> None:
             "pass the frame returned by supplier_metrics()."
         )
     if "supplier_id" not in metrics.columns:
-        raise InputError(
-            "The metrics frame has no supplier_id column; pass the frame returned by supplier_metrics()."
-        )
+        raise InputError("The metrics frame has no supplier_id column; pass the frame returned by supplier_metrics().")
     dup = metrics["supplier_id"].duplicated(keep=False)
     if dup.any():
         cases = metrics.loc[dup, ["supplier_id"]]
@@ -385,8 +386,10 @@ def score_suppliers(
     groups = None
     if peer_groups is not None:
         if not isinstance(peer_groups, pd.Series):
-            raise InputError("peer_groups must be a pandas Series indexed by supplier_id; "
-                             "e.g. suppliers.set_index('supplier_id')['category'].")
+            raise InputError(
+                "peer_groups must be a pandas Series indexed by supplier_id; "
+                "e.g. suppliers.set_index('supplier_id')['category']."
+            )
         if peer_groups.index.has_duplicates:
             raise InputError("peer_groups has repeated supplier_id values in its index; give one group per supplier.")
         groups = out["supplier_id"].map(peer_groups).to_numpy(dtype=object)
@@ -485,7 +488,7 @@ def score_suppliers(
         rows = np.flatnonzero(graded)
         chunk = max(1, 2_000_000 // max(sens.draws, 1))
         for start in range(0, len(rows), chunk):
-            r = rows[start:start + chunk]
+            r = rows[start : start + chunk]
             sc = np.nan_to_num(s[r]) @ draws.T  # suppliers x draws
             dn = avail[r].astype(float) @ draws.T
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -562,17 +565,28 @@ def scoring_explained(config: Config | Mapping | None = None) -> pd.DataFrame:
             target = cfg.targets.get(m)
             mw = wm / mtotal
             dw = dweights.get(dim, 0.0) / dtotal if dtotal else 0.0
-            rows.append({
-                "dimension": dim,
-                "metric": m,
-                "metric_weight": mw,
-                "dimension_weight": dw,
-                "effective_weight": mw * dw,
-                "better": METRICS[m].better,
-                "curve": _curve_text(curve),
-                "target": np.nan if target is None else float(target),
-                "shrunk": bool(cfg.scoring.shrinkage and METRICS[m].is_count_metric),
-            })
-    cols = ["dimension", "metric", "metric_weight", "dimension_weight", "effective_weight",
-            "better", "curve", "target", "shrunk"]
+            rows.append(
+                {
+                    "dimension": dim,
+                    "metric": m,
+                    "metric_weight": mw,
+                    "dimension_weight": dw,
+                    "effective_weight": mw * dw,
+                    "better": METRICS[m].better,
+                    "curve": _curve_text(curve),
+                    "target": np.nan if target is None else float(target),
+                    "shrunk": bool(cfg.scoring.shrinkage and METRICS[m].is_count_metric),
+                }
+            )
+    cols = [
+        "dimension",
+        "metric",
+        "metric_weight",
+        "dimension_weight",
+        "effective_weight",
+        "better",
+        "curve",
+        "target",
+        "shrunk",
+    ]
     return pd.DataFrame(rows, columns=cols)

@@ -31,19 +31,55 @@ from supplier_analytics.catalog import METRICS, RECORD_SHARES, spec
 from supplier_analytics.errors import InputError
 from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
 
-__all__ = ["compare", "change_signals", "record_flags", "COMPARE_COLUMNS", "SIGNAL_COLUMNS", "SIGNAL_METRICS",
-           "RECORD_SHARES", "DIRECTIONS"]
+__all__ = [
+    "compare",
+    "change_signals",
+    "record_flags",
+    "COMPARE_COLUMNS",
+    "SIGNAL_COLUMNS",
+    "SIGNAL_METRICS",
+    "RECORD_SHARES",
+    "DIRECTIONS",
+]
 
 #: Columns :func:`compare` returns, in order.
-COMPARE_COLUMNS = ["before_k", "before_n", "before", "after_k", "after_n", "after", "difference", "low", "high",
-                   "statistic", "p_value", "q_value", "direction"]
+COMPARE_COLUMNS = [
+    "before_k",
+    "before_n",
+    "before",
+    "after_k",
+    "after_n",
+    "after",
+    "difference",
+    "low",
+    "high",
+    "statistic",
+    "p_value",
+    "q_value",
+    "direction",
+]
 #: Values of ``direction``.
 DIRECTIONS = ("improving", "deteriorating", "no change", "not tested")
 #: Columns of :func:`change_signals` and :func:`~supplier_analytics.trends.compare_windows`.
 SIGNAL_COLUMNS = [
-    "supplier_id", "metric", "before_from", "before_to", "before_k", "before_n", "before",
-    "after_from", "after_to", "after_k", "after_n", "after", "difference", "low", "high",
-    "p_value", "q_value", "direction",
+    "supplier_id",
+    "metric",
+    "before_from",
+    "before_to",
+    "before_k",
+    "before_n",
+    "before",
+    "after_from",
+    "after_to",
+    "after_k",
+    "after_n",
+    "after",
+    "difference",
+    "low",
+    "high",
+    "p_value",
+    "q_value",
+    "direction",
 ]
 #: Metrics :func:`change_signals` tests by default.
 SIGNAL_METRICS = ("otif_rate", "lot_rejection_rate", "within_sla_rate")
@@ -51,12 +87,16 @@ SIGNAL_METRICS = ("otif_rate", "lot_rejection_rate", "within_sla_rate")
 #: :func:`record_flags` can count on any two sides of a date.
 
 # judged-record table -> (attribute of a MetricsResult, the date a record is counted at)
-_TABLES = {"deliveries": ("lines", "date_received"), "inspections": ("lots", "date"),
-           "requests": ("requests", "date_sent")}
+_TABLES = {
+    "deliveries": ("lines", "date_received"),
+    "inspections": ("lots", "date"),
+    "requests": ("requests", "date_sent"),
+}
 
 
-def compare(before_k, before_n, after_k, after_n, *, metric, fdr: float = 0.05, confidence: float = 0.95,
-            min_records: int = 1) -> pd.DataFrame:
+def compare(
+    before_k, before_n, after_k, after_n, *, metric, fdr: float = 0.05, confidence: float = 0.95, min_records: int = 1
+) -> pd.DataFrame:
     """The after side against the before side, row by row (a supplier, an action ...).
 
     Parameters
@@ -98,30 +138,45 @@ def compare(before_k, before_n, after_k, after_n, *, metric, fdr: float = 0.05, 
     for name in pd.unique(names):
         m = METRICS.get(name)
         if m is None or not m.is_count_metric:
-            raise InputError(f"{name!r} is not a count metric; compare rates or ppm, "
-                             "e.g. otif_rate, lot_rejection_rate, within_sla_rate, ppm.")
+            raise InputError(
+                f"{name!r} is not a count metric; compare rates or ppm, "
+                "e.g. otif_rate, lot_rejection_rate, within_sla_rate, ppm."
+            )
         specs[name] = m
     scale = np.array([specs[x].scale for x in names], dtype=float)
     lower = np.array([specs[x].lower_is_better for x in names], dtype=bool)
     floor = max(int(min_records), 1)
     tested = (bn >= floor) & (an >= floor)
     t = two_proportion_test(ak, an, bk, bn, confidence=confidence)
-    stat = {c: np.where(tested, np.asarray(getattr(t, c), dtype=float), np.nan)
-            for c in ("difference", "low", "high", "statistic", "p_value")}
+    stat = {
+        c: np.where(tested, np.asarray(getattr(t, c), dtype=float), np.nan)
+        for c in ("difference", "low", "high", "statistic", "p_value")
+    }
     reject, q = benjamini_hochberg(stat["p_value"], fdr)
     better = np.where(lower, stat["difference"] < 0, stat["difference"] > 0)
-    direction = np.where(~tested, "not tested",
-                         np.where(reject, np.where(better, "improving", "deteriorating"), "no change"))
+    direction = np.where(
+        ~tested, "not tested", np.where(reject, np.where(better, "improving", "deteriorating"), "no change")
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         before = np.where(bn > 0, bk / np.where(bn > 0, bn, 1.0), np.nan) * scale
         after = np.where(an > 0, ak / np.where(an > 0, an, 1.0), np.nan) * scale
-    return pd.DataFrame({
-        "before_k": counts[0], "before_n": counts[1], "before": before,
-        "after_k": counts[2], "after_n": counts[3], "after": after,
-        "difference": stat["difference"] * scale, "low": stat["low"] * scale, "high": stat["high"] * scale,
-        "statistic": stat["statistic"], "p_value": stat["p_value"], "q_value": q,
-        "direction": pd.array(direction, dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "before_k": counts[0],
+            "before_n": counts[1],
+            "before": before,
+            "after_k": counts[2],
+            "after_n": counts[3],
+            "after": after,
+            "difference": stat["difference"] * scale,
+            "low": stat["low"] * scale,
+            "high": stat["high"] * scale,
+            "statistic": stat["statistic"],
+            "p_value": stat["p_value"],
+            "q_value": q,
+            "direction": pd.array(direction, dtype="string"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the records behind a share
@@ -131,7 +186,8 @@ def _no_records(needed_by: str, exc: Exception | None = None) -> InputError:
     return InputError(
         f"{needed_by} counts the judged records (also those before the evaluation window), but this result "
         "came from the dask engine, which keeps only the window's statistics; score with engine='pandas' "
-        f"for {needed_by}." + (f" ({exc})" if exc is not None else ""))
+        f"for {needed_by}." + (f" ({exc})" if exc is not None else "")
+    )
 
 
 def _judged(result, table: str, needed_by: str) -> pd.DataFrame | None:
@@ -177,19 +233,30 @@ def record_flags(source, metric: str, *, needed_by: str = "this comparison") -> 
         dask engine).
     """
     if metric not in RECORD_SHARES:
-        raise InputError(f"{needed_by} cannot count {metric!r} on two sides of a date; use one of "
-                         f"{', '.join(RECORD_SHARES)}.")
+        raise InputError(
+            f"{needed_by} cannot count {metric!r} on two sides of a date; use one of {', '.join(RECORD_SHARES)}."
+        )
     m = spec(metric)
     result = getattr(source, "metrics", source)
     rec = _judged(result, m.records, needed_by)
     date_col = _TABLES[m.records][1]
     if rec is None or m.flag not in rec:
-        return pd.DataFrame({"supplier_id": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]"),
-                             "flag": pd.Series(dtype=bool)})
+        return pd.DataFrame(
+            {
+                "supplier_id": pd.Series(dtype=str),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "flag": pd.Series(dtype=bool),
+            }
+        )
     ok = (rec["status"].isin(["judged", "before window"]) & rec[m.flag].notna()).to_numpy(dtype=bool)
     sel = rec.loc[ok]
-    return pd.DataFrame({"supplier_id": sel["supplier_id"].astype(str).to_numpy(),
-                         "date": sel[date_col].to_numpy(), "flag": sel[m.flag].astype(bool).to_numpy()})
+    return pd.DataFrame(
+        {
+            "supplier_id": sel["supplier_id"].astype(str).to_numpy(),
+            "date": sel[date_col].to_numpy(),
+            "flag": sel[m.flag].astype(bool).to_numpy(),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- year on year
@@ -200,8 +267,9 @@ def _month_label(start: pd.Timestamp, end_exclusive: pd.Timestamp) -> str:
     return f"{start:%b %Y} to {last:%b %Y}"
 
 
-def change_signals(card, *, recent_months: int = 6, fdr: float = 0.05, min_records: int = 10,
-                   metrics=SIGNAL_METRICS) -> pd.DataFrame:
+def change_signals(
+    card, *, recent_months: int = 6, fdr: float = 0.05, min_records: int = 10, metrics=SIGNAL_METRICS
+) -> pd.DataFrame:
     """Year-on-year change of each supplier's metrics: the recent months against the same months a year earlier.
 
     Comparing with the same months of the year before keeps seasonal effects
@@ -257,8 +325,15 @@ def change_signals(card, *, recent_months: int = 6, fdr: float = 0.05, min_recor
     if not parts:
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    stats = compare(out["before_k"], out["before_n"], out["after_k"], out["after_n"], metric=out["metric"],
-                    fdr=fdr, min_records=min_records)
+    stats = compare(
+        out["before_k"],
+        out["before_n"],
+        out["after_k"],
+        out["after_n"],
+        metric=out["metric"],
+        fdr=fdr,
+        min_records=min_records,
+    )
     for c in ("before", "after", "difference", "low", "high", "p_value", "q_value", "direction"):
         out[c] = stats[c].to_numpy()
     out["direction"] = out["direction"].astype("string")

@@ -406,8 +406,9 @@ def two_proportion_test(k1, n1, k2, n2, *, confidence: float = 0.95) -> Proporti
     zstat = np.where(valid, zstat, np.nan)
     pval = np.where(valid, 2 * _st.norm.sf(np.abs(zstat)), np.nan)
     d = np.where(valid, d, np.nan)
-    return ProportionTest(_out(d), _out(np.where(valid, low, np.nan)),
-                          _out(np.where(valid, high, np.nan)), _out(zstat), _out(pval))
+    return ProportionTest(
+        _out(d), _out(np.where(valid, low, np.nan)), _out(np.where(valid, high, np.nan)), _out(zstat), _out(pval)
+    )
 
 
 def benjamini_hochberg(p, q: float = 0.05):

@@ -63,8 +63,10 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """
     schema = TABLES[table]
     if not isinstance(df, pd.DataFrame):
-        raise InputError(f"The {table} table must be a pandas DataFrame, not {type(df).__name__}; "
-                         "read it with supplier_analytics.read_table first.")
+        raise InputError(
+            f"The {table} table must be a pandas DataFrame, not {type(df).__name__}; "
+            "read it with supplier_analytics.read_table first."
+        )
     missing = [c for c in schema.required if c not in df.columns]
     if missing:
         raise InputError(

@@ -63,9 +63,27 @@ __all__ = [
 
 #: Columns of the frame returned by :func:`alerts`.
 ALERT_COLUMNS = [
-    "supplier_id", "metric", "direction", "severity", "method", "test", "statistic", "p_value", "q_value",
-    "slope", "slope_low", "slope_high", "change", "current", "current_n", "target", "n_periods",
-    "first_period", "last_period", "chart_signal", "reason",
+    "supplier_id",
+    "metric",
+    "direction",
+    "severity",
+    "method",
+    "test",
+    "statistic",
+    "p_value",
+    "q_value",
+    "slope",
+    "slope_low",
+    "slope_high",
+    "change",
+    "current",
+    "current_n",
+    "target",
+    "n_periods",
+    "first_period",
+    "last_period",
+    "chart_signal",
+    "reason",
 ]
 
 
@@ -105,9 +123,15 @@ def _reperiod(result, period: str) -> pd.DataFrame:
         out["period"] = out[column].dt.to_period(freq)
         return out
 
-    stats = aggregate(redo(result.lines, "date_received"), redo(result.lots, "date"),
-                      redo(result.requests, "date_sent"), config=cfg, as_of=result.as_of,
-                      window=result.window, suppliers=result.stats.suppliers)
+    stats = aggregate(
+        redo(result.lines, "date_received"),
+        redo(result.lots, "date"),
+        redo(result.requests, "date_sent"),
+        config=cfg,
+        as_of=result.as_of,
+        window=result.window,
+        suppliers=result.stats.suppliers,
+    )
     return period_metrics(stats)
 
 
@@ -115,8 +139,10 @@ def _check_metric(frame: pd.DataFrame, metric: str) -> None:
     need = [f"{metric}_k", f"{metric}_n"] if metric in COUNT_METRICS else [metric]
     if any(c not in frame.columns for c in need):
         known = ", ".join(c for c in COUNT_METRICS if f"{c}_n" in frame.columns)
-        raise InputError(f"the periods frame has no column {' or '.join(repr(c) for c in need)}; "
-                         f"use one of its metrics, e.g. {known or 'otif_rate'}.")
+        raise InputError(
+            f"the periods frame has no column {' or '.join(repr(c) for c in need)}; "
+            f"use one of its metrics, e.g. {known or 'otif_rate'}."
+        )
 
 
 def _records_column(metric: str) -> str | None:
@@ -235,10 +261,12 @@ def period_series(source, metric: str, *, period: str | None = None, rolling: in
     _check_metric(frame, metric)
     scale = _scale(metric)
     sid = frame["supplier_id"]
-    out = pd.DataFrame({
-        "supplier_id": sid.array if sid.dtype == "string" else sid.astype("string").array,
-        "period": frame["period"].array,
-    })
+    out = pd.DataFrame(
+        {
+            "supplier_id": sid.array if sid.dtype == "string" else sid.astype("string").array,
+            "period": frame["period"].array,
+        }
+    )
     out["period_start"] = out["period"].dt.start_time.astype("datetime64[ns]")
     if counted:
         k = frame[f"{metric}_k"].to_numpy(dtype=float)
@@ -250,8 +278,9 @@ def period_series(source, metric: str, *, period: str | None = None, rolling: in
         out["value"] = frame[metric].to_numpy(dtype=float)
         out["k"], out["n"] = np.nan, np.nan
     rec = _records_column(metric)
-    out["records"] = frame[rec].to_numpy(dtype=float) if rec in frame.columns else np.where(
-        out["value"].notna(), np.nan, 0.0)
+    out["records"] = (
+        frame[rec].to_numpy(dtype=float) if rec in frame.columns else np.where(out["value"].notna(), np.nan, 0.0)
+    )
     order = np.lexsort((out["period"].array.asi8, out["supplier_id"].to_numpy(dtype=str)))
     if not np.array_equal(order, np.arange(len(out))):
         out = out.iloc[order]
@@ -271,13 +300,17 @@ def period_series(source, metric: str, *, period: str | None = None, rolling: in
 
 def _coarsen(frame: pd.DataFrame, metric: str, freq: str, current: str) -> pd.DataFrame:
     if metric not in COUNT_METRICS:
-        raise InputError(f"{metric!r} cannot be regrouped from a periods frame (medians do not add up); "
-                         "pass the Scorecard or MetricsResult so the periods are recomputed from the records.")
+        raise InputError(
+            f"{metric!r} cannot be regrouped from a periods frame (medians do not add up); "
+            "pass the Scorecard or MetricsResult so the periods are recomputed from the records."
+        )
     per = frame["period"]
     first, last = per.dt.start_time.dt.to_period(freq), per.dt.end_time.dt.to_period(freq)
     if (first != last).any():
-        raise InputError(f"periods of {current} do not nest in {freq} periods; pass the Scorecard or "
-                         "MetricsResult so the periods are recomputed from the records.")
+        raise InputError(
+            f"periods of {current} do not nest in {freq} periods; pass the Scorecard or "
+            "MetricsResult so the periods are recomputed from the records."
+        )
     cols = [f"{metric}_k", f"{metric}_n"]
     rec = _records_column(metric)
     if rec in frame.columns and rec not in cols:
@@ -314,8 +347,9 @@ def _window_bounds(spec, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         try:
             return pd.Period(str(x))
         except (ValueError, TypeError) as exc:
-            raise InputError(f"{name}={x!r} is not a period; use e.g. '2026Q3', '2026-07' or ('2026-07', '2026-09').") \
-                from exc
+            raise InputError(
+                f"{name}={x!r} is not a period; use e.g. '2026Q3', '2026-07' or ('2026-07', '2026-09')."
+            ) from exc
 
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
         first, last = as_period(spec[0]), as_period(spec[1])
@@ -327,8 +361,9 @@ def _window_bounds(spec, name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, end
 
 
-def compare_windows(periods, metric: str, *, before, after, confidence: float = 0.95, fdr: float = 0.05,
-                    min_records: int = 1) -> pd.DataFrame:
+def compare_windows(
+    periods, metric: str, *, before, after, confidence: float = 0.95, fdr: float = 0.05, min_records: int = 1
+) -> pd.DataFrame:
     """Compare each supplier's ``metric`` in one window of periods (after) with another (before).
 
     Parameters
@@ -384,8 +419,9 @@ def compare_windows(periods, metric: str, *, before, after, confidence: float = 
         g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum().reindex(sups).fillna(0.0)
         counts[side] = g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
         out[f"{side}_from"], out[f"{side}_to"] = lo, hi.normalize()
-    stats = compare(*counts["before"], *counts["after"], metric=metric, fdr=fdr, confidence=confidence,
-                    min_records=min_records)
+    stats = compare(
+        *counts["before"], *counts["after"], metric=metric, fdr=fdr, confidence=confidence, min_records=min_records
+    )
     for c in stats.columns:
         out[c] = stats[c].to_numpy()
     out["direction"] = out["direction"].astype("string")
@@ -540,13 +576,25 @@ def alerts(
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
             need = max(int(min_periods), 3)
             tested = n_ok >= need
-            reason = np.where(tested, "", np.char.add(n_ok.astype(str),
-                              f" periods with at least {min_count} records; the trend test needs {need}"))
-            put(test=np.full(m, "Mann-Kendall", dtype=object), statistic=mk["z"], p_value=mk["p_value"],
-                slope=mk["slope"], slope_low=mk["slope_low"], slope_high=mk["slope_high"],
+            reason = np.where(
+                tested,
+                "",
+                np.char.add(
+                    n_ok.astype(str), f" periods with at least {min_count} records; the trend test needs {need}"
+                ),
+            )
+            put(
+                test=np.full(m, "Mann-Kendall", dtype=object),
+                statistic=mk["z"],
+                p_value=mk["p_value"],
+                slope=mk["slope"],
+                slope_low=mk["slope_low"],
+                slope_high=mk["slope_high"],
                 change=mk["slope"] * np.where(has, last_i - first_i, 0),
                 first_period=np.where(has, labels[first_i] if T else "", ""),
-                last_period=np.where(has, labels[last_i] if T else "", ""), reason=reason.astype(object))
+                last_period=np.where(has, labels[last_i] if T else "", ""),
+                reason=reason.astype(object),
+            )
             rising = mk["z"] > 0
         else:
             if not counted:
@@ -561,20 +609,35 @@ def alerts(
             t = compare(k0, n0, k1, n1, metric=metric)
             diff = t["difference"].to_numpy(dtype=float)
             nan = np.full(m, np.nan)
-            put(test=np.full(m, "two-proportion z", dtype=object), statistic=t["statistic"].to_numpy(dtype=float),
-                p_value=t["p_value"].to_numpy(dtype=float), slope=nan, slope_low=nan, slope_high=nan, change=diff,
+            put(
+                test=np.full(m, "two-proportion z", dtype=object),
+                statistic=t["statistic"].to_numpy(dtype=float),
+                p_value=t["p_value"].to_numpy(dtype=float),
+                slope=nan,
+                slope_low=nan,
+                slope_high=nan,
+                change=diff,
                 first_period=np.full(m, labels[prev_cols][0] if len(labels[prev_cols]) else "", dtype=object),
                 last_period=np.full(m, labels[-1] if T else "", dtype=object),
-                reason=np.where(tested, "", f"fewer than {min_count} records in one of the two windows of "
-                                            f"{recent} periods").astype(object))
+                reason=np.where(
+                    tested, "", f"fewer than {min_count} records in one of the two windows of {recent} periods"
+                ).astype(object),
+            )
             rising = diff > 0
         higher = not (metric in METRICS and METRICS[metric].lower_is_better)
         default_min = (METRICS[metric].min_change if metric in METRICS else None) or 0.0
-        put(supplier_id=np.asarray(sups, dtype=object), metric=np.full(m, metric, dtype=object), current=cur,
-            current_n=cn, n_periods=n_ok.astype(np.int64), tested=tested,
-            improving=rising if higher else ~rising, rise_is_better=np.full(m, higher),
+        put(
+            supplier_id=np.asarray(sups, dtype=object),
+            metric=np.full(m, metric, dtype=object),
+            current=cur,
+            current_n=cn,
+            n_periods=n_ok.astype(np.int64),
+            tested=tested,
+            improving=rising if higher else ~rising,
+            rise_is_better=np.full(m, higher),
             target=np.full(m, _target(metric, cfg)),
-            min_change=np.full(m, float(materiality.get(metric, default_min))))
+            min_change=np.full(m, float(materiality.get(metric, default_min))),
+        )
         charts.extend((k_ok[i], n_ok_counts[i], full) if counted else None for i in range(m))
     data = {key: np.concatenate(val) if val else np.empty(0) for key, val in cols.items()}
     if not data:
@@ -583,8 +646,9 @@ def alerts(
     p_value = np.where(tested, data["p_value"].astype(float), np.nan)
     reject, q = benjamini_hochberg(p_value, fdr)
     improving = data["improving"].astype(bool)
-    direction = np.where(~tested, "not tested",
-                         np.where(reject, np.where(improving, "improving", "deteriorating"), "no alert"))
+    direction = np.where(
+        ~tested, "not tested", np.where(reject, np.where(improving, "improving", "deteriorating"), "no alert")
+    )
     # control-chart evidence for alerts on count metrics
     signal = np.full(len(direction), "", dtype=object)
     for i in np.flatnonzero(reject):
@@ -592,7 +656,7 @@ def alerts(
             continue
         k_i, n_i, per_i = charts[i]
         ch = p_chart(k_i, n_i, laney=laney, index=per_i)
-        tail = ch.iloc[max(len(ch) - recent, 0):]
+        tail = ch.iloc[max(len(ch) - recent, 0) :]
         hits = [f"{p}: {sig}" for p, sig in zip(tail.index, tail["signals"]) if isinstance(sig, str) and sig]
         signal[i] = "; ".join(hits)
     # severity
@@ -609,37 +673,76 @@ def alerts(
     severity = np.where(tested, np.where(points >= 2, "high", np.where(points == 1, "medium", "low")), "")
     n_tests = int(tested.sum())
     if method == "mann-kendall":
-        how = ("Mann-Kendall trend test (two-sided, tie-corrected variance, continuity-corrected z) on the "
-               "per-period values, Theil-Sen slope with its interval")
+        how = (
+            "Mann-Kendall trend test (two-sided, tie-corrected variance, continuity-corrected z) on the "
+            "per-period values, Theil-Sen slope with its interval"
+        )
         floor = f"fewer than {max(int(min_periods), 3)} such periods"
     else:
-        how = (f"two-proportion z-test of the last {recent} periods against the {recent} before "
-               "(Newcombe interval for the difference)")
+        how = (
+            f"two-proportion z-test of the last {recent} periods against the {recent} before "
+            "(Newcombe interval for the difference)"
+        )
         floor = f"fewer than {min_count} records in either window"
-    method_text = (f"{how}; periods with fewer than {min_count} records left out, suppliers with {floor} not "
-                   f"tested; Benjamini-Hochberg false discovery rate {fdr:g} across all {n_tests} supplier x "
-                   f"metric tests ({', '.join(metrics)}).")
-    out = pd.DataFrame({
-        "supplier_id": data["supplier_id"], "metric": data["metric"], "direction": direction,
-        "severity": severity, "method": np.full(len(direction), method, dtype=object), "test": data["test"],
-        "statistic": data["statistic"].astype(float), "p_value": p_value, "q_value": q,
-        "slope": data["slope"].astype(float), "slope_low": data["slope_low"].astype(float),
-        "slope_high": data["slope_high"].astype(float), "change": change, "current": cur,
-        "current_n": data["current_n"].astype(float), "target": target,
-        "n_periods": data["n_periods"].astype(np.int64), "first_period": data["first_period"],
-        "last_period": data["last_period"], "chart_signal": signal, "reason": data["reason"],
-    })
+    method_text = (
+        f"{how}; periods with fewer than {min_count} records left out, suppliers with {floor} not "
+        f"tested; Benjamini-Hochberg false discovery rate {fdr:g} across all {n_tests} supplier x "
+        f"metric tests ({', '.join(metrics)})."
+    )
+    out = pd.DataFrame(
+        {
+            "supplier_id": data["supplier_id"],
+            "metric": data["metric"],
+            "direction": direction,
+            "severity": severity,
+            "method": np.full(len(direction), method, dtype=object),
+            "test": data["test"],
+            "statistic": data["statistic"].astype(float),
+            "p_value": p_value,
+            "q_value": q,
+            "slope": data["slope"].astype(float),
+            "slope_low": data["slope_low"].astype(float),
+            "slope_high": data["slope_high"].astype(float),
+            "change": change,
+            "current": cur,
+            "current_n": data["current_n"].astype(float),
+            "target": target,
+            "n_periods": data["n_periods"].astype(np.int64),
+            "first_period": data["first_period"],
+            "last_period": data["last_period"],
+            "chart_signal": signal,
+            "reason": data["reason"],
+        }
+    )
     rank_dir = pd.Series(direction).map({"deteriorating": 0, "improving": 1, "no alert": 2, "not tested": 3})
     rank_sev = pd.Series(severity).map({"high": 0, "medium": 1, "low": 2, "": 3})
-    order = np.lexsort((out["metric"].to_numpy(dtype=str), out["supplier_id"].to_numpy(dtype=str),
-                        np.nan_to_num(q, nan=2.0), rank_sev.to_numpy(), rank_dir.to_numpy()))
+    order = np.lexsort(
+        (
+            out["metric"].to_numpy(dtype=str),
+            out["supplier_id"].to_numpy(dtype=str),
+            np.nan_to_num(q, nan=2.0),
+            rank_sev.to_numpy(),
+            rank_dir.to_numpy(),
+        )
+    )
     out = out.iloc[order]
     if include == "alerts":
         out = out.loc[out["direction"] != "no alert"]
     out = out.reset_index(drop=True)
-    for c in ("supplier_id", "metric", "direction", "severity", "method", "test", "first_period", "last_period",
-              "chart_signal", "reason"):
+    for c in (
+        "supplier_id",
+        "metric",
+        "direction",
+        "severity",
+        "method",
+        "test",
+        "first_period",
+        "last_period",
+        "chart_signal",
+        "reason",
+    ):
         out[c] = out[c].astype("string")
-    out.attrs.update(method=method_text, fdr=float(fdr), tests=n_tests, not_tested=int((~tested).sum()),
-                     metrics=tuple(metrics))
+    out.attrs.update(
+        method=method_text, fdr=float(fdr), tests=n_tests, not_tested=int((~tested).sum()), metrics=tuple(metrics)
+    )
     return out

@@ -122,8 +122,18 @@ def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float) -> dict:
     few = n < 3
     for arr in (s, var, z, p, tau, slope, lo, hi, intercept):
         arr[few] = np.nan
-    return {"n": n.astype(np.int64), "s": s, "var_s": var, "z": z, "p_value": p, "tau": tau, "slope": slope,
-            "slope_low": lo, "slope_high": hi, "intercept": intercept}
+    return {
+        "n": n.astype(np.int64),
+        "s": s,
+        "var_s": var,
+        "z": z,
+        "p_value": p,
+        "tau": tau,
+        "slope": slope,
+        "slope_low": lo,
+        "slope_high": hi,
+        "intercept": intercept,
+    }
 
 
 def mann_kendall_rows(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict:
@@ -142,7 +152,7 @@ def mann_kendall_rows(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict
         return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in keys}
     # Work in blocks of rows so that the pairwise arrays stay around 20 million entries.
     step = max(1, int(2e7 // max(T * T, 1)))
-    parts = [_mk_block(y[a:a + step], t, alpha) for a in range(0, m, step)]
+    parts = [_mk_block(y[a : a + step], t, alpha) for a in range(0, m, step)]
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
@@ -217,6 +227,17 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResul
     res = mann_kendall_rows(y[None, :], alpha=alpha, times=t)
     f = {k: float(v[0]) for k, v in res.items()}
     direction = str(_direction(res["z"], res["p_value"], alpha)[0])
-    return MannKendallResult(direction=direction, n=int(res["n"][0]), s=f["s"], var_s=f["var_s"], z=f["z"],
-                             p_value=f["p_value"], tau=f["tau"], slope=f["slope"], slope_low=f["slope_low"],
-                             slope_high=f["slope_high"], intercept=f["intercept"], alpha=float(alpha))
+    return MannKendallResult(
+        direction=direction,
+        n=int(res["n"][0]),
+        s=f["s"],
+        var_s=f["var_s"],
+        z=f["z"],
+        p_value=f["p_value"],
+        tau=f["tau"],
+        slope=f["slope"],
+        slope_low=f["slope_low"],
+        slope_high=f["slope_high"],
+        intercept=f["intercept"],
+        alpha=float(alpha),
+    )

@@ -68,4 +68,14 @@ from supplier_analytics.batch.job import (
 from supplier_analytics.batch.run import RUN_STAGES, RunResult, run_job
 from supplier_analytics.batch.runs import recover
 
-__all__ = ["Job", "InputSpec", "RunResult", "load_job", "run_job", "recover", "as_of_from_rule", "RUN_STAGES", "AS_OF_RULES"]
+__all__ = [
+    "Job",
+    "InputSpec",
+    "RunResult",
+    "load_job",
+    "run_job",
+    "recover",
+    "as_of_from_rule",
+    "RUN_STAGES",
+    "AS_OF_RULES",
+]

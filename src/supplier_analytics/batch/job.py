@@ -76,7 +76,9 @@ class Job:
         return dataclasses.replace(self, **changes)
 
 
-def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None = None, base_dir: str | Path | None = None) -> Job:
+def load_job(
+    path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None = None, base_dir: str | Path | None = None
+) -> Job:
     """Read and validate a job file.
 
     Parameters
@@ -123,7 +125,9 @@ def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None =
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Job file {job_path.name} is not valid TOML ({exc}); fix that line and try again.") from None
+            raise ConfigError(
+                f"Job file {job_path.name} is not valid TOML ({exc}); fix that line and try again."
+            ) from None
         base = Path(base_dir) if base_dir is not None else job_path.parent
     else:
         raise ConfigError(f"load_job expects a TOML path or a dict, not {type(path_or_dict).__name__}.")
@@ -181,10 +185,14 @@ def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None =
                 sheet = None
             value = value.get("path")
             if value is None:
-                problems.append(f"inputs.{table} needs a path, e.g. {table} = {{ path = \"{table}.csv\" }}")
+                problems.append(f'inputs.{table} needs a path, e.g. {table} = {{ path = "{table}.csv" }}')
                 continue
         patterns = [value] if isinstance(value, str) else value
-        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+        if (
+            not isinstance(patterns, list)
+            or not patterns
+            or not all(isinstance(p, str) and p.strip() for p in patterns)
+        ):
             problems.append(f"inputs.{table} must be a path or glob as text, or a list of them, not {value!r}")
             continue
         inputs[table] = InputSpec(table, tuple(patterns), mapping, sheet)
@@ -205,9 +213,13 @@ def load_job(path_or_dict: str | Path | Mapping, *, out_dir: str | Path | None =
         try:
             as_of = _dt.date.fromisoformat(as_of).isoformat()
         except ValueError:
-            problems.append(f"scoring.as_of = {as_of!r} is not allowed; use one of: {', '.join(AS_OF_RULES)}, or a date YYYY-MM-DD")
+            problems.append(
+                f"scoring.as_of = {as_of!r} is not allowed; use one of: {', '.join(AS_OF_RULES)}, or a date YYYY-MM-DD"
+            )
     elif not isinstance(as_of, str):
-        problems.append(f"scoring.as_of = {as_of!r} is not allowed; use one of: {', '.join(AS_OF_RULES)}, or a date YYYY-MM-DD")
+        problems.append(
+            f"scoring.as_of = {as_of!r} is not allowed; use one of: {', '.join(AS_OF_RULES)}, or a date YYYY-MM-DD"
+        )
 
     # [outputs]
     out = Path(out_dir) if out_dir is not None else path_of("outputs.dir", get("outputs", "dir"))
@@ -300,7 +312,7 @@ def as_of_from_rule(rule: str, *, freq: str = "M", today=None, latest=None) -> t
         end = p.end_time.normalize()
         return end if end == day else (p - 1).end_time.normalize()
 
-    day = pd.Timestamp(today if today is not None else _dt.datetime.now(_dt.timezone.utc).date()).normalize()
+    day = pd.Timestamp(today if today is not None else _dt.datetime.now(_dt.UTC).date()).normalize()
     end = period_end_on_or_before(day - pd.Timedelta(days=1))
     start = pd.Period(end, freq=freq).start_time.normalize()
     if latest_ts is not None and latest_ts < start:
@@ -311,5 +323,3 @@ def as_of_from_rule(rule: str, *, freq: str = "M", today=None, latest=None) -> t
         )
         return fallback, note
     return end, None
-
-

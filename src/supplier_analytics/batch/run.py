@@ -21,7 +21,6 @@ import pandas as pd
 from supplier_analytics import __version__
 from supplier_analytics import history as _history
 from supplier_analytics._io import fsync_dir, fsync_file, write_csv, write_json_atomic
-from supplier_analytics.tables import resolve_as_of
 from supplier_analytics.batch import runs
 from supplier_analytics.batch.job import (
     INPUT_TABLES,
@@ -56,6 +55,7 @@ from supplier_analytics.ingest import (
     reject_unknown_suppliers,
 )
 from supplier_analytics.scorecard import score
+from supplier_analytics.tables import resolve_as_of
 
 __all__ = ["RunResult", "run_job", "RUN_STAGES"]
 
@@ -83,7 +83,9 @@ def _expand(spec: InputSpec, base: Path) -> list[Path]:
         else:
             p = Path(full)
             if not p.is_file():
-                raise InputError(f"Input file {p} for inputs.{spec.table} does not exist; check the path in the job file.")
+                raise InputError(
+                    f"Input file {p} for inputs.{spec.table} does not exist; check the path in the job file."
+                )
             files.append(p)
     unique: list[Path] = []
     for f in files:
@@ -104,10 +106,17 @@ def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
             r = read_table(p, table, mapping=spec.mapping, sheet=spec.sheet, duplicates=job.duplicates)
             logger.info("%s", r.summary_text())
             per_file.append(r)
-            files_doc.append({
-                "table": table, "path": str(p), "size": size, "sha256": digest,
-                "rows_read": r.rows_read, "rows_accepted": r.rows_accepted, "rows_rejected": r.rows_rejected,
-            })
+            files_doc.append(
+                {
+                    "table": table,
+                    "path": str(p),
+                    "size": size,
+                    "sha256": digest,
+                    "rows_read": r.rows_read,
+                    "rows_accepted": r.rows_accepted,
+                    "rows_rejected": r.rows_rejected,
+                }
+            )
         results[table] = combine_results(table, per_file, duplicates=job.duplicates)
     if "suppliers" in results:
         master = set(results["suppliers"].data["supplier_id"].dropna())
@@ -137,12 +146,14 @@ def _raise_alerts(card) -> tuple[str, pd.DataFrame]:
         f"periods, q = {r['q_value']:.3g}"
         for r in raised.to_dict("records")
     ]
-    frame = pd.DataFrame({
-        "supplier_id": raised["supplier_id"].astype("string"),
-        "metric": raised["metric"].astype("string"),
-        "kind": raised["direction"].astype("string"),
-        "message": pd.array(messages, dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            "supplier_id": raised["supplier_id"].astype("string"),
+            "metric": raised["metric"].astype("string"),
+            "kind": raised["direction"].astype("string"),
+            "message": pd.array(messages, dtype="string"),
+        }
+    )
     n_bad = int((frame["kind"] == "deteriorating").sum())
     tested = int((found["direction"] != "not tested").sum())
     status = (
@@ -194,12 +205,14 @@ class RunResult:
         read = sum(v["rows_read"] for v in rows.values())
         rej = sum(v["rows_rejected"] for v in rows.values())
         grades = ", ".join(f"{g} {n}" for g, n in m["grades"].items())
-        return "\n".join([
-            f"Run {self.run_id}: as of {self.as_of.date()}, {m['suppliers']} suppliers; grades: {grades}",
-            f"Rows read {read} = {read - rej} accepted + {rej} rejected; alerts: {m['alerts']['status']}",
-            f"Results in {self.run_dir}; history in {self.history_path}",
-            f"Outcome: {self.message}",
-        ])
+        return "\n".join(
+            [
+                f"Run {self.run_id}: as of {self.as_of.date()}, {m['suppliers']} suppliers; grades: {grades}",
+                f"Rows read {read} = {read - rej} accepted + {rej} rejected; alerts: {m['alerts']['status']}",
+                f"Results in {self.run_dir}; history in {self.history_path}",
+                f"Outcome: {self.message}",
+            ]
+        )
 
     def __repr__(self) -> str:
         return f"RunResult(run_id={self.run_id!r}, as_of={self.as_of.date()}, exit_code={self.exit_code}, outcome={self.outcome!r})"
@@ -301,8 +314,9 @@ def run_job(
         "job": str(job.path) if job.path is not None else None,
     }
     with _RunLog(log_path):
-        logger.info("run %s of job %s (supplier-analytics %s, Python %s)", run_id, job.path, __version__,
-                    sys.version.split()[0])
+        logger.info(
+            "run %s of job %s (supplier-analytics %s, Python %s)", run_id, job.path, __version__, sys.version.split()[0]
+        )
         locks = locks_for(job)
         stage("lock")
         try:
@@ -328,9 +342,16 @@ def run_job(
 
 def _record_failure(job: Job, run_info: Mapping, code: int, message: str) -> None:
     try:
-        _history.record_run(job.history, {
-            **run_info, "finished_utc": iso(utcnow()), "outcome": "failed", "exit_code": code, "message": message,
-        })
+        _history.record_run(
+            job.history,
+            {
+                **run_info,
+                "finished_utc": iso(utcnow()),
+                "outcome": "failed",
+                "exit_code": code,
+                "message": message,
+            },
+        )
     except Exception as exc:  # the failure itself is what matters; the log has it
         logger.warning("could not record the failed run in the history: %s", exc)
 
@@ -350,7 +371,9 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     rule = as_of_arg if as_of_arg is not None else job.as_of
     if isinstance(rule, (_dt.date, pd.Timestamp)):
         rule = pd.Timestamp(rule).strftime("%Y-%m-%d")
-    latest = resolve_as_of(None, **{t: results[t].data for t in ("deliveries", "inspections", "requests") if t in results})
+    latest = resolve_as_of(
+        None, **{t: results[t].data for t in ("deliveries", "inspections", "requests") if t in results}
+    )
     as_of, as_of_note = as_of_from_rule(str(rule), freq=cfg.periods.freq, latest=latest)
     if as_of_note:
         logger.warning("as-of date: %s", as_of_note)
@@ -372,8 +395,11 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     deteriorating = alerts[alerts["kind"] == "deteriorating"]
 
     rows = _rows_doc(results)
-    over = {t: v["rejected_share"] for t, v in rows.items()
-            if job.max_rejected_share is not None and v["rejected_share"] > job.max_rejected_share}
+    over = {
+        t: v["rejected_share"]
+        for t, v in rows.items()
+        if job.max_rejected_share is not None and v["rejected_share"] > job.max_rejected_share
+    }
     day = as_of.strftime("%Y-%m-%d")
     if over:
         worst = max(over, key=over.get)
@@ -385,8 +411,10 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     elif len(deteriorating) and job.fail_on_alerts:
         exit_code, outcome = EXIT_ALERTS, "alerts raised"
         n = len(deteriorating)
-        message = (f"{n} deterioration alert{'s' if n > 1 else ''} raised and the job fails on alerts; "
-                   f"see runs/{day}/alerts.csv")
+        message = (
+            f"{n} deterioration alert{'s' if n > 1 else ''} raised and the job fails on alerts; "
+            f"see runs/{day}/alerts.csv"
+        )
     else:
         exit_code, outcome = EXIT_OK, "success"
         message = f"scored {len(card.suppliers)} suppliers as of {day}"
@@ -431,8 +459,10 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         "run_id": run_id,
         "package_version": __version__,
         "python": sys.version.split()[0],
-        "job": {"path": str(job.path) if job.path else None,
-                "sha256": sha256_file(job.path) if job.path and job.path.is_file() else None},
+        "job": {
+            "path": str(job.path) if job.path else None,
+            "sha256": sha256_file(job.path) if job.path and job.path.is_file() else None,
+        },
         "as_of": day,
         "as_of_rule": str(rule),
         "as_of_note": as_of_note,
@@ -449,9 +479,13 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         "suppliers": int(len(card.suppliers)),
         "grades": summary["grades"],
         "warnings": list(warned),
-        "alerts": {"status": alert_status, "fail_on": job.fail_on_alerts, "count": int(len(alerts)),
-                   "deteriorating": int(len(deteriorating)),
-                   "raised": alerts.astype(object).where(alerts.notna(), None).to_dict("records")},
+        "alerts": {
+            "status": alert_status,
+            "fail_on": job.fail_on_alerts,
+            "count": int(len(alerts)),
+            "deteriorating": int(len(deteriorating)),
+            "raised": alerts.astype(object).where(alerts.notna(), None).to_dict("records"),
+        },
         "outputs": {name: {"size": p.stat().st_size, "sha256": sha256_file(p)} for name, p in sorted(outputs.items())},
         "history": {"path": str(job.history), "suppliers_rows": int(len(card.suppliers))},
         "timings_seconds": dict(stage_times),
@@ -471,8 +505,15 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         job.history,
         card.suppliers,
         as_of=day,
-        run={**run_info, "finished_utc": iso(finished), "outcome": outcome, "exit_code": exit_code,
-             "config_hash": cfg.hash(), "message": message, "manifest": manifest},
+        run={
+            **run_info,
+            "finished_utc": iso(finished),
+            "outcome": outcome,
+            "exit_code": exit_code,
+            "config_hash": cfg.hash(),
+            "message": message,
+            "manifest": manifest,
+        },
         alerts=alerts,
         on_step=runs.checkpoint,
     )

@@ -21,8 +21,19 @@ from supplier_analytics.errors import (
     LockedError,
 )
 
-__all__ = ["RunLock", "lock_all", "locks_for", "publish", "write_latest", "recover", "recover_leftovers", "checkpoint",
-           "utcnow", "iso", "sha256_file"]
+__all__ = [
+    "RunLock",
+    "lock_all",
+    "locks_for",
+    "publish",
+    "write_latest",
+    "recover",
+    "recover_leftovers",
+    "checkpoint",
+    "utcnow",
+    "iso",
+    "sha256_file",
+]
 
 logger = logging.getLogger("supplier_analytics.batch")  # one logger for the package: the run log takes it all
 
@@ -35,7 +46,7 @@ def checkpoint(name: str) -> None:
 
 
 def utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    return _dt.datetime.now(_dt.UTC)
 
 
 def iso(t: _dt.datetime) -> str:
@@ -152,7 +163,7 @@ def publish(runs_dir: Path, as_of: str, run_id: str, staging: Path) -> None:
 
 
 def _split_name(name: str, prefix: str) -> tuple[str, str]:
-    rest = name[len(prefix):]
+    rest = name[len(prefix) :]
     return rest[:10], rest[11:]
 
 
@@ -235,5 +246,3 @@ def recover(job: Job | str | Path) -> list[str]:
     finally:
         for lock in locks:
             lock.release()
-
-

@@ -16,10 +16,10 @@ from typing import Any
 
 from supplier_analytics.catalog import DIMENSIONS, METRICS
 from supplier_analytics.config.model import (
+    GRADE_RESERVED,
     LEGACY_QUALITY_TARGETS,
     METRIC_DIMENSIONS,
     RATE_METRICS,
-    GRADE_RESERVED,
     WEEKDAYS,
     Config,
     DeliveryConfig,
@@ -163,8 +163,10 @@ def _legacy_quality(user: Mapping, source: str, problems: _Problems) -> Mapping:
     for key, value in old.items():
         new = LEGACY_QUALITY_TARGETS.get(key)
         if new is None:
-            problems.add(f"unknown key 'quality.{key}' in section [quality]; allowed: "
-                         f"{', '.join(LEGACY_QUALITY_TARGETS)} (deprecated: use [targets])")
+            problems.add(
+                f"unknown key 'quality.{key}' in section [quality]; allowed: "
+                f"{', '.join(LEGACY_QUALITY_TARGETS)} (deprecated: use [targets])"
+            )
             continue
         moved.append(f"quality.{key} -> targets.{new}")
         if isinstance(targets, dict):
@@ -173,7 +175,10 @@ def _legacy_quality(user: Mapping, source: str, problems: _Problems) -> Mapping:
         out["targets"] = targets
         warnings.warn(
             f"In {source}, the [quality] section is deprecated and was read as [targets] "
-            f"({'; '.join(moved)}); move those keys to [targets].", FutureWarning, stacklevel=4)
+            f"({'; '.join(moved)}); move those keys to [targets].",
+            FutureWarning,
+            stacklevel=4,
+        )
     return out
 
 
@@ -210,9 +215,7 @@ def _raise(problems: list[str], source: str) -> None:
         return
     if len(problems) == 1:
         raise ConfigError(f"In {source}, {problems[0]}.")
-    raise ConfigError(
-        f"{len(problems)} problems in {source}: " + "; ".join(problems) + "; fix them and load again."
-    )
+    raise ConfigError(f"{len(problems)} problems in {source}: " + "; ".join(problems) + "; fix them and load again.")
 
 
 def _show(value: Any) -> str:
@@ -251,8 +254,16 @@ class _Builder:
             return options[0]
         return v
 
-    def number(self, key: str, *, lo: float | None = None, hi: float | None = None, lo_open=False,
-               hi_open=False, value: Any = dataclasses.MISSING) -> float:
+    def number(
+        self,
+        key: str,
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        lo_open=False,
+        hi_open=False,
+        value: Any = dataclasses.MISSING,
+    ) -> float:
         v = self.get(key) if value is dataclasses.MISSING else value
         ok = _is_number(v)
         if ok and lo is not None:
@@ -375,9 +386,7 @@ def _responsiveness(b: _Builder) -> ResponsivenessConfig:
         b.problems.add("responsiveness.service_level_hours needs a 'default' entry")
     return ResponsivenessConfig(
         service_level_hours=FrozenMapping(sla),
-        corrective_action_days=b.number(
-            "responsiveness.closure.corrective_action_days", lo=0.0, lo_open=True
-        ),
+        corrective_action_days=b.number("responsiveness.closure.corrective_action_days", lo=0.0, lo_open=True),
     )
 
 
@@ -405,21 +414,22 @@ def _targets(b: _Builder) -> FrozenMapping:
 
 
 def _curve(b: _Builder, key: str, value: Any) -> tuple[tuple[float, float], ...] | None:
-    shape = 'a list of at least two [value, points] pairs, e.g. [[0.7, 0.0], [0.98, 100.0]]'
+    shape = "a list of at least two [value, points] pairs, e.g. [[0.7, 0.0], [0.98, 100.0]]"
     if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) < 2:
         b.bad(key, value, shape)
         return None
     pairs = []
     for p in value:
-        if (isinstance(p, str) or not isinstance(p, (list, tuple)) or len(p) != 2
-                or not all(_is_number(x) for x in p)):
+        if isinstance(p, str) or not isinstance(p, (list, tuple)) or len(p) != 2 or not all(_is_number(x) for x in p):
             b.bad(key, value, shape)
             return None
         pairs.append((float(p[0]), float(p[1])))
     xs = [x for x, _ in pairs]
     if any(x2 <= x1 for x1, x2 in zip(xs, xs[1:])):
-        b.problems.add(f"{key}: the values {xs} must be strictly increasing; sort the [value, points] pairs "
-                       "by value and drop repeats")
+        b.problems.add(
+            f"{key}: the values {xs} must be strictly increasing; sort the [value, points] pairs "
+            "by value and drop repeats"
+        )
         return None
     if any(not 0.0 <= p <= 100.0 for _, p in pairs):
         b.problems.add(f"{key}: points must lie between 0 and 100")
@@ -439,8 +449,10 @@ def _curve_direction(b: _Builder, key: str, metric: str, curve: tuple[tuple[floa
         wrong, should, example = "fall", "rise", [[lo, 0.0], [hi, 100.0]]
     else:
         return True
-    b.problems.add(f"{key}: the points {pts} {wrong} as the value grows, but a {spec.better} {metric} is better; "
-                   f"give points that {should} or stay level as the value grows, e.g. {example}")
+    b.problems.add(
+        f"{key}: the points {pts} {wrong} as the value grows, but a {spec.better} {metric} is better; "
+        f"give points that {should} or stay level as the value grows, e.g. {example}"
+    )
     return False
 
 
@@ -476,9 +488,7 @@ def _scoring(b: _Builder) -> ScoringConfig:
         key = f"scoring.metric_weights.{dim}"
         if not dim_ok(key, dim):
             continue
-        metric_weights[dim] = _weights(
-            b, key, table, lambda k, m, dim=dim: _known_metric(b, k, m, dim)
-        )
+        metric_weights[dim] = _weights(b, key, table, lambda k, m, dim=dim: _known_metric(b, k, m, dim))
     weights = _weights(b, "scoring.weights", b.get("scoring.weights"), dim_ok)
 
     grades_raw = b.get("scoring.grades")
@@ -488,8 +498,9 @@ def _scoring(b: _Builder) -> ScoringConfig:
     else:
         for g, lo in grades_raw.items():
             if str(g).strip().lower() == GRADE_RESERVED:
-                b.problems.add(f"scoring.grades: {g!r} is reserved for suppliers without enough evidence; "
-                               "choose another name")
+                b.problems.add(
+                    f"scoring.grades: {g!r} is reserved for suppliers without enough evidence; choose another name"
+                )
                 continue
             grades.append((str(g), b.number(f"scoring.grades.{g}", lo=0.0, hi=100.0, value=lo)))
         mins = [m for _, m in grades]

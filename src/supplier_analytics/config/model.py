@@ -35,15 +35,15 @@ __all__ = [
 ]
 
 #: Metrics that may carry a target, a curve or a weight, and their dimension (from the metric catalogue).
-METRIC_DIMENSIONS: Mapping[str, str] = MappingProxyType(
-    {m: METRICS[m].dimension for m in SCORABLE})
+METRIC_DIMENSIONS: Mapping[str, str] = MappingProxyType({m: METRICS[m].dimension for m in SCORABLE})
 
 #: Metrics that are fractions in [0, 1] (their targets must be fractions too).
 RATE_METRICS = tuple(m for m in METRIC_DIMENSIONS if METRICS[m].unit == "rate")
 
 #: The old ``[quality]`` keys and the ``[targets]`` keys that replace them.
 LEGACY_QUALITY_TARGETS: Mapping[str, str] = MappingProxyType(
-    {"ppm_target": "ppm", "lot_rejection_target": "lot_rejection_rate"})
+    {"ppm_target": "ppm", "lot_rejection_target": "lot_rejection_rate"}
+)
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 GRADE_RESERVED = "insufficient evidence"
@@ -246,10 +246,16 @@ class Config:
     @property
     def quality(self) -> QualityConfig:
         """Deprecated: the PPM and lot-rejection targets are ``targets["ppm"]`` and ``targets["lot_rejection_rate"]``."""
-        warnings.warn("Config.quality is deprecated; read config.targets['ppm'] and "
-                      "config.targets['lot_rejection_rate'] instead.", FutureWarning, stacklevel=2)
-        return QualityConfig(ppm_target=float(self.targets.get("ppm", math.nan)),
-                             lot_rejection_target=float(self.targets.get("lot_rejection_rate", math.nan)))
+        warnings.warn(
+            "Config.quality is deprecated; read config.targets['ppm'] and "
+            "config.targets['lot_rejection_rate'] instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return QualityConfig(
+            ppm_target=float(self.targets.get("ppm", math.nan)),
+            lot_rejection_target=float(self.targets.get("lot_rejection_rate", math.nan)),
+        )
 
     def hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`: equal configurations, equal hashes."""

@@ -41,7 +41,10 @@ def _arrow_schema(table: str):
     else:
         types = TABLES[table].dtypes()
     arrow = {
-        "string": pa.string(), "float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(),
+        "string": pa.string(),
+        "float64": pa.float64(),
+        "int64": pa.int64(),
+        "bool": pa.bool_(),
         "datetime64[ns]": pa.timestamp("ns"),
     }
     return pa.schema([(name, arrow[dtype]) for name, dtype in types.items()])
@@ -61,8 +64,14 @@ class TableWriter:
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt == "csv":
-            frame.to_csv(self.path, mode="a" if self._started else "w", header=not self._started, index=False,
-                         date_format=_csv_date_format(self.table), lineterminator="\n")
+            frame.to_csv(
+                self.path,
+                mode="a" if self._started else "w",
+                header=not self._started,
+                index=False,
+                date_format=_csv_date_format(self.table),
+                lineterminator="\n",
+            )
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -77,8 +86,11 @@ class TableWriter:
         if self._parquet is not None:
             self._parquet.close()
         elif not self._started:  # never written: at least the header
-            empty = empty_truth() if self.table == "truth" else conform(
-                pd.DataFrame({c: [] for c in TABLES[self.table].names}), self.table)
+            empty = (
+                empty_truth()
+                if self.table == "truth"
+                else conform(pd.DataFrame({c: [] for c in TABLES[self.table].names}), self.table)
+            )
             self.write(empty)
             if self._parquet is not None:
                 self._parquet.close()
@@ -166,8 +178,14 @@ def write_procurement_data(
                 "use --format csv or --format parquet for data this large."
             )
         data = make_procurement_data(
-            n_suppliers=n_suppliers, n_deliveries=n_deliveries, start=start, months=months, seed=seed,
-            inspection_ratio=inspection_ratio, request_ratio=request_ratio, chunk_rows=chunk_rows,
+            n_suppliers=n_suppliers,
+            n_deliveries=n_deliveries,
+            start=start,
+            months=months,
+            seed=seed,
+            inspection_ratio=inspection_ratio,
+            request_ratio=request_ratio,
+            chunk_rows=chunk_rows,
         )
         frames = {**data.tables, "truth": data.truth}
         for name, frame in frames.items():

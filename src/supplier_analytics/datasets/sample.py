@@ -50,55 +50,81 @@ SAP_COLUMNS = {
     "value": "Betrag",
 }
 _SAP_HEADER = [
-    "Lieferant", "Name 1", "Einkaufsbeleg", "Position", "Material", "Werk", "Bestellmenge", "Menge im WE",
-    "ME", "Bestelldatum", "Liefertermin", "WE-Datum", "Buchungsdatum", "Materialbeleg", "Betrag", "Währung",
+    "Lieferant",
+    "Name 1",
+    "Einkaufsbeleg",
+    "Position",
+    "Material",
+    "Werk",
+    "Bestellmenge",
+    "Menge im WE",
+    "ME",
+    "Bestelldatum",
+    "Liefertermin",
+    "WE-Datum",
+    "Buchungsdatum",
+    "Materialbeleg",
+    "Betrag",
+    "Währung",
 ]
 _SAP_HEADER_ROW = 5
 
 #: Sheet and source header of each canonical column in the English ERP export.
 ERP_SHEETS = {
-    "deliveries": ("Receipts", {
-        "supplier_id": "Vendor",
-        "po_id": "Purchase Order",
-        "line_id": "Line",
-        "item": "Product",
-        "quantity_ordered": "Ordered Qty",
-        "quantity_received": "Received Qty",
-        "date_ordered": "Order Date",
-        "date_requested": "Requested Date",
-        "date_promised": "Promised Date",
-        "date_received": "Receipt Date",
-        "value": "Amount",
-        "site": "Warehouse",
-        "receipt_id": "Receipt",
-    }),
-    "inspections": ("Quality", {
-        "supplier_id": "Vendor",
-        "date": "Inspection Date",
-        "lot_id": "Lot",
-        "item": "Product",
-        "site": "Warehouse",
-        "quantity_inspected": "Inspected Qty",
-        "quantity_defective": "Defective Qty",
-        "defect_code": "Defect Code",
-        "downtime_minutes": "Downtime (min)",
-    }),
-    "requests": ("Requests", {
-        "supplier_id": "Vendor",
-        "request_id": "Ticket",
-        "request_type": "Type",
-        "date_sent": "Sent",
-        "date_responded": "Responded",
-        "date_closed": "Closed",
-        "date_due": "Due",
-    }),
-    "suppliers": ("Vendors", {
-        "supplier_id": "Vendor",
-        "supplier_name": "Name",
-        "category": "Category",
-        "country": "Country",
-        "annual_spend": "Annual Spend",
-    }),
+    "deliveries": (
+        "Receipts",
+        {
+            "supplier_id": "Vendor",
+            "po_id": "Purchase Order",
+            "line_id": "Line",
+            "item": "Product",
+            "quantity_ordered": "Ordered Qty",
+            "quantity_received": "Received Qty",
+            "date_ordered": "Order Date",
+            "date_requested": "Requested Date",
+            "date_promised": "Promised Date",
+            "date_received": "Receipt Date",
+            "value": "Amount",
+            "site": "Warehouse",
+            "receipt_id": "Receipt",
+        },
+    ),
+    "inspections": (
+        "Quality",
+        {
+            "supplier_id": "Vendor",
+            "date": "Inspection Date",
+            "lot_id": "Lot",
+            "item": "Product",
+            "site": "Warehouse",
+            "quantity_inspected": "Inspected Qty",
+            "quantity_defective": "Defective Qty",
+            "defect_code": "Defect Code",
+            "downtime_minutes": "Downtime (min)",
+        },
+    ),
+    "requests": (
+        "Requests",
+        {
+            "supplier_id": "Vendor",
+            "request_id": "Ticket",
+            "request_type": "Type",
+            "date_sent": "Sent",
+            "date_responded": "Responded",
+            "date_closed": "Closed",
+            "date_due": "Due",
+        },
+    ),
+    "suppliers": (
+        "Vendors",
+        {
+            "supplier_id": "Vendor",
+            "supplier_name": "Name",
+            "category": "Category",
+            "country": "Country",
+            "annual_spend": "Annual Spend",
+        },
+    ),
 }
 
 
@@ -236,8 +262,9 @@ def _write_erp_export(data: ProcurementData, path: Path) -> dict[str, int]:
             if fmt:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                     cell.number_format = fmt
-        _format_sheet(ws, 1, [max(10, len(h) + 4) if kinds[c] not in ("date", "datetime") else 17
-                              for c, h in columns.items()])
+        _format_sheet(
+            ws, 1, [max(10, len(h) + 4) if kinds[c] not in ("date", "datetime") else 17 for c, h in columns.items()]
+        )
         written[table] = len(frame)
     _save_reproducible(wb, path)
     return written
@@ -329,7 +356,7 @@ _TRUTH_DOC = {
     "volume_share": "Share of all delivery rows.",
     "low_volume": "True when the supplier has fewer than 10 delivery rows.",
     "base_on_time_prob": "Probability that a line's first receipt arrives 0 to 3 days before the promised "
-                         "date, before any trend (October to December the odds of a miss are 1.5 times higher).",
+    "date, before any trend (October to December the odds of a miss are 1.5 times higher).",
     "base_defect_rate": "Expected defective fraction of inspected quantity, before any trend.",
     "base_response_hours": "Median hours to answer a request (times a factor per request type).",
     "trend": "`stable`, `improving` or `deteriorating`.",
@@ -369,21 +396,30 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "## Files",
         "",
     ]
-    lines += _md_table(["file", "rows", "what it is"], [
-        ["`deliveries.csv`", len(data.deliveries), "canonical deliveries: one row per goods receipt"],
-        ["`inspections.csv`", len(data.inspections), "canonical inspections: inspected lots and quality incidents"],
-        ["`requests.csv`", len(data.requests), "canonical requests: RFQs, complaints, corrective actions, "
-                                               "expedites, inquiries"],
-        ["`suppliers.csv`", len(data.suppliers), "canonical supplier master"],
-        ["`exclusions.csv`", len(data.exclusions), "canonical exclusions: records excused from scoring"],
-        ["`truth.csv`", len(data.truth), "the parameters each supplier's data were drawn from (not an input)"],
-        ["`exports/sap_goods_receipts.xlsx`", sap_rows, "SAP-style goods-receipt list, last 6 months"],
-        ["`exports/erp_export_en.xlsx`", ", ".join(f"{ERP_SHEETS[k][0]} {v}" for k, v in erp_rows.items()),
-         "English ERP export, last 12 months, one sheet per table"],
-        ["`mappings/sap_goods_receipts.toml`", None, "mapping of the SAP export to `deliveries`"],
-        ["`mappings/erp_export_en.toml`", None, "mapping of the ERP export, one table per sheet"],
-        ["`scoring.toml`", None, "the scoring configuration used by `make demo` (maintained by hand)"],
-    ])
+    lines += _md_table(
+        ["file", "rows", "what it is"],
+        [
+            ["`deliveries.csv`", len(data.deliveries), "canonical deliveries: one row per goods receipt"],
+            ["`inspections.csv`", len(data.inspections), "canonical inspections: inspected lots and quality incidents"],
+            [
+                "`requests.csv`",
+                len(data.requests),
+                "canonical requests: RFQs, complaints, corrective actions, expedites, inquiries",
+            ],
+            ["`suppliers.csv`", len(data.suppliers), "canonical supplier master"],
+            ["`exclusions.csv`", len(data.exclusions), "canonical exclusions: records excused from scoring"],
+            ["`truth.csv`", len(data.truth), "the parameters each supplier's data were drawn from (not an input)"],
+            ["`exports/sap_goods_receipts.xlsx`", sap_rows, "SAP-style goods-receipt list, last 6 months"],
+            [
+                "`exports/erp_export_en.xlsx`",
+                ", ".join(f"{ERP_SHEETS[k][0]} {v}" for k, v in erp_rows.items()),
+                "English ERP export, last 12 months, one sheet per table",
+            ],
+            ["`mappings/sap_goods_receipts.toml`", None, "mapping of the SAP export to `deliveries`"],
+            ["`mappings/erp_export_en.toml`", None, "mapping of the ERP export, one table per sheet"],
+            ["`scoring.toml`", None, "the scoring configuration used by `make demo` (maintained by hand)"],
+        ],
+    )
     lines += [
         "",
         "The CSV files are UTF-8 with a header row of canonical column names, ISO dates (`YYYY-MM-DD`; "
@@ -395,15 +431,16 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
     ]
     for name, schema in TABLES.items():
         lines += ["", f"### {name}.csv", "", schema.description, ""]
-        lines += _md_table(["column", "dtype", "required", "meaning"], [
-            [f"`{c.name}`", c.dtype, "yes" if c.required else "", c.description] for c in schema.columns])
+        lines += _md_table(
+            ["column", "dtype", "required", "meaning"],
+            [[f"`{c.name}`", c.dtype, "yes" if c.required else "", c.description] for c in schema.columns],
+        )
     lines += [
         "",
         "### truth.csv",
         "",
     ]
-    lines += _md_table(["column", "dtype", "meaning"],
-                       [[f"`{c}`", d, _TRUTH_DOC[c]] for c, d in TRUTH_COLUMNS.items()])
+    lines += _md_table(["column", "dtype", "meaning"], [[f"`{c}`", d, _TRUTH_DOC[c]] for c, d in TRUTH_COLUMNS.items()])
     lines += [
         "",
         "## What is in the data",
@@ -420,7 +457,8 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "- Inspections: most lots have no defectives; nonconforming lots carry a defect code and "
         "sometimes downtime. Rows with an empty `quantity_inspected` are quality incidents reported "
         "from the line (lot numbers starting with `20`). Defect codes, most frequent first: "
-        + ", ".join(f"`{k}` {v}" for k, v in DEFECT_CODES.items()) + ".",
+        + ", ".join(f"`{k}` {v}" for k, v in DEFECT_CODES.items())
+        + ".",
         "- Requests have log-normal response times; expedites are answered fastest, corrective "
         "actions slowest. Complaints (due in 7 days) and corrective actions (due in 30 days) are "
         "closed some days after the answer, some late; requests still unanswered on 2026-09-30 have "
@@ -440,9 +478,20 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
     names = data.suppliers.set_index("supplier_id")["supplier_name"]
     lines += _md_table(
         ["supplier", "name", "trend", "rows", "on-time prob. before", "after", "defect factor", "from"],
-        [[r.supplier_id, names[r.supplier_id], r.trend, r.n_deliveries, f"{r.base_on_time_prob:.2f}",
-          f"{r.base_on_time_prob + r.trend_size:.2f}", f"{r.trend_defect_factor:.2f}", f"{r.trend_start:%Y-%m}"]
-         for r in trends.itertuples()])
+        [
+            [
+                r.supplier_id,
+                names[r.supplier_id],
+                r.trend,
+                r.n_deliveries,
+                f"{r.base_on_time_prob:.2f}",
+                f"{r.base_on_time_prob + r.trend_size:.2f}",
+                f"{r.trend_defect_factor:.2f}",
+                f"{r.trend_start:%Y-%m}",
+            ]
+            for r in trends.itertuples()
+        ],
+    )
     low = t[t["low_volume"]].sort_values("supplier_id")
     lines += [
         "",
@@ -451,8 +500,9 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "Fewer than 10 delivery rows in two years: too little evidence for a confident grade.",
         "",
     ]
-    lines += _md_table(["supplier", "name", "rows"],
-                       [[r.supplier_id, names[r.supplier_id], r.n_deliveries] for r in low.itertuples()])
+    lines += _md_table(
+        ["supplier", "name", "rows"], [[r.supplier_id, names[r.supplier_id], r.n_deliveries] for r in low.itertuples()]
+    )
     lines += [
         "",
         "## exports/sap_goods_receipts.xlsx",
@@ -465,11 +515,16 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "",
     ]
     sap_rows_doc = {v: k for k, v in SAP_COLUMNS.items()}
-    extra = {"Name 1": "supplier name (not mapped; the master has it)", "ME": "unit of measure (ST = pieces)",
-             "Buchungsdatum": "posting date, 0-3 days after the receipt (not mapped: use the receipt date)",
-             "Währung": "currency (EUR)"}
-    lines += _md_table(["source header", "canonical column"],
-                       [[f"`{h}`", f"`{sap_rows_doc[h]}`" if h in sap_rows_doc else extra[h]] for h in _SAP_HEADER])
+    extra = {
+        "Name 1": "supplier name (not mapped; the master has it)",
+        "ME": "unit of measure (ST = pieces)",
+        "Buchungsdatum": "posting date, 0-3 days after the receipt (not mapped: use the receipt date)",
+        "Währung": "currency (EUR)",
+    }
+    lines += _md_table(
+        ["source header", "canonical column"],
+        [[f"`{h}`", f"`{sap_rows_doc[h]}`" if h in sap_rows_doc else extra[h]] for h in _SAP_HEADER],
+    )
     lines += [
         "",
         "## exports/erp_export_en.xlsx",
@@ -480,8 +535,7 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
     ]
     for table, (sheet, columns) in ERP_SHEETS.items():
         lines += ["", f"Sheet `{sheet}` -> `{table}`:", ""]
-        lines += _md_table(["source header", "canonical column"],
-                           [[f"`{s}`", f"`{c}`"] for c, s in columns.items()])
+        lines += _md_table(["source header", "canonical column"], [[f"`{s}`", f"`{c}`"] for c, s in columns.items()])
     lines += [
         "",
         "## mappings/",
@@ -550,8 +604,7 @@ def write_broken_copy(src: str | Path, dst: str | Path, *, header_row: int = 5) 
     ws.insert_rows(last)
     for c in range(1, ws.max_column + 1):
         ws.cell(last, c).value = ws.cell(dup_source, c).value
-    planted.append({"row": last, "column": None, "value": None,
-                    "problem": f"an exact duplicate of row {dup_source}"})
+    planted.append({"row": last, "column": None, "value": None, "problem": f"an exact duplicate of row {dup_source}"})
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)

@@ -109,11 +109,13 @@ def run_engine(
     """
     check_engine(engine)
     if deliveries is None and inspections is None and requests is None:
-        raise InputError(f"The {engine} engine needs at least one of deliveries, inspections or requests; "
-                         "pass a table.")
+        raise InputError(
+            f"The {engine} engine needs at least one of deliveries, inspections or requests; pass a table."
+        )
     if engine == "dask":
-        return judge_with_dask(deliveries, inspections, requests, config=config, as_of=as_of,
-                               exclusions=exclusions, **options)
+        return judge_with_dask(
+            deliveries, inspections, requests, config=config, as_of=as_of, exclusions=exclusions, **options
+        )
     tables = prepare_tables(deliveries, inspections, requests)
     context = make_context(config, **tables, as_of=as_of, exclusions=exclusions)
     return judge_in_memory(tables, context, **options)

@@ -45,8 +45,11 @@ from supplier_analytics.tables import ScoringContext, make_context, prepare_tabl
 
 __all__ = ["judge_with_dask", "partition_parquet", "local_cluster"]
 
-_DATES = {"deliveries": ("date_received",), "inspections": ("date",),
-          "requests": ("date_sent", "date_responded", "date_closed")}
+_DATES = {
+    "deliveries": ("date_received",),
+    "inspections": ("date",),
+    "requests": ("date_sent", "date_responded", "date_closed"),
+}
 
 
 # --------------------------------------------------------------------------- one partition
@@ -100,16 +103,20 @@ def _read_parquet(path, table: str):
         elif Path(text).is_dir():  # the files dask reads: *.parquet, *.parq, *.pq
             files = sorted(f for f in Path(text).rglob("*") if f.suffix in (".parquet", ".parq", ".pq"))
             if not files:
-                raise InputError(f"Cannot read {text}: the folder holds no .parquet files; write the {table} "
-                                 "table there as parquet (see partition_parquet).")
+                raise InputError(
+                    f"Cannot read {text}: the folder holds no .parquet files; write the {table} "
+                    "table there as parquet (see partition_parquet)."
+                )
             schema = pq.read_schema(files[0])
         else:
             schema = pq.read_schema(text)
     except InputError:
         raise
     except Exception as exc:  # not parquet at all
-        raise InputError(f"Cannot read {text}: it is not a parquet file or folder of parquet files "
-                         f"({type(exc).__name__}); write the {table} table as parquet.") from None
+        raise InputError(
+            f"Cannot read {text}: it is not a parquet file or folder of parquet files "
+            f"({type(exc).__name__}); write the {table} table as parquet."
+        ) from None
     columns = [c for c in TABLES[table].names if schema is None or c in schema.names]
     # deliveries: one file = one partition, as a file holds whole order lines (see partition_parquet);
     # inspections and requests stand alone: one row group = one partition
@@ -145,8 +152,13 @@ def local_cluster(*, n_workers: int = 2, memory_limit: str = "1.2GiB", threads_p
     """
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                           memory_limit=memory_limit, dashboard_address=":0")
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=True,
+        memory_limit=memory_limit,
+        dashboard_address=":0",
+    )
     return Client(cluster)
 
 
@@ -216,7 +228,7 @@ def judge_with_dask(
         parts = [task(part, name, context_d) for name, ddf in ddfs.items() for part in ddf.to_delayed()]
         merge = delayed(_merge_task, pure=True)
         while len(parts) > 1:
-            parts = [merge(*parts[i:i + fan_in]) for i in range(0, len(parts), fan_in)]
+            parts = [merge(*parts[i : i + fan_in]) for i in range(0, len(parts), fan_in)]
         with _quiet_dask():
             stats, ignored = dask.compute(parts[0])[0]
     finally:
@@ -225,8 +237,7 @@ def judge_with_dask(
             client.close()
             cluster.close()
     ignored = {name: ignored.get(name, (0, 0)) for name in ddfs}
-    return EngineRun(stats=stats, ignored=ignored, context=context,
-                     records=JudgedRecords(engine="dask", tables=ddfs))
+    return EngineRun(stats=stats, ignored=ignored, context=context, records=JudgedRecords(engine="dask", tables=ddfs))
 
 
 # --------------------------------------------------------------------------- writing a partitioned dataset

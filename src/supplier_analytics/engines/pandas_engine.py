@@ -115,7 +115,10 @@ def judge_in_memory(
             if n_threads == 1:
                 parts = [run(c) for c in chunks]
             else:
-                with _arrow_single_threaded(), ThreadPoolExecutor(n_threads, thread_name_prefix="supplier-analytics") as pool:
+                with (
+                    _arrow_single_threaded(),
+                    ThreadPoolExecutor(n_threads, thread_name_prefix="supplier-analytics") as pool,
+                ):
                     parts = list(pool.map(run, chunks))
         seen = set()
         for w in caught:

@@ -48,8 +48,15 @@ class JudgedRecords:
     that says what to do, never an empty answer. A table the run did not have gives None.
     """
 
-    def __init__(self, kept: dict | None = None, inputs: dict | None = None,
-                 context: ScoringContext | None = None, *, engine: str = "pandas", tables=None):
+    def __init__(
+        self,
+        kept: dict | None = None,
+        inputs: dict | None = None,
+        context: ScoringContext | None = None,
+        *,
+        engine: str = "pandas",
+        tables=None,
+    ):
         self._kept = {k: v for k, v in (kept or {}).items() if v is not None}
         self._inputs = {k: v for k, v in (inputs or {}).items() if v is not None}
         self._context = context
@@ -60,8 +67,13 @@ class JudgedRecords:
         self._recent: dict = {}
 
     def __getstate__(self) -> dict:  # picklable and copyable: the lock and the small cache are not kept
-        return {"_kept": self._kept, "_inputs": self._inputs, "_context": self._context, "engine": self.engine,
-                "tables": self.tables}
+        return {
+            "_kept": self._kept,
+            "_inputs": self._inputs,
+            "_context": self._context,
+            "engine": self.engine,
+            "tables": self.tables,
+        }
 
     @property
     def available(self) -> bool:
@@ -141,8 +153,10 @@ class EngineRun:
 def ignored_counts(records: dict) -> dict[str, tuple[int, int]]:
     """``{table: (after_as_of, before_window)}`` of judged records (tables that are None left out)."""
     return {
-        name: (int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
-               int((rec["status"] == BEFORE_WINDOW).sum()))
+        name: (
+            int(rec.attrs.get("receipts_after_as_of", rec.attrs.get("records_after_as_of", 0))),
+            int((rec["status"] == BEFORE_WINDOW).sum()),
+        )
         for name, rec in records.items()
         if rec is not None
     }
@@ -178,8 +192,9 @@ def judge_partition(
             continue
         suppliers.update(str(x) for x in pd.unique(df["supplier_id"].dropna()))
         records[name] = JUDGES[name](df, context, evidence=evidence)
-    stats = aggregate(records["deliveries"], records["inspections"], records["requests"], context=context,
-                      suppliers=suppliers)
+    stats = aggregate(
+        records["deliveries"], records["inspections"], records["requests"], context=context, suppliers=suppliers
+    )
     return stats, ignored_counts(records), records
 
 
@@ -258,8 +273,11 @@ def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | 
     if total <= max_rows or not given:
         return [{name: (np.arange(len(df)) if df is not None else None) for name, df in tables.items()}]
     factorized = {name: _supplier_codes(df["supplier_id"]) for name, df in given.items()}
-    union = pd.Index(pd.concat([pd.Series(np.asarray(u, dtype=object)) for _, u in factorized.values()],
-                               ignore_index=True).astype(str).unique())
+    union = pd.Index(
+        pd.concat([pd.Series(np.asarray(u, dtype=object)) for _, u in factorized.values()], ignore_index=True)
+        .astype(str)
+        .unique()
+    )
     rows_of_supplier = np.zeros(len(union) + 1, dtype=np.int64)  # the last slot: rows without a supplier
     per_row = {}
     for name, (codes, uniques) in factorized.items():
@@ -288,7 +306,7 @@ def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | 
             order = order.astype(np.int32)  # held for the whole run: half the memory
         bounds = np.r_[0, np.cumsum(np.bincount(rc, minlength=len(used)))]
         for j, c in enumerate(out):
-            c[name] = order[bounds[j]:bounds[j + 1]]
+            c[name] = order[bounds[j] : bounds[j + 1]]
     return out
 
 
@@ -309,8 +327,11 @@ def take_rows(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
             if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
                 starts = np.r_[0, np.cumsum([len(ch) for ch in arr.chunks])]
                 cut = np.searchsorted(positions, starts)
-                parts = [ch.take(pa.array(positions[cut[i]:cut[i + 1]] - starts[i]))
-                         for i, ch in enumerate(arr.chunks) if cut[i + 1] > cut[i]]
+                parts = [
+                    ch.take(pa.array(positions[cut[i] : cut[i + 1]] - starts[i]))
+                    for i, ch in enumerate(arr.chunks)
+                    if cut[i + 1] > cut[i]
+                ]
                 taken = pa.chunked_array(parts, type=arr.type).combine_chunks() if parts else arr.slice(0, 0)
                 cols[c] = pd.Series(s.dtype.__from_arrow__(taken), name=c)
                 continue

@@ -54,6 +54,8 @@ def read_canonical_csv(path: str | Path, table: str, *, todo: str = "write the f
         raise InputError(f"{path} lacks the column(s) {', '.join(missing)}; {todo}.")
     if result.rows_rejected:
         first = result.rejected.iloc[0]
-        raise InputError(f"{path}, line {first['row']}, column {first['column']}: {first['reason']} "
-                         f"({result.rows_rejected} rows rejected); {todo}.")
+        raise InputError(
+            f"{path}, line {first['row']}, column {first['column']}: {first['reason']} "
+            f"({result.rows_rejected} rows rejected); {todo}."
+        )
     return result.data[list(schema.names)]

@@ -115,11 +115,14 @@ def read_parquet_table(path, table: str) -> pd.DataFrame | None:
     try:
         schema = pq.read_schema(next(iter(sorted(p.rglob("*.parquet")))) if p.is_dir() else p)
     except StopIteration:
-        raise InputError(f"Cannot read {p}: the folder holds no .parquet files; write the {table} table there "
-                         "as parquet.") from None
+        raise InputError(
+            f"Cannot read {p}: the folder holds no .parquet files; write the {table} table there as parquet."
+        ) from None
     except Exception as exc:  # not parquet at all
-        raise InputError(f"Cannot read {p.name}: it is not a parquet file ({type(exc).__name__}); give a parquet "
-                         f"file or read the file with read_table(path, {table!r}).") from None
+        raise InputError(
+            f"Cannot read {p.name}: it is not a parquet file ({type(exc).__name__}); give a parquet "
+            f"file or read the file with read_table(path, {table!r})."
+        ) from None
     unused = set(UNUSED_COLUMNS.get(table, ()))
     columns = []
     for col in schema_def.columns:
@@ -135,8 +138,9 @@ def read_parquet_table(path, table: str) -> pd.DataFrame | None:
     # ahead keep both cores busy without holding many decoded row groups at once (the read's peak memory)
     fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=dictionary))
     arrow = ds.dataset(p, format=fmt).to_table(columns=columns, batch_size=1 << 20, batch_readahead=2)
-    frame = arrow.to_pandas(split_blocks=True, self_destruct=True,
-                            types_mapper={pa.string(): strings, pa.large_string(): strings}.get)
+    frame = arrow.to_pandas(
+        split_blocks=True, self_destruct=True, types_mapper={pa.string(): strings, pa.large_string(): strings}.get
+    )
     del arrow
     pa.default_memory_pool().release_unused()  # the decoding buffers: back to the system, not kept for Arrow
     return frame

@@ -39,29 +39,37 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
     n_cross = 0
     if dup.any():
         group = data.groupby(canon, dropna=False, sort=False).ngroup()
-        first_idx = pd.Series(np.arange(len(data)), index=data.index).groupby(group.to_numpy()).transform("first").to_numpy()
+        first_idx = (
+            pd.Series(np.arange(len(data)), index=data.index).groupby(group.to_numpy()).transform("first").to_numpy()
+        )
         cross = dup & (data["source_file"].to_numpy() != data["source_file"].to_numpy()[first_idx])
         n_cross = int(cross.sum())
         if n_cross and duplicates == "reject":
             rows = np.flatnonzero(cross)
-            extra = pd.DataFrame({
-                "source_file": data["source_file"].to_numpy()[rows].astype(object),
-                "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
-                "row": data["source_row"].to_numpy()[rows].astype("int64"),
-                "column": "(all columns)",
-                "value": "",
-                "reason": [
-                    f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} row {int(data['source_row'].iloc[first_idx[i]])}"
-                    for i in rows
-                ],
-                "problem": "exact duplicate",
-                "source_column": "",
-            })
+            extra = pd.DataFrame(
+                {
+                    "source_file": data["source_file"].to_numpy()[rows].astype(object),
+                    "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
+                    "row": data["source_row"].to_numpy()[rows].astype("int64"),
+                    "column": "(all columns)",
+                    "value": "",
+                    "reason": [
+                        f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} row {int(data['source_row'].iloc[first_idx[i]])}"
+                        for i in rows
+                    ],
+                    "problem": "exact duplicate",
+                    "source_column": "",
+                }
+            )
             rejected = pd.concat([rejected, extra], ignore_index=True)
             data = data.loc[~cross].reset_index(drop=True)
-            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file rejected as exact duplicates")
+            notes.append(
+                f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file rejected as exact duplicates"
+            )
         elif n_cross:
-            notes.append(f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file kept (duplicates='keep')")
+            notes.append(
+                f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file kept (duplicates='keep')"
+            )
     read = sum(r.rows_read for r in results)
     return ImportResult(
         table=table,
@@ -89,16 +97,18 @@ def reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:
     if not bad.any():
         return r
     rows = r.data.loc[bad]
-    extra = pd.DataFrame({
-        "source_file": r.source,
-        "sheet": r.sheet,
-        "row": rows["source_row"].to_numpy(dtype="int64"),
-        "column": "supplier_id",
-        "value": rows["supplier_id"].astype(object).to_numpy(),
-        "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
-        "problem": "unknown supplier",
-        "source_column": r.column_map.get("supplier_id", ""),
-    })
+    extra = pd.DataFrame(
+        {
+            "source_file": r.source,
+            "sheet": r.sheet,
+            "row": rows["source_row"].to_numpy(dtype="int64"),
+            "column": "supplier_id",
+            "value": rows["supplier_id"].astype(object).to_numpy(),
+            "reason": [f"unknown supplier {s!r}: not in the supplier master" for s in rows["supplier_id"]],
+            "problem": "unknown supplier",
+            "source_column": r.column_map.get("supplier_id", ""),
+        }
+    )
     rejected = pd.concat([r.rejected, extra], ignore_index=True).sort_values("row", kind="stable")
     data = r.data.loc[~bad].reset_index(drop=True)
     k = int(bad.sum())

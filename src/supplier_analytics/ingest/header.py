@@ -174,4 +174,3 @@ def nonempty_counts(grid: pd.DataFrame, cols: list[int]) -> dict[int, int]:
         arr = grid[c].to_numpy(dtype=object)
         out[c] = int((~(pd.isna(arr) | (arr == ""))).sum())
     return out
-

@@ -704,6 +704,6 @@ class DateParser:
 def _naive(v):
     if isinstance(v, _dt.datetime):
         if v.tzinfo is not None:
-            v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            v = v.astimezone(_dt.UTC).replace(tzinfo=None)
         return v
     return _dt.datetime(v.year, v.month, v.day)

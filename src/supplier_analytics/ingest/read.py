@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest.combine import reject_unknown_suppliers
 from supplier_analytics.ingest.header import (
@@ -23,16 +24,15 @@ from supplier_analytics.ingest.parse import (
     DateParser,
     NumberParser,
     Problem,
-    normalise_request_type,
     arrow_text,
+    normalise_request_type,
     parse_id,
     text_lengths,
     to_text,
 )
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
-from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
-from supplier_analytics.catalog import RECORD_SHARES
+from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
 __all__ = ["read_table", "read_frame", "validate_files"]
@@ -131,8 +131,13 @@ def read_frame(
     (['S1', 'S2'], [2, 3], 'Vendor')
     """
     _check_options(table, duplicates)
-    raw = RawSheet(None, "frame", _frame_grid(frame), np.arange(2, len(frame) + 2, dtype="int64"),
-                   header=[str(c) for c in frame.columns])
+    raw = RawSheet(
+        None,
+        "frame",
+        _frame_grid(frame),
+        np.arange(2, len(frame) + 2, dtype="int64"),
+        header=[str(c) for c in frame.columns],
+    )
     tm = read_mapping(mapping)[table] if mapping is not None else TableMapping()
     return _read(name, ALL_TABLES[table], tm, [raw], duplicates)
 
@@ -228,8 +233,9 @@ def _classify_rows(raw: RawSheet, grid: pd.DataFrame, match: HeaderMatch, schema
             if is_total:
                 reasons[int(i)] = "totals row"
     # rows without ids or dates below the last row with an id: totals (or a note) at the bottom
-    date_cols = [match.columns[c.name] for c in schema.columns
-                 if c.kind in ("date", "datetime") and c.name in match.columns]
+    date_cols = [
+        match.columns[c.name] for c in schema.columns if c.kind in ("date", "datetime") and c.name in match.columns
+    ]
     no_dates = np.ones(n, dtype=bool)
     for c in date_cols:
         no_dates &= empty[c]
@@ -241,8 +247,9 @@ def _classify_rows(raw: RawSheet, grid: pd.DataFrame, match: HeaderMatch, schema
     return reasons
 
 
-def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, match: HeaderMatch,
-           duplicates: str) -> ImportResult:
+def _build(
+    source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, match: HeaderMatch, duplicates: str
+) -> ImportResult:
     notes: list[str] = []
     start = 0 if match.row is None else match.row + match.n_rows
     span_cols = sorted({c for s in match.spans.values() for c in s})
@@ -251,15 +258,19 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
         choose_span_columns(match, nonempty_counts(grid, span_cols))
     present = [c for c in schema.names if c in match.columns]
     if match.row is None:
-        notes.append({"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}
-                     .get(raw.kind, "columns taken from the file"))
+        notes.append(
+            {"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}.get(
+                raw.kind, "columns taken from the file"
+            )
+        )
         header_row = None
     else:
         header_row = int(raw.row_numbers[match.row])
         unit = "line" if raw.kind == "csv" else "row"
         if match.n_rows == 2:
-            notes.append(f"header found on {unit}s {header_row}-{int(raw.row_numbers[match.row + 1])} "
-                         "(two header rows combined)")
+            notes.append(
+                f"header found on {unit}s {header_row}-{int(raw.row_numbers[match.row + 1])} (two header rows combined)"
+            )
         else:
             notes.append(f"header found on {unit} {header_row}")
     notes.extend(raw.notes)
@@ -284,15 +295,20 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
         for i in np.flatnonzero(m):
             skip.pop(int(i), None)
     sheet_name = raw.name
-    skipped = pd.DataFrame({
-        "source_file": [source] * len(skip),
-        "sheet": [sheet_name] * len(skip),
-        "row": np.array([rownum[i] for i in sorted(skip)], dtype="int64"),
-        "reason": [skip[i] for i in sorted(skip)],
-    }, columns=list(SKIPPED_COLUMNS))
+    skipped = pd.DataFrame(
+        {
+            "source_file": [source] * len(skip),
+            "sheet": [sheet_name] * len(skip),
+            "row": np.array([rownum[i] for i in sorted(skip)], dtype="int64"),
+            "reason": [skip[i] for i in sorted(skip)],
+        },
+        columns=list(SKIPPED_COLUMNS),
+    )
     unit = "line" if raw.kind == "csv" else "row"
-    for reason, label in (("totals row", "totals"), ("no ids or dates below the data (totals or a note)",
-                                                    "no ids or dates (totals or a note) on")):
+    for reason, label in (
+        ("totals row", "totals"),
+        ("no ids or dates below the data (totals or a note)", "no ids or dates (totals or a note) on"),
+    ):
         rows = [int(rownum[i]) for i in sorted(skip) if skip[i] == reason]
         if rows:
             notes.append(f"{label} {unit}{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))} skipped")
@@ -322,8 +338,13 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
         cells = grid[match.columns[name]]
         long = _too_long(cells)
         if long is not None:
-            reason = np.array([f"the cell holds {k:,} characters, more than the {MAX_CELL_CHARS:,} a spreadsheet "
-                               "cell can hold" for k in long[1]], dtype=object)
+            reason = np.array(
+                [
+                    f"the cell holds {k:,} characters, more than the {MAX_CELL_CHARS:,} a spreadsheet cell can hold"
+                    for k in long[1]
+                ],
+                dtype=object,
+            )
             full = np.empty(n, dtype=object)
             full[long[0]] = reason
             problems.append((name, Problem(long[0], full, "too long")))
@@ -365,7 +386,9 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
         if col.kind == "date":
             timed = int(((pd.Series(p.values) != vals) & vals.notna()).sum())
             if timed:
-                notes.append(f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)")
+                notes.append(
+                    f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)"
+                )
         values[name] = vals
 
     # rules across columns and rows
@@ -406,8 +429,10 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
             first_of = dict(zip(np.flatnonzero(~bad_row), first))
             reason = np.empty(n, dtype=object)
             for i in np.flatnonzero(rep):
-                reason[i] = (f"action {frame['action_id'].iloc[i]} of supplier {frame['supplier_id'].iloc[i]} "
-                             f"repeats row {first_of[i]}; keep one row per action")
+                reason[i] = (
+                    f"action {frame['action_id'].iloc[i]} of supplier {frame['supplier_id'].iloc[i]} "
+                    f"repeats row {first_of[i]}; keep one row per action"
+                )
             problems.append(("action_id", Problem(rep, reason, "duplicate action")))
             bad_row |= rep
 
@@ -442,10 +467,12 @@ def _build(source: str, schema: TableSchema, tm: TableMapping, raw: RawSheet, ma
         data[name] = data[name].astype(schema.column(name).dtype)
     nacc = len(data)
     # one category repeated: from codes (a list of nacc strings to categorise took 0.04 s per 200,000 rows)
-    data["source_file"] = (pd.Categorical.from_codes(np.zeros(nacc, dtype=np.int8), categories=[source])
-                           if nacc else pd.Categorical([]))
-    data["source_sheet"] = pd.Categorical.from_codes(np.full(nacc, 0 if sheet_name else -1, dtype=np.int8),
-                                                     categories=[sheet_name] if sheet_name else [])
+    data["source_file"] = (
+        pd.Categorical.from_codes(np.zeros(nacc, dtype=np.int8), categories=[source]) if nacc else pd.Categorical([])
+    )
+    data["source_sheet"] = pd.Categorical.from_codes(
+        np.full(nacc, 0 if sheet_name else -1, dtype=np.int8), categories=[sheet_name] if sheet_name else []
+    )
     data["source_row"] = rownum[~bad_row].astype("int64")
     return ImportResult(
         table=schema.name,
@@ -480,16 +507,25 @@ def _action_rules(values: dict[str, pd.Series], problems, n: int) -> list[tuple[
             unreadable |= p.mask
     miss = closed & no_date & ~unreadable
     if miss.any():
-        out.append(("closed", Problem(miss, "the action is closed but column closed is empty; give the date it "
-                                            "was closed", "missing required value")))
+        out.append(
+            (
+                "closed",
+                Problem(
+                    miss,
+                    "the action is closed but column closed is empty; give the date it was closed",
+                    "missing required value",
+                ),
+            )
+        )
     if "metric" in values:
         m = values["metric"]
         bad = (m.notna() & ~m.isin(RECORD_SHARES)).to_numpy(dtype=bool)
         if bad.any():
             reason = np.empty(n, dtype=object)
             for i in np.flatnonzero(bad):
-                reason[i] = f"metric {m.iloc[i]!r} cannot be compared before and after; use one of " \
-                            f"{', '.join(RECORD_SHARES)}"
+                reason[i] = (
+                    f"metric {m.iloc[i]!r} cannot be compared before and after; use one of {', '.join(RECORD_SHARES)}"
+                )
             out.append(("metric", Problem(bad, reason, "invalid value")))
     return out
 
@@ -523,8 +559,16 @@ def _missing(problems, name, required, missing, placeholder, notes, what) -> Non
         if plain.any():
             problems.append((name, Problem(plain, "missing value in a required column", "missing required value")))
         if placeholder.any():
-            problems.append((name, Problem(placeholder.copy(), "placeholder instead of a value in a required column",
-                                           "missing required value")))
+            problems.append(
+                (
+                    name,
+                    Problem(
+                        placeholder.copy(),
+                        "placeholder instead of a value in a required column",
+                        "missing required value",
+                    ),
+                )
+            )
     elif placeholder.any():
         k = int(placeholder.sum())
         notes.append(f"{k} placeholder value{'s' if k > 1 else ''} in {name} read as empty")
@@ -543,11 +587,13 @@ def _decide_numbers(source, schema, tm, numbers, column_map, notes):
             dec = ev
         elif ev == "ambiguous":
             if hint is None:
-                errors.append((
-                    {"column": name, "source_column": column_map[name], "problem": "decimal separator unknown"},
-                    f"the numbers in {name} ({column_map[name]!r}) look like 1,000 or 1.000, which may mean "
-                    f"one or one thousand; set decimal = \",\" or \".\" under [{schema.name}] in the mapping",
-                ))
+                errors.append(
+                    (
+                        {"column": name, "source_column": column_map[name], "problem": "decimal separator unknown"},
+                        f"the numbers in {name} ({column_map[name]!r}) look like 1,000 or 1.000, which may mean "
+                        f'one or one thousand; set decimal = "," or "." under [{schema.name}] in the mapping',
+                    )
+                )
                 continue
             dec = hint
             notes.append(f"{name}: decimal {'comma' if dec == ',' else 'point'} taken from the other number columns")
@@ -575,12 +621,18 @@ def _decide_dates(source, schema, tm, dates, column_map, notes):
             notes.append(f"dates in {name} read {'day' if tm.dayfirst else 'month'}-first (from the mapping)")
             continue
         if ev == "conflict":
-            errors.append((
-                {"column": name, "source_column": src, "problem": "dates mix day-first and month-first",
-                 "examples": ", ".join(p.examples)},
-                f"the dates in {name} ({src!r}) mix day-first and month-first values; "
-                f"correct them or set a date format for {name} under [{schema.name}.date_formats] in the mapping",
-            ))
+            errors.append(
+                (
+                    {
+                        "column": name,
+                        "source_column": src,
+                        "problem": "dates mix day-first and month-first",
+                        "examples": ", ".join(p.examples),
+                    },
+                    f"the dates in {name} ({src!r}) mix day-first and month-first values; "
+                    f"correct them or set a date format for {name} under [{schema.name}.date_formats] in the mapping",
+                )
+            )
             continue
         if ev in ("dayfirst", "monthfirst"):
             p.finish(ev == "dayfirst")
@@ -590,13 +642,19 @@ def _decide_dates(source, schema, tm, dates, column_map, notes):
             p.finish(hint == "dayfirst")
             notes.append(f"dates in {name} read {hint[:-5]}-first (as decided for the other date columns)")
             continue
-        errors.append((
-            {"column": name, "source_column": src, "problem": "day-first or month-first unknown",
-             "examples": ", ".join(p.examples)},
-            f"the dates in {name} ({src!r}) can be read day-first or month-first "
-            f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = true or false under "
-            f"[{schema.name}] in the mapping, or a date format for {name} under [{schema.name}.date_formats]",
-        ))
+        errors.append(
+            (
+                {
+                    "column": name,
+                    "source_column": src,
+                    "problem": "day-first or month-first unknown",
+                    "examples": ", ".join(p.examples),
+                },
+                f"the dates in {name} ({src!r}) can be read day-first or month-first "
+                f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = true or false under "
+                f"[{schema.name}] in the mapping, or a date format for {name} under [{schema.name}.date_formats]",
+            )
+        )
     return errors
 
 
@@ -611,17 +669,21 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
         else:
             value = np.full(len(idx), "", dtype=object)
         reason = p.reason[idx] if isinstance(p.reason, np.ndarray) else np.full(len(idx), p.reason, dtype=object)
-        parts.append(pd.DataFrame({
-            "source_file": source,
-            "sheet": sheet,
-            "row": rownum[idx].astype("int64"),
-            "column": name,
-            "value": value,
-            "reason": reason,
-            "problem": p.code,
-            "source_column": column_map.get(name, ""),
-            "_order": idx,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source_file": source,
+                    "sheet": sheet,
+                    "row": rownum[idx].astype("int64"),
+                    "column": name,
+                    "value": value,
+                    "reason": reason,
+                    "problem": p.code,
+                    "source_column": column_map.get(name, ""),
+                    "_order": idx,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else object) for c in REJECTED_COLUMNS})
     out = pd.concat(parts, ignore_index=True).sort_values(["_order"], kind="stable")

@@ -108,8 +108,15 @@ def _fast_sheet(path: Path, info: WorkbookInfo, name: str, head: int) -> RawShee
             full, _ = full_grid(path, name)
             return full.iloc[start:].reset_index(drop=True)
 
-    return RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges,
-                    formulas_without_value=_formulas(path, info, name), body=body)
+    return RawSheet(
+        name,
+        "excel",
+        grid,
+        np.arange(1, len(grid) + 1, dtype="int64"),
+        merges=merges,
+        formulas_without_value=_formulas(path, info, name),
+        body=body,
+    )
 
 
 def _excel_sheets(path: Path, sheet: str | int | None, head: int | None = None) -> Iterator[RawSheet]:
@@ -140,8 +147,14 @@ def _excel_sheets(path: Path, sheet: str | int | None, head: int | None = None) 
                 continue
             grid = _grid_from_rows(rows)
             del rows
-            yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"), merges=merges,
-                           formulas_without_value=_formulas(path, info, name))
+            yield RawSheet(
+                name,
+                "excel",
+                grid,
+                np.arange(1, len(grid) + 1, dtype="int64"),
+                merges=merges,
+                formulas_without_value=_formulas(path, info, name),
+            )
     finally:
         wb.close()
 
@@ -199,8 +212,9 @@ def _select_sheets(path: Path, names: list[str], sheet: str | int | None, hidden
     )
 
 
-def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception,
-                     info: WorkbookInfo | None = None) -> Iterator[RawSheet]:
+def _openpyxl_sheets(
+    path: Path, sheet: str | int | None, first_error: Exception, info: WorkbookInfo | None = None
+) -> Iterator[RawSheet]:
     import openpyxl
 
     info = info if info is not None else WorkbookInfo()
@@ -208,10 +222,16 @@ def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         if not zipfile.is_zipfile(path):
-            raise _cannot(path, "it is not an Excel workbook (no .xlsx/.xlsm content)",
-                          "open it in Excel and save it again as .xlsx, or give it the right file extension") from None
-        raise _cannot(path, f"the workbook is damaged ({_short(first_error)}; {_short(exc)})",
-                      "open it in Excel and save it again as .xlsx") from None
+            raise _cannot(
+                path,
+                "it is not an Excel workbook (no .xlsx/.xlsm content)",
+                "open it in Excel and save it again as .xlsx, or give it the right file extension",
+            ) from None
+        raise _cannot(
+            path,
+            f"the workbook is damaged ({_short(first_error)}; {_short(exc)})",
+            "open it in Excel and save it again as .xlsx",
+        ) from None
     try:
         names = list(wb.sheetnames)
         hidden = _hidden_names(info, names) or {n for n in names if wb[n].sheet_state != "visible"}
@@ -219,15 +239,24 @@ def _openpyxl_sheets(path: Path, sheet: str | int | None, first_error: Exception
             _check_extent(path, info, name)
             ws = wb[name]
             try:
-                rows = [["" if v is None else v for v in r]
-                        for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+                rows = [
+                    ["" if v is None else v for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)
+                ]
             except Exception as exc:
-                raise _cannot(path, f"sheet {name!r} is damaged ({_short(first_error)}; {_short(exc)})",
-                              "open it in Excel and save it again as .xlsx") from None
+                raise _cannot(
+                    path,
+                    f"sheet {name!r} is damaged ({_short(first_error)}; {_short(exc)})",
+                    "open it in Excel and save it again as .xlsx",
+                ) from None
             grid = _grid_from_rows(rows)
-            yield RawSheet(name, "excel", grid, np.arange(1, len(grid) + 1, dtype="int64"),
-                           notes=[f"sheet {name!r} read with openpyxl (calamine could not read it)"],
-                           formulas_without_value=_formulas(path, info, name))
+            yield RawSheet(
+                name,
+                "excel",
+                grid,
+                np.arange(1, len(grid) + 1, dtype="int64"),
+                notes=[f"sheet {name!r} read with openpyxl (calamine could not read it)"],
+                formulas_without_value=_formulas(path, info, name),
+            )
     finally:
         wb.close()
 
@@ -247,18 +276,27 @@ def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as exc:
-            raise _cannot(path, f"it is not valid {encoding} text (byte {exc.start})",
-                          "fix the encoding in the mapping or leave it out to detect it") from None
+            raise _cannot(
+                path,
+                f"it is not valid {encoding} text (byte {exc.start})",
+                "fix the encoding in the mapping or leave it out to detect it",
+            ) from None
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             try:
                 return raw.decode(enc), enc
             except UnicodeDecodeError:
-                raise _cannot(path, f"it starts with a {enc} byte-order mark but is not valid {enc} text",
-                              "export it again as UTF-8") from None
+                raise _cannot(
+                    path,
+                    f"it starts with a {enc} byte-order mark but is not valid {enc} text",
+                    "export it again as UTF-8",
+                ) from None
     if b"\x00" in raw[:4096]:
-        raise _cannot(path, "it holds binary data, not delimited text",
-                      "export the data as CSV (UTF-8) or give the file its right extension")
+        raise _cannot(
+            path,
+            "it holds binary data, not delimited text",
+            "export the data as CSV (UTF-8) or give the file its right extension",
+        )
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -293,15 +331,23 @@ def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSh
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise _cannot(path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere") from None
+        raise _cannot(
+            path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere"
+        ) from None
     kind = sniff_file(path, raw[:65536])
     if kind == "zip":
-        raise _cannot(path, "it is an Excel workbook or another zip file, not delimited text",
-                      "rename it to .xlsx or export the data as CSV")
+        raise _cannot(
+            path,
+            "it is an Excel workbook or another zip file, not delimited text",
+            "rename it to .xlsx or export the data as CSV",
+        )
     if kind in ("xls", "encrypted"):
         what = "a password-protected Office file" if kind == "encrypted" else "an old Excel 97-2003 workbook (.xls)"
-        raise _cannot(path, f"it is {what}, not delimited text",
-                      "open it in Excel and export the data as CSV (UTF-8) or save it as .xlsx without a password")
+        raise _cannot(
+            path,
+            f"it is {what}, not delimited text",
+            "open it in Excel and export the data as CSV (UTF-8) or save it as .xlsx without a password",
+        )
     if kind == "parquet":
         raise _cannot(path, "it is a parquet file, not delimited text", "give it the extension .parquet")
     if not raw.strip():
@@ -323,8 +369,11 @@ def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSh
             starts.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _cannot(path, f"line {reader.line_num} is not valid CSV ({_short(exc)})",
-                      "check the quoting on that line or give the delimiter in the mapping") from None
+        raise _cannot(
+            path,
+            f"line {reader.line_num} is not valid CSV ({_short(exc)})",
+            "check the quoting on that line or give the delimiter in the mapping",
+        ) from None
     finally:
         csv.field_size_limit(limit)
     grid = _grid_from_rows(rows)
@@ -340,8 +389,11 @@ def _parquet_sheet(path: Path) -> RawSheet:
     try:
         frame = pq.read_table(path).to_pandas()
     except Exception as exc:
-        raise _cannot(path, f"it is not a readable parquet file ({type(exc).__name__}: {exc})",
-                      "write it again with pandas or pyarrow, or give it the right file extension") from None
+        raise _cannot(
+            path,
+            f"it is not a readable parquet file ({type(exc).__name__}: {exc})",
+            "write it again with pandas or pyarrow, or give it the right file extension",
+        ) from None
     header = [str(c) for c in frame.columns]
     grid = frame.set_axis(range(frame.shape[1]), axis=1)
     return RawSheet(None, "parquet", grid, np.arange(1, len(grid) + 1, dtype="int64"), header=header)
@@ -356,7 +408,11 @@ def _head(path: Path) -> bytes:
 
 
 def iter_sheets(
-    path: Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None,
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
     head: int | None = None,
 ) -> Iterator[RawSheet]:
     """Yield the sheets of ``path`` to look at, in order (one for CSV and parquet).

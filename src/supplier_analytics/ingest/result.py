@@ -110,7 +110,11 @@ class ImportResult:
         lines = [f"{self.table}: {self.where()}" + (f", header on {unit} {self.header_row}" if self.header_row else "")]
         lines.append(
             f"  rows read {self.rows_read} = {self.rows_accepted} accepted + {self.rows_rejected} rejected"
-            + (f" ({len(self.skipped)} line{'s' if len(self.skipped) > 1 else ''} skipped: blank or totals)" if len(self.skipped) else "")
+            + (
+                f" ({len(self.skipped)} line{'s' if len(self.skipped) > 1 else ''} skipped: blank or totals)"
+                if len(self.skipped)
+                else ""
+            )
         )
         if len(self.duplicates):
             lines.append(f"  exact duplicates: {len(self.duplicates)}")
@@ -213,8 +217,11 @@ class ValidationReport:
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
             "tables": {
-                t: {**{k: v for k, v in r.summary().items() if k != "table"}, "notes": list(r.notes),
-                    "column_map": dict(r.column_map)}
+                t: {
+                    **{k: v for k, v in r.summary().items() if k != "table"},
+                    "notes": list(r.notes),
+                    "column_map": dict(r.column_map),
+                }
                 for t, r in self.results.items()
             },
         }

@@ -141,21 +141,33 @@ def sniff_file(path: Path, head: bytes) -> str:
 
 
 _NOT_XLSX = {
-    "encrypted": ("it is password-protected (encrypted)",
-                  "open it in Excel, remove the password (File > Info > Protect Workbook) and save it again, "
-                  "or export the data without a password"),
-    "xls": ("it is an old Excel 97-2003 workbook (.xls), which is not supported",
-            "open it in Excel and save it as .xlsx, or export the data as CSV"),
-    "html": ("it is not an Excel workbook but a web page (HTML) saved with a spreadsheet name",
-             "open it in Excel and save it as .xlsx, or export the data as CSV"),
-    "xml": ("it is not an Excel workbook but an XML file (perhaps an Excel 2003 XML spreadsheet)",
-            "open it in Excel and save it as .xlsx, or export the data as CSV"),
-    "text": ("it is not an Excel workbook but plain text (a CSV file with a spreadsheet name?)",
-             "give it the extension .csv, or open it in Excel and save it as .xlsx"),
+    "encrypted": (
+        "it is password-protected (encrypted)",
+        "open it in Excel, remove the password (File > Info > Protect Workbook) and save it again, "
+        "or export the data without a password",
+    ),
+    "xls": (
+        "it is an old Excel 97-2003 workbook (.xls), which is not supported",
+        "open it in Excel and save it as .xlsx, or export the data as CSV",
+    ),
+    "html": (
+        "it is not an Excel workbook but a web page (HTML) saved with a spreadsheet name",
+        "open it in Excel and save it as .xlsx, or export the data as CSV",
+    ),
+    "xml": (
+        "it is not an Excel workbook but an XML file (perhaps an Excel 2003 XML spreadsheet)",
+        "open it in Excel and save it as .xlsx, or export the data as CSV",
+    ),
+    "text": (
+        "it is not an Excel workbook but plain text (a CSV file with a spreadsheet name?)",
+        "give it the extension .csv, or open it in Excel and save it as .xlsx",
+    ),
     "parquet": ("it is not an Excel workbook but a parquet file", "give it the extension .parquet"),
     "empty": ("the file is empty", "export the data again"),
-    "binary": ("it is not an Excel workbook (no .xlsx/.xlsm content)",
-               "open it in Excel and save it again as .xlsx, or give it the right file extension"),
+    "binary": (
+        "it is not an Excel workbook (no .xlsx/.xlsm content)",
+        "open it in Excel and save it again as .xlsx, or give it the right file extension",
+    ),
 }
 
 
@@ -195,8 +207,7 @@ class WorkbookInfo:
         return None
 
 
-def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool,
-                 kinds: bool = True) -> Extent:
+def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet: bool, kinds: bool = True) -> Extent:
     """Stream one member: refuse a DTD; for a worksheet return its extent and whether it has formulas
     (and with ``kinds`` the last row of each kind of cell per column)."""
     ext = Extent(kinds)
@@ -210,28 +221,41 @@ def _scan_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, sheet
                     buf = tail + chunk
                     if b"!" in buf and (b"<!DOCTYPE" in buf or b"<!ENTITY" in buf):
                         raise cannot_read(
-                            path, f"{info.filename} inside it declares XML entities (a DTD), which Excel never "
+                            path,
+                            f"{info.filename} inside it declares XML entities (a DTD), which Excel never "
                             "writes and which entity-expansion and external-entity attacks use",
-                            "open it in Excel and save it again, or ask the sender for a clean export")
+                            "open it in Excel and save it again, or ask the sender for a clean export",
+                        )
                     cut = buf.rfind(b">") + 1 if sheet else max(0, len(buf) - 16)
                     body, tail = buf[:cut], buf[cut:]
                     if sheet:
                         pieces.add(body)
                     if len(tail) > xmlscan.CHUNK:  # no '>' for megabytes: not a sane worksheet
-                        raise cannot_read(path, f"{info.filename} inside it is not valid XML",
-                                          "open it in Excel and save it again")
+                        raise cannot_read(
+                            path, f"{info.filename} inside it is not valid XML", "open it in Excel and save it again"
+                        )
                 if sheet and tail:
                     pieces.add(tail)
                 pieces.finish()
             finally:
                 if hasattr(chunks, "close"):
                     chunks.close()  # stops the read-ahead thread when a check refused the file
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         if isinstance(exc, InputError):
             raise
-        raise cannot_read(path, f"the workbook is damaged or truncated ({info.filename}: {_one_line(exc, 80)})",
-                          "copy the file again, or open it in Excel and save it again as .xlsx") from None
+        raise cannot_read(
+            path,
+            f"the workbook is damaged or truncated ({info.filename}: {_one_line(exc, 80)})",
+            "copy the file again, or open it in Excel and save it again as .xlsx",
+        ) from None
     return ext
 
 
@@ -282,7 +306,9 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
         with open(path, "rb") as fh:
             head = fh.read(65536)
     except OSError as exc:
-        raise cannot_read(path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere") from None
+        raise cannot_read(
+            path, exc.strerror or str(exc), "check the path and that the file is not open elsewhere"
+        ) from None
     kind = sniff_file(path, head)
     if kind != "zip":
         why, todo = _NOT_XLSX[kind]
@@ -290,42 +316,59 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise cannot_read(path, "the workbook is damaged or truncated (its zip directory cannot be read)",
-                          "copy the file again, or open it in Excel and save it again as .xlsx") from None
+        raise cannot_read(
+            path,
+            "the workbook is damaged or truncated (its zip directory cannot be read)",
+            "copy the file again, or open it in Excel and save it again as .xlsx",
+        ) from None
     with z:
         infos = z.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise cannot_read(path, f"the workbook holds {len(infos):,} parts, more than the {MAX_MEMBERS:,} allowed",
-                              "open it in Excel and save it again, or export the data as CSV")
+            raise cannot_read(
+                path,
+                f"the workbook holds {len(infos):,} parts, more than the {MAX_MEMBERS:,} allowed",
+                "open it in Excel and save it again, or export the data as CSV",
+            )
         total = sum(i.file_size for i in infos)
         if total > MAX_UNCOMPRESSED_BYTES:
             raise cannot_read(
-                path, f"it would expand to {total / 2**20:,.0f} MiB when unpacked, more than the "
+                path,
+                f"it would expand to {total / 2**20:,.0f} MiB when unpacked, more than the "
                 f"{MAX_UNCOMPRESSED_BYTES // 2**20} MiB allowed (a zip bomb, or a sheet far too large for one file)",
-                "export the data as CSV or parquet, or split it into smaller files")
+                "export the data as CSV or parquet, or split it into smaller files",
+            )
         for i in infos:
             if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                 ratio = i.file_size / max(i.compress_size, 1)
                 raise cannot_read(
-                    path, f"{i.filename} inside it is compressed {ratio:,.0f} to 1, more than the {MAX_RATIO} to 1 "
+                    path,
+                    f"{i.filename} inside it is compressed {ratio:,.0f} to 1, more than the {MAX_RATIO} to 1 "
                     "that real workbooks reach (a zip bomb)",
-                    "ask the sender for a normal export, or export the data as CSV")
+                    "ask the sender for a normal export, or export the data as CSV",
+                )
         names = {i.filename for i in infos}
         if not any(n.endswith(".xml") for n in names):
-            raise cannot_read(path, "it is a zip file but not an Excel workbook (no .xlsx/.xlsm content)",
-                              "open it in Excel and save it again as .xlsx, or give it the right file extension")
+            raise cannot_read(
+                path,
+                "it is a zip file but not an Excel workbook (no .xlsx/.xlsm content)",
+                "open it in Excel and save it again as .xlsx, or give it the right file extension",
+            )
         try:
             sheets = _sheet_list(z, names)
         except InputError:
             raise
         except Exception as exc:
             if "Forbidden" in type(exc).__name__:  # defusedxml: entities or external references
-                raise cannot_read(path, "its workbook part declares XML entities (a DTD), which Excel never writes "
-                                  "and which entity-expansion and external-entity attacks use",
-                                  "open it in Excel and save it again, or ask the sender for a clean export") from None
+                raise cannot_read(
+                    path,
+                    "its workbook part declares XML entities (a DTD), which Excel never writes "
+                    "and which entity-expansion and external-entity attacks use",
+                    "open it in Excel and save it again, or ask the sender for a clean export",
+                ) from None
             sheets = []  # an odd workbook.xml: the readers judge it; extents stay conservative below
         sheet_members = {s.member for s in sheets if s.member} | {
-            n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")}
+            n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")
+        }
         # every XML part once: DTDs refused, worksheets measured
         extents: dict[str, tuple[int, int, bool]] = {}
         found: dict[str, Extent] = {}
@@ -336,8 +379,11 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
                 extents[i.filename] = (*e.extent, e.formulas)
             elif low.endswith((".xml", ".rels", ".vml")):
                 _scan_member(z, i, path, sheet=False)
-    widest = (max((e[0] for e in extents.values()), default=0), max((e[1] for e in extents.values()), default=0),
-              any(e[2] for e in extents.values()))
+    widest = (
+        max((e[0] for e in extents.values()), default=0),
+        max((e[1] for e in extents.values()), default=0),
+        any(e[2] for e in extents.values()),
+    )
     for s in sheets:
         # a sheet whose part is unknown gets the largest extent seen (conservative)
         s.max_row, s.max_col, s.has_formulas = extents.get(s.member, widest)
@@ -371,10 +417,12 @@ def check_sheet_extent(path: Path, s: SheetInfo) -> None:
         where = f"sheet {s.name!r}" if s.name else "a sheet"
         col = _letters(s.max_col) if s.max_col <= 16384 else f"column {s.max_col:,}"
         raise cannot_read(
-            path, f"{where} reaches row {s.max_row:,} and column {col} ({cells:,} cells counting the empty "
+            path,
+            f"{where} reaches row {s.max_row:,} and column {col} ({cells:,} cells counting the empty "
             f"ones), more than the {MAX_SHEET_CELLS:,} cells one sheet may span",
             "delete the empty rows and columns below and right of the data and save it again, "
-            "or split the data into smaller files")
+            "or split the data into smaller files",
+        )
 
 
 def formula_cells_without_value(path: Path, member: str) -> list[tuple[int, int]]:

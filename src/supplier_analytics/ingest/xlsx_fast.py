@@ -49,13 +49,14 @@ _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
 _ROW_NUM = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 _SHEETDATA_END = re.compile(rb"</((?:[\w.-]+:)?)sheetData\s*>")
 _SHEETDATA_START = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
-_SHARED_CELL = re.compile(
-    rb"""<(?:[\w.-]+:)?c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(.*?)</(?:[\w.-]+:)?c\s*>""", re.DOTALL)
+_SHARED_CELL = re.compile(rb"""<(?:[\w.-]+:)?c\b[^>]*?\bt\s*=\s*["']s["'][^>]*>(.*?)</(?:[\w.-]+:)?c\s*>""", re.DOTALL)
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*>\s*(\d+)\s*<")
 _SI_END = re.compile(rb"</(?:[\w.-]+:)?si\s*>|<(?:[\w.-]+:)?si\b[^>]*/>")
 _ROOT = re.compile(rb"<((?:[\w.-]+:)?)(worksheet|sst)\b")
-_STUB_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+_STUB_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+)
 _CHUNK = 1 << 20
 
 
@@ -105,7 +106,7 @@ def _read_prefix(z: zipfile.ZipFile, member: str, n_rows: int) -> tuple[bytes, b
                 r = _ROW_NUM.search(m.group(1))
                 row_no = int(r.group(1)) if r else row_no + 1
                 if row_no > n_rows:
-                    return buf[:m.start()], False
+                    return buf[: m.start()], False
                 searched = m.end()
             if not chunk or _SHEETDATA_END.search(buf, searched) is not None:
                 return buf, True
@@ -129,7 +130,7 @@ def _shared_strings_prefix(z: zipfile.ZipFile, member: str, count: int) -> bytes
                     root = _ROOT.search(buf)
                     if root is None:
                         raise NotFast("shared strings without an sst root")
-                    return buf[:m.end()] + b"</" + root.group(1) + b"sst>"
+                    return buf[: m.end()] + b"</" + root.group(1) + b"sst>"
             if not chunk:
                 return buf
             pos = max(pos, len(buf) - 64)
@@ -229,8 +230,9 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
 
     try:
         reader = fastexcel.read_excel(str(path))
-        ws = reader.load_sheet(sheet.name, header_row=None, skip_rows=start, schema_sample_rows=None,
-                               dtype_coercion="coerce")
+        ws = reader.load_sheet(
+            sheet.name, header_row=None, skip_rows=start, schema_sample_rows=None, dtype_coercion="coerce"
+        )
         columns = ws.selected_columns
         batch = ws.to_arrow()
     except Exception as exc:  # an odd sheet for fastexcel: python-calamine reads it
@@ -252,8 +254,9 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             if j in mapped and below_header("other", j) and _looks_converted(arr):
                 raise NotFast(f"column {j} mixes text with numbers or dates")
-            cols[j] = pd.Series(pd.arrays.ArrowExtensionArray(pc.fill_null(arr, "") if arr.null_count else arr),
-                                copy=False)
+            cols[j] = pd.Series(
+                pd.arrays.ArrowExtensionArray(pc.fill_null(arr, "") if arr.null_count else arr), copy=False
+            )
         elif below_header("text", j):  # fastexcel reads "N/A", "NULL", "nan" ... in a typed column as empty
             raise NotFast(f"column {j} mixes text with numbers or dates")
         elif below_header("bool", j) and not pa.types.is_boolean(t):  # and true/false as 1/0
@@ -278,6 +281,7 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
     out = {}
     for j in range(full_width):
         v = cols.get(j, empty)
-        out[j] = v if isinstance(v, pd.Series) else pd.Series(v, dtype=object if v.dtype == object else v.dtype,
-                                                               copy=False)
+        out[j] = (
+            v if isinstance(v, pd.Series) else pd.Series(v, dtype=object if v.dtype == object else v.dtype, copy=False)
+        )
     return pd.DataFrame(out, copy=False)

@@ -70,8 +70,7 @@ class Extent:
         self.max_row = self.max_col = self.rows = self.most_cells = 0
         self._carry = 0
         self.formulas = False
-        self.last_rows: dict[str, dict[int, int]] | None = (
-            {"text": {}, "bool": {}, "other": {}} if kinds else None)
+        self.last_rows: dict[str, dict[int, int]] | None = {"text": {}, "bool": {}, "other": {}} if kinds else None
         self.tail: bytes | None = None
         self._tail_open = False
 
@@ -115,7 +114,7 @@ class Extent:
             at = buf.find(b"sheetData", at + 9)
         if m is not None:
             self._tail_open = True
-            self.tail = buf[m.start():] if len(buf) - m.start() <= _MAX_TAIL else None
+            self.tail = buf[m.start() :] if len(buf) - m.start() <= _MAX_TAIL else None
 
     @property
     def extent(self) -> tuple[int, int]:
@@ -134,7 +133,7 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
     if n < 5:
         return None
     base = np.frombuffer(_FRONT + buf + b"\0" * _WIDTH, dtype=np.uint8)
-    a = base[len(_FRONT):]  # the bytes, with zeros after them and (in base) before them
+    a = base[len(_FRONT) :]  # the bytes, with zeros after them and (in base) before them
     prefixed = b":" in buf and _PREFIXED.search(buf) is not None  # <x:c ...>: names with a namespace prefix
     if prefixed:
         opens = np.flatnonzero((a[:n] == 0x3C) | (a[:n] == 0x3A))
@@ -188,8 +187,6 @@ _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
 _AR14 = np.arange(14)
 
 
-
-
 def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndarray, kinds: bool = True):
     """Column, row and kind of every cell whose reference is written first: ``<c r="B7" ...>``.
 
@@ -205,7 +202,7 @@ def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndar
     if not k:
         z = np.zeros(0, dtype=np.int64)
         return z, z, {"text": z.astype(bool), "bool": z.astype(bool), "other": z.astype(bool)}
-    a = base[len(_FRONT):]
+    a = base[len(_FRONT) :]
     head = _windows(a, 18)[cells + 2]  # ' r="B7"...': head[:, j] is a[p + 2 + j]
     if not (_IS_WS[head[:, 0]] & (head[:, 1] == 0x72) & (head[:, 2] == 0x3D) & _QUOTE[head[:, 3]]).all():
         return None
@@ -249,15 +246,23 @@ def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndar
     gap = (q - 1 - closed) - after_ref - np.where(one, 6, np.where(three, 8, np.where(nine, 14, 0)))
     styled = gap > 0
     at = np.where(styled, after_ref, 0)
-    plain = (gap == 0) | (styled & (gap >= 6) & (gap <= 10) & (a[at] == 0x20) & (a[at + 1] == 0x73) & (
-        a[at + 2] == 0x3D) & (a[at + 3] == 0x22) & (a[np.where(styled, after_ref + gap - 1, 0)] == 0x22))
+    plain = (gap == 0) | (
+        styled
+        & (gap >= 6)
+        & (gap <= 10)
+        & (a[at] == 0x20)
+        & (a[at + 1] == 0x73)
+        & (a[at + 2] == 0x3D)
+        & (a[at + 3] == 0x22)
+        & (a[np.where(styled, after_ref + gap - 1, 0)] == 0x22)
+    )
     if plain.all():
         text = (one & (t0 == 0x73)) | three | nine
         boolean = one & (t0 == 0x62)
     else:
         # t="..." anywhere in the bytes; a cell's own lies between its start and the next "<"
         p = cells
-        tpos = np.flatnonzero((a[:n - 3] == 0x74) & (a[1:n - 2] == 0x3D))
+        tpos = np.flatnonzero((a[: n - 3] == 0x74) & (a[1 : n - 2] == 0x3D))
         tpos = tpos[_IS_WS[a[tpos - 1]] & _QUOTE[a[tpos + 2]]]
         text = np.zeros(k, dtype=bool)
         boolean = np.zeros(k, dtype=bool)
@@ -268,8 +273,11 @@ def _parse_cells(base: np.ndarray, buf: bytes, cells: np.ndarray, after: np.ndar
             t0, t1, t2, t3 = a[tpos + 3], a[tpos + 4], a[tpos + 5], a[tpos + 6]
             text[owner] = ((t0 == 0x73) & (_QUOTE[t1] | ((t1 == 0x74) & (t2 == 0x72) & _QUOTE[t3]))) | (t0 == 0x69)
             boolean[owner] = (t0 == 0x62) & _QUOTE[t1]
-    return col.astype(np.int64), row.astype(np.int64), {
-        "text": text & ~empty, "bool": boolean & ~empty, "other": ~text & ~empty}
+    return (
+        col.astype(np.int64),
+        row.astype(np.int64),
+        {"text": text & ~empty, "bool": boolean & ~empty, "other": ~text & ~empty},
+    )
 
 
 def _type_patterns(end: np.ndarray):
@@ -279,10 +287,18 @@ def _type_patterns(end: np.ndarray):
     t0 = end[:, 13]
     one = close & (end[:, 12] == 0x22) & (end[:, 11] == 0x3D) & (end[:, 10] == 0x74) & (end[:, 9] == 0x20)
     r = close & (t0 == 0x72)
-    three = r & (end[:, 10] == 0x22) & (end[:, 9] == 0x3D) & (end[:, 8] == 0x74) & (end[:, 7] == 0x20) & (
-        end[:, 11] == 0x73) & (end[:, 12] == 0x74)
-    nine = r & (end[:, 4] == 0x22) & (end[:, 3] == 0x3D) & (end[:, 2] == 0x74) & (end[:, 1] == 0x20) & (
-        end[:, 5] == 0x69)
+    three = (
+        r
+        & (end[:, 10] == 0x22)
+        & (end[:, 9] == 0x3D)
+        & (end[:, 8] == 0x74)
+        & (end[:, 7] == 0x20)
+        & (end[:, 11] == 0x73)
+        & (end[:, 12] == 0x74)
+    )
+    nine = (
+        r & (end[:, 4] == 0x22) & (end[:, 3] == 0x3D) & (end[:, 2] == 0x74) & (end[:, 1] == 0x20) & (end[:, 5] == 0x69)
+    )
     return one, three, nine, t0
 
 
@@ -368,7 +384,7 @@ def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int, tuple[np.
     all_cols = np.where(c0, up, 0)
     for k in (1, 2):
         step = (a[pos + k].astype(np.int64) & ~0x20) - 64
-        sel = (c1 if k == 1 else c2)
+        sel = c1 if k == 1 else c2
         all_cols = np.where(sel, all_cols * 26 + step, all_cols)
     # the largest row has the most digits; among those, the largest value
     sel = nd == nd.max()

@@ -54,12 +54,30 @@ from __future__ import annotations
 
 from supplier_analytics.plotting.distributions import plot_days_late, plot_pareto, plot_response_times
 from supplier_analytics.plotting.periods import (
-    plot_control_chart, plot_period_metric, plot_portfolio_trends, plot_small_multiples,
+    plot_control_chart,
+    plot_period_metric,
+    plot_portfolio_trends,
+    plot_small_multiples,
 )
 from supplier_analytics.plotting.scores import (
-    plot_funnel, plot_grade_stability, plot_intervals, plot_scorecard, plot_shrinkage,
+    plot_funnel,
+    plot_grade_stability,
+    plot_intervals,
+    plot_scorecard,
+    plot_shrinkage,
 )
 
-__all__ = ["plot_scorecard", "plot_funnel", "plot_pareto", "plot_response_times",
-           "plot_period_metric", "plot_intervals", "plot_shrinkage", "plot_days_late", "plot_grade_stability",
-           "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"]
+__all__ = [
+    "plot_scorecard",
+    "plot_funnel",
+    "plot_pareto",
+    "plot_response_times",
+    "plot_period_metric",
+    "plot_intervals",
+    "plot_shrinkage",
+    "plot_days_late",
+    "plot_grade_stability",
+    "plot_control_chart",
+    "plot_small_multiples",
+    "plot_portfolio_trends",
+]

@@ -68,7 +68,6 @@ def plot_pareto(
     return ax
 
 
-
 def plot_response_times(
     requests,
     *,
@@ -109,8 +108,12 @@ def plot_response_times(
         _require(requests, [by], "plot_response_times", f"pass a frame with a {by} column")
         hours = pd.to_numeric(requests["response_hours"], errors="coerce")
     else:
-        _require(requests, [by, "date_sent", "date_responded"], "plot_response_times",
-                 "pass the requests table (date_sent, date_responded) or a response_hours column")
+        _require(
+            requests,
+            [by, "date_sent", "date_responded"],
+            "plot_response_times",
+            "pass the requests table (date_sent, date_responded) or a response_hours column",
+        )
         sent = pd.to_datetime(requests["date_sent"]).astype("datetime64[ns]")
         resp = pd.to_datetime(requests["date_responded"]).astype("datetime64[ns]")
         hours = (resp - sent) / pd.Timedelta(hours=1)
@@ -140,7 +143,6 @@ def plot_response_times(
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right", fontsize="small", title=metric_label(by), title_fontsize="small")
     return ax
-
 
 
 def plot_days_late(
@@ -185,8 +187,9 @@ def plot_days_late(
     _require(lines, [column], "plot_days_late", f"pass the judged delivery lines (with {column})")
     ax = _axes(ax)
     ax.set_ylabel("Order lines")
-    label = ("Days from the reference date (negative = early)" if column == "days_from_reference"
-             else metric_label(column))
+    label = (
+        "Days from the reference date (negative = early)" if column == "days_from_reference" else metric_label(column)
+    )
     ax.set_xlabel(label)
     frame = lines
     if "status" in lines.columns:
@@ -211,8 +214,14 @@ def plot_days_late(
         colours = np.where(xs < w_lo, "tab:orange", np.where(xs > late, "tab:red", "tab:green")).astype(object)
         span_lo = first - 0.5 if early is None else w_lo - 0.5
         what = "unlimited early" if early is None else f"{int(early)} d early"
-        ax.axvspan(min(span_lo, late + 0.5), late + 0.5, color="tab:green", alpha=0.12, lw=0,
-                   label=f"On-time window ({what} to {late} d late)")
+        ax.axvspan(
+            min(span_lo, late + 0.5),
+            late + 0.5,
+            color="tab:green",
+            alpha=0.12,
+            lw=0,
+            label=f"On-time window ({what} to {late} d late)",
+        )
     if "color" not in kwargs:
         kwargs["color"] = list(colours)
     kwargs.setdefault("width", 0.85)
@@ -223,5 +232,3 @@ def plot_days_late(
     if config is not None:
         ax.legend(loc="upper right", fontsize="small")
     return ax
-
-

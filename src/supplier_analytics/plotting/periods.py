@@ -9,7 +9,16 @@ import pandas as pd
 from supplier_analytics.catalog import label as metric_label
 from supplier_analytics.errors import InputError
 from supplier_analytics.plotting._common import (
-    _NO_DATA, _axes, _empty, _float, _is_rate, _percent_axis, _period_x, _require, _value_axis, _value_text,
+    _NO_DATA,
+    _axes,
+    _empty,
+    _float,
+    _is_rate,
+    _percent_axis,
+    _period_x,
+    _require,
+    _value_axis,
+    _value_text,
 )
 
 __all__ = ["plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"]
@@ -91,9 +100,15 @@ def plot_period_metric(
         keys = frame["supplier_id"].astype("str")
         groups = [(str(g), frame.index[(keys == g).to_numpy()]) for g in sorted(keys.unique())]
     else:
-        name = supplier_id if supplier_id is not None else (
-            str(frame["supplier_id"].iloc[0]) if "supplier_id" in frame.columns and frame["supplier_id"].notna().any()
-            else metric)
+        name = (
+            supplier_id
+            if supplier_id is not None
+            else (
+                str(frame["supplier_id"].iloc[0])
+                if "supplier_id" in frame.columns and frame["supplier_id"].notna().any()
+                else metric
+            )
+        )
         groups = [(str(name), frame.index)]
     kwargs.setdefault("marker", "o")
     kwargs.setdefault("ms", 4)
@@ -103,14 +118,22 @@ def plot_period_metric(
         order = x.loc[idx].sort_values(kind="stable").index
         xs = x.loc[order].to_numpy()
         ys = _float(frame.loc[order], metric)
-        line, = ax.plot(xs, ys, label=g if not single else metric_label(metric), **kwargs)
+        (line,) = ax.plot(xs, ys, label=g if not single else metric_label(metric), **kwargs)
         empty_x.append(xs[~np.isfinite(ys)])
         if single and band and {f"{metric}_low", f"{metric}_high"} <= set(frame.columns):
             lo, hi = _float(frame.loc[order], f"{metric}_low"), _float(frame.loc[order], f"{metric}_high")
             ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ys)
             if ok.any():
-                ax.fill_between(xs, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), where=ok,
-                                color=line.get_color(), alpha=0.2, lw=0, label="95% interval")
+                ax.fill_between(
+                    xs,
+                    np.where(ok, lo, np.nan),
+                    np.where(ok, hi, np.nan),
+                    where=ok,
+                    color=line.get_color(),
+                    alpha=0.2,
+                    lw=0,
+                    label="95% interval",
+                )
                 prev = np.r_[False, ok[:-1]]
                 nxt = np.r_[ok[1:], False]
                 alone = ok & ~prev & ~nxt  # a band needs two neighbours to be seen
@@ -122,8 +145,14 @@ def plot_period_metric(
         steps = np.diff(np.unique(x.to_numpy()))
         width = steps.min() if len(steps) else np.timedelta64(1, "D")
         for i, g in enumerate(gaps):
-            ax.axvspan(g - width / 2, g + width / 2, color=_NO_DATA, alpha=0.15, lw=0,
-                       label="No data (gap)" if i == 0 else None)
+            ax.axvspan(
+                g - width / 2,
+                g + width / 2,
+                color=_NO_DATA,
+                alpha=0.15,
+                lw=0,
+                label="No data (gap)" if i == 0 else None,
+            )
     if target is not None:
         ax.axhline(float(target), ls=":", color="tab:red", lw=1, label=f"Target {_value_text(metric, target)}")
     if _is_rate(metric):
@@ -132,7 +161,6 @@ def plot_period_metric(
         ax.set_title(str(supplier_id))
     ax.legend(loc="best", fontsize="small")
     return ax
-
 
 
 def _index_x(index) -> np.ndarray:
@@ -144,7 +172,6 @@ def _index_x(index) -> np.ndarray:
     if len(index) and isinstance(index[0], pd.Period):
         return pd.PeriodIndex(index).start_time.to_numpy(dtype="datetime64[ns]")
     return np.asarray(index) if pd.api.types.is_numeric_dtype(np.asarray(index)) else np.arange(len(index))
-
 
 
 def plot_control_chart(chart, *, ax=None, scale: float = 1.0, title: str | None = None, **kwargs):
@@ -212,18 +239,36 @@ def plot_control_chart(chart, *, ax=None, scale: float = 1.0, title: str | None 
         hit = np.array([rule in s.split(";") for s in sig], dtype=bool)
         if hit.any():
             size = 70 if rule == "beyond limits" else 40
-            ax.scatter(x[hit], y[hit], s=size, facecolors="none" if rule != "beyond limits" else colour,
-                       edgecolors=colour, lw=1.5, zorder=3, label=rule)
+            ax.scatter(
+                x[hit],
+                y[hit],
+                s=size,
+                facecolors="none" if rule != "beyond limits" else colour,
+                edgecolors=colour,
+                lw=1.5,
+                zorder=3,
+                label=rule,
+            )
     sz = chart.attrs.get("sigma_z")
     if sz is not None and np.isfinite(sz) and sz != 1.0:
-        ax.text(0.01, 0.98, f"Laney's sigma z = {sz:.2f}", transform=ax.transAxes, va="top", fontsize="small", color="0.35")
+        ax.text(
+            0.01, 0.98, f"Laney's sigma z = {sz:.2f}", transform=ax.transAxes, va="top", fontsize="small", color="0.35"
+        )
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
-
-def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, laney: bool = True,
-                         chart: bool = True, sharey: bool = True, **kwargs):
+def plot_small_multiples(
+    series,
+    *,
+    suppliers=None,
+    axes=None,
+    ncols: int = 4,
+    laney: bool = True,
+    chart: bool = True,
+    sharey: bool = True,
+    **kwargs,
+):
     """One small panel per supplier: its metric over time, with control limits when counts exist.
 
     Parameters
@@ -264,8 +309,9 @@ def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, l
     >>> grid.shape, [a.get_title() for a in grid.flat]
     ((1, 3), ['A', 'B', ''])
     """
-    _require(series, ["supplier_id", "period", "value"], "plot_small_multiples",
-             "pass the frame returned by period_series")
+    _require(
+        series, ["supplier_id", "period", "value"], "plot_small_multiples", "pass the frame returned by period_series"
+    )
     from supplier_analytics.trends import p_chart
 
     ids = list(suppliers) if suppliers is not None else sorted(series["supplier_id"].dropna().astype("str").unique())
@@ -273,13 +319,21 @@ def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, l
         import matplotlib.pyplot as plt
 
         nrows = max(1, -(-len(ids) // max(int(ncols), 1)))
-        _, axes = plt.subplots(nrows, int(ncols), figsize=(3.2 * int(ncols), 2.4 * nrows), sharex=True,
-                               sharey=sharey, squeeze=False, layout="constrained")
+        _, axes = plt.subplots(
+            nrows,
+            int(ncols),
+            figsize=(3.2 * int(ncols), 2.4 * nrows),
+            sharex=True,
+            sharey=sharey,
+            squeeze=False,
+            layout="constrained",
+        )
     grid = np.asarray(axes, dtype=object)
     flat = grid.ravel()
     if len(flat) < len(ids):
-        raise InputError(f"plot_small_multiples got {len(flat)} axes for {len(ids)} suppliers; pass more axes "
-                         "or fewer suppliers.")
+        raise InputError(
+            f"plot_small_multiples got {len(flat)} axes for {len(ids)} suppliers; pass more axes or fewer suppliers."
+        )
     scale = float(series.attrs.get("scale", 1.0))
     metric = series.attrs.get("metric", "value")
     keys = series["supplier_id"].astype("str")
@@ -305,7 +359,7 @@ def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, l
         if _is_rate(metric) and scale == 1.0:
             _percent_axis(ax)
         ax.tick_params(labelsize="x-small")
-    for ax in flat[len(ids):]:
+    for ax in flat[len(ids) :]:
         ax.set_axis_off()
     if len(ids):
         from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -317,7 +371,6 @@ def plot_small_multiples(series, *, suppliers=None, axes=None, ncols: int = 4, l
     if len(flat):
         flat[0].figure.suptitle(metric_label(str(metric)), fontsize="medium")
     return grid
-
 
 
 def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: bool = True, **kwargs):
@@ -354,18 +407,26 @@ def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: 
     >>> [c.get_label() for c in ax.collections]
     ['deteriorating', 'no alert']
     """
-    _require(alerts, ["supplier_id", "metric", "direction", "current", "change"], "plot_portfolio_trends",
-             "pass the frame returned by alerts(..., include='all')")
+    _require(
+        alerts,
+        ["supplier_id", "metric", "direction", "current", "change"],
+        "plot_portfolio_trends",
+        "pass the frame returned by alerts(..., include='all')",
+    )
     metrics = list(pd.unique(alerts["metric"].astype("str")))
     if metric is None:
         if len(metrics) > 1:
-            raise InputError(f"plot_portfolio_trends: the frame holds {len(metrics)} metrics "
-                             f"({', '.join(metrics)}); pass metric=... to choose one.")
+            raise InputError(
+                f"plot_portfolio_trends: the frame holds {len(metrics)} metrics "
+                f"({', '.join(metrics)}); pass metric=... to choose one."
+            )
         metric = metrics[0] if metrics else ""
     frame = alerts.loc[(alerts["metric"].astype("str") == metric) & (alerts["direction"] != "not tested")]
     ax = _axes(ax)
     _value_axis(ax, metric, "x", f"Current level: {metric_label(metric)}")
-    _value_axis(ax, metric, "y", "Change over the tested periods" + (" (percentage points)" if _is_rate(metric) else ""))
+    _value_axis(
+        ax, metric, "y", "Change over the tested periods" + (" (percentage points)" if _is_rate(metric) else "")
+    )
     ax.set_title(f"{metric_label(metric)}: trend against current level")
     if len(frame) == 0:
         return _empty(ax, "no tested supplier to show")
@@ -378,8 +439,14 @@ def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: 
         g = frame.loc[frame["direction"] == direction]
         if len(g) == 0:
             continue
-        ax.scatter(_float(g, "current"), _float(g, "change"), color=colour, label=direction,
-                   zorder=3 if direction != "no alert" else 2, **kwargs)
+        ax.scatter(
+            _float(g, "current"),
+            _float(g, "change"),
+            color=colour,
+            label=direction,
+            zorder=3 if direction != "no alert" else 2,
+            **kwargs,
+        )
         if label and direction != "no alert":
             for x, y, lab in zip(_float(g, "current"), _float(g, "change"), g["supplier_id"].astype("str")):
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 3), fontsize="x-small")

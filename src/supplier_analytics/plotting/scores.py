@@ -15,7 +15,16 @@ import pandas as pd
 from supplier_analytics.catalog import METRICS
 from supplier_analytics.catalog import label as metric_label
 from supplier_analytics.plotting._common import (
-    _GREY, _axes, _empty, _float, _grade_colours, _is_rate, _percent_axis, _require, _value_axis, _value_text,
+    _GREY,
+    _axes,
+    _empty,
+    _float,
+    _grade_colours,
+    _is_rate,
+    _percent_axis,
+    _require,
+    _value_axis,
+    _value_text,
 )
 from supplier_analytics.scoring import INSUFFICIENT_EVIDENCE
 from supplier_analytics.stats import funnel_limits, funnel_outside
@@ -76,8 +85,7 @@ def plot_scorecard(
     score = suppliers["overall_score"].astype(float)
     grade = suppliers["grade"].astype("str")
     graded = score.notna() & (grade != INSUFFICIENT_EVIDENCE)
-    order = pd.concat([score[graded].sort_values(ascending=False, kind="stable"),
-                       score[~graded]]).index
+    order = pd.concat([score[graded].sort_values(ascending=False, kind="stable"), score[~graded]]).index
     if top is not None:
         order = order[: int(top)]
     if len(order) == 0:
@@ -86,8 +94,14 @@ def plot_scorecard(
     if grades is None:
         names = sorted(grade[graded].unique().tolist())
     else:
-        names = [str(g) for g in (grades.keys() if isinstance(grades, Mapping) else
-                                  (g[0] if isinstance(g, (tuple, list)) else g for g in grades))]
+        names = [
+            str(g)
+            for g in (
+                grades.keys()
+                if isinstance(grades, Mapping)
+                else (g[0] if isinstance(g, (tuple, list)) else g for g in grades)
+            )
+        ]
     colours = _grade_colours(names)
 
     labels = suppliers.loc[order, label_col].astype("str").tolist()
@@ -98,8 +112,14 @@ def plot_scorecard(
     for rect, g in zip(bars, grade.loc[order][g_mask]):
         ax.text(rect.get_width() + 1, rect.get_y() + rect.get_height() / 2, g, va="center", fontsize="small")
     if (~g_mask).any():
-        ax.barh(y[~g_mask], np.full(int((~g_mask).sum()), 100.0), color="none", edgecolor=_GREY,
-                hatch="//", label=INSUFFICIENT_EVIDENCE)
+        ax.barh(
+            y[~g_mask],
+            np.full(int((~g_mask).sum()), 100.0),
+            color="none",
+            edgecolor=_GREY,
+            hatch="//",
+            label=INSUFFICIENT_EVIDENCE,
+        )
         for yy in y[~g_mask]:
             ax.text(50, yy, INSUFFICIENT_EVIDENCE, ha="center", va="center", fontsize="small", color="0.35")
 
@@ -113,10 +133,15 @@ def plot_scorecard(
     if (~g_mask).any():
         handles.append(Patch(facecolor="none", edgecolor=_GREY, hatch="//", label=INSUFFICIENT_EVIDENCE))
     if handles:
-        ax.legend(handles=handles, title="Grade", loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize="small", borderaxespad=0.0)
+        ax.legend(
+            handles=handles,
+            title="Grade",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize="small",
+            borderaxespad=0.0,
+        )
     return ax
-
 
 
 def plot_funnel(
@@ -160,8 +185,12 @@ def plot_funnel(
         One scatter collection with a point per supplier with data, the pooled
         rate, the 95 % and 99.8 % limits (two lines each) and the target line.
     """
-    _require(frame, [f"{rate}_k", f"{rate}_n"], "plot_funnel",
-             f"pass a supplier frame with {rate}_k and {rate}_n (numerator and denominator)")
+    _require(
+        frame,
+        [f"{rate}_k", f"{rate}_n"],
+        "plot_funnel",
+        f"pass a supplier frame with {rate}_k and {rate}_n (numerator and denominator)",
+    )
     ax = _axes(ax)
     k = frame[f"{rate}_k"].to_numpy(dtype=float, na_value=np.nan)
     n = frame[f"{rate}_n"].to_numpy(dtype=float, na_value=np.nan)
@@ -195,7 +224,6 @@ def plot_funnel(
     ax.set_ylim(max(0.0, min(p.min(), p0) - 0.05), min(1.0, max(p.max(), p0) + 0.05) + 0.005)
     ax.legend(loc="lower right", fontsize="small")
     return ax
-
 
 
 def plot_intervals(
@@ -236,8 +264,12 @@ def plot_intervals(
     matplotlib Axes
         One scatter point and one horizontal interval line per supplier.
     """
-    _require(frame, [rate, f"{rate}_low", f"{rate}_high"], "plot_intervals",
-             f"pass a supplier frame with {rate}, {rate}_low and {rate}_high")
+    _require(
+        frame,
+        [rate, f"{rate}_low", f"{rate}_high"],
+        "plot_intervals",
+        f"pass a supplier frame with {rate}, {rate}_low and {rate}_high",
+    )
     if label_col is None:
         label_col = "supplier_name" if "supplier_name" in frame.columns else "supplier_id"
     _require(frame, [label_col], "plot_intervals", "pass label_col naming a column of the frame")
@@ -271,7 +303,6 @@ def plot_intervals(
     return ax
 
 
-
 def _peer_levels(frame, rate: str, scale: float, group_col: str | None):
     """(level of all suppliers or None, per-row level of the row's own peer group or None)."""
     priors = frame.attrs.get("shrinkage_priors", {}).get(rate) if hasattr(frame, "attrs") else None
@@ -280,13 +311,13 @@ def _peer_levels(frame, rate: str, scale: float, group_col: str | None):
 
     def mean(p):
         return p["alpha"] / (p["alpha"] + p["beta"]) * scale
+
     overall = mean(priors["all"])
     groups = {g: mean(p) for g, p in priors.items() if g != "all"}
     if not groups or group_col is None or group_col not in frame.columns:
         return overall, None
     own = frame[group_col].astype("str").map(groups).to_numpy(dtype=float, na_value=np.nan)
     return overall, np.where(np.isnan(own), overall, own)
-
 
 
 def plot_shrinkage(
@@ -335,8 +366,12 @@ def plot_shrinkage(
         Scatter collections (raw, shrunk, and own peer levels when drawn), one
         ``LineCollection`` of segments, and the peer-level line.
     """
-    _require(suppliers, [rate, f"{rate}_shrunk", f"{rate}_n"], "plot_shrinkage",
-             f"pass scored suppliers with {rate}, {rate}_shrunk and {rate}_n (shrinkage switched on)")
+    _require(
+        suppliers,
+        [rate, f"{rate}_shrunk", f"{rate}_n"],
+        "plot_shrinkage",
+        f"pass scored suppliers with {rate}, {rate}_shrunk and {rate}_n (shrinkage switched on)",
+    )
     ax = _axes(ax)
     ax.set_xlabel(f"Volume ({_noun(rate)})")
     _value_axis(ax, rate)
@@ -362,8 +397,13 @@ def plot_shrinkage(
     if own is not None:
         ax.scatter(x, own[ok], marker="_", s=90, color="tab:orange", zorder=2, label="Own peer group's level")
     if peer_level is not None:
-        ax.axhline(float(peer_level), ls="--", color="tab:orange", lw=1,
-                   label=f"Peer level (all suppliers): {_value_text(rate, peer_level)}")
+        ax.axhline(
+            float(peer_level),
+            ls="--",
+            color="tab:orange",
+            lw=1,
+            label=f"Peer level (all suppliers): {_value_text(rate, peer_level)}",
+        )
     if label_top and label_col in suppliers.columns:
         labels = suppliers.loc[ok, label_col].astype("str").to_numpy()
         for i in np.argsort(-np.abs(s - r), kind="stable")[: int(label_top)]:
@@ -373,7 +413,6 @@ def plot_shrinkage(
     ax.autoscale_view()
     ax.legend(loc="best", fontsize="small")
     return ax
-
 
 
 def plot_grade_stability(
@@ -412,8 +451,12 @@ def plot_grade_stability(
         weight-sensitive suppliers; with ``config`` one vertical line per grade
         boundary above 0 and the threshold line.
     """
-    _require(suppliers, ["overall_score", "grade_stability"], "plot_grade_stability",
-             "pass the scored suppliers frame (Scorecard.suppliers)")
+    _require(
+        suppliers,
+        ["overall_score", "grade_stability"],
+        "plot_grade_stability",
+        "pass the scored suppliers frame (Scorecard.suppliers)",
+    )
     ax = _axes(ax)
     ax.set_xlabel(metric_label("overall_score") + " (0-100)")
     ax.set_ylabel("Grade stability\n(share of weight draws keeping the grade)")
@@ -431,8 +474,13 @@ def plot_grade_stability(
             if low > 0:
                 ax.axvline(low, color="0.6", lw=1, ls="--")
                 ax.text(low + 0.5, 1.06, f"{name} from {low:g}", fontsize="small", color="0.35", va="bottom")
-        ax.axhline(config.scoring.sensitivity.stable_share, color="tab:red", lw=1, ls=":",
-                   label=f"Stable: grade holds in {config.scoring.sensitivity.stable_share:.0%} of draws")
+        ax.axhline(
+            config.scoring.sensitivity.stable_share,
+            color="tab:red",
+            lw=1,
+            ls=":",
+            label=f"Stable: grade holds in {config.scoring.sensitivity.stable_share:.0%} of draws",
+        )
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 1.12)
     if not ok.any():
@@ -450,5 +498,3 @@ def plot_grade_stability(
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, -10), fontsize="small")
     ax.legend(loc="lower left", fontsize="small")
     return ax
-
-

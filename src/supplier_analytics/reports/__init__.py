@@ -7,4 +7,12 @@ so that no value read from an input can become a live formula in a spreadsheet.
 from supplier_analytics._io import FORMULA_TRIGGERS, safe_cell, safe_filename, safe_frame_for_csv, write_csv
 from supplier_analytics.reports.excel import SheetSpec, write_workbook
 
-__all__ = ["SheetSpec", "write_workbook", "FORMULA_TRIGGERS", "safe_cell", "safe_frame_for_csv", "write_csv", "safe_filename"]
+__all__ = [
+    "SheetSpec",
+    "write_workbook",
+    "FORMULA_TRIGGERS",
+    "safe_cell",
+    "safe_frame_for_csv",
+    "write_csv",
+    "safe_filename",
+]

@@ -208,8 +208,9 @@ def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
     wrap = Alignment(wrap_text=True, vertical="top") if spec.wrap else None
     columns = [frame[c].tolist() for c in frame.columns]
     for r in range(len(frame)):
-        ws.append([_cell(ws, _plain(values[r]), number_format=formats[j], alignment=wrap)
-                   for j, values in enumerate(columns)])
+        ws.append(
+            [_cell(ws, _plain(values[r]), number_format=formats[j], alignment=wrap) for j, values in enumerate(columns)]
+        )
     if len(frame.columns) and len(frame):
         last = first_row + len(frame)
         ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(frame.columns))}{last}"
@@ -218,16 +219,26 @@ def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
             col = get_column_letter(names.index(spec.grade_column) + 1)
             for grade, fill in GRADE_FILLS.items():
                 literal = '"' + grade.replace('"', '""') + '"'
-                rule = CellIsRule(operator="equal", formula=[literal], fill=PatternFill("solid", bgColor=fill.fgColor.rgb))
+                rule = CellIsRule(
+                    operator="equal", formula=[literal], fill=PatternFill("solid", bgColor=fill.fgColor.rgb)
+                )
                 ws.conditional_formatting.add(f"{col}{first_row + 1}:{col}{last}", rule)
         for name in spec.score_columns:
             if name in names:
                 col = get_column_letter(names.index(name) + 1)
                 ws.conditional_formatting.add(
                     f"{col}{first_row + 1}:{col}{last}",
-                    ColorScaleRule(start_type="num", start_value=0, start_color="F8696B", mid_type="num",
-                                   mid_value=50, mid_color="FFEB84", end_type="num", end_value=100,
-                                   end_color="63BE7B"),
+                    ColorScaleRule(
+                        start_type="num",
+                        start_value=0,
+                        start_color="F8696B",
+                        mid_type="num",
+                        mid_value=50,
+                        mid_color="FFEB84",
+                        end_type="num",
+                        end_value=100,
+                        end_color="63BE7B",
+                    ),
                 )
 
 

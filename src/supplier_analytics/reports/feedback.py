@@ -61,12 +61,42 @@ _CHARTS = ("otif_rate", "ppm", "within_sla_rate")
 
 _EVIDENCE_METRIC = {"ppm": "lot_rejection_rate"}
 _EVIDENCE_COLUMNS = {
-    "lines": ["po_id", "line_id", "item", "quantity_ordered", "quantity_received", "date_promised",
-              "date_received", "days_late", "on_time", "in_full", "otif", "exclusion_reason"],
-    "lots": ["lot_id", "date", "item", "quantity_inspected", "quantity_defective", "defect_code",
-             "downtime_minutes", "exclusion_reason"],
-    "requests": ["request_id", "request_type", "date_sent", "date_responded", "response_hours", "sla_hours",
-                 "within_sla", "date_due", "date_closed", "exclusion_reason"],
+    "lines": [
+        "po_id",
+        "line_id",
+        "item",
+        "quantity_ordered",
+        "quantity_received",
+        "date_promised",
+        "date_received",
+        "days_late",
+        "on_time",
+        "in_full",
+        "otif",
+        "exclusion_reason",
+    ],
+    "lots": [
+        "lot_id",
+        "date",
+        "item",
+        "quantity_inspected",
+        "quantity_defective",
+        "defect_code",
+        "downtime_minutes",
+        "exclusion_reason",
+    ],
+    "requests": [
+        "request_id",
+        "request_type",
+        "date_sent",
+        "date_responded",
+        "response_hours",
+        "sla_hours",
+        "within_sla",
+        "date_due",
+        "date_closed",
+        "exclusion_reason",
+    ],
 }
 
 
@@ -97,41 +127,66 @@ def methodology_text(card) -> pd.DataFrame:
     sla = ", ".join(f"{k} {v:g} h" for k, v in cfg.responsiveness.service_level_hours.items())
     ex = scoring_explained(cfg)
     weights = "; ".join(
-        f"{dim} {dw:.0%} (" + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight))
-        + ")" for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False))
+        f"{dim} {dw:.0%} (" + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight)) + ")"
+        for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False)
+    )
     grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
     rows = [
-        ("Period", f"The figures cover {w0} to {w1}: the last {cfg.periods.window_months} months up to the "
-                   f"as-of date {card.as_of.date()}, shown by {cfg.periods.period}."),
-        ("On time", f"A delivery line is on time when the receipt that completed it arrived no more than "
-                    f"{_days(d.early_tolerance_days)} days before and {d.late_tolerance_days} days after the "
-                    f"{d.reference_date} date, counting {d.day_basis} days. Split receipts of one order line "
-                    "are combined; a repeated receipt counts once."),
-        ("In full", f"A line is in full when the quantity received is at least the quantity ordered less "
-                    f"{d.in_full_tolerance:.1%}; over-delivery {'counts' if d.over_delivery_in_full else 'does not count'}"
-                    " as in full. OTIF means both on the same line."),
-        ("Quality", f"PPM is defective units per million units inspected (target {cfg.targets['ppm']:g}); the "
-                    f"lot rejection rate is the share of inspected lots with defects (target "
-                    f"{cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity are "
-                    "counted but no PPM is invented for them."),
-        ("Responsiveness", f"A request is answered within the service level when the answer came within: "
-                           f"{sla}. Corrective actions are due on their agreed date, or "
-                           f"{cfg.responsiveness.corrective_action_days:g} days after they were sent."),
-        ("Scores and weights", "Each metric earns 0 to 100 points on a published curve; metrics combine into "
-                               f"dimension scores and those into the overall score with these weights: {weights}. "
-                               f"A dimension without data is left out and the others re-weighted. Grades: {grades}."),
-        ("Small samples", "Every rate has a 95% Wilson interval. Rates used for points are pulled toward the "
-                          "level of comparable suppliers in proportion to how little data there is "
-                          "(empirical Bayes), so a few deliveries cannot give an extreme score. Below "
-                          f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} lots or "
-                          f"{cfg.evidence.min_requests} requests a dimension is not scored; with no dimension "
-                          "scored the grade is 'insufficient evidence', never a perfect or a zero score."),
-        ("Strengths and areas", "A strength is a metric whose whole 95% interval, from your own records "
-                                "only, meets its target; an area to improve is one whose whole interval misses "
-                                "it, or one that shows a significant deterioration, or has requests open past their service "
-                                "level. Improvements are recognised only when a statistical test shows them "
-                                "(the recent months against the same months a year before, or a trend over the "
-                                "window), never from one good month."),
+        (
+            "Period",
+            f"The figures cover {w0} to {w1}: the last {cfg.periods.window_months} months up to the "
+            f"as-of date {card.as_of.date()}, shown by {cfg.periods.period}.",
+        ),
+        (
+            "On time",
+            f"A delivery line is on time when the receipt that completed it arrived no more than "
+            f"{_days(d.early_tolerance_days)} days before and {d.late_tolerance_days} days after the "
+            f"{d.reference_date} date, counting {d.day_basis} days. Split receipts of one order line "
+            "are combined; a repeated receipt counts once.",
+        ),
+        (
+            "In full",
+            f"A line is in full when the quantity received is at least the quantity ordered less "
+            f"{d.in_full_tolerance:.1%}; over-delivery {'counts' if d.over_delivery_in_full else 'does not count'}"
+            " as in full. OTIF means both on the same line.",
+        ),
+        (
+            "Quality",
+            f"PPM is defective units per million units inspected (target {cfg.targets['ppm']:g}); the "
+            f"lot rejection rate is the share of inspected lots with defects (target "
+            f"{cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity are "
+            "counted but no PPM is invented for them.",
+        ),
+        (
+            "Responsiveness",
+            f"A request is answered within the service level when the answer came within: "
+            f"{sla}. Corrective actions are due on their agreed date, or "
+            f"{cfg.responsiveness.corrective_action_days:g} days after they were sent.",
+        ),
+        (
+            "Scores and weights",
+            "Each metric earns 0 to 100 points on a published curve; metrics combine into "
+            f"dimension scores and those into the overall score with these weights: {weights}. "
+            f"A dimension without data is left out and the others re-weighted. Grades: {grades}.",
+        ),
+        (
+            "Small samples",
+            "Every rate has a 95% Wilson interval. Rates used for points are pulled toward the "
+            "level of comparable suppliers in proportion to how little data there is "
+            "(empirical Bayes), so a few deliveries cannot give an extreme score. Below "
+            f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} lots or "
+            f"{cfg.evidence.min_requests} requests a dimension is not scored; with no dimension "
+            "scored the grade is 'insufficient evidence', never a perfect or a zero score.",
+        ),
+        (
+            "Strengths and areas",
+            "A strength is a metric whose whole 95% interval, from your own records "
+            "only, meets its target; an area to improve is one whose whole interval misses "
+            "it, or one that shows a significant deterioration, or has requests open past their service "
+            "level. Improvements are recognised only when a statistical test shows them "
+            "(the recent months against the same months a year before, or a trend over the "
+            "window), never from one good month.",
+        ),
     ]
     return pd.DataFrame(rows, columns=["topic", "explanation"])
 
@@ -140,19 +195,31 @@ def dispute_text(*, contact: str | None = None) -> pd.DataFrame:
     """How to dispute a record and what an exclusion needs."""
     who = contact or "your supplier quality contact"
     rows = [
-        ("Check the records", "Every figure in this pack comes from records listed in the workbook: delivery "
-                              "lines by purchase order, line and receipt; lots by lot number; requests by "
-                              "request number. Recompute any rate from them."),
-        ("Dispute a record", f"Write to {who} within 30 days, quoting the record's number (PO and line, lot "
-                             "or request), what is wrong and your evidence (delivery note, proof of delivery, "
-                             "dated correspondence)."),
-        ("What an exclusion needs", "A record is excused from scoring only for a documented reason outside your "
-                                    "control (for example the buyer changed the date after you confirmed it, "
-                                    "force majeure, or a defect caused by the customer). The decision names the "
-                                    "reason code, who decided and when."),
-        ("What happens then", "An excused record stays visible in the evidence, marked with its reason, but no "
-                              "longer counts in the rates. The next scorecard is recomputed with it; nothing is "
-                              "deleted silently."),
+        (
+            "Check the records",
+            "Every figure in this pack comes from records listed in the workbook: delivery "
+            "lines by purchase order, line and receipt; lots by lot number; requests by "
+            "request number. Recompute any rate from them.",
+        ),
+        (
+            "Dispute a record",
+            f"Write to {who} within 30 days, quoting the record's number (PO and line, lot "
+            "or request), what is wrong and your evidence (delivery note, proof of delivery, "
+            "dated correspondence).",
+        ),
+        (
+            "What an exclusion needs",
+            "A record is excused from scoring only for a documented reason outside your "
+            "control (for example the buyer changed the date after you confirmed it, "
+            "force majeure, or a defect caused by the customer). The decision names the "
+            "reason code, who decided and when.",
+        ),
+        (
+            "What happens then",
+            "An excused record stays visible in the evidence, marked with its reason, but no "
+            "longer counts in the rates. The next scorecard is recomputed with it; nothing is "
+            "deleted silently.",
+        ),
     ]
     return pd.DataFrame(rows, columns=["topic", "explanation"])
 
@@ -214,9 +281,11 @@ class FeedbackPack:
     method_notes: tuple = ()
 
     def __repr__(self) -> str:
-        return (f"FeedbackPack(supplier_id={self.supplier_id!r}, grade={self.grade!r}, as_of={self.as_of.date()}, "
-                f"recognition={len(self.recognition)}, areas={self.areas['metric'].nunique() if len(self.areas) else 0}, "
-                f"charts={len(self.figures)})")
+        return (
+            f"FeedbackPack(supplier_id={self.supplier_id!r}, grade={self.grade!r}, as_of={self.as_of.date()}, "
+            f"recognition={len(self.recognition)}, areas={self.areas['metric'].nunique() if len(self.areas) else 0}, "
+            f"charts={len(self.figures)})"
+        )
 
     @property
     def title(self) -> str:
@@ -227,25 +296,37 @@ class FeedbackPack:
     def html(self) -> str:
         """The pack as one self-contained HTML page."""
         w0, w1 = self.window
-        head = (f"<header><h1>{H.esc(self.title)}</h1><p class=\"meta\">Supplier {H.esc(self.supplier_id)}"
-                f"{' · ' + H.esc(self.supplier_name) if self.supplier_name else ''} · period {w0.date()} to "
-                f"{w1.date()} · as of {self.as_of.date()}</p></header>")
+        head = (
+            f'<header><h1>{H.esc(self.title)}</h1><p class="meta">Supplier {H.esc(self.supplier_id)}'
+            f"{' · ' + H.esc(self.supplier_name) if self.supplier_name else ''} · period {w0.date()} to "
+            f"{w1.date()} · as of {self.as_of.date()}</p></header>"
+        )
         grade_cls = f"grade grade-{H.esc(self.grade)}" if self.grade in ("A", "B", "C", "D") else "grade"
-        score_tbl = H.table(self.scores, percent=(), decimals={"value": 3, "low": 3, "high": 3, "records": 0, "target": 3,
-                                                         "points": 1},
-                            labels={"value": "value", "low": "95% low", "high": "95% high"})
-        summary = (f'<div class="keep"><span class="{grade_cls}" id="grade">{H.esc(self.grade)}</span>'
-                   + H.table(self.summary) + "</div>" + score_tbl
-                   + '<p class="note">Rates are shares (0.95 = 95%); PPM is per million units. The interval is '
-                     "the range the true value lies in with 95% confidence.</p>")
+        score_tbl = H.table(
+            self.scores,
+            percent=(),
+            decimals={"value": 3, "low": 3, "high": 3, "records": 0, "target": 3, "points": 1},
+            labels={"value": "value", "low": "95% low", "high": "95% high"},
+        )
+        summary = (
+            f'<div class="keep"><span class="{grade_cls}" id="grade">{H.esc(self.grade)}</span>'
+            + H.table(self.summary)
+            + "</div>"
+            + score_tbl
+            + '<p class="note">Rates are shares (0.95 = 95%); PPM is per million units. The interval is '
+            "the range the true value lies in with 95% confidence.</p>"
+        )
         parts = [head, H.section("Summary", summary, anchor="summary")]
         charts = "".join(f'<div class="chart" data-metric="{H.esc(m)}">{svg}</div>' for m, svg in self.figures.items())
-        parts.append(H.section("Trends", charts or '<p class="note">No periods with data to draw.</p>',
-                               anchor="trends"))
+        parts.append(
+            H.section("Trends", charts or '<p class="note">No periods with data to draw.</p>', anchor="trends")
+        )
         rec = self.recognition
         if len(rec):
-            items = "".join(f"<li><strong>{H.esc(k.capitalize())}:</strong> {H.esc(f)}</li>"
-                            for k, f in zip(rec["kind"], rec["finding"]))
+            items = "".join(
+                f"<li><strong>{H.esc(k.capitalize())}:</strong> {H.esc(f)}</li>"
+                for k, f in zip(rec["kind"], rec["finding"])
+            )
             body = f'<ul class="findings">{items}</ul>'
         else:
             body = '<p class="note">No strength or improvement is confirmed by a test in this period.</p>'
@@ -255,16 +336,24 @@ class FeedbackPack:
             for m, g in self.areas.groupby("metric", sort=False):
                 items = "".join(f"<li>{H.esc(f)}</li>" for f in g["finding"])
                 ev = self.evidence.get(m)
-                ev_html = (f"<h4>The records behind it ({len(ev)})</h4>" + H.table(ev, max_rows=15)
-                           if ev is not None and len(ev) else "")
-                blocks.append(f'<div class="area"><h3>{H.esc(g["area"].iloc[0])}</h3>'
-                              f'<ul class="findings">{items}</ul>{ev_html}</div>')
+                ev_html = (
+                    f"<h4>The records behind it ({len(ev)})</h4>" + H.table(ev, max_rows=15)
+                    if ev is not None and len(ev)
+                    else ""
+                )
+                blocks.append(
+                    f'<div class="area"><h3>{H.esc(g["area"].iloc[0])}</h3>'
+                    f'<ul class="findings">{items}</ul>{ev_html}</div>'
+                )
             body = "".join(blocks)
         else:
             body = '<p class="note">No area falls short of its target or worsens significantly.</p>'
         parts.append(H.section("Areas to improve", body, anchor="areas", css_class="page-break"))
-        body = (H.table(self.actions) if len(self.actions)
-                else '<p class="note">No open corrective action in the action log.</p>')
+        body = (
+            H.table(self.actions)
+            if len(self.actions)
+            else '<p class="note">No open corrective action in the action log.</p>'
+        )
         if len(self.open_requests):
             body += "<h3>Open corrective-action requests</h3>" + H.table(self.open_requests)
         parts.append(H.section("Open corrective actions", body, anchor="actions"))
@@ -284,13 +373,14 @@ class FeedbackPack:
         """The workbook's sheets: the same figures as the page, with every evidence record."""
         w0, w1 = self.window
         notes = (f"{self.title}; period {w0.date()} to {w1.date()}; as of {self.as_of.date()}.",)
-        out = [SheetSpec("Summary", self.summary, notes=notes, wrap=True),
-               SheetSpec("Scores", self.scores, decimals={"points": 1}),
-               SheetSpec("Recognition", self.recognition, wrap=True),
-               SheetSpec("Areas to improve", self.areas, wrap=True)]
+        out = [
+            SheetSpec("Summary", self.summary, notes=notes, wrap=True),
+            SheetSpec("Scores", self.scores, decimals={"points": 1}),
+            SheetSpec("Recognition", self.recognition, wrap=True),
+            SheetSpec("Areas to improve", self.areas, wrap=True),
+        ]
         for i, (m, ev) in enumerate(self.evidence.items(), start=1):
-            out.append(SheetSpec(f"Evidence {i} {m}"[:31], ev,
-                                 notes=(f"Records behind the area '{label(m)}'.",)))
+            out.append(SheetSpec(f"Evidence {i} {m}"[:31], ev, notes=(f"Records behind the area '{label(m)}'.",)))
         out.append(SheetSpec("Corrective actions", self.actions))
         if len(self.open_requests):
             out.append(SheetSpec("Open CA requests", self.open_requests))
@@ -313,17 +403,40 @@ def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
     rows = []
     for m in ("overall_score", "delivery_score", "quality_score", "responsiveness_score"):
         v = row.get(m, np.nan)
-        rows.append({"measure": label(m), "value": float(v) if pd.notna(v) else np.nan,
-                     "low": np.nan, "high": np.nan, "records": np.nan, "target": np.nan, "points": np.nan})
-    for m in ("otif_rate", "on_time_rate", "in_full_rate", "ppm", "lot_rejection_rate", "within_sla_rate",
-              "capa_on_time_rate"):
+        rows.append(
+            {
+                "measure": label(m),
+                "value": float(v) if pd.notna(v) else np.nan,
+                "low": np.nan,
+                "high": np.nan,
+                "records": np.nan,
+                "target": np.nan,
+                "points": np.nan,
+            }
+        )
+    for m in (
+        "otif_rate",
+        "on_time_rate",
+        "in_full_rate",
+        "ppm",
+        "lot_rejection_rate",
+        "within_sla_rate",
+        "capa_on_time_rate",
+    ):
         if m not in row.index:
             continue
         n = row.get(spec(m).denominator, np.nan)  # lines, lots, requests; for PPM units inspected
-        rows.append({"measure": label(m), "value": float(row[m]) if pd.notna(row[m]) else np.nan,
-                     "low": row.get(f"{m}_low", np.nan), "high": row.get(f"{m}_high", np.nan),
-                     "records": float(n) if pd.notna(n) else np.nan, "target": targets.get(m, np.nan),
-                     "points": row.get(f"pts_{m}", np.nan)})
+        rows.append(
+            {
+                "measure": label(m),
+                "value": float(row[m]) if pd.notna(row[m]) else np.nan,
+                "low": row.get(f"{m}_low", np.nan),
+                "high": row.get(f"{m}_high", np.nan),
+                "records": float(n) if pd.notna(n) else np.nan,
+                "target": targets.get(m, np.nan),
+                "points": row.get(f"pts_{m}", np.nan),
+            }
+        )
     out = pd.DataFrame(rows)
     for c in ("value", "low", "high", "records", "target", "points"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
@@ -332,24 +445,46 @@ def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
 
 def _summary_frame(card, row: pd.Series) -> pd.DataFrame:
     w0, w1 = card.window
-    items = [("Supplier", str(row["supplier_id"])),
-             ("Name", row.get("supplier_name")),
-             ("Category", row.get("category")),
-             ("Period", f"{w0.date()} to {w1.date()}"),
-             ("As of", str(card.as_of.date())),
-             ("Grade", str(row.get("grade"))),
-             ("Overall score", None if pd.isna(row.get("overall_score", np.nan)) else
-              f"{float(row['overall_score']):.1f} of 100"),
-             ("Grade stability", None if pd.isna(row.get("grade_stability", np.nan)) else
-              f"the grade holds in {float(row['grade_stability']):.0%} of reasonable weightings"),
-             ("Dimensions scored", row.get("dimensions_used"))]
-    return pd.DataFrame([(k, None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-                         for k, v in items], columns=["item", "value"])
+    items = [
+        ("Supplier", str(row["supplier_id"])),
+        ("Name", row.get("supplier_name")),
+        ("Category", row.get("category")),
+        ("Period", f"{w0.date()} to {w1.date()}"),
+        ("As of", str(card.as_of.date())),
+        ("Grade", str(row.get("grade"))),
+        (
+            "Overall score",
+            None if pd.isna(row.get("overall_score", np.nan)) else f"{float(row['overall_score']):.1f} of 100",
+        ),
+        (
+            "Grade stability",
+            None
+            if pd.isna(row.get("grade_stability", np.nan))
+            else f"the grade holds in {float(row['grade_stability']):.0%} of reasonable weightings",
+        ),
+        ("Dimensions scored", row.get("dimensions_used")),
+    ]
+    return pd.DataFrame(
+        [(k, None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)) for k, v in items],
+        columns=["item", "value"],
+    )
 
 
-def feedback_pack(card, supplier_id, *, out_dir=None, peers: str | None = "category", min_peers: int = 5,
-                  actions=None, signals=None, trend_alerts=None, contact: str | None = None,
-                  recent_months: int = 6, fdr: float = 0.05, charts: bool = True) -> FeedbackPack:
+def feedback_pack(
+    card,
+    supplier_id,
+    *,
+    out_dir=None,
+    peers: str | None = "category",
+    min_peers: int = 5,
+    actions=None,
+    signals=None,
+    trend_alerts=None,
+    contact: str | None = None,
+    recent_months: int = 6,
+    fdr: float = 0.05,
+    charts: bool = True,
+) -> FeedbackPack:
     """Build (and optionally write) the feedback pack of one supplier.
 
     Parameters
@@ -405,12 +540,14 @@ def feedback_pack(card, supplier_id, *, out_dir=None, peers: str | None = "categ
     ev = {m: f for m, f in ev.items() if len(f)}
     if actions is not None:
         acts = open_actions(actions, sid)
-        acts = acts[[c for c in ("action_id", "opened", "owner", "description", "metric", "due", "status")
-                     if c in acts.columns]].copy()
+        acts = acts[
+            [c for c in ("action_id", "opened", "owner", "description", "metric", "due", "status") if c in acts.columns]
+        ].copy()
         acts["overdue"] = (acts["due"] < card.as_of.normalize()).fillna(False).astype(bool)
     else:
-        acts = pd.DataFrame(columns=["action_id", "opened", "owner", "description", "metric", "due", "status",
-                                     "overdue"])
+        acts = pd.DataFrame(
+            columns=["action_id", "opened", "owner", "description", "metric", "due", "status", "overdue"]
+        )
     req = card.metrics.records("requests", sid) if hasattr(card.metrics, "records") else None
     if req is not None and "capa_open" in req.columns:
         mine = req.loc[req["capa_open"].fillna(False).astype(bool) & (req["status"] == "judged")]
@@ -420,9 +557,24 @@ def feedback_pack(card, supplier_id, *, out_dir=None, peers: str | None = "categ
         open_req = pd.DataFrame()
     peer_frame, peer_note = peer_comparison(card, row, peers=peers, min_peers=min_peers)
     per = card.periods.loc[card.periods["supplier_id"].astype(str) == sid]
-    keep = ["period", "n_deliveries", "otif_rate", "otif_rate_low", "otif_rate_high", "on_time_rate",
-            "in_full_rate", "n_inspections", "ppm", "ppm_low", "ppm_high", "lot_rejection_rate", "n_requests",
-            "within_sla_rate", "within_sla_rate_low", "within_sla_rate_high"]
+    keep = [
+        "period",
+        "n_deliveries",
+        "otif_rate",
+        "otif_rate_low",
+        "otif_rate_high",
+        "on_time_rate",
+        "in_full_rate",
+        "n_inspections",
+        "ppm",
+        "ppm_low",
+        "ppm_high",
+        "lot_rejection_rate",
+        "n_requests",
+        "within_sla_rate",
+        "within_sla_rate_low",
+        "within_sla_rate_high",
+    ]
     per = per[[c for c in keep if c in per.columns]].copy()
     if "period" in per:
         per["period"] = per["period"].astype(str)
@@ -456,9 +608,18 @@ def feedback_pack(card, supplier_id, *, out_dir=None, peers: str | None = "categ
     return pack
 
 
-def write_feedback_packs(card, out_dir, *, supplier_ids=None, actions=None, peers: str | None = "category",
-                         min_peers: int = 5, contact: str | None = None, recent_months: int = 6,
-                         fdr: float = 0.05) -> dict[str, Path]:
+def write_feedback_packs(
+    card,
+    out_dir,
+    *,
+    supplier_ids=None,
+    actions=None,
+    peers: str | None = "category",
+    min_peers: int = 5,
+    contact: str | None = None,
+    recent_months: int = 6,
+    fdr: float = 0.05,
+) -> dict[str, Path]:
     """Write one folder of feedback per supplier under ``out_dir/suppliers/`` (names from :func:`safe_filename`).
 
     The change tests and trend alerts are computed once for the whole
@@ -467,13 +628,14 @@ def write_feedback_packs(card, out_dir, *, supplier_ids=None, actions=None, peer
     from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
-    ids = (card.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None
-           else [str(x) for x in supplier_ids])
+    ids = card.suppliers["supplier_id"].astype(str).tolist() if supplier_ids is None else [str(x) for x in supplier_ids]
     known = set(card.suppliers["supplier_id"].astype(str))
     missing = [x for x in ids if x not in known]
     if missing:
-        raise InputError(f"Supplier {missing[0]!r} is not in the scored data; check the --supplier ids against "
-                         "the supplier_id column.")
+        raise InputError(
+            f"Supplier {missing[0]!r} is not in the scored data; check the --supplier ids against "
+            "the supplier_id column."
+        )
     signals = change_signals(card, recent_months=recent_months, fdr=fdr)
     trend = _alerts(card, fdr=fdr)
     log = None if actions is None else _read_log(actions)
@@ -481,8 +643,17 @@ def write_feedback_packs(card, out_dir, *, supplier_ids=None, actions=None, peer
     out = {}
     for sid in ids:
         folder = base / safe_filename(sid)
-        feedback_pack(card, sid, out_dir=folder, peers=peers, min_peers=min_peers, actions=log,
-                      signals=signals, trend_alerts=trend, contact=contact)
+        feedback_pack(
+            card,
+            sid,
+            out_dir=folder,
+            peers=peers,
+            min_peers=min_peers,
+            actions=log,
+            signals=signals,
+            trend_alerts=trend,
+            contact=contact,
+        )
         out[sid] = folder
     return out
 
@@ -491,4 +662,3 @@ def _read_log(actions):
     from supplier_analytics.actions import read_actions
 
     return read_actions(actions)
-

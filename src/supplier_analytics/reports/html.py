@@ -87,8 +87,9 @@ def fmt(value, *, percent: bool = False, decimals: int | None = None) -> str:
     return str(value)
 
 
-def table(frame: pd.DataFrame, *, percent=(), decimals=None, max_rows: int | None = None,
-          labels: dict | None = None) -> str:
+def table(
+    frame: pd.DataFrame, *, percent=(), decimals=None, max_rows: int | None = None, labels: dict | None = None
+) -> str:
     """An HTML table of ``frame`` (escaped); numbers right-aligned; ``max_rows`` rows at most, with a note."""
     decimals = decimals or {}
     labels = labels or {}

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from supplier_analytics._io import write_text_atomic
 from supplier_analytics.actions import compare_before_after, read_actions
 from supplier_analytics.errors import InputError
-from supplier_analytics._io import write_text_atomic
 from supplier_analytics.portfolio import (
     by_category,
     car_candidates,
@@ -41,6 +41,8 @@ __all__ = ["ReviewPack", "review_pack", "plot_segments", "REVIEW_FILES"]
 
 #: Files written by :meth:`ReviewPack.write`.
 REVIEW_FILES = ("review.html", "review.xlsx")
+
+
 def plot_segments(segments: pd.DataFrame, *, ax=None, label: bool = True):
     """Annual spend (log scale) against overall score, one point per graded supplier, coloured by spend class.
 
@@ -60,11 +62,19 @@ def plot_segments(segments: pd.DataFrame, *, ax=None, label: bool = True):
         c = colours.get(str(cls), "tab:grey")
         ax.scatter(g["annual_spend"][plain], g["overall_score"][plain], c=c, s=30, label=f"spend class {cls}")
         if det.any():
-            ax.scatter(g["annual_spend"][det], g["overall_score"][det], c=c, marker="^", s=60, edgecolors="red",
-                       linewidths=1.5)
+            ax.scatter(
+                g["annual_spend"][det], g["overall_score"][det], c=c, marker="^", s=60, edgecolors="red", linewidths=1.5
+            )
         if imp.any():
-            ax.scatter(g["annual_spend"][imp], g["overall_score"][imp], c=c, marker="s", s=50, edgecolors="green",
-                       linewidths=1.5)
+            ax.scatter(
+                g["annual_spend"][imp],
+                g["overall_score"][imp],
+                c=c,
+                marker="s",
+                s=50,
+                edgecolors="green",
+                linewidths=1.5,
+            )
         if label:
             for x, y, t in zip(g["annual_spend"], g["overall_score"], g["supplier_id"]):
                 ax.annotate(str(t), (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
@@ -94,46 +104,86 @@ class ReviewPack:
     method_notes: tuple = ()
 
     def __repr__(self) -> str:
-        return (f"ReviewPack(as_of={self.as_of.date()}, suppliers={len(self.segments)}, "
-                f"priorities={len(self.priorities)}, recognition={len(self.recognition)}, "
-                f"car_candidates={len(self.car_candidates)}, alerts={len(self.alerts)}, "
-                f"actions={len(self.actions)})")
+        return (
+            f"ReviewPack(as_of={self.as_of.date()}, suppliers={len(self.segments)}, "
+            f"priorities={len(self.priorities)}, recognition={len(self.recognition)}, "
+            f"car_candidates={len(self.car_candidates)}, alerts={len(self.alerts)}, "
+            f"actions={len(self.actions)})"
+        )
 
     def _tables(self):
         return [
-            ("Relationships to prioritise", self.priorities,
-             "Deteriorating first (a significant trend or year-on-year change), then grade D, then large spend "
-             "graded C or without evidence; by spend within each group."),
+            (
+                "Relationships to prioritise",
+                self.priorities,
+                "Deteriorating first (a significant trend or year-on-year change), then grade D, then large spend "
+                "graded C or without evidence; by spend within each group.",
+            ),
             ("Recognition list", self.recognition, "Significant improvements, and grade A without deterioration."),
-            ("Corrective-action request candidates", self.car_candidates,
-             "Grade D, a significant deterioration, or PPM or lot rejection wholly beyond target (95% interval); "
-             "the reasons list every key metric wholly beyond target. open_actions counts actions already open."),
+            (
+                "Corrective-action request candidates",
+                self.car_candidates,
+                "Grade D, a significant deterioration, or PPM or lot rejection wholly beyond target (95% interval); "
+                "the reasons list every key metric wholly beyond target. open_actions counts actions already open.",
+            ),
             ("Alerts", self.alerts, "Trend alerts across the supplier base (false discovery rate controlled)."),
-            ("Segments", self.segments, "Spend class by cumulative share of spend (A: first 80%, B: next 15%, "
-                                        "C: the rest) and performance by grade."),
+            (
+                "Segments",
+                self.segments,
+                "Spend class by cumulative share of spend (A: first 80%, B: next 15%, "
+                "C: the rest) and performance by grade.",
+            ),
             ("By category", self.by_category, "Suppliers per category and performance class."),
             ("Action log", self.actions, "Every action of the log."),
-            ("Did the actions work", self.action_results,
-             self.action_results.attrs.get("method", "No closed action to compare.")),
+            (
+                "Did the actions work",
+                self.action_results,
+                self.action_results.attrs.get("method", "No closed action to compare."),
+            ),
         ]
 
     def html(self) -> str:
         w0, w1 = self.window
-        head = (f"<header><h1>Supplier relationship review</h1><p class=\"meta\">Internal: names every supplier; "
-                f"do not send to suppliers · period {w0.date()} to {w1.date()} · as of {self.as_of.date()}</p>"
-                "</header>")
+        head = (
+            f'<header><h1>Supplier relationship review</h1><p class="meta">Internal: names every supplier; '
+            f"do not send to suppliers · period {w0.date()} to {w1.date()} · as of {self.as_of.date()}</p>"
+            "</header>"
+        )
         parts = [head]
         charts = "".join(f'<div class="chart" data-figure="{H.esc(k)}">{svg}</div>' for k, svg in self.figures.items())
-        parts.append(H.section("Spend and performance", charts or '<p class="note">No supplier with both a score '
-                                                                  "and a spend to draw.</p>", anchor="segments"))
+        parts.append(
+            H.section(
+                "Spend and performance",
+                charts or '<p class="note">No supplier with both a score and a spend to draw.</p>',
+                anchor="segments",
+            )
+        )
         for title, frame, note in self._tables():
-            pct = tuple(c for c in frame.columns if c in ("spend_share", "before", "after", "difference", "low",
-                                                          "high", "current"))
+            pct = tuple(
+                c
+                for c in frame.columns
+                if c in ("spend_share", "before", "after", "difference", "low", "high", "current")
+            )
             body = f'<p class="note">{H.esc(note)}</p>'
-            body += H.table(frame, percent=pct, decimals={"overall_score": 1, "annual_spend": 0, "median_score": 1,
-                                                          "p_value": 4, "q_value": 4, "before_n": 0, "after_n": 0,
-                                                          "before_k": 0, "after_k": 0}) \
-                if len(frame) else '<p class="note">None.</p>'
+            body += (
+                H.table(
+                    frame,
+                    percent=pct,
+                    decimals={
+                        "overall_score": 1,
+                        "annual_spend": 0,
+                        "median_score": 1,
+                        "p_value": 4,
+                        "q_value": 4,
+                        "before_n": 0,
+                        "after_n": 0,
+                        "before_k": 0,
+                        "after_k": 0,
+                    },
+                )
+                if len(frame)
+                else '<p class="note">None.</p>'
+            )
             parts.append(H.section(title, body))
         parts.append(H.section("Method", "".join(f"<p>{H.esc(n)}</p>" for n in self.method_notes)))
         return H.page("Supplier relationship review", "".join(parts))
@@ -142,13 +192,30 @@ class ReviewPack:
         w0, w1 = self.window
         out = []
         for title, frame, note in self._tables():
-            pct = tuple(c for c in frame.columns if c in ("spend_share", "before", "after", "difference", "low",
-                                                          "high"))
-            out.append(SheetSpec(title[:31], frame, percent=pct, notes=(note,), grade_column="grade"
-                                 if "grade" in frame.columns else None))
-        out.insert(0, SheetSpec("About", pd.DataFrame({"method": list(self.method_notes)}), notes=(
-            f"Supplier relationship review (internal); period {w0.date()} to {w1.date()}; as of "
-            f"{self.as_of.date()}.",), wrap=True))
+            pct = tuple(
+                c for c in frame.columns if c in ("spend_share", "before", "after", "difference", "low", "high")
+            )
+            out.append(
+                SheetSpec(
+                    title[:31],
+                    frame,
+                    percent=pct,
+                    notes=(note,),
+                    grade_column="grade" if "grade" in frame.columns else None,
+                )
+            )
+        out.insert(
+            0,
+            SheetSpec(
+                "About",
+                pd.DataFrame({"method": list(self.method_notes)}),
+                notes=(
+                    f"Supplier relationship review (internal); period {w0.date()} to {w1.date()}; as of "
+                    f"{self.as_of.date()}.",
+                ),
+                wrap=True,
+            ),
+        )
         return out
 
     def write(self, out_dir) -> dict[str, Path]:
@@ -159,8 +226,17 @@ class ReviewPack:
         return {"review.html": page, "review.xlsx": write_workbook(out / "review.xlsx", self.sheets())}
 
 
-def review_pack(card, *, actions=None, alerts=None, signals=None, out_dir=None, window_months: int = 3,
-                fdr: float = 0.05, recent_months: int = 6) -> ReviewPack:
+def review_pack(
+    card,
+    *,
+    actions=None,
+    alerts=None,
+    signals=None,
+    out_dir=None,
+    window_months: int = 3,
+    fdr: float = 0.05,
+    recent_months: int = 6,
+) -> ReviewPack:
     """Build (and optionally write) the internal relationship review of a scorecard.
 
     Parameters
@@ -201,16 +277,33 @@ def review_pack(card, *, actions=None, alerts=None, signals=None, out_dir=None, 
         done = log["status"].isin(["closed", "cancelled"]).to_numpy(dtype=bool)
         open_log = log.loc[~done]
     else:
-        log = pd.DataFrame(columns=["supplier_id", "action_id", "opened", "owner", "description", "due", "status",
-                                    "closed", "metric"])
+        log = pd.DataFrame(
+            columns=["supplier_id", "action_id", "opened", "owner", "description", "due", "status", "closed", "metric"]
+        )
         results = pd.DataFrame()
         open_log = None
     shown_alerts = alerts.loc[alerts["direction"].isin(["deteriorating", "improving"])] if len(alerts) else alerts
     if "supplier_name" in seg.columns and len(shown_alerts):
         names = seg.set_index("supplier_id")["supplier_name"]
         shown_alerts = shown_alerts.assign(supplier_name=shown_alerts["supplier_id"].astype(str).map(names))
-    keep = [c for c in ("supplier_id", "supplier_name", "metric", "direction", "severity", "p_value", "q_value",
-                        "change", "current", "target", "n_periods", "chart_signal") if c in shown_alerts.columns]
+    keep = [
+        c
+        for c in (
+            "supplier_id",
+            "supplier_name",
+            "metric",
+            "direction",
+            "severity",
+            "p_value",
+            "q_value",
+            "change",
+            "current",
+            "target",
+            "n_periods",
+            "chart_signal",
+        )
+        if c in shown_alerts.columns
+    ]
     fig = Figure(figsize=(7.5, 4.2))
     fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.13)
     plot_segments(seg, ax=fig.subplots())
@@ -220,10 +313,16 @@ def review_pack(card, *, actions=None, alerts=None, signals=None, out_dir=None, 
     if "method" in results.attrs:
         notes.append("Actions: " + results.attrs["method"])
     pack = ReviewPack(
-        as_of=pd.Timestamp(card.as_of), window=card.window, segments=seg, by_category=by_category(seg),
-        priorities=priority_list(seg), recognition=recognition_list(seg),
-        car_candidates=car_candidates(card, seg, open_log), alerts=shown_alerts[keep].reset_index(drop=True),
-        actions=log.reset_index(drop=True), action_results=results,
+        as_of=pd.Timestamp(card.as_of),
+        window=card.window,
+        segments=seg,
+        by_category=by_category(seg),
+        priorities=priority_list(seg),
+        recognition=recognition_list(seg),
+        car_candidates=car_candidates(card, seg, open_log),
+        alerts=shown_alerts[keep].reset_index(drop=True),
+        actions=log.reset_index(drop=True),
+        action_results=results,
         figures={"segments": H.figure_svg(fig, label="Spend against overall score per supplier")},
         method_notes=tuple(n for n in notes if n),
     )

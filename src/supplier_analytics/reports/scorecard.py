@@ -17,32 +17,94 @@ from supplier_analytics.scoring import scoring_explained
 ID_COLUMNS = ["supplier_id", "supplier_name", "category"]
 
 SUMMARY = [
-    "grade", "rank", "overall_score", "delivery_score", "quality_score", "responsiveness_score",
-    "dimensions_used", "reweighted", "grade_stability", "weight_sensitive",
-    "n_deliveries", "otif_rate", "on_time_rate", "in_full_rate", "n_inspections", "ppm",
-    "n_requests", "within_sla_rate", "median_response_hours",
+    "grade",
+    "rank",
+    "overall_score",
+    "delivery_score",
+    "quality_score",
+    "responsiveness_score",
+    "dimensions_used",
+    "reweighted",
+    "grade_stability",
+    "weight_sensitive",
+    "n_deliveries",
+    "otif_rate",
+    "on_time_rate",
+    "in_full_rate",
+    "n_inspections",
+    "ppm",
+    "n_requests",
+    "within_sla_rate",
+    "median_response_hours",
 ]
 DELIVERY = [
-    "n_deliveries", "n_excluded_deliveries",
-    "on_time_rate", "on_time_rate_low", "on_time_rate_high", "on_time_rate_shrunk", "on_time_rate_prob_below_target",
-    "on_time_qty_rate", "early_rate", "late_rate",
-    "in_full_rate", "in_full_rate_low", "in_full_rate_high",
-    "otif_rate", "otif_rate_low", "otif_rate_high", "otif_rate_shrunk", "otif_rate_prob_below_target",
-    "mean_days_late", "median_days_late", "p90_days_late", "mean_lead_time_days", "cv_lead_time",
-    "pts_otif_rate", "pts_on_time_rate", "pts_in_full_rate", "delivery_score",
+    "n_deliveries",
+    "n_excluded_deliveries",
+    "on_time_rate",
+    "on_time_rate_low",
+    "on_time_rate_high",
+    "on_time_rate_shrunk",
+    "on_time_rate_prob_below_target",
+    "on_time_qty_rate",
+    "early_rate",
+    "late_rate",
+    "in_full_rate",
+    "in_full_rate_low",
+    "in_full_rate_high",
+    "otif_rate",
+    "otif_rate_low",
+    "otif_rate_high",
+    "otif_rate_shrunk",
+    "otif_rate_prob_below_target",
+    "mean_days_late",
+    "median_days_late",
+    "p90_days_late",
+    "mean_lead_time_days",
+    "cv_lead_time",
+    "pts_otif_rate",
+    "pts_on_time_rate",
+    "pts_in_full_rate",
+    "delivery_score",
 ]
 QUALITY = [
-    "n_inspections", "n_excluded_inspections", "quantity_inspected", "defective_quantity",
-    "ppm", "ppm_low", "ppm_high", "ppm_shrunk",
-    "lot_rejection_rate", "lot_rejection_rate_low", "lot_rejection_rate_high", "lot_rejection_rate_shrunk",
-    "n_incidents", "downtime_minutes", "pts_ppm", "pts_lot_rejection_rate", "quality_score",
+    "n_inspections",
+    "n_excluded_inspections",
+    "quantity_inspected",
+    "defective_quantity",
+    "ppm",
+    "ppm_low",
+    "ppm_high",
+    "ppm_shrunk",
+    "lot_rejection_rate",
+    "lot_rejection_rate_low",
+    "lot_rejection_rate_high",
+    "lot_rejection_rate_shrunk",
+    "n_incidents",
+    "downtime_minutes",
+    "pts_ppm",
+    "pts_lot_rejection_rate",
+    "quality_score",
 ]
 RESPONSIVENESS = [
-    "n_requests", "n_excluded_requests", "n_responded", "median_response_hours", "p90_response_hours",
-    "within_sla_rate", "within_sla_rate_low", "within_sla_rate_high", "within_sla_rate_shrunk",
-    "within_sla_rate_prob_below_target", "open_requests", "overdue_requests",
-    "n_corrective_actions", "median_capa_closure_days", "capa_on_time_rate", "open_corrective_actions",
-    "pts_within_sla_rate", "pts_capa_on_time_rate", "responsiveness_score",
+    "n_requests",
+    "n_excluded_requests",
+    "n_responded",
+    "median_response_hours",
+    "p90_response_hours",
+    "within_sla_rate",
+    "within_sla_rate_low",
+    "within_sla_rate_high",
+    "within_sla_rate_shrunk",
+    "within_sla_rate_prob_below_target",
+    "open_requests",
+    "overdue_requests",
+    "n_corrective_actions",
+    "median_capa_closure_days",
+    "capa_on_time_rate",
+    "open_corrective_actions",
+    "pts_within_sla_rate",
+    "pts_capa_on_time_rate",
+    "responsiveness_score",
 ]
 
 
@@ -53,8 +115,14 @@ def _pick(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def _sheet(title, frame, notes=(), grade_column=None) -> SheetSpec:
     scores = tuple(c for c in frame.columns if c.endswith("_score") or c.startswith("pts_"))
-    return SheetSpec(title, frame, formats=column_formats(frame.columns), grade_column=grade_column,
-                     score_columns=scores, notes=tuple(notes))
+    return SheetSpec(
+        title,
+        frame,
+        formats=column_formats(frame.columns),
+        grade_column=grade_column,
+        score_columns=scores,
+        notes=tuple(notes),
+    )
 
 
 def methodology_frame(card) -> pd.DataFrame:
@@ -84,8 +152,7 @@ def scorecard_sheets(card) -> list[SheetSpec]:
     s = s.sort_values(sort_cols, na_position="last", kind="stable")
     w0, w1 = card.window
     head = (
-        f"Supplier scorecard as of {card.as_of.date()}; window {w0.date()} to {w1.date()}; "
-        f"{len(s)} suppliers.",
+        f"Supplier scorecard as of {card.as_of.date()}; window {w0.date()} to {w1.date()}; {len(s)} suppliers.",
         "Rates are fractions shown as percentages with 95% Wilson intervals (_low/_high); empty cells mean "
         "no data, never zero. Grades need the minimum evidence stated on the Methodology sheet.",
     )
@@ -109,13 +176,29 @@ def scorecard_sheets(card) -> list[SheetSpec]:
         periods["period"] = periods["period"].astype(str)
     sheets.append(_sheet("Periods", periods, ("One row per supplier and period; empty periods have empty rates.",)))
     rejected = card.rejected
-    sheets.append(_sheet("Rejected rows", rejected,
-                         (f"{len(rejected)} problems in the input files; each row names file, sheet, row and column.",)))
+    sheets.append(
+        _sheet(
+            "Rejected rows",
+            rejected,
+            (f"{len(rejected)} problems in the input files; each row names file, sheet, row and column.",),
+        )
+    )
     explained = scoring_explained(card.config)
-    sheets.append(_sheet("Scoring weights", explained,
-                         ("How each metric becomes points and how much it weighs in the overall score.",)))
-    sheets.append(_sheet("Methodology", methodology_frame(card), (
-        "Every definition, tolerance, target, curve, weight and evidence threshold used for this card.",
-        f"Configuration hash {card.config.hash()}.",
-    )))
+    sheets.append(
+        _sheet(
+            "Scoring weights",
+            explained,
+            ("How each metric becomes points and how much it weighs in the overall score.",),
+        )
+    )
+    sheets.append(
+        _sheet(
+            "Methodology",
+            methodology_frame(card),
+            (
+                "Every definition, tolerance, target, curve, weight and evidence threshold used for this card.",
+                f"Configuration hash {card.config.hash()}.",
+            ),
+        )
+    )
     return sheets
