@@ -147,3 +147,34 @@ def test_only_the_catalogue_says_which_metrics_are_lower_is_better():
 
 def test_the_catalogue_is_a_leaf():
     assert [t for t, _, _ in _imports(MODULES["catalog"], "catalog")] == []
+
+
+def test_every_module_is_either_public_or_internal():
+    import supplier_analytics as sa
+
+    tops = {_top(m) for m in MODULES} - {"__init__", "__main__"}
+    public, internal = set(sa.PUBLIC_MODULES), set(sa.INTERNAL_MODULES)
+    assert public & internal == set()
+    assert public | internal == tops
+
+
+@pytest.mark.parametrize("module", sorted(__import__("supplier_analytics").PUBLIC_MODULES))
+def test_a_public_module_declares_its_surface(module):
+    import importlib
+
+    import supplier_analytics as sa
+
+    mod = importlib.import_module(f"supplier_analytics.{module}")
+    if module != "evidence":  # sa.evidence is the function of the same name (see __init__)
+        assert getattr(sa, module) is mod
+    assert isinstance(mod.__all__, (list, tuple)) and mod.__all__, f"{module} has no __all__"
+    assert [n for n in mod.__all__ if not hasattr(mod, n)] == []
+
+
+def test_internal_modules_are_not_offered_as_attributes():
+    import subprocess
+    import sys
+
+    # in a fresh interpreter, before anything imported them
+    code = "import supplier_analytics as sa\nfor m in sa.INTERNAL_MODULES:\n    assert not hasattr(sa, m), m\n"
+    subprocess.run([sys.executable, "-c", code], check=True)

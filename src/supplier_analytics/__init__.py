@@ -1,6 +1,8 @@
 """supplier-analytics: supplier delivery, quality and responsiveness analytics.
 
-The public surface lives here; modules may move, these names stay. Names are imported on first use
+The public surface lives here: the names in ``__all__`` and the modules in :data:`PUBLIC_MODULES`. The modules
+in :data:`INTERNAL_MODULES` are the package's own workings; they may change or move without notice, so import
+what you need from here or from a public module. Names are imported on first use
 (PEP 562), so ``import supplier_analytics`` stays quick: reading a file with ``read_table`` does not load
 scipy or matplotlib, which a command-line run or a batch job that only validates would otherwise pay
 for at every start (about a second).
@@ -73,6 +75,35 @@ _LAZY = {
 }
 
 
+#: The public modules, each with what it is for. ``sa.<module>`` gives them; their ``__all__`` is their surface.
+PUBLIC_MODULES = {
+    "errors": "exceptions, warnings and the command line's exit codes",
+    "schema": "the canonical tables: columns, kinds, required or optional",
+    "catalog": "the metric catalogue: label, unit, format, direction and records of every metric",
+    "stats": "shared statistics: Wilson intervals, shrinkage, two-proportion tests, Benjamini-Hochberg",
+    "config": "the scoring configuration: frozen dataclasses, TOML loading and validation",
+    "ingest": "every way in: Excel, CSV and parquet exports, mappings, validation, the action log",
+    "datasets": "the seeded generator and the bundled sample data",
+    "aggregate": "mergeable per supplier and period statistics (PeriodStats, merge_stats)",
+    "engines": "the pandas and dask engines behind one interface; partitioned parquet for dask",
+    "metrics": "metric frames with counts and intervals (compute_metrics, MetricsResult)",
+    "scoring": "points, dimension scores, grades, probabilities against targets, ranks",
+    "evidence": "the records behind a number",
+    "signals": "the one before/after comparison: windows, year on year, corrective actions",
+    "actions": "the corrective-action log: open actions and before/after verdicts",
+    "charts": "p, u and Laney control charts with run rules",
+    "trends": "period series, trend tests and alerts",
+    "portfolio": "segmentation, priorities, recognition and corrective-action candidates",
+    "plotting": "plots that take ax=None and return the Axes",
+    "reports": "the scorecard workbook, supplier feedback packs and the review pack",
+    "scorecard": "score(): from canonical tables to graded suppliers, with evidence and outputs",
+    "history": "the history store of batch runs",
+    "batch": "scheduled batch scoring: job files, run folders, manifests",
+}
+
+#: The package's own workings: importable, but they may change without notice.
+INTERNAL_MODULES = ("_io", "tables", "records", "trendtest", "findings", "cli")
+
 #: old public name -> its module (which warns with a DeprecationWarning on each use)
 _DEPRECATED = {"Mapping": "supplier_analytics.ingest"}
 
@@ -81,11 +112,10 @@ def __getattr__(name: str):
     if name in _DEPRECATED:  # not cached in globals(): every use warns
         return getattr(importlib.import_module(_DEPRECATED[name]), name)
     module = _LAZY.get(name)
-    if module is None:  # a submodule (sa.datasets, sa.stats, ...), as the eager imports used to bind them
-        try:
-            value = importlib.import_module(f"supplier_analytics.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"module 'supplier_analytics' has no attribute {name!r}") from None
+    if module is None:  # a public submodule (sa.datasets, sa.stats, ...)
+        if name not in PUBLIC_MODULES:
+            raise AttributeError(f"module 'supplier_analytics' has no attribute {name!r}")
+        value = importlib.import_module(f"supplier_analytics.{name}")
     elif module == f"supplier_analytics.{name}":
         value = importlib.import_module(module)
     else:
@@ -95,7 +125,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(PUBLIC_MODULES))
 
 
 __all__ = [
