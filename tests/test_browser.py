@@ -70,17 +70,9 @@ def _probe(tmp_path: Path, page: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def packs(tmp_path_factory):
+def packs(tmp_path_factory, sample_card):
     root = tmp_path_factory.mktemp("browser")
-    d = sa.load_sample(SAMPLE)
-    card = sa.score(
-        deliveries=d.deliveries,
-        inspections=d.inspections,
-        requests=d.requests,
-        suppliers=d.suppliers,
-        exclusions=d.exclusions,
-        config=SAMPLE / "scoring.toml",
-    )
+    card = sample_card
     feedback = sa.feedback_pack(card, "V10025", out_dir=root / "V10025")
     sa.review_pack(card, out_dir=root / "review")
     return root, feedback

@@ -22,16 +22,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.Insufficient
 
 
 @pytest.fixture(scope="module")
-def card():
-    d = sa.load_sample(SAMPLE)
-    return sa.score(
-        deliveries=d.deliveries,
-        inspections=d.inspections,
-        requests=d.requests,
-        suppliers=d.suppliers,
-        exclusions=d.exclusions,
-        config=SAMPLE / "scoring.toml",
-    )
+def card(sample_card):
+    return sample_card
 
 
 @pytest.fixture(scope="module")

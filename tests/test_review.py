@@ -203,16 +203,8 @@ def test_action_metric_names_are_the_comparable_metrics():
 
 
 @pytest.fixture(scope="module")
-def card():
-    d = sa.load_sample(SAMPLE)
-    return sa.score(
-        deliveries=d.deliveries,
-        inspections=d.inspections,
-        requests=d.requests,
-        suppliers=d.suppliers,
-        exclusions=d.exclusions,
-        config=SAMPLE / "scoring.toml",
-    )
+def card(sample_card):
+    return sample_card
 
 
 def test_spend_classes_and_segments_by_hand(card):

@@ -37,21 +37,6 @@ def _deliveries():
     )
 
 
-@pytest.fixture(scope="module")
-def sample_card():
-    data = sa.load_sample(SAMPLE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sa.InsufficientEvidenceWarning)
-        return sa.score(
-            deliveries=data.deliveries,
-            inspections=data.inspections,
-            requests=data.requests,
-            suppliers=data.suppliers,
-            exclusions=data.exclusions,
-            config=f"{SAMPLE}/scoring.toml",
-        )
-
-
 def test_hand_computed_delivery_rates_and_public_columns():
     card = sa.score(deliveries=_deliveries(), config=LOW_EVIDENCE, as_of="2025-03-31")
     s = card.suppliers.set_index("supplier_id")

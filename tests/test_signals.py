@@ -85,16 +85,8 @@ def test_the_three_callers_give_the_same_statistics_for_the_same_counts():
     assert actions["verdict"].tolist() == ["worse", "no clear change", "improved"]
 
 
-def test_change_signals_are_the_comparison_of_their_counts():
-    d = sa.load_sample(SAMPLE)
-    card = sa.score(
-        deliveries=d.deliveries,
-        inspections=d.inspections,
-        requests=d.requests,
-        suppliers=d.suppliers,
-        exclusions=d.exclusions,
-        config=SAMPLE / "scoring.toml",
-    )
+def test_change_signals_are_the_comparison_of_their_counts(sample_card):
+    card = sample_card
     sig = sa.change_signals(card)
     assert list(sig.columns) == SIGNAL_COLUMNS
     again = compare(
