@@ -26,11 +26,11 @@ demo: $(STAMP)
 	$(PY) -m supplier_analytics score --deliveries data/sample/deliveries.csv --inspections data/sample/inspections.csv --requests data/sample/requests.csv --suppliers data/sample/suppliers.csv --exclusions data/sample/exclusions.csv --config data/sample/scoring.toml --out $(OUT)
 
 test: $(DEVSTAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # everything but the notebooks and the tests marked slow, for the edit-test loop
 test-fast: $(DEVSTAMP)
-	$(PY) -m pytest -m "not notebook and not slow"
+	$(PY) -m pytest -n auto -m "not notebook and not slow"
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check src tests bench
