@@ -237,6 +237,7 @@ def record_flags(source, metric: str, *, needed_by: str = "this comparison") -> 
             f"{needed_by} cannot count {metric!r} on two sides of a date; use one of {', '.join(RECORD_SHARES)}."
         )
     m = spec(metric)
+    assert m.records is not None, f"the catalogue names no records behind the record share {metric}"
     result = getattr(source, "metrics", source)
     rec = _judged(result, m.records, needed_by)
     date_col = _TABLES[m.records][1]

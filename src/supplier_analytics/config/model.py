@@ -60,6 +60,7 @@ class FrozenMapping(Mapping):
     """
 
     __slots__ = ("_data",)
+    _data: dict[Any, Any]
 
     def __init__(self, data: Mapping | None = None):
         object.__setattr__(self, "_data", dict(data or {}))
@@ -286,7 +287,8 @@ class Config:
         overrides: dict[str, Any] = {}
         for name, value in sections.items():
             if dataclasses.is_dataclass(value) and not isinstance(value, type):
-                replaced = dataclasses.replace(self, **{name: value}) if name in SECTIONS else None
+                section: dict[str, Any] = {name: value}  # a section's type follows from its name at run time
+                replaced = dataclasses.replace(self, **section) if name in SECTIONS else None
                 if replaced is None:
                     overrides[name] = value  # reported as an unknown section below
                     continue

@@ -108,8 +108,8 @@ def _evidence_lines(card, sid: str, metric: str) -> pd.DataFrame:
     except InputError:
         return pd.DataFrame()
     rec = rec.loc[rec["counts_against"].to_numpy(dtype=bool)]
-    kind = next((k for k, cols in _EVIDENCE_COLUMNS.items() if cols[0] in rec.columns), None)
-    keep = [c for c in _EVIDENCE_COLUMNS.get(kind, []) if c in rec.columns]
+    shown = next((cols for cols in _EVIDENCE_COLUMNS.values() if cols[0] in rec.columns), [])
+    keep = [c for c in shown if c in rec.columns]
     return rec[keep].reset_index(drop=True)
 
 
