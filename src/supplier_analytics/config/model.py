@@ -13,26 +13,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from supplier_analytics.catalog import DIMENSIONS, METRICS, SCORABLE
+from supplier_analytics.catalog import METRICS, SCORABLE
 
-__all__ = [
-    "SECTIONS",
-    "RATE_METRICS",
-    "LEGACY_QUALITY_TARGETS",
-    "GRADE_RESERVED",
-    "WEEKDAYS",
-    "Config",
-    "DeliveryConfig",
-    "PeriodsConfig",
-    "QualityConfig",
-    "ResponsivenessConfig",
-    "ScoringConfig",
-    "SensitivityConfig",
-    "EvidenceConfig",
-    "FrozenMapping",
-    "METRIC_DIMENSIONS",
-    "DIMENSIONS",
-]
+# No __all__ here: the config package (its __init__) says what is exported; the other public names of
+# this module (SECTIONS, RATE_METRICS, LEGACY_QUALITY_TARGETS, GRADE_RESERVED, WEEKDAYS) serve its loading.
 
 #: Metrics that may carry a target, a curve or a weight, and their dimension (from the metric catalogue).
 METRIC_DIMENSIONS: Mapping[str, str] = MappingProxyType({m: METRICS[m].dimension for m in SCORABLE})
