@@ -85,6 +85,9 @@ ALERT_COLUMNS = [
     "chart_signal",
     "reason",
 ]
+#: The text columns of an alert: who and what (supplier_id ... test), and where and why (first_period ...
+#: reason); the others are numbers.
+_ALERT_TEXT = (*ALERT_COLUMNS[:6], *ALERT_COLUMNS[-4:])
 
 
 # --------------------------------------------------------------------------- period series
@@ -729,18 +732,7 @@ def alerts(
     if include == "alerts":
         out = out.loc[out["direction"] != "no alert"]
     out = out.reset_index(drop=True)
-    for c in (
-        "supplier_id",
-        "metric",
-        "direction",
-        "severity",
-        "method",
-        "test",
-        "first_period",
-        "last_period",
-        "chart_signal",
-        "reason",
-    ):
+    for c in _ALERT_TEXT:
         out[c] = out[c].astype("string")
     out.attrs.update(
         method=method_text, fdr=float(fdr), tests=n_tests, not_tested=int((~tested).sum()), metrics=tuple(metrics)
