@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from supplier_analytics import records
+from supplier_analytics.metrics import compute_metrics
 from supplier_analytics.records import (
     delivery_lines,
     inspection_lots,
@@ -94,7 +95,6 @@ def test_a_judge_takes_the_prepared_table_and_the_context_and_prepares_nothing(m
         table=["deliveries"],
         supplier_id=["S2"],
         po_id=["P2"],
-        line_id=[None],
         reason_code=["STRIKE"],
         decided_by=["buyer"],
     )
@@ -120,3 +120,33 @@ def test_a_judge_takes_the_prepared_table_and_the_context_and_prepares_nothing(m
     assert got[0]["status"].tolist() == ["judged", "excluded"]
     with pytest.raises(AssertionError, match="prepared a table again"):
         delivery_lines(d, as_of=AS_OF)  # the convenience wrapper is the one that prepares
+
+
+def test_an_exclusions_table_without_line_id_excuses_whole_orders_and_the_counts_reconcile():
+    d = frame(
+        supplier_id=["S1", "S1", "S1", "S2"],
+        po_id=["P1", "P1", "P2", "P1"],  # S2 has a P1 too: an exclusion names the supplier's order only
+        line_id=["1", "2", "1", "1"],
+        quantity_ordered=[10.0] * 4,
+        quantity_received=[10.0] * 4,
+        date_promised=["2025-03-10"] * 4,
+        date_received=["2025-03-08", "2025-03-12", "2025-03-10", "2025-03-10"],
+    )
+    ex = frame(table=["deliveries"], supplier_id=["S1"], po_id=["P1"], reason_code=["STRIKE"], decided_by=["buyer"])
+    assert "line_id" not in ex.columns
+    lines = delivery_lines(d, as_of=AS_OF, exclusions=ex)
+    assert lines[["supplier_id", "po_id", "line_id", "status"]].values.tolist() == [
+        ["S1", "P1", "1", "excluded"],
+        ["S1", "P1", "2", "excluded"],
+        ["S1", "P2", "1", "judged"],
+        ["S2", "P1", "1", "judged"],
+    ]
+    assert lines["exclusion_reason"].tolist() == ["STRIKE", "STRIKE", pd.NA, pd.NA]
+    lean = delivery_lines(d, as_of=AS_OF, exclusions=ex, evidence=False)  # the statistics' path
+    assert lean["excluded"].tolist() == lines["excluded"].tolist() == [True, True, False, False]
+
+    sup = compute_metrics(deliveries=d, exclusions=ex, as_of=AS_OF).suppliers.set_index("supplier_id")
+    assert sup["n_excluded_deliveries"].to_dict() == {"S1": 2, "S2": 0}
+    assert sup["n_deliveries"].to_dict() == {"S1": 1, "S2": 1}
+    counted = sup[["n_deliveries", "n_excluded_deliveries", "n_not_judged_deliveries"]].sum(axis=1)
+    assert counted.to_dict() == lines.groupby("supplier_id").size().to_dict()

@@ -21,7 +21,7 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics.catalog import lower_is_better
 from supplier_analytics.errors import InputError
-from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare
+from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare, compare_sides
 from supplier_analytics.stats import two_proportion_test
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "supplier_analytics"
@@ -92,6 +92,7 @@ def test_change_signals_are_the_comparison_of_their_counts(sample_card):
     again = compare(
         sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"], metric=sig["metric"], min_records=10
     )
+    pd.testing.assert_frame_equal(compare_sides(sig, min_records=10), again)
     np.testing.assert_allclose(sig[STATS].to_numpy(float), again[STATS].to_numpy(float), rtol=0, atol=0)
     assert sig["direction"].tolist() == again["direction"].tolist()
     assert sig.attrs["before"] and sig.attrs["after"]
@@ -110,9 +111,10 @@ def _calls(path: Path) -> set[str]:
 def test_only_signals_runs_the_two_proportion_test():
     callers = [p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py")) if "two_proportion_test" in _calls(p)]
     assert callers == ["signals.py"]
-    # the three comparisons go through it: compare_windows and compare_before_after call compare
-    assert "compare" in _calls(SRC / "trends.py") and "compare" in _calls(SRC / "actions.py")
-    assert "compare" in _calls(SRC / "signals.py")  # change_signals
+    # the three comparisons go through it: compare_windows calls compare; compare_before_after and
+    # change_signals call compare_sides, compare of a frame's count columns
+    assert "compare" in _calls(SRC / "trends.py") and "compare_sides" in _calls(SRC / "actions.py")
+    assert "compare_sides" in _calls(SRC / "signals.py")  # change_signals
 
 
 def test_no_module_keeps_its_own_lower_is_better_list():

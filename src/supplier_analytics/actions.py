@@ -12,10 +12,11 @@ so that the team learns which actions worked.
 
 Examples
 --------
->>> log = pd.DataFrame({"supplier_id": ["S1"], "action_id": ["A-1"], "opened": ["2026-01-15"],
-...                     "status": ["Closed"], "closed": ["2026-03-31"]})
->>> read_actions(log)[["supplier_id", "action_id", "status", "closed"]].to_dict("records")
-[{'supplier_id': 'S1', 'action_id': 'A-1', 'status': 'closed', 'closed': Timestamp('2026-03-31 00:00:00')}]
+>>> log = pd.DataFrame({"supplier_id": ["S1", "S1"], "action_id": ["A-1", "A-2"],
+...     "opened": ["2026-01-15", "2026-02-02"], "status": ["Closed", "Open"],
+...     "closed": ["2026-03-31", None], "due": [None, "2026-04-30"]})
+>>> open_actions(log)[["action_id", "status", "due"]].to_dict("records")
+[{'action_id': 'A-2', 'status': 'open', 'due': Timestamp('2026-04-30 00:00:00')}]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from supplier_analytics.errors import InputError
 from supplier_analytics.ingest.actions import read_actions
-from supplier_analytics.signals import RECORD_SHARES, compare, record_flags
+from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare_sides, record_flags
 
 __all__ = ["read_actions", "compare_before_after", "open_actions", "ACTION_METRICS", "BEFORE_AFTER_COLUMNS"]
 
@@ -34,7 +35,8 @@ __all__ = ["read_actions", "compare_before_after", "open_actions", "ACTION_METRI
 #: records and flag are behind each and which direction is better).
 ACTION_METRICS = RECORD_SHARES
 
-#: Columns of the frame :func:`compare_before_after` returns.
+#: Columns of the frame :func:`compare_before_after` returns: the action, the comparison's sides and
+#: figures as in :data:`~supplier_analytics.signals.SIGNAL_COLUMNS`, and the verdict.
 BEFORE_AFTER_COLUMNS = [
     "supplier_id",
     "action_id",
@@ -44,21 +46,7 @@ BEFORE_AFTER_COLUMNS = [
     "closed",
     "owner",
     "description",
-    "before_from",
-    "before_to",
-    "before_k",
-    "before_n",
-    "before",
-    "after_from",
-    "after_to",
-    "after_k",
-    "after_n",
-    "after",
-    "difference",
-    "low",
-    "high",
-    "p_value",
-    "q_value",
+    *(c for c in SIGNAL_COLUMNS if c not in ("supplier_id", "metric", "direction")),
     "after_complete",
     "verdict",
 ]
@@ -185,16 +173,7 @@ def compare_before_after(
         row["after_complete"] = bool(a.closed + months <= as_of)
         rows.append(row)
     out = pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS)
-    stats = compare(
-        out["before_k"],
-        out["before_n"],
-        out["after_k"],
-        out["after_n"],
-        metric=out["metric"],
-        fdr=fdr,
-        confidence=confidence,
-        min_records=min_records,
-    )
+    stats = compare_sides(out, fdr=fdr, confidence=confidence, min_records=min_records)
     for c in ("before_k", "before_n", "after_k", "after_n"):
         out[c] = out[c].astype(float)
     for c in ("before", "after", "difference", "low", "high", "p_value", "q_value"):

@@ -415,25 +415,22 @@ def aggregate(
     freq = cfg.periods.freq
     frames = {name: _empty(name, freq) for name in PeriodStats.FRAMES}
     seen: set[str] = set(str(s) for s in (suppliers or ()))
-    has = set()
+    has: set[str] = set()  # the record tables given, and their optional columns that some metrics need
+    for records, table, optional in (
+        (lines, "deliveries", ("quantity_received",)),
+        (lots, "inspections", ("quantity_inspected", "downtime_minutes")),
+        (requests, "requests", ()),
+    ):
+        if records is not None:
+            seen.update(str(x) for x in records["supplier_id"].dropna().unique())
+            has.add(table)
+            has.update(c for c in optional if c in records.columns)
     if lines is not None:
         frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
-        seen.update(str(x) for x in lines["supplier_id"].dropna().unique())
-        has.add("deliveries")
-        if "quantity_received" in lines.columns:
-            has.add("quantity_received")
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
-        seen.update(str(x) for x in lots["supplier_id"].dropna().unique())
-        has.add("inspections")
-        if "quantity_inspected" in lots.columns:
-            has.add("quantity_inspected")
-        if "downtime_minutes" in lots.columns:
-            has.add("downtime_minutes")
     if requests is not None:
         frames["responsiveness"], frames["response_minutes"], frames["capa_minutes"] = _response_stats(requests, freq)
-        seen.update(str(x) for x in requests["supplier_id"].dropna().unique())
-        has.add("requests")
     return PeriodStats(
         **frames,
         suppliers=tuple(sorted(seen)),

@@ -134,7 +134,7 @@ def evidence(card, supplier_id: str, metric: str) -> pd.DataFrame:
     rec["counts_against"] = against
     order = ["counts_against", "counts_in_metric"]
     ascending = [False, False]
-    if sort_col in rec.columns:
+    if sort_col is not None and sort_col in rec.columns:
         order.append(sort_col)
         ascending.append(False)
     return rec.sort_values(order, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)

@@ -20,6 +20,9 @@ nouns come from the metric catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -80,6 +83,25 @@ def _trend_text(a: pd.Series) -> str:
     )
 
 
+def _sort_tested(
+    tested: pd.DataFrame,
+    describe: Callable[[pd.Series], str],
+    test: str,
+    recognised: list[dict[str, Any]],
+    areas: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Rows of a table of tests (change signals, trend alerts) that found a change: an improvement is
+    recognised, a deterioration is a reason under its metric's area to improve."""
+    for _, s in tested.iterrows():
+        if s["direction"] not in ("improving", "deteriorating"):
+            continue
+        found = {"finding": describe(s), "test": test, "p_value": s["p_value"], "q_value": s["q_value"]}
+        if s["direction"] == "improving":
+            recognised.append({"metric": s["metric"], "kind": "recognised improvement", **found})
+        else:
+            areas.setdefault(str(s["metric"]), []).append({"basis": "deteriorating", **found})
+
+
 def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts: pd.DataFrame | None):
     """(recognition, areas): what one supplier does well and what it should improve, each with its test.
 
@@ -103,7 +125,9 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
     """
     sid = str(row["supplier_id"])
     targets = card.config.targets
-    strengths, recognised, areas = [], [], {}
+    strengths: list[dict[str, Any]] = []
+    recognised: list[dict[str, Any]] = []
+    areas: dict[str, list[dict[str, Any]]] = {}  # metric -> its reasons
     before, after = signals.attrs.get("before", "before"), signals.attrs.get("after", "after")
     for m in FINDING_METRICS:
         ms = spec(m)
@@ -140,52 +164,10 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
                 }
             )
     mine = signals.loc[signals["supplier_id"].astype(str) == sid]
-    for _, s in mine.iterrows():
-        if s["direction"] == "improving":
-            recognised.append(
-                {
-                    "metric": s["metric"],
-                    "kind": "recognised improvement",
-                    "finding": _signal_text(s, before, after),
-                    "test": "year-on-year two-proportion z",
-                    "p_value": s["p_value"],
-                    "q_value": s["q_value"],
-                }
-            )
-        elif s["direction"] == "deteriorating":
-            areas.setdefault(str(s["metric"]), []).append(
-                {
-                    "basis": "deteriorating",
-                    "finding": _signal_text(s, before, after),
-                    "test": "year-on-year two-proportion z",
-                    "p_value": s["p_value"],
-                    "q_value": s["q_value"],
-                }
-            )
+    _sort_tested(mine, lambda s: _signal_text(s, before, after), "year-on-year two-proportion z", recognised, areas)
     if trend_alerts is not None and len(trend_alerts):
         ta = trend_alerts.loc[trend_alerts["supplier_id"].astype(str) == sid]
-        for _, a in ta.iterrows():
-            if a["direction"] == "improving":
-                recognised.append(
-                    {
-                        "metric": a["metric"],
-                        "kind": "recognised improvement",
-                        "finding": _trend_text(a),
-                        "test": "Mann-Kendall trend",
-                        "p_value": a["p_value"],
-                        "q_value": a["q_value"],
-                    }
-                )
-            elif a["direction"] == "deteriorating":
-                areas.setdefault(str(a["metric"]), []).append(
-                    {
-                        "basis": "deteriorating",
-                        "finding": _trend_text(a),
-                        "test": "Mann-Kendall trend",
-                        "p_value": a["p_value"],
-                        "q_value": a["q_value"],
-                    }
-                )
+        _sort_tested(ta, _trend_text, "Mann-Kendall trend", recognised, areas)
     overdue = row.get("overdue_requests", np.nan)
     if overdue is not None and pd.notna(overdue) and overdue > 0:
         areas.setdefault("overdue_requests", []).append(

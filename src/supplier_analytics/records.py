@@ -56,6 +56,7 @@ Inspections are dated by ``date``, requests by ``date_sent``.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,7 +195,60 @@ def _status(codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(STATUSES), dtype="string"))
 
 
+#: Per record table: the date that places a record in a period and the window, and the keys beyond
+#: supplier_id an exclusion names it by.
+_PLACED = {
+    "deliveries": ("date_received", ["po_id", "line_id"]),
+    "inspections": ("date", ["lot_id"]),
+    "requests": ("date_sent", ["request_id"]),
+}
+
+
+def _set_status(
+    records: pd.DataFrame,
+    table: str,
+    context: ScoringContext,
+    *,
+    evidence: bool,
+    judged: np.ndarray | None = None,
+    still_open: np.ndarray | None = None,
+) -> None:
+    """What every judge ends with: each record's period, its exclusion and its status.
+
+    A record is judged (``not judged`` where ``judged`` is False), else excluded, and ``before window``
+    when dated before the window whatever else; one still open at the as-of date (``still_open``,
+    requests) and not excluded is ``open from before window`` instead, in the window's first period.
+    """
+    date_col, keys = _PLACED[table]
+    freq = context.config.periods.freq
+    dates = records[date_col]
+    records["period"] = dates.dt.to_period(freq)
+    set_exclusions(records, context.exclusions[table], keys, evidence=evidence)
+    excluded = records["excluded"].to_numpy()
+    status = np.zeros(len(records), dtype=np.int8) if judged is None else np.where(judged, 0, 2).astype(np.int8)
+    status[excluded] = 1
+    start = pd.Timestamp(context.window[0])
+    before = (dates < start).to_numpy()
+    status[before] = 3
+    if still_open is not None:
+        carried = before & still_open & ~excluded
+        status[carried] = 4
+        if carried.any():
+            records.loc[carried, "period"] = start.to_period(freq)
+    records["status"] = _status(status)
+
+
 # --------------------------------------------------------------------------- the judges
+
+
+def _prepare_and_judge(
+    table: str, frame: pd.DataFrame, config, as_of, exclusions, window, evidence: bool
+) -> pd.DataFrame:
+    """A judge of one table on its own: the table prepared, the run's context made from it, then judged."""
+    t = prepare_table(frame, table)
+    given: dict[str, Any] = {table: t}  # the table's own keyword of make_context
+    context = make_context(config, as_of=as_of, exclusions=exclusions, window=window, **given)
+    return JUDGES[table](t, context, evidence=evidence)
 
 
 def delivery_lines(
@@ -241,16 +295,13 @@ def delivery_lines(
     >>> line["quantity_received"], str(line["date_received"].date()), line["days_late"], bool(line["otif"])
     (np.float64(10.0), '2025-03-12', np.float64(2.0), False)
     """
-    d = prepare_table(deliveries, "deliveries")
-    context = make_context(config, deliveries=d, as_of=as_of, exclusions=exclusions, window=window)
-    return judge_deliveries(d, context, evidence=evidence)
+    return _prepare_and_judge("deliveries", deliveries, config, as_of, exclusions, window, evidence)
 
 
 def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool = True) -> pd.DataFrame:
     """:func:`delivery_lines` of a prepared deliveries table (:func:`~supplier_analytics.tables.prepare_table`)."""
     cfg = context.config
     as_of = context.as_of
-    start = context.window[0]
     dcfg = cfg.delivery
     has_qty = "quantity_received" in d.columns
     ref_col = dcfg.reference_column
@@ -430,12 +481,7 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
     else:
         lines["lead_time_days"] = np.nan
 
-    lines["period"] = lines["date_received"].dt.to_period(cfg.periods.freq)
-    set_exclusions(lines, ex, ["po_id", "line_id"], evidence=evidence)
-    status = np.where(judged, 0, 2).astype(np.int8)
-    status[lines["excluded"].to_numpy()] = 1
-    status[(lines["date_received"] < start).to_numpy()] = 3
-    lines["status"] = _status(status)
+    _set_status(lines, "deliveries", context, evidence=evidence, judged=judged)
     lines.attrs["receipts_after_as_of"] = n_after
     return lines
 
@@ -464,15 +510,12 @@ def inspection_lots(
     >>> inspection_lots(i, as_of="2025-01-31")[["rejected", "incident"]].to_dict("list")
     {'rejected': [True, None], 'incident': [True, True]}
     """
-    t = prepare_table(inspections, "inspections")
-    context = make_context(config, inspections=t, as_of=as_of, exclusions=exclusions, window=window)
-    return judge_inspections(t, context, evidence=evidence)
+    return _prepare_and_judge("inspections", inspections, config, as_of, exclusions, window, evidence)
 
 
 def judge_inspections(t: pd.DataFrame, context: ScoringContext, *, evidence: bool = True) -> pd.DataFrame:
     """:func:`inspection_lots` of a prepared inspections table (:func:`~supplier_analytics.tables.prepare_table`)."""
-    cfg, as_of, window = context.config, context.as_of, context.window
-    after = t["date"] > as_of
+    after = t["date"] > context.as_of
     t = t.loc[~after].reset_index(drop=True)
     defective = t["quantity_defective"].to_numpy()
     if "quantity_inspected" in t.columns:
@@ -487,12 +530,7 @@ def judge_inspections(t: pd.DataFrame, context: ScoringContext, *, evidence: boo
         t["defective_in_inspected"] = np.nan
     down = t["downtime_minutes"].fillna(0.0).to_numpy() if "downtime_minutes" in t.columns else 0.0
     t["incident"] = (defective > 0) | (down > 0)
-    t["period"] = t["date"].dt.to_period(cfg.periods.freq)
-    set_exclusions(t, context.exclusions["inspections"], ["lot_id"], evidence=evidence)
-    status = np.zeros(len(t), dtype=np.int8)  # judged
-    status[t["excluded"].to_numpy()] = 1  # excluded
-    status[(t["date"] < pd.Timestamp(window[0])).to_numpy()] = 3  # before window
-    t["status"] = _status(status)
+    _set_status(t, "inspections", context, evidence=evidence)
     t.attrs["records_after_as_of"] = int(after.sum())
     return t
 
@@ -518,15 +556,13 @@ def request_records(
     status, excluded, exclusion_reason (not with ``evidence=False``: ``excluded`` says enough for the
     statistics).
     """
-    r = prepare_table(requests, "requests")
-    context = make_context(config, requests=r, as_of=as_of, exclusions=exclusions, window=window)
-    return judge_requests(r, context, evidence=evidence)
+    return _prepare_and_judge("requests", requests, config, as_of, exclusions, window, evidence)
 
 
 def judge_requests(r: pd.DataFrame, context: ScoringContext, *, evidence: bool = True) -> pd.DataFrame:
     """:func:`request_records` of a prepared requests table (:func:`~supplier_analytics.tables.prepare_table`)."""
-    cfg, as_of, window = context.config, context.as_of, context.window
-    end = as_of + pd.Timedelta(days=1)  # the end of the as-of day
+    cfg = context.config
+    end = context.as_of + pd.Timedelta(days=1)  # the end of the as-of day
     after = r["date_sent"] >= end
     r = r.loc[~after].reset_index(drop=True)
     rcfg = cfg.responsiveness
@@ -577,18 +613,8 @@ def judge_requests(r: pd.DataFrame, context: ScoringContext, *, evidence: bool =
     on_time[~capa | (~closed & (capa_due > end).to_numpy())] = pd.NA
     r["capa_on_time"] = on_time
     r["capa_open"] = capa & ~closed
-    r["period"] = r["date_sent"].dt.to_period(cfg.periods.freq)
-    set_exclusions(r, context.exclusions["requests"], ["request_id"], evidence=evidence)
-    status = np.zeros(len(r), dtype=np.int8)  # judged
-    status[r["excluded"].to_numpy()] = 1  # excluded
-    before = (r["date_sent"] < pd.Timestamp(window[0])).to_numpy()
-    status[before] = 3  # before window
     still_open = r["open"].to_numpy(dtype=bool) | r["capa_open"].to_numpy(dtype=bool)
-    carried = before & still_open & ~r["excluded"].to_numpy()
-    status[carried] = 4  # open from before window
-    if carried.any():
-        r.loc[carried, "period"] = pd.Timestamp(window[0]).to_period(cfg.periods.freq)
-    r["status"] = _status(status)
+    _set_status(r, "requests", context, evidence=evidence, still_open=still_open)
     r.attrs["records_after_as_of"] = int(after.sum())
     return r
 

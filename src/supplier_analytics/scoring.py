@@ -68,10 +68,17 @@ __all__ = [
 #: The grade given when no dimension has enough evidence.
 INSUFFICIENT_EVIDENCE = "insufficient evidence"
 
+
+def _evidence_count(dimension: str) -> str:
+    count = METRICS[f"{dimension}_score"].evidence_count
+    assert count is not None, f"the catalogue gives {dimension}_score no evidence count"
+    return count
+
+
 #: Per dimension: the count column of the metric frame (the catalogue's evidence count of the dimension's
 #: score) and the ``[evidence]`` key it is held against.
 EVIDENCE_COLUMNS: Mapping[str, tuple[str, str]] = {
-    dim: (METRICS[f"{dim}_score"].evidence_count, key)
+    dim: (_evidence_count(dim), key)
     for dim, key in zip(DIMENSIONS, ("min_deliveries", "min_inspections", "min_requests"))
 }
 

@@ -33,6 +33,7 @@ from supplier_analytics.stats import benjamini_hochberg, two_proportion_test
 
 __all__ = [
     "compare",
+    "compare_sides",
     "change_signals",
     "record_flags",
     "COMPARE_COLUMNS",
@@ -42,14 +43,16 @@ __all__ = [
     "DIRECTIONS",
 ]
 
+
+def _side(side: str) -> list[str]:
+    """The columns of one side of a comparison: records with the flag, records, and the figure."""
+    return [f"{side}_k", f"{side}_n", side]
+
+
 #: Columns :func:`compare` returns, in order.
 COMPARE_COLUMNS = [
-    "before_k",
-    "before_n",
-    "before",
-    "after_k",
-    "after_n",
-    "after",
+    *_side("before"),
+    *_side("after"),
     "difference",
     "low",
     "high",
@@ -66,14 +69,10 @@ SIGNAL_COLUMNS = [
     "metric",
     "before_from",
     "before_to",
-    "before_k",
-    "before_n",
-    "before",
+    *_side("before"),
     "after_from",
     "after_to",
-    "after_k",
-    "after_n",
-    "after",
+    *_side("after"),
     "difference",
     "low",
     "high",
@@ -92,6 +91,14 @@ _TABLES = {
     "inspections": ("lots", "date"),
     "requests": ("requests", "date_sent"),
 }
+
+
+def compare_sides(frame: pd.DataFrame, **options) -> pd.DataFrame:
+    """:func:`compare` of a frame with the counts of both sides (``before_k``, ``before_n``, ``after_k``,
+    ``after_n``) and the ``metric`` of each row; ``options`` as for :func:`compare`."""
+    return compare(
+        frame["before_k"], frame["before_n"], frame["after_k"], frame["after_n"], metric=frame["metric"], **options
+    )
 
 
 def compare(
@@ -237,6 +244,7 @@ def record_flags(source, metric: str, *, needed_by: str = "this comparison") -> 
             f"{needed_by} cannot count {metric!r} on two sides of a date; use one of {', '.join(RECORD_SHARES)}."
         )
     m = spec(metric)
+    assert m.records is not None, f"the catalogue names no records behind the record share {metric}"
     result = getattr(source, "metrics", source)
     rec = _judged(result, m.records, needed_by)
     date_col = _TABLES[m.records][1]
@@ -325,15 +333,7 @@ def change_signals(
     if not parts:
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    stats = compare(
-        out["before_k"],
-        out["before_n"],
-        out["after_k"],
-        out["after_n"],
-        metric=out["metric"],
-        fdr=fdr,
-        min_records=min_records,
-    )
+    stats = compare_sides(out, fdr=fdr, min_records=min_records)
     for c in ("before", "after", "difference", "low", "high", "p_value", "q_value", "direction"):
         out[c] = stats[c].to_numpy()
     out["direction"] = out["direction"].astype("string")

@@ -328,7 +328,7 @@ def _exclusion_matches(records: pd.DataFrame, ex: pd.DataFrame | None, keys: lis
 
     ``keys`` beyond supplier_id match when the exclusion gives them (see :func:`_key_patterns`).
     """
-    if ex is None or keys[0] not in records.columns:
+    if ex is None or keys[0] not in records.columns or keys[0] not in ex.columns:
         return None
     # every pattern names the record's own id (po_id, lot_id, request_id): only records whose id occurs in
     # the exclusions at all can match, usually a few in a hundred -- the patterns are tried on those alone
@@ -338,6 +338,8 @@ def _exclusion_matches(records: pd.DataFrame, ex: pd.DataFrame | None, keys: lis
     records = records.iloc[named]  # keeps its labels
     found = []
     for mask_cols in _key_patterns(keys):
+        if any(k not in ex.columns for k in mask_cols):
+            continue  # a key the exclusions do not have (without line_id, an exclusion names a whole order)
         sub = ex
         for k in keys:
             sub = sub.loc[sub[k].notna()] if k in mask_cols else sub.loc[sub[k].isna()] if k in sub else sub

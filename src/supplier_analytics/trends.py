@@ -42,7 +42,7 @@ from supplier_analytics.aggregate import aggregate
 from supplier_analytics.catalog import COUNT_METRICS, METRICS
 from supplier_analytics.charts import p_chart
 from supplier_analytics.errors import InputError
-from supplier_analytics.metrics import period_metrics
+from supplier_analytics.metrics import MetricsResult, period_metrics
 from supplier_analytics.signals import SIGNAL_COLUMNS, compare
 from supplier_analytics.stats import benjamini_hochberg
 from supplier_analytics.trendtest import (
@@ -85,12 +85,15 @@ ALERT_COLUMNS = [
     "chart_signal",
     "reason",
 ]
+#: The text columns of an alert: who and what (supplier_id ... test), and where and why (first_period ...
+#: reason); the others are numbers.
+_ALERT_TEXT = (*ALERT_COLUMNS[:6], *ALERT_COLUMNS[-4:])
 
 
 # --------------------------------------------------------------------------- period series
 
 
-def _frame_of(source) -> tuple[pd.DataFrame, object]:
+def _frame_of(source) -> tuple[pd.DataFrame, MetricsResult | None]:
     """(periods frame, MetricsResult or None) from a Scorecard, a MetricsResult or a periods DataFrame."""
     if isinstance(source, pd.DataFrame):
         return source, None
@@ -313,7 +316,7 @@ def _coarsen(frame: pd.DataFrame, metric: str, freq: str, current: str) -> pd.Da
         )
     cols = [f"{metric}_k", f"{metric}_n"]
     rec = _records_column(metric)
-    if rec in frame.columns and rec not in cols:
+    if rec is not None and rec in frame.columns and rec not in cols:
         cols.append(rec)
     out = frame.assign(period=first).groupby(["supplier_id", "period"], sort=True, observed=True)[cols].sum()
     return out.reset_index()
@@ -729,18 +732,7 @@ def alerts(
     if include == "alerts":
         out = out.loc[out["direction"] != "no alert"]
     out = out.reset_index(drop=True)
-    for c in (
-        "supplier_id",
-        "metric",
-        "direction",
-        "severity",
-        "method",
-        "test",
-        "first_period",
-        "last_period",
-        "chart_signal",
-        "reason",
-    ):
+    for c in _ALERT_TEXT:
         out[c] = out[c].astype("string")
     out.attrs.update(
         method=method_text, fdr=float(fdr), tests=n_tests, not_tested=int((~tested).sum()), metrics=tuple(metrics)

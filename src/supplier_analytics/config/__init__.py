@@ -30,9 +30,9 @@ Examples
 'quarter'
 """
 
+from supplier_analytics.catalog import DIMENSIONS
 from supplier_analytics.config.load import default_config, load_config
 from supplier_analytics.config.model import (
-    DIMENSIONS,
     METRIC_DIMENSIONS,
     Config,
     DeliveryConfig,

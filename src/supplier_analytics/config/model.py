@@ -13,26 +13,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from supplier_analytics.catalog import DIMENSIONS, METRICS, SCORABLE
+from supplier_analytics.catalog import METRICS, SCORABLE
 
-__all__ = [
-    "SECTIONS",
-    "RATE_METRICS",
-    "LEGACY_QUALITY_TARGETS",
-    "GRADE_RESERVED",
-    "WEEKDAYS",
-    "Config",
-    "DeliveryConfig",
-    "PeriodsConfig",
-    "QualityConfig",
-    "ResponsivenessConfig",
-    "ScoringConfig",
-    "SensitivityConfig",
-    "EvidenceConfig",
-    "FrozenMapping",
-    "METRIC_DIMENSIONS",
-    "DIMENSIONS",
-]
+# No __all__ here: the config package (its __init__) says what is exported; the other public names of
+# this module (SECTIONS, RATE_METRICS, LEGACY_QUALITY_TARGETS, GRADE_RESERVED, WEEKDAYS) serve its loading.
 
 #: Metrics that may carry a target, a curve or a weight, and their dimension (from the metric catalogue).
 METRIC_DIMENSIONS: Mapping[str, str] = MappingProxyType({m: METRICS[m].dimension for m in SCORABLE})
@@ -60,6 +44,7 @@ class FrozenMapping(Mapping):
     """
 
     __slots__ = ("_data",)
+    _data: dict[Any, Any]
 
     def __init__(self, data: Mapping | None = None):
         object.__setattr__(self, "_data", dict(data or {}))
@@ -286,7 +271,8 @@ class Config:
         overrides: dict[str, Any] = {}
         for name, value in sections.items():
             if dataclasses.is_dataclass(value) and not isinstance(value, type):
-                replaced = dataclasses.replace(self, **{name: value}) if name in SECTIONS else None
+                section: dict[str, Any] = {name: value}  # a section's type follows from its name at run time
+                replaced = dataclasses.replace(self, **section) if name in SECTIONS else None
                 if replaced is None:
                     overrides[name] = value  # reported as an unknown section below
                     continue

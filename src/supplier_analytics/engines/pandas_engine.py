@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Literal
+
+import pandas as pd
 
 from supplier_analytics.engines.partitions import (
     EngineRun,
@@ -51,7 +55,8 @@ def _release_free_memory() -> None:
         _malloc_trim(0)
 
 
-_malloc_trim = None
+#: glibc's malloc_trim once looked up; False where there is none
+_malloc_trim: Callable[[int], object] | Literal[False] | None = None
 
 
 @contextmanager
@@ -93,10 +98,12 @@ def judge_in_memory(
     EngineRun
         With the records kept (one chunk) or judged again on demand (several chunks).
     """
-    prepared = {name: tables.get(name) for name in RECORD_TABLES}
+    prepared: dict[str, pd.DataFrame | None] = {name: tables.get(name) for name in RECORD_TABLES}
     chunks = supplier_chunks(prepared, max_rows=chunk_rows or CHUNK_ROWS)
     if len(chunks) == 1:
-        stats, ignored, records = judge_partition(**prepared, context=context)
+        stats, ignored, records = judge_partition(
+            prepared["deliveries"], prepared["inspections"], prepared["requests"], context=context
+        )
         judged = JudgedRecords(kept=records, context=context)
     else:
 

@@ -87,6 +87,12 @@ class JudgedRecords:
             "behind the figures, or use the periods frame of the run's own periods."
         )
 
+    def _judge(self, table: str, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` of an input table judged in the run's context."""
+        if self._context is None:
+            raise TypeError("JudgedRecords needs the run's context to judge its inputs again")
+        return JUDGES[table](rows, self._context)
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
@@ -104,7 +110,7 @@ class JudgedRecords:
             return None
         with self._lock:
             if table not in self._kept and table in self._inputs:
-                self._kept[table] = JUDGES[table](self._inputs[table], self._context)
+                self._kept[table] = self._judge(table, self._inputs[table])
             if table not in self._kept:
                 raise self._not_kept(table)
             return self._kept[table]
@@ -124,7 +130,7 @@ class JudgedRecords:
             hit = self._recent.get((table, supplier_id))
         if hit is None:  # a feedback page asks for one supplier's records several times in a row
             rows = source.loc[(source["supplier_id"] == supplier_id).fillna(False).to_numpy()]
-            hit = JUDGES[table](rows.reset_index(drop=True), self._context)
+            hit = self._judge(table, rows.reset_index(drop=True))
             with self._lock:
                 self._recent[(table, supplier_id)] = hit
                 while len(self._recent) > 6:
@@ -185,7 +191,7 @@ def judge_partition(
         the tables given.
     """
     suppliers: set[str] = set()
-    records = {}
+    records: dict[str, pd.DataFrame | None] = {}
     for name, df in (("deliveries", deliveries), ("inspections", inspections), ("requests", requests)):
         if df is None:
             records[name] = None
@@ -294,7 +300,7 @@ def supplier_chunks(tables: dict, max_rows: int) -> list[dict[str, np.ndarray | 
     rank = np.zeros(k, dtype=np.int16 if len(used) < 2**15 else np.int64)
     rank[used] = np.arange(len(used))  # chunk numbers without gaps
     chunk_of = rank[chunk_of]
-    out = [{} for _ in used]
+    out: list[dict[str, np.ndarray | None]] = [{} for _ in used]
     for name in tables:
         if name not in per_row:
             for c in out:

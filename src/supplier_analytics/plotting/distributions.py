@@ -227,7 +227,7 @@ def plot_days_late(
     kwargs.setdefault("width", 0.85)
     ax.bar(xs, counts, **kwargs)
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
-    if n_beyond:
+    if clip is not None and n_beyond:
         ax.set_xlabel(f"{label}\n{n_beyond} line(s) beyond {clip[0]} or {clip[1]} days drawn in the end bars")
     if config is not None:
         ax.legend(loc="upper right", fontsize="small")

@@ -158,7 +158,7 @@ def _cell(ws, value, *, number_format=None, font=None, fill=None, alignment=None
 
 
 def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
-    out = []
+    out: list[str | None] = []
     for col in frame.columns:
         s = frame[col]
         if col in spec.formats:
@@ -181,7 +181,7 @@ def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
 
 
 def _widths(frame: pd.DataFrame) -> list[float]:
-    widths = []
+    widths: list[float] = []
     head = frame.head(200)
     for col in frame.columns:
         lengths = [len(str(col))]

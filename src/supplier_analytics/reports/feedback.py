@@ -36,14 +36,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics._io import write_text_atomic
 from supplier_analytics.actions import open_actions
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError
 from supplier_analytics.evidence import evidence
-from supplier_analytics.findings import peer_comparison, supplier_findings
+from supplier_analytics.findings import FINDING_METRICS, peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
-from supplier_analytics.reports.excel import SheetSpec, write_workbook
+from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.pack import write_pack
 from supplier_analytics.scoring import scoring_explained
 from supplier_analytics.signals import change_signals
 
@@ -108,8 +108,8 @@ def _evidence_lines(card, sid: str, metric: str) -> pd.DataFrame:
     except InputError:
         return pd.DataFrame()
     rec = rec.loc[rec["counts_against"].to_numpy(dtype=bool)]
-    kind = next((k for k, cols in _EVIDENCE_COLUMNS.items() if cols[0] in rec.columns), None)
-    keep = [c for c in _EVIDENCE_COLUMNS.get(kind, []) if c in rec.columns]
+    shown = next((cols for cols in _EVIDENCE_COLUMNS.values() if cols[0] in rec.columns), [])
+    keep = [c for c in shown if c in rec.columns]
     return rec[keep].reset_index(drop=True)
 
 
@@ -393,10 +393,7 @@ class FeedbackPack:
 
     def write(self, out_dir) -> dict[str, Path]:
         """Write :data:`FEEDBACK_FILES` into ``out_dir`` (created); returns name -> path."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        page = write_text_atomic(out / "feedback.html", self.html())
-        return {"feedback.html": page, "feedback.xlsx": write_workbook(out / "feedback.xlsx", self.sheets())}
+        return write_pack(out_dir, "feedback", self.html(), self.sheets())
 
 
 def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
@@ -414,15 +411,7 @@ def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
                 "points": np.nan,
             }
         )
-    for m in (
-        "otif_rate",
-        "on_time_rate",
-        "in_full_rate",
-        "ppm",
-        "lot_rejection_rate",
-        "within_sla_rate",
-        "capa_on_time_rate",
-    ):
+    for m in FINDING_METRICS:
         if m not in row.index:
             continue
         n = row.get(spec(m).denominator, np.nan)  # lines, lots, requests; for PPM units inspected

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from supplier_analytics._io import write_text_atomic
 from supplier_analytics.actions import compare_before_after, read_actions
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import (
@@ -34,7 +33,8 @@ from supplier_analytics.portfolio import (
     segment_suppliers,
 )
 from supplier_analytics.reports import html as H
-from supplier_analytics.reports.excel import SheetSpec, write_workbook
+from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.pack import write_pack
 from supplier_analytics.signals import change_signals
 
 __all__ = ["ReviewPack", "review_pack", "plot_segments", "REVIEW_FILES"]
@@ -220,10 +220,7 @@ class ReviewPack:
 
     def write(self, out_dir) -> dict[str, Path]:
         """Write :data:`REVIEW_FILES` into ``out_dir`` (created); returns name -> path."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        page = write_text_atomic(out / "review.html", self.html())
-        return {"review.html": page, "review.xlsx": write_workbook(out / "review.xlsx", self.sheets())}
+        return write_pack(out_dir, "review", self.html(), self.sheets())
 
 
 def review_pack(
