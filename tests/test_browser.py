@@ -24,6 +24,7 @@ import supplier_analytics as sa
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
 pytestmark = [
+    pytest.mark.slow,  # starts Chromium for each page
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
     pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning"),
 ]

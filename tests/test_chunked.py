@@ -86,6 +86,7 @@ def test_records_are_judged_again_on_demand_and_equal_the_kept_ones(data, whole)
     pd.testing.assert_frame_equal(copied.records("requests", "V10017"), whole.records("requests", "V10017"))
 
 
+@pytest.mark.slow
 def test_evidence_of_a_chunked_scorecard_equals_the_one_piece_evidence(data, monkeypatch):
     d, ex = data
     one = sa.score(

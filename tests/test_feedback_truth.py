@@ -61,6 +61,7 @@ def _deteriorating(pack):
     return bool((pack.areas["basis"] == "deteriorating").any())
 
 
+@pytest.mark.slow
 def test_sample_recognises_every_known_improver_and_flags_every_decliner():
     data = sa.load_sample(SAMPLE)
     packs, truth = _findings(data), _truth(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -140,6 +141,7 @@ def test_rates_stay_in_zero_one_and_inside_their_intervals(receipts, lots, reqs,
     st.lists(request, max_size=10),
     st.randoms(use_true_random=False),
 )
+@pytest.mark.slow
 def test_row_order_does_not_matter(receipts, lots, reqs, rnd):
     d, i, r = deliveries_frame(receipts), inspections_frame(lots), requests_frame(reqs)
 
@@ -164,6 +166,7 @@ def test_row_order_does_not_matter(receipts, lots, reqs, rnd):
     st.integers(0, 2**32 - 1),
     st.sampled_from(["month", "week"]),
 )
+@pytest.mark.slow
 def test_merged_halves_equal_the_whole(receipts, lots, reqs, seed, period):
     cfg = load_config({"periods": {"period": period}})
     d, i, r = deliveries_frame(receipts), inspections_frame(lots), requests_frame(reqs)
@@ -187,6 +190,7 @@ def test_merged_halves_equal_the_whole(receipts, lots, reqs, seed, period):
     st.sampled_from(["A", "B", "C"]),
     st.sampled_from(["calendar", "working"]),
 )
+@pytest.mark.slow
 def test_one_more_on_time_delivery_never_lowers_the_on_time_rate(receipts, day, supplier, basis):
     cfg = {"delivery": {"day_basis": basis}}
     d = deliveries_frame(receipts)

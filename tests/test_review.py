@@ -276,6 +276,7 @@ def _inputs():
     ]
 
 
+@pytest.mark.slow
 def test_cli_feedback_writes_one_folder_per_supplier_and_the_review(tmp_path, capsys):
     log = tmp_path / "actions.csv"
     log.write_text(

@@ -387,6 +387,7 @@ def test_alerts_rising_ppm_is_deterioration():
     assert a.loc["Q1", "severity"] in ("high", "medium")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["mann-kendall", "two-window"])
 def test_false_alerts_under_no_trend_stay_within_fdr(method):
     # 200 data sets of 100 stable suppliers x 12 months (binomial counts from fixed probabilities).
@@ -404,6 +405,7 @@ def test_false_alerts_under_no_trend_stay_within_fdr(method):
     assert with_alerts <= limit
 
 
+@pytest.mark.slow
 def test_false_discovery_share_with_real_trends_mixed_in():
     # 200 data sets of 100 suppliers, 10 of them with a real trend; the share of false alerts among
     # alerts, averaged over the data sets, must stay at or below q. Its standard error is below
