@@ -10,7 +10,9 @@ import pandas as pd
 
 from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
+from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import reject_unknown_suppliers
+from supplier_analytics.ingest.dates import DateParser
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -21,9 +23,7 @@ from supplier_analytics.ingest.header import (
 )
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.parse import (
-    DateParser,
     NumberParser,
-    Problem,
     arrow_text,
     normalise_request_type,
     parse_id,
@@ -365,26 +365,26 @@ def _build(
             f"{source}: " + "; ".join(e[1] for e in errors) + ".",
             failure_cases=pd.DataFrame([e[0] for e in errors]),
         )
-    for name, p in numbers.items():
+    for name, num in numbers.items():
         col = schema.column(name)
-        vals = pd.Series(p.values, dtype="float64")
-        problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "number")
+        vals = pd.Series(num.values, dtype="float64")
+        problems += [(name, q) for q in num.problems]
+        _missing(problems, name, col.required, num.missing & no_formula[name], num.placeholder, notes, "number")
         if col.min_value is not None:
             low = (vals < col.min_value).to_numpy(dtype=bool)
             if low.any():
                 what = "negative value" if col.min_value == 0 else f"value below {col.min_value:g}"
                 problems.append((name, Problem(low, f"{what} not allowed", "negative value")))
         values[name] = vals
-    for name, p in dates.items():
+    for name, dp in dates.items():
         col = schema.column(name)
-        vals = p.result()
-        problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "date")
-        if p.serials:
-            notes.append(f"{p.serials} Excel serial number{'s' if p.serials > 1 else ''} in {name} read as dates")
+        vals = dp.result()
+        problems += [(name, q) for q in dp.problems]
+        _missing(problems, name, col.required, dp.missing & no_formula[name], dp.placeholder, notes, "date")
+        if dp.serials:
+            notes.append(f"{dp.serials} Excel serial number{'s' if dp.serials > 1 else ''} in {name} read as dates")
         if col.kind == "date":
-            timed = int(((pd.Series(p.values) != vals) & vals.notna()).sum())
+            timed = int(((pd.Series(dp.values) != vals) & vals.notna()).sum())
             if timed:
                 notes.append(
                     f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)"
@@ -408,8 +408,8 @@ def _build(
         problems += _action_rules(values, problems, n)
 
     bad_row = np.zeros(n, dtype=bool)
-    for _, p in problems:
-        bad_row |= p.mask
+    for _, problem in problems:
+        bad_row |= problem.mask
     frame = pd.DataFrame({c: values[c] for c in present})
     if schema.name == "suppliers" and "supplier_id" in frame:
         ok_ids = frame["supplier_id"].where(~bad_row)
