@@ -14,15 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.datasets.chunk import DEFECT_CODES
 from supplier_analytics.datasets.files import TableWriter
-from supplier_analytics.datasets.generator import (
-    DEFECT_CODES,
-    SAMPLE_PARAMETERS,
-    SITES,
-    TRUTH_COLUMNS,
-    ProcurementData,
-    make_procurement_data,
-)
+from supplier_analytics.datasets.generator import SAMPLE_PARAMETERS, ProcurementData, make_procurement_data
+from supplier_analytics.datasets.plan import SITES, TRUTH_COLUMNS
 from supplier_analytics.schema import TABLES
 
 __all__ = ["write_sample", "write_broken_copy", "BROKEN_CELLS", "SAP_COLUMNS", "ERP_SHEETS"]
