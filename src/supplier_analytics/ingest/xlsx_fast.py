@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ class NotFast(Exception):
     """The fast path cannot show that it reads this sheet exactly as python-calamine does."""
 
 
-def grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
+def grid_from_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(np.empty((0, 0), dtype=object), dtype=object)
     width = max(len(r) for r in rows)
@@ -247,7 +248,7 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
     def below_header(kind: str, j: int) -> bool:  # a cell of this kind in column j below the header
         return last[kind].get(j, 0) > start
 
-    cols: dict[int, object] = {}
+    cols: dict[int, pd.Series | np.ndarray] = {}
     for info, arr in zip(columns, batch.columns):
         j = int(info.absolute_index)
         t = arr.type
