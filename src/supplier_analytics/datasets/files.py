@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from supplier_analytics.datasets.plan import TRUTH_COLUMNS, conform, empty_truth
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.ingest.canonical import read_canonical_csv
 from supplier_analytics.schema import TABLES
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 __all__ = ["write_procurement_data", "load_sample", "TableWriter"]
 
@@ -53,7 +57,7 @@ class TableWriter:
 
     def __init__(self, path: Path, table: str, fmt: str):
         self.path, self.table, self.fmt = path, table, fmt
-        self._parquet = None
+        self._parquet: pq.ParquetWriter | None = None
         self._started = False
 
     def write(self, frame: pd.DataFrame) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pandas as pd
 
@@ -29,11 +30,26 @@ __all__ = [
     "TRUTH_COLUMNS",
     "DEFECT_CODES",
     "SAMPLE_PARAMETERS",
+    "GeneratorArguments",
     "SITES",
 ]
 
+
+class GeneratorArguments(TypedDict, total=False):
+    """Keyword arguments of :func:`make_procurement_data` (each optional)."""
+
+    n_suppliers: int
+    n_deliveries: int
+    start: str | dt.date
+    months: int
+    seed: int
+    inspection_ratio: float
+    request_ratio: float
+    chunk_rows: int
+
+
 #: Arguments of :func:`make_procurement_data` that produce ``data/sample/``.
-SAMPLE_PARAMETERS = {
+SAMPLE_PARAMETERS: GeneratorArguments = {
     "n_suppliers": 40,
     "n_deliveries": 6_000,
     "start": "2024-10-01",

@@ -202,7 +202,7 @@ def _write_sap_export(data: ProcurementData, path: Path) -> int:
     ws.append(_SAP_HEADER)
     for row in zip(*columns):
         ws.append(list(row))
-    totals = [None] * len(_SAP_HEADER)
+    totals: list[str | None] = [None] * len(_SAP_HEADER)
     totals[0] = "Summe"
     totals[_SAP_HEADER.index("Bestellmenge")] = _german_number(np.array([d["quantity_ordered"].sum()]), 3)[0]
     totals[_SAP_HEADER.index("Menge im WE")] = _german_number(np.array([d["quantity_received"].sum()]), 3)[0]
@@ -235,7 +235,7 @@ def _write_erp_export(data: ProcurementData, path: Path) -> dict[str, int]:
         ws.append(list(columns.values()))
         ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(columns)).column_letter}{len(frame) + 1}"
         cells = []
-        formats = []
+        formats: list[str | None] = []
         for canonical in columns:
             s = frame[canonical]
             if kinds[canonical] == "date":
