@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import codecs
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supplier_analytics._io import read_toml
 from supplier_analytics.errors import ConfigError
 from supplier_analytics.schema import ALL_TABLES
 
@@ -637,16 +637,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
     elif isinstance(path_or_dict, (str, Path)):
-        p = Path(path_or_dict)
-        where = p.name
-        try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise ConfigError(f"Mapping file {p} does not exist; check the path given as mapping.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read mapping file {p.name}: {exc}; save it as UTF-8 text.") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Mapping file {p.name} is not valid TOML ({exc}); fix the line named.") from None
+        where = Path(path_or_dict).name
+        raw = read_toml(path_or_dict, "Mapping file")
     else:
         raise ConfigError(
             f"A mapping must be a TOML file path, a dict or a ColumnMapping, not {type(path_or_dict).__name__}."
