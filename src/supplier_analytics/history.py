@@ -245,7 +245,7 @@ def write(
         if c != "supplier_id"
         and (pd.api.types.is_numeric_dtype(suppliers[c]) or pd.api.types.is_bool_dtype(suppliers[c]))
     ]
-    metric_rows = []
+    metric_rows: list[tuple[str, str, str, float | None]] = []
     for c in numeric:
         values = suppliers[c].to_numpy(dtype="float64", na_value=np.nan)
         metric_rows.extend((day, sid, c, None if math.isnan(v) else float(v)) for sid, v in zip(ids, values))
@@ -331,7 +331,8 @@ def load(path: str | Path, *, table: str = "suppliers", since=None) -> pd.DataFr
     """
     if table not in HISTORY_TABLES:
         raise InputError(f"Unknown history table {table!r}; use one of: {', '.join(HISTORY_TABLES)}.")
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if since is not None:
         where, params = " WHERE as_of >= ?", (_day(since),)
     order = {

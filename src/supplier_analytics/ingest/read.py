@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -691,7 +692,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 
 
 def validate_files(
-    files: dict[str, str | Path],
+    files: Mapping[str, str | Path],
     *,
     mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
