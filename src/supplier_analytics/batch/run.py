@@ -52,8 +52,8 @@ from supplier_analytics.ingest import (
     ImportResult,
     combine_results,
     read_table,
-    reject_unknown_suppliers,
 )
+from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.scorecard import score
 from supplier_analytics.tables import resolve_as_of
 
@@ -118,12 +118,7 @@ def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
                 }
             )
         results[table] = combine_results(table, per_file, duplicates=job.duplicates)
-    if "suppliers" in results:
-        master = set(results["suppliers"].data["supplier_id"].dropna())
-        for t in ("deliveries", "inspections", "requests", "exclusions"):
-            if t in results:
-                results[t] = reject_unknown_suppliers(results[t], master)
-    return results, files_doc
+    return check_supplier_master(results), files_doc
 
 
 # --------------------------------------------------------------------------- alerts

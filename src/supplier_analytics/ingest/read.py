@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
-from supplier_analytics.ingest.combine import reject_unknown_suppliers
+from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.ingest.dates import DateParser
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
@@ -575,13 +575,17 @@ def _missing(problems, name, required, missing, placeholder, notes, what) -> Non
         notes.append(f"{k} placeholder value{'s' if k > 1 else ''} in {name} read as empty")
 
 
+def _agreed(evidence: Iterable[str | None], choices: tuple[str, str]) -> str | None:
+    """The one of ``choices`` that every column deciding between them shows, else None (none, or both)."""
+    decided = {e for e in evidence if e in choices}
+    return decided.pop() if len(decided) == 1 else None
+
+
 def _decide_numbers(source, schema, tm, numbers, column_map, notes):
-    evidence = {name: p.decimal_evidence for name, p in numbers.items()}
-    decided = {e for e in evidence.values() if e in (",", ".")}
-    hint = decided.pop() if len(decided) == 1 else None
+    hint = _agreed((p.decimal_evidence for p in numbers.values()), (",", "."))
     errors = []
     for name, p in numbers.items():
-        ev = evidence[name]
+        ev = p.decimal_evidence
         if tm.decimal is not None:
             dec = tm.decimal
         elif ev in (",", "."):
@@ -607,12 +611,10 @@ def _decide_numbers(source, schema, tm, numbers, column_map, notes):
 
 
 def _decide_dates(source, schema, tm, dates, column_map, notes):
-    evidence = {name: p.order_evidence for name, p in dates.items()}
-    decided = {e for e in evidence.values() if e in ("dayfirst", "monthfirst")}
-    hint = decided.pop() if len(decided) == 1 else None
+    hint = _agreed((p.order_evidence for p in dates.values()), ("dayfirst", "monthfirst"))
     errors = []
     for name, p in dates.items():
-        ev = evidence[name]
+        ev = p.order_evidence
         src = column_map[name]
         if ev is None:
             p.finish(None)
@@ -718,9 +720,4 @@ def validate_files(
         raise ConfigError(f"Unknown table {unknown[0]!r} in files; allowed tables: {', '.join(ALL_TABLES)}.")
     m = read_mapping(mapping) if mapping is not None else None
     results = {t: read_table(p, t, mapping=m, duplicates=duplicates) for t, p in files.items()}
-    if "suppliers" in results:
-        master = set(results["suppliers"].data["supplier_id"].dropna())
-        for t in ("deliveries", "inspections", "requests", "exclusions"):
-            if t in results:
-                results[t] = reject_unknown_suppliers(results[t], master)
-    return ValidationReport(results)
+    return ValidationReport(check_supplier_master(results))
