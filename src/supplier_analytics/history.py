@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.errors import InputError
+from supplier_analytics.tables import resolve_as_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -169,13 +170,10 @@ def _connect(path: str | Path, *, create: bool) -> sqlite3.Connection:
 
 
 def _day(as_of) -> str:
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise InputError(f"as_of = {as_of!r} is not a date; give it as YYYY-MM-DD.") from None
-    if ts is pd.NaT:
+    """``as_of`` as YYYY-MM-DD, read as the scoring reads it (InputError when it is not a date)."""
+    if as_of is None:  # resolve_as_of would take the latest date of the data; here there is none
         raise InputError("as_of is empty; give it as YYYY-MM-DD.")
-    return ts.strftime("%Y-%m-%d")
+    return resolve_as_of(as_of).strftime("%Y-%m-%d")
 
 
 def _plain(value):
