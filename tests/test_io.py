@@ -108,3 +108,21 @@ def test_atomic_writers_replace_the_whole_file_and_leave_no_temporary_file(tmp_p
     assert json.loads(target.read_text(encoding="utf-8")) == {"a": 1, "when": "2026-01-02 00:00:00"}
     assert target.read_text(encoding="utf-8").endswith("}\n")
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_read_toml_reads_utf8_with_a_bom_and_names_every_failure(tmp_path):
+    from supplier_analytics.errors import ConfigError
+
+    good = tmp_path / "job.toml"
+    good.write_bytes(b"\xef\xbb\xbf[outputs]\ndir = 'out'\n")
+    assert _io.read_toml(good, "Job file") == {"outputs": {"dir": "out"}}
+    with pytest.raises(ConfigError, match=r"^Job file .*none\.toml does not exist; check the path given\.$"):
+        _io.read_toml(tmp_path / "none.toml", "Job file")
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes("name = 'Müller'\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"^Mapping file .*latin\.toml cannot be read \(.*\); save it as UTF-8"):
+        _io.read_toml(latin, "Mapping file")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[outputs\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^Configuration file bad\.toml is not valid TOML \(.*line 1.*\); fix"):
+        _io.read_toml(bad, "Configuration file")

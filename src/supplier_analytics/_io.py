@@ -29,6 +29,9 @@ device name.
 Files written for others to read (manifests, pointers, HTML pages) are written under a temporary name
 and renamed (:func:`write_text_atomic`, :func:`write_json_atomic`), so that a reader never sees half of
 one.
+
+Settings files the user writes (configuration, mapping, batch job) are read by :func:`read_toml`, with
+one set of messages that say what is wrong and what to do.
 """
 
 from __future__ import annotations
@@ -38,11 +41,15 @@ import json
 import os
 import re
 import tempfile
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from supplier_analytics.errors import ConfigError
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -56,6 +63,7 @@ __all__ = [
     "write_json_atomic",
     "fsync_file",
     "fsync_dir",
+    "read_toml",
 ]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -199,3 +207,34 @@ def write_json_atomic(path: str | Path, doc: Mapping) -> Path:
     write_text_atomic(path, json.dumps(doc, indent=2, default=str) + "\n")
     fsync_dir(path.parent)
     return path
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """The TOML document in ``path`` (UTF-8, a byte-order mark allowed).
+
+    ``what`` names the file in the messages (``"Job file"``, ``"Mapping file"``, ``"Configuration file"``).
+
+    Raises
+    ------
+    ConfigError
+        The file does not exist, cannot be read or is not UTF-8, or is not valid TOML; the message says which,
+        and what to do.
+
+    Examples
+    --------
+    >>> read_toml("no-such-job.toml", "Job file")
+    Traceback (most recent call last):
+    ...
+    supplier_analytics.errors.ConfigError: Job file no-such-job.toml does not exist; check the path given.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist; check the path given.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} {path} cannot be read ({exc}); save it as UTF-8 text and try again.") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path.name} is not valid TOML ({exc}); fix that line and try again.") from None

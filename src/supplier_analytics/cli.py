@@ -13,6 +13,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import Any
 
 from supplier_analytics import __version__
 from supplier_analytics.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, SupplierAnalyticsError
@@ -57,11 +58,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise SystemExit("supplier-analytics score: give at least one of --deliveries, --inspections, --requests")
-    big = {}
+    big: dict[str, Path] = {}
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
-    card = score(**big, **(report.results if report else {}), config=args.config, as_of=args.as_of, engine=args.engine)
+    tables: dict[str, Any] = {**big, **(report.results if report else {})}  # a path or an ImportResult per table
+    card = score(**tables, config=args.config, as_of=args.as_of, engine=args.engine)
     paths = card.write(args.out)
     if report is not None:
         print(report.summary_text())
@@ -84,7 +86,8 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise SystemExit("supplier-analytics feedback: give at least one of --deliveries, --inspections, --requests")
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
-    card = score(**report.results, config=args.config, as_of=args.as_of)
+    tables: dict[str, Any] = dict(report.results)
+    card = score(**tables, config=args.config, as_of=args.as_of)
     folders = write_feedback_packs(
         card, args.out, supplier_ids=args.supplier, actions=args.actions, contact=args.contact
     )

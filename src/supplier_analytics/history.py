@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.errors import InputError
+from supplier_analytics.tables import resolve_as_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -169,13 +170,10 @@ def _connect(path: str | Path, *, create: bool) -> sqlite3.Connection:
 
 
 def _day(as_of) -> str:
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise InputError(f"as_of = {as_of!r} is not a date; give it as YYYY-MM-DD.") from None
-    if ts is pd.NaT:
+    """``as_of`` as YYYY-MM-DD, read as the scoring reads it (InputError when it is not a date)."""
+    if as_of is None:  # resolve_as_of would take the latest date of the data; here there is none
         raise InputError("as_of is empty; give it as YYYY-MM-DD.")
-    return ts.strftime("%Y-%m-%d")
+    return resolve_as_of(as_of).strftime("%Y-%m-%d")
 
 
 def _plain(value):
@@ -245,7 +243,7 @@ def write(
         if c != "supplier_id"
         and (pd.api.types.is_numeric_dtype(suppliers[c]) or pd.api.types.is_bool_dtype(suppliers[c]))
     ]
-    metric_rows = []
+    metric_rows: list[tuple[str, str, str, float | None]] = []
     for c in numeric:
         values = suppliers[c].to_numpy(dtype="float64", na_value=np.nan)
         metric_rows.extend((day, sid, c, None if math.isnan(v) else float(v)) for sid, v in zip(ids, values))
@@ -331,7 +329,8 @@ def load(path: str | Path, *, table: str = "suppliers", since=None) -> pd.DataFr
     """
     if table not in HISTORY_TABLES:
         raise InputError(f"Unknown history table {table!r}; use one of: {', '.join(HISTORY_TABLES)}.")
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if since is not None:
         where, params = " WHERE as_of >= ?", (_day(since),)
     order = {

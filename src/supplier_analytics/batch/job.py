@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from supplier_analytics._io import read_toml
 from supplier_analytics.errors import (
     ConfigError,
     InputError,
@@ -116,18 +116,7 @@ def load_job(
     elif isinstance(path_or_dict, (str, Path)):
         job_path = Path(path_or_dict)
         source = job_path.name
-        try:
-            text = job_path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ConfigError(f"Job file {job_path} does not exist; check the path given.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Job file {job_path} cannot be read ({exc}); save it as UTF-8 text.") from None
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                f"Job file {job_path.name} is not valid TOML ({exc}); fix that line and try again."
-            ) from None
+        raw = read_toml(job_path, "Job file")
         base = Path(base_dir) if base_dir is not None else job_path.parent
     else:
         raise ConfigError(f"load_job expects a TOML path or a dict, not {type(path_or_dict).__name__}.")
@@ -249,6 +238,7 @@ def load_job(
         if len(problems) == 1:
             raise ConfigError(f"In {source}, {problems[0]}.")
         raise ConfigError(f"{len(problems)} problems in {source}: " + "; ".join(problems) + "; fix them and run again.")
+    assert out is not None  # a missing or invalid outputs.dir is one of the problems above
     return Job(
         inputs=MappingProxyType(inputs),
         out_dir=out,

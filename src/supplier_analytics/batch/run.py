@@ -52,8 +52,8 @@ from supplier_analytics.ingest import (
     ImportResult,
     combine_results,
     read_table,
-    reject_unknown_suppliers,
 )
+from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.scorecard import score
 from supplier_analytics.tables import resolve_as_of
 
@@ -118,12 +118,7 @@ def _read_inputs(job: Job) -> tuple[dict[str, ImportResult], list[dict]]:
                 }
             )
         results[table] = combine_results(table, per_file, duplicates=job.duplicates)
-    if "suppliers" in results:
-        master = set(results["suppliers"].data["supplier_id"].dropna())
-        for t in ("deliveries", "inspections", "requests", "exclusions"):
-            if t in results:
-                results[t] = reject_unknown_suppliers(results[t], master)
-    return results, files_doc
+    return check_supplier_master(results), files_doc
 
 
 # --------------------------------------------------------------------------- alerts
@@ -296,13 +291,15 @@ def run_job(
     out = job.out_dir
     (out / "logs").mkdir(parents=True, exist_ok=True)
     log_path = out / "logs" / f"{run_id}.log"
-    clock = [time.perf_counter(), None]
+    stage_start = time.perf_counter()
+    current_stage: str | None = None
 
     def stage(name: str) -> None:
+        nonlocal stage_start, current_stage
         now = time.perf_counter()
-        if clock[1] is not None:
-            stage_times[clock[1]] = round(now - clock[0], 3)
-        clock[0], clock[1] = now, name
+        if current_stage is not None:
+            stage_times[current_stage] = round(now - stage_start, 3)
+        stage_start, current_stage = now, name
         logger.info("stage %s", name)
         if progress is not None and name in RUN_STAGES:
             progress(name, RUN_STAGES.index(name) + 1, total)
@@ -380,8 +377,9 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     logger.info("as-of date %s (rule %s; latest date in the data %s)", as_of.date(), rule, latest.date())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", category=UserWarning)
+        tables: dict[str, Any] = {t: results.get(t) for t in INPUT_TABLES}  # score() takes None for a missing table
         card = score(
-            **{t: results.get(t) for t in INPUT_TABLES},
+            **tables,
             config=cfg,
             as_of=as_of,
         )
@@ -402,7 +400,7 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     }
     day = as_of.strftime("%Y-%m-%d")
     if over:
-        worst = max(over, key=over.get)
+        worst = max(over, key=lambda t: over[t])
         exit_code, outcome = EXIT_REJECTED, "rejected rows above the limit"
         message = (
             f"{worst}: {over[worst]:.1%} of rows rejected ({rows[worst]['rows_rejected']} of {rows[worst]['rows_read']}), "

@@ -8,9 +8,11 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -68,13 +70,14 @@ class RunLock:
     """An exclusive OS lock on a file; released by the OS when the process ends, however it ends."""
 
     def __init__(self, path: Path, what: str):
-        self.path, self.what, self.fh = path, what, None
+        self.path, self.what = path, what
+        self.fh: IO[bytes] | None = None  # the open lock file while the lock is held
 
     def try_acquire(self, info: Mapping) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+b")
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 fh.seek(0)
@@ -107,7 +110,7 @@ class RunLock:
         if self.fh is None:
             return
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 self.fh.seek(0)

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.datasets.generator import (
-    TRUTH_COLUMNS,
-    ProcurementData,
-    conform,
-    empty_truth,
-    make_chunk,
-    make_plan,
-    make_procurement_data,
-)
+from supplier_analytics.datasets.chunk import make_chunk
+from supplier_analytics.datasets.generator import ProcurementData, draw_procurement_data
+from supplier_analytics.datasets.plan import TRUTH_COLUMNS, conform, empty_truth, make_plan
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.ingest.canonical import read_canonical_csv
 from supplier_analytics.schema import TABLES
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 __all__ = ["write_procurement_data", "load_sample", "TableWriter"]
 
@@ -59,7 +57,7 @@ class TableWriter:
 
     def __init__(self, path: Path, table: str, fmt: str):
         self.path, self.table, self.fmt = path, table, fmt
-        self._parquet = None
+        self._parquet: pq.ParquetWriter | None = None
         self._started = False
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -177,16 +175,7 @@ def write_procurement_data(
                 f"{n_deliveries:,} delivery rows do not fit on an Excel sheet (at most {_XLSX_MAX_ROWS:,} rows); "
                 "use --format csv or --format parquet for data this large."
             )
-        data = make_procurement_data(
-            n_suppliers=n_suppliers,
-            n_deliveries=n_deliveries,
-            start=start,
-            months=months,
-            seed=seed,
-            inspection_ratio=inspection_ratio,
-            request_ratio=request_ratio,
-            chunk_rows=chunk_rows,
-        )
+        data = draw_procurement_data(plan)
         frames = {**data.tables, "truth": data.truth}
         for name, frame in frames.items():
             if len(frame) > _XLSX_MAX_ROWS:

@@ -14,15 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.datasets.chunk import DEFECT_CODES
 from supplier_analytics.datasets.files import TableWriter
-from supplier_analytics.datasets.generator import (
-    DEFECT_CODES,
-    SAMPLE_PARAMETERS,
-    SITES,
-    TRUTH_COLUMNS,
-    ProcurementData,
-    make_procurement_data,
-)
+from supplier_analytics.datasets.generator import SAMPLE_PARAMETERS, ProcurementData, make_procurement_data
+from supplier_analytics.datasets.plan import SITES, TRUTH_COLUMNS
 from supplier_analytics.schema import TABLES
 
 __all__ = ["write_sample", "write_broken_copy", "BROKEN_CELLS", "SAP_COLUMNS", "ERP_SHEETS"]
@@ -207,7 +202,7 @@ def _write_sap_export(data: ProcurementData, path: Path) -> int:
     ws.append(_SAP_HEADER)
     for row in zip(*columns):
         ws.append(list(row))
-    totals = [None] * len(_SAP_HEADER)
+    totals: list[str | None] = [None] * len(_SAP_HEADER)
     totals[0] = "Summe"
     totals[_SAP_HEADER.index("Bestellmenge")] = _german_number(np.array([d["quantity_ordered"].sum()]), 3)[0]
     totals[_SAP_HEADER.index("Menge im WE")] = _german_number(np.array([d["quantity_received"].sum()]), 3)[0]
@@ -240,7 +235,7 @@ def _write_erp_export(data: ProcurementData, path: Path) -> dict[str, int]:
         ws.append(list(columns.values()))
         ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(columns)).column_letter}{len(frame) + 1}"
         cells = []
-        formats = []
+        formats: list[str | None] = []
         for canonical in columns:
             s = frame[canonical]
             if kinds[canonical] == "date":

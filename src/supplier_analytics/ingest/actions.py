@@ -11,10 +11,18 @@ action id appears once per supplier; ``metric`` is one of
 
 Examples
 --------
->>> log = pd.DataFrame({"supplier_id": ["S1"], "action_id": ["A-1"], "opened": ["2026-01-15"],
-...                     "status": ["Closed"], "closed": ["2026-03-31"]})
->>> read_actions(log)[["supplier_id", "action_id", "status", "closed"]].to_dict("records")
+An export's headers and dates; the second action is closed without a closing date, so it is rejected
+(with a :class:`~supplier_analytics.errors.DataWarning`) and listed with its row and reason:
+
+>>> log = pd.DataFrame({"Supplier": ["S1", "S1"], "Action ID": ["A-1", "A-2"],
+...                     "Date opened": ["15.01.2026", "01.02.2026"], "Status": ["Closed", "CLOSED"],
+...                     "Date closed": ["31.03.2026", ""]})
+>>> with warnings.catch_warnings(record=True):
+...     actions = read_actions(log)
+>>> actions[["supplier_id", "action_id", "status", "closed"]].to_dict("records")
 [{'supplier_id': 'S1', 'action_id': 'A-1', 'status': 'closed', 'closed': Timestamp('2026-03-31 00:00:00')}]
+>>> [(r["row"], r["column"], r["reason"]) for r in actions.attrs["rejected"]]
+[(3, 'closed', 'the action is closed but column closed is empty; give the date it was closed')]
 """
 
 from __future__ import annotations

@@ -49,8 +49,8 @@ def read_canonical_csv(path: str | Path, table: str, *, todo: str = "write the f
         if " lacks the required " not in str(exc):
             raise
         result = None
-    missing = [c for c in schema.names if result is None or c not in result.column_map]
-    if missing:
+    missing = list(schema.names) if result is None else [c for c in schema.names if c not in result.column_map]
+    if result is None or missing:
         raise InputError(f"{path} lacks the column(s) {', '.join(missing)}; {todo}.")
     if result.rows_rejected:
         first = result.rejected.iloc[0]

@@ -6,6 +6,7 @@ several files (one per month, say) and must count, reject and report them the sa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 from supplier_analytics.ingest.result import ImportResult
 from supplier_analytics.schema import ALL_TABLES
 
-__all__ = ["combine_results", "reject_unknown_suppliers"]
+__all__ = ["combine_results", "reject_unknown_suppliers", "check_supplier_master"]
 
 
 def combine_results(table: str, results: list[ImportResult], *, duplicates: str = "reject") -> ImportResult:
@@ -87,6 +88,18 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
         notes=notes,
         column_letters={},
     )
+
+
+def check_supplier_master(results: Mapping[str, ImportResult]) -> dict[str, ImportResult]:
+    """``results`` (by table); when a supplier master (``suppliers``) is among them, the deliveries,
+    inspections, requests and exclusions of suppliers not in it are rejected (:func:`reject_unknown_suppliers`)."""
+    out = dict(results)
+    if "suppliers" in out:
+        master = set(out["suppliers"].data["supplier_id"].dropna())
+        for t in ("deliveries", "inspections", "requests", "exclusions"):
+            if t in out:
+                out[t] = reject_unknown_suppliers(out[t], master)
+    return out
 
 
 def reject_unknown_suppliers(r: ImportResult, master: set[str]) -> ImportResult:

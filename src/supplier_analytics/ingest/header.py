@@ -57,7 +57,7 @@ class HeaderMatch:
 
 def _lookup(schema: TableSchema, tm: TableMapping) -> dict[str, list[tuple[int, str]]]:
     """Normalised label -> [(rank, canonical)]; mapped headers rank first and replace the spellings."""
-    table = {}
+    table: dict[str, list[tuple[int, str]]] = {}
     for canon, header in tm.columns.items():
         table.setdefault(normalise_header(header), []).append((-1, canon))
     for canon, spellings in HEADER_SYNONYMS[schema.name].items():

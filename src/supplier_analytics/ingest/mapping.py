@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import codecs
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from supplier_analytics._io import read_toml
 from supplier_analytics.errors import ConfigError
 from supplier_analytics.schema import ALL_TABLES
 
@@ -79,9 +80,8 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[^0-9a-z]+", "", s)
 
 
-#: Common header spellings per table and canonical column, best first. When two
-#: headers of one file match the same column, the one earlier in the list wins.
-HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+# Common header spellings per table and canonical column, best first (None: as listed for an earlier table).
+_SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "deliveries": {
         "supplier_id": (
             "supplier_id",
@@ -490,19 +490,23 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "metric": ("metric", "Metric", "Targeted Metric", "Target Metric", "KPI"),
     },
 }
-# Columns shared between tables take their spellings from where they were first listed.
-for _t, _cols in HEADER_SYNONYMS.items():
-    for _c in list(_cols):
-        if _cols[_c] is None:
-            _src = next(
-                (
-                    HEADER_SYNONYMS[o][_c]
-                    for o in ("deliveries", "inspections", "requests")
-                    if HEADER_SYNONYMS[o].get(_c) is not None
-                ),
-                (_c,),
-            )
-            _cols[_c] = _src
+
+
+def _shared_spellings(column: str) -> tuple[str, ...]:
+    """A column shared between tables takes its spellings from where it was first listed."""
+    for table in ("deliveries", "inspections", "requests"):
+        spellings = _SPELLINGS[table].get(column)
+        if spellings is not None:
+            return spellings
+    return (column,)
+
+
+#: Common header spellings per table and canonical column, best first. When two
+#: headers of one file match the same column, the one earlier in the list wins.
+HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    table: {c: _shared_spellings(c) if spellings is None else spellings for c, spellings in cols.items()}
+    for table, cols in _SPELLINGS.items()
+}
 for _t, _cols in HEADER_SYNONYMS.items():
     assert set(_cols) == set(ALL_TABLES[_t].names), _t
 
@@ -546,7 +550,7 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
     if unknown:
         raise _fail(where, f"unknown key {table}.{unknown[0]}; allowed keys: {', '.join(_TABLE_KEYS)}")
     schema = ALL_TABLES[table]
-    kw: dict[str, object] = {}
+    kw: dict[str, Any] = {}  # TableMapping's fields, each checked below against the field's type
     if "sheet" in raw:
         if not isinstance(raw["sheet"], (str, int)) or isinstance(raw["sheet"], bool):
             raise _fail(where, f"{table}.sheet must be a sheet name (text) or a 0-based sheet number")
@@ -633,16 +637,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
     elif isinstance(path_or_dict, (str, Path)):
-        p = Path(path_or_dict)
-        where = p.name
-        try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise ConfigError(f"Mapping file {p} does not exist; check the path given as mapping.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read mapping file {p.name}: {exc}; save it as UTF-8 text.") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"Mapping file {p.name} is not valid TOML ({exc}); fix the line named.") from None
+        where = Path(path_or_dict).name
+        raw = read_toml(path_or_dict, "Mapping file")
     else:
         raise ConfigError(
             f"A mapping must be a TOML file path, a dict or a ColumnMapping, not {type(path_or_dict).__name__}."

@@ -3,6 +3,8 @@
 Every parser works on a whole column with vectorised pandas/numpy operations
 and returns the parsed values plus a list of :class:`Problem` (a row mask, a
 reason and a short problem code); nothing stops at the first bad cell.
+Text and numbers are parsed here, dates in :mod:`.dates` (:class:`DateParser`,
+importable from here too); what both share is in :mod:`._cells`.
 
 Rules, per column kind:
 
@@ -41,10 +43,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from supplier_analytics.ingest._cells import NUM, PLACEHOLDERS, STR, ColumnParser, Problem, cell_kind_codes
+from supplier_analytics.ingest.dates import DateParser
 
 __all__ = [
     "Problem",
@@ -57,45 +61,9 @@ __all__ = [
     "normalise_request_type",
 ]
 
-_STR, _NUM, _DT, _OTHER = 0, 1, 2, 9
-_CODES = {str: _STR, float: _NUM, int: _NUM, np.float64: _NUM, np.float32: _NUM, np.int64: _NUM, np.int32: _NUM,
-          _dt.datetime: _DT, pd.Timestamp: _DT, _dt.date: _DT}
-_CODE = np.frompyfunc(lambda v: _CODES.get(type(v), _OTHER), 1, 1)
-
-
-_FAST_KINDS = {"string": _STR, "floating": _NUM, "integer": _NUM, "mixed-integer-float": _NUM,
-               "datetime": _DT, "date": _DT}
-
-
-def _kinds(arr: np.ndarray) -> np.ndarray:
-    """Cell kind codes (str, number, date/datetime, other) of an object array."""
-    if not len(arr):
-        return np.zeros(0, dtype="int8")
-    fast = _FAST_KINDS.get(pd.api.types.infer_dtype(arr, skipna=False))
-    if fast is not None:
-        return np.full(len(arr), fast, dtype="int8")
-    return _CODE(arr).astype("int8")
-
-_YEAR = np.frompyfunc(lambda v: 2000 if v is pd.NaT else v.year, 1, 1)
-
-#: Cell texts (compared lower-cased) that stand for "no value".
-PLACEHOLDERS = frozenset({
-    "", "n/a", "na", "n.a.", "#n/a", "-", "--", "---", "—", "–", "tbd", "tba", "date not captured",
-    "not captured", "null", "none", "nil", "nan", "nat", "00.00.0000", "0000-00-00", "00/00/0000",
-    "k.a.", "keine angabe", "unknown", "?",
-})
 _NUMBER_PLACEHOLDERS = PLACEHOLDERS - {"nan", "nat"}  # "nan" text in a number column is rejected
 # Placeholders that also count as empty in id/text columns (fewer: "none" may be a real label).
 _TEXT_PLACEHOLDERS = frozenset({"", "n/a", "#n/a", "-", "--", "null"})
-
-
-@dataclass
-class Problem:
-    """Rows (a boolean mask over the column) that break one rule, with the reason."""
-
-    mask: np.ndarray
-    reason: str | np.ndarray
-    code: str
 
 
 # --------------------------------------------------------------------------- text
@@ -116,8 +84,9 @@ def arrow_text(s: pd.Series):
     import pyarrow as pa
 
     dt = s.dtype
-    if not isinstance(dt, pd.ArrowDtype) or not (pa.types.is_string(dt.pyarrow_dtype)
-                                                  or pa.types.is_large_string(dt.pyarrow_dtype)):
+    if not isinstance(dt, pd.ArrowDtype) or not (
+        pa.types.is_string(dt.pyarrow_dtype) or pa.types.is_large_string(dt.pyarrow_dtype)
+    ):
         return None
     arr = pa.chunked_array(s.array.__arrow_array__()).combine_chunks() if len(s) else pa.array([], dt.pyarrow_dtype)
     if arr.null_count:
@@ -145,13 +114,13 @@ def to_text(s: pd.Series) -> pd.Series:
         out[np.isnan(vals)] = ""
         return pd.Series(out, index=s.index, dtype=object)
     arr = s.to_numpy(dtype=object)
-    types = _kinds(arr)
-    is_str = types == _STR
+    types = cell_kind_codes(arr)
+    is_str = types == STR
     out = np.empty(len(arr), dtype=object)
     if is_str.all():
         return pd.Series(_strip(arr), index=s.index, dtype=object)
     out[is_str] = _strip(arr[is_str])
-    is_num = types == _NUM
+    is_num = types == NUM
     if is_num.any():
         out[is_num] = _format_float(arr[is_num].astype("float64"))
     rest = ~(is_str | is_num)
@@ -161,8 +130,10 @@ def to_text(s: pd.Series) -> pd.Series:
 
 
 #: Every character Python's ``str.strip()`` removes, so that pyarrow trims exactly the same characters.
-_WHITESPACE = ("\u0009\u000a\u000b\u000c\u000d\u001c\u001d\u001e\u001f\u0020\u0085\u00a0\u1680\u2000\u2001"
-               "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WHITESPACE = (
+    "\u0009\u000a\u000b\u000c\u000d\u001c\u001d\u001e\u001f\u0020\u0085\u00a0\u1680\u2000\u2001"
+    "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _arrow_strings(values: np.ndarray):
@@ -198,8 +169,8 @@ def text_lengths(values) -> np.ndarray:
 
     if isinstance(values, pa.Array):
         return pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    kinds = _kinds(values)
-    is_str = kinds == _STR
+    kinds = cell_kind_codes(values)
+    is_str = kinds == STR
     out = np.zeros(len(values), dtype=np.int64)
     if not is_str.any():
         return out
@@ -236,7 +207,8 @@ def _placeholder_mask(text, placeholders: frozenset[str]) -> np.ndarray:
         # ASCII text: pyarrow's lower-casing is Python's; the placeholders are compared in one pass
         lower = pc.ascii_lower(arr)
         return pc.is_in(lower, value_set=pa.array(sorted(placeholders), type=pa.large_string())).to_numpy(
-            zero_copy_only=False)
+            zero_copy_only=False
+        )
     return text.str.lower().isin(placeholders).to_numpy(dtype=bool)
 
 
@@ -264,16 +236,38 @@ parse_text = parse_id
 
 
 _REQUEST_TYPE_SYNONYMS = {
-    "rfq": "rfq", "requestforquotation": "rfq", "requestforquote": "rfq", "quotation": "rfq", "quote": "rfq",
-    "anfrage": "rfq", "angebotsanfrage": "rfq", "preisanfrage": "rfq",
-    "complaint": "complaint", "reklamation": "complaint", "beschwerde": "complaint",
-    "qualitymeldung": "complaint", "q3": "complaint", "ncr": "complaint",
-    "correctiveaction": "corrective_action", "correctiveactionrequest": "corrective_action", "8d": "corrective_action",
-    "8dreport": "corrective_action", "capa": "corrective_action", "scar": "corrective_action",
-    "car": "corrective_action", "korrekturmassnahme": "corrective_action",
-    "expedite": "expedite", "expediting": "expedite", "expedite request": "expedite", "mahnung": "expedite",
-    "liefermahnung": "expedite", "inquiry": "inquiry", "enquiry": "inquiry", "question": "inquiry",
-    "rueckfrage": "inquiry", "anfrageallgemein": "inquiry",
+    "rfq": "rfq",
+    "requestforquotation": "rfq",
+    "requestforquote": "rfq",
+    "quotation": "rfq",
+    "quote": "rfq",
+    "anfrage": "rfq",
+    "angebotsanfrage": "rfq",
+    "preisanfrage": "rfq",
+    "complaint": "complaint",
+    "reklamation": "complaint",
+    "beschwerde": "complaint",
+    "qualitymeldung": "complaint",
+    "q3": "complaint",
+    "ncr": "complaint",
+    "correctiveaction": "corrective_action",
+    "correctiveactionrequest": "corrective_action",
+    "8d": "corrective_action",
+    "8dreport": "corrective_action",
+    "capa": "corrective_action",
+    "scar": "corrective_action",
+    "car": "corrective_action",
+    "korrekturmassnahme": "corrective_action",
+    "expedite": "expedite",
+    "expediting": "expedite",
+    "expedite request": "expedite",
+    "mahnung": "expedite",
+    "liefermahnung": "expedite",
+    "inquiry": "inquiry",
+    "enquiry": "inquiry",
+    "question": "inquiry",
+    "rueckfrage": "inquiry",
+    "anfrageallgemein": "inquiry",
 }
 
 
@@ -293,11 +287,39 @@ def normalise_request_type(s: pd.Series) -> pd.Series:
 
 # --------------------------------------------------------------------------- numbers
 _UNITS = {
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "$": "USD", "usd": "USD", "us$": "USD", "£": "GBP", "gbp": "GBP",
-    "chf": "CHF", "fr.": "CHF", "¥": "JPY", "jpy": "JPY", "cny": "CNY", "rmb": "CNY", "sek": "SEK",
-    "pc": "PC", "pcs": "PC", "pce": "PC", "st": "PC", "st.": "PC", "stk": "PC", "stk.": "PC", "stck": "PC",
-    "ea": "PC", "each": "PC", "unit": "PC", "units": "PC", "kg": "KG", "t": "TO", "to": "TO", "m": "M",
-    "l": "L", "min": "MIN",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "$": "USD",
+    "usd": "USD",
+    "us$": "USD",
+    "£": "GBP",
+    "gbp": "GBP",
+    "chf": "CHF",
+    "fr.": "CHF",
+    "¥": "JPY",
+    "jpy": "JPY",
+    "cny": "CNY",
+    "rmb": "CNY",
+    "sek": "SEK",
+    "pc": "PC",
+    "pcs": "PC",
+    "pce": "PC",
+    "st": "PC",
+    "st.": "PC",
+    "stk": "PC",
+    "stk.": "PC",
+    "stck": "PC",
+    "ea": "PC",
+    "each": "PC",
+    "unit": "PC",
+    "units": "PC",
+    "kg": "KG",
+    "t": "TO",
+    "to": "TO",
+    "m": "M",
+    "l": "L",
+    "min": "MIN",
 }
 _NUMBER_RE = re.compile(
     r"^(?P<s0>[+-])?\s*(?P<u1>[^\d\s+\-.,()']{1,5})?\s*(?P<s1>[+-])?\s*"
@@ -327,7 +349,7 @@ def _decimal_votes(body: pd.Series) -> tuple[int, int, int]:
     return int(comma.sum()), int(point.sum()), int(ambiguous.sum())
 
 
-class NumberParser:
+class NumberParser(ColumnParser):
     """Parse one number column in two steps: look at the text, then convert.
 
     ``decimal_evidence`` tells what the column shows (``","``, ``"."``,
@@ -336,13 +358,10 @@ class NumberParser:
     """
 
     def __init__(self, s: pd.Series):
-        self.n = len(s)
+        super().__init__(len(s))
         self.values = np.full(self.n, np.nan)
-        self.problems: list[Problem] = []
-        self.missing = np.zeros(self.n, dtype=bool)
-        self.placeholder = np.zeros(self.n, dtype=bool)
         self.decimal_evidence: str | None = None
-        self._text: pd.Series | None = None
+        self._body: pd.Series | None = None  # the number text of the text cells, for finish()
         if s.dtype.kind in "fiub":
             if s.dtype.kind == "b":
                 self._bad(np.ones(self.n, dtype=bool), "not a number (true/false)", "not a number")
@@ -352,8 +371,8 @@ class NumberParser:
             self._finite(vals)
             return
         arr = s.to_numpy(dtype=object)
-        types = _kinds(arr)
-        is_num = types == _NUM
+        types = cell_kind_codes(arr)
+        is_num = types == NUM
         if is_num.any():
             vals = arr[is_num].astype("float64")
             full = np.full(self.n, np.nan)
@@ -362,24 +381,15 @@ class NumberParser:
             nan[is_num] = np.isnan(vals)
             self.missing |= nan
             self._finite(full, only=is_num & ~nan)
-        is_str = types == _STR
+        is_str = types == STR
         other = ~(is_num | is_str)
         if other.any():
-            empty = np.array([v is None or v is pd.NA or v is pd.NaT for v in arr[other]], dtype=bool)
-            idx = np.flatnonzero(other)
-            self.missing[idx[empty]] = True
-            bad = np.zeros(self.n, dtype=bool)
-            bad[idx[~empty]] = True
-            self._bad(bad, "not a number (the cell holds a date, time or true/false)", "not a number")
+            self._other_cells(arr, other, "not a number (the cell holds a date, time or true/false)", "not a number")
         if not is_str.any():
             return
         text = pd.Series(arr, dtype=object).where(is_str, "").str.strip()
         text = text.str.replace("\u2212", "-", regex=False)
-        lower = text.str.lower()
-        ph = lower.isin(_NUMBER_PLACEHOLDERS).to_numpy(dtype=bool) & is_str
-        self.missing |= ph
-        self.placeholder |= ph & (text != "").to_numpy(dtype=bool)
-        work = is_str & ~ph
+        work = self._placeholders(text, is_str, _NUMBER_PLACEHOLDERS)
         if not work.any():
             return
         t = text.where(work, "")
@@ -419,10 +429,6 @@ class NumberParser:
         elif a:
             self.decimal_evidence = "ambiguous"
 
-    def _bad(self, mask: np.ndarray, reason: str, code: str) -> None:
-        if mask.any():
-            self.problems.append(Problem(mask.copy(), reason, code))
-
     def _finite(self, vals: np.ndarray, only: np.ndarray | None = None) -> None:
         sel = ~np.isnan(vals) if only is None else only
         inf = sel & np.isinf(vals)
@@ -432,9 +438,9 @@ class NumberParser:
 
     def finish(self, decimal: str | None, thousands: str | None) -> None:
         """Convert the text cells with the given decimal and thousands separators."""
-        if getattr(self, "_body", None) is None:
-            return
         body = self._body
+        if body is None:
+            return
         ok = self._ok
         if not ok.any():
             return
@@ -454,256 +460,3 @@ class NumberParser:
         vals = clean.astype("float64").to_numpy()
         vals = np.where(self._negative, -vals, vals)
         self.values[fits] = vals[fits]
-
-
-# --------------------------------------------------------------------------- dates
-_MONTHS = {
-    "jan": 1, "january": 1, "januar": 1, "jän": 1, "jaen": 1, "feb": 2, "february": 2, "februar": 2,
-    "mar": 3, "march": 3, "mär": 3, "mrz": 3, "märz": 3, "maerz": 3, "apr": 4, "april": 4,
-    "may": 5, "mai": 5, "jun": 6, "june": 6, "juni": 6, "jul": 7, "july": 7, "juli": 7, "aug": 8,
-    "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "okt": 10, "oktober": 10,
-    "nov": 11, "november": 11, "dec": 12, "december": 12, "dez": 12, "dezember": 12,
-}
-_GERMAN_TO_ENGLISH = {"mär": "Mar", "mrz": "Mar", "märz": "March", "mai": "May", "okt": "Oct", "dez": "Dec",
-                      "januar": "January", "februar": "February", "juni": "June", "juli": "July",
-                      "oktober": "October", "dezember": "December"}
-_TIME = r"(?:[T\s,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?Z?)?"
-_FAMILIES = {
-    "iso": re.compile(rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$"),
-    "dotted": re.compile(rf"^(?P<d>\d{{1,2}})\.\s?(?P<m>\d{{1,2}})\.\s?(?P<y>\d{{4}}|\d{{2}}){_TIME}$"),
-    "slashed": re.compile(rf"^(?P<a>\d{{1,2}})(?P<sep>[/-])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}|\d{{2}}){_TIME}$"),
-    "dmon": re.compile(rf"^(?P<d>\d{{1,2}})\.?[-\s/]*(?P<mon>[^\W\d_]{{3,9}})\.?[-\s/,]*(?P<y>\d{{4}}|\d{{2}}){_TIME}$"),
-    "mond": re.compile(rf"^(?P<mon>[^\W\d_]{{3,9}})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}$"),
-    "compact": re.compile(r"^(?P<y>(?:19|20|21)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)$"),
-    "serial": re.compile(r"^(?P<serial>\d{5}(?:\.\d+)?)$"),
-}
-_LOW, _HIGH = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31 23:59:59.999999")
-_SERIAL_ORIGIN = np.datetime64("1899-12-30", "ns")
-_DAY_NS = 86_400_000_000_000
-
-
-def _serial_to_datetime(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Excel serials to datetime64[ns]; returns values, the leap-bug mask and the out-of-range mask."""
-    leap = np.floor(serial) == 60
-    low = serial < 1
-    high = serial >= 73051  # 2100-12-31 is serial 73050
-    shift = np.where(serial < 60, 1.0, 0.0)  # serials 1..59: as Excel shows them (its 1900-02-29 is missing)
-    ok = ~(leap | low | high | np.isnan(serial))
-    ns = np.zeros(len(serial), dtype="int64")
-    ns[ok] = np.round((serial[ok] + shift[ok]) * _DAY_NS).astype("int64")
-    out = np.full(len(serial), np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[ok] = _SERIAL_ORIGIN + ns[ok].astype("timedelta64[ns]")
-    return out, leap, (low | high)
-
-
-def _two_digit_year(y: pd.Series) -> pd.Series:
-    return y.where(y >= 100, np.where(y < 69, 2000 + y, 1900 + y))
-
-
-class DateParser:
-    """Parse one date or datetime column in two steps (see :class:`NumberParser`).
-
-    ``order_evidence`` is ``"dayfirst"``, ``"monthfirst"``, ``"conflict"``,
-    ``"ambiguous"`` or ``None`` (no slashed dates, or none whose reading depends on the order).
-    """
-
-    def __init__(self, s: pd.Series, *, kind: str, date_format: str | None = None):
-        self.kind = kind
-        self.n = len(s)
-        self.values = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        self.problems: list[Problem] = []
-        self.missing = np.zeros(self.n, dtype=bool)
-        self.placeholder = np.zeros(self.n, dtype=bool)
-        self.serials = 0
-        self.order_evidence: str | None = None
-        self.examples: list[str] = []
-        self._slashed = None
-        if s.dtype.kind == "M":
-            vals = s
-            if getattr(s.dtype, "tz", None) is not None:
-                vals = s.dt.tz_convert("UTC").dt.tz_localize(None)
-            vals = vals.astype("datetime64[ns]").to_numpy()
-            self.missing = np.isnat(vals)
-            self._store(~self.missing, vals)
-            return
-        if s.dtype.kind in "fiu":
-            self._serials(s.to_numpy(dtype="float64", na_value=np.nan), np.ones(self.n, dtype=bool))
-            return
-        arr = s.to_numpy(dtype=object)
-        types = _kinds(arr)
-        is_dt = types == _DT
-        if is_dt.any():
-            years = np.zeros(self.n, dtype="int64")
-            years[is_dt] = _YEAR(arr[is_dt]).astype("int64")
-            far = is_dt & ((years < 1900) | (years > 2100))
-            self._bad(far, "date out of range (before 1900-01-01 or after 2100-12-31)", "date out of range")
-            near = is_dt & ~far
-            cells = pd.Series(arr[near], dtype=object)
-            try:
-                vals = pd.to_datetime(cells)
-            except (TypeError, ValueError):  # time zones or mixed kinds: one at a time
-                vals = pd.to_datetime(cells.map(_naive))
-            full = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
-            full[near] = vals.astype("datetime64[ns]").to_numpy()
-            self._store(near, full)
-        is_num = types == _NUM
-        if is_num.any():
-            full = np.full(self.n, np.nan)
-            full[is_num] = arr[is_num].astype("float64")
-            self._serials(full, is_num)
-        is_str = types == _STR
-        other = ~(is_dt | is_num | is_str)
-        if other.any():
-            idx = np.flatnonzero(other)
-            empty = np.array([v is None or v is pd.NA or v is pd.NaT for v in arr[other]], dtype=bool)
-            self.missing[idx[empty]] = True
-            bad = np.zeros(self.n, dtype=bool)
-            bad[idx[~empty]] = True
-            self._bad(bad, "not a date (the cell holds a time, duration or true/false)", "not a date")
-        if is_str.any():
-            self._text(pd.Series(arr, dtype=object).where(is_str, "").str.strip(), is_str, date_format)
-
-    # -- helpers
-    def _bad(self, mask: np.ndarray, reason: str, code: str) -> None:
-        if mask.any():
-            self.problems.append(Problem(mask.copy(), reason, code))
-
-    def _store(self, mask: np.ndarray, full: np.ndarray) -> None:
-        vals = full.astype("datetime64[ns]")
-        out_of_range = mask & ~np.isnat(vals) & ((vals < _LOW.to_datetime64()) | (vals > _HIGH.to_datetime64()))
-        self._bad(out_of_range, "date out of range (before 1900-01-01 or after 2100-12-31)", "date out of range")
-        ok = mask & ~np.isnat(vals) & ~out_of_range
-        self.values[ok] = vals[ok]
-
-    def _serials(self, serial: np.ndarray, mask: np.ndarray) -> None:
-        nan = mask & np.isnan(serial)
-        self.missing |= nan
-        sel = mask & ~nan
-        vals, leap, out = _serial_to_datetime(np.where(sel, serial, np.nan))
-        self._bad(sel & leap, "Excel serial 60 is 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)",
-                  "not a date")
-        self._bad(sel & out, "date out of range (before 1900-01-01 or after 2100-12-31)", "date out of range")
-        ok = sel & ~leap & ~out
-        self.values[ok] = vals[ok]
-        self.serials += int(ok.sum())
-
-    def _text(self, text: pd.Series, is_str: np.ndarray, date_format: str | None) -> None:
-        lower = text.str.lower()
-        ph = lower.isin(PLACEHOLDERS).to_numpy(dtype=bool) & is_str
-        self.missing |= ph
-        self.placeholder |= ph & (text != "").to_numpy(dtype=bool)
-        work = is_str & ~ph
-        if not work.any():
-            return
-        if date_format is not None:
-            t = text.where(work, "")
-            if "%b" in date_format or "%B" in date_format:
-                for de, en in sorted(_GERMAN_TO_ENGLISH.items(), key=lambda kv: -len(kv[0])):
-                    t = t.str.replace(rf"(?i)\b{de}\b", en, regex=True)
-            vals = pd.to_datetime(t.where(work, None), format=date_format, errors="coerce")
-            vals = vals.astype("datetime64[ns]").to_numpy()
-            self._bad(work & np.isnat(vals), f"not a date in the format {date_format}", "not a date")
-            self._store(work & ~np.isnat(vals), vals)
-            return
-        remaining = work.copy()
-        parts = []  # (mask, year, month, day, H, M, S)
-        t = text.where(work, "")
-        for fam, rx in _FAMILIES.items():
-            if not remaining.any():
-                break
-            m = t.where(remaining, "").str.extract(rx)
-            hit = m.iloc[:, 0].notna().to_numpy(dtype=bool) & remaining
-            if not hit.any():
-                continue
-            remaining &= ~hit
-            if fam == "serial":
-                serial = np.where(hit, pd.to_numeric(m["serial"].where(hit), errors="coerce"), np.nan)
-                self._serials(serial, hit)
-                continue
-            y = pd.to_numeric(m["y"].where(hit), errors="coerce")
-            # only a two-digit year is a short form: "0001-01-01" is the year 1 (out of range), never 2001
-            short = (m["y"].str.len() <= 2).fillna(False).to_numpy(dtype=bool)
-            y = y.where(~short, _two_digit_year(y))
-            if fam == "slashed":
-                self._slashed = (hit, pd.to_numeric(m["a"].where(hit)), pd.to_numeric(m["b"].where(hit)), y, m)
-                continue
-            if fam in ("dmon", "mond"):
-                mon = m["mon"].str.lower().map(_MONTHS)
-                unknown = hit & mon.isna().to_numpy(dtype=bool)
-                self._bad(unknown, "not a date (unknown month name)", "not a date")
-                hit = hit & ~unknown
-                month = mon
-            else:
-                month = pd.to_numeric(m["m"].where(hit))
-            day = pd.to_numeric(m["d"].where(hit))
-            parts.append((hit, y, month, day, m))
-        self._bad(remaining, "not a date", "not a date")
-        self._parts = parts
-        if self._slashed is not None:
-            hit, a, b, y, m = self._slashed
-            dayfirst = (hit & (a > 12).to_numpy(dtype=bool) & (b <= 12).to_numpy(dtype=bool)).any()
-            monthfirst = (hit & (b > 12).to_numpy(dtype=bool) & (a <= 12).to_numpy(dtype=bool)).any()
-            differ = (hit & (a != b).to_numpy(dtype=bool)).any()
-            if dayfirst and monthfirst:
-                self.order_evidence = "conflict"
-            elif dayfirst:
-                self.order_evidence = "dayfirst"
-            elif monthfirst:
-                self.order_evidence = "monthfirst"
-            elif differ:
-                self.order_evidence = "ambiguous"
-            self.examples = text[hit].head(3).tolist()
-        else:
-            self._assemble_all()
-
-    def finish(self, dayfirst: bool | None) -> None:
-        """Assemble the text dates; ``dayfirst`` decides slashed dates (``None``: none are ambiguous)."""
-        if self._slashed is None:
-            return
-        hit, a, b, y, m = self._slashed
-        first = True if dayfirst is None else dayfirst
-        day, month = (a, b) if first else (b, a)
-        self._parts.append((hit, y, month, day, m))
-        self._assemble_all()
-
-    def _assemble_all(self) -> None:
-        for hit, y, month, day, m in getattr(self, "_parts", []):
-            self._assemble(hit, y, month, day, m)
-        self._parts = []
-
-    def _assemble(self, hit, y, month, day, m) -> None:
-        hour = pd.to_numeric(m["H"].where(hit)).fillna(0) if "H" in m else 0
-        minute = pd.to_numeric(m["M"].where(hit)).fillna(0) if "M" in m else 0
-        sec = pd.to_numeric(m["S"].where(hit)).fillna(0) if "S" in m else 0
-        if "ampm" in m:
-            ampm = m["ampm"].str.lower()
-            hour = hour.where(~((ampm == "pm") & (hour < 12)), hour + 12)
-            hour = hour.where(~((ampm == "am") & (hour == 12)), 0)
-        out_of_range = hit & ((y < 1900) | (y > 2100)).to_numpy(dtype=bool)
-        self._bad(out_of_range, "date out of range (before 1900-01-01 or after 2100-12-31)", "date out of range")
-        sel = hit & ~out_of_range
-        frame = pd.DataFrame({
-            "year": y.where(sel, 2000), "month": month.where(sel, 1), "day": day.where(sel, 1),
-            "hour": hour, "minute": minute, "second": sec,
-        })
-        bad_time = sel & ((frame["hour"] > 23) | (frame["minute"] > 59) | (frame["second"] > 59)).to_numpy(dtype=bool)
-        frame.loc[bad_time, ["hour", "minute", "second"]] = 0
-        vals = pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]").to_numpy()
-        invalid = sel & (np.isnat(vals) | bad_time)
-        self._bad(invalid, "not a valid date (no such day or month)", "not a date")
-        ok = sel & ~invalid
-        self.values[ok] = vals[ok]
-
-    def result(self) -> pd.Series:
-        vals = pd.Series(self.values, dtype="datetime64[ns]")
-        if self.kind == "date":
-            vals = vals.dt.normalize()
-        return vals
-
-
-def _naive(v):
-    if isinstance(v, _dt.datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(_dt.UTC).replace(tzinfo=None)
-        return v
-    return _dt.datetime(v.year, v.month, v.day)

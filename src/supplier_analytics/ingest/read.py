@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,9 @@ import pandas as pd
 
 from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
-from supplier_analytics.ingest.combine import reject_unknown_suppliers
+from supplier_analytics.ingest._cells import Problem
+from supplier_analytics.ingest.combine import check_supplier_master
+from supplier_analytics.ingest.dates import DateParser
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -21,9 +24,7 @@ from supplier_analytics.ingest.header import (
 )
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.parse import (
-    DateParser,
     NumberParser,
-    Problem,
     arrow_text,
     normalise_request_type,
     parse_id,
@@ -365,26 +366,26 @@ def _build(
             f"{source}: " + "; ".join(e[1] for e in errors) + ".",
             failure_cases=pd.DataFrame([e[0] for e in errors]),
         )
-    for name, p in numbers.items():
+    for name, num in numbers.items():
         col = schema.column(name)
-        vals = pd.Series(p.values, dtype="float64")
-        problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "number")
+        vals = pd.Series(num.values, dtype="float64")
+        problems += [(name, q) for q in num.problems]
+        _missing(problems, name, col.required, num.missing & no_formula[name], num.placeholder, notes, "number")
         if col.min_value is not None:
             low = (vals < col.min_value).to_numpy(dtype=bool)
             if low.any():
                 what = "negative value" if col.min_value == 0 else f"value below {col.min_value:g}"
                 problems.append((name, Problem(low, f"{what} not allowed", "negative value")))
         values[name] = vals
-    for name, p in dates.items():
+    for name, dp in dates.items():
         col = schema.column(name)
-        vals = p.result()
-        problems += [(name, q) for q in p.problems]
-        _missing(problems, name, col.required, p.missing & no_formula[name], p.placeholder, notes, "date")
-        if p.serials:
-            notes.append(f"{p.serials} Excel serial number{'s' if p.serials > 1 else ''} in {name} read as dates")
+        vals = dp.result()
+        problems += [(name, q) for q in dp.problems]
+        _missing(problems, name, col.required, dp.missing & no_formula[name], dp.placeholder, notes, "date")
+        if dp.serials:
+            notes.append(f"{dp.serials} Excel serial number{'s' if dp.serials > 1 else ''} in {name} read as dates")
         if col.kind == "date":
-            timed = int(((pd.Series(p.values) != vals) & vals.notna()).sum())
+            timed = int(((pd.Series(dp.values) != vals) & vals.notna()).sum())
             if timed:
                 notes.append(
                     f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)"
@@ -408,8 +409,8 @@ def _build(
         problems += _action_rules(values, problems, n)
 
     bad_row = np.zeros(n, dtype=bool)
-    for _, p in problems:
-        bad_row |= p.mask
+    for _, problem in problems:
+        bad_row |= problem.mask
     frame = pd.DataFrame({c: values[c] for c in present})
     if schema.name == "suppliers" and "supplier_id" in frame:
         ok_ids = frame["supplier_id"].where(~bad_row)
@@ -574,13 +575,17 @@ def _missing(problems, name, required, missing, placeholder, notes, what) -> Non
         notes.append(f"{k} placeholder value{'s' if k > 1 else ''} in {name} read as empty")
 
 
+def _agreed(evidence: Iterable[str | None], choices: tuple[str, str]) -> str | None:
+    """The one of ``choices`` that every column deciding between them shows, else None (none, or both)."""
+    decided = {e for e in evidence if e in choices}
+    return decided.pop() if len(decided) == 1 else None
+
+
 def _decide_numbers(source, schema, tm, numbers, column_map, notes):
-    evidence = {name: p.decimal_evidence for name, p in numbers.items()}
-    decided = {e for e in evidence.values() if e in (",", ".")}
-    hint = decided.pop() if len(decided) == 1 else None
+    hint = _agreed((p.decimal_evidence for p in numbers.values()), (",", "."))
     errors = []
     for name, p in numbers.items():
-        ev = evidence[name]
+        ev = p.decimal_evidence
         if tm.decimal is not None:
             dec = tm.decimal
         elif ev in (",", "."):
@@ -606,12 +611,10 @@ def _decide_numbers(source, schema, tm, numbers, column_map, notes):
 
 
 def _decide_dates(source, schema, tm, dates, column_map, notes):
-    evidence = {name: p.order_evidence for name, p in dates.items()}
-    decided = {e for e in evidence.values() if e in ("dayfirst", "monthfirst")}
-    hint = decided.pop() if len(decided) == 1 else None
+    hint = _agreed((p.order_evidence for p in dates.values()), ("dayfirst", "monthfirst"))
     errors = []
     for name, p in dates.items():
-        ev = evidence[name]
+        ev = p.order_evidence
         src = column_map[name]
         if ev is None:
             p.finish(None)
@@ -691,7 +694,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 
 
 def validate_files(
-    files: dict[str, str | Path],
+    files: Mapping[str, str | Path],
     *,
     mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
@@ -717,9 +720,4 @@ def validate_files(
         raise ConfigError(f"Unknown table {unknown[0]!r} in files; allowed tables: {', '.join(ALL_TABLES)}.")
     m = read_mapping(mapping) if mapping is not None else None
     results = {t: read_table(p, t, mapping=m, duplicates=duplicates) for t, p in files.items()}
-    if "suppliers" in results:
-        master = set(results["suppliers"].data["supplier_id"].dropna())
-        for t in ("deliveries", "inspections", "requests", "exclusions"):
-            if t in results:
-                results[t] = reject_unknown_suppliers(results[t], master)
-    return ValidationReport(results)
+    return ValidationReport(check_supplier_master(results))

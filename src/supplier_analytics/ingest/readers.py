@@ -20,6 +20,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +71,7 @@ class RawSheet:
     #: 0-based grid row on, given the grid columns the table uses (see :mod:`.xlsx_fast`)
     body: Callable[[int, set[int]], pd.DataFrame] | None = field(default=None, repr=False)
 
-    def rows_from(self, start: int, used: set[int] = frozenset()) -> tuple[pd.DataFrame, np.ndarray]:
+    def rows_from(self, start: int, used: AbstractSet[int] = frozenset()) -> tuple[pd.DataFrame, np.ndarray]:
         """Grid rows ``start`` to the end (index reset) and their user-visible row numbers."""
         if self.body is None:
             return self.grid.iloc[start:].reset_index(drop=True), self.row_numbers[start:]
@@ -108,6 +109,18 @@ def _fast_sheet(path: Path, info: WorkbookInfo, name: str, head: int) -> RawShee
             full, _ = full_grid(path, name)
             return full.iloc[start:].reset_index(drop=True)
 
+    return _excel_sheet(path, info, name, grid, merges, body=body)
+
+
+def _excel_sheet(
+    path: Path,
+    info: WorkbookInfo,
+    name: str,
+    grid: pd.DataFrame,
+    merges: list[tuple[int, int, int, int]],
+    body: Callable[[int, set[int]], pd.DataFrame] | None = None,
+) -> RawSheet:
+    """A worksheet's grid (rows numbered from 1) with its merged ranges and formulas without a value."""
     return RawSheet(
         name,
         "excel",
@@ -147,14 +160,7 @@ def _excel_sheets(path: Path, sheet: str | int | None, head: int | None = None) 
                 continue
             grid = _grid_from_rows(rows)
             del rows
-            yield RawSheet(
-                name,
-                "excel",
-                grid,
-                np.arange(1, len(grid) + 1, dtype="int64"),
-                merges=merges,
-                formulas_without_value=_formulas(path, info, name),
-            )
+            yield _excel_sheet(path, info, name, grid, merges)
     finally:
         wb.close()
 
@@ -186,7 +192,9 @@ def _formulas(path: Path, info: WorkbookInfo, name: str) -> list[tuple[int, int]
         return []
 
 
-def _select_sheets(path: Path, names: list[str], sheet: str | int | None, hidden: set[str] = frozenset()) -> list[str]:
+def _select_sheets(
+    path: Path, names: list[str], sheet: str | int | None, hidden: AbstractSet[str] = frozenset()
+) -> list[str]:
     if sheet is None:
         visible = [n for n in names if n not in hidden]
         if names and not visible:

@@ -386,7 +386,7 @@ def inspect_workbook(path: Path) -> WorkbookInfo:
     )
     for s in sheets:
         # a sheet whose part is unknown gets the largest extent seen (conservative)
-        s.max_row, s.max_col, s.has_formulas = extents.get(s.member, widest)
+        s.max_row, s.max_col, s.has_formulas = widest if s.member is None else extents.get(s.member, widest)
         if s.member in found:
             s.last_rows, s.tail = found[s.member].last_rows, found[s.member].tail
     if not sheets:  # unknown which part is which sheet: judge every worksheet part

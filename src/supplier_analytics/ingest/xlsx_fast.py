@@ -33,7 +33,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -64,7 +66,7 @@ class NotFast(Exception):
     """The fast path cannot show that it reads this sheet exactly as python-calamine does."""
 
 
-def grid_from_rows(rows: list[list[object]]) -> pd.DataFrame:
+def grid_from_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(np.empty((0, 0), dtype=object), dtype=object)
     width = max(len(r) for r in rows)
@@ -99,19 +101,18 @@ def _read_prefix(z: zipfile.ZipFile, member: str, n_rows: int) -> tuple[bytes, b
     row_no = 0
     searched = 0
     with z.open(member) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            buf += chunk
+        for buf in _growing(fh):
             for m in _ROW_TAG.finditer(buf, searched):
                 r = _ROW_NUM.search(m.group(1))
                 row_no = int(r.group(1)) if r else row_no + 1
                 if row_no > n_rows:
                     return buf[: m.start()], False
                 searched = m.end()
-            if not chunk or _SHEETDATA_END.search(buf, searched) is not None:
+            if _SHEETDATA_END.search(buf, searched) is not None:
                 return buf, True
             if len(buf) > 64 * _CHUNK:
                 raise NotFast("the first rows of the sheet take more than 64 MiB")
+    return buf, True
 
 
 def _shared_strings_prefix(z: zipfile.ZipFile, member: str, count: int) -> bytes:
@@ -120,9 +121,7 @@ def _shared_strings_prefix(z: zipfile.ZipFile, member: str, count: int) -> bytes
     seen = 0
     pos = 0
     with z.open(member) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            buf += chunk
+        for buf in _growing(fh):
             for m in _SI_END.finditer(buf, pos):
                 seen += 1
                 pos = m.end()
@@ -131,9 +130,16 @@ def _shared_strings_prefix(z: zipfile.ZipFile, member: str, count: int) -> bytes
                     if root is None:
                         raise NotFast("shared strings without an sst root")
                     return buf[: m.end()] + b"</" + root.group(1) + b"sst>"
-            if not chunk:
-                return buf
             pos = max(pos, len(buf) - 64)
+    return buf
+
+
+def _growing(fh: IO[bytes]) -> Iterator[bytes]:
+    """The bytes of ``fh`` read so far, one chunk more at each step, up to the end of the part."""
+    buf = b""
+    while chunk := fh.read(_CHUNK):
+        buf += chunk
+        yield buf
 
 
 def _max_shared_index(prefix: bytes) -> int:
@@ -247,7 +253,7 @@ def body_rows(path: Path, sheet: SheetInfo, start: int, width: int, mapped: set[
     def below_header(kind: str, j: int) -> bool:  # a cell of this kind in column j below the header
         return last[kind].get(j, 0) > start
 
-    cols: dict[int, object] = {}
+    cols: dict[int, pd.Series | np.ndarray] = {}
     for info, arr in zip(columns, batch.columns):
         j = int(info.absolute_index)
         t = arr.type

@@ -12,6 +12,8 @@ made by the caller.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import IO
 
 import numpy as np
 
@@ -161,20 +163,18 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
     formulas = f_tags and _NO_VALUE.search(buf) is not None
     parsed = None if prefixed else _parse_cells(base, buf, cells, after, kinds)
     row_refs = None if parsed is None else _row_numbers(a, rows)
+    last_rows: dict[str, dict[int, int]] | None = None  # None: the cells' kinds are not known
     if parsed is None or row_refs is None:
         # cells or rows written in another form: every r="..." in the bytes, the general way
         r, c, _ = _refs_extent(a, n, buf)
-        kinds = None
     else:
         col, row, masks = parsed
         r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
         c = int(col.max(initial=0))
-        if masks is None:
-            kinds = None
-        else:
-            kinds = {"text": {}, "bool": {}, "other": {}}
-            _note_last_rows(kinds, col, row, masks)
-    return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, kinds
+        if masks is not None:
+            last_rows = {"text": {}, "bool": {}, "other": {}}
+            _note_last_rows(last_rows, col, row, masks)
+    return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, last_rows
 
 
 _SHEETDATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
@@ -397,7 +397,7 @@ def _refs_extent(a: np.ndarray, n: int, buf: bytes) -> tuple[int, int, tuple[np.
     return max_row, max_col, (pos, all_cols)
 
 
-def read_ahead(fh):
+def read_ahead(fh: IO[bytes]) -> Iterator[bytes]:
     """The chunks of ``fh``, the next one read (inflated) in a thread while the caller scans this one.
 
     zlib and numpy release the GIL, so on two cores the inflating costs little extra time.
@@ -405,10 +405,10 @@ def read_ahead(fh):
     import queue
     import threading
 
-    chunks: queue.Queue = queue.Queue(maxsize=2)
+    chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
-    def put(item) -> None:
+    def put(item: bytes | BaseException) -> None:
         while not stop.is_set():
             try:
                 chunks.put(item, timeout=0.1)
@@ -416,7 +416,7 @@ def read_ahead(fh):
             except queue.Full:
                 continue
 
-    def run():
+    def run() -> None:
         try:
             while not stop.is_set():
                 chunk = fh.read(CHUNK)
