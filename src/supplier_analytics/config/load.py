@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from supplier_analytics._io import read_toml
 from supplier_analytics.catalog import DIMENSIONS, METRICS
 from supplier_analytics.config.model import (
     GRADE_RESERVED,
@@ -96,22 +97,8 @@ def load_config(path_or_dict: str | Path | Mapping | Config | None = None) -> Co
         source = "the configuration dict"
         user = dict(path_or_dict)
     elif isinstance(path_or_dict, (str, Path)):
-        path = Path(path_or_dict)
-        source = path.name
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ConfigError(f"Configuration file {path} does not exist; check the path given.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"Configuration file {path} cannot be read ({exc}); save it as UTF-8 text and try again."
-            ) from None
-        try:
-            user = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                f"Configuration file {path.name} is not valid TOML ({exc}); fix that line and try again."
-            ) from None
+        source = Path(path_or_dict).name
+        user = read_toml(path_or_dict, "Configuration file")
     else:
         raise ConfigError(
             f"load_config expects a TOML path, a dict or None, not {type(path_or_dict).__name__}; "
