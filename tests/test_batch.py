@@ -392,6 +392,7 @@ def test_rejected_rows_above_the_limit_publish_and_exit_5(tmp_path, small, capsy
     assert "Outcome: requests:" in out
 
 
+@pytest.mark.slow
 def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     path, data, _ = published
     found = pd.DataFrame(
@@ -419,6 +420,7 @@ def test_alerts_fail_the_job_only_when_asked(published, monkeypatch):
     assert batch.run_job(path).exit_code == 0  # an improvement never fails the job
 
 
+@pytest.mark.slow
 def test_alerts_find_the_known_deteriorating_suppliers(tmp_path):
     """The generator's truth names suppliers whose OTIF falls; the run's alerts are checked against it."""
     data = make_procurement_data(n_suppliers=30, n_deliveries=12000, seed=5, start="2025-01-01", months=12)
@@ -547,6 +549,7 @@ def _hold_lock(path: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 def test_a_second_run_refuses_while_the_first_holds_the_lock(published, capsys):
     path, _, _ = published
     out = path.parent / "out"
@@ -576,6 +579,7 @@ def test_a_second_run_refuses_while_the_first_holds_the_lock(published, capsys):
         holder.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_second_run_waits_for_the_lock_when_the_job_allows(published):
     path, _, _ = published
     path.write_text(path.read_text(encoding="utf-8") + "\n[limits]\nlock_wait_seconds = 60\n", encoding="utf-8")
@@ -624,6 +628,7 @@ def test_two_concurrent_runs_in_subprocesses(published):
     assert [p.name for p in (out / "runs").iterdir()] == ["2025-12-31"]
 
 
+@pytest.mark.slow
 def test_job_writes_feedback_and_review_packs_listed_in_the_manifest(tmp_path):
     data = make_procurement_data(n_suppliers=6, n_deliveries=1500, seed=5, months=12)
     for name, frame in data.tables.items():

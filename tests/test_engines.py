@@ -78,6 +78,7 @@ def test_dask_engine_equals_the_in_memory_engine(data):
     assert mem.ignored.set_index("table").loc["deliveries", "before_window"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
 def test_score_with_dask_grades_like_pandas(data):
     folder, parts, frames = data
