@@ -24,7 +24,7 @@ from supplier_analytics.config import load_config
 from supplier_analytics.datasets import make_procurement_data, write_procurement_data
 from supplier_analytics.errors import ConfigError, InputError, LockedError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 TABLES = ("deliveries", "inspections", "requests", "suppliers")
 

@@ -25,7 +25,7 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics.trends import alerts
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
 

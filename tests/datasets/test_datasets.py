@@ -25,7 +25,7 @@ from supplier_analytics.datasets import (
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.schema import REQUEST_TYPES, TABLES
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SMALL = dict(n_suppliers=12, n_deliveries=1_500, months=12, seed=5)
 
 

@@ -68,7 +68,7 @@ def test_to_dict_round_trips_and_equals_the_packaged_file():
 def test_the_sample_copy_equals_the_defaults():
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "scoring.toml"
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample" / "scoring.toml"
     assert load_config(sample) == default_config()
 
 

@@ -21,7 +21,7 @@ import pytest
 
 import supplier_analytics as sa
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
 pytestmark = [
     pytest.mark.slow,  # starts Chromium for each page

@@ -7,7 +7,7 @@ expression; the file name is always checked too), or a completed import whose
 counts are ``rows`` (read, accepted, rejected) with a rejected reason matching
 ``reason``. Run it as a script to write the corpus into a folder for a look::
 
-    python tests/bad_inputs.py some/folder
+    python tests/ingest/bad_inputs.py some/folder
 
 Workbooks are written as raw OOXML parts with :mod:`zipfile`, so that each
 trick (entities, formulas without values, a lying ``<dimension>``, hidden

@@ -17,7 +17,7 @@ from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import segment_suppliers
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
 
 
