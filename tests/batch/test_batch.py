@@ -270,9 +270,15 @@ def test_sample_job_twice_is_idempotent(tmp_path):
     assert sorted(zip(stored["supplier_id"], stored["metric"], stored["kind"])) == sorted(
         zip(raised["supplier_id"], raised["metric"], raised["direction"])
     )
+    # the number of tests is the number of supplier x metric series tested (what the packs report), not
+    # the number of alerts: the default frame holds only the alerts and the rows not tested
+    every = trends.alerts(second.scorecard, include="all")
+    n_tested = int((every["direction"] != "not tested").sum())
+    assert n_tested == found.attrs["tests"] and n_tested > len(raised)
+    assert f"across all {n_tested} supplier x metric tests" in found.attrs["method"]
     assert m["alerts"]["status"].endswith(
-        f"among {int((found['direction'] != 'not tested').sum())} supplier x metric trend tests "
-        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)"
+        f"among {n_tested} supplier x metric trend tests "
+        f"({int((every['direction'] == 'not tested').sum())} not tested: too little evidence)"
     )
     assert m["started_utc"] < m["finished_utc"]
     latest = json.loads((tmp_path / "out" / "latest").read_text(encoding="utf-8"))

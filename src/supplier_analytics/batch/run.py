@@ -150,10 +150,11 @@ def _raise_alerts(card) -> tuple[str, pd.DataFrame]:
         }
     )
     n_bad = int((frame["kind"] == "deteriorating").sum())
-    tested = int((found["direction"] != "not tested").sum())
+    # the tests run, as alerts() counts them (its frame keeps only alerts and the rows not tested)
+    tested, not_tested = int(found.attrs["tests"]), int(found.attrs["not_tested"])
     status = (
         f"{n_bad} deteriorating, {len(frame) - n_bad} improving among {tested} supplier x metric trend tests "
-        f"({int((found['direction'] == 'not tested').sum())} not tested: too little evidence)"
+        f"({not_tested} not tested: too little evidence)"
     )
     return status, frame
 
