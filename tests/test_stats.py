@@ -12,6 +12,7 @@ from supplier_analytics.stats import (
     benjamini_hochberg,
     fit_beta_binomial,
     funnel_limits,
+    period_proportion_test,
     prob_below,
     shrink_rate,
     two_proportion_test,
@@ -242,3 +243,63 @@ def test_funnel_outside_is_the_exact_binomial_tail_decision():
     assert np.array_equal(got == -1, below & ~np.isclose(st.binom.cdf(k, n, p0), tail))
     # a supplier with every one of its few records fine is never flagged
     assert (funnel_outside(n, n, p0, z)[n < 20] == 0).all()
+
+
+# --------------------------------------------------------------------------- two sides of periods
+
+# three months a side, 100 lines a month (after: 80, 90, 78; before: 95, 85, 92)
+_AFTER, _BEFORE, _N = [[80.0, 90.0, 78.0]], [[95.0, 85.0, 92.0]], [[100.0] * 3]
+
+
+def test_period_test_without_correlation_is_the_quasi_binomial_test_by_hand():
+    t = period_proportion_test(_AFTER, _N, _BEFORE, _N, autocorrelation=0.0)
+    # Pearson's X2 over the six months around each side's own rate, by hand
+    ma, mb = 248 / 300, 272 / 300
+    x2 = sum((k - 100 * ma) ** 2 for k in _AFTER[0]) / (100 * ma * (1 - ma))
+    x2 += sum((k - 100 * mb) ** 2 for k in _BEFORE[0]) / (100 * mb * (1 - mb))
+    assert x2 == pytest.approx(82.6667 / 14.32889 + 52.6667 / 8.462222, rel=1e-5)  # 5.769 + 6.224
+    phi = x2 / (6 - 2)  # quasi-binomial dispersion, J - 2 degrees of freedom
+    assert float(t.design_effect_1[0]) == pytest.approx(phi, rel=1e-12) == float(t.design_effect_2[0])
+    assert float(t.df[0]) == pytest.approx(4.0, rel=1e-12)
+    # the quasi-likelihood F test of the two-group GLM: Pearson's 2 x 2 chi-square over the dispersion
+    chi2 = st.chi2_contingency([[248, 52], [272, 28]], correction=False).statistic
+    assert float(t.statistic[0]) ** 2 == pytest.approx(chi2 / phi, rel=1e-12)
+    assert float(t.p_value[0]) == pytest.approx(st.f.sf(chi2 / phi, 1, 4), rel=1e-9)
+    assert float(t.p_value[0]) == pytest.approx(0.1713, abs=1e-4)
+    assert float(t.difference[0]) == pytest.approx(-0.08)
+    # the interval: Newcombe's from the effective counts, with the t quantile
+    q = st.t.ppf(0.975, 4)
+    la, ua = wilson_interval(248 / phi, 300 / phi, 2 * st.norm.cdf(q) - 1)
+    lb, ub = wilson_interval(272 / phi, 300 / phi, 2 * st.norm.cdf(q) - 1)
+    low = -0.08 - np.sqrt((ma - la) ** 2 + (ub - mb) ** 2)
+    high = -0.08 + np.sqrt((ua - ma) ** 2 + (mb - lb) ** 2)
+    assert (float(t.low[0]), float(t.high[0])) == pytest.approx((low, high), rel=1e-9)
+
+
+def test_period_test_with_working_correlation_by_hand():
+    rho = 0.5
+    t = period_proportion_test(_AFTER, _N, _BEFORE, _N, autocorrelation=rho)
+    g = (3 + 2 * (2 * rho + rho**2)) / 9  # sum of rho^|i-j| over 3 x 3 months, equal weights
+    ma, mb = 248 / 300, 272 / 300
+    x2 = sum((k - 100 * ma) ** 2 for k in _AFTER[0]) / (100 * ma * (1 - ma))
+    x2 += sum((k - 100 * mb) ** 2 for k in _BEFORE[0]) / (100 * mb * (1 - mb))
+    theta = (x2 - 4) / (2 * 300 * (1 - g))  # excess variance, a share of p(1 - p)
+    d = 1 + theta * 300 * g
+    assert float(t.design_effect_1[0]) == pytest.approx(d, rel=1e-12)
+    assert float(t.df[0]) == pytest.approx(2 * (1 / g - 1), rel=1e-12)  # 1.6 effective months a side
+    pooled = 520 / 600
+    z = -0.08 / np.sqrt(pooled * (1 - pooled) * 2 * d / 300)
+    assert float(t.p_value[0]) == pytest.approx(2 * st.t.sf(abs(z), 2 * (1 / g - 1)), rel=1e-9)
+
+
+def test_period_test_without_excess_variation_keeps_the_binomial_variance():
+    # every month at the side's rate: no variation to add, the binomial z with t degrees of freedom
+    t = period_proportion_test([[80.0] * 6], [[100.0] * 6], [[90.0] * 6], [[100.0] * 6], autocorrelation=0.0)
+    b = two_proportion_test(480, 600, 540, 600)
+    assert float(t.design_effect_1[0]) == 1.0 and float(t.statistic[0]) == pytest.approx(float(b.statistic))
+    assert float(t.p_value[0]) == pytest.approx(2 * st.t.sf(abs(float(b.statistic)), 10), rel=1e-12)
+    # empty months keep their place and add nothing; an empty side is NaN
+    gap = period_proportion_test([[80.0, np.nan, 80.0]], [[100.0, 0.0, 100.0]], [[90.0, 90.0]], [[100.0] * 2])
+    assert gap.periods_1.tolist() == [2] and np.isfinite(gap.p_value).all()
+    none = period_proportion_test([[0.0, 0.0]], [[0.0, 0.0]], [[90.0, 90.0]], [[100.0] * 2])
+    assert np.isnan(none.p_value).all()
