@@ -23,7 +23,7 @@ import pandas as pd
 
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
-from supplier_analytics.records import BEFORE_WINDOW, EXCLUDED, JUDGED, NOT_JUDGED, OPEN_FROM_BEFORE
+from supplier_analytics.records import BEFORE_WINDOW, EXCLUDED, JUDGED, NOT_JUDGED, OPEN_FROM_BEFORE, OPEN_LINE
 from supplier_analytics.tables import ScoringContext, evaluation_window, resolve_as_of
 
 __all__ = ["PeriodStats", "KEYS", "aggregate", "merge_stats", "combine"]
@@ -39,7 +39,8 @@ class PeriodStats:
     Attributes
     ----------
     delivery : per (supplier_id, period): n_lines, n_deliveries (judged), n_excluded_deliveries,
-        n_not_judged, on_time_k, early_k, late_k, in_full_n, in_full_k, otif_n, otif_k,
+        n_not_judged, n_open_past_due (open lines past due, judged: in n_deliveries), n_open_not_counted
+        (open lines left out of the rates), on_time_k, early_k, late_k, in_full_n, in_full_k, otif_n, otif_k,
         qty_on_time, qty_ordered, days_late_sum, lead_n, lead_sum, lead_sumsq.
     days_late : sparse histogram (supplier_id, period, days_late, count).
     quality : per (supplier_id, period): n_inspections, n_excluded_inspections, quantity_inspected,
@@ -77,6 +78,8 @@ _DELIVERY_SUMS = [
     "n_deliveries",
     "n_excluded_deliveries",
     "n_not_judged",
+    "n_open_past_due",
+    "n_open_not_counted",
     "on_time_k",
     "early_k",
     "late_k",
@@ -261,7 +264,18 @@ def _bool(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=bool, na_value=False)
 
 
-def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _line_periods(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp):
+    """The lines' periods; an open line without one (regrouped by its empty receipt date) gets the period of
+    its reference date, or of the as-of date when that is earlier or unknown (as the judge places it)."""
+    period = lines["period"].array
+    missing = np.asarray(period.isna())
+    if missing.any() and "reference_date" in lines.columns:
+        placed = lines["reference_date"].clip(upper=as_of).fillna(as_of).dt.to_period(freq).array
+        period = pd.array(np.where(missing, placed, period), dtype=period.dtype)
+    return period
+
+
+def _delivery_stats(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     status = lines["status"]
     rows = (status != BEFORE_WINDOW).to_numpy()
     judged = (status == JUDGED).to_numpy()
@@ -270,12 +284,14 @@ def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Da
     qty_known = known("quantity_on_time")
     lead = lines["lead_time_days"].to_numpy()
     lead_ok = ~np.isnan(lead) & judged
-    keys = {"supplier_id": lines["supplier_id"].array, "period": lines["period"].array}
+    keys = {"supplier_id": lines["supplier_id"].array, "period": _line_periods(lines, freq, as_of)}
     values = {
         "n_lines": lambda: np.ones(len(lines)),
         "n_deliveries": judged,
         "n_excluded_deliveries": lambda: (status == EXCLUDED).to_numpy(),
         "n_not_judged": lambda: (status == NOT_JUDGED).to_numpy(),
+        "n_open_past_due": lambda: lines["open_past_due"].to_numpy() & judged,
+        "n_open_not_counted": lambda: (status == OPEN_LINE).to_numpy(),
         "on_time_k": lambda: true("on_time"),
         "early_k": lambda: true("early"),
         "late_k": lambda: true("late"),
@@ -426,7 +442,7 @@ def aggregate(
             has.add(table)
             has.update(c for c in optional if c in records.columns)
     if lines is not None:
-        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
+        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq, as_of)
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
     if requests is not None:

@@ -9,7 +9,13 @@ Columns
 -------
 Delivery
     ``n_deliveries`` (judged order lines), ``n_excluded_deliveries``,
-    ``n_not_judged_deliveries`` (no reference date), rates ``on_time_rate``,
+    ``n_not_judged_deliveries`` (no reference date), ``n_open_past_due`` (open
+    lines -- no receipt by the as-of date -- whose reference date plus the late
+    tolerance lies before the as-of date: judged, counted as late and not in
+    full, in the period of their reference date; 0 with ``delivery.open_lines =
+    "ignore"``), ``n_open_not_counted`` (open lines left out of every rate: not
+    yet due, or all of them under ``"ignore"``; judged + excluded + not judged +
+    not counted = every line of the window), rates ``on_time_rate``,
     ``early_rate``, ``late_rate`` (all over judged lines), ``in_full_rate``,
     ``otif_rate`` (over judged lines with known received quantity),
     ``on_time_qty_rate`` (quantity received inside the on-time window / quantity
@@ -179,6 +185,8 @@ def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
             ("n_deliveries", "n_deliveries"),
             ("n_excluded_deliveries", "n_excluded_deliveries"),
             ("n_not_judged_deliveries", "n_not_judged"),
+            ("n_open_past_due", "n_open_past_due"),
+            ("n_open_not_counted", "n_open_not_counted"),
         ],
         s,
     )
