@@ -134,6 +134,19 @@ def test_merging_statistics_of_different_periods_is_refused():
         combine([_stats(d, i, r), _stats(d, i, r, {"periods": {"period": "quarter"}})])
 
 
+def test_a_line_open_at_a_month_end_counts_in_that_months_run_and_again_when_received():
+    # P3 is promised on 30 January and received on 3 February: open past due in the January snapshot
+    # (late in January), and late in February once received -- runs at different as-of dates are snapshots
+    d, i, r = _data()
+    d = d.iloc[[3]]
+    jan = _run(d, i.iloc[:0], r.iloc[:0], "2025-01-31", 1)
+    both = _run(d, i.iloc[:0], r.iloc[:0], "2025-02-28", 2)
+    assert jan.delivery[["n_deliveries", "n_open_past_due", "late_k"]].to_numpy().tolist() == [[1, 1, 1]]
+    assert str(jan.delivery["period"].iloc[0]) == "2025-01"
+    assert both.delivery[["n_deliveries", "n_open_past_due", "late_k"]].to_numpy().tolist() == [[1, 0, 1]]
+    assert str(both.delivery["period"].iloc[0]) == "2025-02"
+
+
 def _run(d, i, r, as_of, months):
     cfg = load_config({"periods": {"window_months": months}})
     as_of = pd.Timestamp(as_of)
@@ -143,7 +156,8 @@ def _run(d, i, r, as_of, months):
 
 def test_consecutive_monthly_runs_merge_into_the_two_month_run():
     d, i, r = _data()
-    d, i, r = d.iloc[:5], i.iloc[:2], r.iloc[:2]  # records up to February
+    # records up to February; P3 (promised in January, received in February) left out: see the next test
+    d, i, r = d.iloc[[0, 1, 2, 4]], i.iloc[:2], r.iloc[:2]
     jan = _run(d, i, r, "2025-01-31", 1)
     feb = _run(d, i, r, "2025-02-28", 1)
     both = _run(d, i, r, "2025-02-28", 2)

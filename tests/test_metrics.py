@@ -343,8 +343,12 @@ def test_ppm_and_lot_rejection_with_quantities():
     assert (s["n_inspections"], s["quantity_inspected"], s["defective_quantity"]) == (4, 5000.0, 7.0)
     # PPM uses only the lots with a quantity: 5 / 5000 x 1e6; the incident without quantity adds no PPM
     assert (s["ppm"], s["ppm_k"], s["ppm_n"]) == (1000.0, 5.0, 5000.0)
+    # lot-level interval: lots (1000, 5), (3000, 0), (1000, 0), p = 0.001; residuals 4, -3, -1 -> sum of
+    # squares 26, variance 3/2 x 26 / 5000^2, so 1,000 +/- 1.96 x 1,249 ppm, wider than Wilson's on units
+    se = np.sqrt(1.5 * 26 / 5000**2)
     low, high = sps.binomtest(5, 5000).proportion_ci(method="wilson")
-    assert (s["ppm_low"], s["ppm_high"]) == (pytest.approx(low * 1e6), pytest.approx(high * 1e6))
+    assert s["ppm_low"] == 0.0 and s["ppm_high"] == pytest.approx((0.001 + 1.959964 * se) * 1e6)
+    assert s["ppm_high"] > high * 1e6 and low > 0
     assert (s["lot_rejection_rate"], s["lot_rejection_rate_k"], s["lot_rejection_rate_n"]) == (
         pytest.approx(1 / 3),
         1,

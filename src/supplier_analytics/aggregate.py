@@ -23,7 +23,7 @@ import pandas as pd
 
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.errors import InputError
-from supplier_analytics.records import BEFORE_WINDOW, EXCLUDED, JUDGED, NOT_JUDGED, OPEN_FROM_BEFORE
+from supplier_analytics.records import BEFORE_WINDOW, EXCLUDED, JUDGED, NOT_JUDGED, OPEN_FROM_BEFORE, OPEN_LINE
 from supplier_analytics.tables import ScoringContext, evaluation_window, resolve_as_of
 
 __all__ = ["PeriodStats", "KEYS", "aggregate", "merge_stats", "combine"]
@@ -39,12 +39,15 @@ class PeriodStats:
     Attributes
     ----------
     delivery : per (supplier_id, period): n_lines, n_deliveries (judged), n_excluded_deliveries,
-        n_not_judged, on_time_k, early_k, late_k, in_full_n, in_full_k, otif_n, otif_k,
-        qty_on_time, qty_ordered, days_late_sum, lead_n, lead_sum, lead_sumsq.
+        n_not_judged, n_open_past_due (open lines past due, judged: in n_deliveries), n_open_not_counted
+        (open lines left out of the rates), on_time_k, early_k, late_k, in_full_n, in_full_k, otif_n, otif_k,
+        qty_on_time, qty_ordered, qty_lines, qty_on_time_sq, qty_cross, qty_ordered_sq (per line: for the
+        clustered interval), days_late_sum, lead_n, lead_sum, lead_sumsq.
     days_late : sparse histogram (supplier_id, period, days_late, count).
     quality : per (supplier_id, period): n_inspections, n_excluded_inspections, quantity_inspected,
         ppm_defective (defective quantity in lots with a quantity inspected), defective_quantity,
-        lot_n, lot_k, n_incidents, downtime_minutes, downtime_n (lots with a downtime figure).
+        lot_n, lot_k, ppm_k_sq, ppm_cross, ppm_n_sq (per lot: for the clustered interval), n_incidents,
+        downtime_minutes, downtime_n (lots with a downtime figure).
     defects : per (supplier_id, period, defect_code): lots, defective_quantity.
     responsiveness : per (supplier_id, period, request_type): n_requests, n_excluded_requests,
         n_responded, sla_n, sla_k, open_requests, overdue_requests, n_corrective_actions,
@@ -77,6 +80,8 @@ _DELIVERY_SUMS = [
     "n_deliveries",
     "n_excluded_deliveries",
     "n_not_judged",
+    "n_open_past_due",
+    "n_open_not_counted",
     "on_time_k",
     "early_k",
     "late_k",
@@ -86,6 +91,10 @@ _DELIVERY_SUMS = [
     "otif_k",
     "qty_on_time",
     "qty_ordered",
+    "qty_lines",
+    "qty_on_time_sq",
+    "qty_cross",
+    "qty_ordered_sq",
     "days_late_sum",
     "lead_n",
     "lead_sum",
@@ -99,6 +108,9 @@ _QUALITY_SUMS = [
     "defective_quantity",
     "lot_n",
     "lot_k",
+    "ppm_k_sq",
+    "ppm_cross",
+    "ppm_n_sq",
     "n_incidents",
     "downtime_minutes",
     "downtime_n",
@@ -138,6 +150,12 @@ _FRAME_VALUES = {
 _FLOAT_VALUES = {
     "qty_on_time",
     "qty_ordered",
+    "qty_on_time_sq",
+    "qty_cross",
+    "qty_ordered_sq",
+    "ppm_k_sq",
+    "ppm_cross",
+    "ppm_n_sq",
     "days_late_sum",
     "lead_sum",
     "lead_sumsq",
@@ -261,7 +279,18 @@ def _bool(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=bool, na_value=False)
 
 
-def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _line_periods(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp):
+    """The lines' periods; an open line without one (regrouped by its empty receipt date) gets the period of
+    its reference date, or of the as-of date when that is earlier or unknown (as the judge places it)."""
+    period = lines["period"].array
+    missing = np.asarray(period.isna())
+    if missing.any() and "reference_date" in lines.columns:
+        placed = lines["reference_date"].clip(upper=as_of).fillna(as_of).dt.to_period(freq).array
+        period = pd.array(np.where(missing, placed, period), dtype=period.dtype)
+    return period
+
+
+def _delivery_stats(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     status = lines["status"]
     rows = (status != BEFORE_WINDOW).to_numpy()
     judged = (status == JUDGED).to_numpy()
@@ -270,12 +299,21 @@ def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Da
     qty_known = known("quantity_on_time")
     lead = lines["lead_time_days"].to_numpy()
     lead_ok = ~np.isnan(lead) & judged
-    keys = {"supplier_id": lines["supplier_id"].array, "period": lines["period"].array}
+    keys = {"supplier_id": lines["supplier_id"].array, "period": _line_periods(lines, freq, as_of)}
+
+    def qty_on_time() -> np.ndarray:
+        return np.where(qty_known, lines["quantity_on_time"].to_numpy(), 0.0)
+
+    def qty_ordered() -> np.ndarray:
+        return np.where(qty_known, np.maximum(lines["quantity_ordered"].to_numpy(), 0.0), 0.0)
+
     values = {
         "n_lines": lambda: np.ones(len(lines)),
         "n_deliveries": judged,
         "n_excluded_deliveries": lambda: (status == EXCLUDED).to_numpy(),
         "n_not_judged": lambda: (status == NOT_JUDGED).to_numpy(),
+        "n_open_past_due": lambda: lines["open_past_due"].to_numpy() & judged,
+        "n_open_not_counted": lambda: (status == OPEN_LINE).to_numpy(),
         "on_time_k": lambda: true("on_time"),
         "early_k": lambda: true("early"),
         "late_k": lambda: true("late"),
@@ -283,8 +321,13 @@ def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Da
         "in_full_k": lambda: true("in_full"),
         "otif_n": lambda: known("otif"),
         "otif_k": lambda: true("otif"),
-        "qty_on_time": lambda: np.where(qty_known, lines["quantity_on_time"].to_numpy(), 0.0),
-        "qty_ordered": lambda: np.where(qty_known, np.maximum(lines["quantity_ordered"].to_numpy(), 0.0), 0.0),
+        "qty_on_time": qty_on_time,
+        "qty_ordered": qty_ordered,
+        # per-line sums of squares and products: the lot-level (clustered) variance of on_time_qty_rate
+        "qty_lines": qty_known,
+        "qty_on_time_sq": lambda: np.square(qty_on_time()),
+        "qty_cross": lambda: qty_on_time() * qty_ordered(),
+        "qty_ordered_sq": lambda: np.square(qty_ordered()),
         "days_late_sum": lambda: np.where(judged, np.nan_to_num(lines["days_late"].to_numpy()), 0.0),
         "lead_n": lead_ok,
         "lead_sum": lambda: np.where(lead_ok, lead, 0.0),
@@ -304,17 +347,23 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
     down = w["downtime_minutes"].to_numpy() if "downtime_minutes" in w.columns else np.full(len(w), np.nan)
     has_down = ~np.isnan(down) & judged
     defective = w["quantity_defective"].to_numpy()
+    ppm_n = np.where(has_insp, insp, 0.0)
+    ppm_k = np.where(has_insp, np.nan_to_num(w["defective_in_inspected"].to_numpy()), 0.0)
     frame = pd.DataFrame(
         {
             "supplier_id": w["supplier_id"].to_numpy(),
             "period": w["period"].array,
             "n_inspections": judged.astype(np.int64),
             "n_excluded_inspections": (w["status"] == EXCLUDED).to_numpy().astype(np.int64),
-            "quantity_inspected": np.where(has_insp, insp, 0.0),
-            "ppm_defective": np.where(has_insp, np.nan_to_num(w["defective_in_inspected"].to_numpy()), 0.0),
+            "quantity_inspected": ppm_n,
+            "ppm_defective": ppm_k,
             "defective_quantity": np.where(judged, defective, 0.0),
             "lot_n": has_insp.astype(np.int64),
             "lot_k": (has_insp & (defective > 0)).astype(np.int64),
+            # per-lot sums of squares and products: the lot-level (clustered) variance of PPM
+            "ppm_k_sq": np.square(ppm_k),
+            "ppm_cross": ppm_k * ppm_n,
+            "ppm_n_sq": np.square(ppm_n),
             "n_incidents": (judged & w["incident"].to_numpy(dtype=bool)).astype(np.int64),
             "downtime_minutes": np.where(has_down, down, 0.0),
             "downtime_n": has_down.astype(np.int64),
@@ -426,7 +475,7 @@ def aggregate(
             has.add(table)
             has.update(c for c in optional if c in records.columns)
     if lines is not None:
-        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
+        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq, as_of)
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
     if requests is not None:

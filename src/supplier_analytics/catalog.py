@@ -228,6 +228,14 @@ _ALL = (
     _spec("n_not_judged_deliveries", "Order lines not judged", "delivery", "neither", "count",
           "Order lines without the reference date, so they cannot be judged on time.", records=_D,
           sort_by="date_received", record_noun="lines"),
+    _spec("n_open_past_due", "Open lines past due", "delivery", "lower", "count",
+          "Order lines with no receipt by the as-of date whose reference date plus the late tolerance lies "
+          "before it: judged as late and not in full (so not OTIF), in the period of their reference date "
+          "(0 with delivery.open_lines = \"ignore\").", records=_D, flag="open_past_due", flag_against=True,
+          sort_by="days_late", evidence_count="n_deliveries", record_noun="lines"),
+    _spec("n_open_not_counted", "Open lines not counted", "delivery", "neither", "count",
+          "Order lines with no receipt by the as-of date that count in no rate: not yet due (every open line "
+          "with delivery.open_lines = \"ignore\").", records=_D, sort_by="reference_date", record_noun="lines"),
     _rate("on_time_rate", "On time", "delivery", "higher",
           "Share of judged order lines received inside the on-time window around the reference date.",
           records=_D, flag="on_time", sort_by="days_from_reference", noun="lines"),

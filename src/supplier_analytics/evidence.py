@@ -29,7 +29,13 @@ __all__ = ["evidence", "EVIDENCE_METRICS"]
 # What the records behind a metric are (table, flag, whether the flag counts against, sort column) is the
 # metric catalogue's to say. The counts of excluded and not-judged records are counted apart from the
 # judged ones and have no evidence of their own here.
-_COUNTED_APART = ("n_excluded_deliveries", "n_not_judged_deliveries", "n_excluded_inspections", "n_excluded_requests")
+_COUNTED_APART = (
+    "n_excluded_deliveries",
+    "n_not_judged_deliveries",
+    "n_open_not_counted",
+    "n_excluded_inspections",
+    "n_excluded_requests",
+)
 _EXPLAINED = tuple(m for m, s in METRICS.items() if s.records is not None and m not in _COUNTED_APART)
 # For counts of responded requests and closure times the flag marks membership, not a failure.
 _MEMBERSHIP_ONLY = {
@@ -43,7 +49,8 @@ _MEMBERSHIP_ONLY = {
 #: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
 EVIDENCE_METRICS = _EXPLAINED + ("overall_score", "grade")
 
-_SHOWN_STATUSES = ("judged", "excluded", "not judged", "open from before window")
+# "open": order lines with no receipt that count in no rate (not yet due), listed with their open_state.
+_SHOWN_STATUSES = ("judged", "excluded", "not judged", "open from before window", "open")
 # Stock figures at the as-of date count requests still open from before the window too.
 _STOCK_METRICS = {"open_requests", "overdue_requests", "open_corrective_actions"}
 

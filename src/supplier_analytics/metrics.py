@@ -9,12 +9,19 @@ Columns
 -------
 Delivery
     ``n_deliveries`` (judged order lines), ``n_excluded_deliveries``,
-    ``n_not_judged_deliveries`` (no reference date), rates ``on_time_rate``,
+    ``n_not_judged_deliveries`` (no reference date), ``n_open_past_due`` (open
+    lines -- no receipt by the as-of date -- whose reference date plus the late
+    tolerance lies before the as-of date: judged, counted as late and not in
+    full, in the period of their reference date; 0 with ``delivery.open_lines =
+    "ignore"``), ``n_open_not_counted`` (open lines left out of every rate: not
+    yet due, or all of them under ``"ignore"``; judged + excluded + not judged +
+    not counted = every line of the window), rates ``on_time_rate``,
     ``early_rate``, ``late_rate`` (all over judged lines), ``in_full_rate``,
     ``otif_rate`` (over judged lines with known received quantity),
     ``on_time_qty_rate`` (quantity received inside the on-time window / quantity
-    ordered; its ``_k``/``_n`` are quantities and its interval treats units as
-    independent trials, like PPM), ``mean_days_late``, ``median_days_late``,
+    ordered; its ``_k``/``_n`` are quantities; its interval is lot-level like
+    PPM's, the order lines being the lots, with effective counts
+    ``_n_eff``/``_k_eff``), ``mean_days_late``, ``median_days_late``,
     ``p90_days_late`` (over **all** judged lines, early and on-time lines
     counting 0 days late), ``mean_lead_time_days`` and ``cv_lead_time``
     (sample standard deviation / mean; NaN below two lines with an order date).
@@ -24,7 +31,12 @@ Quality
     quantities), ``defective_quantity``, ``ppm`` = defective units among lots
     with a quantity inspected / units inspected x 1e6 (NaN without quantities:
     never invented) with ``ppm_k``, ``ppm_n`` (units) and ``ppm_low``,
-    ``ppm_high`` (Wilson on the unit proportion x 1e6), rate
+    ``ppm_high``: a lot-level (clustered) interval -- the ratio estimator with
+    its cluster-robust variance over the lots, never narrower than Wilson on
+    the unit proportion, the same in any unit of measure -- and the effective
+    counts ``ppm_n_eff``, ``ppm_k_eff`` (binomial counts with the same
+    proportion and variance: ten lots of 10,000 units with 500 defects in one
+    lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000), rate
     ``lot_rejection_rate`` (lots with defects among lots with a quantity
     inspected), ``n_incidents`` (defects or downtime), ``downtime_minutes``
     (NaN where no downtime figure exists).
@@ -127,6 +139,36 @@ def _rate(out: dict, name: str, k, n) -> None:
     out[f"{name}_high"] = np.asarray(high, dtype=float)
 
 
+_Z95 = 1.959963984540054
+
+
+def _clustered(k, n, m, kk, kn, nn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """95 % interval of a ratio ``k / n`` of quantities summed over ``m`` clusters (lots, order lines).
+
+    The ratio estimator with its cluster-robust (lot-level) variance
+    ``m / (m - 1) * sum((k_i - p n_i)^2) / n^2``, from the mergeable sums ``kk = sum k_i^2``,
+    ``kn = sum k_i n_i`` and ``nn = sum n_i^2``: a Wald interval clipped to [0, 1], never narrower than
+    the Wilson interval that treats units as independent trials (clustering only widens). It does not
+    change with the unit of measure. Also the effective counts ``n_eff = p (1 - p) / variance`` (at most
+    ``n``; ``n`` where the variance is 0, e.g. no defect at all) and ``k_eff = p n_eff``: binomial counts
+    with the same proportion and variance, for tests and probabilities that take counts.
+    Returns (low, high, n_eff, k_eff).
+    """
+    k, n, m = (np.asarray(a, dtype=float) for a in (k, n, m))
+    kk, kn, nn = (np.asarray(a, dtype=float) for a in (kk, kn, nn))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, k / np.where(n > 0, n, 1.0), np.nan)
+        ss = np.maximum(kk - 2.0 * p * kn + p * p * nn, 0.0)
+        var = np.where(m > 1, m / np.where(m > 1, m - 1.0, 1.0) * ss / np.where(n > 0, n * n, 1.0), 0.0)
+        se = np.sqrt(var)
+        w_low, w_high = (np.asarray(x, dtype=float) for x in wilson_interval(k, n))
+        low = np.where(n > 0, np.minimum(np.clip(p - _Z95 * se, 0.0, 1.0), w_low), np.nan)
+        high = np.where(n > 0, np.maximum(np.clip(p + _Z95 * se, 0.0, 1.0), w_high), np.nan)
+        n_eff = np.where(var > 0, np.minimum(p * (1.0 - p) / np.where(var > 0, var, 1.0), n), n)
+        n_eff = np.where(n > 0, n_eff, np.nan)
+    return low, high, n_eff, p * n_eff
+
+
 def _hist_quantiles(
     hist: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...], index: pd.Index
 ) -> np.ndarray:
@@ -179,6 +221,8 @@ def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
             ("n_deliveries", "n_deliveries"),
             ("n_excluded_deliveries", "n_excluded_deliveries"),
             ("n_not_judged_deliveries", "n_not_judged"),
+            ("n_open_past_due", "n_open_past_due"),
+            ("n_open_not_counted", "n_open_not_counted"),
         ],
         s,
     )
@@ -190,6 +234,11 @@ def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
     _rate(out, "otif_rate", s["otif_k"], s["otif_n"])
     qo, qn = s["qty_on_time"].to_numpy(dtype=float), s["qty_ordered"].to_numpy(dtype=float)
     _rate(out, "on_time_qty_rate", np.minimum(qo, qn), qn)
+    low, high, n_eff, k_eff = _clustered(
+        np.minimum(qo, qn), qn, s["qty_lines"], s["qty_on_time_sq"], s["qty_cross"], s["qty_ordered_sq"]
+    )
+    out["on_time_qty_rate_low"], out["on_time_qty_rate_high"] = low, high
+    out["on_time_qty_rate_n_eff"], out["on_time_qty_rate_k_eff"] = n_eff, k_eff
     with np.errstate(divide="ignore", invalid="ignore"):
         out["mean_days_late"] = np.where(n > 0, s["days_late_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
         q = _hist_quantiles(stats.days_late, keys, "days_late", (0.5, 0.9), index)
@@ -217,9 +266,10 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
     k = np.minimum(k, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["ppm"] = np.where(n > 0, k / np.where(n > 0, n, 1.0) * 1e6, np.nan)
-    low, high = wilson_interval(k, n)
+    low, high, n_eff, k_eff = _clustered(k, n, s["lot_n"], s["ppm_k_sq"], s["ppm_cross"], s["ppm_n_sq"])
     out["ppm_n"], out["ppm_k"] = n, k
-    out["ppm_low"], out["ppm_high"] = np.asarray(low) * 1e6, np.asarray(high) * 1e6
+    out["ppm_low"], out["ppm_high"] = low * 1e6, high * 1e6
+    out["ppm_n_eff"], out["ppm_k_eff"] = n_eff, k_eff
     _rate(out, "lot_rejection_rate", s["lot_k"], s["lot_n"])
     _ints(out, [("n_incidents", "n_incidents")], s)
     out["downtime_minutes"] = np.where(

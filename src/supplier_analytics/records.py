@@ -2,7 +2,7 @@
 
 :func:`delivery_lines`, :func:`inspection_lots` and :func:`request_records` give one row per judged
 unit with every flag that a metric counts, the period it falls in, its status (``judged``,
-``excluded``, ``not judged``, ``before window``, ``open from before window``) and the exclusion
+``excluded``, ``not judged``, ``before window``, ``open from before window``, ``open``) and the exclusion
 reason. These frames are the evidence behind every number; :func:`~supplier_analytics.aggregate.aggregate`
 sums them into mergeable statistics.
 
@@ -49,6 +49,15 @@ Delivery lines
 * **Lead time** = receipt date - order date in calendar days, where the order
   date exists.
 * **Period** of a line: the period of its receipt date.
+* **Open lines**: an order line with no receipt by the as-of date -- rows with neither ``date_received``
+  nor ``quantity_received`` (an export of open order lines), or whose receipts all come after the as-of
+  date -- and ordered by then. With ``delivery.open_lines = "count_past_due"`` (the default) an open line
+  whose reference date plus the late tolerance lies before the as-of date is judged: not on time, late by
+  the days from its reference date to the as-of date (a lower bound), not in full and not OTIF, with 0
+  quantity on time, in the period of its reference date (``open_past_due``; ``open_state`` = "open past
+  due"). Other open lines -- not yet due, or every open line with ``"ignore"`` -- have the status
+  ``open`` and count in no rate; without a reference date they are ``not judged``. A line with some
+  receipts but short is not open: it is judged as above.
 
 Inspections are dated by ``date``, requests by ``date_sent``.
 """
@@ -79,6 +88,7 @@ __all__ = [
     "NOT_JUDGED",
     "BEFORE_WINDOW",
     "OPEN_FROM_BEFORE",
+    "OPEN_LINE",
     "STATUSES",
     "JUDGES",
     "delivery_lines",
@@ -94,6 +104,10 @@ JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW = "judged", "excluded", "not judged"
 #: closed): it counts as open (and overdue, and as an open corrective action) in the window's first period,
 #: and in nothing else (its sending and answering belong to earlier windows).
 OPEN_FROM_BEFORE = "open from before window"
+#: An order line with no receipt by the as-of date that is left out of the rates: not yet due (its reference
+#: date plus the late tolerance not before the as-of date), or any open line with ``delivery.open_lines =
+#: "ignore"``. An open line past due is ``judged`` (not on time, not in full) under the default.
+OPEN_LINE = "open"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -186,11 +200,11 @@ def _group_sum(values: np.ndarray, groups: np.ndarray, starts: np.ndarray, n_gro
 
 
 #: Every record status, in the order of their codes.
-STATUSES = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW, OPEN_FROM_BEFORE)
+STATUSES = (JUDGED, EXCLUDED, NOT_JUDGED, BEFORE_WINDOW, OPEN_FROM_BEFORE, OPEN_LINE)
 
 
 def _status(codes: np.ndarray) -> pd.Categorical:
-    """Status text from codes 0..4 (judged, excluded, not judged, before window, open from before window),
+    """Status text from codes 0..5 (judged, excluded, not judged, before window, open from before window, open),
     as a categorical column (one byte per record instead of a string)."""
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(STATUSES), dtype="string"))
 
@@ -212,20 +226,25 @@ def _set_status(
     evidence: bool,
     judged: np.ndarray | None = None,
     still_open: np.ndarray | None = None,
+    placed: pd.Series | None = None,
+    uncounted: np.ndarray | None = None,
 ) -> None:
     """What every judge ends with: each record's period, its exclusion and its status.
 
-    A record is judged (``not judged`` where ``judged`` is False), else excluded, and ``before window``
-    when dated before the window whatever else; one still open at the as-of date (``still_open``,
-    requests) and not excluded is ``open from before window`` instead, in the window's first period.
+    A record is judged (``not judged`` where ``judged`` is False, ``open`` where ``uncounted``: an open
+    order line left out of the rates), else excluded, and ``before window`` when dated before the window
+    whatever else; one still open at the as-of date (``still_open``, requests) and not excluded is ``open
+    from before window`` instead, in the window's first period. ``placed`` overrides the table's date.
     """
     date_col, keys = _PLACED[table]
     freq = context.config.periods.freq
-    dates = records[date_col]
+    dates = records[date_col] if placed is None else placed
     records["period"] = dates.dt.to_period(freq)
     set_exclusions(records, context.exclusions[table], keys, evidence=evidence)
     excluded = records["excluded"].to_numpy()
     status = np.zeros(len(records), dtype=np.int8) if judged is None else np.where(judged, 0, 2).astype(np.int8)
+    if uncounted is not None:
+        status[uncounted] = 5
     status[excluded] = 1
     start = pd.Timestamp(context.window[0])
     before = (dates < start).to_numpy()
@@ -313,11 +332,23 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
             stacklevel=2,
         )
 
-    # drop receipts after as-of
-    after = (d["date_received"] > as_of).to_numpy()
+    # receipts after as-of are not known yet: dropped; a line without any receipt by then is an open line
+    dates = d["date_received"].to_numpy()
+    after = dates > as_of.to_datetime64()
     n_after = int(after.sum())
-    if n_after:
-        d = d.loc[~after].reset_index(drop=True)
+    apart = after | np.isnat(dates)
+    del dates
+    open_rows = None
+    if apart.any():
+        key = _line_key(d, has_qty)
+        only_open = apart & ~np.isin(key, key[~apart])
+        if "date_ordered" in d.columns:  # a line ordered after the as-of date did not exist yet
+            only_open &= ~(d["date_ordered"].to_numpy() > as_of.to_datetime64())
+        if only_open.any():
+            open_rows = (d.loc[only_open].reset_index(drop=True), key[only_open])
+        del key, only_open
+        d = d.loc[~apart].reset_index(drop=True)
+    del after, apart
     n = len(d)
 
     # line key: integer codes per column, combined once (first-appearance order, as groupby(sort=False))
@@ -480,10 +511,86 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
         lines["lead_time_days"] = (lines["date_received"] - lines["date_ordered"]).dt.days.astype("float64")
     else:
         lines["lead_time_days"] = np.nan
+    lines["open_past_due"] = np.zeros(len(lines), dtype=bool)
+    if evidence:
+        lines["open_state"] = pd.array([pd.NA] * len(lines), dtype="string")
 
-    _set_status(lines, "deliveries", context, evidence=evidence, judged=judged)
+    placed = uncounted = None
+    if open_rows is not None:
+        opened, open_judged, open_uncounted = _open_lines(*open_rows, lines.columns, context, has_qty=has_qty)
+        lines = pd.concat([lines, opened], ignore_index=True)
+        judged = np.r_[judged, open_judged]
+        uncounted = np.r_[np.zeros(len(judged) - len(opened), dtype=bool), open_uncounted]
+        # an open line sits in the period of its reference date (the as-of date's when that is later or unknown)
+        placed = lines["date_received"].fillna(lines["reference_date"].clip(upper=as_of).fillna(as_of))
+    _set_status(lines, "deliveries", context, evidence=evidence, judged=judged, placed=placed, uncounted=uncounted)
     lines.attrs["receipts_after_as_of"] = n_after
     return lines
+
+
+def _open_lines(
+    rows: pd.DataFrame, key: np.ndarray, columns: pd.Index, context: ScoringContext, *, has_qty: bool
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The order lines without a receipt by the as-of date, judged as open lines (see the module notes).
+
+    ``rows`` are the lines' rows (no receipt date, or one after the as-of date), ``key`` their line keys,
+    ``columns`` those of the received lines. Returns the lines with the same columns, and per line
+    whether it is judged (open past due and counted) and whether it is left out of the rates.
+    """
+    cfg = context.config.delivery
+    codes, uniques = pd.factorize(key)
+    k = len(uniques)
+    last = np.zeros(k, dtype=np.int64)
+    np.maximum.at(last, codes, np.arange(len(codes)))  # the line's latest row carries its attributes
+    out: dict = {}
+    for c in columns:
+        if c in rows.columns and c not in ("date_received", "quantity_received"):
+            out[c] = rows[c].array.take(last)
+    as_of = context.as_of
+    ref_col = cfg.reference_column
+    ref = (
+        rows[ref_col].to_numpy().astype("datetime64[ns]")[last]
+        if ref_col in rows.columns
+        else np.full(k, np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    diff = day_diff(ref, np.full(k, as_of.to_datetime64(), dtype="datetime64[ns]"), context.config)
+    with np.errstate(invalid="ignore"):
+        due = diff > float(cfg.late_tolerance_days)
+    past_due = due & (cfg.open_lines == "count_past_due")
+    unknown = np.isnan(diff)
+
+    def none() -> pd.arrays.BooleanArray:  # False where counted, unknown elsewhere
+        return pd.arrays.BooleanArray(np.zeros(k, dtype=bool), ~past_due)
+
+    out.update(
+        n_receipts=np.zeros(k, dtype=np.int64),
+        n_duplicate_receipts=np.zeros(k, dtype=np.int64),
+        quantity_received=np.zeros(k),
+        date_received=np.full(k, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        reference_date=ref,
+        days_from_reference=diff,
+        days_late=np.where(past_due, diff, np.nan),
+        on_time=none(),
+        early=none(),
+        late=pd.arrays.BooleanArray(past_due.copy(), ~past_due),
+        in_full=none() if has_qty else pd.arrays.BooleanArray(np.zeros(k, dtype=bool), np.ones(k, dtype=bool)),
+        quantity_on_time=np.where(past_due & has_qty, 0.0, np.nan),
+        lead_time_days=np.full(k, np.nan),
+        open_past_due=past_due,
+        open_state=pd.array(
+            np.where(
+                unknown,
+                "open, no reference date",
+                np.where(
+                    past_due, "open past due", np.where(due, "open past due, ignored (open_lines)", "open, not yet due")
+                ),
+            ),
+            dtype="string",
+        ),
+    )
+    out["otif"] = out["in_full"].copy()
+    frame = pd.DataFrame({c: out[c] for c in columns}, copy=False)
+    return frame, past_due, ~unknown & ~past_due
 
 
 def inspection_lots(

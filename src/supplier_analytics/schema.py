@@ -70,6 +70,9 @@ class Column:
         of a required column may not be empty either).
     description : what the column holds, as documented in the README.
     min_value : smallest accepted value for numbers (``None``: no bound).
+    empty_with : a column of the same table; a cell of this (required) column may be empty when that
+        column's cell in the same row is empty too (not when that column is absent). ``date_received`` may be
+        empty with ``quantity_received``: an open order line, ordered and not received yet.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Column:
     required: bool
     description: str
     min_value: float | None = None
+    empty_with: str | None = None
 
     @property
     def dtype(self) -> str:
@@ -116,8 +120,8 @@ class TableSchema:
         return {c.name: c.dtype for c in cols}
 
 
-def _c(name, kind, required, description, min_value=None):
-    return Column(name, kind, required, description, min_value)
+def _c(name, kind, required, description, min_value=None, empty_with=None):
+    return Column(name, kind, required, description, min_value, empty_with)
 
 
 DELIVERIES = TableSchema(
@@ -139,7 +143,7 @@ DELIVERIES = TableSchema(
         _c("date_ordered", "date", False, "Order date (for lead time)."),
         _c("date_requested", "date", False, "Date the buyer asked for."),
         _c("date_promised", "date", True, "Date the supplier confirmed (promised)."),
-        _c("date_received", "date", True, "Goods receipt date."),
+        _c("date_received", "date", True, "Goods receipt date.", empty_with="quantity_received"),
         _c("value", "number", False, "Value of the received quantity, in one currency."),
         _c("site", "text", False, "Receiving plant or site."),
         _c(

@@ -59,7 +59,8 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     InputError
         A required column is missing.
     ValidationError
-        A required cell is empty; ``failure_cases`` lists every such cell.
+        A required cell is empty; ``failure_cases`` lists every such cell. An empty ``date_received``
+        with an empty ``quantity_received`` is no such cell: an open line (see ``Column.empty_with``).
     """
     schema = TABLES[table]
     if not isinstance(df, pd.DataFrame):
@@ -100,7 +101,7 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 s = s.dt.normalize()
             out[c] = s
     out = out.reset_index(drop=True)
-    bad = [(c, np.flatnonzero(out[c].isna().to_numpy())) for c in schema.required]
+    bad = [(c, np.flatnonzero(_empty_cells(out, schema.column(c)))) for c in schema.required]
     bad = [(c, rows) for c, rows in bad if len(rows)]
     if bad:
         cases = pd.concat(
@@ -120,6 +121,16 @@ def prepare_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
             failure_cases=cases,
         )
     return out
+
+
+def _empty_cells(df: pd.DataFrame, col) -> np.ndarray:
+    """Where a required column's cells are empty and may not be (``Column.empty_with`` allows some)."""
+    empty = df[col.name].isna().to_numpy()
+    if col.empty_with is not None and empty.any():
+        if col.empty_with not in df.columns:
+            return empty
+        empty = empty & df[col.empty_with].notna().to_numpy()
+    return empty
 
 
 def resolve_as_of(as_of=None, *, deliveries=None, inspections=None, requests=None) -> pd.Timestamp:

@@ -29,6 +29,7 @@ def test_defaults_mirror_the_packaged_toml():
     assert cfg.delivery.holidays == ()
     assert cfg.delivery.in_full_tolerance == 0.0
     assert cfg.delivery.over_delivery_in_full is True
+    assert cfg.delivery.open_lines == "count_past_due"
     assert (cfg.periods.period, cfg.periods.window_months) == ("month", 12)
     assert cfg.responsiveness.service_level_hours["complaint"] == 24.0
     assert cfg.responsiveness.sla_hours("something_else") == 72.0
@@ -160,7 +161,7 @@ def test_replace_validates_and_accepts_section_dataclasses():
             {"delivery": {"late_tolerance": 1}},
             r"unknown key 'delivery\.late_tolerance' in section \[delivery\]; allowed: reference_date, "
             r"early_tolerance_days, late_tolerance_days, day_basis, weekend, holidays, in_full_tolerance, "
-            r"over_delivery_in_full\.",
+            r"over_delivery_in_full, open_lines\.",
         ),
         (
             {"delivery": {"day_basis": "weekly"}},
@@ -191,6 +192,10 @@ def test_replace_validates_and_accepts_section_dataclasses():
         (
             {"delivery": {"over_delivery_in_full": "yes"}},
             r"delivery\.over_delivery_in_full = 'yes' is not allowed; use true or false\.$",
+        ),
+        (
+            {"delivery": {"open_lines": "drop"}},
+            r"delivery\.open_lines = 'drop' is not allowed; use one of: count_past_due, ignore\.$",
         ),
         (
             {"delivery": {"weekend": ["Sat", "Sunday", "Xyz"]}},
@@ -344,3 +349,9 @@ def test_default_curves_run_the_way_the_catalogue_says_is_better():
     assert load_config({"scoring": {"curves": {"ppm": [[0, 100], [100, 100], [5000, 0]]}}}).scoring.curves["ppm"][
         1
     ] == (100.0, 100.0)
+
+
+def test_open_lines_can_be_ignored_and_round_trips():
+    cfg = load_config({"delivery": {"open_lines": "ignore"}})
+    assert cfg.delivery.open_lines == "ignore"
+    assert load_config(cfg.to_dict()) == cfg

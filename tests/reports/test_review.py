@@ -223,7 +223,7 @@ def test_spend_classes_and_segments_by_hand(card):
 def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     log = pd.DataFrame(
         {
-            "supplier_id": ["V10025", "V10030"],
+            "supplier_id": ["V10025", "V10004"],
             "action_id": ["8D-1", "8D-2"],
             "opened": ["2025-07-01", "2026-08-01"],
             "owner": ["J. Weber", "A. Novak"],
@@ -248,7 +248,9 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     assert pack.car_candidates["reasons"].str.len().gt(0).all()
     d_grades = set(card.suppliers.loc[card.suppliers["grade"] == "D", "supplier_id"])
     assert d_grades <= set(pack.car_candidates["supplier_id"])
-    assert pack.car_candidates.set_index("supplier_id").loc["V10030", "open_actions"] == 1
+    # (V10030 is no candidate since PPM intervals are lot-level: 1,595 ppm from one bad lot in 15 is no
+    # significant miss of 500, so OTIF is its only one)
+    assert pack.car_candidates.set_index("supplier_id").loc["V10004", "open_actions"] == 1
     res = pack.action_results.set_index("action_id")
     assert res.loc["8D-2", "verdict"] == "not closed" and res.loc["8D-1", "before_n"] > 10
     wb = openpyxl.load_workbook(tmp_path / "review.xlsx")

@@ -361,6 +361,7 @@ def _delivery(b: _Builder) -> DeliveryConfig:
         holidays=tuple(sorted(holidays)),
         in_full_tolerance=b.number("delivery.in_full_tolerance", lo=0.0, hi=1.0, hi_open=True),
         over_delivery_in_full=b.boolean("delivery.over_delivery_in_full"),
+        open_lines=b.choice("delivery.open_lines", ("count_past_due", "ignore")),
     )
 
 

@@ -80,6 +80,8 @@ class DeliveryConfig:
 
     ``early_tolerance_days`` is ``None`` for "unlimited" (every early receipt is
     on time). ``weekend`` holds three-letter day names, ``holidays`` dates.
+    ``open_lines``: ``"count_past_due"`` (an order line with no receipt whose reference date plus the late
+    tolerance lies before the as-of date counts as not on time and not in full) or ``"ignore"``.
     """
 
     reference_date: str = "promised"
@@ -90,6 +92,7 @@ class DeliveryConfig:
     holidays: tuple[_dt.date, ...] = ()
     in_full_tolerance: float = 0.0
     over_delivery_in_full: bool = True
+    open_lines: str = "count_past_due"
 
     @property
     def weekmask(self) -> str:
@@ -210,6 +213,7 @@ class Config:
                 "holidays": [h.isoformat() for h in d.holidays],
                 "in_full_tolerance": d.in_full_tolerance,
                 "over_delivery_in_full": d.over_delivery_in_full,
+                "open_lines": d.open_lines,
             },
             "periods": {"period": self.periods.period, "window_months": self.periods.window_months},
             "responsiveness": {

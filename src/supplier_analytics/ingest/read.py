@@ -381,7 +381,10 @@ def _build(
         col = schema.column(name)
         vals = dp.result()
         problems += [(name, q) for q in dp.problems]
-        _missing(problems, name, col.required, dp.missing & no_formula[name], dp.placeholder, notes, "date")
+        missing, placeholder = dp.missing & no_formula[name], dp.placeholder
+        if col.required and col.empty_with is not None:
+            missing, placeholder = _open_line(problems, name, col.empty_with, values, missing, placeholder, n)
+        _missing(problems, name, col.required, missing, placeholder, notes, "date")
         if dp.serials:
             notes.append(f"{dp.serials} Excel serial number{'s' if dp.serials > 1 else ''} in {name} read as dates")
         if col.kind == "date":
@@ -552,6 +555,32 @@ def _shown(values: np.ndarray) -> np.ndarray:
         if isinstance(v, str) and len(v) > _SHOWN_CHARS:
             out[i] = f"{v[:_SHOWN_CHARS]}... ({len(v):,} characters)"
     return out
+
+
+def _open_line(problems, name, other, values, missing, placeholder, n) -> tuple[np.ndarray, np.ndarray]:
+    """An empty required cell allowed when ``other`` is empty too (an open order line: no receipt yet).
+
+    Rows where ``name`` is empty but ``other`` holds a value are rejected with their own reason; the
+    remaining (missing, placeholder) masks are what is left to reject as missing.
+    """
+    if other not in values:  # without the other column nothing says "not received yet": a missing value
+        return missing, placeholder
+    other_empty = values[other].isna().to_numpy(dtype=bool)
+    half = missing & ~other_empty
+    if half.any():
+        problems.append(
+            (
+                name,
+                Problem(
+                    half.copy(),
+                    f"{name} is empty but {other} is given: a receipt needs its date "
+                    f"(leave both empty for an open line not received yet)",
+                    "missing required value",
+                ),
+            )
+        )
+    none = np.zeros(n, dtype=bool)
+    return none, none
 
 
 def _missing(problems, name, required, missing, placeholder, notes, what) -> None:
