@@ -268,8 +268,26 @@ def test_cli_score_with_a_bad_config_names_the_key(tmp_path, capsys):
     assert "delivery.day_basis" in err and "Traceback" not in err
 
 
+def _excluded_b() -> pd.DataFrame:
+    """Exclusions of both lines of supplier B of :func:`_deliveries`: B keeps no record to score."""
+    return pd.DataFrame(
+        {
+            "table": ["deliveries", "deliveries"],
+            "supplier_id": ["B", "B"],
+            "po_id": ["P9", "P9"],
+            "line_id": ["1", "2"],
+            "reason_code": ["BUYER_DATE_CHANGE"] * 2,
+            "decided_by": ["A. Buyer"] * 2,
+            "decided_on": pd.to_datetime(["2025-03-01"] * 2),
+        }
+    )
+
+
 def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
-    code = main(["score", "--deliveries", f"{SAMPLE}/deliveries.csv", "--out", str(tmp_path)])
+    _deliveries().to_csv(tmp_path / "d.csv", index=False)
+    _excluded_b().to_csv(tmp_path / "x.csv", index=False)
+    args = ["--deliveries", str(tmp_path / "d.csv"), "--exclusions", str(tmp_path / "x.csv")]
+    code = main(["score", *args, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 0
     assert err.startswith("warning: ") and "insufficient evidence" in err
@@ -278,7 +296,7 @@ def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
 
 def test_insufficient_evidence_warning_points_at_the_callers_line():
     with pytest.warns(sa.InsufficientEvidenceWarning) as record:
-        sa.score(deliveries=_deliveries())  # 4 and 2 lines: below the default minimum of 20
+        sa.score(deliveries=_deliveries(), exclusions=_excluded_b())  # B: every line excluded, no record left
     assert record[0].filename == __file__
 
 

@@ -242,3 +242,20 @@ def test_funnel_outside_is_the_exact_binomial_tail_decision():
     assert np.array_equal(got == -1, below & ~np.isclose(st.binom.cdf(k, n, p0), tail))
     # a supplier with every one of its few records fine is never flagged
     assert (funnel_outside(n, n, p0, z)[n < 20] == 0).all()
+
+
+def test_rank_interval_matches_scipy_ranks_with_ties():
+    from scipy.stats import rankdata
+
+    from supplier_analytics.stats import rank_interval
+
+    x = np.random.default_rng(3).normal(size=(40, 201))
+    x[7] = x[8]  # ties share the better rank
+    x[5] = np.nan  # not ranked
+    low, high = rank_interval(x, 0.9)
+    r = rankdata(-np.delete(x, 5, axis=0), axis=0, method="min")
+    tail = (1 - 0.9) / 2
+    assert np.delete(low, 5) == pytest.approx(np.quantile(r, tail, axis=1, method="lower"))
+    assert np.delete(high, 5) == pytest.approx(np.quantile(r, 1 - tail, axis=1, method="higher"))
+    assert np.isnan(low[5]) and np.isnan(high[5])
+    assert low[7] == low[8] and high[7] == high[8]
