@@ -215,6 +215,8 @@ def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
     assert summary["rank"].number_format == "#,##0"  # not 1.00
     assert summary["grade_stability"].number_format == "0.0%"
     assert summary["median_response_hours"].number_format == "#,##0.0"
+    for col in ("grade_probability", "prob_A", "rank_low", "rank_high", "dimensions_at_peer_level", "thin_evidence"):
+        assert col in summary, col  # the grade's probability and the rank interval are on the Summary sheet
     delivery = _first_cells(wb["Delivery"], 1)
     # points are points: 66.07 shows as 66.1, not as 6,607.0%
     assert delivery["pts_otif_rate"].number_format == "0.0"
@@ -325,3 +327,15 @@ def test_quality_is_scored_from_incidents_and_downtime_when_no_quantities_exist(
     assert s.loc["B", "pts_downtime_minutes_per_month"] == pytest.approx(80.0)
     assert s.loc["B", "quality_score"] == pytest.approx((0.15 * pts_inc + 0.1 * 80.0) / 0.25)
     assert s.loc["A", "quality_score"] == 100.0 and s.loc["A", "grade"] == "A"
+
+
+def test_the_sample_grades_rest_on_evidence(sample_card):
+    """Issue 13's done-when checks on the sample."""
+    s = sample_card.suppliers
+    has_lines = s["n_deliveries"] > 0
+    assert s.loc[has_lines, "delivery_score"].notna().all()  # nothing dropped for having few lines
+    below_median = s["otif_rate"] < s["otif_rate"].median()
+    assert not (below_median & (s["grade"] == "A")).any()
+    graded = s["grade"] != "insufficient evidence"
+    assert s.loc[graded, "grade_probability"].between(0, 1).all()
+    assert (s.loc[graded, "rank_low"] <= s.loc[graded, "rank_high"]).all()
