@@ -215,6 +215,8 @@ def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
     assert summary["rank"].number_format == "#,##0"  # not 1.00
     assert summary["grade_stability"].number_format == "0.0%"
     assert summary["median_response_hours"].number_format == "#,##0.0"
+    for col in ("grade_probability", "prob_A", "rank_low", "rank_high", "dimensions_at_peer_level", "thin_evidence"):
+        assert col in summary, col  # the grade's probability and the rank interval are on the Summary sheet
     delivery = _first_cells(wb["Delivery"], 1)
     # points are points: 66.07 shows as 66.1, not as 6,607.0%
     assert delivery["pts_otif_rate"].number_format == "0.0"
@@ -268,8 +270,26 @@ def test_cli_score_with_a_bad_config_names_the_key(tmp_path, capsys):
     assert "delivery.day_basis" in err and "Traceback" not in err
 
 
+def _excluded_b() -> pd.DataFrame:
+    """Exclusions of both lines of supplier B of :func:`_deliveries`: B keeps no record to score."""
+    return pd.DataFrame(
+        {
+            "table": ["deliveries", "deliveries"],
+            "supplier_id": ["B", "B"],
+            "po_id": ["P9", "P9"],
+            "line_id": ["1", "2"],
+            "reason_code": ["BUYER_DATE_CHANGE"] * 2,
+            "decided_by": ["A. Buyer"] * 2,
+            "decided_on": pd.to_datetime(["2025-03-01"] * 2),
+        }
+    )
+
+
 def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
-    code = main(["score", "--deliveries", f"{SAMPLE}/deliveries.csv", "--out", str(tmp_path)])
+    _deliveries().to_csv(tmp_path / "d.csv", index=False)
+    _excluded_b().to_csv(tmp_path / "x.csv", index=False)
+    args = ["--deliveries", str(tmp_path / "d.csv"), "--exclusions", str(tmp_path / "x.csv")]
+    code = main(["score", *args, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 0
     assert err.startswith("warning: ") and "insufficient evidence" in err
@@ -278,7 +298,7 @@ def test_cli_prints_library_warnings_as_one_line(tmp_path, capsys):
 
 def test_insufficient_evidence_warning_points_at_the_callers_line():
     with pytest.warns(sa.InsufficientEvidenceWarning) as record:
-        sa.score(deliveries=_deliveries())  # 4 and 2 lines: below the default minimum of 20
+        sa.score(deliveries=_deliveries(), exclusions=_excluded_b())  # B: every line excluded, no record left
     assert record[0].filename == __file__
 
 
@@ -307,3 +327,15 @@ def test_quality_is_scored_from_incidents_and_downtime_when_no_quantities_exist(
     assert s.loc["B", "pts_downtime_minutes_per_month"] == pytest.approx(80.0)
     assert s.loc["B", "quality_score"] == pytest.approx((0.15 * pts_inc + 0.1 * 80.0) / 0.25)
     assert s.loc["A", "quality_score"] == 100.0 and s.loc["A", "grade"] == "A"
+
+
+def test_the_sample_grades_rest_on_evidence(sample_card):
+    """Issue 13's done-when checks on the sample."""
+    s = sample_card.suppliers
+    has_lines = s["n_deliveries"] > 0
+    assert s.loc[has_lines, "delivery_score"].notna().all()  # nothing dropped for having few lines
+    below_median = s["otif_rate"] < s["otif_rate"].median()
+    assert not (below_median & (s["grade"] == "A")).any()
+    graded = s["grade"] != "insufficient evidence"
+    assert s.loc[graded, "grade_probability"].between(0, 1).all()
+    assert (s.loc[graded, "rank_low"] <= s.loc[graded, "rank_high"]).all()

@@ -303,3 +303,20 @@ def test_period_test_without_excess_variation_keeps_the_binomial_variance():
     assert gap.periods_1.tolist() == [2] and np.isfinite(gap.p_value).all()
     none = period_proportion_test([[0.0, 0.0]], [[0.0, 0.0]], [[90.0, 90.0]], [[100.0] * 2])
     assert np.isnan(none.p_value).all()
+
+
+def test_rank_interval_matches_scipy_ranks_with_ties():
+    from scipy.stats import rankdata
+
+    from supplier_analytics.stats import rank_interval
+
+    x = np.random.default_rng(3).normal(size=(40, 201))
+    x[7] = x[8]  # ties share the better rank
+    x[5] = np.nan  # not ranked
+    low, high = rank_interval(x, 0.9)
+    r = rankdata(-np.delete(x, 5, axis=0), axis=0, method="min")
+    tail = (1 - 0.9) / 2
+    assert np.delete(low, 5) == pytest.approx(np.quantile(r, tail, axis=1, method="lower"))
+    assert np.delete(high, 5) == pytest.approx(np.quantile(r, 1 - tail, axis=1, method="higher"))
+    assert np.isnan(low[5]) and np.isnan(high[5])
+    assert low[7] == low[8] and high[7] == high[8]

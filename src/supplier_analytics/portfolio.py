@@ -68,7 +68,8 @@ def segment_suppliers(card, *, signals=None, trend_alerts=None) -> pd.DataFrame:
     DataFrame
         ``supplier_id``, ``supplier_name``, ``category``, ``annual_spend``,
         ``spend_share``, ``spend_class`` (A/B/C, "no spend"), ``grade``,
-        ``overall_score``, ``performance`` (good/fair/poor/unknown),
+        ``grade_probability``, ``overall_score``, ``rank``, ``rank_low``,
+        ``rank_high`` (when the scorecard has them), ``performance`` (good/fair/poor/unknown),
         ``segment``, ``deteriorating`` and ``improving`` (the metrics and tests
         that say so, "; "-joined, empty when none), sorted by spend.
 
@@ -88,7 +89,18 @@ def segment_suppliers(card, *, signals=None, trend_alerts=None) -> pd.DataFrame:
         signals = change_signals(card)
     cols = [
         c
-        for c in ("supplier_id", "supplier_name", "category", "annual_spend", "grade", "overall_score")
+        for c in (
+            "supplier_id",
+            "supplier_name",
+            "category",
+            "annual_spend",
+            "grade",
+            "grade_probability",
+            "overall_score",
+            "rank",
+            "rank_low",
+            "rank_high",
+        )
         if c in s.columns
     ]
     out = s[cols].copy()

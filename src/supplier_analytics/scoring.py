@@ -1,45 +1,59 @@
-"""Scoring: metric values -> points -> dimension scores -> overall score, grade, rank.
+"""Scoring: metric values -> points -> dimension scores -> overall score, grade probabilities, rank.
 
-The steps, each configurable in ``[scoring]`` of the configuration:
+In words an analyst can repeat: *every supplier is scored on every dimension; what we do not know about a
+supplier is shown as uncertainty, never turned into a better or a worse grade.* The steps, each
+configurable in ``[scoring]`` of the configuration:
 
-1. **Shrinkage** (``scoring.shrinkage``). Each rate used for points (and each
-   rate with a target) is replaced, for points and ranks, by its beta-binomial
-   empirical-Bayes posterior mean toward the peer level
-   (:func:`~supplier_analytics.stats.fit_beta_binomial`): 3 on-time deliveries
-   out of 3 no longer outrank 2,950 out of 3,000. PPM is shrunk the same way on
-   units (defective units among units inspected). Raw rates stay in the frame
-   next to the ``<rate>_shrunk`` columns.
-2. **Points**: each metric maps to 0-100 points through its piecewise linear
-   curve (:func:`points`), flat beyond the first and last breakpoints.
-3. **Dimension scores** (delivery, quality, responsiveness): the weighted mean
-   of the points of the metrics the supplier has data for (metric weights
-   re-normalised over those). A dimension below the minimum evidence
-   (``[evidence]``: deliveries, inspections, requests in the window) is NaN,
-   never 0 or 100, and so are its points.
-4. **Overall score**: the weighted mean of the dimension scores the supplier
-   has; missing dimensions re-weight the rest, and ``reweighted`` says so.
-5. **Grade** from the bands (:func:`grade_for`); "insufficient evidence" when
-   no dimension has enough evidence (with one
-   :class:`~supplier_analytics.errors.InsufficientEvidenceWarning`).
-6. **Rank** among graded suppliers, best first, ties sharing the lower rank.
-7. **Weight sensitivity**: the dimension weights are drawn at random around
-   the configured ones, and ``grade_stability`` is the share of draws in which
-   the grade holds.
+1. **Peer level** (``scoring.peer_groups``). For each rate, a beta prior is fitted across the whole supplier
+   base (:func:`~supplier_analytics.stats.fit_beta_binomial`): its mean is the peer level. By default there
+   is one per metric for the base, so identical records score the same in every category, and a supplier
+   with at least as many successes and no more failures on every rate never scores lower. ``"category"``
+   fits one per purchasing category instead (categories with at least 5 suppliers holding data).
+2. **Shrinkage** (``scoring.shrinkage``). Each rate used for points is replaced by its posterior mean
+   ``(k + alpha) / (n + alpha + beta)``: 3 on-time deliveries out of 3 do not outrank 2,950 out of 3,000,
+   and 12 deliveries at 67 % OTIF count as a little better than 67 %, not as "unknown". PPM is shrunk the
+   same way on units. A rate with no records at all is the peer level itself (the prior mean), and
+   ``dimensions_at_peer_level`` / ``metrics_at_peer_level`` say so. Metrics that are not a ratio of two
+   counts (incidents and downtime per month, medians) keep their value, and without records take the
+   median of the suppliers that have one.
+3. **Points**: each metric maps to 0-100 points through its piecewise linear curve (:func:`points`).
+4. **Dimension and overall scores**: weighted means of the points and of the dimension scores. Nothing is
+   dropped and re-weighted for one supplier: only a metric or dimension that no supplier of the base has
+   data for is left out, for everyone alike. There are no thresholds inside a score: it moves smoothly as
+   records are added or removed.
+5. **Grade probabilities** (``[scoring.uncertainty]``): each rate's posterior is drawn ``draws`` times
+   (seeded); every draw goes through points, dimension and overall score; the share of draws in each band
+   is ``prob_<grade>``. The grade shown is the most probable one, with ``grade_probability``; it is
+   ``provisional`` below ``provisional_below``. Near a band boundary the most probable grade can differ
+   from the band the score itself lies in; the probabilities show why.
+6. **Rank** by overall score, best first, with ``rank_low`` to ``rank_high``: the ranks held in
+   ``rank_interval`` (95 %) of the draws.
+7. **Thin evidence** (``[evidence]``): dimensions with fewer records than the minimum are listed in
+   ``thin_evidence``; the flag changes no score. A supplier with no record in any dimension is graded
+   "insufficient evidence" (with one :class:`~supplier_analytics.errors.InsufficientEvidenceWarning`).
+8. **Weight sensitivity**: the dimension weights are drawn at random around the configured ones, and
+   ``grade_stability`` is the share of draws in which the grade holds.
 
 Examples
 --------
 >>> import pandas as pd
->>> from supplier_analytics.config import load_config
->>> cfg = load_config({"scoring": {"shrinkage": False}})
->>> m = pd.DataFrame({"supplier_id": ["S1", "S2"], "n_deliveries": [50, 40],
-...                   "otif_rate": [0.98, 0.80], "otif_rate_k": [49, 32], "otif_rate_n": [50, 40]})
->>> scored = score_suppliers(m, cfg)
->>> scored[["supplier_id", "delivery_score", "overall_score", "grade", "rank"]].round(1)
-  supplier_id  delivery_score  overall_score grade  rank
-0          S1           100.0          100.0     A   1.0
-1          S2            56.7           56.7     C   2.0
+>>> m = pd.DataFrame({"supplier_id": ["S1", "S2", "S3"], "n_deliveries": [3000, 12, 50],
+...                   "otif_rate": [2950 / 3000, 8 / 12, 0.80], "otif_rate_k": [2950, 8, 40],
+...                   "otif_rate_n": [3000, 12, 50]})
+>>> scored = score_suppliers(m)
+>>> scored[["supplier_id", "otif_rate_shrunk", "overall_score", "grade"]].round(2)
+  supplier_id  otif_rate_shrunk  overall_score grade
+0          S1              0.98         100.00     A
+1          S2              0.71          33.01     D
+2          S3              0.81          58.50     C
+>>> scored[["grade_probability", "provisional", "rank", "rank_low", "rank_high"]].round(2)
+   grade_probability  provisional  rank  rank_low  rank_high
+0               1.00        False   1.0       1.0        1.0
+1               0.70        False   3.0       2.0        3.0
+2               0.54         True   2.0       2.0        3.0
 
-(0.80 lies between the default curve's breakpoints 0.70 -> 30 and 0.85 -> 70 points.)
+S2's 8 of 12 (67 %) is shrunk toward the peer level, not dropped: 12 lines are thin evidence
+(``thin_evidence == "delivery"``), which shows as a D with probability 0.70, not as a better grade.
 """
 
 from __future__ import annotations
@@ -53,7 +67,7 @@ import pandas as pd
 from supplier_analytics.catalog import METRICS
 from supplier_analytics.config import DIMENSIONS, Config, load_config
 from supplier_analytics.errors import ConfigError, InputError, InsufficientEvidenceWarning, ValidationError
-from supplier_analytics.stats import fit_beta_binomial, prob_below, shrink_rate
+from supplier_analytics.stats import fit_beta_binomial, prob_below, rank_interval
 
 __all__ = [
     "points",
@@ -296,13 +310,38 @@ def _check_frame(metrics: pd.DataFrame) -> None:
         )
 
 
+def _groups(out: pd.DataFrame, peer_groups, cfg: Config) -> np.ndarray | None:
+    """Peer group per row under ``peer_groups = "category"``; None (one peer level: the base) otherwise."""
+    if peer_groups is None:
+        return None
+    if not isinstance(peer_groups, pd.Series):
+        raise InputError(
+            "peer_groups must be a pandas Series indexed by supplier_id; "
+            "e.g. suppliers.set_index('supplier_id')['category']."
+        )
+    if peer_groups.index.has_duplicates:
+        raise InputError("peer_groups has repeated supplier_id values in its index; give one group per supplier.")
+    if cfg.scoring.peer_groups != "category":
+        return None
+    groups = out["supplier_id"].map(peer_groups).to_numpy(dtype=object)
+    return np.where(pd.isna(groups), None, groups)
+
+
+def _joined(names: Sequence[str], flags: Sequence[np.ndarray], n: int, empty: str = "") -> np.ndarray:
+    """Per row, the names whose flag is set, comma-joined (``empty`` when none)."""
+    if not names:
+        return np.full(n, empty, dtype=object)
+    stacked = np.column_stack(flags)
+    return np.asarray([", ".join(x for x, f in zip(names, row) if f) or empty for row in stacked], dtype=object)
+
+
 def score_suppliers(
     metrics: pd.DataFrame,
     config: Config | Mapping | None = None,
     *,
     peer_groups: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Score, grade and rank suppliers from their metrics.
+    """Score, grade and rank suppliers from their metrics, with the probability of each grade.
 
     Parameters
     ----------
@@ -317,9 +356,10 @@ def score_suppliers(
         Scoring configuration (``None``: the defaults; a dict overrides them).
     peer_groups : Series, optional
         Peer group per supplier (e.g. purchasing category), indexed by
-        ``supplier_id``. A group with at least 5 suppliers holding data for a
-        rate (and not all at 0 % or all at 100 %) gets its own shrinkage
-        prior; everyone else shrinks toward all suppliers.
+        ``supplier_id``; used only under ``scoring.peer_groups = "category"``.
+        Then a group with at least 5 suppliers holding data for a rate (and not
+        all at 0 % or all at 100 %) gets its own prior; everyone else shrinks
+        toward all suppliers. Under the default ``"base"`` it is ignored.
 
     Returns
     -------
@@ -328,35 +368,51 @@ def score_suppliers(
 
         ``<rate>_shrunk``
             Posterior mean toward the peer level, for each proportion used in
-            scoring or with a target (only when ``scoring.shrinkage``); NaN
-            without data. ``ppm_shrunk`` is in parts per million.
+            scoring (only when ``scoring.shrinkage``); the peer level itself
+            (the prior mean) where the supplier has no records. ``ppm_shrunk``
+            is in parts per million.
         ``<rate>_prob_below_target``
             Posterior probability that the true rate is below
             ``config.targets[<rate>]`` (peer prior when shrinking, Jeffreys
-            prior ``Beta(1/2, 1/2)`` otherwise), for rates where higher is better.
+            prior ``Beta(1/2, 1/2)`` otherwise), for rates where higher is
+            better; NaN without records.
         ``<metric>_prob_above_target``
             For PPM and rates where lower is better (lot rejection, say): the
             posterior probability that the true figure is worse (above) its target.
         ``pts_<metric>``
             Points 0-100 from the metric's curve (from the shrunk value when
-            shrinking); NaN without data or below the dimension's minimum
-            evidence.
+            shrinking; from the peer level without records); NaN when no
+            supplier of the base has data for the metric.
         ``delivery_score``, ``quality_score``, ``responsiveness_score``
-            Weighted mean of the dimension's available points; NaN when the
-            dimension has no data or too little evidence.
+            Weighted mean of the dimension's points.
         ``dimensions_used``
-            Text, e.g. ``"delivery, quality"``; ``"none"`` when no dimension
-            counts.
+            The dimensions scored from the supplier's own records, e.g.
+            ``"delivery, quality"``; ``"none"`` when it has no records at all.
+        ``dimensions_at_peer_level``, ``<dimension>_at_peer_level``
+            The dimensions the supplier has no records for, scored at the peer
+            level ("" when none), and one boolean per dimension.
+        ``metrics_at_peer_level``
+            Metrics without records inside a dimension that has records (a
+            supplier with lots but no quantities, say), scored at the peer level.
+        ``thin_evidence``
+            Dimensions with fewer records than ``[evidence]`` asks for ("" when
+            none): a flag for the reader, it changes no score.
         ``reweighted``
-            True when a configured dimension is missing and the others were
-            re-weighted.
+            True when a configured dimension is left out because no supplier of
+            the base has data for it (the same for every supplier).
         ``overall_score``
-            Weighted mean of the available dimension scores; NaN without any.
-        ``grade``
-            Band from ``scoring.grades``, or ``"insufficient evidence"``.
-        ``rank``
-            1 = best among graded suppliers; ties share the lower rank; NaN for
-            insufficient evidence.
+            Weighted mean of the dimension scores; NaN for a supplier without
+            any record.
+        ``grade``, ``grade_probability``, ``prob_<grade>``
+            The most probable grade over ``scoring.uncertainty.draws`` posterior
+            draws, its probability, and the probability of every grade;
+            ``"insufficient evidence"`` (probabilities NaN) without any record.
+        ``provisional``
+            ``grade_probability < scoring.uncertainty.provisional_below``.
+        ``rank``, ``rank_low``, ``rank_high``
+            1 = best overall score among graded suppliers, ties sharing the
+            lower rank; the interval holding the rank in
+            ``scoring.uncertainty.rank_interval`` of the draws. NaN when not graded.
         ``grade_stability``
             Share of ``scoring.sensitivity.draws`` random dimension-weight
             draws (Dirichlet, concentration x configured weight) in which the
@@ -365,13 +421,13 @@ def score_suppliers(
             ``grade_stability < scoring.sensitivity.stable_share``.
 
         ``attrs["shrinkage_priors"]`` records each fitted prior (metric ->
-        peer group or ``"all"`` -> alpha, beta, suppliers).
+        peer group or ``"all"`` -> alpha, beta, suppliers); ``attrs["peer_levels"]``
+        the peer level used for each metric without records (base level).
 
     Warns
     -----
     InsufficientEvidenceWarning
-        Once, naming how many suppliers have too little evidence in every
-        dimension to be graded.
+        Once, naming how many suppliers have no record in any dimension.
 
     Raises
     ------
@@ -386,145 +442,217 @@ def score_suppliers(
     _check_frame(metrics)
     cfg = load_config(config)
     out = metrics.copy()
+    nrow = len(out)
     mweights = _metric_weights(cfg)
     dweights = _dimension_weights(cfg)
     scored = [m for dim in DIMENSIONS for m in mweights[dim]]
+    groups = _groups(out, peer_groups, cfg)
 
-    groups = None
-    if peer_groups is not None:
-        if not isinstance(peer_groups, pd.Series):
-            raise InputError(
-                "peer_groups must be a pandas Series indexed by supplier_id; "
-                "e.g. suppliers.set_index('supplier_id')['category']."
-            )
-        if peer_groups.index.has_duplicates:
-            raise InputError("peer_groups has repeated supplier_id values in its index; give one group per supplier.")
-        groups = out["supplier_id"].map(peer_groups).to_numpy(dtype=object)
-        groups = np.where(pd.isna(groups), None, groups)
-
-    # 1. shrinkage and probabilities against targets
-    proportions = [m for m in dict.fromkeys([*scored, *cfg.targets]) if m in METRICS and METRICS[m].is_count_metric]
-    new: dict[str, np.ndarray] = {}
-    priors: dict[str, dict] = {}
-    for m in proportions:
-        counts = _counts_for(out, m)
-        if counts is None:
-            continue
-        k, n = counts
-        scale = METRICS[m].scale
-        target = cfg.targets.get(m)
-        if m not in scored and target is None:
-            continue
-        if cfg.scoring.shrinkage:
-            alpha, beta, info = _peer_priors(k, n, groups)
-            priors[m] = info
-            if m in scored:
-                new[f"{m}_shrunk"] = shrink_rate(k, n, alpha, beta) * scale
-        else:
-            alpha, beta = np.full(len(k), _JEFFREYS[0]), np.full(len(k), _JEFFREYS[1])
-        if target is not None and METRICS[m].lower_is_better:  # worse is above the target
-            new[f"{m}_prob_above_target"] = 1.0 - prob_below(k, n, alpha, beta, float(target) / scale)
-        elif target is not None:
-            new[f"{m}_prob_below_target"] = prob_below(k, n, alpha, beta, float(target) / scale)
-
-    # 2. evidence per dimension
-    enough: dict[str, np.ndarray] = {}
+    # 1. records per dimension: none at all (-> peer level) and thin (below [evidence], a flag only)
+    has_records: dict[str, np.ndarray] = {}
+    thin: dict[str, np.ndarray] = {}
     for dim in DIMENSIONS:
         count_col, key = EVIDENCE_COLUMNS[dim]
         present = [m for m in mweights[dim] if m in out.columns]
         if count_col in out.columns:
-            cnt = out[count_col].to_numpy(dtype=float, na_value=np.nan)
-            enough[dim] = np.nan_to_num(cnt, nan=0.0) >= max(getattr(cfg.evidence, key), 1)
+            cnt = np.nan_to_num(out[count_col].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
         elif present:
             raise InputError(
                 f"The metrics frame has {dim} metrics ({', '.join(present)}) but no {count_col} column; "
                 f"pass the frame returned by supplier_metrics() or add {count_col}."
             )
         else:
-            enough[dim] = np.zeros(len(out), dtype=bool)
+            cnt = np.zeros(nrow)
+        has_records[dim] = cnt > 0
+        thin[dim] = cnt < getattr(cfg.evidence, key)
 
-    # 3. points and dimension scores
+    # 2. per metric: the value behind the points, its posterior (for the draws) and the peer level
+    proportions = [m for m in dict.fromkeys([*scored, *cfg.targets]) if m in METRICS and METRICS[m].is_count_metric]
+    new: dict[str, np.ndarray] = {}
+    priors: dict[str, dict] = {}
+    peer_levels: dict[str, float] = {}
+    values: dict[str, np.ndarray] = {}  # metric -> value for points (peer level where no records)
+    missing: dict[str, np.ndarray] = {}  # metric -> no records
+    posterior: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # metric -> Beta parameters per row
+    for m in proportions:
+        counts = _counts_for(out, m)
+        target = cfg.targets.get(m)
+        if counts is None or (m not in scored and target is None):
+            continue
+        k, n = counts
+        scale = METRICS[m].scale
+        alpha, beta, info = _peer_priors(k, n, groups)
+        if cfg.scoring.shrinkage:
+            priors[m] = info
+            pa, pb = alpha, beta
+        else:
+            pa, pb = np.full(nrow, _JEFFREYS[0]), np.full(nrow, _JEFFREYS[1])
+        if target is not None and METRICS[m].lower_is_better:  # worse is above the target
+            new[f"{m}_prob_above_target"] = 1.0 - prob_below(k, n, pa, pb, float(target) / scale)
+        elif target is not None:
+            new[f"{m}_prob_below_target"] = prob_below(k, n, pa, pb, float(target) / scale)
+        has = n > 0
+        if m not in scored or not has.any():
+            continue
+        # no records: the prior itself (the peer level); records: the posterior (shrinkage on) or the
+        # rate with Jeffreys' half record either way (shrinkage off: points from the raw rate)
+        a_post = np.where(has, k + pa, alpha)
+        b_post = np.where(has, n - k + pb, beta)
+        if cfg.scoring.shrinkage:
+            values[m] = a_post / (a_post + b_post) * scale
+            new[f"{m}_shrunk"] = values[m]
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values[m] = np.where(has, k / np.where(has, n, 1.0), alpha / (alpha + beta)) * scale
+        posterior[m] = (a_post, b_post)
+        missing[m] = ~has
+        peer_levels[m] = float(info["all"]["alpha"] / (info["all"]["alpha"] + info["all"]["beta"]) * scale)
+    for m in scored:
+        if m in values or (m in posterior):
+            continue
+        v = out[m].to_numpy(dtype=float, na_value=np.nan) if m in out.columns else np.full(nrow, np.nan)
+        has = ~np.isnan(v)
+        if not has.any():
+            continue
+        # not a ratio of two counts (incidents or downtime per month, a median): its own value where the
+        # supplier has records, the median of the suppliers that have it where not; no sampling error drawn
+        peer_levels[m] = float(np.median(v[has]))
+        values[m] = np.where(has, v, peer_levels[m])
+        missing[m] = ~has
+
+    # 3. points and dimension scores: metric weights over the metrics the base has data for
+    used: dict[str, dict[str, float]] = {}
     dim_scores: dict[str, np.ndarray] = {}
+    pts_of: dict[str, np.ndarray] = {}
     for dim in DIMENSIONS:
-        num = np.zeros(len(out))
-        den = np.zeros(len(out))
-        for m, w in mweights[dim].items():
-            if f"{m}_shrunk" in new:
-                values = new[f"{m}_shrunk"]
-            elif m in out.columns:
-                values = out[m].to_numpy(dtype=float, na_value=np.nan)
-            else:
-                values = np.full(len(out), np.nan)
-            pts = np.where(enough[dim], points(values, cfg.scoring.curves[m], name=m), np.nan)
-            new[f"pts_{m}"] = pts
-            has = ~np.isnan(pts)
-            num += np.where(has, w * np.nan_to_num(pts), 0.0)
-            den += np.where(has, w, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dim_scores[dim] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-        new[f"{dim}_score"] = dim_scores[dim]
+        table = {m: w for m, w in mweights[dim].items() if m in values}
+        total = sum(table.values())
+        used[dim] = {m: w / total for m, w in table.items()}
+        acc = np.zeros(nrow) if table else np.full(nrow, np.nan)
+        for m in mweights[dim]:
+            if m in values:
+                pts_of[m] = points(values[m], cfg.scoring.curves[m], name=m)
+                acc = acc + used[dim][m] * pts_of[m]
+        dim_scores[dim] = acc
 
-    # 4. overall score
-    dims = list(dweights)
-    s = np.column_stack([dim_scores[d] for d in dims]) if dims else np.empty((len(out), 0))
-    w = np.asarray([dweights[d] for d in dims], dtype=float)
-    avail = ~np.isnan(s)
-    num = (np.nan_to_num(s) * w).sum(axis=1)
-    den = (avail * w).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        overall = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    graded = ~np.isnan(overall)
-    used = [", ".join(d for d, a in zip(dims, row) if a) or "none" for row in avail]
-    new["dimensions_used"] = np.asarray(used, dtype=object)
-    new["reweighted"] = graded & (avail.sum(axis=1) < len(dims))
+    # 4. overall score over the dimensions the base has data for; no record at all: not graded
+    dims = [d for d in dweights if used[d]]
+    wsum = sum(dweights[d] for d in dims)
+    dw = np.asarray([dweights[d] / wsum for d in dims], dtype=float)
+    graded = np.zeros(nrow, dtype=bool)
+    for d in dims:
+        graded |= has_records[d]
+    s = np.column_stack([dim_scores[d] for d in dims]) if dims else np.empty((nrow, 0))
+    overall = np.where(graded, s @ dw, np.nan) if dims else np.full(nrow, np.nan)
+    for dim in DIMENSIONS:
+        for m in mweights[dim]:
+            new[f"pts_{m}"] = np.where(graded, pts_of[m], np.nan) if m in pts_of else np.full(nrow, np.nan)
+        new[f"{dim}_score"] = np.where(graded, dim_scores[dim], np.nan)
+    peer_dims = [graded & ~has_records[d] for d in dims]
+    new["dimensions_used"] = _joined(dims, [graded & has_records[d] for d in dims], nrow, "none")
+    new["dimensions_at_peer_level"] = _joined(dims, peer_dims, nrow)
+    for dim in DIMENSIONS:
+        new[f"{dim}_at_peer_level"] = graded & ~has_records[dim] if dim in dims else np.zeros(nrow, dtype=bool)
+    inner = [m for d in dims for m in used[d]]
+    dim_of = {m: d for d in dims for m in used[d]}
+    new["metrics_at_peer_level"] = _joined(inner, [graded & has_records[dim_of[m]] & missing[m] for m in inner], nrow)
+    new["thin_evidence"] = _joined(dims, [graded & thin[d] for d in dims], nrow)
+    new["reweighted"] = graded & (len(dims) < len(dweights))
     new["overall_score"] = overall
 
-    # 5. grade and 6. rank
+    # 5. posterior draws -> grade probabilities, grade, rank interval
     names, mins = _grades(cfg.scoring.grades)
-    gidx = _grade_index(overall, mins)
+    unc = cfg.scoring.uncertainty
+    rows = np.flatnonzero(graded)
+    rows = rows[np.argsort(out["supplier_id"].astype(str).to_numpy()[rows], kind="stable")]  # draws follow the ids
+    draws = _overall_draws(rows, dims, dw, used, values, posterior, cfg)
+    probs = np.full((nrow, len(names)), np.nan)
+    if len(rows):
+        gi = _grade_index(draws, mins)
+        probs[rows] = np.stack([(gi == g).mean(axis=1) for g in range(len(names))], axis=1)
+    gidx = np.where(graded, np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1), -1)  # ties: the better grade
     labels = np.asarray(names + [INSUFFICIENT_EVIDENCE], dtype=object)
     new["grade"] = labels[gidx]
+    new["grade_probability"] = np.where(graded, np.nanmax(np.where(graded[:, None], probs, 0.0), axis=1), np.nan)
+    for j, g in enumerate(names):
+        new[f"prob_{g}"] = probs[:, j]
+    new["provisional"] = graded & (new["grade_probability"] < unc.provisional_below)
     new["rank"] = pd.Series(np.round(overall, 9)).rank(method="min", ascending=False).to_numpy()
+    low, high = np.full(nrow, np.nan), np.full(nrow, np.nan)
+    if len(rows):
+        low[rows], high[rows] = rank_interval(draws, unc.rank_interval)
+    new["rank_low"], new["rank_high"] = low, high
 
-    # 7. weight sensitivity
-    stability = np.full(len(out), np.nan)
-    sens = cfg.scoring.sensitivity
-    if graded.any() and sens.draws > 0 and len(dims) > 0:
-        rng = np.random.default_rng(sens.seed)
-        draws = rng.dirichlet(sens.concentration * w / w.sum(), size=sens.draws)  # draws x dims
-        rows = np.flatnonzero(graded)
-        chunk = max(1, 2_000_000 // max(sens.draws, 1))
-        for start in range(0, len(rows), chunk):
-            r = rows[start : start + chunk]
-            sc = np.nan_to_num(s[r]) @ draws.T  # suppliers x draws
-            dn = avail[r].astype(float) @ draws.T
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ov = sc / dn
-            stability[r] = (_grade_index(ov, mins) == gidx[r][:, None]).mean(axis=1)
-    new["grade_stability"] = stability
-    new["weight_sensitive"] = np.where(np.isnan(stability), False, stability < sens.stable_share)
+    # 6. weight sensitivity
+    new["grade_stability"] = _stability(s, graded, gidx, dw, mins, cfg)
+    new["weight_sensitive"] = np.where(
+        np.isnan(new["grade_stability"]), False, new["grade_stability"] < cfg.scoring.sensitivity.stable_share
+    )
 
     added = pd.DataFrame(new, index=out.index)
-    added["dimensions_used"] = added["dimensions_used"].astype("str")
-    added["grade"] = added["grade"].astype("str")
-    added["reweighted"] = added["reweighted"].astype(bool)
-    added["weight_sensitive"] = added["weight_sensitive"].astype(bool)
+    for col in ("dimensions_used", "dimensions_at_peer_level", "metrics_at_peer_level", "thin_evidence", "grade"):
+        added[col] = added[col].astype("str")
+    for col in ("reweighted", "provisional", "weight_sensitive", *(f"{d}_at_peer_level" for d in DIMENSIONS)):
+        added[col] = added[col].astype(bool)
     out = out.drop(columns=[c for c in added.columns if c in out.columns])
     out = pd.concat([out, added], axis=1)
     out.attrs["shrinkage_priors"] = priors
+    out.attrs["peer_levels"] = peer_levels
 
     n_insufficient = int((~graded).sum())
     if n_insufficient:
-        ev = cfg.evidence
         warnings.warn(
-            f"{n_insufficient} of {len(out)} suppliers have too little evidence in every dimension "
-            f"(at least {ev.min_deliveries} deliveries, {ev.min_inspections} inspections or "
-            f"{ev.min_requests} requests are needed) and are graded {INSUFFICIENT_EVIDENCE!r}; "
-            "collect more records or lower the [evidence] minimums.",
+            f"{n_insufficient} of {len(out)} suppliers have no record in any scored dimension (no delivery "
+            f"line, inspection or request in the window) and are graded {INSUFFICIENT_EVIDENCE!r}; "
+            "collect records for them or leave them out.",
             InsufficientEvidenceWarning,
             stacklevel=2,
         )
     return out
+
+
+def _overall_draws(rows, dims, dw, used, values, posterior, cfg: Config) -> np.ndarray:
+    """Posterior draws of the overall score, one row per supplier of ``rows`` (float32, rows x draws).
+
+    Each rate is drawn from its Beta posterior (the prior where the supplier has no records) and each draw
+    goes through the points curve, the dimension and the overall weights; other metrics stay at their value.
+    Suppliers are drawn in chunks so that memory stays bounded on a large base.
+    """
+    unc = cfg.scoring.uncertainty
+    rng = np.random.default_rng(unc.seed)
+    out = np.empty((len(rows), unc.draws), dtype=np.float32)
+    chunk = max(1, 2_000_000 // unc.draws)
+    for start in range(0, len(rows), chunk):
+        r = rows[start : start + chunk]
+        acc = np.zeros((len(r), unc.draws))
+        for d, wd in zip(dims, dw):
+            for m, wm in used[d].items():
+                xs, ys = _check_curve(cfg.scoring.curves[m], m)
+                if m in posterior:
+                    a, b = posterior[m]
+                    x = rng.beta(a[r][:, None], b[r][:, None], size=(len(r), unc.draws)) * METRICS[m].scale
+                    acc += wd * wm * np.interp(x, xs, ys)
+                else:
+                    acc += wd * wm * np.interp(values[m][r], xs, ys)[:, None]
+        out[start : start + chunk] = acc
+    return out
+
+
+def _stability(s, graded, gidx, dw, mins, cfg: Config) -> np.ndarray:
+    """Share of random dimension-weight draws (Dirichlet around the configured weights) keeping the grade."""
+    stability = np.full(len(graded), np.nan)
+    sens = cfg.scoring.sensitivity
+    if not graded.any() or sens.draws <= 0 or len(dw) == 0:
+        return stability
+    rng = np.random.default_rng(sens.seed)
+    wdraws = rng.dirichlet(sens.concentration * dw, size=sens.draws)  # draws x dims
+    rows = np.flatnonzero(graded)
+    chunk = max(1, 2_000_000 // max(sens.draws, 1))
+    for start in range(0, len(rows), chunk):
+        r = rows[start : start + chunk]
+        ov = s[r] @ wdraws.T  # suppliers x draws (the weights of a draw sum to 1)
+        stability[r] = (_grade_index(ov, mins) == gidx[r][:, None]).mean(axis=1)
+    return stability
 
 
 def _curve_text(curve: Sequence[tuple[float, float]]) -> str:

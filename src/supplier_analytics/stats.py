@@ -14,6 +14,8 @@ fit_beta_binomial
 shrink_rate, prob_below
     Beta posterior mean, and posterior probability that the true rate is
     below a target.
+rank_interval
+    Interval of each item's rank over simulated draws (best = 1).
 two_proportion_test
     Difference of two proportions with Newcombe's hybrid score interval and
     the pooled z-test p-value.
@@ -72,6 +74,7 @@ __all__ = [
     "fit_beta_binomial",
     "shrink_rate",
     "prob_below",
+    "rank_interval",
     "two_proportion_test",
     "ProportionTest",
     "period_proportion_test",
@@ -362,6 +365,59 @@ def prob_below(k, n, alpha, beta, target):
     target = np.asarray(target, dtype=float)
     out = _st.beta.cdf(target, alpha + k, beta + n - k)
     return _out(np.where((n > 0) & np.isfinite(target), out, np.nan))
+
+
+def rank_interval(draws, confidence: float = 0.95):
+    """Interval of each row's rank across the columns of simulated draws, the highest value ranked 1.
+
+    Parameters
+    ----------
+    draws : array_like, shape (items, draws)
+        One row per item (a supplier), one column per draw (e.g. a posterior
+        draw of its score); higher is better. Rows holding NaN are not ranked.
+    confidence : float, default 0.95
+        Share of the draws the interval holds: the ranks at the lower and upper
+        ``(1 - confidence) / 2`` quantiles (whole ranks, the interval widened
+        to the next rank rather than narrowed).
+
+    Returns
+    -------
+    low, high : ndarray of float
+        Best and worst rank of the interval; NaN for rows that are not ranked.
+        Ties within a draw share the better rank.
+
+    Examples
+    --------
+    >>> low, high = rank_interval([[3.0, 3.0, 1.0, 3.0], [2.0, 2.0, 2.0, 2.0], [1.0, 1.0, 3.0, 1.0]], 0.5)
+    >>> low.tolist(), high.tolist()
+    ([1.0, 2.0, 1.0], [3.0, 2.0, 3.0])
+    """
+    x = np.asarray(draws, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"draws must be a 2-d array (items x draws), got {x.ndim} dimensions.")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}; use e.g. 0.95.")
+    ok = ~np.isnan(x).any(axis=1)
+    low = np.full(len(x), np.nan)
+    high = np.full(len(x), np.nan)
+    if not ok.any() or x.shape[1] == 0:
+        return low, high
+    v = np.ascontiguousarray(-x[ok].T)  # draws x items, sorted ascending: the highest value first
+    order = np.argsort(v, axis=1)
+    srt = np.take_along_axis(v, order, axis=1)
+    # rank = 1 + number of strictly better items: ties share the position of their first
+    first = np.ones(srt.shape, dtype=bool)
+    first[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    pos = np.where(first, np.arange(srt.shape[1], dtype=np.int32)[None, :], 0)
+    np.maximum.accumulate(pos, axis=1, out=pos)
+    ranks = np.empty(v.shape, dtype=np.float32)
+    np.put_along_axis(ranks, order, (pos + 1).astype(np.float32), axis=1)
+    tail = (1.0 - confidence) / 2.0
+    ranks.sort(axis=0)
+    last = v.shape[0] - 1
+    low[ok] = ranks[int(np.floor(tail * last))]  # numpy's "lower" and "higher" quantiles of the ranks
+    high[ok] = ranks[int(np.ceil((1.0 - tail) * last))]
+    return low, high
 
 
 class ProportionTest(NamedTuple):

@@ -355,3 +355,21 @@ def test_open_lines_can_be_ignored_and_round_trips():
     cfg = load_config({"delivery": {"open_lines": "ignore"}})
     assert cfg.delivery.open_lines == "ignore"
     assert load_config(cfg.to_dict()) == cfg
+
+
+def test_peer_groups_and_uncertainty_keys():
+    cfg = load_config()
+    assert cfg.scoring.peer_groups == "base"
+    u = cfg.scoring.uncertainty
+    assert (u.draws, u.seed, u.provisional_below, u.rank_interval) == (1000, 0, 0.6, 0.95)
+    new = load_config({"scoring": {"peer_groups": "category", "uncertainty": {"draws": 200, "provisional_below": 0.5}}})
+    assert new.scoring.peer_groups == "category" and new.scoring.uncertainty.draws == 200
+    assert load_config(new.to_dict()) == new
+    with pytest.raises(
+        ConfigError, match=r"scoring\.peer_groups = 'supplier' is not allowed; use one of: base, category"
+    ):
+        load_config({"scoring": {"peer_groups": "supplier"}})
+    with pytest.raises(ConfigError, match=r"scoring\.uncertainty\.draws = 0 is not allowed; use a whole number >= 1"):
+        load_config({"scoring": {"uncertainty": {"draws": 0}}})
+    with pytest.raises(ConfigError, match=r"scoring\.uncertainty\.rank_interval = 1\.0 is not allowed"):
+        load_config({"scoring": {"uncertainty": {"rank_interval": 1.0}}})

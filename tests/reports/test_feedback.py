@@ -104,23 +104,24 @@ def test_no_pack_names_another_supplier_or_shows_their_figures(card, all_packs):
 
 def test_peer_figures_aggregate_at_least_five_other_suppliers(card, shared):
     s = card.suppliers
-    # Raw materials: 6 graded suppliers, so 5 others for each of them
+    # Raw materials: 7 graded suppliers, so 6 others for each of them
     pack = sa.feedback_pack(card, "V10025", charts=False, **shared)
     peers = pack.peers.set_index("metric")
     others = s[
         (s["category"] == "Raw materials") & (s["grade"] != "insufficient evidence") & (s["supplier_id"] != "V10025")
     ]
-    assert len(others) == 5
+    n = len(others)
+    assert n == 6
     row = peers.loc["Overall score"]
-    assert row["peers"] == 5
+    assert row["peers"] == n
     assert row["peer_median"] == round(float(np.median(others["overall_score"])), 1)
     own = float(s.loc[s["supplier_id"] == "V10025", "overall_score"].iloc[0])
-    assert row["percentile"] == round(100 * (others["overall_score"] < own).sum() / 5)
+    assert row["percentile"] == round(100 * (others["overall_score"] < own).sum() / n)
     # PPM: lower is better, the percentile counts peers with a higher PPM
     ppm = peers.loc["Defective parts per million (PPM)"]
     own_ppm = float(s.loc[s["supplier_id"] == "V10025", "ppm"].iloc[0])
     assert ppm["percentile"] == round(
-        100 * ((others["ppm"] > own_ppm).sum() + 0.5 * (others["ppm"] == own_ppm).sum()) / 5
+        100 * ((others["ppm"] > own_ppm).sum() + 0.5 * (others["ppm"] == own_ppm).sum()) / n
     )
     # Fasteners: 5 suppliers, so only 4 others: no peer figures, a note instead
     small = sa.feedback_pack(card, "V10002", charts=False, **shared)

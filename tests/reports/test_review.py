@@ -218,6 +218,9 @@ def test_spend_classes_and_segments_by_hand(card):
     big = seg.iloc[0]  # the largest spend is graded B: a reliable strategic partner
     assert (big["supplier_id"], big["spend_class"], big["performance"]) == ("V10036", "A", "good")
     assert big["segment"] == "strategic partner: keep and develop"
+    # every grade with its probability and every rank with its 95% interval
+    assert seg["grade_probability"].between(0, 1).all()
+    assert (seg["rank_low"] <= seg["rank_high"]).all()
 
 
 def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):

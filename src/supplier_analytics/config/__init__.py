@@ -43,6 +43,7 @@ from supplier_analytics.config.model import (
     ResponsivenessConfig,
     ScoringConfig,
     SensitivityConfig,
+    UncertaintyConfig,
 )
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "ResponsivenessConfig",
     "ScoringConfig",
     "SensitivityConfig",
+    "UncertaintyConfig",
     "EvidenceConfig",
     "FrozenMapping",
     "METRIC_DIMENSIONS",

@@ -30,6 +30,7 @@ from supplier_analytics.config.model import (
     ResponsivenessConfig,
     ScoringConfig,
     SensitivityConfig,
+    UncertaintyConfig,
 )
 from supplier_analytics.errors import ConfigError
 
@@ -508,6 +509,13 @@ def _scoring(b: _Builder) -> ScoringConfig:
             concentration=b.number("scoring.sensitivity.concentration", lo=0.0, lo_open=True),
             stable_share=b.number("scoring.sensitivity.stable_share", lo=0.0, hi=1.0),
             seed=b.integer("scoring.sensitivity.seed"),
+        ),
+        peer_groups=b.choice("scoring.peer_groups", ("base", "category")),
+        uncertainty=UncertaintyConfig(
+            draws=b.integer("scoring.uncertainty.draws", lo=1),
+            seed=b.integer("scoring.uncertainty.seed"),
+            provisional_below=b.number("scoring.uncertainty.provisional_below", lo=0.0, hi=1.0),
+            rank_interval=b.number("scoring.uncertainty.rank_interval", lo=0.0, hi=1.0, lo_open=True, hi_open=True),
         ),
     )
 

@@ -153,13 +153,29 @@ class SensitivityConfig:
 
 
 @dataclass(frozen=True)
+class UncertaintyConfig:
+    """Posterior draws behind the grade probabilities and rank intervals (``[scoring.uncertainty]``).
+
+    ``draws`` draws from each rate's posterior (seeded by ``seed``) go through points, dimension and overall
+    score; a grade whose probability is below ``provisional_below`` is provisional; ``rank_interval`` is the
+    coverage of ``rank_low`` to ``rank_high``.
+    """
+
+    draws: int = 1000
+    seed: int = 0
+    provisional_below: float = 0.6
+    rank_interval: float = 0.95
+
+
+@dataclass(frozen=True)
 class ScoringConfig:
     """Points curves, weights, grade bands, shrinkage and sensitivity (``[scoring]``).
 
     ``curves`` maps metric to a tuple of ``(value, points)`` pairs with strictly
     increasing values; ``metric_weights`` maps dimension to metric to weight;
     ``weights`` maps dimension to weight; ``grades`` is a tuple of
-    ``(grade, min_score)`` best first, the last band starting at 0.
+    ``(grade, min_score)`` best first, the last band starting at 0. ``peer_groups`` is ``"base"`` (one
+    peer level per metric across all suppliers) or ``"category"`` (a prior per purchasing category).
     """
 
     curves: FrozenMapping = FrozenMapping()
@@ -168,11 +184,13 @@ class ScoringConfig:
     grades: tuple[tuple[str, float], ...] = ()
     shrinkage: bool = True
     sensitivity: SensitivityConfig = SensitivityConfig()
+    peer_groups: str = "base"
+    uncertainty: UncertaintyConfig = UncertaintyConfig()
 
 
 @dataclass(frozen=True)
 class EvidenceConfig:
-    """Minimum evidence in the window for a dimension to be graded (``[evidence]``)."""
+    """Evidence in the window below which a dimension is marked thin (``[evidence]``); it never changes a score."""
 
     min_deliveries: int = 20
     min_inspections: int = 5
@@ -228,6 +246,8 @@ class Config:
                 "grades": dict(s.grades),
                 "shrinkage": s.shrinkage,
                 "sensitivity": dataclasses.asdict(s.sensitivity),
+                "peer_groups": s.peer_groups,
+                "uncertainty": dataclasses.asdict(s.uncertainty),
             },
             "evidence": dataclasses.asdict(self.evidence),
         }

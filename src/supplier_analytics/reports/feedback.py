@@ -167,7 +167,8 @@ def methodology_text(card) -> pd.DataFrame:
             "Scores and weights",
             "Each metric earns 0 to 100 points on a published curve; metrics combine into "
             f"dimension scores and those into the overall score with these weights: {weights}. "
-            f"A dimension without data is left out and the others re-weighted. Grades: {grades}.",
+            "A dimension without records is scored at the level of the supplier base, never left out. "
+            f"Grades: {grades}; the grade shown is the most probable one given the records, with its probability.",
         ),
         (
             "Small samples",
@@ -175,8 +176,9 @@ def methodology_text(card) -> pd.DataFrame:
             "level of comparable suppliers in proportion to how little data there is "
             "(empirical Bayes), so a few deliveries cannot give an extreme score. Below "
             f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} lots or "
-            f"{cfg.evidence.min_requests} requests a dimension is not scored; with no dimension "
-            "scored the grade is 'insufficient evidence', never a perfect or a zero score.",
+            f"{cfg.evidence.min_requests} requests a dimension is marked as thin evidence, which shows "
+            "as a less certain grade, never as a better or a worse one; with no record at all the grade "
+            "is 'insufficient evidence'.",
         ),
         (
             "Strengths and areas",

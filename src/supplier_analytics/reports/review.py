@@ -131,7 +131,8 @@ class ReviewPack:
                 "Segments",
                 self.segments,
                 "Spend class by cumulative share of spend (A: first 80%, B: next 15%, "
-                "C: the rest) and performance by grade.",
+                "C: the rest) and performance by grade; grade_probability is the probability of the grade shown "
+                "and rank_low to rank_high the 95% interval of the rank.",
             ),
             ("By category", self.by_category, "Suppliers per category and performance class."),
             ("Action log", self.actions, "Every action of the log."),
@@ -171,6 +172,10 @@ class ReviewPack:
                     percent=pct,
                     decimals={
                         "overall_score": 1,
+                        "grade_probability": 2,
+                        "rank": 0,
+                        "rank_low": 0,
+                        "rank_high": 0,
                         "annual_spend": 0,
                         "median_score": 1,
                         "p_value": 4,

@@ -18,12 +18,23 @@ ID_COLUMNS = ["supplier_id", "supplier_name", "category"]
 
 SUMMARY = [
     "grade",
+    "grade_probability",
+    "provisional",
+    "prob_A",
+    "prob_B",
+    "prob_C",
+    "prob_D",
     "rank",
+    "rank_low",
+    "rank_high",
     "overall_score",
     "delivery_score",
     "quality_score",
     "responsiveness_score",
     "dimensions_used",
+    "dimensions_at_peer_level",
+    "metrics_at_peer_level",
+    "thin_evidence",
     "reweighted",
     "grade_stability",
     "weight_sensitive",
@@ -151,10 +162,17 @@ def scorecard_sheets(card) -> list[SheetSpec]:
     sort_cols = [c for c in ("rank", "supplier_id") if c in s.columns]
     s = s.sort_values(sort_cols, na_position="last", kind="stable")
     w0, w1 = card.window
+    peer = (
+        "one per metric per purchasing category (scoring.peer_groups = category)"
+        if card.config.scoring.peer_groups == "category"
+        else "one per metric across the whole supplier base"
+    )
     head = (
         f"Supplier scorecard as of {card.as_of.date()}; window {w0.date()} to {w1.date()}; {len(s)} suppliers.",
         "Rates are fractions shown as percentages with 95% Wilson intervals (_low/_high); empty cells mean "
-        "no data, never zero. Grades need the minimum evidence stated on the Methodology sheet.",
+        "no data, never zero. The grade is the most probable one over posterior draws (grade_probability; "
+        "provisional when low); rank_low to rank_high holds the rank in 95% of the draws. A dimension without "
+        f"records is scored at the peer level ({peer}; dimensions_at_peer_level); thin_evidence changes no score.",
     )
     m = card.metrics
     sheets = [_sheet("Summary", _pick(s, SUMMARY), head, grade_column="grade")]
