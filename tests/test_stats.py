@@ -320,3 +320,30 @@ def test_rank_interval_matches_scipy_ranks_with_ties():
     assert np.delete(high, 5) == pytest.approx(np.quantile(r, 1 - tail, axis=1, method="higher"))
     assert np.isnan(low[5]) and np.isnan(high[5])
     assert low[7] == low[8] and high[7] == high[8]
+
+
+def test_pooled_excess_by_hand():
+    # two suppliers of one metric, two months a side, 100 records a month, independent months
+    k1, k2 = [[80.0, 90.0], [90.0, 90.0]], [[95.0, 85.0], [90.0, 90.0]]
+    n = [[100.0, 100.0]] * 2
+    own = period_proportion_test(k1, n, k2, n, autocorrelation=0.0)
+    t = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate"] * 2)
+    # supplier 1: Pearson X^2 of both sides about their rates, less its 2 residual degrees of freedom
+    x2 = (5**2 + 5**2) / (100 * 0.85 * 0.15) + (5**2 + 5**2) / (100 * 0.9 * 0.1)
+    a1, a2 = x2 - 2, 0.0 - 2  # supplier 2 has no variation at all
+    w = 2 * 200 * (1 - 0.5)  # sum over the sides of N (1 - G), G = 1/2 for two equal months
+    nu = 2 * (1 / 0.5 - 1)  # each supplier's own effective degrees of freedom: 1 per side
+    assert float(own.excess[0]) == pytest.approx(a1 / w, rel=1e-12) and float(own.df[0]) == pytest.approx(nu)
+    # each combines the other's estimate (nu degrees of freedom, below prior_df) with its own, by df
+    for i, (mine, other) in enumerate([(a1, a2), (a2, a1)]):
+        theta = (nu * other / w + nu * mine / w) / (2 * nu)
+        assert float(t.excess[i]) == pytest.approx(theta, rel=1e-12)
+        assert float(t.df[i]) == pytest.approx(2 * nu)
+        assert float(t.design_effect_1[i]) == pytest.approx(1 + theta * 200 * 0.5, rel=1e-12)
+    # prior_df caps the other rows' weight
+    capped = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate"] * 2, prior_df=1.0)
+    assert float(capped.excess[0]) == pytest.approx((1 * a2 / w + nu * a1 / w) / (1 + nu), rel=1e-12)
+    assert float(capped.df[0]) == pytest.approx(1 + nu)
+    # another metric is not pooled with these
+    apart = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate", "ppm"])
+    assert float(apart.excess[0]) == pytest.approx(a1 / w, rel=1e-12) and float(apart.df[0]) == pytest.approx(nu)

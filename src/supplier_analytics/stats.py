@@ -519,7 +519,15 @@ def _period_counts(k, n, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def period_proportion_test(
-    k1, n1, k2, n2, *, confidence: float = 0.95, autocorrelation: float = 0.5
+    k1,
+    n1,
+    k2,
+    n2,
+    *,
+    confidence: float = 0.95,
+    autocorrelation: float = 0.5,
+    pool=None,
+    prior_df: float = 20.0,
 ) -> PeriodProportionTest:
     """Compare two proportions, each side a run of periods whose rate varies from period to period.
 
@@ -544,6 +552,14 @@ def period_proportion_test(
         Working lag-1 correlation ``rho`` of the period-to-period variation
         within a side (AR(1): periods ``d`` apart correlate ``rho**d``);
         0 treats periods as independent (the plain quasi-binomial test).
+    pool : array_like, optional
+        A label per row (e.g. the metric): rows with the same label share
+        their estimate of the variation between periods (see Notes). Without
+        it each row estimates its own, which with a few periods a side leaves
+        about one degree of freedom.
+    prior_df : float, default 20
+        With ``pool``: at most this many degrees of freedom are credited to the
+        other rows' estimate when it is combined with the row's own.
 
     Returns
     -------
@@ -581,6 +597,19 @@ def period_proportion_test(
     correlated periods it only makes the test more conservative. A side with
     one period cannot show variation; callers decide whether to test it.
 
+    **Pooling** (``pool``). Each row ``i`` gives a moment equation
+    :math:`a_i = X^2_i - \\sum_s (J_s - 1)` with expectation
+    :math:`\\theta\\, w_i`, :math:`w_i = \\sum_s N_s(1 - G_s)`, and its own
+    :math:`\\nu_i` effective degrees of freedom. The other rows ``j`` of the
+    same label estimate :math:`\\theta_{-i} = \\sum_j a_j / \\sum_j w_j` with
+    :math:`\\nu_{-i} = \\sum_j \\nu_j`; the row then uses the weighted average
+    :math:`\\hat\\theta_i = \\max(0, (\\nu_0 \\theta_{-i} + \\nu_i a_i/w_i) / (\\nu_0 + \\nu_i))`
+    with :math:`\\nu_0 = \\min(\\nu_{-i}, \\text{prior\\_df})`, and t with
+    :math:`\\nu_0 + \\nu_i` degrees of freedom: an empirical-Bayes (limma-like,
+    Smyth 2004) compromise that keeps a short window's power while a supplier
+    whose own months scatter more still weighs in. ``excess`` reports
+    :math:`\\hat\\theta_i`.
+
     Examples
     --------
     Three months on each side, 100 lines a month; the monthly rates scatter
@@ -590,6 +619,15 @@ def period_proportion_test(
     >>> t = period_proportion_test([[80, 90, 78]], [[100] * 3], [[95, 85, 92]], [[100] * 3], autocorrelation=0.0)
     >>> round(float(t.difference[0]), 4), round(float(t.design_effect_1[0]), 3), round(float(t.p_value[0]), 4)
     (-0.08, 2.998, 0.1713)
+
+    Pooled with suppliers whose months scatter little, the same windows have
+    many more degrees of freedom and the drop is clear:
+
+    >>> calm = [[90, 91, 89]] * 4
+    >>> t = period_proportion_test([[80, 90, 78]] + calm, [[100] * 3] * 5, [[95, 85, 92]] + calm,
+    ...                            [[100] * 3] * 5, autocorrelation=0.0, pool=["otif"] * 5)
+    >>> round(float(t.df[0]), 1), round(float(t.p_value[0]), 4) < 0.05
+    (20.0, True)
     """
     _z(confidence)  # checks the level
     if not -1.0 < autocorrelation < 1.0:
@@ -597,6 +635,11 @@ def period_proportion_test(
     sides = [_period_counts(k1, n1, "side 1"), _period_counts(k2, n2, "side 2")]
     if sides[0][0].shape[0] != sides[1][0].shape[0]:
         raise ValueError("both sides need one row per comparison.")
+    rows = sides[0][0].shape[0]
+    if pool is not None:
+        pool = np.broadcast_to(np.asarray(pool, dtype=object), (rows,))
+    if not prior_df >= 0:
+        raise ValueError(f"prior_df must be 0 or more, got {prior_df!r}; use e.g. 20.")
     per = []
     x2 = 0.0
     resid_df = 0.0
@@ -620,13 +663,15 @@ def period_proportion_test(
             per.append((K, N, J, G))
         theta = np.where(weight > 0, np.maximum(x2 - resid_df, 0.0) / np.where(weight > 0, weight, 1.0), 0.0)
         (K1, N1, J1, G1), (K2, N2, J2, G2) = per
+        df = np.maximum(1.0 / G1 - 1.0, 0.0) + np.maximum(1.0 / G2 - 1.0, 0.0)
+        if pool is not None:
+            theta, df = _pooled_excess(x2 - resid_df, weight, df, pool, float(prior_df))
         d1, d2 = 1.0 + theta * N1 * G1, 1.0 + theta * N2 * G2
         p1, p2 = K1 / N1, K2 / N2
         diff = p1 - p2
         pooled = (K1 + K2) / (N1 + N2)
         pq = pooled * (1.0 - pooled)
         var = pq * (d1 / N1 + d2 / N2)
-        df = np.maximum(1.0 / G1 - 1.0, 0.0) + np.maximum(1.0 / G2 - 1.0, 0.0)
         stat = np.where(var > 0, diff / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
     valid = (N1 > 0) & (N2 > 0)
     df = np.where(valid & (df > 0), df, np.nan)
@@ -653,6 +698,31 @@ def period_proportion_test(
         periods_1=J1,
         periods_2=J2,
     )
+
+
+def _pooled_excess(a, w, nu, pool, prior_df: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the excess ``theta`` combined with the other rows of its pool, and the t degrees of freedom.
+
+    ``a`` is each row's moment (Pearson's X^2 less its residual degrees of freedom), ``w`` its weight
+    (``theta`` multiplies it in expectation; 0 when the row says nothing about the variation) and ``nu``
+    its own effective degrees of freedom (see :func:`period_proportion_test`, Notes).
+    """
+    a = np.asarray(a, dtype=float) * np.ones(len(pool))
+    w = np.asarray(w, dtype=float) * np.ones(len(pool))
+    nu = np.asarray(nu, dtype=float) * np.ones(len(pool))
+    own = (w > 0) & np.isfinite(a)
+    a, w, nu_own = np.where(own, a, 0.0), np.where(own, w, 0.0), np.where(own, nu, 0.0)
+    codes = np.unique(np.asarray([str(x) for x in pool]), return_inverse=True)[1].ravel()
+    A = np.bincount(codes, weights=a)[codes] - a
+    W = np.bincount(codes, weights=w)[codes] - w
+    V = np.bincount(codes, weights=nu_own)[codes] - nu_own
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = np.where(W > 0, A / np.where(W > 0, W, 1.0), 0.0)
+        nu0 = np.where(W > 0, np.minimum(V, prior_df), 0.0)
+        mine = np.where(own, a / np.where(own, w, 1.0), 0.0)
+        total = nu0 + nu_own
+        theta = np.where(total > 0, (nu0 * rest + nu_own * mine) / np.where(total > 0, total, 1.0), 0.0)
+    return np.maximum(theta, 0.0), nu0 + nu
 
 
 def benjamini_hochberg(p, q: float = 0.05):
