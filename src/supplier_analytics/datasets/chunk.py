@@ -128,14 +128,19 @@ def make_chunk(plan: Plan, c: int):
         np.maximum(np.floor(qty * rng.uniform(0.6, 0.95, n_lines)), k),
         np.where(u < 0.22, np.ceil(qty * rng.uniform(1.02, 1.1, n_lines)), qty),
     )
-    total = np.where(k == 1, single_total, split_total)
-    w = rng.uniform(0.4, 1.0, n)
+    total = np.where(k == 1, single_total, split_total).astype(np.int64)  # whole units, at least k
+    # The split is done in integers so that it is exact at any size: each receipt gets one unit and the
+    # rest (total - k) is shared by integer weights; a line's cumulative weight reaches its line sum
+    # exactly, so the last receipt completes the total. (A running float sum over the whole chunk lost
+    # the last unit to cancellation once it was large: lines came out one unit short more often the
+    # more rows a chunk had.)
+    w = np.round(rng.uniform(0.4, 1.0, n) * 1000).astype(np.int64)
     cw = np.cumsum(w)
     within_w = cw - (cw[starts] - w[starts])[line_no]
-    frac = within_w / np.add.reduceat(w, starts)[line_no]
-    qc = np.floor(total[line_no] * frac + 1e-9)
-    qprev = np.r_[0.0, qc[:-1]]
-    received = np.maximum(np.where(new_line, qc, qc - qprev), 1.0)
+    line_w = np.add.reduceat(w, starts)[line_no]
+    qc = pos + 1 + ((total - k)[line_no] * within_w) // line_w
+    qprev = np.r_[0, qc[:-1]]
+    received = np.where(new_line, qc, qc - qprev).astype(float)
 
     # PO numbers follow the order date; receipt numbers follow the receipt date.
     po_rank = np.empty(len(po_ordered), dtype=np.int64)
