@@ -58,6 +58,8 @@ SAMPLE_PARAMETERS: GeneratorArguments = {
     "start": "2024-10-01",
     "months": 24,
     "seed": 6,
+    "variation_sd": 0.3,
+    "variation_phi": 0.5,
 }
 
 

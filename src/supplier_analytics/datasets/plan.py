@@ -328,11 +328,11 @@ def make_plan(
     improving, deteriorating = trend == 1, trend == -1
 
     p_on = np.clip(1.0 - np.exp(rng.normal(np.log(0.08), 0.5, S)), 0.6, 0.99)
-    p_on[improving] = rng.uniform(0.62, 0.70, improving.sum())
+    p_on[improving] = rng.uniform(0.50, 0.58, improving.sum())
     p_on[deteriorating] = rng.uniform(0.94, 0.98, deteriorating.sum())
     on_change = np.zeros(S)
-    on_change[improving] = rng.uniform(0.25, 0.32, improving.sum())
-    on_change[deteriorating] = -rng.uniform(0.25, 0.32, deteriorating.sum())
+    on_change[improving] = rng.uniform(0.36, 0.44, improving.sum())
+    on_change[deteriorating] = -rng.uniform(0.36, 0.44, deteriorating.sum())
     defect = np.clip(np.exp(rng.normal(np.log(6e-4), 0.9, S)), 5e-5, 0.02)
     defect[improving] = rng.uniform(2e-3, 4e-3, improving.sum())
     defect[deteriorating] = rng.uniform(2e-4, 5e-4, deteriorating.sum())
