@@ -112,6 +112,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         format=args.format,
         start=args.start,
         months=args.months,
+        variation_sd=args.variation_sd,
+        variation_phi=args.variation_phi,
+        seasonality=args.seasonality,
     )
     print(f"Generated data written to {out}")
     return EXIT_OK
@@ -195,6 +198,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "parquet", "xlsx"), default="csv")
     p.add_argument("--start", default="2025-01-01", metavar="YYYY-MM-DD", help="first day of the data")
     p.add_argument("--months", type=int, default=24, metavar="M", help="months of history")
+    p.add_argument(
+        "--variation-sd",
+        type=float,
+        default=0.0,
+        metavar="SD",
+        help="month-to-month variation of each supplier's rates, sd on the logit (default 0: none; 0.3 is moderate)",
+    )
+    p.add_argument(
+        "--variation-phi",
+        type=float,
+        default=0.5,
+        metavar="PHI",
+        help="how much of a month's deviation carries into the next, -1 < PHI < 1 (default 0.5)",
+    )
+    p.add_argument(
+        "--seasonality",
+        type=float,
+        default=0.0,
+        metavar="A",
+        help="yearly season on the logit, worst at the turn of the year (default 0: none)",
+    )
     p.add_argument("--out", metavar="DIR", type=Path, required=True)
     p.set_defaults(func=_cmd_generate)
 

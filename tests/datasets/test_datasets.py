@@ -22,6 +22,7 @@ from supplier_analytics.datasets import (
     write_procurement_data,
     write_sample,
 )
+from supplier_analytics.datasets.plan import METRICS, make_plan
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.schema import REQUEST_TYPES, TABLES
 
@@ -126,6 +127,33 @@ def test_split_partial_and_over_deliveries_exist(data):
     assert (d.groupby("po_id")["line_id"].nunique() > 1).any()  # orders with several lines
 
 
+def _short_by_one_share(deliveries):
+    """Lines received exactly one unit short, as a share of all order lines."""
+    lines = deliveries.groupby(["po_id", "line_id"], sort=False).agg(
+        ordered=("quantity_ordered", "first"), received=("quantity_received", "sum")
+    )
+    return (lines["received"] == lines["ordered"] - 1).mean()
+
+
+def test_split_receipts_add_up_to_the_line_total_exactly(data):
+    d = data.deliveries
+    assert (d["quantity_received"] >= 1).all() and (d["quantity_received"] % 1 == 0).all()
+    # one unit short is rare: a shortage is 5% to 50% of the line, so only tiny lines can be one unit short
+    assert _short_by_one_share(d) < 0.002
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [200_000, pytest.param(1_000_000, marks=pytest.mark.slow)],  # 1M rows: 4 s quiet, over 10 s on a busy machine
+)
+def test_the_short_line_share_does_not_depend_on_the_size(rows):
+    """The split of a line over its receipts was a float cumulative sum over the whole chunk: at 1M rows 39%
+    of the lines came out one unit short (0.8% at 6k rows). Done in integers, it is the same at every size."""
+    small = _short_by_one_share(make_procurement_data(n_deliveries=10_000).deliveries)
+    large = _short_by_one_share(make_procurement_data(n_deliveries=rows).deliveries)
+    assert abs(large - small) < 0.01
+
+
 def test_low_volume_suppliers_have_fewer_than_ten_lines(data):
     low = data.truth[data.truth["low_volume"]]
     assert len(low) >= 3
@@ -194,7 +222,7 @@ def test_trend_suppliers_move_in_the_stated_direction(data, kind, sign):
 
 
 def test_chunked_parquet_holds_exactly_the_generated_frames(tmp_path):
-    args = dict(n_suppliers=10, n_deliveries=1_000, months=12, seed=9, chunk_rows=300)
+    args = dict(n_suppliers=10, n_deliveries=1_000, months=12, seed=9, chunk_rows=300, variation_sd=0.3)
     folder = write_procurement_data(tmp_path, format="parquet", **args)
     expected = make_procurement_data(**args)
     for name in (*TABLES, "truth"):
@@ -463,3 +491,166 @@ def test_every_export_reads_with_its_mapping_without_rejected_rows(export, mappi
     want = expected(load_sample(SAMPLE))[list(spec["columns"])].reset_index(drop=True)
     assert len(result.data) == len(want)
     assert_frame_equal(_canonical_part(result.data, want), want)
+
+
+# ----------------------------------------------------------------- month-to-month variation
+
+VARIED = dict(n_suppliers=20, n_deliveries=40_000, seed=3, inspection_ratio=1.0, request_ratio=0.5, variation_sd=1.0)
+
+
+def _plan(**kwargs):
+    args = {**dict(n_suppliers=60, n_deliveries=20_000, start="2025-01-01", months=24, seed=42), **kwargs}
+    rest = {k: args.pop(k) for k in ("variation_sd", "variation_phi", "seasonality") if k in args}
+    return make_plan(
+        args["n_suppliers"],
+        args["n_deliveries"],
+        args["start"],
+        args["months"],
+        args["seed"],
+        args.get("inspection_ratio", 0.25),
+        args.get("request_ratio", 0.08),
+        args.get("chunk_rows", 1_000_000),
+        **rest,
+    )
+
+
+@pytest.fixture(scope="module")
+def varied():
+    return make_procurement_data(**VARIED), _plan(**VARIED)
+
+
+def _deviation(plan, metric, supplier_id, date):
+    """The plan's shift of ``metric`` (positive is better) for each record's supplier and month."""
+    sup = supplier_id.str[1:].astype(int).to_numpy() - 10001
+    month = ((date.dt.year - 2025) * 12 + date.dt.month - 1).to_numpy()
+    return plan.deviation[METRICS.index(metric), sup, month]
+
+
+def test_no_variation_by_default():
+    assert _plan().deviation is None
+    default = make_procurement_data(**SMALL)
+    assert (default.truth[["variation_sd", "seasonality"]] == 0.0).all().all()
+    still = make_procurement_data(**SMALL, variation_sd=0.0, variation_phi=0.9, seasonality=0.0)
+    for name in TABLES:  # phi without an sd changes nothing but the truth's record of it
+        assert_frame_equal(getattr(still, name), getattr(default, name), obj=name)
+
+
+def test_the_monthly_deviations_are_ar1_with_the_given_sd_and_phi():
+    e = _plan(n_suppliers=400, months=60, variation_sd=0.3, variation_phi=0.7).deviation
+    assert e.shape == (len(METRICS), 400, 60)
+    assert e.std() == pytest.approx(0.3, rel=0.03)
+    assert e[..., 0].std() == pytest.approx(0.3, rel=0.05)  # stationary from the first month
+    lag1 = np.corrcoef(e[..., 1:].ravel(), e[..., :-1].ravel())[0, 1]
+    assert lag1 == pytest.approx(0.7, abs=0.02)
+    # independent between metrics and suppliers
+    assert abs(np.corrcoef(e[0].ravel(), e[1].ravel())[0, 1]) < 0.05
+
+
+def test_the_deviations_depend_on_the_seed_only_not_on_the_chunks():
+    a, b = _plan(variation_sd=0.3), _plan(variation_sd=0.3, chunk_rows=700)
+    assert np.array_equal(a.deviation, b.deviation)
+    assert not np.array_equal(a.deviation, _plan(variation_sd=0.3, seed=43).deviation)
+    assert_frame_equal(a.truth, b.truth)
+
+
+def test_every_metric_moves_with_its_monthly_deviation(varied):
+    data, plan = varied
+    stable = data.truth.loc[data.truth["trend"] == "stable", "supplier_id"]
+    d = data.deliveries[data.deliveries["supplier_id"].isin(stable)]
+    d = d[d["date_received"].dt.month < 10]  # without the built-in Q4 lateness
+    first = _on_time(d).sort_values(["date_received", "receipt_id"]).drop_duplicates(["po_id", "line_id"])
+    dev = _deviation(plan, "on_time", first["supplier_id"], first["date_received"])
+    assert first["on_time"][dev > 0.5].mean() > first["on_time"][dev < -0.5].mean() + 0.08
+
+    lines = d.groupby(["po_id", "line_id"]).agg(
+        supplier_id=("supplier_id", "first"),
+        date=("date_received", "min"),
+        ordered=("quantity_ordered", "first"),
+        received=("quantity_received", "sum"),
+    )
+    in_full = lines["received"] == lines["ordered"]
+    dev = _deviation(plan, "in_full", lines["supplier_id"], lines["date"])
+    assert 1 - in_full[dev > 0.5].mean() < 0.7 * (1 - in_full[dev < -0.5].mean())
+
+    lots = data.inspections.dropna(subset=["quantity_inspected"])
+    lots = lots[lots["supplier_id"].isin(stable)]
+    dev = _deviation(plan, "defect", lots["supplier_id"], lots["date"])
+    nonconforming = lots["quantity_defective"] > 0
+    assert nonconforming[dev > 0.5].mean() < 0.7 * nonconforming[dev < -0.5].mean()
+
+    r = data.requests[data.requests["supplier_id"].isin(stable)].dropna(subset=["date_responded"])
+    hours = (r["date_responded"] - r["date_sent"]).dt.total_seconds() / 3600
+    dev = _deviation(plan, "response", r["supplier_id"], r["date_sent"])
+    assert hours[dev > 0.5].median() < 0.7 * hours[dev < -0.5].median()
+
+
+def test_monthly_on_time_rates_vary_more_than_chance_with_variation():
+    def dispersion(**kwargs):
+        """Pearson chi-square per degree of freedom of stable suppliers' monthly on-time rates (1: chance only)."""
+        data = make_procurement_data(n_suppliers=20, n_deliveries=40_000, **kwargs)
+        stable = data.truth.loc[data.truth["trend"] == "stable", "supplier_id"]
+        d = _on_time(data.deliveries[data.deliveries["supplier_id"].isin(stable)])
+        d = d[d["date_received"].dt.month < 10]
+        cells = d.groupby(["supplier_id", d["date_received"].dt.to_period("M")])["on_time"].agg(["sum", "count"])
+        cells = cells[cells["count"] >= 30]
+        by_supplier = cells.groupby(level=0)
+        p = by_supplier["sum"].transform("sum") / by_supplier["count"].transform("sum")
+        chi2 = ((cells["sum"] - cells["count"] * p) ** 2 / (cells["count"] * p * (1 - p))).sum()
+        return chi2 / (len(cells) - by_supplier.ngroups)
+
+    assert dispersion() < 1.2
+    assert dispersion(variation_sd=0.6) > 1.4
+
+
+def test_seasonality_is_worst_at_the_turn_of_the_year():
+    plan = _plan(seasonality=0.5)
+    assert plan.deviation[:, :, 0] == pytest.approx(-0.5 * np.cos(np.pi / 12))  # January: every supplier, metric
+    assert plan.deviation[:, :, 6] == pytest.approx(0.5 * np.cos(np.pi / 12))  # July
+    data = make_procurement_data(n_suppliers=20, n_deliveries=40_000, seasonality=1.0)
+    d = _on_time(
+        data.deliveries[
+            data.deliveries["supplier_id"].isin(data.truth.loc[data.truth["trend"] == "stable", "supplier_id"])
+        ]
+    )
+    month = d["date_received"].dt.month
+    assert d.loc[month.isin([1, 2]), "on_time"].mean() < d.loc[month.isin([6, 7]), "on_time"].mean() - 0.05
+
+
+def test_the_truth_records_the_trends_and_the_variation_parameters(varied):
+    data, _ = varied
+    t = data.truth
+    assert (t[["variation_sd", "variation_phi", "seasonality"]] == [1.0, 0.5, 0.0]).all().all()
+    assert {"improving", "deteriorating"} <= set(t["trend"])
+    assert_frame_equal(
+        t.drop(columns=["variation_sd"]),
+        make_procurement_data(**{**VARIED, "variation_sd": 0.0}).truth.drop(columns=["variation_sd"]),
+    )
+
+
+def test_a_truth_file_without_the_variation_columns_reads_as_no_variation(tmp_path):
+    write_procurement_data(tmp_path, n_suppliers=4, n_deliveries=50, months=3)
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    truth.drop(columns=["variation_sd", "variation_phi", "seasonality"]).to_csv(tmp_path / "truth.csv", index=False)
+    assert load_sample(tmp_path).truth["variation_sd"].eq(0.0).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"variation_sd": -0.1}, r"variation_sd must be between 0 and 5 \(on the logit\), got -0\.1"),
+        ({"variation_phi": 1.0}, r"variation_phi must be above -1 and below 1, got 1\.0"),
+        ({"seasonality": "big"}, r"seasonality must be a number, got 'big'"),
+    ],
+)
+def test_bad_variation_arguments_are_named(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        make_procurement_data(**kwargs)
+
+
+def test_generate_command_passes_the_variation_on(tmp_path):
+    argv = ["generate", "--suppliers", "6", "--deliveries", "300", "--months", "6", "--out", str(tmp_path)]
+    assert main([*argv, "--variation-sd", "0.4", "--variation-phi", "0.2", "--seasonality", "0.3"]) == 0
+    expected = make_procurement_data(
+        n_suppliers=6, n_deliveries=300, months=6, variation_sd=0.4, variation_phi=0.2, seasonality=0.3
+    )
+    _assert_same(load_sample(tmp_path), expected)

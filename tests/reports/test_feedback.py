@@ -142,7 +142,7 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
     # the OTIF area: the records behind it are exactly the judged lines that were not OTIF
     otif = pack.areas[pack.areas["metric"] == "otif_rate"]
     assert list(otif["basis"]) == ["below target"]
-    assert len(pack.evidence["otif_rate"]) == row["otif_rate_n"] - row["otif_rate_k"] == 65
+    assert len(pack.evidence["otif_rate"]) == row["otif_rate_n"] - row["otif_rate_k"] == 81
     assert not pack.evidence["otif_rate"]["otif"].astype(bool).any()
     # recognised improvement backed by both tests, with their p-values
     rec = pack.recognition[pack.recognition["kind"] == "recognised improvement"]

@@ -238,9 +238,11 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     )
     pack = sa.review_pack(card, actions=log, out_dir=tmp_path)
     seg = pack.segments
-    # deteriorating first: the only supplier with a significant deterioration leads the list
+    # deteriorating first: the suppliers with a significant deterioration (three of the four known
+    # decliners, no stable supplier) lead the list
     det = seg.loc[seg["deteriorating"].str.len() > 0, "supplier_id"].tolist()
-    assert det == ["V10003"] and pack.priorities["supplier_id"].iloc[0] == "V10003"
+    assert sorted(det) == ["V10003", "V10005", "V10018"]
+    assert set(pack.priorities["supplier_id"].iloc[: len(det)]) == set(det)
     assert pack.priorities["priority"].is_monotonic_increasing
     # within a priority group, larger spend first
     for _, g in pack.priorities.groupby("priority"):

@@ -35,6 +35,20 @@ _REQUEST_SPEED = np.array([1.6, 0.8, 2.0, 0.5, 1.0])  # response time factor per
 _DECIDERS = np.array(["J. Weber", "A. Novak", "M. Rossi", "S. Keller"])
 
 
+def _shifted(p: np.ndarray, shift: np.ndarray | None) -> np.ndarray:
+    """Probabilities ``p`` moved by ``shift`` on the logit (unchanged when there is no shift)."""
+    if shift is None:
+        return p
+    return 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
+
+
+def _defect_rate(plan: Plan, sup: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The defect rate of supplier ``sup`` on ``day``: its trend, then the month's shift (positive is better)."""
+    rate = plan.defect[sup] * plan.defect_factor[sup] ** plan.progress(sup, day)
+    shift = plan.shift("defect", sup, day)
+    return _shifted(rate, None if shift is None else -shift)
+
+
 def _ids(numbers: np.ndarray, prefix: str = "") -> np.ndarray:
     text = numbers.astype(np.int64).astype(str)
     return np.char.add(prefix, text) if prefix else text
@@ -90,6 +104,8 @@ def make_chunk(plan: Plan, c: int):
     first_day = day[starts]
     prog = plan.progress(ls, first_day)
     p_on = plan.p_on[ls] + plan.on_change[ls] * prog
+    if plan.deviation is not None:  # the month's shift on the logit of the trend's probability
+        p_on = _shifted(np.clip(p_on, 0.02, 0.995), plan.shift("on_time", ls, first_day))
     q4 = plan.month_of_day[first_day] >= 10
     p_on = np.clip(np.where(q4, 1.0 - (1.0 - p_on) * 1.5, p_on), 0.02, 0.995)
     on_time = rng.random(n_lines) < p_on
@@ -116,26 +132,40 @@ def make_chunk(plan: Plan, c: int):
     site = np.where(rng.random(n_lines) < 0.8, plan.main_site[ls], rng.choice(len(SITES), n_lines, p=SITE_SHARES))
 
     # Received quantities: most lines exact; some short, rare over-deliveries; splits share the line total.
+    # Not in full: 4.5% of single-receipt lines (3% short), 22% of split lines (20% short), moved by the
+    # month's in-full shift on the logit; the short share of the not-in-full lines stays.
     k = np.diff(np.r_[starts, n])
     u = rng.random(n_lines)
+    not_in_full = np.where(k == 1, 0.045, 0.22)
+    short = np.where(k == 1, 0.03, 0.2)
+    shift = plan.shift("in_full", ls, first_day)
+    if shift is not None:
+        short = short / not_in_full
+        not_in_full = _shifted(not_in_full, -shift)
+        short = short * not_in_full
     single_total = np.where(
-        u < 0.03,
+        u < short,
         np.maximum(np.floor(qty * rng.uniform(0.5, 0.95, n_lines)), 1),
-        np.where(u < 0.045, np.ceil(qty * rng.uniform(1.02, 1.2, n_lines)), qty),
+        np.where(u < not_in_full, np.ceil(qty * rng.uniform(1.02, 1.2, n_lines)), qty),
     )
     split_total = np.where(
-        u < 0.2,
+        u < short,
         np.maximum(np.floor(qty * rng.uniform(0.6, 0.95, n_lines)), k),
-        np.where(u < 0.22, np.ceil(qty * rng.uniform(1.02, 1.1, n_lines)), qty),
+        np.where(u < not_in_full, np.ceil(qty * rng.uniform(1.02, 1.1, n_lines)), qty),
     )
-    total = np.where(k == 1, single_total, split_total)
-    w = rng.uniform(0.4, 1.0, n)
+    total = np.where(k == 1, single_total, split_total).astype(np.int64)  # whole units, at least k
+    # The split is done in integers so that it is exact at any size: each receipt gets one unit and the
+    # rest (total - k) is shared by integer weights; a line's cumulative weight reaches its line sum
+    # exactly, so the last receipt completes the total. (A running float sum over the whole chunk lost
+    # the last unit to cancellation once it was large: lines came out one unit short more often the
+    # more rows a chunk had.)
+    w = np.round(rng.uniform(0.4, 1.0, n) * 1000).astype(np.int64)
     cw = np.cumsum(w)
     within_w = cw - (cw[starts] - w[starts])[line_no]
-    frac = within_w / np.add.reduceat(w, starts)[line_no]
-    qc = np.floor(total[line_no] * frac + 1e-9)
-    qprev = np.r_[0.0, qc[:-1]]
-    received = np.maximum(np.where(new_line, qc, qc - qprev), 1.0)
+    line_w = np.add.reduceat(w, starts)[line_no]
+    qc = pos + 1 + ((total - k)[line_no] * within_w) // line_w
+    qprev = np.r_[0, qc[:-1]]
+    received = np.where(new_line, qc, qc - qprev).astype(float)
 
     # PO numbers follow the order date; receipt numbers follow the receipt date.
     po_rank = np.empty(len(po_ordered), dtype=np.int64)
@@ -180,7 +210,7 @@ def _inspections(plan, rng, deliveries, r_sup, r_day, base):
     received = deliveries["quantity_received"].to_numpy()[rows]
     sample = np.minimum(np.clip(np.round(2 * np.sqrt(received)), 2, 315), received)
     inspected = np.where(rng.random(n_lots) < 0.6, received, sample)
-    rate = plan.defect[sup] * plan.defect_factor[sup] ** plan.progress(sup, lot_day)
+    rate = _defect_rate(plan, sup, lot_day)
     p_bad = np.minimum(40.0 * rate, 0.6)
     bad = rng.random(n_lots) < p_bad
     frac = np.minimum(rate / p_bad * rng.lognormal(-0.125, 0.5, n_lots), 1.0)
@@ -207,7 +237,7 @@ def _inspections(plan, rng, deliveries, r_sup, r_day, base):
     # Quality incidents without an inspected quantity (line-side nonconformance reports), 8% of the lots.
     n_inc = int(round(0.08 * n_lots))
     if n_inc:
-        all_rate = plan.defect[r_sup] * plan.defect_factor[r_sup] ** plan.progress(r_sup, r_day)
+        all_rate = _defect_rate(plan, r_sup, r_day)
         rows_i = np.sort(rng.choice(n, n_inc, replace=True, p=all_rate / all_rate.sum()))
         inc_day = np.minimum(r_day[rows_i] + rng.integers(3, 30, n_inc), plan.n_days - 1)
         incidents = pd.DataFrame(
@@ -246,6 +276,9 @@ def _requests(plan, rng, n, r_sup, r_day, base):
     prog = plan.progress(sup, day)
     trend_speed = np.where(plan.trend_code[sup] == 1, 0.5, np.where(plan.trend_code[sup] == -1, 2.0, 1.0)) ** prog
     hours = plan.response_hours[sup] * _REQUEST_SPEED[kind] * trend_speed * rng.lognormal(0.0, 0.8, m)
+    shift = plan.shift("response", sup, day)
+    if shift is not None:  # the month's shift on the log of the response time (positive: faster)
+        hours = hours * np.exp(-shift)
     as_of = plan.dates(np.array([plan.n_days])).astype("datetime64[ns]")[0]  # midnight after the last day
     responded = sent + np.round(hours * 60).astype("timedelta64[m]")
     never = rng.random(m) < 0.02

@@ -15,7 +15,7 @@ import pandas as pd
 
 from supplier_analytics.datasets.chunk import make_chunk
 from supplier_analytics.datasets.generator import ProcurementData, draw_procurement_data
-from supplier_analytics.datasets.plan import TRUTH_COLUMNS, conform, empty_truth, make_plan
+from supplier_analytics.datasets.plan import TRUTH_COLUMNS, VARIATION_DEFAULTS, conform, empty_truth, make_plan
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.ingest.canonical import read_canonical_csv
 from supplier_analytics.schema import TABLES
@@ -133,13 +133,17 @@ def write_procurement_data(
     inspection_ratio: float = 0.25,
     request_ratio: float = 0.08,
     chunk_rows: int = 1_000_000,
+    variation_sd: float = 0.0,
+    variation_phi: float = 0.5,
+    seasonality: float = 0.0,
 ) -> Path:
     """Write a generated data set as one file per table, chunk by chunk.
 
     Parameters
     ----------
     out : folder to write into (created when absent; files of the same names are replaced).
-    n_suppliers, n_deliveries, seed, start, months, inspection_ratio, request_ratio, chunk_rows :
+    n_suppliers, n_deliveries, seed, start, months, inspection_ratio, request_ratio, chunk_rows, \
+    variation_sd, variation_phi, seasonality :
         as in :func:`make_procurement_data`; the files hold exactly the frames it returns for the
         same arguments.
     format : ``"csv"`` (UTF-8, ISO dates), ``"parquet"`` (one row group per chunk) or ``"xlsx"``
@@ -166,7 +170,19 @@ def write_procurement_data(
     """
     if format not in ("csv", "parquet", "xlsx"):
         raise ConfigError(f"format must be 'csv', 'parquet' or 'xlsx', got {format!r}; pick one of these.")
-    plan = make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, request_ratio, chunk_rows)
+    plan = make_plan(
+        n_suppliers,
+        n_deliveries,
+        start,
+        months,
+        seed,
+        inspection_ratio,
+        request_ratio,
+        chunk_rows,
+        variation_sd=variation_sd,
+        variation_phi=variation_phi,
+        seasonality=seasonality,
+    )
     out = Path(out)
     names = (*TABLES, "truth")
     if format == "xlsx":
@@ -254,6 +270,8 @@ def load_sample(directory: str | Path) -> ProcurementData:
 def _read_truth(path: Path) -> pd.DataFrame:
     """The generator's truth (its own output, not an input to analyse: not a canonical table)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    if not any(c in frame.columns for c in VARIATION_DEFAULTS):  # written before variation existed: none
+        frame = frame.assign(**{c: str(v) for c, v in VARIATION_DEFAULTS.items()})
     missing = [c for c in TRUTH_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{path} lacks the column(s) {', '.join(missing)}; regenerate it with write_sample.")

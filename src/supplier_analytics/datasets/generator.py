@@ -46,6 +46,9 @@ class GeneratorArguments(TypedDict, total=False):
     inspection_ratio: float
     request_ratio: float
     chunk_rows: int
+    variation_sd: float
+    variation_phi: float
+    seasonality: float
 
 
 #: Arguments of :func:`make_procurement_data` that produce ``data/sample/``.
@@ -55,6 +58,8 @@ SAMPLE_PARAMETERS: GeneratorArguments = {
     "start": "2024-10-01",
     "months": 24,
     "seed": 6,
+    "variation_sd": 0.3,
+    "variation_phi": 0.5,
 }
 
 
@@ -103,6 +108,9 @@ def make_procurement_data(
     inspection_ratio: float = 0.25,
     request_ratio: float = 0.08,
     chunk_rows: int = 1_000_000,
+    variation_sd: float = 0.0,
+    variation_phi: float = 0.5,
+    seasonality: float = 0.0,
 ) -> ProcurementData:
     """Draw a seeded, realistic procurement data set of every canonical table.
 
@@ -119,6 +127,15 @@ def make_procurement_data(
     chunk_rows : rows drawn at a time. The suppliers, their volumes and the truth do not depend
         on it; the individual rows do, and :func:`write_procurement_data` with the same
         ``chunk_rows`` writes exactly these frames.
+    variation_sd : month-to-month variation: the standard deviation, on the logit, of each supplier's
+        monthly deviation of its on-time, in-full and defect probabilities (and of the log of its
+        response times). 0 (the default): every month is drawn from the same rates, only the trends
+        move them; 0.3 is moderate (a 90% on-time supplier has months between about 85% and 94%).
+    variation_phi : how much of last month's deviation carries over (AR(1) coefficient, above -1
+        and below 1): 0 gives independent months, 0.8 slow drifts.
+    seasonality : amplitude, on the logit, of a yearly cosine common to every supplier and metric:
+        worst around the turn of the year (December, January), best in June and July. 0 by default
+        (the built-in October-December lateness stays either way).
 
     Returns
     -------
@@ -152,6 +169,12 @@ def make_procurement_data(
       ``trend_defect_factor`` (geometrically) and response times halve (improving) or double.
     * Quality: a lot is nonconforming with probability ``min(40 x rate, 0.6)``; its defectives are
       binomial so that the expected defective fraction over all lots is the supplier's rate.
+    * Variation (``variation_sd`` > 0 or ``seasonality`` > 0): each month's logit of a probability is
+      the logit of the trend's probability (the truth's rates) plus ``e_t`` plus the season, with
+      ``e_t = variation_phi * e_(t-1) + sqrt(1 - variation_phi^2) * variation_sd * z_t`` drawn
+      independently per supplier and metric (on time, in full, defect rate, response time); the
+      truth's rates are the median months. The deviations depend on the seed, the suppliers and
+      the months only, not on ``chunk_rows``; the truth records the three parameters.
 
     Examples
     --------
@@ -168,7 +191,19 @@ def make_procurement_data(
     >>> sorted(data.truth["trend"].unique())
     ['deteriorating', 'improving', 'stable']
     """
-    plan = make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, request_ratio, chunk_rows)
+    plan = make_plan(
+        n_suppliers,
+        n_deliveries,
+        start,
+        months,
+        seed,
+        inspection_ratio,
+        request_ratio,
+        chunk_rows,
+        variation_sd=variation_sd,
+        variation_phi=variation_phi,
+        seasonality=seasonality,
+    )
     return draw_procurement_data(plan)
 
 

@@ -1,8 +1,8 @@
 """What is fixed before any record is drawn: the suppliers, their parameters and the truth (:func:`make_plan`).
 
 The :class:`Plan` holds every supplier's volume, on-time probability, defect rate, response time and
-trend, the calendar and how many delivery rows each chunk draws per supplier; :mod:`.chunk` draws the
-record tables from it. Also here: :func:`conform` (the canonical columns and dtypes every generated
+trend, its month-to-month deviations (:func:`monthly_deviations`), the calendar and how many delivery rows
+each chunk draws per supplier; :mod:`.chunk` draws the record tables from it. Also here: :func:`conform` (the canonical columns and dtypes every generated
 table is given) and the truth's columns (:data:`TRUTH_COLUMNS`).
 """
 
@@ -17,7 +17,18 @@ import pandas as pd
 from supplier_analytics.errors import ConfigError
 from supplier_analytics.schema import TABLES
 
-__all__ = ["Plan", "make_plan", "conform", "empty_truth", "TRUTH_COLUMNS", "SITES", "SITE_SHARES"]
+__all__ = [
+    "Plan",
+    "make_plan",
+    "monthly_deviations",
+    "conform",
+    "empty_truth",
+    "TRUTH_COLUMNS",
+    "VARIATION_DEFAULTS",
+    "METRICS",
+    "SITES",
+    "SITE_SHARES",
+]
 
 #: Columns of :attr:`ProcurementData.truth` and their dtypes.
 TRUTH_COLUMNS = {
@@ -32,7 +43,16 @@ TRUTH_COLUMNS = {
     "trend_size": "float64",
     "trend_defect_factor": "float64",
     "trend_start": "datetime64[ns]",
+    "variation_sd": "float64",
+    "variation_phi": "float64",
+    "seasonality": "float64",
 }
+
+#: The variation arguments of :func:`~.generator.make_procurement_data` and their defaults (no variation).
+VARIATION_DEFAULTS = {"variation_sd": 0.0, "variation_phi": 0.5, "seasonality": 0.0}
+
+#: The metrics that vary month to month, in the order of :attr:`Plan.deviation`'s first axis.
+METRICS = ("on_time", "in_full", "defect", "response")
 
 SITES = np.array(["DE10", "DE20", "CZ10", "PL10"])
 SITE_SHARES = np.array([0.45, 0.25, 0.18, 0.12])
@@ -115,6 +135,8 @@ class Plan:
     n_days: int
     day_p: np.ndarray  # probability of a receipt on each day
     month_of_day: np.ndarray  # 1..12 per day
+    month_index: np.ndarray  # 0..months-1 per day (months since the first)
+    deviation: np.ndarray | None  # (len(METRICS), n_suppliers, months), logit shifts, positive is better; None: none
     ids: np.ndarray  # supplier ids (object)
     counts: np.ndarray  # delivery rows per supplier
     chunk_counts: np.ndarray  # (n_chunks, n_suppliers)
@@ -143,9 +165,39 @@ class Plan:
         prog = np.clip((day - ts) / span, 0.0, 1.0)
         return np.where(self.trend_code[sup] != 0, prog, 0.0)
 
+    def shift(self, metric: str, sup: np.ndarray, day: np.ndarray) -> np.ndarray | None:
+        """The month's shift of ``metric`` on the logit (log for response times), positive is better; None
+        when the data do not vary."""
+        if self.deviation is None:
+            return None
+        return self.deviation[METRICS.index(metric), sup, self.month_index[day]]
+
     def dates(self, day: np.ndarray) -> np.ndarray:
         """Day numbers (0 is the first day) as datetime64[ns]."""
         return (self.start + day.astype("timedelta64[D]")).astype("datetime64[ns]")
+
+
+def _check_variation(variation_sd, variation_phi, seasonality):
+    def number(name, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ConfigError(f"{name} must be a number, got {value!r}; pass e.g. {VARIATION_DEFAULTS[name]}.")
+        return float(value)
+
+    sd, phi, amplitude = (number(n, v) for n, v in zip(VARIATION_DEFAULTS, (variation_sd, variation_phi, seasonality)))
+    if not 0.0 <= sd <= 5.0:
+        raise ConfigError(
+            f"variation_sd must be between 0 and 5 (on the logit), got {variation_sd!r}; pass e.g. 0.3, or 0 for none."
+        )
+    if not -1.0 < phi < 1.0:
+        raise ConfigError(
+            f"variation_phi must be above -1 and below 1, got {variation_phi!r}; pass e.g. 0.5 "
+            "(0: independent months, near 1: slow drifts)."
+        )
+    if not 0.0 <= amplitude <= 5.0:
+        raise ConfigError(
+            f"seasonality must be between 0 and 5 (on the logit), got {seasonality!r}; pass e.g. 0.2, or 0 for none."
+        )
+    return sd, phi, amplitude
 
 
 def _check_arguments(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, request_ratio, chunk_rows):
@@ -187,7 +239,30 @@ def _calendar(first: pd.Timestamp, months: int):
     w = w * np.where((month == 1) & (dom == 1), 0.0, 1.0)
     if w.sum() == 0:  # a data set of a few weekend days only
         w = np.ones_like(w)
-    return days, w / w.sum(), month
+    month_index = (index.year.to_numpy() - first.year) * 12 + month - first.month
+    return days, w / w.sum(), month, month_index
+
+
+def monthly_deviations(
+    seed: int, n_suppliers: int, months: int, first_month: int, sd: float, phi: float, seasonality: float
+) -> np.ndarray:
+    """Each supplier's shift of each metric in each month: AR(1) noise plus a yearly season.
+
+    ``e_t = phi * e_(t-1) + sqrt(1 - phi^2) * sd * z_t`` (``e_0 = sd * z_0``, so every month has the
+    standard deviation ``sd``), one independent series per supplier and metric of :data:`METRICS`, plus
+    ``-seasonality * cos(2 pi (m - 0.5) / 12)`` for calendar month ``m``: worst around the turn of the year,
+    best in June and July. Positive is better. The draws come from their own generator (the seed and 3),
+    so they do not depend on ``chunk_rows`` and leave the other draws unchanged. Shape
+    ``(len(METRICS), n_suppliers, months)``; ``first_month`` is the calendar month (1-12) of the first month.
+    """
+    z = np.random.default_rng([seed, 3]).standard_normal((len(METRICS), n_suppliers, months))
+    e = np.empty_like(z)
+    e[..., 0] = sd * z[..., 0]
+    innovation = math.sqrt(1.0 - phi * phi) * sd
+    for t in range(1, months):
+        e[..., t] = phi * e[..., t - 1] + innovation * z[..., t]
+    calendar_month = (first_month - 1 + np.arange(months)) % 12 + 1
+    return e - seasonality * np.cos(2.0 * np.pi * (calendar_month - 0.5) / 12.0)
 
 
 def _supplier_names(rng, n, category, country):
@@ -200,11 +275,25 @@ def _supplier_names(rng, n, category, country):
     return (names.to_numpy(dtype=object) + suffix).astype(object)
 
 
-def make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, request_ratio, chunk_rows) -> Plan:
+def make_plan(
+    n_suppliers,
+    n_deliveries,
+    start,
+    months,
+    seed,
+    inspection_ratio,
+    request_ratio,
+    chunk_rows,
+    *,
+    variation_sd=VARIATION_DEFAULTS["variation_sd"],
+    variation_phi=VARIATION_DEFAULTS["variation_phi"],
+    seasonality=VARIATION_DEFAULTS["seasonality"],
+) -> Plan:
     first = _check_arguments(
         n_suppliers, n_deliveries, start, months, seed, inspection_ratio, request_ratio, chunk_rows
     )
-    days, day_p, month_of_day = _calendar(first, months)
+    sd, phi, amplitude = _check_variation(variation_sd, variation_phi, seasonality)
+    days, day_p, month_of_day, month_index = _calendar(first, months)
     n_days = len(days)
     rng = np.random.default_rng([seed, 0])
     S = n_suppliers
@@ -239,11 +328,11 @@ def make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, 
     improving, deteriorating = trend == 1, trend == -1
 
     p_on = np.clip(1.0 - np.exp(rng.normal(np.log(0.08), 0.5, S)), 0.6, 0.99)
-    p_on[improving] = rng.uniform(0.62, 0.70, improving.sum())
+    p_on[improving] = rng.uniform(0.50, 0.58, improving.sum())
     p_on[deteriorating] = rng.uniform(0.94, 0.98, deteriorating.sum())
     on_change = np.zeros(S)
-    on_change[improving] = rng.uniform(0.25, 0.32, improving.sum())
-    on_change[deteriorating] = -rng.uniform(0.25, 0.32, deteriorating.sum())
+    on_change[improving] = rng.uniform(0.36, 0.44, improving.sum())
+    on_change[deteriorating] = -rng.uniform(0.36, 0.44, deteriorating.sum())
     defect = np.clip(np.exp(rng.normal(np.log(6e-4), 0.9, S)), 5e-5, 0.02)
     defect[improving] = rng.uniform(2e-3, 4e-3, improving.sum())
     defect[deteriorating] = rng.uniform(2e-4, 5e-4, deteriorating.sum())
@@ -292,6 +381,9 @@ def make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, 
             "trend_size": on_change,
             "trend_defect_factor": defect_factor,
             "trend_start": np.where(trend != 0, trend_start, np.datetime64("NaT")).astype("datetime64[ns]"),
+            "variation_sd": sd,
+            "variation_phi": phi,
+            "seasonality": amplitude,
         }
     ).astype(TRUTH_COLUMNS)
 
@@ -307,12 +399,18 @@ def make_plan(n_suppliers, n_deliveries, start, months, seed, inspection_ratio, 
         remaining -= chunk_counts[c]
     chunk_counts[-1] = remaining
 
+    deviation = None
+    if sd > 0 or amplitude > 0:
+        deviation = monthly_deviations(seed, S, months, first.month, sd, phi, amplitude)
+
     return Plan(
         seed=seed,
         start=days[0],
         n_days=n_days,
         day_p=day_p,
         month_of_day=month_of_day,
+        month_index=month_index,
+        deviation=deviation,
         ids=ids,
         counts=counts,
         chunk_counts=chunk_counts,

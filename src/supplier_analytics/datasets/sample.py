@@ -358,7 +358,28 @@ _TRUTH_DOC = {
     "trend_size": "Change of the on-time probability from the trend's start to the last day (signed).",
     "trend_defect_factor": "Defect rate on the last day divided by the base rate (1 when stable).",
     "trend_start": "First day of the month in which the trend starts (empty when stable).",
+    "variation_sd": "Month-to-month variation: standard deviation, on the logit, of each month's deviation "
+    "of the supplier's on-time, in-full and defect probabilities and of the log of its response times "
+    "(0: none). The rates above are the median months.",
+    "variation_phi": "Share of a month's deviation carried into the next (AR(1) coefficient).",
+    "seasonality": "Amplitude, on the logit, of the yearly season common to all suppliers, worst around "
+    "the turn of the year (0: none).",
 }
+
+
+def _variation_bullet(p) -> str:
+    sd, phi, season = p.get("variation_sd", 0.0), p.get("variation_phi", 0.5), p.get("seasonality", 0.0)
+    if not sd and not season:
+        return "- No month-to-month variation (`variation_sd=0`): every month is drawn from the same rates."
+    text = (
+        f"- Month-to-month variation (`variation_sd={sd}`, `variation_phi={phi}`): every month each "
+        "supplier's on-time, in-full and defect probabilities are moved on the logit, and its response "
+        "times on the log, by its own deviation for that metric, an AR(1) series (a good month tends to "
+        "be followed by another), so monthly rates scatter more than sampling alone would make them"
+    )
+    if season:
+        text += f"; a yearly season of amplitude {season} makes December and January worse, June and July better"
+    return text + "."
 
 
 def _md_table(header: list[str], rows: list[list]) -> list[str]:
@@ -458,6 +479,7 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "actions slowest. Complaints (due in 7 days) and corrective actions (due in 30 days) are "
         "closed some days after the answer, some late; requests still unanswered on 2026-09-30 have "
         "an empty `date_responded`, a few of them long overdue.",
+        _variation_bullet(p),
         "- Exclusions refer to real records: `BUYER_DATE_CHANGE` (one late line), `FORCE_MAJEURE` "
         "(every line of a late order, `line_id` empty), `CUSTOMER_CAUSED` (a rejected lot) and "
         "`REQUEST_WITHDRAWN` (an open request).",
