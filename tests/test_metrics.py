@@ -511,3 +511,31 @@ def test_every_supplier_appears_even_without_records_in_the_window():
     s2 = one(res, "S2")
     assert s2["n_deliveries"] == 0 and math.isnan(s2["on_time_rate"])
     assert res.suppliers["supplier_id"].tolist() == ["S1", "S2"]
+
+
+def test_incidents_and_downtime_per_month_run_over_the_suppliers_active_months():
+    # window 2025-01-01 .. 2025-12-31; OLD has records all 12 months, NEW only from October
+    months = pd.date_range("2025-01-01", periods=12, freq="MS") + pd.Timedelta(days=14)
+    reports = pd.DataFrame(
+        {
+            "supplier_id": ["OLD"] * 12 + ["NEW"] * 3,
+            "date": list(months) + list(months[-3:]),
+            "quantity_defective": [1.0] * 15,
+            "downtime_minutes": [30.0] * 15,
+        }
+    )
+    # an earlier record of NEW in another table (a September delivery) moves its start, in res2
+    res = compute_metrics(inspections=reports, as_of="2025-12-31")
+    s = res.suppliers.set_index("supplier_id")
+    assert s.loc["OLD", "n_incidents"] == 12 and s.loc["NEW", "n_incidents"] == 3
+    assert s.loc["OLD", "incidents_per_month"] == pytest.approx(1.0)
+    assert s.loc["NEW", "incidents_per_month"] == pytest.approx(1.0)  # 3 incidents in 3 active months
+    assert s.loc["NEW", "downtime_minutes_per_month"] == pytest.approx(30.0)
+    # per period: one period's length whatever the start
+    p = res.periods.set_index(["supplier_id", "period_start"])
+    assert p.loc[("NEW", pd.Timestamp("2025-11-01")), "incidents_per_month"] == pytest.approx(1.0)
+    d = deliveries([("NEW", "P1", "1", 5.0, 5.0, "2025-09-10", "2025-09-10")])
+    res2 = compute_metrics(d, reports, as_of="2025-12-31")
+    s2 = res2.suppliers.set_index("supplier_id")
+    assert s2.loc["NEW", "incidents_per_month"] == pytest.approx(3 / 4)  # active from September: 4 months
+    assert s2.loc["OLD", "incidents_per_month"] == pytest.approx(1.0)

@@ -307,11 +307,13 @@ _ALL = (
           records=_Q, flag="incident", flag_against=True, sort_by="downtime_minutes",
           evidence_count="n_inspections", record_noun="lots", target_key="downtime_minutes", scorable=True),
     _spec("incidents_per_month", "Incidents per month", "quality", "lower", "per month",
-          "Quality incidents divided by the months of the window.",
+          "Quality incidents divided by the supplier's active months: from the start of its first period with "
+          "a record in the window (any table) to the as-of date (per period: the period's length).",
           records=_Q, flag="incident", flag_against=True, sort_by="downtime_minutes",
           evidence_count="n_inspections", record_noun="lots", target_key="incidents_per_month", scorable=True),
     _spec("downtime_minutes_per_month", "Downtime per month (minutes)", "quality", "lower", "per month",
-          "Downtime minutes divided by the months of the window.",
+          "Downtime minutes divided by the supplier's active months: from the start of its first period with "
+          "a record in the window (any table) to the as-of date (per period: the period's length).",
           records=_Q, flag="incident", flag_against=True, sort_by="downtime_minutes",
           evidence_count="n_inspections", record_noun="lots", target_key="downtime_minutes_per_month",
           scorable=True),

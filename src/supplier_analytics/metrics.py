@@ -39,7 +39,10 @@ Quality
     lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000), rate
     ``lot_rejection_rate`` (lots with defects among lots with a quantity
     inspected), ``n_incidents`` (defects or downtime), ``downtime_minutes``
-    (NaN where no downtime figure exists).
+    (NaN where no downtime figure exists), ``incidents_per_month`` and
+    ``downtime_minutes_per_month`` (over the supplier's active months: from the
+    start of its first period with a record in the window, in any table, to the
+    as-of date, whole months counted exactly; per period the period's length).
 Responsiveness
     ``n_requests``, ``n_excluded_requests``, ``n_responded``,
     ``median_response_hours``, ``p90_response_hours`` (exact to the minute),
@@ -276,8 +279,10 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
         s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float), np.nan
     )
     # Impact per month, so it can be scored without quantities (and compared across windows and periods):
-    # defined wherever the supplier has quality records, 0 when none of them is an incident.
-    months = _months(stats, by_period="period" in keys)
+    # defined wherever the supplier has quality records, 0 when none of them is an incident. Over the window
+    # the months are the supplier's active months (from its first period with a record), so a supplier that
+    # started late is not scored on months in which it could have had no incident.
+    months = _months(stats, by_period=True) if "period" in keys else _active_months(stats, index)
     out["incidents_per_month"] = np.where(ni > 0, s["n_incidents"].to_numpy(dtype=float) / months, np.nan)
     out["downtime_minutes_per_month"] = np.where(ni > 0, out["downtime_minutes"] / months, np.nan)
     return out
@@ -290,10 +295,42 @@ def _months(stats: PeriodStats, *, by_period: bool) -> float:
         start, end = first.start_time, first.end_time.normalize()
     else:
         start, end = stats.window
-    start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    return _span_months(pd.Timestamp(start), pd.Timestamp(end))
+
+
+def _span_months(start: pd.Timestamp, last: pd.Timestamp) -> float:
+    """Months from the day ``start`` to the day ``last`` inclusive: whole calendar months counted exactly,
+    else days / (365.25 / 12)."""
+    end = last.normalize() + pd.Timedelta(days=1)
     if start.day == 1 and end.day == 1:
         return float((end.to_period("M") - start.to_period("M")).n)
     return (end - start).days / (365.25 / 12)
+
+
+def _active_months(stats: PeriodStats, index: pd.Index) -> np.ndarray:
+    """Per supplier of ``index``: months from the start of its first period with a record in the window (in
+    any table; not before the window's first day) to the as-of date, counted as :func:`_months` does.
+
+    Read from the per supplier x period frames (small), so no pass over the records; NaN for a supplier
+    without any record.
+    """
+    firsts = [
+        f.groupby("supplier_id", sort=False, observed=True)["period"].min()
+        for f in (stats.delivery, stats.quality, stats.responsiveness)
+        if len(f)
+    ]
+    out = np.full(len(index), np.nan)
+    if not firsts:
+        return out
+    first = pd.concat(firsts).groupby(level=0, sort=False).min()
+    first.index = first.index.astype("string")
+    first = first.reindex(pd.Index(index, dtype="string"))
+    window_start = pd.Timestamp(stats.window[0])
+    last = min(pd.Timestamp(stats.as_of), pd.Timestamp(stats.window[1]))
+    for p in first.dropna().unique():
+        start = max(pd.Period(p).start_time, window_start)
+        out[(first == p).to_numpy(dtype=bool, na_value=False)] = _span_months(start, last)
+    return out
 
 
 def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
