@@ -539,3 +539,52 @@ def test_incidents_and_downtime_per_month_run_over_the_suppliers_active_months()
     s2 = res2.suppliers.set_index("supplier_id")
     assert s2.loc["NEW", "incidents_per_month"] == pytest.approx(3 / 4)  # active from September: 4 months
     assert s2.loc["OLD", "incidents_per_month"] == pytest.approx(1.0)
+
+
+def test_defects_without_an_inspected_quantity_are_counted_next_to_ppm_never_silently_0():
+    lots = pd.DataFrame(
+        {
+            "supplier_id": ["A", "B", "B"],
+            "date": pd.to_datetime(["2025-03-05", "2025-03-05", "2025-03-06"]),
+            "quantity_inspected": [np.nan, 1000.0, np.nan],
+            "quantity_defective": [600.0, 0.0, 600.0],
+        }
+    )
+    res = compute_metrics(inspections=lots, as_of=AS_OF)
+    s = res.suppliers.set_index("supplier_id")
+    # A: 600 defective units reported with no inspected quantity: no PPM (not 0), 600 shown next to it
+    assert math.isnan(s.loc["A", "ppm"])
+    assert s.loc["A", "defective_quantity_uninspected"] == 600.0 and s.loc["A", "n_lots_without_quantity"] == 1
+    # B: PPM over the inspected lot only (0), the 600 units it cannot see counted beside it
+    assert s.loc["B", "ppm"] == 0.0 and s.loc["B", "ppm_n"] == 1000.0
+    assert s.loc["B", "defective_quantity_uninspected"] == 600.0 and s.loc["B", "n_lots_without_quantity"] == 1
+    assert s.loc["B", "defective_quantity"] == 600.0
+    p = res.periods.set_index(["supplier_id", "period_start"])
+    assert p.loc[("B", pd.Timestamp("2025-03-01")), "defective_quantity_uninspected"] == 600.0
+    assert math.isnan(p.loc[("B", pd.Timestamp("2025-02-01")), "defective_quantity_uninspected"])
+    # without the column at all
+    res2 = compute_metrics(inspections=lots.drop(columns="quantity_inspected"), as_of=AS_OF)
+    s2 = res2.suppliers.set_index("supplier_id")
+    assert s2["defective_quantity_uninspected"].tolist() == [600.0, 600.0]
+    assert s2["n_lots_without_quantity"].tolist() == [1, 2]
+
+
+def test_the_evidence_of_defects_without_an_inspected_quantity_is_those_lots():
+    import supplier_analytics as sa
+    from supplier_analytics.evidence import evidence
+
+    lots = pd.DataFrame(
+        {
+            "supplier_id": ["B", "B", "B"],
+            "date": pd.to_datetime(["2025-03-05", "2025-03-06", "2025-03-07"]),
+            "quantity_inspected": [1000.0, np.nan, np.nan],
+            "quantity_defective": [0.0, 600.0, 0.0],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        card = sa.score(inspections=lots, as_of=AS_OF)
+    ev = evidence(card, "B", "defective_quantity_uninspected")
+    assert ev["counts_in_metric"].tolist() == [True, True, False]
+    assert ev["counts_against"].tolist() == [True, False, False]
+    assert ev["quantity_defective"].tolist()[0] == 600.0

@@ -295,6 +295,13 @@ _ALL = (
           records=_Q, flag="rejected", flag_against=True, sort_by="quantity_defective",
           numerator="ppm_k", denominator="ppm_n", evidence_count="lot_rejection_rate_n",
           record_noun="units inspected", target_key="ppm", min_change=250.0, scale=1e6, scorable=True),
+    _spec("n_lots_without_quantity", "Lots without an inspected quantity", "quality", "neither", "count",
+          "Lots and reports without an inspected quantity: outside PPM and the lot rejection rate.",
+          records=_Q, sort_by="quantity_defective", evidence_count="n_inspections", record_noun="lots"),
+    _spec("defective_quantity_uninspected", "Defective units without an inspected quantity", "quality", "lower",
+          "quantity", "Defective units reported in lots or reports without an inspected quantity: shown next to "
+          "PPM, which cannot count them (PPM is NaN, not 0, when every defect is of this kind).",
+          records=_Q, sort_by="quantity_defective", evidence_count="n_inspections", record_noun="lots"),
     _rate("lot_rejection_rate", "Lot rejection rate", "quality", "lower",
           "Share of lots with an inspected quantity in which defects were found.",
           records=_Q, flag="rejected", flag_against=True, sort_by="quantity_defective", noun="lots"),

@@ -36,7 +36,12 @@ Quality
     the unit proportion, the same in any unit of measure -- and the effective
     counts ``ppm_n_eff``, ``ppm_k_eff`` (binomial counts with the same
     proportion and variance: ten lots of 10,000 units with 500 defects in one
-    lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000), rate
+    lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000);
+    next to it what PPM cannot see: ``n_lots_without_quantity`` (judged lots
+    and reports without an inspected quantity) and
+    ``defective_quantity_uninspected`` (their defective units; NaN without
+    quality records: 600 defective units reported without a quantity give
+    PPM NaN and 600 here, never PPM 0), rate
     ``lot_rejection_rate`` (lots with defects among lots with a quantity
     inspected), ``n_incidents`` (defects or downtime), ``downtime_minutes``
     (NaN where no downtime figure exists), ``incidents_per_month`` and
@@ -273,6 +278,9 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
     out["ppm_n"], out["ppm_k"] = n, k
     out["ppm_low"], out["ppm_high"] = low * 1e6, high * 1e6
     out["ppm_n_eff"], out["ppm_k_eff"] = n_eff, k_eff
+    # defects PPM cannot see (no inspected quantity): counted and shown next to it, never silently left out
+    _ints(out, [("n_lots_without_quantity", "n_lots_without_quantity")], s)
+    out["defective_quantity_uninspected"] = np.where(ni > 0, s["defective_uninspected"].to_numpy(dtype=float), np.nan)
     _rate(out, "lot_rejection_rate", s["lot_k"], s["lot_n"])
     _ints(out, [("n_incidents", "n_incidents")], s)
     out["downtime_minutes"] = np.where(
