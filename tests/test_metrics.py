@@ -138,6 +138,40 @@ def test_receipt_reversal_moves_the_completion_to_the_receipt_that_stays():
     )
 
 
+def test_a_reversal_takes_back_on_time_quantity_whatever_its_posting_date():
+    # promised 2025-03-10, on-time window [-3, +2] days (the defaults): 03-07 .. 03-12
+    d = deliveries(
+        [
+            # L1: 10 on time, reversed on 03-20 (after the window), received again late on 03-25
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-10", "A1"),
+            ("S1", "P1", "1", 10, -10, "2025-03-10", "2025-03-20", "A1-REV"),
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-25", "A2"),
+            # L2: 10 on time, 5 over-delivered late and reversed: the on-time 10 stay
+            ("S1", "P1", "2", 10, 10, "2025-03-10", "2025-03-10", "B1"),
+            ("S1", "P1", "2", 10, 5, "2025-03-10", "2025-03-20", "B2"),
+            ("S1", "P1", "2", 10, -5, "2025-03-10", "2025-03-22", "B2-REV"),
+            # L3: 6 on time, reversed after the window, nothing else: 0 on time (net 0)
+            ("S1", "P1", "3", 10, 6, "2025-03-10", "2025-03-10", "C1"),
+            ("S1", "P1", "3", 10, -6, "2025-03-10", "2025-03-20", "C1-REV"),
+            # L4: 4 early (03-01), 6 on time, 5 reversed after the window: the latest (on-time) go first -> 1
+            ("S1", "P1", "4", 10, 4, "2025-03-10", "2025-03-01", "D1"),
+            ("S1", "P1", "4", 10, 6, "2025-03-10", "2025-03-10", "D2"),
+            ("S1", "P1", "4", 10, -5, "2025-03-10", "2025-03-20", "D2-REV"),
+            # L5: no reversal: the receipts inside the window (3 of 3 + 7 late)
+            ("S1", "P1", "5", 10, 3, "2025-03-10", "2025-03-10", "E1"),
+            ("S1", "P1", "5", 10, 7, "2025-03-10", "2025-03-20", "E2"),
+        ]
+    )
+    res = compute_metrics(d, as_of=AS_OF)
+    lines = res.lines.set_index("line_id")
+    assert lines["quantity_on_time"].tolist() == [0.0, 10.0, 0.0, 1.0, 3.0]
+    assert lines["quantity_received"].tolist() == [10.0, 10.0, 0.0, 5.0, 10.0]
+    assert bool(lines.loc["1", "late"]) and bool(lines.loc["2", "on_time"])
+    s = res.suppliers.iloc[0]
+    assert (s["on_time_qty_rate_k"], s["on_time_qty_rate_n"]) == (14.0, 50.0)
+    # before this rule L1 counted 10 and L3 6 on time: the posting date of the reversal decided
+
+
 @pytest.mark.parametrize(
     ("early", "on_time", "early_rate", "late_rate"),
     [

@@ -253,7 +253,8 @@ _ALL = (
           "Share of judged order lines that were both on time and in full.",
           records=_D, flag="otif", sort_by="days_late", noun="lines"),
     _rate("on_time_qty_rate", "Quantity on time", "delivery", "higher",
-          "Quantity received inside the on-time window as a share of the quantity ordered.",
+          "Net quantity received inside the on-time window as a share of the quantity ordered; a reversal takes "
+          "back the latest quantity received before it, whatever its posting date.",
           records=_D, flag="on_time", sort_by="days_from_reference", noun="units ordered",
           count="n_deliveries"),
     _spec("mean_days_late", "Mean days late", "delivery", "lower", "days",
