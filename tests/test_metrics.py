@@ -234,17 +234,42 @@ def test_requested_reference_without_the_column_warns_and_judges_nothing():
     assert s["n_deliveries"] == 0 and math.isnan(s["on_time_rate"])
 
 
-def test_days_late_mean_median_p90_over_all_judged_lines():
-    offsets = [-2, 0, 0, 1, 3, 10]  # early and on-time count 0 days late
-    rows = [
+def _late_rows(offsets):
+    return [
         ("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
         for i, o in enumerate(offsets)
     ]
-    s = one(compute_metrics(deliveries(rows), as_of=AS_OF))
-    late = [0, 0, 0, 1, 3, 10]
-    assert s["mean_days_late"] == pytest.approx(14 / 6)
-    assert s["median_days_late"] == 0.5 == np.median(late)
-    assert s["p90_days_late"] == pytest.approx(6.5) == pytest.approx(np.quantile(late, 0.9))
+
+
+def test_days_late_mean_median_p90_over_all_judged_lines():
+    offsets = [-2, 0, 0, 1, 3, 10, -1, 0, 0, 0]  # early and on-time count 0 days late (tolerance 0)
+    cfg = {"delivery": {"late_tolerance_days": 0}}
+    s = one(compute_metrics(deliveries(_late_rows(offsets)), as_of=AS_OF, config=cfg))
+    late = [0, 0, 0, 1, 3, 10, 0, 0, 0, 0]
+    assert s["mean_days_late"] == pytest.approx(14 / 10)
+    assert s["median_days_late"] == 0.0 == np.median(late)
+    assert s["p90_days_late"] == pytest.approx(3.7) == pytest.approx(np.quantile(late, 0.9))
+
+
+def test_quantiles_only_from_10_records_with_order_statistic_intervals():
+    cfg = {"delivery": {"late_tolerance_days": 0}}
+    # [0, 0, 10]: 3 lines, no median or p90 (numpy's p90 would read 8)
+    s = one(compute_metrics(deliveries(_late_rows([0, 0, 10])), as_of=AS_OF, config=cfg))
+    assert s["mean_days_late"] == pytest.approx(10 / 3)
+    cols = [f"{m}{x}" for m in ("median_days_late", "p90_days_late") for x in ("", "_low", "_high")]
+    assert s[cols].isna().all()
+    # days late 1..10: median 5.5 in [x(2), x(9)] = [2, 9] (coverage 1 - 2 x 11/1024 = 97.9 %);
+    # p90 9.1 in [x(7), no upper bound]: P(B <= 6) = 1.3 % for B ~ Binomial(10, 0.9), P(B <= 9) = 65 %
+    s = one(compute_metrics(deliveries(_late_rows(range(1, 11))), as_of=AS_OF, config=cfg))
+    assert (s["median_days_late"], s["median_days_late_low"], s["median_days_late_high"]) == (5.5, 2.0, 9.0)
+    assert s["p90_days_late"] == pytest.approx(9.1)
+    assert s["p90_days_late_low"] == 7.0 and math.isnan(s["p90_days_late_high"])
+    assert sps.binom.cdf(8, 10, 0.5) - sps.binom.cdf(1, 10, 0.5) == pytest.approx(0.978515625)
+    # 40 values 1..40: p90 36.1 in [x(32), x(40)]: ranks from Binomial(40, 0.9)
+    s = one(compute_metrics(deliveries(_late_rows(range(1, 41))), as_of="2025-06-30", config=cfg))
+    lo, hi = sps.binom.ppf(0.025, 40, 0.9), sps.binom.ppf(0.975, 40, 0.9) + 1
+    assert (lo, hi) == (32, 40)
+    assert (s["p90_days_late"], s["p90_days_late_low"], s["p90_days_late_high"]) == (pytest.approx(36.1), 32.0, 40.0)
 
 
 def test_lead_time_mean_and_coefficient_of_variation():
@@ -445,15 +470,14 @@ def test_response_times_sla_per_type_and_open_or_overdue_at_as_of():
     res = compute_metrics(requests=r, as_of=AS_OF)
     s = one(res)
     assert (s["n_requests"], s["n_responded"], s["open_requests"], s["overdue_requests"]) == (8, 5, 3, 1)
-    hours = [1, 2, 3, 4, 34]
-    assert s["median_response_hours"] == 3.0
-    assert s["p90_response_hours"] == pytest.approx(np.quantile(hours, 0.9)) == pytest.approx(22.0)
+    # 5 answers (1, 2, 3, 4, 34 hours): too few for a median or p90 (from 10 up), never 3.0 and 22.0
+    assert s[["median_response_hours", "p90_response_hours", "p90_response_hours_low"]].isna().all()
     # within SLA among the answered (5) and the open past their SLA (1): 4 of 6
     assert (s["within_sla_rate_k"], s["within_sla_rate_n"]) == (4, 6)
     by = res.by_request_type.set_index("request_type")
     assert (by.loc["complaint", "within_sla_rate_k"], by.loc["complaint", "within_sla_rate_n"]) == (2, 4)
     assert (by.loc["rfq", "within_sla_rate"], by.loc["rfq", "open_requests"]) == (1.0, 2)
-    assert by.loc["complaint", "median_response_hours"] == 4.0
+    assert math.isnan(by.loc["complaint", "median_response_hours"])  # 3 answers: too few
 
 
 def test_requests_still_open_from_before_the_window_count_as_open_and_overdue():
@@ -505,7 +529,7 @@ def test_corrective_action_closure_on_time():
     s = one(compute_metrics(requests=r, as_of=AS_OF))
     assert (s["n_corrective_actions"], s["open_corrective_actions"]) == (5, 2)
     assert (s["capa_on_time_rate_k"], s["capa_on_time_rate_n"]) == (2, 4)
-    assert s["median_capa_closure_days"] == 19.0  # closure days 9, 19, 24
+    assert math.isnan(s["median_capa_closure_days"])  # closure days 9, 19, 24: too few for a median (from 10)
 
 
 def test_inputs_are_not_changed_and_lineage_columns_are_ignored():
@@ -622,3 +646,16 @@ def test_the_evidence_of_defects_without_an_inspected_quantity_is_those_lots():
     assert ev["counts_in_metric"].tolist() == [True, True, False]
     assert ev["counts_against"].tolist() == [True, False, False]
     assert ev["quantity_defective"].tolist()[0] == 600.0
+
+
+def test_response_hour_quantiles_are_exact_to_the_minute_from_10_answers():
+    sent = pd.Timestamp("2025-03-03 08:00")
+    minutes = [61, 90, 125, 180, 200, 240, 300, 330, 400, 2040]  # median (200 + 240) / 2 = 220 min
+    rows = [
+        ("S1", str(i), "complaint", str(sent + pd.Timedelta(days=i)), str(sent + pd.Timedelta(days=i, minutes=m)), None)
+        for i, m in enumerate(minutes)
+    ]
+    s = one(compute_metrics(requests=requests_frame(rows), as_of=AS_OF))
+    assert s["median_response_hours"] == pytest.approx(220 / 60)
+    assert (s["median_response_hours_low"], s["median_response_hours_high"]) == (90 / 60, 400 / 60)
+    assert s["p90_response_hours"] == pytest.approx(np.quantile(minutes, 0.9) / 60)

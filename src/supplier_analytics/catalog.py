@@ -262,11 +262,13 @@ _ALL = (
           records=_D, flag="late", flag_against=True, sort_by="days_late", evidence_count="n_deliveries",
           record_noun="lines", target_key="mean_days_late", min_change=1.0, scorable=True),
     _spec("median_days_late", "Median days late", "delivery", "lower", "days",
-          "Median days late over all judged lines (early and on-time lines count 0).",
+          "Median days late over all judged lines (early and on-time lines count 0); from 10 lines up, with a "
+          "distribution-free 95% interval (order statistics).",
           records=_D, flag="late", flag_against=True, sort_by="days_late", evidence_count="n_deliveries",
           record_noun="lines", target_key="median_days_late", min_change=1.0, scorable=True),
     _spec("p90_days_late", "Days late, 90th percentile", "delivery", "lower", "days",
-          "Days late that nine in ten judged lines do not exceed.",
+          "Days late that nine in ten judged lines do not exceed; from 10 lines up, with a distribution-free "
+          "95% interval (order statistics; no upper end below 36 lines).",
           records=_D, flag="late", flag_against=True, sort_by="days_late", evidence_count="n_deliveries",
           record_noun="lines", target_key="p90_days_late", min_change=2.0, scorable=True),
     _spec("mean_lead_time_days", "Mean lead time (days)", "delivery", "lower", "days",
@@ -337,11 +339,13 @@ _ALL = (
           records=_R, flag="responded", sort_by="response_hours", evidence_count="n_requests",
           record_noun="requests"),
     _spec("median_response_hours", "Median response time (hours)", "responsiveness", "lower", "hours",
-          "Median hours from sending a request to its answer, over answered requests.",
+          "Median hours from sending a request to its answer, over answered requests; from 10 answers up, with "
+          "a distribution-free 95% interval (order statistics).",
           records=_R, flag="responded", sort_by="response_hours", evidence_count="n_responded",
           record_noun="requests", target_key="median_response_hours", min_change=4.0, scorable=True),
     _spec("p90_response_hours", "Response time, 90th percentile (hours)", "responsiveness", "lower", "hours",
-          "Hours within which nine in ten answered requests were answered.",
+          "Hours within which nine in ten answered requests were answered; from 10 answers up, with a "
+          "distribution-free 95% interval (order statistics; no upper end below 36 answers).",
           records=_R, flag="responded", sort_by="response_hours", evidence_count="n_responded",
           record_noun="requests", target_key="p90_response_hours", min_change=8.0, scorable=True),
     _rate("within_sla_rate", "Requests answered within the service level", "responsiveness", "higher",
@@ -361,7 +365,8 @@ _ALL = (
           records=_R, flag="is_corrective_action", sort_by="date_sent", evidence_count="n_requests",
           record_noun="corrective actions"),
     _spec("median_capa_closure_days", "Median days to close a corrective action", "responsiveness", "lower",
-          "days", "Median days from sending a corrective-action request to its closure, over closed ones.",
+          "days", "Median days from sending a corrective-action request to its closure, over closed ones; from 10 "
+          "closed up, with a distribution-free 95% interval (order statistics).",
           records=_R, flag="closed", sort_by="closure_days", evidence_count="n_corrective_actions",
           record_noun="corrective actions", target_key="median_capa_closure_days", min_change=5.0,
           scorable=True),
