@@ -138,6 +138,40 @@ def test_receipt_reversal_moves_the_completion_to_the_receipt_that_stays():
     )
 
 
+def test_a_reversal_takes_back_on_time_quantity_whatever_its_posting_date():
+    # promised 2025-03-10, on-time window [-3, +2] days (the defaults): 03-07 .. 03-12
+    d = deliveries(
+        [
+            # L1: 10 on time, reversed on 03-20 (after the window), received again late on 03-25
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-10", "A1"),
+            ("S1", "P1", "1", 10, -10, "2025-03-10", "2025-03-20", "A1-REV"),
+            ("S1", "P1", "1", 10, 10, "2025-03-10", "2025-03-25", "A2"),
+            # L2: 10 on time, 5 over-delivered late and reversed: the on-time 10 stay
+            ("S1", "P1", "2", 10, 10, "2025-03-10", "2025-03-10", "B1"),
+            ("S1", "P1", "2", 10, 5, "2025-03-10", "2025-03-20", "B2"),
+            ("S1", "P1", "2", 10, -5, "2025-03-10", "2025-03-22", "B2-REV"),
+            # L3: 6 on time, reversed after the window, nothing else: 0 on time (net 0)
+            ("S1", "P1", "3", 10, 6, "2025-03-10", "2025-03-10", "C1"),
+            ("S1", "P1", "3", 10, -6, "2025-03-10", "2025-03-20", "C1-REV"),
+            # L4: 4 early (03-01), 6 on time, 5 reversed after the window: the latest (on-time) go first -> 1
+            ("S1", "P1", "4", 10, 4, "2025-03-10", "2025-03-01", "D1"),
+            ("S1", "P1", "4", 10, 6, "2025-03-10", "2025-03-10", "D2"),
+            ("S1", "P1", "4", 10, -5, "2025-03-10", "2025-03-20", "D2-REV"),
+            # L5: no reversal: the receipts inside the window (3 of 3 + 7 late)
+            ("S1", "P1", "5", 10, 3, "2025-03-10", "2025-03-10", "E1"),
+            ("S1", "P1", "5", 10, 7, "2025-03-10", "2025-03-20", "E2"),
+        ]
+    )
+    res = compute_metrics(d, as_of=AS_OF)
+    lines = res.lines.set_index("line_id")
+    assert lines["quantity_on_time"].tolist() == [0.0, 10.0, 0.0, 1.0, 3.0]
+    assert lines["quantity_received"].tolist() == [10.0, 10.0, 0.0, 5.0, 10.0]
+    assert bool(lines.loc["1", "late"]) and bool(lines.loc["2", "on_time"])
+    s = res.suppliers.iloc[0]
+    assert (s["on_time_qty_rate_k"], s["on_time_qty_rate_n"]) == (14.0, 50.0)
+    # before this rule L1 counted 10 and L3 6 on time: the posting date of the reversal decided
+
+
 @pytest.mark.parametrize(
     ("early", "on_time", "early_rate", "late_rate"),
     [
@@ -200,17 +234,42 @@ def test_requested_reference_without_the_column_warns_and_judges_nothing():
     assert s["n_deliveries"] == 0 and math.isnan(s["on_time_rate"])
 
 
-def test_days_late_mean_median_p90_over_all_judged_lines():
-    offsets = [-2, 0, 0, 1, 3, 10]  # early and on-time count 0 days late
-    rows = [
+def _late_rows(offsets):
+    return [
         ("S1", f"P{i}", "1", 1, 1, "2025-03-10", str((pd.Timestamp("2025-03-10") + pd.Timedelta(days=o)).date()))
         for i, o in enumerate(offsets)
     ]
-    s = one(compute_metrics(deliveries(rows), as_of=AS_OF))
-    late = [0, 0, 0, 1, 3, 10]
-    assert s["mean_days_late"] == pytest.approx(14 / 6)
-    assert s["median_days_late"] == 0.5 == np.median(late)
-    assert s["p90_days_late"] == pytest.approx(6.5) == pytest.approx(np.quantile(late, 0.9))
+
+
+def test_days_late_mean_median_p90_over_all_judged_lines():
+    offsets = [-2, 0, 0, 1, 3, 10, -1, 0, 0, 0]  # early and on-time count 0 days late (tolerance 0)
+    cfg = {"delivery": {"late_tolerance_days": 0}}
+    s = one(compute_metrics(deliveries(_late_rows(offsets)), as_of=AS_OF, config=cfg))
+    late = [0, 0, 0, 1, 3, 10, 0, 0, 0, 0]
+    assert s["mean_days_late"] == pytest.approx(14 / 10)
+    assert s["median_days_late"] == 0.0 == np.median(late)
+    assert s["p90_days_late"] == pytest.approx(3.7) == pytest.approx(np.quantile(late, 0.9))
+
+
+def test_quantiles_only_from_10_records_with_order_statistic_intervals():
+    cfg = {"delivery": {"late_tolerance_days": 0}}
+    # [0, 0, 10]: 3 lines, no median or p90 (numpy's p90 would read 8)
+    s = one(compute_metrics(deliveries(_late_rows([0, 0, 10])), as_of=AS_OF, config=cfg))
+    assert s["mean_days_late"] == pytest.approx(10 / 3)
+    cols = [f"{m}{x}" for m in ("median_days_late", "p90_days_late") for x in ("", "_low", "_high")]
+    assert s[cols].isna().all()
+    # days late 1..10: median 5.5 in [x(2), x(9)] = [2, 9] (coverage 1 - 2 x 11/1024 = 97.9 %);
+    # p90 9.1 in [x(7), no upper bound]: P(B <= 6) = 1.3 % for B ~ Binomial(10, 0.9), P(B <= 9) = 65 %
+    s = one(compute_metrics(deliveries(_late_rows(range(1, 11))), as_of=AS_OF, config=cfg))
+    assert (s["median_days_late"], s["median_days_late_low"], s["median_days_late_high"]) == (5.5, 2.0, 9.0)
+    assert s["p90_days_late"] == pytest.approx(9.1)
+    assert s["p90_days_late_low"] == 7.0 and math.isnan(s["p90_days_late_high"])
+    assert sps.binom.cdf(8, 10, 0.5) - sps.binom.cdf(1, 10, 0.5) == pytest.approx(0.978515625)
+    # 40 values 1..40: p90 36.1 in [x(32), x(40)]: ranks from Binomial(40, 0.9)
+    s = one(compute_metrics(deliveries(_late_rows(range(1, 41))), as_of="2025-06-30", config=cfg))
+    lo, hi = sps.binom.ppf(0.025, 40, 0.9), sps.binom.ppf(0.975, 40, 0.9) + 1
+    assert (lo, hi) == (32, 40)
+    assert (s["p90_days_late"], s["p90_days_late_low"], s["p90_days_late_high"]) == (pytest.approx(36.1), 32.0, 40.0)
 
 
 def test_lead_time_mean_and_coefficient_of_variation():
@@ -411,15 +470,14 @@ def test_response_times_sla_per_type_and_open_or_overdue_at_as_of():
     res = compute_metrics(requests=r, as_of=AS_OF)
     s = one(res)
     assert (s["n_requests"], s["n_responded"], s["open_requests"], s["overdue_requests"]) == (8, 5, 3, 1)
-    hours = [1, 2, 3, 4, 34]
-    assert s["median_response_hours"] == 3.0
-    assert s["p90_response_hours"] == pytest.approx(np.quantile(hours, 0.9)) == pytest.approx(22.0)
+    # 5 answers (1, 2, 3, 4, 34 hours): too few for a median or p90 (from 10 up), never 3.0 and 22.0
+    assert s[["median_response_hours", "p90_response_hours", "p90_response_hours_low"]].isna().all()
     # within SLA among the answered (5) and the open past their SLA (1): 4 of 6
     assert (s["within_sla_rate_k"], s["within_sla_rate_n"]) == (4, 6)
     by = res.by_request_type.set_index("request_type")
     assert (by.loc["complaint", "within_sla_rate_k"], by.loc["complaint", "within_sla_rate_n"]) == (2, 4)
     assert (by.loc["rfq", "within_sla_rate"], by.loc["rfq", "open_requests"]) == (1.0, 2)
-    assert by.loc["complaint", "median_response_hours"] == 4.0
+    assert math.isnan(by.loc["complaint", "median_response_hours"])  # 3 answers: too few
 
 
 def test_requests_still_open_from_before_the_window_count_as_open_and_overdue():
@@ -471,7 +529,7 @@ def test_corrective_action_closure_on_time():
     s = one(compute_metrics(requests=r, as_of=AS_OF))
     assert (s["n_corrective_actions"], s["open_corrective_actions"]) == (5, 2)
     assert (s["capa_on_time_rate_k"], s["capa_on_time_rate_n"]) == (2, 4)
-    assert s["median_capa_closure_days"] == 19.0  # closure days 9, 19, 24
+    assert math.isnan(s["median_capa_closure_days"])  # closure days 9, 19, 24: too few for a median (from 10)
 
 
 def test_inputs_are_not_changed_and_lineage_columns_are_ignored():
@@ -511,3 +569,93 @@ def test_every_supplier_appears_even_without_records_in_the_window():
     s2 = one(res, "S2")
     assert s2["n_deliveries"] == 0 and math.isnan(s2["on_time_rate"])
     assert res.suppliers["supplier_id"].tolist() == ["S1", "S2"]
+
+
+def test_incidents_and_downtime_per_month_run_over_the_suppliers_active_months():
+    # window 2025-01-01 .. 2025-12-31; OLD has records all 12 months, NEW only from October
+    months = pd.date_range("2025-01-01", periods=12, freq="MS") + pd.Timedelta(days=14)
+    reports = pd.DataFrame(
+        {
+            "supplier_id": ["OLD"] * 12 + ["NEW"] * 3,
+            "date": list(months) + list(months[-3:]),
+            "quantity_defective": [1.0] * 15,
+            "downtime_minutes": [30.0] * 15,
+        }
+    )
+    # an earlier record of NEW in another table (a September delivery) moves its start, in res2
+    res = compute_metrics(inspections=reports, as_of="2025-12-31")
+    s = res.suppliers.set_index("supplier_id")
+    assert s.loc["OLD", "n_incidents"] == 12 and s.loc["NEW", "n_incidents"] == 3
+    assert s.loc["OLD", "incidents_per_month"] == pytest.approx(1.0)
+    assert s.loc["NEW", "incidents_per_month"] == pytest.approx(1.0)  # 3 incidents in 3 active months
+    assert s.loc["NEW", "downtime_minutes_per_month"] == pytest.approx(30.0)
+    # per period: one period's length whatever the start
+    p = res.periods.set_index(["supplier_id", "period_start"])
+    assert p.loc[("NEW", pd.Timestamp("2025-11-01")), "incidents_per_month"] == pytest.approx(1.0)
+    d = deliveries([("NEW", "P1", "1", 5.0, 5.0, "2025-09-10", "2025-09-10")])
+    res2 = compute_metrics(d, reports, as_of="2025-12-31")
+    s2 = res2.suppliers.set_index("supplier_id")
+    assert s2.loc["NEW", "incidents_per_month"] == pytest.approx(3 / 4)  # active from September: 4 months
+    assert s2.loc["OLD", "incidents_per_month"] == pytest.approx(1.0)
+
+
+def test_defects_without_an_inspected_quantity_are_counted_next_to_ppm_never_silently_0():
+    lots = pd.DataFrame(
+        {
+            "supplier_id": ["A", "B", "B"],
+            "date": pd.to_datetime(["2025-03-05", "2025-03-05", "2025-03-06"]),
+            "quantity_inspected": [np.nan, 1000.0, np.nan],
+            "quantity_defective": [600.0, 0.0, 600.0],
+        }
+    )
+    res = compute_metrics(inspections=lots, as_of=AS_OF)
+    s = res.suppliers.set_index("supplier_id")
+    # A: 600 defective units reported with no inspected quantity: no PPM (not 0), 600 shown next to it
+    assert math.isnan(s.loc["A", "ppm"])
+    assert s.loc["A", "defective_quantity_uninspected"] == 600.0 and s.loc["A", "n_lots_without_quantity"] == 1
+    # B: PPM over the inspected lot only (0), the 600 units it cannot see counted beside it
+    assert s.loc["B", "ppm"] == 0.0 and s.loc["B", "ppm_n"] == 1000.0
+    assert s.loc["B", "defective_quantity_uninspected"] == 600.0 and s.loc["B", "n_lots_without_quantity"] == 1
+    assert s.loc["B", "defective_quantity"] == 600.0
+    p = res.periods.set_index(["supplier_id", "period_start"])
+    assert p.loc[("B", pd.Timestamp("2025-03-01")), "defective_quantity_uninspected"] == 600.0
+    assert math.isnan(p.loc[("B", pd.Timestamp("2025-02-01")), "defective_quantity_uninspected"])
+    # without the column at all
+    res2 = compute_metrics(inspections=lots.drop(columns="quantity_inspected"), as_of=AS_OF)
+    s2 = res2.suppliers.set_index("supplier_id")
+    assert s2["defective_quantity_uninspected"].tolist() == [600.0, 600.0]
+    assert s2["n_lots_without_quantity"].tolist() == [1, 2]
+
+
+def test_the_evidence_of_defects_without_an_inspected_quantity_is_those_lots():
+    import supplier_analytics as sa
+    from supplier_analytics.evidence import evidence
+
+    lots = pd.DataFrame(
+        {
+            "supplier_id": ["B", "B", "B"],
+            "date": pd.to_datetime(["2025-03-05", "2025-03-06", "2025-03-07"]),
+            "quantity_inspected": [1000.0, np.nan, np.nan],
+            "quantity_defective": [0.0, 600.0, 0.0],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        card = sa.score(inspections=lots, as_of=AS_OF)
+    ev = evidence(card, "B", "defective_quantity_uninspected")
+    assert ev["counts_in_metric"].tolist() == [True, True, False]
+    assert ev["counts_against"].tolist() == [True, False, False]
+    assert ev["quantity_defective"].tolist()[0] == 600.0
+
+
+def test_response_hour_quantiles_are_exact_to_the_minute_from_10_answers():
+    sent = pd.Timestamp("2025-03-03 08:00")
+    minutes = [61, 90, 125, 180, 200, 240, 300, 330, 400, 2040]  # median (200 + 240) / 2 = 220 min
+    rows = [
+        ("S1", str(i), "complaint", str(sent + pd.Timedelta(days=i)), str(sent + pd.Timedelta(days=i, minutes=m)), None)
+        for i, m in enumerate(minutes)
+    ]
+    s = one(compute_metrics(requests=requests_frame(rows), as_of=AS_OF))
+    assert s["median_response_hours"] == pytest.approx(220 / 60)
+    assert (s["median_response_hours_low"], s["median_response_hours_high"]) == (90 / 60, 400 / 60)
+    assert s["p90_response_hours"] == pytest.approx(np.quantile(minutes, 0.9) / 60)

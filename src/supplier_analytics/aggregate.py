@@ -47,7 +47,8 @@ class PeriodStats:
     quality : per (supplier_id, period): n_inspections, n_excluded_inspections, quantity_inspected,
         ppm_defective (defective quantity in lots with a quantity inspected), defective_quantity,
         lot_n, lot_k, ppm_k_sq, ppm_cross, ppm_n_sq (per lot: for the clustered interval), n_incidents,
-        downtime_minutes, downtime_n (lots with a downtime figure).
+        downtime_minutes, downtime_n (lots with a downtime figure), n_lots_without_quantity (judged lots
+        and reports without an inspected quantity) and defective_uninspected (their defective quantity).
     defects : per (supplier_id, period, defect_code): lots, defective_quantity.
     responsiveness : per (supplier_id, period, request_type): n_requests, n_excluded_requests,
         n_responded, sla_n, sla_k, open_requests, overdue_requests, n_corrective_actions,
@@ -114,6 +115,8 @@ _QUALITY_SUMS = [
     "n_incidents",
     "downtime_minutes",
     "downtime_n",
+    "n_lots_without_quantity",
+    "defective_uninspected",
 ]
 _RESP_SUMS = [
     "n_requests",
@@ -163,6 +166,7 @@ _FLOAT_VALUES = {
     "ppm_defective",
     "defective_quantity",
     "downtime_minutes",
+    "defective_uninspected",
 }
 
 
@@ -367,6 +371,9 @@ def _quality_stats(lots: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.Data
             "n_incidents": (judged & w["incident"].to_numpy(dtype=bool)).astype(np.int64),
             "downtime_minutes": np.where(has_down, down, 0.0),
             "downtime_n": has_down.astype(np.int64),
+            # lots and reports without an inspected quantity: outside PPM, counted so that they are shown
+            "n_lots_without_quantity": (judged & ~has_insp).astype(np.int64),
+            "defective_uninspected": np.where(judged & ~has_insp, defective, 0.0),
         }
     )
     stats = _sum_by(frame, "quality", freq)

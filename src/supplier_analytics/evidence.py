@@ -48,6 +48,8 @@ _MEMBERSHIP_ONLY = {
 
 #: Metrics :func:`evidence` can explain, plus ``overall_score`` and ``grade`` (a points breakdown).
 EVIDENCE_METRICS = _EXPLAINED + ("overall_score", "grade")
+#: Metrics whose records are the lots without an inspected quantity.
+_UNINSPECTED = ("n_lots_without_quantity", "defective_quantity_uninspected")
 
 # "open": order lines with no receipt that count in no rate (not yet due), listed with their open_state.
 _SHOWN_STATUSES = ("judged", "excluded", "not judged", "open from before window", "open")
@@ -137,6 +139,12 @@ def evidence(card, supplier_id: str, metric: str) -> pd.DataFrame:
         if metric in ("ppm", "quantity_inspected", "defective_quantity") and "quantity_inspected" in rec:
             in_metric = in_metric & rec["quantity_inspected"].notna().to_numpy()
             against = against & in_metric
+    if metric in _UNINSPECTED:  # the lots outside PPM: no inspected quantity; against where defects were found
+        missing = (
+            rec["quantity_inspected"].isna().to_numpy() if "quantity_inspected" in rec else np.ones(len(rec), bool)
+        )
+        in_metric = judged & missing
+        against = in_metric & (rec["quantity_defective"].fillna(0.0).to_numpy() > 0)
     rec["counts_in_metric"] = in_metric
     rec["counts_against"] = against
     order = ["counts_against", "counts_in_metric"]

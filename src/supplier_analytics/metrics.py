@@ -36,10 +36,18 @@ Quality
     the unit proportion, the same in any unit of measure -- and the effective
     counts ``ppm_n_eff``, ``ppm_k_eff`` (binomial counts with the same
     proportion and variance: ten lots of 10,000 units with 500 defects in one
-    lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000), rate
+    lot give 5,000 ppm in [0, 14,800], ``ppm_n_eff`` 199, not 100,000);
+    next to it what PPM cannot see: ``n_lots_without_quantity`` (judged lots
+    and reports without an inspected quantity) and
+    ``defective_quantity_uninspected`` (their defective units; NaN without
+    quality records: 600 defective units reported without a quantity give
+    PPM NaN and 600 here, never PPM 0), rate
     ``lot_rejection_rate`` (lots with defects among lots with a quantity
     inspected), ``n_incidents`` (defects or downtime), ``downtime_minutes``
-    (NaN where no downtime figure exists).
+    (NaN where no downtime figure exists), ``incidents_per_month`` and
+    ``downtime_minutes_per_month`` (over the supplier's active months: from the
+    start of its first period with a record in the window, in any table, to the
+    as-of date, whole months counted exactly; per period the period's length).
 Responsiveness
     ``n_requests``, ``n_excluded_requests``, ``n_responded``,
     ``median_response_hours``, ``p90_response_hours`` (exact to the minute),
@@ -52,7 +60,12 @@ Responsiveness
     ``open_corrective_actions``.
 
 Medians and p90 follow :func:`numpy.quantile` (linear interpolation) over the
-underlying values.
+underlying values, from :data:`QUANTILE_MIN_RECORDS` (10) values up and NaN
+below (the p90 of [0, 0, 10] would read 8). Each has ``_low`` and ``_high``: a
+distribution-free 95 % interval from the order statistics, with binomial ranks
+(Binomial(n, q) for the count of values below the quantile): values 1..10 give
+the median 5.5 in [2, 9] (coverage 97.9 %) and the p90 9.1 in [7, NaN] -- NaN
+where the sample cannot bound it (a p90's upper end needs 36 values).
 """
 
 from __future__ import annotations
@@ -96,13 +109,12 @@ _RESP_COLUMNS = [
     "n_requests",
     "n_excluded_requests",
     "n_responded",
-    "median_response_hours",
-    "p90_response_hours",
+    *[f"{m}{s}" for m in ("median_response_hours", "p90_response_hours") for s in ("", "_low", "_high")],
     *[f"within_sla_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
     "open_requests",
     "overdue_requests",
     "n_corrective_actions",
-    "median_capa_closure_days",
+    *[f"median_capa_closure_days{s}" for s in ("", "_low", "_high")],
     *[f"capa_on_time_rate{s}" for s in ("", "_n", "_k", "_low", "_high")],
     "open_corrective_actions",
 ]
@@ -169,14 +181,45 @@ def _clustered(k, n, m, kk, kn, nn) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return low, high, n_eff, p * n_eff
 
 
+#: Medians and p90 are shown from this many values up (NaN below: the p90 of [0, 0, 10] is not 8).
+QUANTILE_MIN_RECORDS = 10
+
+
+def _order_statistic_ranks(n: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """1-based ranks (l, u) of the distribution-free 95 % interval [x_(l), x_(u)] of the ``q`` quantile.
+
+    With B ~ Binomial(n, q) (the values below the true quantile), the coverage is
+    P(l <= B <= u - 1) >= 95 %: l is the smallest k with P(B <= k) >= 2.5 % (so P(B <= l - 1) < 2.5 %) and
+    u - 1 the smallest k with P(B <= k) >= 97.5 %. A rank outside 1..n is 0 (no bound from the sample).
+    """
+    from scipy.stats import binom
+
+    n = np.asarray(n, dtype=float)
+    low = binom.ppf(0.025, n, q)
+    high = binom.ppf(0.975, n, q) + 1.0
+    low = np.where((low >= 1) & (n > 0), low, 0.0)
+    high = np.where((high <= n) & (n > 0), high, 0.0)
+    return low.astype(np.int64), high.astype(np.int64)
+
+
 def _hist_quantiles(
-    hist: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...], index: pd.Index
+    hist: pd.DataFrame,
+    keys: list[str],
+    value: str,
+    qs: tuple[float, ...],
+    index: pd.Index,
+    *,
+    intervals: bool = False,
 ) -> np.ndarray:
     """Quantiles per group of a sparse histogram, as numpy.quantile(linear) of the expanded values.
 
-    Returns an array of shape (len(index), len(qs)), NaN for groups without values.
+    Returns an array of shape (len(index), len(qs)), NaN for groups with fewer than
+    :data:`QUANTILE_MIN_RECORDS` values; with ``intervals`` shape (len(index), len(qs), 3): the quantile
+    and the low and high end of its distribution-free 95 % interval (order statistics, binomial ranks:
+    :func:`_order_statistic_ranks`; NaN where the sample gives no such bound).
     """
-    out = np.full((len(index), len(qs)), np.nan)
+    shape = (len(index), len(qs), 3) if intervals else (len(index), len(qs))
+    out = np.full(shape, np.nan)
     if len(hist) == 0:
         return out
     h = hist.groupby([*keys, value], sort=True, observed=True)["count"].sum().reset_index()
@@ -190,21 +233,37 @@ def _hist_quantiles(
     gsize = np.bincount(gid, weights=cnt).astype(np.int64)
     gstart = np.concatenate([[0], np.cumsum(gsize)[:-1]])
     cum = np.cumsum(cnt)
-    res = np.empty((len(gsize), len(qs)))
+    res = np.empty((len(gsize), len(qs), 3))
+    enough = gsize >= QUANTILE_MIN_RECORDS
+
+    def at(rank0: np.ndarray) -> np.ndarray:  # the value of 0-based rank ``rank0`` in each group
+        return vals[np.searchsorted(cum, gstart + rank0, side="right")]
+
     for j, q in enumerate(qs):
         pos = (gsize - 1) * q
         lo = np.floor(pos).astype(np.int64)
         frac = pos - lo
         hi = np.minimum(lo + 1, gsize - 1)
-        v_lo = vals[np.searchsorted(cum, gstart + lo, side="right")]
-        v_hi = vals[np.searchsorted(cum, gstart + hi, side="right")]
-        res[:, j] = v_lo + frac * (v_hi - v_lo)
+        v_lo, v_hi = at(lo), at(hi)
+        res[:, j, 0] = np.where(enough, v_lo + frac * (v_hi - v_lo), np.nan)
+        if intervals:
+            r_low, r_high = _order_statistic_ranks(gsize, q)
+            res[:, j, 1] = np.where(enough & (r_low > 0), at(np.maximum(r_low - 1, 0)), np.nan)
+            res[:, j, 2] = np.where(enough & (r_high > 0), at(np.maximum(r_high - 1, 0)), np.nan)
+    if not intervals:
+        res = res[:, :, 0]
     group_keys = h.loc[:, keys].drop_duplicates()
     gindex = pd.MultiIndex.from_frame(group_keys) if len(keys) > 1 else pd.Index(group_keys[keys[0]])
     pos_in = gindex.get_indexer(index) if len(keys) > 1 else pd.Index(gindex).get_indexer(index)
     found = pos_in >= 0
     out[found] = res[pos_in[found]]
     return out
+
+
+def _quantile_columns(out: dict, names: tuple[str, ...], q: np.ndarray) -> None:
+    """``name``, ``name_low`` and ``name_high`` from :func:`_hist_quantiles` with intervals."""
+    for j, name in enumerate(names):
+        out[name], out[f"{name}_low"], out[f"{name}_high"] = q[:, j, 0], q[:, j, 1], q[:, j, 2]
 
 
 def _ints(out: dict, names, s: pd.DataFrame) -> None:
@@ -241,8 +300,8 @@ def _delivery_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
     out["on_time_qty_rate_n_eff"], out["on_time_qty_rate_k_eff"] = n_eff, k_eff
     with np.errstate(divide="ignore", invalid="ignore"):
         out["mean_days_late"] = np.where(n > 0, s["days_late_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
-        q = _hist_quantiles(stats.days_late, keys, "days_late", (0.5, 0.9), index)
-        out["median_days_late"], out["p90_days_late"] = q[:, 0], q[:, 1]
+        q = _hist_quantiles(stats.days_late, keys, "days_late", (0.5, 0.9), index, intervals=True)
+        _quantile_columns(out, ("median_days_late", "p90_days_late"), q)
         ln = s["lead_n"].to_numpy(dtype=float)
         lsum, lsq = s["lead_sum"].to_numpy(dtype=float), s["lead_sumsq"].to_numpy(dtype=float)
         mean = np.where(ln > 0, lsum / np.where(ln > 0, ln, 1), np.nan)
@@ -270,14 +329,19 @@ def _quality_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict
     out["ppm_n"], out["ppm_k"] = n, k
     out["ppm_low"], out["ppm_high"] = low * 1e6, high * 1e6
     out["ppm_n_eff"], out["ppm_k_eff"] = n_eff, k_eff
+    # defects PPM cannot see (no inspected quantity): counted and shown next to it, never silently left out
+    _ints(out, [("n_lots_without_quantity", "n_lots_without_quantity")], s)
+    out["defective_quantity_uninspected"] = np.where(ni > 0, s["defective_uninspected"].to_numpy(dtype=float), np.nan)
     _rate(out, "lot_rejection_rate", s["lot_k"], s["lot_n"])
     _ints(out, [("n_incidents", "n_incidents")], s)
     out["downtime_minutes"] = np.where(
         s["downtime_n"].to_numpy() > 0, s["downtime_minutes"].to_numpy(dtype=float), np.nan
     )
     # Impact per month, so it can be scored without quantities (and compared across windows and periods):
-    # defined wherever the supplier has quality records, 0 when none of them is an incident.
-    months = _months(stats, by_period="period" in keys)
+    # defined wherever the supplier has quality records, 0 when none of them is an incident. Over the window
+    # the months are the supplier's active months (from its first period with a record), so a supplier that
+    # started late is not scored on months in which it could have had no incident.
+    months = _months(stats, by_period=True) if "period" in keys else _active_months(stats, index)
     out["incidents_per_month"] = np.where(ni > 0, s["n_incidents"].to_numpy(dtype=float) / months, np.nan)
     out["downtime_minutes_per_month"] = np.where(ni > 0, out["downtime_minutes"] / months, np.nan)
     return out
@@ -290,10 +354,42 @@ def _months(stats: PeriodStats, *, by_period: bool) -> float:
         start, end = first.start_time, first.end_time.normalize()
     else:
         start, end = stats.window
-    start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    return _span_months(pd.Timestamp(start), pd.Timestamp(end))
+
+
+def _span_months(start: pd.Timestamp, last: pd.Timestamp) -> float:
+    """Months from the day ``start`` to the day ``last`` inclusive: whole calendar months counted exactly,
+    else days / (365.25 / 12)."""
+    end = last.normalize() + pd.Timedelta(days=1)
     if start.day == 1 and end.day == 1:
         return float((end.to_period("M") - start.to_period("M")).n)
     return (end - start).days / (365.25 / 12)
+
+
+def _active_months(stats: PeriodStats, index: pd.Index) -> np.ndarray:
+    """Per supplier of ``index``: months from the start of its first period with a record in the window (in
+    any table; not before the window's first day) to the as-of date, counted as :func:`_months` does.
+
+    Read from the per supplier x period frames (small), so no pass over the records; NaN for a supplier
+    without any record.
+    """
+    firsts = [
+        f.groupby("supplier_id", sort=False, observed=True)["period"].min()
+        for f in (stats.delivery, stats.quality, stats.responsiveness)
+        if len(f)
+    ]
+    out = np.full(len(index), np.nan)
+    if not firsts:
+        return out
+    first = pd.concat(firsts).groupby(level=0, sort=False).min()
+    first.index = first.index.astype("string")
+    first = first.reindex(pd.Index(index, dtype="string"))
+    window_start = pd.Timestamp(stats.window[0])
+    last = min(pd.Timestamp(stats.as_of), pd.Timestamp(stats.window[1]))
+    for p in first.dropna().unique():
+        start = max(pd.Period(p).start_time, window_start)
+        out[(first == p).to_numpy(dtype=bool, na_value=False)] = _span_months(start, last)
+    return out
 
 
 def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dict:
@@ -304,8 +400,8 @@ def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
         [("n_requests", "n_requests"), ("n_excluded_requests", "n_excluded_requests"), ("n_responded", "n_responded")],
         s,
     )
-    q = _hist_quantiles(stats.response_minutes, keys, "minutes", (0.5, 0.9), index) / 60.0
-    out["median_response_hours"], out["p90_response_hours"] = q[:, 0], q[:, 1]
+    q = _hist_quantiles(stats.response_minutes, keys, "minutes", (0.5, 0.9), index, intervals=True) / 60.0
+    _quantile_columns(out, ("median_response_hours", "p90_response_hours"), q)
     _rate(out, "within_sla_rate", s["sla_k"], s["sla_n"])
     _ints(
         out,
@@ -316,7 +412,8 @@ def _response_block(stats: PeriodStats, keys: list[str], index: pd.Index) -> dic
         ],
         s,
     )
-    out["median_capa_closure_days"] = _hist_quantiles(stats.capa_minutes, keys, "minutes", (0.5,), index)[:, 0] / 1440.0
+    q = _hist_quantiles(stats.capa_minutes, keys, "minutes", (0.5,), index, intervals=True) / 1440.0
+    _quantile_columns(out, ("median_capa_closure_days",), q)
     _rate(out, "capa_on_time_rate", s["capa_k"], s["capa_n"])
     _ints(out, [("open_corrective_actions", "open_corrective_actions")], s)
     return {c: out[c] for c in _RESP_COLUMNS}

@@ -44,8 +44,16 @@ Delivery lines
   **late** above it. **OTIF** = on time and in full.
 * **Days late** = days from reference for late lines, 0 for early and on-time
   lines (so the mean, median and p90 run over all judged lines).
-* **Quantity on time** = quantity of the receipts that were themselves inside
-  the on-time window, capped to [0, ordered].
+* **Quantity on time** = net quantity received inside the on-time window,
+  capped to [0, ordered]. A reversal takes back the latest quantity received
+  before it (last in, first out), whatever its posting date: the quantity
+  received up to a day T that is kept is min(cumulative net quantity at T, at
+  every later receipt), and the quantity on time is what is kept of all
+  receipts by the end of the window less what is kept of those before its
+  start (early). So 10 received on time, reversed after the window and
+  received again late count 0 on time (the line is late); 10 on time plus 5
+  over-delivered late and reversed count 10. Never more than the net received
+  quantity. Without reversals: the quantity of the receipts inside the window.
 * **Lead time** = receipt date - order date in calendar days, where the order
   date exists.
 * **Period** of a line: the period of its receipt date.
@@ -447,6 +455,8 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
         qty_known = np.logical_and.reduceat(known, starts) if m else known[:0]
         q0 = np.where(known, q, 0.0)
         cum = _group_cumsum(q0, ls, starts, sizes)
+        reversed_any = bool((q0 < 0).any())
+        cum_kept = cum if reversed_any else None  # for the quantity on time of lines with reversals
         prev = cum - q0
         threshold = np.repeat(ordered, sizes) * (1.0 - tol)
         crossing = (cum >= threshold) & ((prev < threshold) | first_in_line)
@@ -502,9 +512,11 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
         with np.errstate(invalid="ignore"):
             inside = (rdiff >= lo) & (rdiff <= hi)
         q_on = _group_sum(np.where(inside, q0, 0.0), ls, starts, n_lines)
+        if cum_kept is not None:
+            q_on = _surviving_on_time(cum_kept, q0, rdiff, lo, hi, ls, starts, n_lines)
         q_on = np.clip(q_on, 0.0, np.maximum(ordered, 0.0))
         lines["quantity_on_time"] = np.where(judged & qty_known, q_on, np.nan)
-        del rdiff, inside, q_on, q, q0, rec_sorted, ls, order
+        del rdiff, inside, q_on, q, q0, rec_sorted, ls, order, cum_kept
     else:
         lines["quantity_on_time"] = np.nan
     if "date_ordered" in lines.columns:
@@ -526,6 +538,39 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
     _set_status(lines, "deliveries", context, evidence=evidence, judged=judged, placed=placed, uncounted=uncounted)
     lines.attrs["receipts_after_as_of"] = n_after
     return lines
+
+
+def _surviving_on_time(
+    cum: np.ndarray,
+    q0: np.ndarray,
+    rdiff: np.ndarray,
+    lo: float,
+    hi: float,
+    ls: np.ndarray,
+    starts: np.ndarray,
+    n_lines: int,
+) -> np.ndarray:
+    """Per line, the quantity received inside the on-time window that no reversal took back (module notes).
+
+    Rows sorted by line and date; ``cum`` the running net received quantity, ``rdiff`` each receipt's days
+    from the reference date. A reversal takes back the latest quantity still received before it (last in,
+    first out): what was received up to a day ``T`` and is kept is ``min(cum at T, cum at every later
+    receipt)``, so the quantity on time is what is kept of everything received by the end of the on-time
+    window less what is kept of everything received before it. Without reversals this is the quantity of
+    the receipts inside the window. Called only when some receipt of the table is a reversal.
+    """
+    with np.errstate(invalid="ignore"):
+        by_end = ~(rdiff > hi)  # received by the end of the window (or not judged: no reference date)
+        before = rdiff < lo
+    kept_by_end = np.minimum(
+        _group_sum(np.where(by_end, q0, 0.0), ls, starts, n_lines),
+        np.minimum.reduceat(np.where(by_end, np.inf, cum), starts),
+    )
+    kept_before = np.minimum(
+        _group_sum(np.where(before, q0, 0.0), ls, starts, n_lines),
+        np.minimum.reduceat(np.where(before, np.inf, cum), starts),
+    )
+    return np.maximum(kept_by_end, 0.0) - np.maximum(kept_before, 0.0)
 
 
 def _open_lines(

@@ -86,6 +86,8 @@ QUALITY = [
     "ppm_low",
     "ppm_high",
     "ppm_shrunk",
+    "defective_quantity_uninspected",
+    "n_lots_without_quantity",
     "lot_rejection_rate",
     "lot_rejection_rate_low",
     "lot_rejection_rate_high",
