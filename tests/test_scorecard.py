@@ -214,6 +214,8 @@ def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
     assert summary["overall_score"].number_format == "0.0"
     assert summary["rank"].number_format == "#,##0"  # not 1.00
     assert summary["grade_stability"].number_format == "0.0%"
+    assert summary["grade_probability"].number_format == "0.0%" and summary["prob_B"].number_format == "0.0%"
+    assert summary["rank_high"].number_format == "#,##0"  # a rank, not 14.00
     assert summary["median_response_hours"].number_format == "#,##0.0"
     for col in ("grade_probability", "prob_A", "rank_low", "rank_high", "dimensions_at_peer_level", "thin_evidence"):
         assert col in summary, col  # the grade's probability and the rank interval are on the Summary sheet

@@ -45,9 +45,17 @@ _WHOLE = UNITS["count"][1]
 _SAME_AS_METRIC = ("_low", "_high", "_shrunk")
 #: Probabilities and shares (fractions shown as percentages) that are not metrics of the catalogue.
 _PROBABILITY_SUFFIXES = ("_prob_below_target", "_prob_above_target")
-_SHARES = ("grade_stability", "share", "cumulative_share", "metric_weight", "dimension_weight", "effective_weight")
+_SHARES = (
+    "grade_stability",
+    "grade_probability",
+    "share",
+    "cumulative_share",
+    "metric_weight",
+    "dimension_weight",
+    "effective_weight",
+)
 #: Whole numbers that are not metrics of the catalogue.
-_WHOLE_NUMBERS = ("rank", "lots")
+_WHOLE_NUMBERS = ("rank", "rank_low", "rank_high", "lots")
 
 
 def number_format(column: str) -> str | None:
@@ -55,12 +63,14 @@ def number_format(column: str) -> str | None:
 
     A metric takes the catalogue's format, and so do its ``_low``, ``_high`` and ``_shrunk`` columns;
     the counts ``_k`` and ``_n`` of a proportion and ranks are whole numbers; ``pts_<metric>`` columns
-    are points; probabilities against a target and shares are percentages.
+    are points; probabilities (against a target, of a grade) and shares are percentages.
 
     Examples
     --------
     >>> [number_format(c) for c in ("otif_rate_low", "ppm_shrunk", "pts_otif_rate", "otif_rate_n", "rank")]
     ['0.0%', '#,##0', '0.0', '#,##0', '#,##0']
+    >>> [number_format(c) for c in ("grade_probability", "prob_B", "rank_low")]
+    ['0.0%', '0.0%', '#,##0']
     >>> number_format("supplier_name") is None
     True
     """
@@ -75,7 +85,7 @@ def number_format(column: str) -> str | None:
             return METRICS[base].excel_format
     if column.endswith(("_k", "_n")) and column[:-2] in METRICS and METRICS[column[:-2]].is_count_metric:
         return _WHOLE
-    if column.endswith(_PROBABILITY_SUFFIXES) or column in _SHARES:
+    if column.endswith(_PROBABILITY_SUFFIXES) or column in _SHARES or column.startswith("prob_"):  # prob_A: a grade
         return _PERCENT
     if column in _WHOLE_NUMBERS:
         return _WHOLE
