@@ -14,6 +14,7 @@ import pandas as pd
 
 from supplier_analytics.catalog import METRICS
 from supplier_analytics.catalog import label as metric_label
+from supplier_analytics.config import default_config
 from supplier_analytics.plotting._common import (
     _GREY,
     _axes,
@@ -64,7 +65,8 @@ def plot_scorecard(
         Show only the first ``top`` suppliers of that order.
     grades : sequence or mapping, optional
         Grade names best first (or ``config.scoring.grades``), for the colours
-        and the legend; by default the grades found, sorted.
+        and the legend; by default the configured default bands (A to D) when they name every grade shown, so
+        that a grade keeps its colour whichever grades are present, else the grades found, sorted.
     label_col : str, optional
         Column for the bar labels: ``supplier_name`` when present, else
         ``supplier_id``.
@@ -92,7 +94,10 @@ def plot_scorecard(
         return _empty(ax, "no suppliers to show")
 
     if grades is None:
-        names = sorted(grade[graded].unique().tolist())
+        # the default bands when they name every grade shown, so that a B keeps the B colour when no A is there
+        present = sorted(grade[graded].unique().tolist())
+        bands = [str(g) for g, _ in default_config().scoring.grades]
+        names = bands if set(present) <= set(bands) else present
     else:
         names = [
             str(g)
