@@ -158,3 +158,13 @@ def test_a_receipt_quantity_without_its_date_is_refused_when_tables_are_prepared
     d.loc[1, "quantity_received"] = 4.0
     with pytest.raises(sa.ValidationError, match=r"1 required cells of the deliveries table are empty"):
         delivery_lines(d, as_of=AS_OF)
+
+
+def test_regrouping_into_weeks_keeps_open_lines_where_the_judge_placed_them():
+    # the open past-due lines P2 and P4 have no receipt date: they count in the week of their reference date
+    # (10 March, ISO week 2025-03-10/2025-03-16) with P1 received that day; P5 was received on 8 March
+    res = compute_metrics(_lines(), as_of=AS_OF)
+    weeks = sa.period_series(res, "late_rate", period="week")
+    busy = weeks.loc[weeks["n"] > 0]
+    assert busy["period"].astype(str).tolist() == ["2025-03-03/2025-03-09", "2025-03-10/2025-03-16"]
+    assert busy["k"].tolist() == [0, 2] and busy["n"].tolist() == [1, 3]  # the month's 2 of 4 late

@@ -283,18 +283,7 @@ def _bool(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=bool, na_value=False)
 
 
-def _line_periods(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp):
-    """The lines' periods; an open line without one (regrouped by its empty receipt date) gets the period of
-    its reference date, or of the as-of date when that is earlier or unknown (as the judge places it)."""
-    period = lines["period"].array
-    missing = np.asarray(period.isna())
-    if missing.any() and "reference_date" in lines.columns:
-        placed = lines["reference_date"].clip(upper=as_of).fillna(as_of).dt.to_period(freq).array
-        period = pd.array(np.where(missing, placed, period), dtype=period.dtype)
-    return period
-
-
-def _delivery_stats(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _delivery_stats(lines: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     status = lines["status"]
     rows = (status != BEFORE_WINDOW).to_numpy()
     judged = (status == JUDGED).to_numpy()
@@ -303,7 +292,7 @@ def _delivery_stats(lines: pd.DataFrame, freq: str, as_of: pd.Timestamp) -> tupl
     qty_known = known("quantity_on_time")
     lead = lines["lead_time_days"].to_numpy()
     lead_ok = ~np.isnan(lead) & judged
-    keys = {"supplier_id": lines["supplier_id"].array, "period": _line_periods(lines, freq, as_of)}
+    keys = {"supplier_id": lines["supplier_id"].array, "period": lines["period"].array}
 
     def qty_on_time() -> np.ndarray:
         return np.where(qty_known, lines["quantity_on_time"].to_numpy(), 0.0)
@@ -482,7 +471,7 @@ def aggregate(
             has.add(table)
             has.update(c for c in optional if c in records.columns)
     if lines is not None:
-        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq, as_of)
+        frames["delivery"], frames["days_late"] = _delivery_stats(lines, freq)
     if lots is not None:
         frames["quality"], frames["defects"] = _quality_stats(lots, freq)
     if requests is not None:

@@ -243,11 +243,14 @@ def _set_status(
     order line left out of the rates), else excluded, and ``before window`` when dated before the window
     whatever else; one still open at the as-of date (``still_open``, requests) and not excluded is ``open
     from before window`` instead, in the window's first period. ``placed`` overrides the table's date.
+    Evidence records keep that placing date as ``period_date``.
     """
     date_col, keys = _PLACED[table]
     freq = context.config.periods.freq
     dates = records[date_col] if placed is None else placed
     records["period"] = dates.dt.to_period(freq)
+    if evidence:  # the date that places each record in its period: regrouping into other periods reads it
+        records["period_date"] = dates.to_numpy()
     set_exclusions(records, context.exclusions[table], keys, evidence=evidence)
     excluded = records["excluded"].to_numpy()
     status = np.zeros(len(records), dtype=np.int8) if judged is None else np.where(judged, 0, 2).astype(np.int8)
@@ -262,6 +265,8 @@ def _set_status(
         status[carried] = 4
         if carried.any():
             records.loc[carried, "period"] = start.to_period(freq)
+            if evidence:
+                records.loc[carried, "period_date"] = start
     records["status"] = _status(status)
 
 

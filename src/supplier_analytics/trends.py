@@ -119,17 +119,17 @@ def _reperiod(result, period: str) -> pd.DataFrame:
     cfg = result.config.replace(periods={"period": period})
     freq = cfg.periods.freq
 
-    def redo(frame, column):
+    def redo(frame):
         if frame is None:
             return None
         out = frame.copy()
-        out["period"] = out[column].dt.to_period(freq)
+        out["period"] = out["period_date"].dt.to_period(freq)  # where the judge placed each record
         return out
 
     stats = aggregate(
-        redo(result.lines, "date_received"),
-        redo(result.lots, "date"),
-        redo(result.requests, "date_sent"),
+        redo(result.lines),
+        redo(result.lots),
+        redo(result.requests),
         config=cfg,
         as_of=result.as_of,
         window=result.window,
