@@ -21,8 +21,8 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics.catalog import lower_is_better
 from supplier_analytics.errors import InputError
-from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare, compare_sides
-from supplier_analytics.stats import two_proportion_test
+from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare, record_flags
+from supplier_analytics.stats import period_proportion_test
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "supplier_analytics"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -31,71 +31,110 @@ STATS = ["difference", "low", "high", "p_value", "q_value"]
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
 
 
-def test_compare_matches_the_two_proportion_test_and_scales_ppm():
-    r = compare([285, 10], [300, 10_000], [239, 30], [300, 10_000], metric=["otif_rate", "ppm"])
-    t = two_proportion_test(239, 300, 285, 300)
-    assert r.loc[0, "difference"] == pytest.approx(float(t.difference))
-    assert (r.loc[0, "low"], r.loc[0, "high"]) == pytest.approx((float(t.low), float(t.high)))
+def test_compare_is_the_period_test_and_scales_ppm():
+    before_k, after_k = [[95, 96, 94, 95, 96, 95], [2, 3, 1, 2, 1, 1]], [[80, 78, 81, 79, 80, 82], [5, 6, 4, 5, 6, 4]]
+    n = [[100] * 6, [1000] * 6]
+    r = compare(before_k, n, after_k, n, metric=["otif_rate", "ppm"])
+    t = period_proportion_test(after_k, n, before_k, n)
+    for c in ("difference", "low", "high", "p_value"):
+        assert r.loc[0, c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)
+    assert (r.loc[0, "before_k"], r.loc[0, "before_n"], r.loc[0, "after_k"]) == (571, 600, 480)
     assert r.loc[0, "direction"] == "deteriorating"
-    assert r.loc[1, "difference"] == pytest.approx(2000.0)  # 3000 ppm after, 1000 before
+    assert r.loc[1, "difference"] == pytest.approx(5000.0 - 10_000 / 6)  # ppm: 5000 after, 1667 before
     assert r.loc[1, "direction"] == "deteriorating"  # more defects is worse (catalogue)
-    few = compare([5], [5], [1], [9], metric="otif_rate", min_records=10)
+    assert "quasi-binomial" in r.attrs["method"]
+    few = compare([[5, 5]], [[5, 5]], [[1, 1]], [[9, 9]], metric="otif_rate", min_records=11)
     assert few.loc[0, "direction"] == "not tested" and np.isnan(few.loc[0, "p_value"])
     with pytest.raises(InputError, match="not a count metric"):
-        compare([1], [2], [1], [2], metric="mean_days_late")
+        compare([[1, 1]], [[2, 2]], [[1, 1]], [[2, 2]], metric="mean_days_late")
+
+
+def test_one_period_a_side_is_not_tested_whatever_the_counts():
+    # totals alone cannot show how much the rate varies from month to month
+    r = compare([285, 950], [300, 1000], [239, 800], [300, 1000], metric="otif_rate")
+    assert r["direction"].tolist() == ["not tested"] * 2 and r["p_value"].isna().all()
+    r = compare([[285, 0, 0]], [[300, 0, 0]], [[80, 80, 79]], [[100] * 3], metric="otif_rate")
+    assert r.loc[0, "direction"] == "not tested"  # one month with records before
+    with pytest.raises(InputError, match="min_periods"):
+        compare([[1, 1]], [[2, 2]], [[1, 1]], [[2, 2]], metric="otif_rate", min_periods=1)
 
 
 @pytest.mark.parametrize("metric", RECORD_SHARES)
 def test_direction_comes_from_the_catalogue(metric):
-    r = compare([50], [100], [80], [100], metric=metric)  # the share rose clearly
+    r = compare([[50] * 6], [[100] * 6], [[80] * 6], [[100] * 6], metric=metric)  # the share rose clearly
     assert r.loc[0, "direction"] == ("deteriorating" if lower_is_better(metric) else "improving")
 
 
 def test_the_three_callers_give_the_same_statistics_for_the_same_counts():
-    counts = [(285, 300, 239, 300), (45, 50, 45, 50), (12, 40, 30, 40)]  # before k, n; after k, n
-    expected = compare(*map(list, zip(*counts)), metric="otif_rate", min_records=10)
-    # compare_windows: one supplier per row, Q1 against Q2
-    periods = pd.DataFrame(
-        [
-            (f"S{i}", per, k, n)
-            for i, (bk, bn, ak, an) in enumerate(counts)
-            for per, k, n in (("2026-02", bk, bn), ("2026-05", ak, an))
-        ],
-        columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"],
+    # per supplier: (k, n) in each of three months before and three months after
+    months = {
+        "S0": ([(95, 100), (96, 100), (94, 100)], [(60, 100), (62, 100), (61, 100)]),
+        "S1": ([(45, 50), (44, 50), (46, 50)], [(45, 50), (43, 50), (47, 50)]),
+        "S2": ([(12, 40), (20, 40), (8, 40)], [(30, 40), (25, 40), (35, 40)]),
+    }
+    side = {s: [np.array(b, float), np.array(a, float)] for s, (b, a) in months.items()}
+    expected = compare(
+        [v[0][:, 0] for v in side.values()],
+        [v[0][:, 1] for v in side.values()],
+        [v[1][:, 0] for v in side.values()],
+        [v[1][:, 1] for v in side.values()],
+        metric="otif_rate",
+        min_records=10,
     )
+    # compare_windows: one supplier per row, Q1 against Q3
+    rows = []
+    for sid, (b, a) in months.items():
+        rows += [(sid, f"2026-0{m}", k, n) for m, (k, n) in zip((1, 2, 3), b)]
+        rows += [(sid, f"2026-0{m}", k, n) for m, (k, n) in zip((7, 8, 9), a)]
+    periods = pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
     periods["period"] = pd.PeriodIndex(periods["period"], freq="M")
-    windows = sa.compare_windows(periods, "otif_rate", before="2026Q1", after="2026Q2", min_records=10)
+    windows = sa.compare_windows(periods, "otif_rate", before="2026Q1", after="2026Q3", min_records=10)
     assert list(windows.columns) == SIGNAL_COLUMNS
-    # compare_before_after: one action per row, its lines before opening and after closing
+    # compare_before_after: one action per row, opened 1 April, closed 30 June; its lines in the three
+    # months before opening and the three after closing
     lines, log = [], []
-    for i, (bk, bn, ak, an) in enumerate(counts):
-        sid = f"S{i}"
-        lines += [(sid, "2026-01-15", j < bk) for j in range(bn)] + [(sid, "2026-06-15", j < ak) for j in range(an)]
-        log.append((sid, f"A-{i}", "2026-03-01", "closed", "2026-04-30", "otif_rate"))
+    for i, (sid, (b, a)) in enumerate(months.items()):
+        for m, (k, n) in zip((1, 2, 3, 7, 8, 9), b + a):
+            lines += [(sid, f"2026-0{m}-15", j < k) for j in range(n)]
+        log.append((sid, f"A-{i}", "2026-04-01", "closed", "2026-06-30", "otif_rate"))
     lines = pd.DataFrame(lines, columns=["supplier_id", "date_received", "otif"]).assign(status="judged")
     lines["date_received"] = pd.to_datetime(lines["date_received"])
     log = pd.DataFrame(log, columns=["supplier_id", "action_id", "opened", "status", "closed", "metric"])
-    result = SimpleNamespace(lines=lines, lots=None, requests=None, as_of=pd.Timestamp("2026-09-30"))
+    result = SimpleNamespace(lines=lines, lots=None, requests=None, as_of=pd.Timestamp("2026-12-31"))
     actions = sa.compare_before_after(result, log, window_months=3)
     for frame in (windows, actions):
         for c in ("before_k", "before_n", "after_k", "after_n"):
             np.testing.assert_array_equal(frame[c].to_numpy(float), expected[c].to_numpy(float))
         np.testing.assert_allclose(frame[STATS].to_numpy(float), expected[STATS].to_numpy(float), rtol=0, atol=0)
     assert windows["direction"].tolist() == expected["direction"].tolist()
-    assert actions["verdict"].tolist() == ["worse", "no clear change", "improved"]
+    verdict = {"deteriorating": "worse", "no change": "no clear change", "improving": "improved"}
+    assert actions["verdict"].tolist() == [verdict[d] for d in expected["direction"]]
+    assert expected["p_value"].notna().all()
 
 
-def test_change_signals_are_the_comparison_of_their_counts(sample_card):
+def test_change_signals_are_the_comparison_of_their_monthly_counts(sample_card):
     card = sample_card
-    sig = sa.change_signals(card)
+    sig = sa.change_signals(card, min_records=10)
     assert list(sig.columns) == SIGNAL_COLUMNS
-    again = compare(
-        sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"], metric=sig["metric"], min_records=10
-    )
-    pd.testing.assert_frame_equal(compare_sides(sig, min_records=10), again)
-    np.testing.assert_allclose(sig[STATS].to_numpy(float), again[STATS].to_numpy(float), rtol=0, atol=0)
-    assert sig["direction"].tolist() == again["direction"].tolist()
-    assert sig.attrs["before"] and sig.attrs["after"]
+    end = pd.Timestamp(card.as_of) + pd.Timedelta(days=1)
+    assert end.day == 1  # the sample's as-of is a month end: each side is six calendar months
+    sups = pd.Index(card.suppliers["supplier_id"].astype(str))
+    for metric in sig["metric"].unique():
+        mine = sig[sig["metric"] == metric].reset_index(drop=True)
+        flags = record_flags(card, metric)
+        month = flags["date"].dt.to_period("M")
+        counts = []
+        for lo in (end - pd.DateOffset(months=18), end - pd.DateOffset(months=6)):
+            cols = pd.period_range(lo, periods=6, freq="M")
+            g = flags.groupby([flags["supplier_id"], month])["flag"]
+            k = g.sum().astype(float).unstack().reindex(index=sups, columns=cols).fillna(0.0)
+            n = g.size().astype(float).unstack().reindex(index=sups, columns=cols).fillna(0.0)
+            counts += [k.to_numpy(), n.to_numpy()]
+        again = compare(*counts, metric=metric, min_records=10)
+        tests = ["difference", "low", "high", "p_value"]  # q-values: BH across every metric, below
+        np.testing.assert_allclose(mine[tests].to_numpy(float), again[tests].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(sig["q_value"], sa.stats.benjamini_hochberg(sig["p_value"])[1], rtol=1e-12)
+    assert sig.attrs["before"] and sig.attrs["after"] and "month by month" in sig.attrs["method"]
 
 
 def _calls(path: Path) -> set[str]:
@@ -108,9 +147,13 @@ def _calls(path: Path) -> set[str]:
     return names
 
 
-def test_only_signals_runs_the_two_proportion_test():
-    callers = [p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py")) if "two_proportion_test" in _calls(p)]
+def test_only_signals_runs_the_two_period_test():
+    callers = [
+        p.relative_to(SRC).as_posix() for p in sorted(SRC.rglob("*.py")) if "period_proportion_test" in _calls(p)
+    ]
     assert callers == ["signals.py"]
+    # the record-by-record test, which ignores the variation between periods, is not used for a comparison
+    assert [p.name for p in sorted(SRC.rglob("*.py")) if "two_proportion_test" in _calls(p)] == []
     # the three comparisons go through it: compare_windows calls compare; compare_before_after and
     # change_signals call compare_sides, compare of a frame's count columns
     assert "compare" in _calls(SRC / "trends.py") and "compare_sides" in _calls(SRC / "actions.py")

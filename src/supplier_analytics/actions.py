@@ -7,8 +7,10 @@ the targeted metric). :func:`~supplier_analytics.ingest.read_actions` reads it
 from Excel, CSV or parquet (or checks a DataFrame) like every other input;
 :func:`compare_before_after` asks, for each closed
 action, whether the targeted metric is better in the months after closure
-than in the months before the action was opened, with a two-proportion test,
-so that the team learns which actions worked.
+than in the months before the action was opened, month by month, with the
+test of :func:`~supplier_analytics.signals.compare` (which allows for the
+variation of a rate from month to month), so that the team learns which
+actions worked.
 
 Examples
 --------
@@ -26,7 +28,7 @@ import pandas as pd
 
 from supplier_analytics.errors import InputError
 from supplier_analytics.ingest.actions import read_actions
-from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare_sides, record_flags
+from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare_sides, month_counts, record_flags
 
 __all__ = ["read_actions", "compare_before_after", "open_actions", "ACTION_METRICS", "BEFORE_AFTER_COLUMNS"]
 
@@ -120,8 +122,9 @@ def compare_before_after(
         Columns :data:`BEFORE_AFTER_COLUMNS`, one row per action of the log:
         counts ``_k`` (records with the flag: OTIF lines, rejected lots ...)
         among ``_n`` and the rate of each side, ``difference`` (after - before)
-        with its Newcombe interval ``low``/``high`` and the pooled z-test
-        ``p_value``, ``q_value`` (BH across the compared actions): the one
+        with its interval ``low``/``high`` and ``p_value`` from the
+        ``window_months`` months of each side (each side needs records in 2 of
+        them), ``q_value`` (BH across the compared actions): the one
         comparison of :func:`~supplier_analytics.signals.compare`;
         ``after_complete`` (False while the after-window reaches past the
         as-of date) and ``verdict``: "improved", "worse" or "no clear change"
@@ -163,19 +166,22 @@ def compare_before_after(
         for side, (lo, hi) in bounds.items():
             row[f"{side}_from"], row[f"{side}_to"] = lo, hi
             if mine is None:
-                k = n = 0.0
+                k = n = np.zeros(int(window_months))
             else:
-                d = mine["date"]
-                inside = (d >= lo) & (d < hi) if side == "before" else (d > lo) & (d <= hi)
-                f = mine.loc[inside.to_numpy(dtype=bool), "flag"]
-                k, n = float(f.sum()), float(len(f))
-            row[f"{side}_k"], row[f"{side}_n"] = k, n
+                k, n = month_counts(mine["date"], mine["flag"], lo, window_months, after_start=side == "after")
+                k, n = k[0], n[0]
+            row[f"{side}_period_k"], row[f"{side}_period_n"] = k, n
         row["after_complete"] = bool(a.closed + months <= as_of)
         rows.append(row)
-    out = pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS)
+    periods = [f"{side}_period_{x}" for side in ("before", "after") for x in ("k", "n")]
+    out = pd.DataFrame(rows, columns=[*BEFORE_AFTER_COLUMNS, *periods])
+    empty = [np.zeros(int(window_months))] * len(out)
+    for c in periods:  # actions not closed have no sides: empty periods, never tested
+        out[c] = [x if isinstance(x, np.ndarray) else e for x, e in zip(out[c], empty)]
     stats = compare_sides(out, fdr=fdr, confidence=confidence, min_records=min_records)
+    out = out[BEFORE_AFTER_COLUMNS].copy()
     for c in ("before_k", "before_n", "after_k", "after_n"):
-        out[c] = out[c].astype(float)
+        out[c] = np.where(out["status"].eq("closed"), stats[c].to_numpy(), np.nan)
     for c in ("before", "after", "difference", "low", "high", "p_value", "q_value"):
         out[c] = stats[c].to_numpy()
     closed = out["status"].eq("closed").to_numpy(dtype=bool)
@@ -189,8 +195,8 @@ def compare_before_after(
     out.attrs["method"] = (
         f"Each closed action: the share of its records (delivery lines, inspection lots or requests) behind "
         f"the targeted metric in the {window_months} months before it was opened against the {window_months} "
-        f"months after it was closed (excluded records left out), two-proportion z-test with Newcombe's "
-        f"interval, Benjamini-Hochberg false discovery rate {fdr:g} across the {n_compared} actions compared; "
+        f"months after it was closed (excluded records left out), month by month: {stats.attrs['method']}; "
+        f"Benjamini-Hochberg false discovery rate {fdr:g} across the {n_compared} actions compared; "
         f"fewer than {min_records} records on a side: too little data."
     )
     return out

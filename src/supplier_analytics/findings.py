@@ -66,7 +66,7 @@ def _signal_text(s: pd.Series, before: str, after: str) -> str:
     verb = "improved" if s["direction"] == "improving" else "worsened"
     return (
         f"{m.label} {verb} from {m.format(s['before'])} ({before}, {int(s['before_n'])} {m.record_noun}) to "
-        f"{m.format(s['after'])} ({after}, {int(s['after_n'])}); two-proportion test p = {s['p_value']:.2g}, "
+        f"{m.format(s['after'])} ({after}, {int(s['after_n'])}); period t-test p = {s['p_value']:.2g}, "
         "significant after adjusting for every supplier and metric tested "
         f"(q = {s['q_value']:.2g})."
     )
@@ -164,7 +164,7 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
                 }
             )
     mine = signals.loc[signals["supplier_id"].astype(str) == sid]
-    _sort_tested(mine, lambda s: _signal_text(s, before, after), "year-on-year two-proportion z", recognised, areas)
+    _sort_tested(mine, lambda s: _signal_text(s, before, after), "year-on-year period t-test", recognised, areas)
     if trend_alerts is not None and len(trend_alerts):
         ta = trend_alerts.loc[trend_alerts["supplier_id"].astype(str) == sid]
         _sort_tested(ta, _trend_text, "Mann-Kendall trend", recognised, areas)

@@ -9,8 +9,9 @@ period_series, rolling_rate
     with its numerator and denominator; empty periods stay empty (NaN), never
     0 % or 100 %. Rolling windows sum numerators and denominators.
 mann_kendall
-    Mann-Kendall trend test (tie-corrected variance, continuity-corrected z)
-    with Theil-Sen slope and its confidence interval (in
+    Mann-Kendall trend test (tie-corrected variance, continuity-corrected z,
+    pre-whitened for lag-1 autocorrelation by default) with Theil-Sen slope
+    and its confidence interval (in
     :mod:`supplier_analytics.trendtest`; alerts run it on every supplier at once).
 compare_windows
     One window against another (this quarter against the last) per
@@ -29,8 +30,8 @@ Examples
 --------
 >>> from supplier_analytics.trends import mann_kendall
 >>> r = mann_kendall([0.91, 0.90, 0.88, 0.89, 0.85, 0.84, 0.80, 0.82, 0.78, 0.75])
->>> r.direction, int(r.s), round(r.p_value, 4), round(r.slope, 4)
-('decreasing', -41, 0.0003, -0.0171)
+>>> r.direction, int(r.s), round(r.p_value, 4), round(r.slope, 4), r.correction
+('decreasing', -32, 0.0012, -0.0171, 'prewhiten')
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from supplier_analytics.charts import p_chart
 from supplier_analytics.errors import InputError
 from supplier_analytics.metrics import MetricsResult, period_metrics
 from supplier_analytics.signals import SIGNAL_COLUMNS, compare
+from supplier_analytics.signals import method_text as compare_method
 from supplier_analytics.stats import benjamini_hochberg
 from supplier_analytics.trendtest import (
     MannKendallResult,
@@ -394,20 +396,22 @@ def compare_windows(
         ``metric``, ``before_from``, ``before_to`` (first and last day of the
         window), ``before_k``, ``before_n``, ``before`` (the metric over the
         window), the same for ``after``, ``difference`` (after - before, in
-        metric units), ``low``, ``high`` (Newcombe's hybrid score interval),
-        ``p_value`` (pooled z-test), ``q_value`` (Benjamini-Hochberg across the
+        metric units), ``low``, ``high`` (its interval), ``p_value`` (the test
+        over the periods of both windows, which allows for the variation of the
+        rate from period to period), ``q_value`` (Benjamini-Hochberg across the
         rows), ``direction`` ("improving", "deteriorating" or "no change": the
         change is called when ``q_value <= fdr``; "not tested" for a supplier
-        without ``min_records`` in a window): the comparison of
-        :func:`~supplier_analytics.signals.compare`.
+        without ``min_records`` in a window or without 2 periods with records
+        in each): the comparison of :func:`~supplier_analytics.signals.compare`.
+        ``attrs["method"]`` states the test.
 
     Examples
     --------
-    >>> p = pd.DataFrame({"supplier_id": ["S1"] * 6, "period": pd.period_range("2026-01", periods=6, freq="M"),
-    ...     "otif_rate_k": [95, 96, 94, 80, 78, 81], "otif_rate_n": [100] * 6})
-    >>> r = compare_windows(p, "otif_rate", before="2026Q1", after="2026Q2")
+    >>> p = pd.DataFrame({"supplier_id": ["S1"] * 12, "period": pd.period_range("2026-01", periods=12, freq="M"),
+    ...     "otif_rate_k": [95, 96, 94, 95, 96, 95, 80, 78, 81, 79, 80, 82], "otif_rate_n": [100] * 12})
+    >>> r = compare_windows(p, "otif_rate", before=("2026-01", "2026-06"), after=("2026-07", "2026-12"))
     >>> r[["before", "after", "difference", "direction"]].round(4).to_dict("records")
-    [{'before': 0.95, 'after': 0.7967, 'difference': -0.1533, 'direction': 'deteriorating'}]
+    [{'before': 0.9517, 'after': 0.8, 'difference': -0.1517, 'direction': 'deteriorating'}]
     """
     if metric not in COUNT_METRICS:
         raise InputError(f"compare_windows needs a count metric (a rate or ppm), not {metric!r}.")
@@ -417,10 +421,17 @@ def compare_windows(
     sups = pd.Index(pd.unique(s["supplier_id"]), dtype="string")
     out = pd.DataFrame({"supplier_id": sups, "metric": metric})
     counts = {}
+    per = pd.PeriodIndex(s["period"].array)
+    codes = pd.Index(sups).get_indexer(s["supplier_id"].to_numpy())
     for side, (lo, hi) in windows.items():
-        inside = (start >= lo) & (start <= hi)
-        g = s.loc[inside].groupby("supplier_id", sort=False)[["k", "n"]].sum().reindex(sups).fillna(0.0)
-        counts[side] = g["k"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float)
+        inside = ((start >= lo) & (start <= hi)).to_numpy(dtype=bool)
+        cols = pd.PeriodIndex(pd.unique(per[inside])).sort_values()
+        at = cols.get_indexer(per[inside])
+        k = np.zeros((len(sups), max(len(cols), 1)))
+        n = np.zeros_like(k)
+        np.add.at(k, (codes[inside], at), np.nan_to_num(s["k"].to_numpy(dtype=float)[inside]))
+        np.add.at(n, (codes[inside], at), np.nan_to_num(s["n"].to_numpy(dtype=float)[inside]))
+        counts[side] = k, n
         out[f"{side}_from"], out[f"{side}_to"] = lo, hi.normalize()
     stats = compare(
         *counts["before"], *counts["after"], metric=metric, fdr=fdr, confidence=confidence, min_records=min_records
@@ -428,7 +439,9 @@ def compare_windows(
     for c in stats.columns:
         out[c] = stats[c].to_numpy()
     out["direction"] = out["direction"].astype("string")
-    return out[SIGNAL_COLUMNS]
+    out = out[SIGNAL_COLUMNS]
+    out.attrs["method"] = stats.attrs["method"]
+    return out
 
 
 # --------------------------------------------------------------------------- alerts
@@ -454,6 +467,7 @@ def alerts(
     laney: bool = True,
     min_change=None,
     include: str = "alerts",
+    correction: str = "prewhiten",
 ) -> pd.DataFrame:
     """Early warning: which suppliers are really deteriorating or improving, false alarms controlled.
 
@@ -475,7 +489,9 @@ def alerts(
         tests).
     method : {"mann-kendall", "two-window"}
         ``"mann-kendall"``: Mann-Kendall trend test over the per-period values
-        (each period with enough records counts once), Theil-Sen slope.
+        (each period with enough records counts once), pre-whitened for lag-1
+        autocorrelation (``correction="prewhiten"`` of
+        :func:`~supplier_analytics.trendtest.mann_kendall`), Theil-Sen slope.
         ``"two-window"``: the last ``recent`` periods against the ``recent``
         before them (the two-proportion test of
         :func:`~supplier_analytics.signals.compare`; count metrics only).
@@ -502,6 +518,12 @@ def alerts(
         ``"alerts"``: alerts and the suppliers not tested; ``"all"``: also the
         tested rows without an alert (``direction == "no alert"``), e.g. for a
         portfolio plot.
+    correction : {"prewhiten", "none"}, default "prewhiten"
+        For ``"mann-kendall"``: pre-whiten each supplier's series for lag-1
+        autocorrelation before the test, or not (``"none"``, the classical
+        test, which takes periods as independent; see
+        :func:`~supplier_analytics.trendtest.mann_kendall` for the measured
+        size and power of both).
 
     Returns
     -------
@@ -510,7 +532,7 @@ def alerts(
         ``direction`` ("deteriorating", "improving", "no alert" or "not
         tested"), ``severity`` ("high", "medium", "low"; empty when not
         tested), ``method``, ``test``, ``statistic`` (Mann-Kendall z or the
-        two-proportion z), ``p_value``, ``q_value`` (BH-adjusted across all
+        period t (quasi-binomial)), ``p_value``, ``q_value`` (BH-adjusted across all
         tests), ``slope`` with ``slope_low``/``slope_high`` (Theil-Sen, metric
         units per period), ``change`` (estimated change over the tested
         periods: slope x span, or the difference of the windows), ``current``
@@ -528,11 +550,14 @@ def alerts(
     (``|change| >= min_change``), the current level is on the wrong side of
     the target (for improvements: on the right side), and the control chart
     signals in the recent periods. 2-3 points: "high", 1: "medium", 0: "low".
-    The trend test treats periods as independent; strong seasonality (a bad
-    December every year) inside the window can look like a trend.
+    The trend test removes lag-1 autocorrelation between periods
+    (pre-whitening), but not seasonality: a bad December every year inside
+    the window can look like a trend.
     """
     if method not in ("mann-kendall", "two-window"):
         raise InputError(f"method must be 'mann-kendall' or 'two-window', got {method!r}.")
+    if correction not in ("prewhiten", "none"):
+        raise InputError(f"correction must be 'prewhiten' or 'none', got {correction!r}.")
     if include not in ("alerts", "all"):
         raise InputError(f"include must be 'alerts' or 'all', got {include!r}.")
     if not 0.0 < fdr < 1.0:
@@ -573,7 +598,7 @@ def alerts(
                 cur = np.where(cn > 0, np.nansum(window_vals, axis=1) / np.maximum(cn, 1), np.nan)
         labels = np.array([str(x) for x in full], dtype=object)
         if method == "mann-kendall":
-            mk = mann_kendall_rows(y)
+            mk = mann_kendall_rows(y, correction=correction, pool=True)
             has = n_ok > 0
             first_i = np.where(has, np.argmax(enough, axis=1), 0)
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
@@ -604,16 +629,21 @@ def alerts(
                 raise InputError(f"method='two-window' needs count metrics (rates or ppm), not {metric!r}.")
             prev_cols = slice(max(T - 2 * recent, 0), max(T - recent, 0))
             rec_ok = np.where(enough, np.nan_to_num(rec, nan=np.inf), 0.0)
-            k1, n1 = k_ok[:, last_cols].sum(1), n_ok_counts[:, last_cols].sum(1)
-            k0, n0 = k_ok[:, prev_cols].sum(1), n_ok_counts[:, prev_cols].sum(1)
             tested = (rec_ok[:, last_cols].sum(1) >= min_count) & (rec_ok[:, prev_cols].sum(1) >= min_count)
             # the one before/after comparison; its q-values and directions are not used here: the
             # false discovery rate is controlled across every supplier and metric below
-            t = compare(k0, n0, k1, n1, metric=metric)
+            t = compare(
+                k_ok[:, prev_cols],
+                n_ok_counts[:, prev_cols],
+                k_ok[:, last_cols],
+                n_ok_counts[:, last_cols],
+                metric=metric,
+            )
+            tested = tested & t["p_value"].notna().to_numpy()
             diff = t["difference"].to_numpy(dtype=float)
             nan = np.full(m, np.nan)
             put(
-                test=np.full(m, "two-proportion z", dtype=object),
+                test=np.full(m, "period t (quasi-binomial)", dtype=object),
                 statistic=t["statistic"].to_numpy(dtype=float),
                 p_value=t["p_value"].to_numpy(dtype=float),
                 slope=nan,
@@ -623,7 +653,10 @@ def alerts(
                 first_period=np.full(m, labels[prev_cols][0] if len(labels[prev_cols]) else "", dtype=object),
                 last_period=np.full(m, labels[-1] if T else "", dtype=object),
                 reason=np.where(
-                    tested, "", f"fewer than {min_count} records in one of the two windows of {recent} periods"
+                    tested,
+                    "",
+                    f"fewer than {min_count} records or 2 periods with records in one of the two windows of "
+                    f"{recent} periods",
                 ).astype(object),
             )
             rising = diff > 0
@@ -676,16 +709,19 @@ def alerts(
     severity = np.where(tested, np.where(points >= 2, "high", np.where(points == 1, "medium", "low")), "")
     n_tests = int(tested.sum())
     if method == "mann-kendall":
+        values = (
+            "per-period values pre-whitened for lag-1 autocorrelation (estimated on the Theil-Sen-detrended "
+            "series, bias-corrected, shrunk towards the average over the suppliers)"
+            if correction == "prewhiten"
+            else "per-period values (taken as independent, no autocorrelation correction)"
+        )
         how = (
             "Mann-Kendall trend test (two-sided, tie-corrected variance, continuity-corrected z) on the "
-            "per-period values, Theil-Sen slope with its interval"
+            f"{values}, Theil-Sen slope with its interval"
         )
         floor = f"fewer than {max(int(min_periods), 3)} such periods"
     else:
-        how = (
-            f"two-proportion z-test of the last {recent} periods against the {recent} before "
-            "(Newcombe interval for the difference)"
-        )
+        how = f"the last {recent} periods against the {recent} before, period by period: {compare_method()}"
         floor = f"fewer than {min_count} records in either window"
     method_text = (
         f"{how}; periods with fewer than {min_count} records left out, suppliers with {floor} not "

@@ -16,12 +16,16 @@ References
 .. [3] P. K. Sen, "Estimates of the regression coefficient based on
    Kendall's tau", J. Amer. Statist. Assoc. 63 (1968) 1379-1389 (the slope
    and its interval, eq. 2.6).
+.. [4] S. Yue, P. Pilon, B. Phinney, G. Cavadias, "The influence of
+   autocorrelation on the ability to detect trend in hydrological series",
+   Hydrol. Process. 16 (2002) 1807-1829 (pre-whitening, trend-free
+   pre-whitening).
 
 Examples
 --------
 >>> r = mann_kendall([0.91, 0.90, 0.88, 0.89, 0.85, 0.84, 0.80, 0.82, 0.78, 0.75])
->>> r.direction, int(r.s), round(r.p_value, 4), round(r.slope, 4)
-('decreasing', -41, 0.0003, -0.0171)
+>>> r.direction, int(r.s), round(r.p_value, 4), round(r.slope, 4), r.correction
+('decreasing', -32, 0.0012, -0.0171, 'prewhiten')
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ from scipy import stats as _st
 
 from supplier_analytics.errors import InputError
 
-__all__ = ["MannKendallResult", "mann_kendall", "mann_kendall_rows"]
+__all__ = [
+    "MannKendallResult",
+    "mann_kendall",
+    "mann_kendall_rows",
+    "lag1_autocorrelation",
+    "pooled_lag1_autocorrelation",
+    "prewhiten_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class MannKendallResult:
     slope, slope_low, slope_high : Theil-Sen slope per period and its ``1 - alpha`` interval (Sen 1968).
     intercept : ``median(values) - slope * median(times)``.
     alpha : the significance level used for ``direction`` and the interval.
+    correction : "prewhiten" or "none" (see :func:`mann_kendall`).
+    r1 : the lag-1 autocorrelation removed before the test (0 without correction).
     """
 
     direction: str
@@ -66,6 +79,8 @@ class MannKendallResult:
     slope_high: float
     intercept: float
     alpha: float
+    correction: str = "none"
+    r1: float = 0.0
 
 
 def _row_median_sorted(sorted_rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -136,12 +151,102 @@ def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float) -> dict:
     }
 
 
-def mann_kendall_rows(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict:
+CORRECTIONS = ("prewhiten", "none")
+
+
+def lag1_autocorrelation(x: np.ndarray, *, bias_correct: bool = True) -> np.ndarray:
+    """Lag-1 autocorrelation of every row of ``x`` (NaN = missing), optionally bias-corrected.
+
+    ``r1 = [sum over adjacent present pairs (x_t - m)(x_{t+1} - m) / pairs] /
+    [sum over present values (x_t - m)^2 / (n - 1)]`` with ``m`` the row mean; without gaps
+    (``pairs = n - 1``) this is the usual ``sum (x_t - m)(x_{t+1} - m) / sum (x_t - m)^2``.
+    ``bias_correct`` replaces it with ``(n r1 + 4) / (n - 4)``: on a detrended series r1 is biased
+    down by about ``4 / n`` near phi = 0.5 (mean and slope estimated), and this constant was chosen by
+    simulation for the size of the pre-whitened test at 12 and 24 periods (see :func:`mann_kendall`).
+    The result is clipped to [-0.95, 0.95]; rows with fewer than 5 values or 2 adjacent pairs get 0.
+    """
+    x = np.asarray(x, dtype=float)
+    valid = np.isfinite(x)
+    n = valid.sum(1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, x, 0.0).sum(1) / np.maximum(n, 1.0)
+        d = np.where(valid, x - mean[:, None], 0.0)
+        both = valid[:, 1:] & valid[:, :-1]
+        pairs = both.sum(1).astype(float)
+        num = np.where(both, d[:, 1:] * d[:, :-1], 0.0).sum(1)
+        den = (d * d).sum(1)
+        ok = (n >= 5) & (pairs >= 2) & (den > 0)
+        r1 = np.where(ok, num * (n - 1.0) / np.where(ok, pairs * den, 1.0), 0.0)
+        if bias_correct:
+            r1 = np.where(ok, (n * r1 + 4.0) / np.where(ok, n - 4.0, 1.0), 0.0)
+    return np.clip(r1, -0.95, 0.95)
+
+
+def pooled_lag1_autocorrelation(x: np.ndarray) -> np.ndarray:
+    """Lag-1 autocorrelation of every row of ``x``, shrunk towards the average over the rows (empirical Bayes).
+
+    Each row with at least 8 values gives the mean-unbiased estimate ``u = (n r + 2) / (n - 6)`` (on a
+    series detrended with its Theil-Sen slope the plain ``r`` has mean about ``phi - (2 + 6 phi) / n``,
+    measured by simulation at 12 to 40 values), with sampling variance about ``v = (n / (n - 6))^2 (1 -
+    ubar^2) / n``. The rows' average ``ubar`` and the between-row variance ``tau2 = max(var(u) - mean(v),
+    0)`` give each row ``ubar + tau2 / (tau2 + v) (u - ubar)``: the average when the rows share one
+    autocorrelation, their own estimates as far as they differ. Rows with 5-7 values get ``ubar``, rows with
+    fewer 0; with fewer than 2 rows of 8 values the rows' own estimates (:func:`lag1_autocorrelation`) are
+    used. Clipped to [-0.95, 0.95].
+    """
+    x = np.asarray(x, dtype=float)
+    raw = lag1_autocorrelation(x, bias_correct=False)
+    n = np.isfinite(x).sum(1).astype(float)
+    use = (n >= 8) & (raw != 0.0)
+    if use.sum() < 2:
+        return lag1_autocorrelation(x)
+    u = (n[use] * raw[use] + 2.0) / (n[use] - 6.0)
+    ubar = float(u.mean())
+    v = (n / np.maximum(n - 6.0, 1.0)) ** 2 * (1.0 - min(ubar * ubar, 0.81)) / np.maximum(n, 1.0)
+    tau2 = max(float(u.var(ddof=1)) - float(v[use].mean()), 0.0)
+    out = np.where(n >= 5, ubar, 0.0)
+    out[use] = ubar + tau2 / (tau2 + v[use]) * (u - ubar)
+    return np.clip(out, -0.95, 0.95)
+
+
+def prewhiten_rows(
+    y: np.ndarray, t: np.ndarray, slope: np.ndarray, *, pool: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pre-whitened series the corrected test runs on, and the lag-1 autocorrelation removed.
+
+    ``r1`` is the bias-corrected lag-1 autocorrelation (:func:`lag1_autocorrelation`) of the series
+    detrended with its Theil-Sen ``slope`` (``y_t - slope * t_t``), so a trend does not pass for
+    autocorrelation; the series itself is then pre-whitened, ``y'_t = y_t - r1 y_{t-1}``: NaN in the
+    first column and wherever the value or the one before it is missing, so a complete series of ``n``
+    values leaves ``n - 1``. A row with ``r1 = 0`` (too few values) is returned unchanged. ``pool=True``
+    takes ``r1`` from :func:`pooled_lag1_autocorrelation` instead, for rows that share one process.
+    """
+    y = np.asarray(y, dtype=float)
+    x = y - np.asarray(slope, dtype=float)[:, None] * t[None, :]
+    r1 = pooled_lag1_autocorrelation(x) if pool else lag1_autocorrelation(x)
+    out = np.full_like(y, np.nan)
+    out[:, 1:] = y[:, 1:] - r1[:, None] * y[:, :-1]
+    out = np.where((r1 == 0.0)[:, None], y, out)
+    return out, r1
+
+
+def mann_kendall_rows(
+    y: np.ndarray, *, alpha: float = 0.05, times=None, correction: str = "prewhiten", pool: bool = False
+) -> dict:
     """Mann-Kendall and Theil-Sen for every row of ``y`` (suppliers x periods, NaN = missing), vectorised.
 
     Returns a dict of arrays, one entry per row: ``n``, ``s``, ``var_s``, ``z``, ``p_value``, ``tau``,
-    ``slope``, ``slope_low``, ``slope_high``, ``intercept`` (as :class:`MannKendallResult`; NaN below 3 values).
+    ``slope``, ``slope_low``, ``slope_high``, ``intercept`` (as :class:`MannKendallResult`; NaN below 3 values)
+    and ``r1``, the lag-1 autocorrelation removed (0 with ``correction="none"``). ``correction`` as in
+    :func:`mann_kendall`: the test statistics (``n``, ``s``, ``var_s``, ``z``, ``p_value``, ``tau``) and the
+    slope interval come from the pre-whitened series, the slope and intercept from the series itself.
+    ``pool=True`` (rows of one metric across a supplier base) estimates the autocorrelation of each row
+    shrunk towards the rows' average (:func:`pooled_lag1_autocorrelation`), which keeps the far tail of
+    the p-values (what Benjamini-Hochberg across many rows uses) near nominal when the rows share one
+    autocorrelation, and gains power; measured in the README's trends section.
     """
+    if correction not in CORRECTIONS:
+        raise InputError(f"correction must be one of {CORRECTIONS}, got {correction!r}.")
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise ValueError("y must be a 2-d array of rows (series) by periods.")
@@ -149,11 +254,23 @@ def mann_kendall_rows(y: np.ndarray, *, alpha: float = 0.05, times=None) -> dict
     t = np.arange(T, dtype=float) if times is None else np.asarray(times, dtype=float)
     keys = ["n", "s", "var_s", "z", "p_value", "tau", "slope", "slope_low", "slope_high", "intercept"]
     if m == 0:
-        return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in keys}
+        return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in [*keys, "r1"]}
     # Work in blocks of rows so that the pairwise arrays stay around 20 million entries.
     step = max(1, int(2e7 // max(T * T, 1)))
     parts = [_mk_block(y[a : a + step], t, alpha) for a in range(0, m, step)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    res = {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    if correction == "none":
+        res["r1"] = np.zeros(m)
+        return res
+    yw, r1 = prewhiten_rows(y, t, res["slope"], pool=pool)
+    parts = [_mk_block(yw[a : a + step], t, alpha) for a in range(0, m, step)]
+    test = {k: np.concatenate([p[k] for p in parts]) for k in keys}
+    for k in ("n", "s", "var_s", "z", "p_value", "tau"):
+        res[k] = test[k]
+    # the pre-whitened series y_t - r1 y_(t-1) keeps (1 - r1) of the slope: its interval, scaled back
+    res["slope_low"], res["slope_high"] = test["slope_low"] / (1.0 - r1), test["slope_high"] / (1.0 - r1)
+    res["r1"] = r1
+    return res
 
 
 def _direction(z, p, alpha: float):
@@ -165,7 +282,7 @@ def _direction(z, p, alpha: float):
     return out
 
 
-def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResult:
+def mann_kendall(values, *, alpha: float = 0.05, times=None, correction: str = "prewhiten") -> MannKendallResult:
     """Mann-Kendall trend test with the Theil-Sen slope and its confidence interval.
 
     Parameters
@@ -179,12 +296,19 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResul
         ``1 - alpha``.
     times : array_like, optional
         Time of each value (default ``0, 1, 2, ...``); must be increasing.
+        Pre-whitening takes neighbouring positions as one lag apart.
+    correction : {"prewhiten", "none"}, default "prewhiten"
+        ``"prewhiten"`` corrects the test for lag-1 autocorrelation (below);
+        ``"none"`` is the classical test, which takes periods as independent.
 
     Returns
     -------
     MannKendallResult
         ``direction``, ``n``, ``s``, ``var_s``, ``z``, ``p_value``, ``tau``
-        (tau-b), ``slope``, ``slope_low``, ``slope_high``, ``intercept``.
+        (tau-b), ``slope``, ``slope_low``, ``slope_high``, ``intercept``,
+        ``correction`` and ``r1``. With pre-whitening ``n``, ``s``, ``var_s``,
+        ``z``, ``p_value`` and ``tau`` are those of the pre-whitened series
+        (one value fewer), the slope and intercept those of the series.
 
     Notes
     -----
@@ -200,16 +324,53 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResul
     asymptotic p-value does not). The slope is the median of
     :math:`(x_j - x_i)/(t_j - t_i)` over all pairs, its interval Sen's (1968,
     eq. 2.6) rank interval with the same variance, as in
-    ``scipy.stats.theilslopes(values, times, 1 - alpha)``. The test assumes
-    independent periods: strong seasonality or autocorrelation inflates false
-    trends. Fewer than 3 values give NaN statistics and ``"insufficient data"``.
+    ``scipy.stats.theilslopes(values, times, 1 - alpha)`` (all of this is
+    exactly the case with ``correction="none"``).
+
+    The classical test takes periods as independent; autocorrelated periods
+    inflate false trends (AR(1) with phi = 0.5: 18 % at 12 periods, 21 % at
+    24, alpha 0.05). ``correction="prewhiten"`` estimates the lag-1
+    autocorrelation ``r1`` of the series detrended with its Theil-Sen slope
+    (so a trend does not pass for autocorrelation), corrects its small-sample
+    bias with ``(n r1 + 4)/(n - 4)`` (clipped to [-0.95, 0.95]), and runs the
+    test on ``y_t - r1 y_{t-1}`` (n - 1 values; the slope interval is that of
+    this series divided by ``1 - r1``). Series with fewer than 5 values are
+    tested unchanged. Measured by simulation (4,000 series per cell,
+    Gaussian AR(1) innovations of sd 1, seeds ``[2026, n, 10 phi, 10 beta]``,
+    alpha 0.05, rejection rate corrected / uncorrected):
+
+    ======  =====  ===================  ===================  ===================
+    n       phi    no trend (size)      trend 0.1 / period   trend 0.2 / period
+    ======  =====  ===================  ===================  ===================
+    12      0      3.3 % / 4.2 %        8.2 % / 17.1 %       24.5 % / 50.1 %
+    12      0.5    5.0 % / 18.2 %       6.9 % / 27.0 %       13.1 % / 51.0 %
+    12      0.8    9.9 % / 36.1 %       11.4 % / 40.2 %      13.3 % / 53.4 %
+    24      0      4.0 % / 4.2 %        67.2 % / 85.8 %      98.2 % / 100 %
+    24      0.5    5.6 % / 21.4 %       23.9 % / 69.2 %      58.0 % / 99.0 %
+    24      0.8    10.3 % / 45.9 %      15.5 % / 61.5 %      28.0 % / 85.1 %
+    ======  =====  ===================  ===================  ===================
+
+    (The trend is in innovation standard deviations per period.) The size
+    holds near 5 % up to phi = 0.5 and is halved from 46 % at phi = 0.8; the
+    price is power at 12 periods, where a trend and a slow wander are hard to
+    tell apart. Trend-free pre-whitening (Yue et al. 2002, trend added back)
+    was measured too and does not correct the size at these lengths (25 % at
+    n = 24, phi = 0.5), nor did pre-whitening with ``r1`` of the undetrended
+    series keep the power (57 % against 98 % above at n = 24, phi = 0, trend
+    0.2). One series estimates ``r1`` poorly, which leaves the far tail heavy
+    (P(p < 0.001) 0.004 at n = 24, phi = 0.5, 40,000 series, seed ``[7, 24,
+    5]``); across many series of one metric :func:`mann_kendall_rows` with
+    ``pool=True`` (what :func:`~supplier_analytics.trends.alerts` uses) shrinks
+    each ``r1`` towards the average and brings it to 0.0006 (size 4.4 %,
+    power 78 % at the trend 0.2). Seasonality is not corrected. Fewer than 3 values give NaN
+    statistics and ``"insufficient data"``.
 
     Examples
     --------
     A by-hand example (14 values, one tied pair: S = 54, Var S = 332.67):
 
     >>> x = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7]
-    >>> r = mann_kendall(x)
+    >>> r = mann_kendall(x, correction="none")
     >>> r.direction, int(r.s), round(r.var_s, 2), round(r.z, 4), round(r.p_value, 4)
     ('increasing', 54, 332.67, 2.9058, 0.0037)
     """
@@ -224,7 +385,7 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResul
             raise InputError("times must be strictly increasing; sort the series by period first.")
     else:
         t = None
-    res = mann_kendall_rows(y[None, :], alpha=alpha, times=t)
+    res = mann_kendall_rows(y[None, :], alpha=alpha, times=t, correction=correction)
     f = {k: float(v[0]) for k, v in res.items()}
     direction = str(_direction(res["z"], res["p_value"], alpha)[0])
     return MannKendallResult(
@@ -240,4 +401,6 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None) -> MannKendallResul
         slope_high=f["slope_high"],
         intercept=f["intercept"],
         alpha=float(alpha),
+        correction=correction,
+        r1=f["r1"],
     )

@@ -15,6 +15,7 @@ from scipy import stats as st
 
 import supplier_analytics as sa
 from supplier_analytics.errors import InputError
+from supplier_analytics.stats import period_proportion_test
 from supplier_analytics.trends import alerts
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -144,9 +145,12 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
     assert list(otif["basis"]) == ["below target"]
     assert len(pack.evidence["otif_rate"]) == row["otif_rate_n"] - row["otif_rate_k"] == 81
     assert not pack.evidence["otif_rate"]["otif"].astype(bool).any()
-    # recognised improvement backed by both tests, with their p-values
+    # No recognised improvement: V10025's OTIF rose (Apr-Sep 2025 50/96 against Apr-Sep 2026 82/112, p = 0.086
+    # with the month-to-month variation pooled over the suppliers; the pre-whitened Mann-Kendall trend over the
+    # window's 12 months p = 0.003, q = 0.065 across all supplier x metric tests), but neither survives the
+    # false discovery rate of 0.05, so the pack does not claim one (the rise is read as a lead, not a finding)
     rec = pack.recognition[pack.recognition["kind"] == "recognised improvement"]
-    assert set(rec["test"]) == {"year-on-year two-proportion z", "Mann-Kendall trend"}
+    assert rec.empty
     html = (tmp_path / "feedback.html").read_text(encoding="utf-8")
     for text in (
         "2025-10-01 to 2026-09-30",
@@ -206,9 +210,26 @@ def test_change_signals_match_a_hand_count_and_scipy(card):
     before = mine[(mine["date_received"] >= "2025-04-01") & (mine["date_received"] <= "2025-09-30")]
     assert (r["after_n"], r["after_k"]) == (len(after), after["otif"].sum())
     assert (r["before_n"], r["before_k"]) == (len(before), before["otif"].sum())
-    table = [[r["after_k"], r["after_n"] - r["after_k"]], [r["before_k"], r["before_n"] - r["before_k"]]]
-    assert r["p_value"] == pytest.approx(st.chi2_contingency(table, correction=False).pvalue, rel=1e-9)
-    assert r["direction"] == "improving"
+    # the test is over the six months of each side (they allow for the variation between months), with
+    # that variation pooled over every supplier's OTIF months: count all suppliers' months by hand
+    judged = lines[lines["status"].isin(["judged", "before window"])]
+    per = judged["date_received"].dt.to_period("M")
+    sups = card.suppliers["supplier_id"].astype(str).tolist()
+    kn = []
+    for start in ("2025-04", "2026-04"):
+        ms = pd.period_range(start, periods=6, freq="M")
+        sel = judged[per.isin(ms)]
+        g = sel.groupby([sel["supplier_id"].astype(str), sel["date_received"].dt.to_period("M")])["otif"]
+        idx = pd.MultiIndex.from_product([sups, ms])
+        kn.append(
+            [
+                g.sum().astype(float).reindex(idx, fill_value=0.0).to_numpy().reshape(len(sups), 6),
+                g.size().astype(float).reindex(idx, fill_value=0.0).to_numpy().reshape(len(sups), 6),
+            ]
+        )
+    t = period_proportion_test(kn[1][0], kn[1][1], kn[0][0], kn[0][1], pool=["otif_rate"] * len(sups))
+    assert r["p_value"] == pytest.approx(float(t.p_value[sups.index("V10034")]), rel=1e-9)
+    assert r["direction"] == ("improving" if r["q_value"] <= 0.05 else "no change")
     tested = sig["p_value"].notna()
     assert r["q_value"] == pytest.approx(
         st.false_discovery_control(sig.loc[tested, "p_value"])[np.flatnonzero(sig.loc[tested].index == r.name)[0]]

@@ -10,12 +10,12 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from scipy import stats as st
 
 import supplier_analytics as sa
 from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import segment_suppliers
+from supplier_analytics.stats import period_proportion_test
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.InsufficientEvidenceWarning")
@@ -57,9 +57,11 @@ def test_before_after_counts_each_side_and_agrees_with_scipy():
     assert (one["before_k"], one["before_n"], one["after_k"], one["after_n"]) == (10, 20, 18, 20)
     assert one["before_from"] == pd.Timestamp("2025-12-01") and one["after_to"] == pd.Timestamp("2026-07-30")
     assert one["difference"] == pytest.approx(0.4)
-    expected = st.chi2_contingency([[18, 2], [10, 10]], correction=False).pvalue
-    assert one["p_value"] == pytest.approx(expected, rel=1e-12)
-    assert one["verdict"] == "improved" and bool(one["after_complete"])
+    # month by month: before Dec (empty), Jan, Feb; after the three months from the day after closing
+    t = period_proportion_test([[9.0, 9.0, 0.0]], [[10.0, 10.0, 0.0]], [[0.0, 5.0, 5.0]], [[0.0, 10.0, 10.0]])
+    assert one["p_value"] == pytest.approx(float(t.p_value[0]), rel=1e-12)
+    assert one["verdict"] == ("improved" if one["q_value"] <= 0.05 else "no clear change")
+    assert bool(one["after_complete"])
     assert r.iloc[1]["verdict"] == "not closed"
 
 
@@ -67,8 +69,10 @@ def test_before_after_lower_is_better_and_too_little_data():
     lots = pd.DataFrame(
         {
             "supplier_id": "S1",
-            "date": pd.to_datetime(["2026-01-10"] * 20 + ["2026-06-10"] * 20),
-            "rejected": [True] * 8 + [False] * 12 + [True] * 1 + [False] * 19,
+            "date": pd.to_datetime(
+                ["2025-11-10"] * 10 + ["2026-01-10"] * 10 + ["2026-05-10"] * 10 + ["2026-07-10"] * 10
+            ),
+            "rejected": [True] * 8 + [False] * 2 + [True] * 8 + [False] * 2 + [False] * 10 + [False] * 10,
             "status": "judged",
         }
     )
@@ -86,8 +90,13 @@ def test_before_after_lower_is_better_and_too_little_data():
         }
     )
     r = sa.compare_before_after(res, log).set_index("action_id")
-    assert r.loc["Q-1", "difference"] == pytest.approx(1 / 20 - 8 / 20)
-    assert r.loc["Q-1", "verdict"] == "improved"  # fewer rejected lots is better
+    assert r.loc["Q-1", "difference"] == pytest.approx(0 / 20 - 16 / 20)
+    # Before: Nov 8/10 rejected, Dec none, Jan 8/10; after: May 0/10, Jun none, Jul 0/10. Two months a side
+    # and no other action on rejected lots to pool the month-to-month variation with: 1.2 degrees of
+    # freedom, t = -5.16, p = 0.092, so the drop is not called; fewer rejected lots still counts as the
+    # better direction (the sign of the statistic; test_signals checks the verdict for lower-is-better).
+    assert r.loc["Q-1", "verdict"] == "no clear change"
+    assert r.loc["Q-1", "p_value"] == pytest.approx(0.0918, abs=5e-4)
     assert not bool(r.loc["Q-1", "after_complete"])  # May-Aug runs past the as-of date
     assert r.loc["D-1", "verdict"] == "too little data"
 
@@ -238,17 +247,20 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     )
     pack = sa.review_pack(card, actions=log, out_dir=tmp_path)
     seg = pack.segments
-    # deteriorating first: the suppliers with a significant deterioration (three of the four known
-    # decliners, no stable supplier) lead the list
+    # No significant deterioration once the month-to-month variation is allowed for. The sample has about 13
+    # lines a supplier a month; V10003's OTIF, Apr-Sep 2025 70/80 against Apr-Sep 2026 41/70, has p = 0.021
+    # (q = 0.29 across the 36 year-on-year tests), and its pre-whitened trend over 12 months p = 0.21. Poor and
+    # fair suppliers lead instead. (At ten times the volume every built-in trend is found:
+    # tests/reports/test_feedback_truth.py.)
     det = seg.loc[seg["deteriorating"].str.len() > 0, "supplier_id"].tolist()
-    assert sorted(det) == ["V10003", "V10005", "V10018"]
-    assert set(pack.priorities["supplier_id"].iloc[: len(det)]) == set(det)
+    assert det == [] and not pack.priorities["priority"].astype(str).str.contains("deteriorating").any()
     assert pack.priorities["priority"].is_monotonic_increasing
     # within a priority group, larger spend first
     for _, g in pack.priorities.groupby("priority"):
         assert g["annual_spend"].is_monotonic_decreasing
-    # the four known improvers of the sample are recognised
-    assert {"V10022", "V10025", "V10030", "V10034"} <= set(pack.recognition["supplier_id"])
+    # Nothing is recognised as an improvement without a test behind it: on the sample none of the four
+    # improvers' tests survives the false discovery rate (V10025's OTIF trend comes closest, q = 0.065)
+    assert pack.recognition.empty
     # every CAR candidate has a reason; grade D suppliers are all candidates
     assert pack.car_candidates["reasons"].str.len().gt(0).all()
     d_grades = set(card.suppliers.loc[card.suppliers["grade"] == "D", "supplier_id"])
