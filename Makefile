@@ -46,6 +46,7 @@ lab: $(STAMP)
 
 bench: $(DEVSTAMP)
 	$(PY) bench/run.py
+	$(PY) bench/simulate.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

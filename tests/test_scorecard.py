@@ -219,7 +219,10 @@ def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
     assert summary["median_response_hours"].number_format == "#,##0.0"
     for col in ("grade_probability", "prob_A", "rank_low", "rank_high", "dimensions_at_peer_level", "thin_evidence"):
         assert col in summary, col  # the grade's probability and the rank interval are on the Summary sheet
-    delivery = _first_cells(wb["Delivery"], 1)
+    assert wb["Delivery"]["A1"].value.startswith("Medians and 90th percentiles are given from 10 records up")
+    delivery = _first_cells(wb["Delivery"], 3)
+    # a quantile's distribution-free interval sits next to it, in its unit
+    assert delivery["p90_days_late_low"].number_format == delivery["p90_days_late"].number_format == "#,##0.0"
     # points are points: 66.07 shows as 66.1, not as 6,607.0%
     assert delivery["pts_otif_rate"].number_format == "0.0"
     assert 0 <= delivery["pts_otif_rate"].value <= 100
@@ -227,6 +230,7 @@ def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
     assert delivery["otif_rate_prob_below_target"].number_format == "0.0%"
     assert delivery["n_deliveries"].number_format == "#,##0"
     assert delivery["mean_days_late"].number_format == "#,##0.0"
+    assert _first_cells(wb["Responsiveness"], 3)["median_response_hours_high"].number_format == "#,##0.0"
     quality = _first_cells(wb["Quality"], 1)
     assert quality["ppm_low"].number_format == quality["ppm_shrunk"].number_format == "#,##0"
     assert quality["pts_ppm"].number_format == "0.0"

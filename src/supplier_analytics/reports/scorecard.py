@@ -68,8 +68,7 @@ DELIVERY = [
     "otif_rate_shrunk",
     "otif_rate_prob_below_target",
     "mean_days_late",
-    "median_days_late",
-    "p90_days_late",
+    *[f"{m}{x}" for m in ("median_days_late", "p90_days_late") for x in ("", "_low", "_high")],
     "mean_lead_time_days",
     "cv_lead_time",
     "pts_otif_rate",
@@ -102,8 +101,7 @@ RESPONSIVENESS = [
     "n_requests",
     "n_excluded_requests",
     "n_responded",
-    "median_response_hours",
-    "p90_response_hours",
+    *[f"{m}{x}" for m in ("median_response_hours", "p90_response_hours") for x in ("", "_low", "_high")],
     "within_sla_rate",
     "within_sla_rate_low",
     "within_sla_rate_high",
@@ -112,7 +110,7 @@ RESPONSIVENESS = [
     "open_requests",
     "overdue_requests",
     "n_corrective_actions",
-    "median_capa_closure_days",
+    *[f"median_capa_closure_days{x}" for x in ("", "_low", "_high")],
     "capa_on_time_rate",
     "open_corrective_actions",
     "pts_within_sla_rate",
@@ -178,13 +176,17 @@ def scorecard_sheets(card) -> list[SheetSpec]:
     )
     m = card.metrics
     sheets = [_sheet("Summary", _pick(s, SUMMARY), head, grade_column="grade")]
+    quantiles = (
+        "Medians and 90th percentiles are given from 10 records up, with a 95% interval from the order "
+        "statistics (_low to _high, no assumption on the distribution); with fewer records they are empty.",
+    )
     for title, cols, count in (
         ("Delivery", DELIVERY, "n_deliveries"),
         ("Quality", QUALITY, "n_inspections"),
         ("Responsiveness", RESPONSIVENESS, "n_requests"),
     ):
         if count in s.columns:
-            sheets.append(_sheet(title, _pick(s, cols)))
+            sheets.append(_sheet(title, _pick(s, cols), quantiles if title != "Quality" else ()))
     by_type = getattr(m, "by_request_type", None)
     if by_type is not None and len(by_type):
         sheets.append(_sheet("Request types", by_type))
