@@ -33,7 +33,7 @@ from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare_si
 __all__ = ["read_actions", "compare_before_after", "open_actions", "ACTION_METRICS", "BEFORE_AFTER_COLUMNS"]
 
 #: Metrics an action can target: shares of independent records (lines, lots, requests), so the
-#: two-proportion test fits (:data:`~supplier_analytics.signals.RECORD_SHARES`; the catalogue says which
+#: before/after test fits (:data:`~supplier_analytics.signals.RECORD_SHARES`; the catalogue says which
 #: records and flag are behind each and which direction is better).
 ACTION_METRICS = RECORD_SHARES
 

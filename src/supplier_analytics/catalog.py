@@ -404,7 +404,7 @@ RATES = tuple(m.name for m in _ALL if m.is_rate)
 COUNT_METRICS = tuple(m.name for m in _ALL if m.is_count_metric)
 
 #: Shares of independent judged records (each line, lot or request one trial): what a before/after comparison,
-#: a change signal or a corrective action can test with a two-proportion test.
+#: a change signal or a corrective action can test before and after a date (:func:`~supplier_analytics.signals.compare`).
 RECORD_SHARES = tuple(m.name for m in _ALL if m.is_rate and m.flag is not None and m.evidence_count == m.denominator)
 
 #: Metrics the configuration may give a curve, a weight or a target.

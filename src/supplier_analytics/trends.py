@@ -493,8 +493,8 @@ def alerts(
         autocorrelation (``correction="prewhiten"`` of
         :func:`~supplier_analytics.trendtest.mann_kendall`), Theil-Sen slope.
         ``"two-window"``: the last ``recent`` periods against the ``recent``
-        before them (the two-proportion test of
-        :func:`~supplier_analytics.signals.compare`; count metrics only).
+        before them (the test of :func:`~supplier_analytics.signals.compare`, which
+        allows for the variation between periods; count metrics only).
     period : {"week", "month", "quarter"}, optional
         Period length (default: the scorecard's).
     min_periods : int, default 6
