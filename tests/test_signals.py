@@ -35,7 +35,7 @@ def test_compare_is_the_period_test_and_scales_ppm():
     before_k, after_k = [[95, 96, 94, 95, 96, 95], [2, 3, 1, 2, 1, 1]], [[80, 78, 81, 79, 80, 82], [5, 6, 4, 5, 6, 4]]
     n = [[100] * 6, [1000] * 6]
     r = compare(before_k, n, after_k, n, metric=["otif_rate", "ppm"])
-    t = period_proportion_test(after_k, n, before_k, n)
+    t = period_proportion_test(after_k, n, before_k, n, autocorrelation="estimate", pool=["otif_rate", "ppm"])
     for c in ("difference", "low", "high", "p_value"):
         assert r.loc[0, c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)
     assert (r.loc[0, "before_k"], r.loc[0, "before_n"], r.loc[0, "after_k"]) == (571, 600, 480)

@@ -10,6 +10,7 @@ from scipy import stats as st
 
 from supplier_analytics.stats import (
     benjamini_hochberg,
+    estimate_autocorrelation,
     fit_beta_binomial,
     funnel_limits,
     period_proportion_test,
@@ -347,3 +348,55 @@ def test_pooled_excess_by_hand():
     # another metric is not pooled with these
     apart = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate", "ppm"])
     assert float(apart.excess[0]) == pytest.approx(a1 / w, rel=1e-12) and float(apart.df[0]) == pytest.approx(nu)
+
+
+# --------------------------------------------------------------------------- lag-1 correlation between periods
+
+
+def _ar1_counts(rng, rows, months, phi, sd=0.3, lines=400, logit_mean=2.2):
+    e = np.zeros((rows, months))
+    e[:, 0] = rng.normal(0, sd, rows)
+    for t in range(1, months):
+        e[:, t] = phi * e[:, t - 1] + rng.normal(0, sd * np.sqrt(1 - phi**2), rows)
+    n = np.full((rows, months), float(lines))
+    return rng.binomial(lines, 1 / (1 + np.exp(-(logit_mean + e)))).astype(float), n
+
+
+def test_lag_moments_expectations_match_a_simulation_with_known_truth():
+    # Gaussian period rates around m = 0.9 with excess theta m(1-m), correlation rho^|lag|, binomial-size noise;
+    # the exact expectations theta a(rho) + b of Q0 and Q1 against their means over 20,000 rows
+    from supplier_analytics.stats.comparisons import _lag_moments
+
+    rng = np.random.default_rng(11)
+    rows, T, m, theta, rho = 20_000, 6, 0.7, 0.01, 0.6
+    n = np.tile([400.0, 300.0, 0.0, 500.0, 400.0, 350.0], (rows, 1))  # one empty month keeps its place
+    lags = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
+    cov = theta * m * (1 - m) * rho**lags + np.diag(m * (1 - m) / np.where(n[0] > 0, n[0], 1.0))
+    x = m + rng.multivariate_normal(np.zeros(T), cov, size=rows)
+    q0, q1, a0, a1, b0, b1, pairs = _lag_moments(x * n, n, np.array([rho]))
+    assert pairs[0] == 3  # neighbours with records: (1, 2), (4, 5), (5, 6)
+    assert q0.mean() == pytest.approx(theta * a0[:, 0].mean() + b0.mean(), rel=0.03)
+    assert q1.mean() == pytest.approx(theta * a1[:, 0].mean() + b1.mean(), rel=0.05)
+
+
+@pytest.mark.parametrize(("phi", "low", "high"), [(0.0, 0.0, 0.15), (0.5, 0.4, 0.6), (0.7, 0.6, 0.8)])
+def test_estimate_autocorrelation_recovers_the_carry_over_of_simulated_suppliers(phi, low, high):
+    # 40 suppliers, two sides of 6 months, 400 lines a month, logit AR(1) sd 0.3; mean over 30 bases
+    rng = np.random.default_rng([5, int(10 * phi)])
+    est = []
+    for _ in range(30):
+        k, n = _ar1_counts(rng, 40, 12, phi)
+        est.append(estimate_autocorrelation([(k[:, :6], n[:, :6]), (k[:, 6:], n[:, 6:])])[0])
+    assert low <= float(np.mean(est)) <= high
+
+
+def test_estimate_autocorrelation_is_one_value_per_pool_and_the_default_without_neighbours():
+    rng = np.random.default_rng(3)
+    k1, n1 = _ar1_counts(rng, 60, 12, 0.9, sd=0.5)
+    k0, n0 = _ar1_counts(rng, 60, 12, 0.0, sd=0.5)
+    k, n = np.vstack([k1, k0]), np.vstack([n1, n0])
+    rho = estimate_autocorrelation([(k, n)], pool=["slow"] * 60 + ["fast"] * 60)
+    assert len(set(rho[:60])) == 1 and len(set(rho[60:])) == 1
+    assert rho[0] >= 0.7 and rho[60] <= 0.2
+    # single months a side hold no pair of neighbours: the default
+    assert estimate_autocorrelation([(k[:, :1], n[:, :1])], default=0.5).tolist() == [0.5] * 120

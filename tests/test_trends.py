@@ -409,6 +409,7 @@ def test_compare_windows_is_the_period_test_of_its_months():
         [ks[:6], [45] * 6, [5, 0, 0, 0, 0, 0]],
         [[100] * 6, [50] * 6, [5, 0, 0, 0, 0, 0]],
         pool=["otif_rate"] * 3,
+        autocorrelation="estimate",
     )
     for c in ("difference", "low", "high", "p_value"):
         assert r.loc["A", c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)

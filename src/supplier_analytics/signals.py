@@ -24,15 +24,16 @@ measured error rates of this test.
 
 Examples
 --------
-Six months a side, 100 lines a month; the first supplier's months scatter little around a clear
-drop, the second's scatter widely around a smaller one:
+Six months a side, 100 lines a month: the first supplier drops 15 points with months that scatter
+little, the second 5 points with months that scatter widely, so its drop is far less certain (a
+binomial test taking every line as independent would give it p = 0.012):
 
 >>> before = [[95, 96, 94, 95, 96, 95], [92, 80, 88, 90, 82, 86]]
 >>> after = [[80, 78, 81, 79, 80, 82], [70, 85, 80, 88, 79, 84]]
 >>> r = compare(before, [[100] * 6] * 2, after, [[100] * 6] * 2, metric="otif_rate")
->>> r[["before", "after", "difference", "direction"]].round(4).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-[{'before': 0.9517, 'after': 0.8, 'difference': -0.1517, 'direction': 'deteriorating'},
- {'before': 0.8633, 'after': 0.81, 'difference': -0.0533, 'direction': 'no change'}]
+>>> r[["before", "after", "difference", "p_value"]].round(4).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+[{'before': 0.9517, 'after': 0.8, 'difference': -0.1517, 'p_value': 0.0},
+ {'before': 0.8633, 'after': 0.81, 'difference': -0.0533, 'p_value': 0.0315}]
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def compare(
     confidence: float = 0.95,
     min_records: int = 1,
     min_periods: int = 2,
-    autocorrelation: float = 0.5,
+    autocorrelation: float | str = "estimate",
     prior_df: float = 20.0,
 ) -> pd.DataFrame:
     """The after side against the before side, row by row (a supplier, an action ...), period by period.
@@ -220,9 +221,12 @@ def compare(
         estimated, and a binomial test would take ordinary month-to-month
         variation for a change. Rows below either minimum are "not tested"
         and have no difference, interval or p-value.
-    autocorrelation : float, default 0.5
-        Working lag-1 correlation of the period-to-period variation (months
-        next to each other are alike); 0 takes periods as independent.
+    autocorrelation : float or "estimate", default "estimate"
+        Lag-1 correlation of the period-to-period variation (months next to
+        each other are alike). ``"estimate"``: from the period counts of all
+        rows of the same metric
+        (:func:`~supplier_analytics.stats.estimate_autocorrelation`); a number
+        fixes it (0 takes periods as independent).
     prior_df : float, default 20
         The variation between periods is estimated from all rows of the same
         metric (the suppliers of the comparison) and combined with each row's
@@ -336,18 +340,32 @@ def compare(
             "direction": pd.array(direction, dtype="string"),
         }
     )
-    out.attrs["method"] = method_text(autocorrelation, min_periods)
+    per_metric = pd.Series(np.asarray(t.autocorrelation, dtype=float))
+    used = {str(k): float(v) for k, v in per_metric.groupby(np.asarray(names, dtype=str), sort=False).first().items()}
+    out.attrs["autocorrelation"] = used
+    out.attrs["method"] = method_text(autocorrelation if not isinstance(autocorrelation, str) else used, min_periods)
     return out
 
 
-def method_text(autocorrelation: float = 0.5, min_periods: int = 2) -> str:
-    """One sentence on the test of :func:`compare`, for the ``attrs["method"]`` of its callers."""
+def method_text(autocorrelation: float | dict | None = None, min_periods: int = 2) -> str:
+    """One sentence on the test of :func:`compare`, for the ``attrs["method"]`` of its callers.
+
+    ``autocorrelation``: the lag-1 correlation used, a number (fixed) or a dict metric -> value
+    (estimated); None says it is estimated without giving values.
+    """
+    if isinstance(autocorrelation, dict):
+        values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
+        corr = f"lag-1 correlation between neighbouring periods estimated from the same periods ({values})"
+    elif autocorrelation is None:
+        corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
+    else:
+        corr = f"working lag-1 correlation {autocorrelation:g} between neighbouring periods"
     return (
         "t-test of the two sides' rates allowing for the variation of the rate from period to period "
         "(quasi-binomial dispersion from the period counts, pooled over all suppliers of the same metric "
-        f"and combined with the supplier's own, working AR(1) correlation {autocorrelation:g} between "
-        "neighbouring periods, t with the degrees of freedom of both estimates), Newcombe's interval from "
-        f"the effective counts; fewer than {int(min_periods)} periods with records on a side: not tested"
+        f"and combined with the supplier's own, {corr}, t with the degrees of freedom of both estimates), "
+        f"Newcombe's interval from the effective counts; fewer than {int(min_periods)} periods with records "
+        "on a side: not tested"
     )
 
 

