@@ -5,6 +5,8 @@ References checked here:
   Holy Cross, MannKendallByHand.txt: 14 values, S = 54, V = (14)(13)(33)/18 - (2)(1)(9)/18, Z = 2.9058,
   one-sided p = .0018).
 - scipy.stats.kendalltau (tau-b, S and its variance) and scipy.stats.theilslopes (slope, interval, intercept).
+- The seasonal Mann-Kendall test (Hirsch, Slack & Smith 1982) by hand (3 years x 4 quarters), against the plain
+  test with one season, and against scipy.stats.kendalltau season by season.
 - Montgomery, Introduction to Statistical Quality Control, Example 7.1 (orange-juice cans, p-chart; the
   data as in R package qcc's ``orangejuice``) and the personal-computer u-chart (qcc's ``pcmanufact``).
 - Laney p': no published data set with its limits was available offline, so the chart is checked against a
@@ -28,7 +30,12 @@ from supplier_analytics.trends import (
     period_series,
     rolling_rate,
 )
-from supplier_analytics.trendtest import mann_kendall
+from supplier_analytics.trendtest import (
+    mann_kendall,
+    mann_kendall_rows,
+    seasonal_mann_kendall,
+    seasonal_mann_kendall_rows,
+)
 
 # --------------------------------------------------------------------------- Mann-Kendall
 
@@ -200,6 +207,128 @@ def test_mann_kendall_rejects_bad_arguments():
         mann_kendall([1, 2, 3], alpha=1.5)
     with pytest.raises(InputError, match="times must be strictly increasing"):
         mann_kendall([1, 2, 3], times=[0, 2, 1])
+
+
+# --------------------------------------------------------------------------- seasonal Mann-Kendall
+
+QUARTERS = [1.0, 2.0, 3.1, 1.5, 1.4, 2.0, 2.9, 1.8, 1.9, 2.6, 3.6, 2.4]  # 3 years x 4 quarters, in time order
+
+
+def test_seasonal_mann_kendall_by_hand():
+    # Season by season (values of years 1-3; pairs (1,2), (1,3), (2,3); Var S_g = [n(n-1)(2n+5) - ties]/18):
+    #   Q1 1.0 1.4 1.9: + + +  S = 3, Var = 3*2*11/18 = 66/18
+    #   Q2 2.0 2.0 2.6: 0 + +  S = 2, Var = (66 - 2*1*9)/18 = 48/18 (one tied pair)
+    #   Q3 3.1 2.9 3.6: - + +  S = 1, Var = 66/18
+    #   Q4 1.5 1.8 2.4: + + +  S = 3, Var = 66/18
+    # S = 9, Var S = 246/18, z = (9 - 1)/sqrt(246/18) = 2.16401, p = 2(1 - Phi(z)) = 0.030464
+    # Slopes per time step (a year is 4 steps): Q1 0.4/4, 0.9/8, 0.5/4 = 0.1, 0.1125, 0.125; Q2 0, 0.075, 0.15;
+    # Q3 -0.05, 0.0625, 0.175; Q4 0.075, 0.1125, 0.15. Sorted: -0.05 0 0.0625 0.075 0.075 0.1 | 0.1125 0.1125
+    # 0.125 0.15 0.15 0.175 -> median 0.10625. Sen's interval: C = 1.95996 sqrt(246/18) = 7.2457, ranks
+    # round((12 - C)/2) = 2 and round((12 + C)/2) + 1 = 11 -> 0 and 0.15. tau = 9/sqrt(12 (12 - 1)) (12 pairs
+    # within seasons, 1 tied); intercept = median(values) - slope * median(t) = 2.0 - 0.10625 * 5.5 = 1.415625.
+    r = seasonal_mann_kendall(QUARTERS, period=4)
+    assert (r.n, r.s, r.direction, r.correction, r.r1) == (12, 9.0, "increasing", "none", 0.0)
+    assert r.var_s == pytest.approx(246 / 18, abs=1e-12)
+    assert r.z == pytest.approx(8 / np.sqrt(246 / 18), abs=1e-12)
+    assert round(r.z, 5) == 2.16401 and round(r.p_value, 6) == 0.030464
+    assert r.p_value == pytest.approx(2 * stats.norm.sf(8 / np.sqrt(246 / 18)), abs=1e-15)
+    assert r.slope == pytest.approx(0.10625, abs=1e-12)
+    assert (r.slope_low, r.slope_high) == (pytest.approx(0.0, abs=1e-12), pytest.approx(0.15, abs=1e-12))
+    assert r.tau == pytest.approx(9 / np.sqrt(132), abs=1e-12)
+    assert r.intercept == pytest.approx(1.415625, abs=1e-12)
+    # Q2's third year missing: Q2 keeps 2.0, 2.0 (S = 0, Var = (2*1*9 - 2*1*9)/18 = 0), so S = 7, Var S = 198/18;
+    # its slopes 0.075 and 0.15 leave with it: 10 slopes, median still (0.1 + 0.1125)/2
+    gap = list(QUARTERS)
+    gap[9] = np.nan
+    g = seasonal_mann_kendall(gap, period=4)
+    assert (g.n, g.s, g.var_s, g.slope) == (11, 7.0, pytest.approx(11.0), pytest.approx(0.10625))
+    # a single year has no pair within a season; 2 values in all are too few
+    one = seasonal_mann_kendall(QUARTERS[:4], period=4)
+    assert one.direction == "insufficient data" and np.isnan([one.s, one.p_value, one.slope]).all()
+    assert seasonal_mann_kendall([1.0, np.nan, np.nan, np.nan, 2.0], period=4).direction == "insufficient data"
+    # times are period indices: the gap left out and the others given with their indices is the same test
+    kept = np.flatnonzero(np.isfinite(gap))
+    assert seasonal_mann_kendall(np.asarray(gap)[kept], period=4, times=kept) == g
+    for bad in (0, 2.5, True):
+        with pytest.raises(InputError, match="period must be an integer number of periods per seasonal cycle"):
+            seasonal_mann_kendall(QUARTERS, period=bad)
+    with pytest.raises(InputError, match="times must be whole period indices"):
+        seasonal_mann_kendall(QUARTERS, period=4, times=np.arange(12) + 0.5)
+
+
+def test_seasonal_with_one_season_is_the_classical_test():
+    rng = np.random.default_rng(1982)
+    for _ in range(5):
+        y = np.round(rng.normal(0.03 * np.arange(30), 1.0), 1)  # ties
+        y[rng.choice(30, 5, replace=False)] = np.nan
+        a, b = seasonal_mann_kendall(y, period=1), mann_kendall(y, correction="none")
+        for f in ("n", "s", "var_s", "z", "p_value", "tau", "slope", "slope_low", "slope_high", "intercept"):
+            assert getattr(a, f) == getattr(b, f), f
+        assert a == b
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_seasonal_mann_kendall_agrees_with_kendalltau_by_season(seed):
+    # Independently: each season's S from scipy's tau-b, S = tau_b sqrt(n0 (n0 - n2)) (time has no ties),
+    # its variance from the tie groups, the slope as the median over explicit within-season pairs.
+    rng = np.random.default_rng([1982, seed])
+    period = [12, 4, 7][seed % 3]
+    n = int(rng.integers(3 * period, 6 * period))
+    y = np.round(rng.normal(0.02 * np.arange(n) + rng.normal(0, 2, period)[np.arange(n) % period], 1.0), 0)
+    y[rng.choice(n, size=n // 6, replace=False)] = np.nan
+    t = np.arange(n)
+    s = var = n0_all = n2_all = 0.0
+    slopes = []
+    for g in range(period):
+        keep = (t % period == g) & np.isfinite(y)
+        tg, yg = t[keep], y[keep]
+        k = len(yg)
+        if k < 2:
+            continue
+        n0 = k * (k - 1) / 2
+        _, counts = np.unique(yg, return_counts=True)
+        n2 = (counts * (counts - 1) / 2).sum()
+        if n2 < n0:  # all tied: tau is undefined and S = 0
+            s += stats.kendalltau(tg, yg).statistic * np.sqrt(n0 * (n0 - n2))
+        var += (k * (k - 1) * (2 * k + 5) - (counts * (counts - 1) * (2 * counts + 5)).sum()) / 18
+        n0_all, n2_all = n0_all + n0, n2_all + n2
+        slopes += [(yg[j] - yg[i]) / (tg[j] - tg[i]) for i in range(k) for j in range(i + 1, k)]
+    r = seasonal_mann_kendall(y, period=period)
+    assert r.s == pytest.approx(s, abs=1e-9) and r.var_s == pytest.approx(var, abs=1e-9)
+    z = (s - np.sign(s)) / np.sqrt(var)
+    assert r.z == pytest.approx(z, abs=1e-9) and r.p_value == pytest.approx(2 * stats.norm.sf(abs(z)), abs=1e-12)
+    assert r.tau == pytest.approx(s / np.sqrt(n0_all * (n0_all - n2_all)), abs=1e-12)
+    assert r.slope == pytest.approx(np.median(slopes), abs=1e-12)
+    c = stats.norm.ppf(0.975) * np.sqrt(var)
+    srt = np.sort(slopes)
+    assert r.slope_low == pytest.approx(srt[int(np.round((len(srt) - c) / 2)) - 1], abs=1e-12)
+    assert r.slope_high == pytest.approx(srt[int(np.round((len(srt) + c) / 2))], abs=1e-12)
+    # the vectorised rows give the same row by row
+    rows = seasonal_mann_kendall_rows(np.vstack([y, y[::-1]]), period=period)
+    assert rows["s"][0] == r.s and rows["p_value"][0] == r.p_value and (rows["r1"] == 0).all()
+
+
+def test_seasonal_test_holds_its_size_under_a_strong_season():
+    # 2,000 series of 48 months (4 years from January): Gaussian noise of sd 1 plus a season of sd 3 rising
+    # through the year (January best, December worst), no trend. The classical test takes the season for a
+    # trend (measured: 59.7 % rejected at alpha 0.05; 99.8 % at 24 months); the seasonal test compares each
+    # month with the same month only: 3.8 % (its S is the noise's alone). Against a real trend of -0.05 per
+    # month (2.4 noise sd over the 4 years) the seasonal test finds 96.0 %, the classical one 0 % (the season
+    # hides it). Bounds: 3 binomial standard errors and more around the measured values.
+    rng = np.random.default_rng([1982, 48])
+    noise = rng.normal(size=(2000, 48))
+    t = np.arange(48)
+    season = np.arange(12) - 5.5
+    season = 3 * season / season.std()
+    y = season[t % 12] + noise
+    classical = np.mean(mann_kendall_rows(y, correction="none")["p_value"] < 0.05)
+    seasonal = seasonal_mann_kendall_rows(y)["p_value"]
+    assert classical > 0.45
+    assert 0.02 <= np.mean(seasonal < 0.05) <= 0.07
+    np.testing.assert_allclose(seasonal, seasonal_mann_kendall_rows(noise)["p_value"], atol=1e-12)
+    trend = y - 0.05 * t
+    assert np.mean(seasonal_mann_kendall_rows(trend)["p_value"] < 0.05) > 0.9
+    assert np.mean(mann_kendall_rows(trend, correction="none")["p_value"] < 0.05) < 0.1
 
 
 # --------------------------------------------------------------------------- control charts
@@ -551,6 +680,48 @@ def test_alerts_find_the_generators_trending_suppliers():
         assert not ((flagged["truth"] != "stable") & (flagged["direction"] != flagged["truth"])).any()
         assert (flagged["truth"] == "stable").sum() <= 1
         assert (flagged["current_n"] > 0).all() and flagged["severity"].isin(["high", "medium", "low"]).all()
+
+
+def test_alerts_seasonal():
+    # 3 years of months; on-time falls 1.2 points a month towards December every year. A: the season only;
+    # B: the season and a fall of 0.4 points a month; C: the last year only; S0-S4: stable at 90 %.
+    rng = np.random.default_rng(1982)
+    months = pd.period_range("2023-01", periods=36, freq="M")
+    season = 0.93 - 0.012 * (np.arange(36) % 12)
+    rows = []
+    for sid, p in (("A", season), ("B", season - 0.004 * np.arange(36)), ("C", season)):
+        k, n = rng.binomial(400, p), np.full(36, 400)
+        k[: 24 if sid == "C" else 0] = n[: 24 if sid == "C" else 0] = 0
+        rows += list(zip([sid] * 36, months, k, n))
+    for i in range(5):
+        rows += list(zip([f"S{i}"] * 36, months, rng.binomial(400, np.full(36, 0.9)), [400] * 36))
+    p = pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
+    a = alerts(p, metrics=("otif_rate",), include="all", seasonal=12)
+    assert a.attrs["method"].startswith("seasonal Mann-Kendall trend test (Hirsch, Slack & Smith 1982")
+    assert "no correction for autocorrelation" in a.attrs["method"]
+    assert (a["test"] == "seasonal Mann-Kendall (12)").all() and a.attrs["tests"] == 7
+    r = a.set_index("supplier_id")
+    assert r.loc["B", "direction"] == "deteriorating" and r.loc["A", "direction"] == "no alert"
+    b = p[p.supplier_id == "B"]
+    ref = seasonal_mann_kendall(b["otif_rate_k"] / b["otif_rate_n"], period=12)
+    assert r.loc["B", "p_value"] == ref.p_value and r.loc["B", "slope"] == ref.slope
+    # C has one January, one February, ...: nothing to compare within a season
+    assert r.loc["C", "direction"] == "not tested" and "no two periods of one season" in r.loc["C", "reason"]
+    # the classical test takes C's December slide within its one year for a deterioration
+    none = alerts(p, metrics=("otif_rate",), include="all", correction="none").set_index("supplier_id")
+    assert none.loc["C", "direction"] == "deteriorating" and none.loc["C", "test"] == "Mann-Kendall"
+    # min_periods still applies
+    few = alerts(p, metrics=("otif_rate",), seasonal=12, min_periods=37).set_index("supplier_id")
+    assert (
+        few.attrs["tests"] == 0
+        and few.loc["A", "reason"] == "36 periods with at least 5 records; the trend test needs 37"
+    )
+    assert alerts(p, metrics=("otif_rate",), seasonal=np.int64(12)).attrs["method"] == a.attrs["method"]
+    for bad in (1, 12.0, True, "12"):
+        with pytest.raises(InputError, match="seasonal must be an integer number of periods per seasonal cycle"):
+            alerts(p, metrics=("otif_rate",), seasonal=bad)
+    with pytest.raises(InputError, match="seasonal applies to method='mann-kendall' only"):
+        alerts(p, metrics=("otif_rate",), seasonal=12, method="two-window")
 
 
 def test_alerts_rejects_bad_arguments():

@@ -13,6 +13,8 @@ mann_kendall
     pre-whitened for lag-1 autocorrelation by default) with Theil-Sen slope
     and its confidence interval (in
     :mod:`supplier_analytics.trendtest`; alerts run it on every supplier at once).
+seasonal_mann_kendall
+    The seasonal test (Hirsch et al. 1982): each month against the same month of other years.
 compare_windows
     One window against another (this quarter against the last) per
     supplier: the before/after comparison of :func:`~supplier_analytics.signals.compare`.
@@ -49,8 +51,12 @@ from supplier_analytics.signals import method_text as compare_method
 from supplier_analytics.stats import benjamini_hochberg
 from supplier_analytics.trendtest import (
     MannKendallResult,
+    check_period,
     mann_kendall,
     mann_kendall_rows,
+    seasonal_mann_kendall,
+    seasonal_mann_kendall_rows,
+    trend_method_text,
 )
 
 __all__ = [
@@ -58,6 +64,7 @@ __all__ = [
     "rolling_rate",
     "MannKendallResult",
     "mann_kendall",
+    "seasonal_mann_kendall",
     "compare_windows",
     "alerts",
     "ALERT_COLUMNS",
@@ -468,6 +475,7 @@ def alerts(
     min_change=None,
     include: str = "alerts",
     correction: str = "prewhiten",
+    seasonal: int | None = None,
 ) -> pd.DataFrame:
     """Early warning: which suppliers are really deteriorating or improving, false alarms controlled.
 
@@ -524,6 +532,15 @@ def alerts(
         test, which takes periods as independent; see
         :func:`~supplier_analytics.trendtest.mann_kendall` for the measured
         size and power of both).
+    seasonal : int, optional
+        Periods per seasonal cycle (12 for months, 4 for quarters, 52 for
+        weeks, roughly): the trend test is then the seasonal Mann-Kendall test
+        (:func:`~supplier_analytics.trendtest.seasonal_mann_kendall`), which
+        compares each period only with the same period of other years, and
+        ``correction`` is not used (no pre-whitening). It needs at least two
+        years of periods (a supplier without two periods of one season is not
+        tested) and has little power below about 3-4; ``min_periods`` still
+        applies.
 
     Returns
     -------
@@ -552,12 +569,17 @@ def alerts(
     signals in the recent periods. 2-3 points: "high", 1: "medium", 0: "low".
     The trend test removes lag-1 autocorrelation between periods
     (pre-whitening), but not seasonality: a bad December every year inside
-    the window can look like a trend.
+    the window can look like a trend, or hide one. ``seasonal=12`` removes the
+    season but not the autocorrelation between neighbouring months.
     """
     if method not in ("mann-kendall", "two-window"):
         raise InputError(f"method must be 'mann-kendall' or 'two-window', got {method!r}.")
     if correction not in ("prewhiten", "none"):
         raise InputError(f"correction must be 'prewhiten' or 'none', got {correction!r}.")
+    if seasonal is not None:
+        seasonal = check_period(seasonal, least=2, name="seasonal")
+        if method != "mann-kendall":
+            raise InputError("seasonal applies to method='mann-kendall' only; leave it out for method='two-window'.")
     if include not in ("alerts", "all"):
         raise InputError(f"include must be 'alerts' or 'all', got {include!r}.")
     if not 0.0 < fdr < 1.0:
@@ -598,12 +620,15 @@ def alerts(
                 cur = np.where(cn > 0, np.nansum(window_vals, axis=1) / np.maximum(cn, 1), np.nan)
         labels = np.array([str(x) for x in full], dtype=object)
         if method == "mann-kendall":
-            mk = mann_kendall_rows(y, correction=correction, pool=True)
+            if seasonal is None:
+                mk = mann_kendall_rows(y, correction=correction, pool=True)
+            else:
+                mk = seasonal_mann_kendall_rows(y, period=seasonal)
             has = n_ok > 0
             first_i = np.where(has, np.argmax(enough, axis=1), 0)
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
             need = max(int(min_periods), 3)
-            tested = n_ok >= need
+            tested = (n_ok >= need) & np.isfinite(mk["p_value"])  # seasonal: two periods of one season
             reason = np.where(
                 tested,
                 "",
@@ -611,8 +636,11 @@ def alerts(
                     n_ok.astype(str), f" periods with at least {min_count} records; the trend test needs {need}"
                 ),
             )
+            reason[(n_ok >= need) & ~tested] = f"no two periods of one season ({seasonal} periods a year) to compare"
             put(
-                test=np.full(m, "Mann-Kendall", dtype=object),
+                test=np.full(
+                    m, "Mann-Kendall" if seasonal is None else f"seasonal Mann-Kendall ({seasonal})", dtype=object
+                ),
                 statistic=mk["z"],
                 p_value=mk["p_value"],
                 slope=mk["slope"],
@@ -709,16 +737,7 @@ def alerts(
     severity = np.where(tested, np.where(points >= 2, "high", np.where(points == 1, "medium", "low")), "")
     n_tests = int(tested.sum())
     if method == "mann-kendall":
-        values = (
-            "per-period values pre-whitened for lag-1 autocorrelation (estimated on the Theil-Sen-detrended "
-            "series, bias-corrected, shrunk towards the average over the suppliers)"
-            if correction == "prewhiten"
-            else "per-period values (taken as independent, no autocorrelation correction)"
-        )
-        how = (
-            "Mann-Kendall trend test (two-sided, tie-corrected variance, continuity-corrected z) on the "
-            f"{values}, Theil-Sen slope with its interval"
-        )
+        how = trend_method_text(correction, seasonal)
         floor = f"fewer than {max(int(min_periods), 3)} such periods"
     else:
         how = f"the last {recent} periods against the {recent} before, period by period: {compare_method()}"
