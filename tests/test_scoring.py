@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_h
+from scipy import integrate
 from scipy import stats as st
 
 from supplier_analytics.config import load_config
 from supplier_analytics.errors import ConfigError, InputError, InsufficientEvidenceWarning, ValidationError
-from supplier_analytics.scoring import grade_for, points, score_suppliers, scoring_explained
+from supplier_analytics.scoring import expected_points, grade_for, points, score_suppliers, scoring_explained
 from supplier_analytics.stats import fit_beta_binomial, shrink_rate
 
 NAN = np.nan
@@ -228,7 +229,37 @@ def test_shrinkage_pulls_three_of_three_below_2950_of_3000():
     assert (prior["alpha"], prior["beta"]) == pytest.approx((a, b))
     assert got["otif_rate_shrunk"].to_numpy() == pytest.approx(shrink_rate(k, n, a, b))
     assert got.loc[0, "otif_rate_shrunk"] < 0.98 < got.loc[1, "otif_rate_shrunk"]
-    assert got["pts_otif_rate"].to_numpy() == pytest.approx((got["otif_rate_shrunk"].to_numpy() - 0.7) / 0.3 * 100)
+    # points: the mean points over the posterior, by numerical integration against the Beta density
+    # (the curve in this test runs from 0 points at 0.7 to 100 at 1.0)
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    ref = [_mean_points(a + ki, b + ni - ki, [(0.7, 0.0), (1.0, 100.0)]) for ki, ni in zip(k, n)]
+    assert got["pts_otif_rate"].to_numpy() == pytest.approx(ref, rel=1e-7)
+    # close to the points of the shrunk rate where the posterior is narrow, never beyond the curve's flat end
+    assert got.loc[1, "pts_otif_rate"] == pytest.approx((got.loc[1, "otif_rate_shrunk"] - 0.7) / 0.3 * 100, abs=0.05)
+
+
+def _mean_points(a, b, curve, scale=1.0):
+    """E[f(scale * B)], B ~ Beta(a, b), f the piecewise-linear curve: scipy's quad over the Beta density."""
+    xs = [x / scale for x, _ in curve]
+    ys = [y for _, y in curve]
+    f = lambda u: np.interp(u, xs, ys) * st.beta.pdf(u, a, b)  # noqa: E731
+    lo, hi = st.beta.ppf([1e-12, 1 - 1e-12], a, b)
+    inner = sorted({lo, hi, *[x for x in xs if lo < x < hi]})
+    total = sum(integrate.quad(f, u0, u1, epsabs=1e-12, epsrel=1e-10, limit=200)[0] for u0, u1 in zip(inner, inner[1:]))
+    return total + ys[0] * st.beta.cdf(min(xs[0], lo), a, b)
+
+
+def test_expected_points_match_numerical_integration_and_rise_with_the_evidence():
+    curve = [(0.5, 0.0), (0.8, 40.0), (0.95, 100.0)]
+    for a, b in [(90.0, 10.0), (3.5, 0.5), (400.0, 12.0), (1.2, 3.0)]:
+        assert float(expected_points(a, b, curve)) == pytest.approx(_mean_points(a, b, curve), abs=1e-6)
+    ppm = [(0.0, 100.0), (500.0, 80.0), (5000.0, 0.0)]  # a falling curve in parts per million
+    assert float(expected_points(3.0, 20_000.0, ppm, scale=1e6)) == pytest.approx(
+        _mean_points(3.0, 20_000.0, ppm, scale=1e6), abs=1e-6
+    )
+    # a better record (one more good line) never earns fewer points
+    pts = expected_points(np.arange(10, 40), 10.0, curve)
+    assert np.all(np.diff(pts) > 0)
 
 
 def test_prob_below_target_uses_posterior():
@@ -260,7 +291,9 @@ def test_ppm_is_shrunk_on_units_and_drives_points():
     assert (pr["alpha"], pr["beta"]) == pytest.approx((a, b), rel=1e-6)
     assert got["ppm_shrunk"].to_numpy() == pytest.approx(shrink_rate(defects, qi, a, b) * 1e6, rel=1e-6)
     curve = cfg.scoring.curves["ppm"]
-    assert got["pts_ppm"].to_numpy() == pytest.approx(points(got["ppm_shrunk"].to_numpy(), curve))
+    d, q = np.array(defects), np.array(qi)
+    ref = [_mean_points(a + di, b + qq - di, curve, scale=1e6) for di, qq in zip(d, q)]
+    assert got["pts_ppm"].to_numpy() == pytest.approx(ref, rel=1e-6)
     # a 0-defect lot of 100 units is not a perfect 0 ppm after shrinkage
     assert got.loc[0, "ppm"] == 0.0 and got.loc[0, "ppm_shrunk"] > 0.0
     assert got["quality_score"].to_numpy() == pytest.approx(got["pts_ppm"].to_numpy())
@@ -581,3 +614,30 @@ def test_a_supplier_at_least_as_good_on_every_metric_never_scores_lower(seed, wh
     m.loc[len(m)] = better
     got = _quiet(m).set_index("supplier_id")
     assert got.loc["BETTER", "overall_score"] >= got.loc[row["supplier_id"], "overall_score"] - 1e-9
+
+
+def test_the_grade_follows_the_score_unless_the_draws_clearly_favour_another_band(sample_card):
+    # 1,000 suppliers whose OTIF runs from 55 % to 98 % on 30 to 300 lines: many sit near a band boundary,
+    # some on a coin flip (e.g. 70.4 with B 0.490 and C 0.496), which the score's band decides
+    rng = np.random.default_rng(4)
+    n = rng.integers(30, 300, 1000).astype(float)
+    k = np.round(n * np.linspace(0.55, 0.98, 1000))
+    m = pd.DataFrame(
+        {
+            "supplier_id": [f"S{i:04d}" for i in range(1000)],
+            "n_deliveries": n,
+            "otif_rate": k / n,
+            "otif_rate_k": k,
+            "otif_rate_n": n,
+        }
+    )
+    for got, cfg in ((score_suppliers(m), load_config()), (sample_card.suppliers, sample_card.config)):
+        got = got[got["grade"] != "insufficient evidence"]
+        band = np.asarray(grade_for(got["overall_score"].to_numpy(), cfg.scoring.grades), dtype=object)
+        p_band = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(band)])
+        differs = got["grade"].to_numpy() != band
+        tol = 1 / np.sqrt(cfg.scoring.uncertainty.draws)
+        assert np.all(got["grade_probability"].to_numpy()[differs] - p_band[differs] > tol)
+        # the grade shown carries the probability of that grade
+        shown = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(got["grade"])])
+        assert got["grade_probability"].to_numpy() == pytest.approx(shown)

@@ -23,9 +23,11 @@ configurable in ``[scoring]`` of the configuration:
    records are added or removed.
 5. **Grade probabilities** (``[scoring.uncertainty]``): each rate's posterior is drawn ``draws`` times
    (seeded); every draw goes through points, dimension and overall score; the share of draws in each band
-   is ``prob_<grade>``. The grade shown is the most probable one, with ``grade_probability``; it is
-   ``provisional`` below ``provisional_below``. Near a band boundary the most probable grade can differ
-   from the band the score itself lies in; the probabilities show why.
+   is ``prob_<grade>``. Each metric's points are the mean points over its posterior (exactly,
+   :func:`expected_points`), so the overall score is the centre of these draws. The grade shown is the
+   most probable one, with ``grade_probability``; it is ``provisional`` below ``provisional_below``. Where
+   the band of the score itself is as probable within the draws' resolution (``1/sqrt(draws)``: a coin
+   flip at a boundary), the grade is that band, so that a score of 69.9 is not shown as a B.
 6. **Rank** by overall score, best first, with ``rank_low`` to ``rank_high``: the ranks held in
    ``rank_interval`` (95 %) of the draws.
 7. **Thin evidence** (``[evidence]``): dimensions with fewer records than the minimum are listed in
@@ -44,8 +46,8 @@ Examples
 >>> scored[["supplier_id", "otif_rate_shrunk", "overall_score", "grade"]].round(2)
   supplier_id  otif_rate_shrunk  overall_score grade
 0          S1              0.98         100.00     A
-1          S2              0.71          33.01     D
-2          S3              0.81          58.50     C
+1          S2              0.71          38.46     D
+2          S3              0.81          58.80     C
 >>> scored[["grade_probability", "provisional", "rank", "rank_low", "rank_high"]].round(2)
    grade_probability  provisional  rank  rank_low  rank_high
 0               1.00        False   1.0       1.0        1.0
@@ -63,6 +65,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.special import betainc
 
 from supplier_analytics.catalog import METRICS
 from supplier_analytics.config import DIMENSIONS, Config, load_config
@@ -71,6 +74,7 @@ from supplier_analytics.stats import fit_beta_binomial, prob_below, rank_interva
 
 __all__ = [
     "points",
+    "expected_points",
     "grade_for",
     "score_suppliers",
     "scoring_explained",
@@ -161,6 +165,60 @@ def points(values, curve, *, name: str | None = None):
     v = np.asarray(values, dtype=float)
     out = np.where(np.isnan(v), np.nan, np.interp(v, xs, ys))
     return out[()] if out.ndim == 0 else out
+
+
+def expected_points(alpha, beta, curve, *, scale: float = 1.0, name: str | None = None) -> np.ndarray:
+    r"""The mean points of a rate whose uncertainty is a Beta distribution, exactly.
+
+    Parameters
+    ----------
+    alpha, beta : array_like
+        Beta parameters of each rate (its posterior), the rate a fraction.
+    curve : sequence of (value, points) pairs
+        As for :func:`points`, in the metric's units (``scale`` times the fraction).
+    scale : float, default 1
+        Units of the metric per unit of the fraction (1e6 for PPM).
+    name : str, optional
+        Metric name, used in error messages.
+
+    Returns
+    -------
+    ndarray
+        :math:`E[f(X)]` for the piecewise-linear curve ``f`` and :math:`X = \text{scale} \cdot B`,
+        :math:`B \sim \mathrm{Beta}(\alpha, \beta)`.
+
+    Notes
+    -----
+    On a segment :math:`[x_i, x_{i+1}]` with slope :math:`s_i` the curve is
+    :math:`y_i + s_i (x - x_i)`, so its share of the mean is
+    :math:`(y_i - s_i x_i)\,\Delta F + s_i\,\Delta G` with
+    :math:`F(c) = I_{c/\text{scale}}(\alpha, \beta)` and
+    :math:`G(c) = E[X; X < c] = \text{scale}\,\frac{\alpha}{\alpha + \beta} I_{c/\text{scale}}(\alpha + 1, \beta)`
+    (:math:`I` the regularised incomplete beta function); beyond the end points
+    the curve is flat. The score of a supplier is then the mean of the
+    posterior draws behind its grade probabilities, and, since the curve only
+    rises (or only falls), a better posterior never earns fewer points.
+
+    Examples
+    --------
+    A rate known to be about 0.9 (Beta(90, 10)) on a curve that stops at 100 points from 0.95 earns a
+    little less than the 88.89 points of 0.9 itself, since the chances above 0.95 earn no more than 100:
+
+    >>> round(float(expected_points(90, 10, [(0.5, 0.0), (0.95, 100.0)])), 2)
+    88.85
+    """
+    xs, ys = _check_curve(curve, name)
+    a = np.asarray(alpha, dtype=float)
+    b = np.asarray(beta, dtype=float)
+    mean = a / (a + b) * scale
+    u = np.clip(xs / scale, 0.0, 1.0)
+    F = [betainc(a, b, x) for x in u]
+    G = [mean * betainc(a + 1.0, b, x) for x in u]
+    out = ys[0] * F[0] + ys[-1] * (1.0 - F[-1])
+    for i in range(len(xs) - 1):
+        slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
+        out = out + (ys[i] - slope * xs[i]) * (F[i + 1] - F[i]) + slope * (G[i + 1] - G[i])
+    return np.asarray(out, dtype=float)
 
 
 def _grades(grades) -> tuple[list[str], np.ndarray]:
@@ -405,7 +463,8 @@ def score_suppliers(
             any record.
         ``grade``, ``grade_probability``, ``prob_<grade>``
             The most probable grade over ``scoring.uncertainty.draws`` posterior
-            draws, its probability, and the probability of every grade;
+            draws (the score's own band where it is as probable within
+            ``1/sqrt(draws)``), its probability, and the probability of every grade;
             ``"insufficient evidence"`` (probabilities NaN) without any record.
         ``provisional``
             ``grade_probability < scoring.uncertainty.provisional_below``.
@@ -531,7 +590,11 @@ def score_suppliers(
         acc = np.zeros(nrow) if table else np.full(nrow, np.nan)
         for m in mweights[dim]:
             if m in values:
-                pts_of[m] = points(values[m], cfg.scoring.curves[m], name=m)
+                if m in posterior and cfg.scoring.shrinkage:  # the mean points over the rate's posterior
+                    a, b = posterior[m]
+                    pts_of[m] = expected_points(a, b, cfg.scoring.curves[m], scale=METRICS[m].scale, name=m)
+                else:
+                    pts_of[m] = points(values[m], cfg.scoring.curves[m], name=m)
                 acc = acc + used[dim][m] * pts_of[m]
         dim_scores[dim] = acc
 
@@ -571,9 +634,17 @@ def score_suppliers(
         gi = _grade_index(draws, mins)
         probs[rows] = np.stack([(gi == g).mean(axis=1) for g in range(len(names))], axis=1)
     gidx = np.where(graded, np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1), -1)  # ties: the better grade
+    # Where the score's own band is as probable as the most probable one within the draws' resolution (a
+    # coin flip at a boundary), the grade follows the score, so that 69.9 is not shown as a B.
+    if len(rows):
+        band = _grade_index(np.where(graded, overall, np.nan), mins)
+        p_band = np.take_along_axis(np.nan_to_num(probs), np.maximum(band, 0)[:, None], axis=1)[:, 0]
+        p_top = np.nanmax(np.where(graded[:, None], probs, 0.0), axis=1)
+        gidx = np.where(graded & (band >= 0) & (p_band >= p_top - 1.0 / np.sqrt(unc.draws)), band, gidx)
     labels = np.asarray(names + [INSUFFICIENT_EVIDENCE], dtype=object)
     new["grade"] = labels[gidx]
-    new["grade_probability"] = np.where(graded, np.nanmax(np.where(graded[:, None], probs, 0.0), axis=1), np.nan)
+    p_shown = np.take_along_axis(np.nan_to_num(probs), np.maximum(gidx, 0)[:, None], axis=1)[:, 0]
+    new["grade_probability"] = np.where(graded, p_shown, np.nan)
     for j, g in enumerate(names):
         new[f"prob_{g}"] = probs[:, j]
     new["provisional"] = graded & (new["grade_probability"] < unc.provisional_below)
@@ -584,7 +655,9 @@ def score_suppliers(
     new["rank_low"], new["rank_high"] = low, high
 
     # 6. weight sensitivity
-    new["grade_stability"] = _stability(s, graded, gidx, dw, mins, cfg)
+    # the band of the score under random weights against its band under the configured ones (the grade shown
+    # is that band except in a clear case of the draws; comparing with it would mix the two questions)
+    new["grade_stability"] = _stability(s, graded, _grade_index(np.where(graded, overall, np.nan), mins), dw, mins, cfg)
     new["weight_sensitive"] = np.where(
         np.isnan(new["grade_stability"]), False, new["grade_stability"] < cfg.scoring.sensitivity.stable_share
     )
