@@ -49,6 +49,40 @@ def test_compare_is_the_period_test_and_scales_ppm():
         compare([[1, 1]], [[2, 2]], [[1, 1]], [[2, 2]], metric="mean_days_late")
 
 
+def test_reference_rows_inform_the_variation_but_are_neither_tested_nor_returned():
+    rng = np.random.default_rng(8)
+    n = np.full((21, 3), 40.0)
+    k = rng.binomial(40, 0.8, size=(21, 6)).astype(float)
+    before_k, after_k = k[:, :3], k[:, 3:]
+    r = compare(
+        before_k[:1],
+        n[:1],
+        after_k[:1],
+        n[:1],
+        metric="otif_rate",
+        pool=["one action"],
+        reference=(before_k[1:], n[1:], after_k[1:], n[1:], ["one action"] * 20),
+    )
+    assert len(r) == 1
+    t = period_proportion_test(after_k, n, before_k, n, autocorrelation="estimate", pool=["one action"] * 21)
+    for c in ("difference", "low", "high", "p_value"):
+        assert r.loc[0, c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)
+    assert r.loc[0, "q_value"] == pytest.approx(r.loc[0, "p_value"])  # one test: BH leaves p as it is
+    # alone, the row's three months a side leave about one degree of freedom: a far wider interval
+    alone = compare(before_k[:1], n[:1], after_k[:1], n[:1], metric="otif_rate")
+    assert alone.loc[0, "high"] - alone.loc[0, "low"] > r.loc[0, "high"] - r.loc[0, "low"]
+    # a reference with other months a side is refused
+    with pytest.raises(InputError, match="as many periods"):
+        compare(
+            before_k[:1],
+            n[:1],
+            after_k[:1],
+            n[:1],
+            metric="otif_rate",
+            reference=(before_k[1:, :2], n[1:, :2], after_k[1:], n[1:], "x"),
+        )
+
+
 def test_one_period_a_side_is_not_tested_whatever_the_counts():
     # totals alone cannot show how much the rate varies from month to month
     r = compare([285, 950], [300, 1000], [239, 800], [300, 1000], metric="otif_rate")

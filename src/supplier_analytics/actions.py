@@ -141,7 +141,13 @@ def compare_before_after(
     log = read_actions(actions)
     months = pd.DateOffset(months=int(window_months))
     flags: dict[str, dict[str, pd.DataFrame]] = {}  # metric -> supplier -> its records
+    every: dict[str, pd.DataFrame] = {}  # metric -> every supplier's records
     rows = []
+    # the other suppliers over the same months: they inform how much the metric varies from month to month
+    # (one action alone gives about one degree of freedom), and are not compared themselves
+    ref: list[list[np.ndarray]] = [[], [], [], []]
+    ref_pool: list[str] = []
+    pool: list[str] = []
     for a in log.itertuples(index=False):
         metric = a.metric if isinstance(a.metric, str) else default_metric
         row = {
@@ -161,9 +167,13 @@ def compare_before_after(
         if metric not in flags:
             f = record_flags(result, metric, needed_by="compare_before_after")
             flags[metric] = dict(tuple(f.groupby("supplier_id", sort=False)))
+            every[metric] = f
         mine = flags[metric].get(str(a.supplier_id))
         bounds = {"before": (a.opened - months, a.opened), "after": (a.closed, a.closed + months)}
-        for side, (lo, hi) in bounds.items():
+        label = f"{metric} {len(pool)}"
+        others = pd.Index([x for x in flags[metric] if x != str(a.supplier_id)])
+        f = every[metric]
+        for j, (side, (lo, hi)) in enumerate(bounds.items()):
             row[f"{side}_from"], row[f"{side}_to"] = lo, hi
             if mine is None:
                 k = n = np.zeros(int(window_months))
@@ -171,6 +181,13 @@ def compare_before_after(
                 k, n = month_counts(mine["date"], mine["flag"], lo, window_months, after_start=side == "after")
                 k, n = k[0], n[0]
             row[f"{side}_period_k"], row[f"{side}_period_n"] = k, n
+            rk, rn = month_counts(
+                f["date"], f["flag"], lo, window_months, groups=f["supplier_id"], index=others, after_start=j == 1
+            )
+            ref[2 * j].append(rk)
+            ref[2 * j + 1].append(rn)
+        ref_pool.extend([label] * len(others))
+        pool.append(label)
         row["after_complete"] = bool(a.closed + months <= as_of)
         rows.append(row)
     periods = [f"{side}_period_{x}" for side in ("before", "after") for x in ("k", "n")]
@@ -178,7 +195,13 @@ def compare_before_after(
     empty = [np.zeros(int(window_months))] * len(out)
     for c in periods:  # actions not closed have no sides: empty periods, never tested
         out[c] = [x if isinstance(x, np.ndarray) else e for x, e in zip(out[c], empty)]
-    stats = compare_sides(out, fdr=fdr, confidence=confidence, min_records=min_records)
+    labels = iter(pool)
+    row_pool = [next(labels) if st == "closed" else "not closed" for st in out["status"]]
+    width = int(window_months)
+    reference = (*(np.vstack(x) if x else np.zeros((0, width)) for x in ref), np.asarray(ref_pool, dtype=object))
+    stats = compare_sides(
+        out, fdr=fdr, confidence=confidence, min_records=min_records, pool=row_pool, reference=reference
+    )
     out = out[BEFORE_AFTER_COLUMNS].copy()
     for c in ("before_k", "before_n", "after_k", "after_n"):
         out[c] = np.where(out["status"].eq("closed"), stats[c].to_numpy(), np.nan)

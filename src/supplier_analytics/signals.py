@@ -180,6 +180,28 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
     return k, n
 
 
+def _sides(before_k, before_n, after_k, after_n) -> list[np.ndarray]:
+    """The four count inputs of :func:`compare` as float matrices rows x periods, checked."""
+    mats = []
+    for name, x in (("before_k", before_k), ("before_n", before_n), ("after_k", after_k), ("after_n", after_n)):
+        try:
+            a = np.asarray(x, dtype=float)
+        except ValueError:  # rows of different lengths
+            a = _ragged(x)
+        if a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2:
+            raise InputError(f"{name} must hold one row of period counts per comparison, got shape {a.shape}.")
+        mats.append(np.nan_to_num(a))
+    bk, bn, ak, an = mats
+    if bk.shape != bn.shape or ak.shape != an.shape or bk.shape[0] != ak.shape[0]:
+        raise InputError(
+            "before_k and before_n (and after_k and after_n) must have the same shape, rows x periods, "
+            "with one row per comparison on both sides."
+        )
+    return mats
+
+
 def compare(
     before_k,
     before_n,
@@ -193,6 +215,8 @@ def compare(
     min_periods: int = 2,
     autocorrelation: float | str = "estimate",
     prior_df: float = 20.0,
+    pool=None,
+    reference=None,
 ) -> pd.DataFrame:
     """The after side against the before side, row by row (a supplier, an action ...), period by period.
 
@@ -232,6 +256,15 @@ def compare(
         metric (the suppliers of the comparison) and combined with each row's
         own estimate; the other rows count for at most this many degrees of
         freedom (:func:`~supplier_analytics.stats.period_proportion_test`, ``pool``).
+    pool : array_like, optional
+        A label per row: the rows that share the variation estimates (default:
+        the metric of each row).
+    reference : tuple, optional
+        ``(before_k, before_n, after_k, after_n, pool)`` of further rows (e.g.
+        the other suppliers over the same months) that only inform the
+        variation estimates of the rows with the same ``pool`` label: they are
+        not tested and not returned. The same number of periods a side as the
+        rows compared.
 
     Returns
     -------
@@ -269,25 +302,15 @@ def compare(
             f"min_periods must be at least 2, got {min_periods!r}: one period a side cannot show how much "
             "the rate varies between periods."
         )
-    mats = []
-    for name, x in (("before_k", before_k), ("before_n", before_n), ("after_k", after_k), ("after_n", after_n)):
-        try:
-            a = np.asarray(x, dtype=float)
-        except ValueError:  # rows of different lengths
-            a = _ragged(x)
-        if a.ndim == 1:
-            a = a[:, None]
-        if a.ndim != 2:
-            raise InputError(f"{name} must hold one row of period counts per comparison, got shape {a.shape}.")
-        mats.append(np.nan_to_num(a))
-    bk, bn, ak, an = mats
-    if bk.shape != bn.shape or ak.shape != an.shape or bk.shape[0] != ak.shape[0]:
-        raise InputError(
-            "before_k and before_n (and after_k and after_n) must have the same shape, rows x periods, "
-            "with one row per comparison on both sides."
-        )
+    bk, bn, ak, an = _sides(before_k, before_n, after_k, after_n)
     rows = bk.shape[0]
     names = np.broadcast_to(np.asarray(metric, dtype=object), (rows,))
+    labels = names if pool is None else np.broadcast_to(np.asarray(pool, dtype=object), (rows,))
+    if reference is not None:
+        rbk, rbn, rak, ran = _sides(*reference[:4])
+        if rbk.shape[1] != bk.shape[1] or rak.shape[1] != ak.shape[1]:
+            raise InputError("reference rows need as many periods a side as the rows compared.")
+        rlabels = np.broadcast_to(np.asarray(reference[4], dtype=object), (rbk.shape[0],))
     specs = {}
     for name in pd.unique(names):
         m = METRICS.get(name)
@@ -301,9 +324,22 @@ def compare(
     lower = np.array([specs[x].lower_is_better for x in names], dtype=bool)
     floor = max(int(min_records), 1)
     BK, BN, AK, AN = bk.sum(1), bn.sum(1), ak.sum(1), an.sum(1)
-    t = period_proportion_test(
-        ak, an, bk, bn, confidence=confidence, autocorrelation=autocorrelation, pool=names, prior_df=prior_df
-    )
+    if reference is not None:  # the reference rows join the estimates of the variation, then are dropped
+        t = period_proportion_test(
+            np.vstack([ak, rak]),
+            np.vstack([an, ran]),
+            np.vstack([bk, rbk]),
+            np.vstack([bn, rbn]),
+            confidence=confidence,
+            autocorrelation=autocorrelation,
+            pool=np.concatenate([np.asarray(labels, dtype=object), np.asarray(rlabels, dtype=object)]),
+            prior_df=prior_df,
+        )
+        t = type(t)(*(np.asarray(x)[:rows] for x in t))
+    else:
+        t = period_proportion_test(
+            ak, an, bk, bn, confidence=confidence, autocorrelation=autocorrelation, pool=labels, prior_df=prior_df
+        )
     tested = (
         (BN >= floor)
         & (AN >= floor)
@@ -341,7 +377,7 @@ def compare(
         }
     )
     per_metric = pd.Series(np.asarray(t.autocorrelation, dtype=float))
-    used = {str(k): float(v) for k, v in per_metric.groupby(np.asarray(names, dtype=str), sort=False).first().items()}
+    used = {str(k): float(v) for k, v in per_metric.groupby(np.asarray(names, dtype=str), sort=False).median().items()}
     out.attrs["autocorrelation"] = used
     out.attrs["method"] = method_text(autocorrelation if not isinstance(autocorrelation, str) else used, min_periods)
     return out

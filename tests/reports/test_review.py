@@ -15,6 +15,7 @@ import supplier_analytics as sa
 from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import segment_suppliers
+from supplier_analytics.signals import compare, month_counts
 from supplier_analytics.stats import period_proportion_test
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -65,6 +66,44 @@ def test_before_after_counts_each_side_and_agrees_with_scipy():
     assert one["verdict"] == ("improved" if one["q_value"] <= 0.05 else "no clear change")
     assert bool(one["after_complete"])
     assert r.iloc[1]["verdict"] == "not closed"
+
+
+def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers():
+    rng = np.random.default_rng(3)
+    recs = []
+    for sup in range(6):
+        for month in range(1, 10):
+            p = 0.8 + rng.normal(0, 0.08)  # each supplier's month has its own rate
+            recs += [(f"S{sup + 1}", f"2026-{month:02d}-{day:02d}", rng.random() < p) for day in range(1, 21)]
+    lines = pd.DataFrame(recs, columns=["supplier_id", "date_received", "otif"])
+    lines["date_received"] = pd.to_datetime(lines["date_received"])
+    lines["status"] = "judged"
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-04-01"],
+            "status": ["closed"],
+            "closed": ["2026-05-31"],
+            "metric": ["otif_rate"],
+        }
+    )
+    r = sa.compare_before_after(_result(lines), log, window_months=3).iloc[0]
+    # by hand: S1's months (Jan-Mar before; Jun-Aug after) against each other, S2-S6 over the same months as
+    # the reference for the variation
+    others = pd.Index(["S2", "S3", "S4", "S5", "S6"])
+    sides = []
+    for lo, after in ((pd.Timestamp("2026-01-01"), False), (pd.Timestamp("2026-05-31"), True)):
+        mine = month_counts(lines["date_received"][:180], lines["otif"][:180], lo, 3, after_start=after)
+        ref = month_counts(
+            lines["date_received"], lines["otif"], lo, 3, groups=lines["supplier_id"], index=others, after_start=after
+        )
+        sides.append((mine, ref))
+    (mb, rb), (ma, ra) = sides
+    want = compare(*mb, *ma, metric="otif_rate", pool=["a"], reference=(*rb, *ra, ["a"] * 5))
+    assert (r["before_n"], r["after_n"]) == (60, 60)
+    assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+    assert (r["low"], r["high"]) == pytest.approx((float(want.loc[0, "low"]), float(want.loc[0, "high"])), rel=1e-12)
 
 
 def test_before_after_lower_is_better_and_too_little_data():
