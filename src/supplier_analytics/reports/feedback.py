@@ -131,6 +131,11 @@ def methodology_text(card) -> pd.DataFrame:
         for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False)
     )
     grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
+    peers = (
+        "level of suppliers of the same category"
+        if cfg.scoring.peer_groups == "category"
+        else "level of the whole supplier base"
+    )
     rows = [
         (
             "Period",
@@ -172,9 +177,10 @@ def methodology_text(card) -> pd.DataFrame:
         ),
         (
             "Small samples",
-            "Every rate has a 95% Wilson interval. Rates used for points are pulled toward the "
-            "level of comparable suppliers in proportion to how little data there is "
-            "(empirical Bayes), so a few deliveries cannot give an extreme score. Below "
+            "Every rate has a 95% interval. Rates used for points are pulled toward the "
+            f"{peers} "
+            "in proportion to how little data there is, so a few deliveries cannot give an extreme "
+            "score, and the points are the average over the rates your records make plausible. Below "
             f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} lots or "
             f"{cfg.evidence.min_requests} requests a dimension is marked as thin evidence, which shows "
             "as a less certain grade, never as a better or a worse one; with no record at all the grade "
@@ -187,7 +193,8 @@ def methodology_text(card) -> pd.DataFrame:
             "it, or one that shows a significant deterioration, or has requests open past their service "
             "level. Improvements are recognised only when a statistical test shows them "
             "(the recent months against the same months a year before, or a trend over the "
-            "window), never from one good month.",
+            "window, both allowing for the ordinary ups and downs from month to month), never from one "
+            "good month.",
         ),
     ]
     return pd.DataFrame(rows, columns=["topic", "explanation"])
