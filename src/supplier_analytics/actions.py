@@ -215,6 +215,7 @@ def compare_before_after(
     for c in ("verdict", "metric", "status"):
         out[c] = out[c].astype("string")
     n_compared = int((closed & (stats["direction"] != "not tested").to_numpy()).sum())
+    out.attrs["autocorrelation"] = stats.attrs["autocorrelation"]
     out.attrs["method"] = (
         f"Each closed action: the share of its records (delivery lines, inspection lots or requests) behind "
         f"the targeted metric in the {window_months} months before it was opened against the {window_months} "

@@ -218,7 +218,8 @@ def expected_points(alpha, beta, curve, *, scale: float = 1.0, name: str | None 
     for i in range(len(xs) - 1):
         slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
         out = out + (ys[i] - slope * xs[i]) * (F[i + 1] - F[i]) + slope * (G[i + 1] - G[i])
-    return np.asarray(out, dtype=float)
+    # a mean of points lies within the curve's range; rounding in the sums must not carry it out (-3e-15)
+    return np.clip(np.asarray(out, dtype=float), float(np.min(ys)), float(np.max(ys)))
 
 
 def _grades(grades) -> tuple[list[str], np.ndarray]:

@@ -376,8 +376,10 @@ def compare(
             "direction": pd.array(direction, dtype="string"),
         }
     )
-    per_metric = pd.Series(np.asarray(t.autocorrelation, dtype=float))
-    used = {str(k): float(v) for k, v in per_metric.groupby(np.asarray(names, dtype=str), sort=False).median().items()}
+    # the correlation used, per metric, over the rows tested (a pool of rows without records falls back to
+    # the default and says nothing); several pools of one metric (actions): their median
+    rho = pd.Series(np.asarray(t.autocorrelation, dtype=float)[tested])
+    used = {str(k): float(v) for k, v in rho.groupby(np.asarray(names, dtype=str)[tested], sort=False).median().items()}
     out.attrs["autocorrelation"] = used
     out.attrs["method"] = method_text(autocorrelation if not isinstance(autocorrelation, str) else used, min_periods)
     return out
