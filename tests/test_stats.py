@@ -335,15 +335,19 @@ def test_pooled_excess_by_hand():
     w = 2 * 200 * (1 - 0.5)  # sum over the sides of N (1 - G), G = 1/2 for two equal months
     nu = 2 * (1 / 0.5 - 1)  # each supplier's own effective degrees of freedom: 1 per side
     assert float(own.excess[0]) == pytest.approx(a1 / w, rel=1e-12) and float(own.df[0]) == pytest.approx(nu)
-    # each combines the other's estimate (nu degrees of freedom, below prior_df) with its own, by df
+    # each combines the other's estimate (nu degrees of freedom, below prior_df) with its own, by df, on the
+    # logit scale: a row's excess is sigma^2 m(1 - m), m its rate over both sides (350/400 and 360/400)
+    mq = [0.875 * 0.125, 0.9 * 0.1]
     for i, (mine, other) in enumerate([(a1, a2), (a2, a1)]):
-        theta = (nu * other / w + nu * mine / w) / (2 * nu)
+        sigma2 = (nu * other / (w * mq[1 - i]) + nu * mine / (w * mq[i])) / (2 * nu)
+        theta = sigma2 * mq[i]
         assert float(t.excess[i]) == pytest.approx(theta, rel=1e-12)
         assert float(t.df[i]) == pytest.approx(2 * nu)
         assert float(t.design_effect_1[i]) == pytest.approx(1 + theta * 200 * 0.5, rel=1e-12)
     # prior_df caps the other rows' weight
     capped = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate"] * 2, prior_df=1.0)
-    assert float(capped.excess[0]) == pytest.approx((1 * a2 / w + nu * a1 / w) / (1 + nu), rel=1e-12)
+    sigma2 = (1 * a2 / (w * mq[1]) + nu * a1 / (w * mq[0])) / (1 + nu)
+    assert float(capped.excess[0]) == pytest.approx(sigma2 * mq[0], rel=1e-12)
     assert float(capped.df[0]) == pytest.approx(1 + nu)
     # another metric is not pooled with these
     apart = period_proportion_test(k1, n, k2, n, autocorrelation=0.0, pool=["otif_rate", "ppm"])
@@ -375,8 +379,10 @@ def test_lag_moments_expectations_match_a_simulation_with_known_truth():
     x = m + rng.multivariate_normal(np.zeros(T), cov, size=rows)
     q0, q1, a0, a1, b0, b1, pairs = _lag_moments(x * n, n, np.array([rho]))
     assert pairs[0] == 3  # neighbours with records: (1, 2), (4, 5), (5, 6)
-    assert q0.mean() == pytest.approx(theta * a0[:, 0].mean() + b0.mean(), rel=0.03)
-    assert q1.mean() == pytest.approx(theta * a1[:, 0].mean() + b1.mean(), rel=0.05)
+    # the expectations are in units of the logit variance sigma^2 = theta / (m (1 - m))
+    sigma2 = theta / (m * (1 - m))
+    assert q0.mean() == pytest.approx(sigma2 * a0[:, 0].mean() + b0.mean(), rel=0.03)
+    assert q1.mean() == pytest.approx(sigma2 * a1[:, 0].mean() + b1.mean(), rel=0.05)
 
 
 @pytest.mark.parametrize(("phi", "low", "high"), [(0.0, 0.0, 0.15), (0.5, 0.4, 0.6), (0.7, 0.6, 0.8)])

@@ -65,12 +65,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc
 
 from supplier_analytics.catalog import METRICS
 from supplier_analytics.config import DIMENSIONS, Config, load_config
 from supplier_analytics.errors import ConfigError, InputError, InsufficientEvidenceWarning, ValidationError
-from supplier_analytics.stats import fit_beta_binomial, prob_below, rank_interval
+from supplier_analytics.stats import beta_piecewise_mean, fit_beta_binomial, prob_below, rank_interval
 
 __all__ = [
     "points",
@@ -208,18 +207,7 @@ def expected_points(alpha, beta, curve, *, scale: float = 1.0, name: str | None 
     88.85
     """
     xs, ys = _check_curve(curve, name)
-    a = np.asarray(alpha, dtype=float)
-    b = np.asarray(beta, dtype=float)
-    mean = a / (a + b) * scale
-    u = np.clip(xs / scale, 0.0, 1.0)
-    F = [betainc(a, b, x) for x in u]
-    G = [mean * betainc(a + 1.0, b, x) for x in u]
-    out = ys[0] * F[0] + ys[-1] * (1.0 - F[-1])
-    for i in range(len(xs) - 1):
-        slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
-        out = out + (ys[i] - slope * xs[i]) * (F[i + 1] - F[i]) + slope * (G[i + 1] - G[i])
-    # a mean of points lies within the curve's range; rounding in the sums must not carry it out (-3e-15)
-    return np.clip(np.asarray(out, dtype=float), float(np.min(ys)), float(np.max(ys)))
+    return beta_piecewise_mean(alpha, beta, xs, ys, scale=scale)
 
 
 def _grades(grades) -> tuple[list[str], np.ndarray]:

@@ -70,7 +70,13 @@ from supplier_analytics.stats.comparisons import (
     two_proportion_test,
 )
 from supplier_analytics.stats.intervals import funnel_limits, funnel_outside, wilson_interval
-from supplier_analytics.stats.shrinkage import fit_beta_binomial, prob_below, rank_interval, shrink_rate
+from supplier_analytics.stats.shrinkage import (
+    beta_piecewise_mean,
+    fit_beta_binomial,
+    prob_below,
+    rank_interval,
+    shrink_rate,
+)
 
 __all__ = [
     "wilson_interval",
@@ -78,6 +84,7 @@ __all__ = [
     "shrink_rate",
     "prob_below",
     "rank_interval",
+    "beta_piecewise_mean",
     "two_proportion_test",
     "ProportionTest",
     "period_proportion_test",

@@ -280,7 +280,8 @@ def period_proportion_test(
         (K1, N1, J1, G1), (K2, N2, J2, G2) = per
         df = np.maximum(1.0 / G1 - 1.0, 0.0) + np.maximum(1.0 / G2 - 1.0, 0.0)
         if pool is not None:
-            theta, df = _pooled_excess(x2 - resid_df, weight, df, pool, float(prior_df))
+            mrow = (K1 + K2) / np.where(N1 + N2 > 0, N1 + N2, 1.0)
+            theta, df = _pooled_excess(x2 - resid_df, weight, df, pool, float(prior_df), mrow * (1.0 - mrow))
         d1, d2 = 1.0 + theta * N1 * G1, 1.0 + theta * N2 * G2
         p1, p2 = K1 / N1, K2 / N2
         diff = p1 - p2
@@ -325,7 +326,8 @@ AUTOCORRELATION_GRID = np.round(np.arange(0.0, 0.801, 0.05), 2)
 
 
 def _lag_moments(k: np.ndarray, n: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per row of one side: the observed moments ``Q0``, ``Q1`` and their expectations ``theta a(rho) + b``."""
+    """Per row of one side: the observed moments ``Q0``, ``Q1`` and their expectations ``sigma2 a(rho) + b``
+    (``sigma2`` the variance of the logit of the period rates, so ``a`` carries the row's ``m(1 - m)``)."""
     R, T = k.shape
     N, K = n.sum(1), k.sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -339,20 +341,24 @@ def _lag_moments(k: np.ndarray, n: np.ndarray, grid: np.ndarray) -> tuple[np.nda
     q0 = (n * e * e).sum(1) / mq
     q1 = (e[:, :-1] * e[:, 1:] * adj).sum(1) / mq
     w = n / np.where(N > 0, N, 1.0)[:, None]
-    P = np.eye(T)[None] - w[:, None, :]  # e = P x
-    mask = present[:, :, None] & present[:, None, :]
-    inv_n = np.where(present, 1.0 / np.where(present, n, 1.0), 0.0)
-
-    def expect(cov):  # E[Q0], E[Q1] for a covariance of x (per row), in units of m(1 - m)
-        c = np.einsum("rij,rjl,rkl->rik", P, cov, P) * mask
-        sub = np.diagonal(c[:, 1:, :-1], axis1=1, axis2=2) if T > 1 else np.zeros((R, 0))
-        return np.einsum("ri,rii->r", n, c), (sub * adj).sum(1)
-
-    b0, b1 = expect(inv_n[:, :, None] * np.eye(T)[None])
+    # e = P x with P = I - 1 w', so Cov(e) = C - v 1' - 1 v' + g (v = C w, g = w'C w): the diagonal and the
+    # first sub-diagonal are all the moments need, in O(T^2) a row instead of the full product
+    pres = present.astype(float)
+    inv_N = np.where(N > 0, 1.0 / np.where(N > 0, N, 1.0), 0.0)
+    b0 = np.maximum(pres.sum(1) - 1.0, 0.0)  # binomial noise alone: J - 1 and -(neighbour pairs)/N
+    b1 = -adj.sum(1) * inv_N
     lags = np.abs(np.subtract.outer(np.arange(T), np.arange(T)))
-    a = [expect(np.broadcast_to(float(rho) ** lags, (R, T, T))) for rho in grid]
-    a0 = np.stack([x[0] for x in a], 1)
-    a1 = np.stack([x[1] for x in a], 1)
+    a0 = np.empty((R, len(grid)))
+    a1 = np.empty((R, len(grid)))
+    for j, rho in enumerate(grid):
+        v = w @ (float(rho) ** lags)
+        g = (w * v).sum(1)
+        a0[:, j] = (n * (1.0 - 2.0 * v + g[:, None]) * pres).sum(1)
+        a1[:, j] = ((float(rho) - v[:, :-1] - v[:, 1:] + g[:, None]) * adj).sum(1) if T > 1 else 0.0
+    # the excess of a row is sigma^2 m(1 - m) (the variance of the logit of its period rates is sigma^2):
+    # in those units rows of different rates share one sigma^2
+    a0 = a0 * mq[:, None]
+    a1 = a1 * mq[:, None]
     keep = ok[:, None]
     return (
         np.where(ok, q0, 0.0),
@@ -439,29 +445,34 @@ def estimate_autocorrelation(sides, *, pool=None, default: float = 0.5) -> np.nd
     return out
 
 
-def _pooled_excess(a, w, nu, pool, prior_df: float) -> tuple[np.ndarray, np.ndarray]:
+def _pooled_excess(a, w, nu, pool, prior_df: float, mq) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the excess ``theta`` combined with the other rows of its pool, and the t degrees of freedom.
 
     ``a`` is each row's moment (Pearson's X^2 less its residual degrees of freedom), ``w`` its weight
-    (``theta`` multiplies it in expectation; 0 when the row says nothing about the variation) and ``nu``
-    its own effective degrees of freedom (see :func:`period_proportion_test`, Notes).
+    (``theta`` multiplies it in expectation; 0 when the row says nothing about the variation), ``nu`` its
+    own effective degrees of freedom (see :func:`period_proportion_test`, Notes) and ``mq`` its ``m(1 - m)``.
+    Rows are pooled on the logit scale: a row's excess is ``sigma^2 m(1 - m)`` with ``sigma^2`` (the
+    variance of the logit of the period rates) shared, so a supplier at 60 % and one at 97 % share
+    ``sigma^2``, not the excess itself, which is ten times larger at 60 %.
     """
     a = np.asarray(a, dtype=float) * np.ones(len(pool))
     w = np.asarray(w, dtype=float) * np.ones(len(pool))
     nu = np.asarray(nu, dtype=float) * np.ones(len(pool))
-    own = (w > 0) & np.isfinite(a)
-    a, w, nu_own = np.where(own, a, 0.0), np.where(own, w, 0.0), np.where(own, nu, 0.0)
+    mq = np.asarray(mq, dtype=float) * np.ones(len(pool))
+    own = (w > 0) & np.isfinite(a) & (mq > 0)
+    ws = np.where(own, w * mq, 0.0)  # weight of sigma^2
+    a, nu_own = np.where(own, a, 0.0), np.where(own, nu, 0.0)
     codes = np.unique(np.asarray([str(x) for x in pool]), return_inverse=True)[1].ravel()
     A = np.bincount(codes, weights=a)[codes] - a
-    W = np.bincount(codes, weights=w)[codes] - w
+    W = np.bincount(codes, weights=ws)[codes] - ws
     V = np.bincount(codes, weights=nu_own)[codes] - nu_own
     with np.errstate(divide="ignore", invalid="ignore"):
         rest = np.where(W > 0, A / np.where(W > 0, W, 1.0), 0.0)
         nu0 = np.where(W > 0, np.minimum(V, prior_df), 0.0)
-        mine = np.where(own, a / np.where(own, w, 1.0), 0.0)
+        mine = np.where(own, a / np.where(own, ws, 1.0), 0.0)
         total = nu0 + nu_own
-        theta = np.where(total > 0, (nu0 * rest + nu_own * mine) / np.where(total > 0, total, 1.0), 0.0)
-    return np.maximum(theta, 0.0), nu0 + nu
+        sigma2 = np.where(total > 0, (nu0 * rest + nu_own * mine) / np.where(total > 0, total, 1.0), 0.0)
+    return np.maximum(sigma2, 0.0) * np.where(mq > 0, mq, 0.0), nu0 + nu
 
 
 def benjamini_hochberg(p, q: float = 0.05):

@@ -8,7 +8,7 @@ from scipy import stats as _st
 
 from supplier_analytics.stats._common import as_counts, scalar_or_array
 
-__all__ = ["fit_beta_binomial", "shrink_rate", "prob_below", "rank_interval"]
+__all__ = ["fit_beta_binomial", "shrink_rate", "prob_below", "rank_interval", "beta_piecewise_mean"]
 
 
 def _neg_loglik(theta, k, n):
@@ -260,3 +260,31 @@ def rank_interval(draws, confidence: float = 0.95):
     low[ok] = ranks[int(np.floor(tail * last))]  # numpy's "lower" and "higher" quantiles of the ranks
     high[ok] = ranks[int(np.ceil((1.0 - tail) * last))]
     return low, high
+
+
+def beta_piecewise_mean(alpha, beta, xs, ys, *, scale: float = 1.0) -> np.ndarray:
+    r""":math:`E[f(X)]`, :math:`X = \text{scale} \cdot B`, :math:`B \sim \mathrm{Beta}(\alpha, \beta)`, for
+    the piecewise-linear ``f`` through ``(xs, ys)`` (``xs`` increasing, flat beyond the ends), exactly.
+
+    On a segment :math:`[x_i, x_{i+1}]` with slope :math:`s_i`, ``f`` is :math:`y_i + s_i (x - x_i)`, so its
+    share of the mean is :math:`(y_i - s_i x_i)\,\Delta F + s_i\,\Delta G` with
+    :math:`F(c) = I_{c/\text{scale}}(\alpha, \beta)` and
+    :math:`G(c) = E[X; X < c] = \text{scale}\,\frac{\alpha}{\alpha+\beta} I_{c/\text{scale}}(\alpha+1, \beta)`.
+    The result is kept inside the range of ``ys`` (rounding in the sums must not carry it out).
+
+    >>> round(float(beta_piecewise_mean(90, 10, [0.5, 0.95], [0.0, 100.0])), 2)
+    88.85
+    """
+    xs = np.asarray(xs, dtype=float)
+    ys = np.asarray(ys, dtype=float)
+    a = np.asarray(alpha, dtype=float)
+    b = np.asarray(beta, dtype=float)
+    mean = a / (a + b) * scale
+    u = np.clip(xs / scale, 0.0, 1.0)
+    F = [special.betainc(a, b, x) for x in u]
+    G = [mean * special.betainc(a + 1.0, b, x) for x in u]
+    out = ys[0] * F[0] + ys[-1] * (1.0 - F[-1])
+    for i in range(len(xs) - 1):
+        slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
+        out = out + (ys[i] - slope * xs[i]) * (F[i + 1] - F[i]) + slope * (G[i + 1] - G[i])
+    return np.clip(np.asarray(out, dtype=float), float(np.min(ys)), float(np.max(ys)))
