@@ -53,15 +53,25 @@ MONTHS = 24
 
 
 def monthly_counts(rng, suppliers: int, months: int, *, lines=400, p=0.9, sd=0.3, phi=0.5):
-    """(k, n): suppliers x months on-time counts with logit AR(1) month-to-month variation, no trend."""
+    """(k, n): suppliers x months on-time counts with logit AR(1) month-to-month variation, no trend.
+
+    ``lines`` and ``p`` are one value for every supplier or one per supplier."""
     e = np.empty((suppliers, months))
     e[:, 0] = rng.normal(0.0, sd, suppliers)
     shock = sd * np.sqrt(1.0 - phi**2)
     for t in range(1, months):
         e[:, t] = phi * e[:, t - 1] + rng.normal(0.0, shock, suppliers)
-    n = np.full((suppliers, months), float(lines))
-    k = rng.binomial(lines, expit(logit(p) + e)).astype(float)
+    n = np.broadcast_to(np.asarray(lines, dtype=float).reshape(-1, 1), (suppliers, months)).copy()
+    rate = expit(np.asarray(logit(p), dtype=float).reshape(-1, 1) + e)
+    k = rng.binomial(n.astype(np.int64), rate).astype(float)
     return k, n
+
+
+#: a mixed base: 40 suppliers on-time 60 % to 97 % and 30 to 1,000 lines a month, the two unrelated
+MIXED = {
+    "p": np.tile(np.linspace(0.60, 0.97, 8), 5),
+    "lines": np.repeat([30, 100, 250, 500, 1000], 8),
+}
 
 
 def periods_frame(k, n) -> pd.DataFrame:
@@ -89,7 +99,7 @@ SIDES = {
 }
 
 
-def null_study(bases: int, suppliers: int, seed: int, *, sd=0.3, phi=0.5, lines=400) -> dict:
+def null_study(bases: int, suppliers: int, seed: int, *, sd=0.3, phi=0.5, lines=400, p=0.9) -> dict:
     """False alarms per test and per base on trend-free supplier bases."""
     rng = np.random.default_rng([seed, int(10 * phi), int(100 * sd)])
     hits = {name: [0, 0, 0] for name in SIDES}  # [p<0.05 variation-aware, p<0.05 independent, tested]
@@ -97,7 +107,7 @@ def null_study(bases: int, suppliers: int, seed: int, *, sd=0.3, phi=0.5, lines=
     any_alert = {"alerts(), 12 months": 0, "alerts(), 24 months": 0, "alerts(method='two-window')": 0}
     any_yoy = 0
     for _ in range(bases):
-        k, n = monthly_counts(rng, suppliers, MONTHS, lines=lines, sd=sd, phi=phi)
+        k, n = monthly_counts(rng, suppliers, MONTHS, lines=lines, p=p, sd=sd, phi=phi)
         for name, (b, a) in SIDES.items():
             b, a = list(b), list(a)
             r = compare(k[:, b], n[:, b], k[:, a], n[:, a], metric="otif_rate")
@@ -185,6 +195,8 @@ def main(argv=None) -> int:
         ("logit AR(1) sd 0.3, phi 0.5, 400 lines a month (the issue's setting)", dict(sd=0.3, phi=0.5)),
         ("months independent (sd 0), 400 lines a month", dict(sd=0.0, phi=0.0)),
         ("stronger carry-over: sd 0.3, phi 0.7", dict(sd=0.3, phi=0.7)),
+        ("the sample's volume: sd 0.3, phi 0.5, 13 lines a month", dict(sd=0.3, phi=0.5, lines=13)),
+        ("a mixed base: sd 0.3, phi 0.5, rates 60-97 %, 30-1,000 lines a month", dict(sd=0.3, phi=0.5, **MIXED)),
     ]
     for title, kw in settings:
         res = null_study(bases, 40, 13, **kw)
