@@ -10,11 +10,13 @@ from month to month, so what they can find depends on the volume. Requirements:
 * two generated data sets at ten times the sample's volume (40 suppliers, 120,000 delivery rows, the
   same variation, seeds 2 and 3): at least 7 of the 8 improvers recognised, at least 7 of the 8
   decliners flagged as deteriorating by a test, and at most 1 of the 64 stable suppliers recognised;
-* the same at the sample's volume (12,000 rows): at most 1 of the 64 stable suppliers recognised.
+* the same at the sample's volume (12,000 rows): at least 5 of the 8 improvers recognised and 4 of the 8
+  decliners flagged, at most 1 of the 64 stable suppliers recognised.
 
-Measured when written: at 120,000 rows 8/8 improvers, 8/8 decliners, 0/64 stable; at 12,000 rows
-2/8 improvers, 5/8 decliners deteriorating, 0/64 stable (without the variation 3/8, 6/8, 0/64). The
-detection rates over many seeds are in the README ("Trends and early warning", from ``make bench``).
+Measured when written (the carry-over between months estimated, the variation pooled on the logit scale):
+at 120,000 rows 7/8 improvers, 8/8 decliners, 0/64 stable; at 12,000 rows 7/8 improvers, 6/8 decliners,
+0/64 stable. The detection rates over ten seeds are in the README ("Trends and early warning", from
+``make bench``).
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def test_generated_suppliers_with_known_trends_at_ten_times_the_sample_volume():
 
 
 @pytest.mark.slow
-def test_generated_suppliers_at_the_sample_volume_raise_no_false_recognition():
+def test_generated_suppliers_with_known_trends_at_the_sample_volume():
     found, _ = _found(12_000)
+    assert found["improving"] >= 5, found
+    assert found["deteriorating"] >= 4, found
     assert found["stable"] <= 1, found
