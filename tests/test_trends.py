@@ -603,6 +603,46 @@ def test_alerts_find_planted_trends_with_evidence():
     assert short["direction"].iloc[0] == "deteriorating"
 
 
+def test_alerts_say_when_gaps_leave_too_few_consecutive_periods(sample_card):
+    # Pre-whitening removes the carry-over from one period to the next, so it needs neighbouring periods:
+    # y_t - r1 y_t-1 exists only where the period before has records too. 10 complete suppliers of 24 months
+    # (binomial, 400 lines at 90 %), G with records every other month (12 periods, no two neighbours) and H
+    # with 6 periods of which only January-February-March are neighbours (2 pairs; as V10016 of the sample).
+    rng = np.random.default_rng(5)
+    months = pd.period_range("2024-01", periods=24, freq="M")
+    present = {f"S{i}": np.ones(24, bool) for i in range(10)}
+    present["G"] = np.arange(24) % 2 == 0
+    present["H"] = np.isin(np.arange(24), [0, 1, 2, 4, 6, 8])
+    rows = []
+    for sid, keep in present.items():
+        n = np.where(keep, 400, 0)
+        rows += list(zip([sid] * 24, months, rng.binomial(n, 0.9), n))
+    p = pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
+    a = alerts(p, metrics=("otif_rate",), include="all").set_index("supplier_id")
+    assert a.attrs["tests"] == 10 and (a.loc[["G", "H"], "direction"] == "not tested").all()
+    assert a.loc["G", "reason"] == (
+        "12 periods with at least 5 records, but only 0 pairs of consecutive ones, too few for the trend test "
+        "corrected for carry-over from one period to the next (it needs 3 pairs); a longer window or longer "
+        "periods give it more"
+    )
+    assert a.loc["H", "reason"].startswith("6 periods with at least 5 records, but only 2 pairs of consecutive")
+    assert a.loc["G", "n_periods"] == 12 and not a["reason"].str.contains("season").any()
+    # one series alone: its r1 cannot be estimated without neighbours, and it is not tested either rather than
+    # tested as if its periods were independent (the classical test on such series over-rejects: 9.8 % at
+    # phi 0.5 for 12 values every other month, 20,000 series)
+    g = p.loc[p.supplier_id == "G", "otif_rate_k"].to_numpy() / 400.0
+    g[~present["G"]] = np.nan
+    r = mann_kendall(g)
+    assert r.direction == "insufficient data" and r.n == 0 and np.isnan(r.p_value)
+    assert mann_kendall(g, correction="none").n == 12
+    # the bundled sample: V10016's OTIF has 6 such months (Jan, Feb, Mar, May, Jul, Sep 2026)
+    s = alerts(sample_card, include="all").set_index(["supplier_id", "metric"])
+    assert s.loc[("V10016", "otif_rate"), "reason"].startswith(
+        "6 periods with at least 5 records, but only 2 pairs of consecutive ones"
+    )
+    assert not s["reason"].str.contains("None").any()
+
+
 def test_alerts_rising_ppm_is_deterioration():
     rng = np.random.default_rng(2)
     rows = []

@@ -57,6 +57,7 @@ from supplier_analytics.trendtest import (
     seasonal_mann_kendall,
     seasonal_mann_kendall_rows,
     trend_method_text,
+    untested_reason,
 )
 
 __all__ = [
@@ -507,8 +508,9 @@ def alerts(
         Period length (default: the scorecard's).
     min_periods : int, default 6
         Minimum evidence for the trend test: periods with at least
-        ``min_count`` records. (Two-window: each window needs ``min_count``
-        records.)
+        ``min_count`` records; pre-whitened, also 3 pairs of consecutive such
+        periods (``reason`` says which was missing). (Two-window: each window
+        needs ``min_count`` records.)
     min_count : int, default 5
         Records (lines, lots with a quantity, requests) a period needs to
         count; periods with fewer are treated as empty, since a rate from one
@@ -628,15 +630,8 @@ def alerts(
             first_i = np.where(has, np.argmax(enough, axis=1), 0)
             last_i = np.where(has, T - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
             need = max(int(min_periods), 3)
-            tested = (n_ok >= need) & np.isfinite(mk["p_value"])  # seasonal: two periods of one season
-            reason = np.where(
-                tested,
-                "",
-                np.char.add(
-                    n_ok.astype(str), f" periods with at least {min_count} records; the trend test needs {need}"
-                ),
-            )
-            reason[(n_ok >= need) & ~tested] = f"no two periods of one season ({seasonal} periods a year) to compare"
+            tested = (n_ok >= need) & np.isfinite(mk["p_value"])  # pre-whitened: 3 pairs; seasonal: 2 of a season
+            reason = untested_reason(n_ok, mk["n"], mk["p_value"], need=need, min_count=min_count, seasonal=seasonal)
             put(
                 test=np.full(
                     m, "Mann-Kendall" if seasonal is None else f"seasonal Mann-Kendall ({seasonal})", dtype=object
