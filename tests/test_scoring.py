@@ -91,7 +91,8 @@ def test_grade_for_arrays_series_and_mappings():
 @pytest.fixture
 def cfg_plain():
     """Fixed delivery curves (written out here, so the hand computations below do not move when the
-    shipped defaults are tuned), default weights, no shrinkage, so points follow the raw rates."""
+    shipped defaults are tuned), default weights, no shrinkage: each rate's points are the mean points over
+    Jeffreys' posterior Beta(k + 1/2, n - k + 1/2), close to the points of the raw rate on 100 records."""
     curves = {
         "otif_rate": [[0.70, 0.0], [0.90, 60.0], [0.98, 100.0]],
         "on_time_rate": [[0.70, 0.0], [0.90, 60.0], [0.98, 100.0]],
@@ -125,26 +126,46 @@ def test_scores_for_three_suppliers_by_hand(cfg_plain, three_suppliers):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # everyone has records: no warning
         got = score_suppliers(three_suppliers, cfg_plain)
-    # no incidents or downtime in the frame: those metrics are left out for everyone alike
-    # S1 delivery: otif 0.90 -> 60, on time 0.94 -> 80, in full 0.995 -> 100 = 0.5*60 + 0.25*80 + 0.25*100 = 75
-    #    quality: ppm 500 -> 80, lot rejection 0.11 -> 40; (0.45*80 + 0.3*40) / 0.75 = 64
-    #    responsiveness: within SLA 0.95 -> 100; no CAPA record: the peer level, the pooled (9 + 1/2) / (10 + 1)
-    #    of the one supplier with CAPAs (too few suppliers for a fit) -> 60 + 40 * (0.8636 - 0.8) / 0.2
-    capa_peer = (9 + 0.5) / (10 + 1)
-    capa_pts = 60 + 40 * (capa_peer - 0.8) / 0.2
-    s1_resp = 0.7 * 100 + 0.3 * capa_pts
-    assert got.loc[0, "delivery_score"] == pytest.approx(75.0)
-    assert got.loc[0, "quality_score"] == pytest.approx(64.0)
-    assert got.loc[0, "responsiveness_score"] == pytest.approx(s1_resp)
-    assert got.loc[0, "overall_score"] == pytest.approx(0.5 * 75 + 0.3 * 64 + 0.2 * s1_resp)
+    curves = cfg_plain.scoring.curves
+    # no incidents or downtime in the frame: those metrics are left out for everyone alike. Without shrinkage
+    # each rate earns its mean points over Jeffreys' posterior (quad against the Beta density, _mean_points);
+    # at the raw rates S1 would have delivery 0.5*60 + 0.25*80 + 0.25*100 = 75 and quality 64
+    # S1 delivery: otif 90/100, on time 94/100, in full 199/200
+    d1 = (
+        0.5 * _mean_points(90.5, 10.5, curves["otif_rate"])
+        + 0.25 * _mean_points(94.5, 6.5, curves["on_time_rate"])
+        + 0.25 * _mean_points(199.5, 1.5, curves["in_full_rate"])
+    )
+    #    quality: 5 defective units of 10,000 (500 ppm), 11 of 100 lots rejected
+    q1 = (
+        0.45 * _mean_points(5.5, 9995.5, curves["ppm"], scale=1e6)
+        + 0.3 * _mean_points(11.5, 89.5, curves["lot_rejection_rate"])
+    ) / 0.75
+    #    responsiveness: within SLA 19/20; no CAPA record: the peer prior itself, fitted to the one supplier with
+    #    CAPAs (9 of 10; too few suppliers for a spread, so mean (9 + 1/2) / (10 + 1))
+    a_capa, b_capa = fit_beta_binomial([0, 9, 0], [0, 10, 0])
+    assert a_capa / (a_capa + b_capa) == pytest.approx((9 + 0.5) / (10 + 1))
+    r1 = 0.7 * _mean_points(19.5, 1.5, curves["within_sla_rate"]) + 0.3 * _mean_points(
+        a_capa, b_capa, curves["capa_on_time_rate"]
+    )
+    assert got.loc[0, "delivery_score"] == pytest.approx(d1, abs=1e-6)
+    assert abs(d1 - 75.0) < 2.0  # 100 records: close to the points of the raw rates
+    assert got.loc[0, "quality_score"] == pytest.approx(q1, abs=1e-6)
+    assert got.loc[0, "responsiveness_score"] == pytest.approx(r1, abs=1e-6)
+    assert got.loc[0, "overall_score"] == pytest.approx(0.5 * d1 + 0.3 * q1 + 0.2 * r1, abs=1e-6)
     assert got.loc[0, "metrics_at_peer_level"] == "capa_on_time_rate"
-    # S2 has no inspection at all: quality at the peer level (pooled PPM and lot rejection of S1 and S3),
-    # not dropped and re-weighted; in full (no quantities) at the peer level too
-    ppm_peer = (5 + 0.5) / (10_050 + 1) * 1e6
-    lot_peer = (11 + 0.5) / (102 + 1)
-    q2 = (0.45 * points(ppm_peer, [(0, 100), (500, 80), (5000, 0)]) + 0.3 * (80 - 80 * (lot_peer - 0.02) / 0.18)) / 0.75
-    assert got.loc[1, "quality_score"] == pytest.approx(q2)
-    assert got.loc[1, "pts_ppm"] < 80.0  # the peer level, not a perfect score
+    # S2 has no inspection at all: quality at the peer level (the priors fitted to S1 and S3's PPM and lot
+    # rejection), not dropped and re-weighted; in full (no quantities) at the peer level too
+    a_ppm, b_ppm = fit_beta_binomial([5, 0, 0], [10_000, 0, 50])
+    a_lot, b_lot = fit_beta_binomial([11, 0, 0], [100, 0, 2])
+    q2 = (
+        0.45 * _mean_points(a_ppm, b_ppm, curves["ppm"], scale=1e6)
+        + 0.3 * _mean_points(a_lot, b_lot, curves["lot_rejection_rate"])
+    ) / 0.75
+    assert got.loc[1, "quality_score"] == pytest.approx(q2, abs=1e-6)
+    # the mean points over the peer prior (fitted to two suppliers, Beta(0.0011, 2.0): its mean is 547 ppm,
+    # but most of its weight lies near 0 ppm, hence about 99 points)
+    assert got.loc[1, "pts_ppm"] == pytest.approx(_mean_points(a_ppm, b_ppm, curves["ppm"], scale=1e6), abs=1e-6)
     assert got.loc[1, "dimensions_used"] == "delivery, responsiveness"
     assert got.loc[1, "dimensions_at_peer_level"] == "quality"
     assert got["quality_at_peer_level"].tolist() == [False, True, False]
@@ -183,7 +204,11 @@ def test_no_warning_when_everyone_is_graded(cfg_plain):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = score_suppliers(m, cfg_plain)
-    assert got["overall_score"].tolist() == pytest.approx([60.0])  # 0.9 -> 60 points
+    # 27 of 30: the mean points over Beta(27.5, 3.5), a little below the 60 points of 0.9 itself
+    assert got["overall_score"].tolist() == pytest.approx(
+        [_mean_points(27.5, 3.5, cfg_plain.scoring.curves["otif_rate"])]
+    )
+    assert 58.0 < got.loc[0, "overall_score"] < 60.0
     assert got["dimensions_used"].tolist() == ["delivery"]
     assert got["reweighted"].tolist() == [True]  # nobody has quality or responsiveness data
 
@@ -218,8 +243,11 @@ def _small_and_big(shrinkage: bool):
 
 
 def test_shrinkage_pulls_three_of_three_below_2950_of_3000():
+    # without shrinkage the 3 of 3 earns its mean points over Jeffreys' Beta(3.5, 0.5), not the 100 of its raw
+    # rate: the score is the centre of the draws behind the grade, so it ranks below 2,950 of 3,000 too
     raw, _, _ = _small_and_big(shrinkage=False)
-    assert raw.loc[0, "rank"] == 1.0 and raw.loc[1, "rank"] == 2.0
+    assert raw.loc[0, "pts_otif_rate"] == pytest.approx(_mean_points(3.5, 0.5, [(0.7, 0.0), (1.0, 100.0)]), rel=1e-7)
+    assert raw.loc[0, "pts_otif_rate"] < 70.0 and raw.loc[1, "rank"] == 1.0 < raw.loc[0, "rank"]
     got, k, n = _small_and_big(shrinkage=True)
     assert got.loc[0, "rank"] > got.loc[1, "rank"] == 1.0
     # raw rate is kept; the shrunk one is the posterior mean under the fitted prior
@@ -383,20 +411,21 @@ def _two_dims(concentration: float, draws: int = 200):
             "evidence": {"min_deliveries": 1, "min_inspections": 1},
         }
     )
-    # a: delivery 100, quality 70 -> overall 85.0, exactly on the A boundary
-    # b: delivery 100, quality 100 -> 100; c: delivery 60, quality 60 -> 60
-    # d: delivery 50, quality 80 -> 65 (C), 5 points from B
+    # straight curves: the mean points over Jeffreys' posterior are those of its mean, (k + 1/2) / (9 + 1)
+    # a: otif 9 of 9 -> 95 points, 2 of 9 lots rejected -> 75: overall 85.0, exactly on the A boundary
+    # b: 9 of 9 and 0 of 9 -> 95 and 95; c: 5 of 9 and 4 of 9 -> 55 and 55
+    # d: 5 of 9 and 2 of 9 -> 55 and 75: 65 (C), 5 points from B
     m = pd.DataFrame(
-        {"supplier_id": list("abcd"), "n_deliveries": [10] * 4, "n_inspections": [10] * 4}
-        | rate("otif_rate", [10, 10, 6, 5], [10] * 4)
-        | rate("lot_rejection_rate", [3, 0, 4, 2], [10] * 4)
+        {"supplier_id": list("abcd"), "n_deliveries": [9] * 4, "n_inspections": [9] * 4}
+        | rate("otif_rate", [9, 9, 5, 5], [9] * 4)
+        | rate("lot_rejection_rate", [2, 0, 4, 2], [9] * 4)
     )
     return score_suppliers(m, cfg)
 
 
 def test_supplier_on_a_grade_boundary_is_weight_sensitive():
     got = _two_dims(concentration=50.0)
-    assert got["overall_score"].tolist() == pytest.approx([85.0, 100.0, 60.0, 65.0])
+    assert got["overall_score"].tolist() == pytest.approx([85.0, 95.0, 55.0, 65.0])
     assert grade_for(got["overall_score"], BANDS).tolist() == ["A", "A", "C", "C"]
     assert got.loc[0, "grade"] in ("A", "B") and got.loc[0, "provisional"]  # on the boundary: a coin toss
     # weights w, 1-w with w ~ Beta(25, 25): a stays A iff w >= 1/2, about half the draws
@@ -405,7 +434,7 @@ def test_supplier_on_a_grade_boundary_is_weight_sensitive():
     # equal dimension scores: no weight can move the overall score
     assert got.loc[1, "grade_stability"] == 1.0 and got.loc[2, "grade_stability"] == 1.0
     assert not got.loc[1, "weight_sensitive"]
-    # d reaches B only if the quality weight exceeds 2/3: P(Beta(25, 25) > 2/3) is tiny
+    # d reaches B only if the quality weight exceeds 3/4: P(Beta(25, 25) > 3/4) is tiny
     assert got.loc[3, "grade_stability"] >= 0.98
 
 
@@ -616,6 +645,28 @@ def test_a_supplier_at_least_as_good_on_every_metric_never_scores_lower(seed, wh
     assert got.loc["BETTER", "overall_score"] >= got.loc[row["supplier_id"], "overall_score"] - 1e-9
 
 
+def _grades_follow_the_score(got: pd.DataFrame, cfg) -> None:
+    """The grade is the score's band unless the draws favour another band by more than their resolution."""
+    got = got[got["grade"] != "insufficient evidence"]
+    band = np.asarray(grade_for(got["overall_score"].to_numpy(), cfg.scoring.grades), dtype=object)
+    p_band = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(band)])
+    differs = got["grade"].to_numpy() != band
+    tol = 1 / np.sqrt(cfg.scoring.uncertainty.draws)
+    assert np.all(got["grade_probability"].to_numpy()[differs] - p_band[differs] > tol), got.loc[
+        differs, ["supplier_id", "overall_score", "grade", "grade_probability"]
+    ]
+    # the grade shown carries the probability of that grade
+    shown = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(got["grade"])])
+    assert got["grade_probability"].to_numpy() == pytest.approx(shown)
+    # the score is the mean of the draws, so it lies where their bands allow: at least sum P(band) x the
+    # band's lowest score, at most sum P(band) x its highest (half a point for the draws' sampling error)
+    names, lows = zip(*dict(cfg.scoring.grades).items())
+    probs = got[[f"prob_{g}" for g in names]].to_numpy()
+    score = got["overall_score"].to_numpy()
+    assert np.all(score >= probs @ np.array(lows) - 0.5)
+    assert np.all(score <= probs @ np.array([100.0, *lows[:-1]]) + 0.5)
+
+
 def test_the_grade_follows_the_score_unless_the_draws_clearly_favour_another_band(sample_card):
     # 1,000 suppliers whose OTIF runs from 55 % to 98 % on 30 to 300 lines: many sit near a band boundary,
     # some on a coin flip (e.g. 70.4 with B 0.490 and C 0.496), which the score's band decides
@@ -632,12 +683,23 @@ def test_the_grade_follows_the_score_unless_the_draws_clearly_favour_another_ban
         }
     )
     for got, cfg in ((score_suppliers(m), load_config()), (sample_card.suppliers, sample_card.config)):
-        got = got[got["grade"] != "insufficient evidence"]
-        band = np.asarray(grade_for(got["overall_score"].to_numpy(), cfg.scoring.grades), dtype=object)
-        p_band = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(band)])
-        differs = got["grade"].to_numpy() != band
-        tol = 1 / np.sqrt(cfg.scoring.uncertainty.draws)
-        assert np.all(got["grade_probability"].to_numpy()[differs] - p_band[differs] > tol)
-        # the grade shown carries the probability of that grade
-        shown = np.array([got[f"prob_{g}"].iloc[i] for i, g in enumerate(got["grade"])])
-        assert got["grade_probability"].to_numpy() == pytest.approx(shown)
+        _grades_follow_the_score(got, cfg)
+
+
+def test_without_shrinkage_the_grade_follows_the_score_too(sample_card):
+    # The points come from the same posterior as the grade's draws (Jeffreys' prior when shrinkage is off),
+    # so the score is their centre. When they came from the raw rate, 14 of the sample's 40 grades differed
+    # from the score's band: V10017 scored 92.5 (all 3 requests in time, no lot inspected) and was graded C.
+    s = sample_card.suppliers
+    cols = [c for c in s.columns if not c.startswith(("pts_", "prob_", "grade")) and not c.endswith("_shrunk")]
+    cfg = sample_card.config.replace(scoring={"shrinkage": False})
+    got = _quiet(s[cols], cfg)
+    assert "otif_rate_shrunk" not in got.columns and len(got) == 40
+    _grades_follow_the_score(got, cfg)
+    graded = got[got["grade"] != "insufficient evidence"]
+    band = grade_for(graded["overall_score"], cfg.scoring.grades)
+    assert (graded["grade"] == band).mean() >= 0.9
+    # a thin supplier's points: the mean over Beta(k + 1/2, n - k + 1/2), by quad against the Beta density
+    row = graded.sort_values("n_deliveries").iloc[0]
+    k, n = row["otif_rate_k"], row["otif_rate_n"]
+    assert row["pts_otif_rate"] == pytest.approx(_mean_points(k + 0.5, n - k + 0.5, cfg.scoring.curves["otif_rate"]))

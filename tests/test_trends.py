@@ -331,6 +331,98 @@ def test_seasonal_test_holds_its_size_under_a_strong_season():
     assert np.mean(mann_kendall_rows(trend, correction="none")["p_value"] < 0.05) < 0.1
 
 
+def _hirsch_slack_by_loops(x: np.ndarray, period: int) -> float:
+    """Var S of the seasonal test with the covariances between seasons, written out from Hirsch & Slack (1984):
+    sum over seasons of the tie-corrected Var S_g (Kendall), plus over g != h of
+    [K_gh + 4 sum_i R_ig R_ih - n (n_g + 1)(n_h + 1)] / 3, with scipy's mid-ranks and (n_g + 1) / 2 for a gap."""
+    X = np.asarray(x, dtype=float).reshape(-1, period)  # years x seasons
+    n = X.shape[0]
+    R = np.empty_like(X)
+    var = 0.0
+    for g in range(period):
+        ok = np.isfinite(X[:, g])
+        R[:, g] = (ok.sum() + 1) / 2
+        R[ok, g] = stats.rankdata(X[ok, g])
+        k = ok.sum()
+        ties = np.unique(X[ok, g], return_counts=True)[1]
+        var += (k * (k - 1) * (2 * k + 5) - (ties * (ties - 1) * (2 * ties + 5)).sum()) / 18
+    for g in range(period):
+        for h in range(period):
+            if g == h:
+                continue
+            K = 0.0
+            for i in range(n):
+                for j in range(i + 1, n):
+                    dg, dh = X[j, g] - X[i, g], X[j, h] - X[i, h]
+                    if np.isfinite(dg) and np.isfinite(dh):
+                        K += np.sign(dg) * np.sign(dh)
+            ng, nh = np.isfinite(X[:, g]).sum(), np.isfinite(X[:, h]).sum()
+            var += (K + 4 * (R[:, g] * R[:, h]).sum() - n * (ng + 1) * (nh + 1)) / 3
+    return var
+
+
+def test_hirsch_slack_covariance_by_hand_and_by_loops():
+    # by hand (the docstring's example): seasons A 1.0, 1.4, 1.9 and B 2.0, 2.6, 2.3 over 3 years
+    x = [1.0, 2.0, 1.4, 2.6, 1.9, 2.3]
+    r = seasonal_mann_kendall(x, period=2, correction="hirsch-slack")
+    assert r.s == 4 and r.var_s == pytest.approx(2 * 66 / 18 + 2 * 5 / 3, abs=1e-12)
+    assert r.z == pytest.approx(3 / np.sqrt(32 / 3)) and r.p_value == pytest.approx(0.3583, abs=5e-5)
+    plain = seasonal_mann_kendall(x, period=2)  # the same S and slope, the variance without covariances
+    assert (plain.s, plain.slope) == (r.s, r.slope) and plain.var_s == pytest.approx(2 * 66 / 18)
+    assert r.correction == "hirsch-slack" and plain.correction == "none"
+    # two identical seasons: their covariance is the variance of either, so Var S doubles twice over
+    same = seasonal_mann_kendall([1.0, 1.0, 3.0, 3.0, 2.0, 2.0], period=2, correction="hirsch-slack")
+    assert same.var_s == pytest.approx(4 * 66 / 18)
+    # against the loops above on rounded (tied) values with gaps, 3-5 years of months and 4 years of quarters
+    rng = np.random.default_rng(1984)
+    for years, period in [(3, 12), (4, 12), (5, 12), (4, 4)]:
+        for _ in range(4):
+            x = np.round(rng.normal(size=years * period), 1)
+            x[rng.random(x.size) < 0.2] = np.nan
+            got = seasonal_mann_kendall(x, period=period, correction="hirsch-slack")
+            want = _hirsch_slack_by_loops(x, period)
+            if want > 0:
+                assert got.var_s == pytest.approx(want, abs=1e-9)
+                assert got.z == pytest.approx((got.s - np.sign(got.s)) / np.sqrt(want), abs=1e-12)
+            else:
+                assert np.isnan(got.p_value) and got.var_s == pytest.approx(want, abs=1e-9)
+    # a series starting mid-year: years counted from times // period, the rows the same as one at a time
+    x = np.round(rng.normal(size=40), 1)
+    rows = seasonal_mann_kendall_rows(np.vstack([x, x[::-1]]), times=np.arange(5, 45), correction="hirsch-slack")
+    assert rows["var_s"][0] == pytest.approx(_hirsch_slack_by_loops(np.r_[[np.nan] * 5, x, [np.nan] * 3], 12))
+    one = seasonal_mann_kendall(x[::-1], times=np.arange(5, 45), correction="hirsch-slack")
+    assert rows["p_value"][1] == pytest.approx(one.p_value)
+    with pytest.raises(InputError, match="correction must be one of .*'hirsch-slack'"):
+        seasonal_mann_kendall(x, correction="prewhiten")
+
+
+def test_hirsch_slack_holds_its_size_under_carry_over_but_finds_little_below_five_years():
+    # Gaussian AR(1) series, phi 0.5, no trend: the seasons taken as independent reject far too often
+    # (measured with 20,000 series: 12.7 % at 36 months, 18.1 % at 48); with the covariances between seasons
+    # the size holds (0.0 % and 0.1 %) and, at 120 months, where Hirsch & Slack meant it, is near 5 % (4.3 %,
+    # 4,000 series). 2,000 and 1,000 series here; bounds: 3 binomial standard errors.
+    rng = np.random.default_rng([1984, 48])
+    y = _ar1(rng, 2000, 48, 0.5)
+    assert np.mean(seasonal_mann_kendall_rows(y)["p_value"] < 0.05) > 0.12
+    size = np.mean(seasonal_mann_kendall_rows(y, correction="hirsch-slack")["p_value"] < 0.05)
+    assert size <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 2000)
+    long = seasonal_mann_kendall_rows(_ar1(rng, 1000, 120, 0.5), correction="hirsch-slack")["p_value"]
+    assert abs(np.mean(long < 0.05) - 0.05) <= 3 * np.sqrt(0.05 * 0.95 / 1000)
+    # the price: the covariances come from the data, trend included, and a trend shared by every month looks
+    # like covariance. A perfectly steady rise gives p = 0.128 over 3 years (S = 36, Var S = 528, by hand:
+    # every sigma_gh = Var S_g = 3 x 2 x 11 / 18), 0.045 over 4 and 0.015 over 5
+    for months, s, var in [(36, 36, 144 * 66 / 18), (48, 72, 144 * 4 * 3 * 13 / 18), (60, 120, 144 * 5 * 4 * 15 / 18)]:
+        r = seasonal_mann_kendall(np.arange(months, dtype=float), correction="hirsch-slack")
+        assert r.s == s and r.var_s == pytest.approx(var)
+        assert r.p_value == pytest.approx(2 * stats.norm.sf((s - 1) / np.sqrt(var)))
+    assert seasonal_mann_kendall(np.arange(36.0), correction="hirsch-slack").p_value > 0.12
+    # and against a trend of 0.1 sd a month over 48 months it finds almost nothing (measured: 1.1 %, against
+    # 99.9 % for the uncorrected test)
+    trend = y + 0.1 * np.arange(48)
+    assert np.mean(seasonal_mann_kendall_rows(trend, correction="hirsch-slack")["p_value"] < 0.05) < 0.05
+    assert np.mean(seasonal_mann_kendall_rows(trend)["p_value"] < 0.05) > 0.95
+
+
 # --------------------------------------------------------------------------- control charts
 
 ORANGE_JUICE = [
@@ -603,6 +695,46 @@ def test_alerts_find_planted_trends_with_evidence():
     assert short["direction"].iloc[0] == "deteriorating"
 
 
+def test_alerts_say_when_gaps_leave_too_few_consecutive_periods(sample_card):
+    # Pre-whitening removes the carry-over from one period to the next, so it needs neighbouring periods:
+    # y_t - r1 y_t-1 exists only where the period before has records too. 10 complete suppliers of 24 months
+    # (binomial, 400 lines at 90 %), G with records every other month (12 periods, no two neighbours) and H
+    # with 6 periods of which only January-February-March are neighbours (2 pairs; as V10016 of the sample).
+    rng = np.random.default_rng(5)
+    months = pd.period_range("2024-01", periods=24, freq="M")
+    present = {f"S{i}": np.ones(24, bool) for i in range(10)}
+    present["G"] = np.arange(24) % 2 == 0
+    present["H"] = np.isin(np.arange(24), [0, 1, 2, 4, 6, 8])
+    rows = []
+    for sid, keep in present.items():
+        n = np.where(keep, 400, 0)
+        rows += list(zip([sid] * 24, months, rng.binomial(n, 0.9), n))
+    p = pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
+    a = alerts(p, metrics=("otif_rate",), include="all").set_index("supplier_id")
+    assert a.attrs["tests"] == 10 and (a.loc[["G", "H"], "direction"] == "not tested").all()
+    assert a.loc["G", "reason"] == (
+        "12 periods with at least 5 records, but only 0 pairs of consecutive ones, too few for the trend test "
+        "corrected for carry-over from one period to the next (it needs 3 pairs); a longer window or longer "
+        "periods give it more"
+    )
+    assert a.loc["H", "reason"].startswith("6 periods with at least 5 records, but only 2 pairs of consecutive")
+    assert a.loc["G", "n_periods"] == 12 and not a["reason"].str.contains("season").any()
+    # one series alone: its r1 cannot be estimated without neighbours, and it is not tested either rather than
+    # tested as if its periods were independent (the classical test on such series over-rejects: 9.8 % at
+    # phi 0.5 for 12 values every other month, 20,000 series)
+    g = p.loc[p.supplier_id == "G", "otif_rate_k"].to_numpy() / 400.0
+    g[~present["G"]] = np.nan
+    r = mann_kendall(g)
+    assert r.direction == "insufficient data" and r.n == 0 and np.isnan(r.p_value)
+    assert mann_kendall(g, correction="none").n == 12
+    # the bundled sample: V10016's OTIF has 6 such months (Jan, Feb, Mar, May, Jul, Sep 2026)
+    s = alerts(sample_card, include="all").set_index(["supplier_id", "metric"])
+    assert s.loc[("V10016", "otif_rate"), "reason"].startswith(
+        "6 periods with at least 5 records, but only 2 pairs of consecutive ones"
+    )
+    assert not s["reason"].str.contains("None").any()
+
+
 def test_alerts_rising_ppm_is_deterioration():
     rng = np.random.default_rng(2)
     rows = []
@@ -696,7 +828,7 @@ def test_alerts_seasonal():
     for i in range(5):
         rows += list(zip([f"S{i}"] * 36, months, rng.binomial(400, np.full(36, 0.9)), [400] * 36))
     p = pd.DataFrame(rows, columns=["supplier_id", "period", "otif_rate_k", "otif_rate_n"])
-    a = alerts(p, metrics=("otif_rate",), include="all", seasonal=12)
+    a = alerts(p, metrics=("otif_rate",), include="all", seasonal=12, correction="none")
     assert a.attrs["method"].startswith("seasonal Mann-Kendall trend test (Hirsch, Slack & Smith 1982")
     assert "no correction for autocorrelation" in a.attrs["method"]
     assert (a["test"] == "seasonal Mann-Kendall (12)").all() and a.attrs["tests"] == 7
@@ -707,6 +839,15 @@ def test_alerts_seasonal():
     assert r.loc["B", "p_value"] == ref.p_value and r.loc["B", "slope"] == ref.slope
     # C has one January, one February, ...: nothing to compare within a season
     assert r.loc["C", "direction"] == "not tested" and "no two periods of one season" in r.loc["C", "reason"]
+    # by default the variance of S adds the covariances between seasons (Hirsch & Slack 1984); over 3 years
+    # it cannot raise an alert at all (a perfectly steady fall: p = 0.128), and B is not one
+    hs = alerts(p, metrics=("otif_rate",), include="all", seasonal=12).set_index("supplier_id")
+    assert "covariances between seasons estimated from the ranks (Hirsch & Slack 1984)" in hs.attrs["method"]
+    corrected = seasonal_mann_kendall(b["otif_rate_k"] / b["otif_rate_n"], period=12, correction="hirsch-slack")
+    assert hs.loc["B", "p_value"] == corrected.p_value and corrected.var_s > ref.var_s
+    assert hs.loc["B", "p_value"] >= seasonal_mann_kendall(-np.arange(36.0), correction="hirsch-slack").p_value
+    assert not hs["direction"].isin(["deteriorating", "improving"]).any() and hs.attrs["tests"] == 7
+    assert hs.loc["C", "reason"] == r.loc["C", "reason"]
     # the classical test takes C's December slide within its one year for a deterioration
     none = alerts(p, metrics=("otif_rate",), include="all", correction="none").set_index("supplier_id")
     assert none.loc["C", "direction"] == "deteriorating" and none.loc["C", "test"] == "Mann-Kendall"
@@ -716,12 +857,33 @@ def test_alerts_seasonal():
         few.attrs["tests"] == 0
         and few.loc["A", "reason"] == "36 periods with at least 5 records; the trend test needs 37"
     )
-    assert alerts(p, metrics=("otif_rate",), seasonal=np.int64(12)).attrs["method"] == a.attrs["method"]
+    assert alerts(p, metrics=("otif_rate",), seasonal=np.int64(12)).attrs["method"] == hs.attrs["method"]
     for bad in (1, 12.0, True, "12"):
         with pytest.raises(InputError, match="seasonal must be an integer number of periods per seasonal cycle"):
             alerts(p, metrics=("otif_rate",), seasonal=bad)
     with pytest.raises(InputError, match="seasonal applies to method='mann-kendall' only"):
         alerts(p, metrics=("otif_rate",), seasonal=12, method="two-window")
+    with pytest.raises(InputError, match="correction must be 'hirsch-slack' or 'none' with seasonal=12"):
+        alerts(p, metrics=("otif_rate",), seasonal=12, correction="prewhiten")
+    with pytest.raises(InputError, match="correction must be 'prewhiten' or 'none', got 'hirsch-slack'"):
+        alerts(p, metrics=("otif_rate",), correction="hirsch-slack")
+
+
+def test_alerts_seasonal_says_when_the_covariances_leave_no_variance():
+    # Two seasons, two years: the first season rises (0.80 -> 0.90), the second falls (0.90 -> 0.80). Each
+    # season's Var S_g = 2 x 1 x 9 / 18 = 1; K_12 = (+1)(-1) = -1, ranks (1, 2) and (2, 1), sum R R = 4, so
+    # sigma_12 = (-1 + 4 x 4 - 2 x 3 x 3) / 3 = -1 and Var S = 1 + 1 - 1 - 1 = 0: nothing to test against.
+    months = pd.period_range("2025-01", periods=4, freq="M")
+    p = pd.DataFrame({"supplier_id": "X", "period": months, "otif_rate_k": [80, 90, 90, 80], "otif_rate_n": [100] * 4})
+    r = seasonal_mann_kendall([0.8, 0.9, 0.9, 0.8], period=2, correction="hirsch-slack")
+    assert r.var_s == pytest.approx(0.0, abs=1e-12) and np.isnan(r.p_value) and r.direction == "insufficient data"
+    a = alerts(p, metrics=("otif_rate",), seasonal=2, min_periods=4).set_index("supplier_id")
+    assert a.loc["X", "direction"] == "not tested" and a.loc["X", "reason"] == (
+        "the covariances between seasons (2 periods a year; Hirsch & Slack 1984) leave the trend test no "
+        "variance: too few years to estimate them"
+    )
+    plain = alerts(p, metrics=("otif_rate",), seasonal=2, min_periods=4, correction="none", include="all")
+    assert plain["direction"].tolist() == ["no alert"] and plain["p_value"].iloc[0] == 1.0  # S = 1 - 1 = 0
 
 
 def test_alerts_rejects_bad_arguments():

@@ -24,7 +24,8 @@ configurable in ``[scoring]`` of the configuration:
 5. **Grade probabilities** (``[scoring.uncertainty]``): each rate's posterior is drawn ``draws`` times
    (seeded); every draw goes through points, dimension and overall score; the share of draws in each band
    is ``prob_<grade>``. Each metric's points are the mean points over its posterior (exactly,
-   :func:`expected_points`), so the overall score is the centre of these draws. The grade shown is the
+   :func:`expected_points`; with ``shrinkage = false`` Jeffreys' ``Beta(k + 1/2, n - k + 1/2)``), so the
+   overall score is the centre of these draws either way. The grade shown is the
    most probable one, with ``grade_probability``; it is ``provisional`` below ``provisional_below``. Where
    the band of the score itself is as probable within the draws' resolution (``1/sqrt(draws)``: a coin
    flip at a boundary), the grade is that band, so that a score of 69.9 is not shown as a B.
@@ -427,9 +428,10 @@ def score_suppliers(
             For PPM and rates where lower is better (lot rejection, say): the
             posterior probability that the true figure is worse (above) its target.
         ``pts_<metric>``
-            Points 0-100 from the metric's curve (from the shrunk value when
-            shrinking; from the peer level without records); NaN when no
-            supplier of the base has data for the metric.
+            Points 0-100 from the metric's curve: for a rate the mean points
+            over its posterior (peer prior when shrinking, Jeffreys prior
+            otherwise; the peer prior itself without records), else the points
+            of its value; NaN when no supplier of the base has data for the metric.
         ``delivery_score``, ``quality_score``, ``responsiveness_score``
             Weighted mean of the dimension's points.
         ``dimensions_used``
@@ -542,16 +544,14 @@ def score_suppliers(
         has = n > 0
         if m not in scored or not has.any():
             continue
-        # no records: the prior itself (the peer level); records: the posterior (shrinkage on) or the
-        # rate with Jeffreys' half record either way (shrinkage off: points from the raw rate)
+        # no records: the prior itself (the peer level); records: the posterior under the peer prior
+        # (shrinkage on) or Jeffreys' Beta(1/2, 1/2) (off). Points are the mean points over it either way,
+        # so the score is the centre of the draws behind the grade (points of the raw rate were not: 92.5 C)
         a_post = np.where(has, k + pa, alpha)
         b_post = np.where(has, n - k + pb, beta)
+        values[m] = a_post / (a_post + b_post) * scale
         if cfg.scoring.shrinkage:
-            values[m] = a_post / (a_post + b_post) * scale
             new[f"{m}_shrunk"] = values[m]
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values[m] = np.where(has, k / np.where(has, n, 1.0), alpha / (alpha + beta)) * scale
         posterior[m] = (a_post, b_post)
         missing[m] = ~has
         peer_levels[m] = float(info["all"]["alpha"] / (info["all"]["alpha"] + info["all"]["beta"]) * scale)
@@ -579,7 +579,7 @@ def score_suppliers(
         acc = np.zeros(nrow) if table else np.full(nrow, np.nan)
         for m in mweights[dim]:
             if m in values:
-                if m in posterior and cfg.scoring.shrinkage:  # the mean points over the rate's posterior
+                if m in posterior:  # the mean points over the rate's posterior
                     a, b = posterior[m]
                     pts_of[m] = expected_points(a, b, cfg.scoring.curves[m], scale=METRICS[m].scale, name=m)
                 else:
@@ -775,15 +775,5 @@ def scoring_explained(config: Config | Mapping | None = None) -> pd.DataFrame:
                     "shrunk": bool(cfg.scoring.shrinkage and METRICS[m].is_count_metric),
                 }
             )
-    cols = [
-        "dimension",
-        "metric",
-        "metric_weight",
-        "dimension_weight",
-        "effective_weight",
-        "better",
-        "curve",
-        "target",
-        "shrunk",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    cols = ["dimension", "metric", "metric_weight", "dimension_weight", "effective_weight", "better", "curve"]
+    return pd.DataFrame(rows, columns=[*cols, "target", "shrunk"])

@@ -5,7 +5,8 @@ period); :func:`mann_kendall_rows` runs the same test on every row of a
 suppliers x periods matrix at once, vectorised, for
 :func:`~supplier_analytics.trends.alerts`. :func:`seasonal_mann_kendall` and
 :func:`seasonal_mann_kendall_rows` are the seasonal test, which compares each
-month only with the same month of other years.
+month only with the same month of other years, optionally with the covariances
+between seasons of Hirsch & Slack (1984).
 
 References
 ----------
@@ -26,7 +27,12 @@ References
    analysis for monthly water quality data", Water Resour. Res. 18 (1982)
    107-121 (the seasonal test and the seasonal Kendall slope).
 .. [6] R. M. Hirsch, J. R. Slack, "A nonparametric trend test for seasonal
-   data with serial dependence", Water Resour. Res. 20 (1984) 727-732.
+   data with serial dependence", Water Resour. Res. 20 (1984) 727-732 (the
+   covariances between seasons, eq. 4-5).
+.. [7] D. R. Helsel, D. K. Mueller, J. R. Slack, *Computer program for the
+   Kendall family of trend tests*, U.S. Geological Survey Scientific
+   Investigations Report 2005-5275, 2006 (the adjusted p-value only for more
+   than 10 years per season).
 
 Examples
 --------
@@ -51,6 +57,9 @@ __all__ = [
     "seasonal_mann_kendall",
     "seasonal_mann_kendall_rows",
     "trend_method_text",
+    "untested_reason",
+    "alert_correction",
+    "SEASONAL_CORRECTIONS",
     "check_period",
     "lag1_autocorrelation",
     "pooled_lag1_autocorrelation",
@@ -106,9 +115,12 @@ def _row_median_sorted(sorted_rows: np.ndarray, counts: np.ndarray) -> np.ndarra
     return out
 
 
-def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float, season: np.ndarray | None = None) -> dict:
+def _mk_block(
+    y: np.ndarray, t: np.ndarray, alpha: float, season: np.ndarray | None = None, period: int | None = None
+) -> dict:
     """Mann-Kendall and Theil-Sen for a block of rows; with ``season`` (one label per column) only pairs of
-    the same season count, and S, its variance and the pairs are summed over the seasons (seasonal test)."""
+    the same season count, and S, its variance and the pairs are summed over the seasons (seasonal test);
+    with ``period`` too the variance adds the covariances between the seasons (Hirsch & Slack 1984)."""
     m, T = y.shape
     valid = np.isfinite(y)
     n = valid.sum(1).astype(float)
@@ -132,6 +144,12 @@ def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float, season: np.ndarray | N
     else:  # likewise a season of k values, k (k - 1)(2k + 5), is the sum over its values of (k - 1)(2k + 5)
         k = np.where(valid, (valid[:, None, :] & (season[:, None] == season[None, :])[None]).sum(2), 1.0)
         var = (((k - 1.0) * (2.0 * k + 5.0)).sum(1) - tie_var) / 18.0
+    # the covariances between seasons can leave no variance at all (a few years): then there is no test
+    unusable = np.zeros(m, dtype=bool)
+    if season is not None and period is not None:
+        within = var
+        var = var + _hirsch_slack_covariance(y, t, period)
+        unusable = (var <= 0) & (within > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         sd = np.sqrt(np.maximum(var, 0.0))
         z = np.where(var > 0, (s - np.sign(s)) / np.where(var > 0, sd, 1.0), 0.0)
@@ -161,6 +179,8 @@ def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float, season: np.ndarray | N
     few = (n < 3) | (nt == 0)
     for arr in (s, var, z, p, tau, slope, lo, hi, intercept):
         arr[few] = np.nan
+    for arr in (z, p, lo, hi):
+        arr[unusable] = np.nan
     return {
         "n": n.astype(np.int64),
         "s": s,
@@ -176,6 +196,35 @@ def _mk_block(y: np.ndarray, t: np.ndarray, alpha: float, season: np.ndarray | N
 
 
 CORRECTIONS = ("prewhiten", "none")
+#: Corrections of the seasonal test: covariances between seasons (Hirsch & Slack 1984), or none.
+SEASONAL_CORRECTIONS = ("hirsch-slack", "none")
+
+
+def _hirsch_slack_covariance(y: np.ndarray, t: np.ndarray, period: int) -> np.ndarray:
+    """Per row, the sum over seasons ``g != h`` of the estimated ``cov(S_g, S_h)`` (Hirsch & Slack 1984).
+
+    The values are laid out by year ``i = t // period`` and season ``g = t mod period``. With
+    ``K_gh = sum_{i<j} sgn(x_jg - x_ig) sgn(x_jh - x_ih)`` (eq. 4; a pair with a missing value adds 0) and
+    the ranks ``R_ig = (n_g + 1 + sum_j sgn(x_ig - x_jg)) / 2`` within season g (eq. 5: mid-ranks for ties,
+    ``(n_g + 1) / 2`` for a missing value), ``cov(S_g, S_h) = [K_gh + 4 sum_i R_ig R_ih - n (n_g + 1)(n_h +
+    1)] / 3`` over the ``n`` years (``n (n + 1)^2`` without missing values; as in the authors' own program).
+    A year or a season without values adds nothing. The sums over ``g != h`` are taken as the square of
+    the sum over the seasons less the sum of squares.
+    """
+    tt = np.round(t).astype(np.int64)
+    year = tt // period - tt.min() // period
+    n_years = int(year.max()) + 1
+    x = np.full((y.shape[0], n_years, period), np.nan)
+    x[:, year, tt % period] = y
+    n_g = np.isfinite(x).sum(1).astype(float)  # rows x seasons
+    d = np.nan_to_num(np.sign(x[:, None, :, :] - x[:, :, None, :]))  # [r, i, j, g] = sgn(x_jg - x_ig)
+    rank = (n_g[:, None, :] + 1.0 - d.sum(2)) / 2.0  # rows x years x seasons
+    i, j = np.triu_indices(n_years, 1)
+    pair = d[:, i, j, :]
+    k = (pair.sum(2) ** 2 - (pair * pair).sum(2)).sum(1)
+    r = (rank.sum(2) ** 2 - (rank * rank).sum(2)).sum(1)
+    c = n_g + 1.0
+    return (k + 4.0 * r - n_years * (c.sum(1) ** 2 - (c * c).sum(1))) / 3.0
 
 
 def lag1_autocorrelation(x: np.ndarray, *, bias_correct: bool = True) -> np.ndarray:
@@ -242,15 +291,18 @@ def prewhiten_rows(
     detrended with its Theil-Sen ``slope`` (``y_t - slope * t_t``), so a trend does not pass for
     autocorrelation; the series itself is then pre-whitened, ``y'_t = y_t - r1 y_{t-1}``: NaN in the
     first column and wherever the value or the one before it is missing, so a complete series of ``n``
-    values leaves ``n - 1``. A row with ``r1 = 0`` (too few values) is returned unchanged. ``pool=True``
-    takes ``r1`` from :func:`pooled_lag1_autocorrelation` instead, for rows that share one process.
+    values leaves ``n - 1`` and one with a value every other period none. A row with fewer than 5 values
+    (nothing to estimate ``r1`` from) is returned unchanged; a longer one is never, even where its ``r1``
+    could not be estimated (fewer than 2 pairs of neighbours): on such a gappy series the uncorrected test
+    over-rejects (AR(1) with phi 0.5, 12 values every other month of 24: 9.8 %). ``pool=True`` takes ``r1``
+    from :func:`pooled_lag1_autocorrelation` instead, for rows that share one process.
     """
     y = np.asarray(y, dtype=float)
     x = y - np.asarray(slope, dtype=float)[:, None] * t[None, :]
     r1 = pooled_lag1_autocorrelation(x) if pool else lag1_autocorrelation(x)
     out = np.full_like(y, np.nan)
     out[:, 1:] = y[:, 1:] - r1[:, None] * y[:, :-1]
-    out = np.where((r1 == 0.0)[:, None], y, out)
+    out = np.where((np.isfinite(y).sum(1) < 5)[:, None], y, out)
     return out, r1
 
 
@@ -317,14 +369,19 @@ def _seasons(period, T: int, t: np.ndarray) -> np.ndarray:
     return np.mod(t, period).astype(np.int64)
 
 
-def seasonal_mann_kendall_rows(y: np.ndarray, *, period: int = 12, alpha: float = 0.05, times=None) -> dict:
+def seasonal_mann_kendall_rows(
+    y: np.ndarray, *, period: int = 12, alpha: float = 0.05, times=None, correction: str = "none"
+) -> dict:
     """Seasonal Mann-Kendall and the seasonal Kendall slope for every row of ``y`` (NaN = missing), vectorised.
 
     The test of :func:`seasonal_mann_kendall` on each row of a suppliers x periods matrix; the season of
     column ``c`` is ``times[c] mod period`` (default ``c mod period``), the same for every row. Returns the
     dict of :func:`mann_kendall_rows` (``r1`` all 0: no pre-whitening); rows with fewer than 3 values, or
-    without a season holding 2 of them, get NaN statistics.
+    without a season holding 2 of them, get NaN statistics. ``correction="hirsch-slack"`` adds the
+    covariances between seasons to the variance of S, as :func:`seasonal_mann_kendall`.
     """
+    if correction not in SEASONAL_CORRECTIONS:
+        raise InputError(f"correction must be one of {SEASONAL_CORRECTIONS} for the seasonal test, got {correction!r}.")
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise ValueError("y must be a 2-d array of rows (series) by periods.")
@@ -335,7 +392,8 @@ def seasonal_mann_kendall_rows(y: np.ndarray, *, period: int = 12, alpha: float 
     if m == 0:
         return {k: np.empty(0, dtype=np.int64 if k == "n" else float) for k in [*keys, "r1"]}
     step = max(1, int(2e7 // max(T * T, 1)))
-    parts = [_mk_block(y[a : a + step], t, alpha, season) for a in range(0, m, step)]
+    hs = period if correction == "hirsch-slack" else None
+    parts = [_mk_block(y[a : a + step], t, alpha, season, hs) for a in range(0, m, step)]
     res = {k: np.concatenate([p[k] for p in parts]) for k in keys}
     res["r1"] = np.zeros(m)
     return res
@@ -344,11 +402,17 @@ def seasonal_mann_kendall_rows(y: np.ndarray, *, period: int = 12, alpha: float 
 def trend_method_text(correction: str = "prewhiten", seasonal: int | None = None) -> str:
     """The trend test in words, as :func:`~supplier_analytics.trends.alerts` states it in ``attrs["method"]``."""
     if seasonal is not None:
+        variance = (
+            "its variance the seasons' tie-corrected variances plus the covariances between seasons estimated "
+            "from the ranks (Hirsch & Slack 1984), which allows for carry-over between neighbouring periods"
+            if correction == "hirsch-slack"
+            else "its variance the sum of the seasons' tie-corrected variances (no correction for autocorrelation "
+            "between neighbouring periods)"
+        )
         return (
             "seasonal Mann-Kendall trend test (Hirsch, Slack & Smith 1982; two-sided: each period compared only "
-            f"with the same period of other cycles of {seasonal} periods, S and its tie-corrected variance summed "
-            "over the seasons, continuity-corrected z; no correction for autocorrelation between neighbouring "
-            "periods) on the per-period values, seasonal Kendall slope with its interval"
+            f"with the same period of other cycles of {seasonal} periods, S summed over the seasons, {variance}, "
+            "continuity-corrected z) on the per-period values, seasonal Kendall slope with its interval"
         )
     values = (
         "per-period values pre-whitened for lag-1 autocorrelation (estimated on the Theil-Sen-detrended "
@@ -360,6 +424,54 @@ def trend_method_text(correction: str = "prewhiten", seasonal: int | None = None
         "Mann-Kendall trend test (two-sided, tie-corrected variance, continuity-corrected z) on the "
         f"{values}, Theil-Sen slope with its interval"
     )
+
+
+def alert_correction(correction: str | None, seasonal: int | None) -> str:
+    """The correction :func:`~supplier_analytics.trends.alerts` applies, checked: ``correction``, or by default
+    ``"prewhiten"`` (seasonal test: ``"hirsch-slack"``)."""
+    allowed = CORRECTIONS if seasonal is None else SEASONAL_CORRECTIONS
+    if correction is None:
+        return allowed[0]
+    if correction not in allowed:
+        with_seasonal = "" if seasonal is None else f" with seasonal={seasonal}"
+        raise InputError(f"correction must be {' or '.join(map(repr, allowed))}{with_seasonal}, got {correction!r}.")
+    return correction
+
+
+def untested_reason(n_ok, res: dict, *, need: int, min_count: int, seasonal: int | None = None) -> np.ndarray:
+    """Why each row of :func:`~supplier_analytics.trends.alerts` was not tested, in words ("" where it was).
+
+    ``n_ok`` counts a row's periods with at least ``min_count`` records; ``res`` is the rows' test
+    (:func:`mann_kendall_rows` or :func:`seasonal_mann_kendall_rows`): its ``n`` the values the test ran on
+    (with pre-whitening one per pair of consecutive such periods), its ``p_value`` NaN where there was no
+    test. A row needs ``need`` periods; past that the pre-whitened test needs 3 pairs of consecutive periods
+    (a period whose neighbour is missing has no carry-over to remove, so periods every other month leave
+    none), and the seasonal test two periods of one season and, corrected, a positive variance of S.
+    """
+    n_ok = np.asarray(n_ok, dtype=np.int64)
+    n_test = np.nan_to_num(np.asarray(res["n"], dtype=float)).astype(np.int64)
+    tested = (n_ok >= need) & np.isfinite(np.asarray(res["p_value"], dtype=float))
+    out = np.where(
+        tested, "", [f"{k} periods with at least {min_count} records; the trend test needs {need}" for k in n_ok]
+    )
+    out = out.astype(object)
+    no_variance = np.asarray(res["var_s"], dtype=float) <= 0
+    for i in np.flatnonzero((n_ok >= need) & ~tested):
+        if seasonal is not None and no_variance[i]:
+            out[i] = (
+                f"the covariances between seasons ({seasonal} periods a year; Hirsch & Slack 1984) leave the trend "
+                "test no variance: too few years to estimate them"
+            )
+        elif seasonal is not None:
+            out[i] = f"no two periods of one season ({seasonal} periods a year) to compare"
+        else:
+            pairs = f"{n_test[i]} pair{'' if n_test[i] == 1 else 's'}"
+            out[i] = (
+                f"{n_ok[i]} periods with at least {min_count} records, but only {pairs} of consecutive ones, too "
+                "few for the trend test corrected for carry-over from one period to the next (it needs 3 pairs); "
+                "a longer window or longer periods give it more"
+            )
+    return out
 
 
 def _direction(z, p, alpha: float):
@@ -424,7 +536,12 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None, correction: str = "
     bias with ``(n r1 + 4)/(n - 4)`` (clipped to [-0.95, 0.95]), and runs the
     test on ``y_t - r1 y_{t-1}`` (n - 1 values; the slope interval is that of
     this series divided by ``1 - r1``). Series with fewer than 5 values are
-    tested unchanged. Measured by simulation (4,000 series per cell,
+    tested unchanged. A value whose previous period is missing has no
+    carry-over to remove and is left out, so a series with gaps keeps one
+    value per pair of consecutive periods, and with fewer than 3 such pairs
+    it is not tested ("insufficient data": the classical test on a gappy
+    AR(1) series over-rejects, 9.8 % at phi 0.5 for 12 values every other
+    month of 24). Measured by simulation (4,000 series per cell,
     Gaussian AR(1) innovations of sd 1, seeds ``[2026, n, 10 phi, 10 beta]``,
     alpha 0.05, rejection rate corrected / uncorrected):
 
@@ -468,7 +585,9 @@ def mann_kendall(values, *, alpha: float = 0.05, times=None, correction: str = "
     return _result(mann_kendall_rows(y[None, :], alpha=alpha, times=t, correction=correction), alpha, correction)
 
 
-def seasonal_mann_kendall(values, *, period: int = 12, alpha: float = 0.05, times=None) -> MannKendallResult:
+def seasonal_mann_kendall(
+    values, *, period: int = 12, alpha: float = 0.05, times=None, correction: str = "none"
+) -> MannKendallResult:
     """Seasonal Mann-Kendall trend test (Hirsch, Slack & Smith 1982) with the seasonal Kendall slope.
 
     Parameters
@@ -485,11 +604,16 @@ def seasonal_mann_kendall(values, *, period: int = 12, alpha: float = 0.05, time
     times : array_like, optional
         Period index of each value (default ``0, 1, 2, ...``): whole numbers,
         strictly increasing.
+    correction : {"none", "hirsch-slack"}, default "none"
+        ``"none"``: the seasons are taken as independent (Hirsch et al.
+        1982); ``"hirsch-slack"``: the variance of S adds the covariances
+        between seasons (Hirsch & Slack 1984), for carry-over from month to
+        month; it needs many years (below).
 
     Returns
     -------
     MannKendallResult
-        As :func:`mann_kendall` (``correction`` "none", ``r1`` 0), with S,
+        As :func:`mann_kendall` (``correction`` as given, ``r1`` 0), with S,
         its variance, ``tau`` and the slope summed or pooled over the
         seasons as below; ``slope`` is in units per time step (x ``period``
         per cycle).
@@ -518,13 +642,54 @@ def seasonal_mann_kendall(values, *, period: int = 12, alpha: float = 0.05, time
     The test removes the season: each month is compared only with the same
     month of other years, so a bad December every year is not a trend (a
     fixed season pattern added to the values leaves S and the slope
-    unchanged). It does not correct for autocorrelation between neighbouring
-    months: the seasons are taken as independent, and a slow wander inflates
-    the test (AR(1) with phi = 0.5: size 16 % at 24 months, 18 % at 48, 20,000 series;
-    Hirsch & Slack 1984 give a covariance correction, not applied here). Its
-    evidence is the pairs within seasons: with 24 monthly values each season
-    holds only 2 values (S within -12 .. 12), so it has little power below
-    about 3-4 years of data.
+    unchanged). Its evidence is the pairs within seasons: with 24 monthly
+    values each season holds only 2 values (S within -12 .. 12), so it has
+    little power below about 3-4 years of data. Taking the seasons as
+    independent, it does not allow for carry-over between neighbouring
+    months, and a slow wander inflates it (table below).
+
+    ``correction="hirsch-slack"`` (Hirsch & Slack 1984) lays the values out
+    by year i (``t // period``) and season g and adds to the variance of S,
+    for every two seasons g != h, the estimated covariance
+    :math:`\\sigma_{gh} = [K_{gh} + 4\\sum_i R_{ig}R_{ih} - n(n_g+1)(n_h+1)]/3`
+    over the n years, with :math:`K_{gh} = \\sum_{i<j} \\mathrm{sgn}(x_{jg} -
+    x_{ig})\\,\\mathrm{sgn}(x_{jh} - x_{ih})` (eq. 4; 0 where a value is
+    missing) and the ranks :math:`R_{ig} = [n_g + 1 + \\sum_j
+    \\mathrm{sgn}(x_{ig} - x_{jg})]/2` within season g (eq. 5; a missing value
+    gets the mid-rank :math:`(n_g + 1)/2`), as in the authors' own program
+    (``n(n+1)^2`` without missing values). Where that leaves no positive
+    variance (a few years) the statistics are NaN. The covariances are
+    estimated from the values themselves, trend included: when every month
+    rises together each season's ranks follow the years, the covariances
+    approach the seasons' variances, and the test is no stronger than one
+    season's n values. A perfectly steady rise has p = 0.128 over 36 months
+    (S = 36, Var S = 528), 0.045 over 48 and 0.015 over 60, so below 4 years
+    it cannot find any trend, and below 5 hardly. Hirsch and Slack found it
+    unreliable for short records (about 5 years), and the USGS seasonal
+    Kendall program (Helsel et al. 2006) uses it only for more than 10 years
+    per season; measured (4,000 series, phi 0.5): size 4.3 % at 120 months (0.9 % at 60, 6.4 % at 240), power 90 %
+    against a trend of 0.02 sd a month over 120 months (4.1 % over 60;
+    uncorrected: 99.5 % and 48.8 %, with size 23 %).
+
+    Measured by simulation (20,000 series per cell, Gaussian AR(1)
+    innovations of sd 1, seeds ``[1984, months, 10 phi, 100 trend]``, alpha
+    0.05), rejection rate uncorrected / ``"hirsch-slack"``:
+
+    ======  =====  ===============  ===================  ===================
+    months  phi    no trend (size)  trend 0.05 / month   trend 0.1 / month
+    ======  =====  ===============  ===================  ===================
+    24      0      3.8 % / 0.0 %    17.8 % / 0.0 %       56.0 % / 0.0 %
+    24      0.5    16.4 % / 0.0 %   26.0 % / 0.0 %       50.1 % / 0.0 %
+    36      0      2.2 % / 0.0 %    52.3 % / 0.0 %       98.9 % / 0.0 %
+    36      0.5    12.7 % / 0.0 %   44.8 % / 0.0 %       89.4 % / 0.0 %
+    48      0      3.9 % / 0.2 %    96.3 % / 0.1 %       100 % / 1.1 %
+    48      0.5    18.1 % / 0.1 %   81.9 % / 0.1 %       99.9 % / 1.1 %
+    ======  =====  ===============  ===================  ===================
+
+    (No positive variance left: 15 % of the series at 24 months, 0.7 % at
+    36, 0.01 % at 48, phi 0.5.) At 3-4 years neither holds: uncorrected
+    the seasonal test raises 13-18 % false alarms under a carry-over of 0.5,
+    corrected it finds nothing.
 
     Measured by simulation (2,000 series of 48 months per cell, Gaussian noise
     of sd 1, seed ``[1982, 48]``, alpha 0.05): with a season pattern of sd 3
@@ -566,9 +731,23 @@ def seasonal_mann_kendall(values, *, period: int = 12, alpha: float = 0.05, time
     ('increasing', 9, 13.667, 2.164, 0.0305, 0.10625)
     >>> round(r.slope_low, 5), round(r.slope_high, 5), round(r.tau, 4)
     (0.0, 0.15, 0.7833)
+
+    The Hirsch-Slack correction by hand, 2 seasons x 3 years (``period=2``,
+    values A1, B1, A2, B2, A3, B3): season A 1.0, 1.4, 1.9 (S = 3, ranks 1,
+    2, 3), season B 2.0, 2.6, 2.3 (S = 1, ranks 1, 3, 2), each Var S_g =
+    66/18. Over the year pairs (1, 2), (1, 3), (2, 3) K_AB = (+1)(+1) +
+    (+1)(+1) + (+1)(-1) = 1; sum of R_iA R_iB = 1 + 6 + 6 = 13; sigma_AB =
+    (1 + 4 x 13 - 3 x 4 x 4)/3 = 5/3, counted for (A, B) and (B, A): Var S =
+    2 x 66/18 + 2 x 5/3 = 32/3, z = (4 - 1)/sqrt(32/3) = 0.9186, p = 0.3583
+    (uncorrected: Var S = 7.333, p = 0.2679).
+
+    >>> r = seasonal_mann_kendall([1.0, 2.0, 1.4, 2.6, 1.9, 2.3], period=2, correction="hirsch-slack")
+    >>> int(r.s), round(r.var_s, 4), round(r.z, 4), round(r.p_value, 4), r.correction
+    (4, 10.6667, 0.9186, 0.3583, 'hirsch-slack')
     """
     y, t = _one_series(values, alpha, times)
-    return _result(seasonal_mann_kendall_rows(y[None, :], period=period, alpha=alpha, times=t), alpha, "none")
+    res = seasonal_mann_kendall_rows(y[None, :], period=period, alpha=alpha, times=t, correction=correction)
+    return _result(res, alpha, correction)
 
 
 def _one_series(values, alpha: float, times) -> tuple[np.ndarray, np.ndarray | None]:
