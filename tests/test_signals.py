@@ -64,7 +64,9 @@ def test_reference_rows_inform_the_variation_but_are_neither_tested_nor_returned
         reference=(before_k[1:], n[1:], after_k[1:], n[1:], ["one action"] * 20),
     )
     assert len(r) == 1
-    t = period_proportion_test(after_k, n, before_k, n, autocorrelation="estimate", pool=["one action"] * 21)
+    t = period_proportion_test(
+        after_k, n, before_k, n, autocorrelation="estimate", pool=["one action"] * 21, prior_df=10.0
+    )
     for c in ("difference", "low", "high", "p_value"):
         assert r.loc[0, c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)
     assert r.loc[0, "q_value"] == pytest.approx(r.loc[0, "p_value"])  # one test: BH leaves p as it is

@@ -631,6 +631,7 @@ def test_compare_windows_is_the_period_test_of_its_months():
         [[100] * 6, [50] * 6, [5, 0, 0, 0, 0, 0]],
         pool=["otif_rate"] * 3,
         autocorrelation="estimate",
+        prior_df=10.0,
     )
     for c in ("difference", "low", "high", "p_value"):
         assert r.loc["A", c] == pytest.approx(float(getattr(t, c)[0]), rel=1e-12)

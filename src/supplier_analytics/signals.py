@@ -214,7 +214,7 @@ def compare(
     min_records: int = 1,
     min_periods: int = 2,
     autocorrelation: float | str = "estimate",
-    prior_df: float = 20.0,
+    prior_df: float = 10.0,
     pool=None,
     reference=None,
 ) -> pd.DataFrame:
@@ -251,11 +251,16 @@ def compare(
         rows of the same metric
         (:func:`~supplier_analytics.stats.estimate_autocorrelation`); a number
         fixes it (0 takes periods as independent).
-    prior_df : float, default 20
+    prior_df : float, default 10
         The variation between periods is estimated from all rows of the same
         metric (the suppliers of the comparison) and combined with each row's
         own estimate; the other rows count for at most this many degrees of
         freedom (:func:`~supplier_analytics.stats.period_proportion_test`, ``pool``).
+        10 rather than more: the pooled estimate carries the uncertainty of
+        the estimated carry-over and the differences between suppliers; with
+        20, a base of mixed rates and volumes (60-97 %, 30-1,000 lines a
+        month) had p < 0.005 in 0.60 % of trend-free tests and an alert in
+        6.8 % of bases (0.44 % and 4.0 % with 10; 400 bases, year on year).
     pool : array_like, optional
         A label per row: the rows that share the variation estimates (default:
         the metric of each row).

@@ -228,7 +228,13 @@ def test_change_signals_match_a_hand_count_and_scipy(card):
             ]
         )
     t = period_proportion_test(
-        kn[1][0], kn[1][1], kn[0][0], kn[0][1], pool=["otif_rate"] * len(sups), autocorrelation="estimate"
+        kn[1][0],
+        kn[1][1],
+        kn[0][0],
+        kn[0][1],
+        pool=["otif_rate"] * len(sups),
+        autocorrelation="estimate",
+        prior_df=10.0,
     )
     assert r["p_value"] == pytest.approx(float(t.p_value[sups.index("V10034")]), rel=1e-9)
     assert r["direction"] == ("improving" if r["q_value"] <= 0.05 else "no change")
