@@ -21,7 +21,14 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics.catalog import lower_is_better
 from supplier_analytics.errors import InputError
-from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare, record_flags
+from supplier_analytics.signals import (
+    COMPARE_COLUMNS,
+    RECORD_SHARES,
+    SIGNAL_COLUMNS,
+    compare,
+    compare_sides,
+    record_flags,
+)
 from supplier_analytics.stats import period_proportion_test
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "supplier_analytics"
@@ -81,6 +88,31 @@ def test_reference_rows_inform_the_variation_but_are_neither_tested_nor_returned
             metric="otif_rate",
             reference=(before_k[1:, :2], n[1:, :2], after_k[1:], n[1:], "x"),
         )
+
+
+def test_compare_sides_without_rows_fits_the_reference():
+    # no rows: nothing says how many periods a side has but the reference (3 before, 4 after)
+    frame = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object)
+            for c in ("metric", *(f"{s}_period_{x}" for s in ("before", "after") for x in "kn"))
+        }
+    )
+    ref = (np.full((2, 3), 5.0), np.full((2, 3), 10.0), np.full((2, 4), 6.0), np.full((2, 4), 10.0), ["p", "p"])
+    r = compare_sides(frame, pool=[], reference=ref)
+    assert len(r) == 0 and r.columns.tolist() == COMPARE_COLUMNS
+    # a row of fewer periods is padded with empty ones to the reference's
+    frame = pd.DataFrame(
+        {
+            "metric": ["otif_rate"],
+            "before_period_k": [[5.0, 6.0]],
+            "before_period_n": [[10.0, 10.0]],
+            "after_period_k": [[7.0, 8.0, 6.0, 7.0]],
+            "after_period_n": [[10.0] * 4],
+        }
+    )
+    r = compare_sides(frame, pool=["p"], reference=ref)
+    assert (r.loc[0, "before_n"], r.loc[0, "after_n"]) == (20.0, 40.0) and r.loc[0, "difference"] == pytest.approx(0.15)
 
 
 def test_one_period_a_side_is_not_tested_whatever_the_counts():

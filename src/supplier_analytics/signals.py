@@ -113,22 +113,27 @@ def compare_sides(frame: pd.DataFrame, **options) -> pd.DataFrame:
 
     ``frame`` holds ``before_period_k``, ``before_period_n``, ``after_period_k`` and ``after_period_n``:
     in each row a sequence of counts, one per period of that side in time order (what
-    :func:`month_counts` gives); ``options`` as for :func:`compare`."""
+    :func:`month_counts` gives); ``options`` as for :func:`compare`. With a ``reference``, each side has
+    at least the reference's periods (so a frame without rows still fits it)."""
+    reference = options.get("reference")
+    widths = (1, 1) if reference is None else (np.shape(reference[0])[-1], np.shape(reference[2])[-1])
     return compare(
-        _ragged(frame["before_period_k"]),
-        _ragged(frame["before_period_n"]),
-        _ragged(frame["after_period_k"]),
-        _ragged(frame["after_period_n"]),
+        _ragged(frame["before_period_k"], widths[0]),
+        _ragged(frame["before_period_n"], widths[0]),
+        _ragged(frame["after_period_k"], widths[1]),
+        _ragged(frame["after_period_n"], widths[1]),
         metric=frame["metric"],
         **options,
     )
 
 
-def _ragged(rows) -> np.ndarray:
-    """Rows of period counts (sequences, possibly of different lengths) as a matrix padded with empty periods."""
+def _ragged(rows, width: int = 1) -> np.ndarray:
+    """Rows of period counts (sequences, possibly of different lengths) as a matrix padded with empty periods.
+
+    The matrix has at least ``width`` columns (and one): without rows, the longest row says nothing."""
     rows = [np.atleast_1d(np.asarray(r, dtype=float)).ravel() for r in rows]
-    width = max((len(r) for r in rows), default=0)
-    out = np.zeros((len(rows), max(width, 1)))
+    longest = max((len(r) for r in rows), default=0)
+    out = np.zeros((len(rows), max(longest, int(width), 1)))
     for i, r in enumerate(rows):
         out[i, : len(r)] = np.nan_to_num(r)
     return out

@@ -328,6 +328,31 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     assert html.count("<svg") == 1 and "do not send to suppliers" in html
 
 
+def test_an_action_log_without_rows_gives_the_empty_frame(card, tmp_path):
+    # A log without rows has no sides to count: the frame keeps its columns and method. (The empty period
+    # columns once padded to one period while the reference rows had window_months: "reference rows need as
+    # many periods a side".)
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-03-01"],
+            "status": ["closed"],
+            "closed": ["2026-04-30"],
+        }
+    )
+    lines = _lines([(f"2026-0{m}-10", True) for m in (1, 2, 5, 6) for _ in range(10)])
+    r = sa.compare_before_after(_result(lines), log.iloc[:0])
+    assert len(r) == 0 and r.columns.tolist() == sa.actions.BEFORE_AFTER_COLUMNS
+    assert "across the 0 actions compared" in r.attrs["method"]
+    # the review pack of a log file with the header only goes the same way
+    path = tmp_path / "actions.csv"
+    path.write_text("supplier_id,action_id,opened,status,closed\n", encoding="utf-8")
+    pack = sa.review_pack(card, actions=path)
+    assert len(pack.action_results) == 0 and pack.action_results.columns.tolist() == r.columns.tolist()
+    assert any(n.startswith("Actions: Each closed action") for n in pack.method_notes)
+
+
 # ----------------------------------------------------------------- command line
 
 
