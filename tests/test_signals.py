@@ -125,6 +125,28 @@ def test_one_period_a_side_is_not_tested_whatever_the_counts():
         compare([[1, 1]], [[2, 2]], [[1, 1]], [[2, 2]], metric="otif_rate", min_periods=1)
 
 
+def test_one_month_a_side_is_refused_with_why_and_what_to_use(sample_card):
+    # one month a side was accepted and left every supplier "not tested", every action "too little data"
+    why = "one month a side cannot show how much the rate varies between months"
+    with pytest.raises(InputError, match=rf"recent_months must be at least 2, got 1: {why}.*use 6"):
+        sa.change_signals(sample_card, recent_months=1)
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["V10025"],
+            "action_id": ["A-1"],
+            "opened": ["2025-07-01"],
+            "status": ["closed"],
+            "closed": ["2026-01-15"],
+        }
+    )
+    with pytest.raises(InputError, match=rf"window_months must be at least 2, got 1: {why}.*use 3"):
+        sa.compare_before_after(sample_card, log, window_months=1)
+    # two months a side can be tested
+    two = sa.compare_before_after(sample_card, log, window_months=2)
+    assert two.loc[0, "verdict"] != "too little data" and np.isfinite(two.loc[0, "p_value"])
+    assert (sa.change_signals(sample_card, recent_months=2)["direction"] != "not tested").any()
+
+
 @pytest.mark.parametrize("metric", RECORD_SHARES)
 def test_direction_comes_from_the_catalogue(metric):
     r = compare([[50] * 6], [[100] * 6], [[80] * 6], [[100] * 6], metric=metric)  # the share rose clearly

@@ -106,7 +106,8 @@ def compare_before_after(
     window_months : int, default 3
         Length of each side: ``[opened - window_months, opened)`` before and
         ``(closed, closed + window_months]`` after. The time between opening
-        and closing is left out: the action was being worked on.
+        and closing is left out: the action was being worked on. At least 2:
+        one month a side cannot show how much the rate varies between months.
     default_metric : str, default "otif_rate"
         Metric for actions whose ``metric`` is empty; one of :data:`ACTION_METRICS`.
     fdr : float, default 0.05
@@ -130,8 +131,11 @@ def compare_before_after(
         as-of date) and ``verdict``: "improved", "worse" or "no clear change"
         (q-value above ``fdr``), "too little data", "not closed" or "cancelled".
     """
-    if window_months < 1:
-        raise InputError(f"window_months must be at least 1, got {window_months!r}.")
+    if window_months < 2:
+        raise InputError(
+            f"window_months must be at least 2, got {window_months!r}: one month a side cannot show how much the "
+            "rate varies between months, so no action could be tested; use 3 (the default) or more."
+        )
     if default_metric not in ACTION_METRICS:
         raise InputError(
             f"default_metric {default_metric!r} is not comparable; use one of {', '.join(ACTION_METRICS)}."

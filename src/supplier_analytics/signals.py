@@ -518,7 +518,8 @@ def change_signals(
         refused with an :class:`~supplier_analytics.InputError`.
     recent_months : int, default 6
         Months up to the as-of date on the after side (the as-of day included);
-        the before side is the same months a year earlier.
+        the before side is the same months a year earlier. 2 to 12: one month a
+        side cannot show how much the rate varies between months.
     fdr : float, default 0.05
         Benjamini-Hochberg false discovery rate across every supplier x metric
         tested.
@@ -539,8 +540,13 @@ def change_signals(
     """
     if getattr(card, "metrics", None) is None or not hasattr(card, "suppliers"):
         raise InputError(f"change_signals needs a Scorecard, not {type(card).__name__}; pass score(...).")
-    if recent_months < 1 or recent_months > 12:
-        raise InputError(f"recent_months must lie between 1 and 12, got {recent_months!r}.")
+    if recent_months < 2:
+        raise InputError(
+            f"recent_months must be at least 2, got {recent_months!r}: one month a side cannot show how much the "
+            "rate varies between months, so no supplier could be tested; use 6 (the default), or 3 to 12."
+        )
+    if recent_months > 12:
+        raise InputError(f"recent_months must lie between 2 and 12, got {recent_months!r}; use e.g. 6.")
     end = pd.Timestamp(card.as_of).normalize() + pd.Timedelta(days=1)
     a0 = end - pd.DateOffset(months=int(recent_months))
     b0, b1 = a0 - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
