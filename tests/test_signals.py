@@ -27,6 +27,7 @@ from supplier_analytics.signals import (
     SIGNAL_COLUMNS,
     compare,
     compare_sides,
+    month_counts,
     record_flags,
 )
 from supplier_analytics.stats import period_proportion_test
@@ -223,6 +224,38 @@ def test_change_signals_are_the_comparison_of_their_monthly_counts(sample_card):
         np.testing.assert_allclose(mine[tests].to_numpy(float), again[tests].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(sig["q_value"], sa.stats.benjamini_hochberg(sig["p_value"])[1], rtol=1e-12)
     assert sig.attrs["before"] and sig.attrs["after"] and "month by month" in sig.attrs["method"]
+
+
+def test_change_signals_keeps_the_last_days_of_a_side_at_a_month_end():
+    # As of 30 August 2026 the after side is six months up to 30 August: from 28 February (31 February does
+    # not exist). Its months once ran from 28 February in steps of a month, so the last ended on 28 August
+    # and the lines of 28-30 August (and 2025's) were dropped though the side is labelled up to them.
+    after_days = ["2026-03-15", "2026-04-15", "2026-05-15", "2026-06-15", "2026-07-15"]
+    before_days = [d.replace("2026", "2025") for d in after_days]
+    before_k, after_k = [9, 8, 9, 7, 9, 8], [6, 7, 5, 6, 7, 4]
+    recs = []
+    for days, ks, last in ((before_days, before_k, "2025-08"), (after_days, after_k, "2026-08")):
+        days = [[d] * 10 for d in days] + [[f"{last}-28"] * 4 + [f"{last}-29"] * 3 + [f"{last}-30"] * 3]
+        for k, ds in zip(ks, days):
+            recs += [(d, j < k) for j, d in enumerate(ds)]
+    recs += [("2026-02-27", False)] * 5 + [("2025-08-31", False)] * 5  # a day outside each side
+    lines = pd.DataFrame(recs, columns=["date_received", "otif"]).assign(supplier_id="S1", status="judged")
+    lines["date_received"] = pd.to_datetime(lines["date_received"])
+    card = SimpleNamespace(
+        metrics=SimpleNamespace(lines=lines, lots=None, requests=None),
+        suppliers=pd.DataFrame({"supplier_id": ["S1"]}),
+        as_of=pd.Timestamp("2026-08-30"),
+    )
+    sig = sa.change_signals(card, metrics=("otif_rate",)).iloc[0]
+    assert (sig["after_from"], sig["after_to"]) == (pd.Timestamp("2026-02-28"), pd.Timestamp("2026-08-30"))
+    assert (sig["before_from"], sig["before_to"]) == (pd.Timestamp("2025-02-28"), pd.Timestamp("2025-08-30"))
+    # six months of ten lines a side, the last month 28 July to 30 August
+    assert (sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"]) == (50, 60, 35, 60)
+    want = compare([before_k], [[10.0] * 6], [after_k], [[10.0] * 6], metric="otif_rate", min_records=10)
+    assert sig["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+    # an end before the last month's start would leave no last month
+    with pytest.raises(InputError, match="after the start of the last month, 2026-07-28"):
+        month_counts(lines["date_received"], lines["otif"], "2026-02-28", 6, end="2026-07-28")
 
 
 def _calls(path: Path) -> set[str]:

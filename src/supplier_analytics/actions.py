@@ -182,11 +182,18 @@ def compare_before_after(
             if mine is None:
                 k = n = np.zeros(int(window_months))
             else:
-                k, n = month_counts(mine["date"], mine["flag"], lo, window_months, after_start=side == "after")
+                k, n = month_counts(mine["date"], mine["flag"], lo, window_months, end=hi, after_start=side == "after")
                 k, n = k[0], n[0]
             row[f"{side}_period_k"], row[f"{side}_period_n"] = k, n
             rk, rn = month_counts(
-                f["date"], f["flag"], lo, window_months, groups=f["supplier_id"], index=others, after_start=j == 1
+                f["date"],
+                f["flag"],
+                lo,
+                window_months,
+                end=hi,
+                groups=f["supplier_id"],
+                index=others,
+                after_start=j == 1,
             )
             ref[2 * j].append(rk)
             ref[2 * j + 1].append(rn)

@@ -139,12 +139,29 @@ def _ragged(rows, width: int = 1) -> np.ndarray:
     return out
 
 
-def month_counts(dates, flags, start, months: int, *, groups=None, index=None, after_start: bool = False):
+def _month_edges(start, months: int, end=None) -> np.ndarray:
+    """The ``months + 1`` edges of a side's months: ``start + i`` months, the last one ``end`` when given."""
+    start = pd.Timestamp(start)
+    edges = [start + pd.DateOffset(months=i) for i in range(months + 1)]
+    if end is not None and months > 0:
+        end = pd.Timestamp(end)
+        if not end > edges[-2]:
+            raise InputError(
+                f"end {end:%Y-%m-%d} must lie after the start of the last month, {edges[-2]:%Y-%m-%d}, "
+                f"for {months} months from {start:%Y-%m-%d}; pass the side's own end."
+            )
+        edges[-1] = end
+    return np.array([e.to_datetime64() for e in edges], dtype="M8[ns]")
+
+
+def month_counts(dates, flags, start, months: int, *, end=None, groups=None, index=None, after_start: bool = False):
     """Period counts of one side: records with the flag and records in each month from ``start``.
 
     Month ``i`` is ``[start + i months, start + i + 1 months)``; with ``after_start`` it is
-    ``(start + i months, start + i + 1 months]``, for a side that begins after a date. Records outside the
-    ``months`` months are left out.
+    ``(start + i months, start + i + 1 months]``, for a side that begins after a date. The last month
+    ends at ``end`` when given: pass the side's own end, so that a side whose ``start`` was moved to a
+    shorter month's last day (six months before 31 August is 28 February) still runs to its end instead
+    of ``start + months`` months (28 August). Records outside the ``months`` months are left out.
 
     Parameters
     ----------
@@ -152,6 +169,8 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
         Each record's date and flag.
     start : Timestamp
     months : int
+    end : Timestamp, optional
+        The side's end (exclusive; inclusive with ``after_start``); after the start of the last month.
     groups : array_like, optional
         Each record's row (e.g. its supplier id); with ``index`` (the rows, in order).
 
@@ -166,10 +185,17 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
     ...                     [True, False, True, True], pd.Timestamp("2026-01-01"), 2)
     >>> k.tolist(), n.tolist()
     ([[1.0, 1.0]], [[2.0, 1.0]])
+
+    Six months up to 30 August 2026 start on 28 February; with its end the side keeps 28-30 August:
+
+    >>> d = pd.to_datetime(["2026-02-28", "2026-08-27", "2026-08-28", "2026-08-30"])
+    >>> month_counts(d, [True] * 4, "2026-02-28", 6)[1].tolist()
+    [[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
+    >>> month_counts(d, [True] * 4, "2026-02-28", 6, end="2026-08-31")[1].tolist()
+    [[1.0, 0.0, 0.0, 0.0, 0.0, 3.0]]
     """
     months = int(months)
-    start = pd.Timestamp(start)
-    edges = np.array([(start + pd.DateOffset(months=i)).to_datetime64() for i in range(months + 1)], dtype="M8[ns]")
+    edges = _month_edges(start, months, end)
     d = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="M8[ns]")
     pos = np.searchsorted(edges, d, side="left" if after_start else "right") - 1
     f = np.asarray(flags, dtype=bool)
@@ -558,7 +584,9 @@ def change_signals(
         frame = pd.DataFrame(index=sups)
         frame.insert(0, "metric", metric)
         for side, lo, hi in (("before", b0, b1), ("after", a0, end)):
-            k, n = month_counts(flags["date"], flags["flag"], lo, months, groups=flags["supplier_id"], index=sups)
+            k, n = month_counts(
+                flags["date"], flags["flag"], lo, months, end=hi, groups=flags["supplier_id"], index=sups
+            )
             frame[f"{side}_from"], frame[f"{side}_to"] = lo, hi - pd.Timedelta(days=1)
             frame[f"{side}_period_k"], frame[f"{side}_period_n"] = list(k), list(n)
         parts.append(frame.reset_index())

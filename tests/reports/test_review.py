@@ -68,6 +68,31 @@ def test_before_after_counts_each_side_and_agrees_with_scipy():
     assert r.iloc[1]["verdict"] == "not closed"
 
 
+def test_before_side_keeps_its_last_days_at_a_month_end():
+    # Opened 31 May: the three months before start on 28 February (31 February does not exist). Its months
+    # once ran from 28 February in steps of a month, so the last ended on 28 May and the lines of 29-30 May
+    # were dropped though the side runs to the opening day.
+    before = [("2026-03-10", i < 9) for i in range(10)] + [("2026-04-10", i < 8) for i in range(10)]
+    before += [("2026-05-29", i < 3) for i in range(5)] + [("2026-05-30", i < 2) for i in range(5)]
+    outside = [("2026-02-27", False), ("2026-05-31", False), ("2026-06-15", False)]  # before, opening, during
+    after = [(f"2026-0{m}-10", i < k) for m, k in ((7, 10), (8, 9), (9, 10)) for i in range(10)]
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-05-31"],
+            "status": ["closed"],
+            "closed": ["2026-06-30"],
+        }
+    )
+    r = sa.compare_before_after(_result(_lines(before + outside + after)), log, window_months=3).iloc[0]
+    assert (r["before_from"], r["before_to"]) == (pd.Timestamp("2026-02-28"), pd.Timestamp("2026-05-31"))
+    # months [28 Feb, 28 Mar), [28 Mar, 28 Apr), [28 Apr, 31 May): 9/10, 8/10, 5/10
+    assert (r["before_k"], r["before_n"], r["after_k"], r["after_n"]) == (22, 30, 29, 30)
+    want = compare([[9.0, 8.0, 5.0]], [[10.0] * 3], [[10.0, 9.0, 10.0]], [[10.0] * 3], metric="otif_rate")
+    assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+
+
 def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers():
     rng = np.random.default_rng(3)
     recs = []
