@@ -91,6 +91,44 @@ def test_reference_rows_inform_the_variation_but_are_neither_tested_nor_returned
         )
 
 
+def test_many_pools_are_tested_a_batch_of_pools_at_a_time(monkeypatch):
+    # six actions, each a pool with its own reference rows (one pool's reference has no compared row and
+    # informs nothing): tested in one call of the period test, or a few pools at a time, the same numbers
+    rng = np.random.default_rng(5)
+    k = rng.binomial(30, rng.uniform(0.6, 0.95, size=(60, 1)), size=(60, 7)).astype(float)
+    n = np.full((60, 7), 30.0)
+    n[::7, 1] = 0.0
+    k[::7, 1] = 0.0
+    labels = np.repeat([f"action {i}" for i in range(7)], [1, 1, 1, 1, 1, 1, 0])
+    rlabels = np.repeat([f"action {i}" for i in range(7)], [10, 5, 12, 3, 9, 8, 7])
+    args = (k[:6, :3], n[:6, :3], k[:6, 3:], n[:6, 3:])
+    ref = (k[6:, :3], n[6:, :3], k[6:, 3:], n[6:, 3:], rlabels)
+    whole = compare(*args, metric="otif_rate", pool=labels, reference=ref)
+    t = period_proportion_test(
+        np.vstack([args[2], ref[2]]),
+        np.vstack([args[3], ref[3]]),
+        np.vstack([args[0], ref[0]]),
+        np.vstack([args[1], ref[1]]),
+        autocorrelation="estimate",
+        pool=[*labels, *rlabels],
+    )
+    for c in ("difference", "low", "high", "p_value"):
+        np.testing.assert_array_equal(whole[c].to_numpy(float), np.asarray(getattr(t, c))[:6])
+    monkeypatch.setattr(sa.signals, "BATCH_ROWS", 17)  # pools of 11, 6, 13, 4, 10 and 9 rows
+    calls = []
+    monkeypatch.setattr(
+        sa.signals, "period_proportion_test", lambda *a, **o: calls.append(o["pool"]) or period_proportion_test(*a, **o)
+    )
+    batched = compare(*args, metric="otif_rate", pool=labels, reference=ref)
+    assert [sorted(set(p)) for p in calls] == [
+        ["action 0", "action 1"],
+        ["action 2", "action 3"],
+        ["action 4"],
+        ["action 5"],
+    ]
+    pd.testing.assert_frame_equal(batched, whole)
+
+
 def test_compare_sides_without_rows_fits_the_reference():
     # no rows: nothing says how many periods a side has but the reference (3 before, 4 after)
     frame = pd.DataFrame(
@@ -256,6 +294,36 @@ def test_change_signals_keeps_the_last_days_of_a_side_at_a_month_end():
     # an end before the last month's start would leave no last month
     with pytest.raises(InputError, match="after the start of the last month, 2026-07-28"):
         month_counts(lines["date_received"], lines["otif"], "2026-02-28", 6, end="2026-07-28")
+
+
+def test_record_bins_count_what_month_counts_counts(sample_card):
+    # compare_before_after sorts a metric's records once and takes each action's months from running counts;
+    # every window (month ends, clipped starts, both kinds of side) gives month_counts' counts exactly
+    rng = np.random.default_rng(4)
+    for metric in ("otif_rate", "lot_rejection_rate", "within_sla_rate"):
+        f = record_flags(sample_card, metric)
+        bins = sa.signals.RecordBins(f["date"], f["flag"], f["supplier_id"])
+        assert list(bins.index) == list(pd.unique(f["supplier_id"]))
+        starts = pd.to_datetime(["2025-02-28", "2025-05-31", "2025-08-31", "2026-01-31", "2024-12-30"])
+        starts = starts.append(pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, 15), unit="D"))
+        for start in starts:
+            months = int(rng.integers(2, 13))
+            for end in (None, start + pd.DateOffset(months=months) + pd.Timedelta(days=int(rng.integers(0, 3)))):
+                for after in (False, True):
+                    want = month_counts(
+                        f["date"],
+                        f["flag"],
+                        start,
+                        months,
+                        end=end,
+                        groups=f["supplier_id"],
+                        index=bins.index,
+                        after_start=after,
+                    )
+                    got = bins.month_counts(start, months, end=end, after_start=after)
+                    np.testing.assert_array_equal(got[0], want[0])
+                    np.testing.assert_array_equal(got[1], want[1])
+                    assert got[1].sum() > 0
 
 
 def _calls(path: Path) -> set[str]:

@@ -49,6 +49,7 @@ __all__ = [
     "compare",
     "compare_sides",
     "month_counts",
+    "RecordBins",
     "change_signals",
     "record_flags",
     "COMPARE_COLUMNS",
@@ -211,6 +212,56 @@ def month_counts(dates, flags, start, months: int, *, end=None, groups=None, ind
     return k, n
 
 
+class RecordBins:
+    """One table's records sorted once by row (supplier) and time, with running counts of the flag.
+
+    :meth:`month_counts` gives what :func:`month_counts` gives for every row, for any side, as
+    differences of the running counts at the side's month edges: for many sides over the same records
+    (one per action) each side costs rows x months look-ups instead of a pass over every record.
+
+    Parameters
+    ----------
+    dates, flags, groups : array_like
+        Each record's date, flag and row (e.g. its supplier id).
+    index : array_like, optional
+        The rows, in order (default: the groups in order of first appearance); records of other
+        groups and records without a date are left out.
+
+    Examples
+    --------
+    >>> bins = RecordBins(pd.to_datetime(["2026-01-05", "2026-01-31", "2026-02-01", "2026-02-01"]),
+    ...                   [True, False, True, True], ["S1", "S1", "S1", "S2"])
+    >>> k, n = bins.month_counts("2026-01-01", 2)
+    >>> list(bins.index), k.tolist(), n.tolist()
+    (['S1', 'S2'], [[1.0, 1.0], [0.0, 1.0]], [[2.0, 1.0], [0.0, 1.0]])
+    """
+
+    def __init__(self, dates, flags, groups, index=None) -> None:
+        d = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="M8[ns]")
+        f = np.asarray(flags, dtype=bool)
+        g = np.asarray(groups)
+        self.index = pd.Index(pd.unique(g) if index is None else index)
+        rows = self.index.get_indexer(g)
+        keep = (rows >= 0) & ~np.isnat(d)
+        d, f, rows = d[keep], f[keep], rows[keep].astype(np.int64)
+        self._times = np.unique(d)
+        # one sortable key per record: its row, then its time's rank; a row's records with a time before
+        # an edge are those with a key below row * stride + (the times before the edge)
+        stride = len(self._times) + 1
+        key = rows * stride + np.searchsorted(self._times, d)
+        order = np.argsort(key, kind="stable")
+        self._key = key[order]
+        self._flagged = np.concatenate([[0], np.cumsum(f[order], dtype=np.int64)])
+        self._base = np.arange(len(self.index), dtype=np.int64) * stride
+
+    def month_counts(self, start, months: int, *, end=None, after_start: bool = False):
+        """``k, n`` (rows x ``months`` float matrices, rows in :attr:`index` order) as :func:`month_counts`."""
+        edges = _month_edges(start, int(months), end)
+        before = np.searchsorted(self._times, edges, side="right" if after_start else "left")
+        pos = np.searchsorted(self._key, self._base[:, None] + before[None, :], side="left")
+        return np.diff(self._flagged[pos], axis=1).astype(float), np.diff(pos, axis=1).astype(float)
+
+
 def _sides(before_k, before_n, after_k, after_n) -> list[np.ndarray]:
     """The four count inputs of :func:`compare` as float matrices rows x periods, checked."""
     mats = []
@@ -231,6 +282,44 @@ def _sides(before_k, before_n, after_k, after_n) -> list[np.ndarray]:
             "with one row per comparison on both sides."
         )
     return mats
+
+
+#: Rows (compared and reference) a call of the period test takes at most, in whole pools: the pools are
+#: independent, so a long list of them (one per action, each with every other supplier) is tested a batch of
+#: pools at a time, which keeps the memory in bounds and the time linear in the pools.
+BATCH_ROWS = 100_000
+
+
+def _test_by_pools(sides, labels, reference, rlabels, *, confidence: float, autocorrelation, prior_df: float):
+    """:func:`~supplier_analytics.stats.period_proportion_test` of the rows compared (``sides``: after k, n,
+    before k, n) with the reference rows of their pools, a batch of whole pools at a time; reference rows of
+    pools without a compared row inform nothing and are left out. Within a batch the rows keep their order, so
+    every pool sums its rows as in one call."""
+    rows = sides[0].shape[0]
+    names = np.concatenate([np.asarray(labels, dtype=object), np.asarray(rlabels, dtype=object)])
+    codes = pd.factorize(np.asarray([str(x) for x in names], dtype=object))[0]
+    size = np.bincount(codes, minlength=codes.max() + 1 if len(codes) else 0)
+    batch_of = np.full(len(size), -1)
+    batch, filled = 0, 0
+    for c in pd.unique(codes[:rows]):  # the pools of the compared rows, in order
+        if filled and filled + size[c] > BATCH_ROWS:
+            batch, filled = batch + 1, 0
+        batch_of[c], filled = batch, filled + size[c]
+    own, other = batch_of[codes[:rows]], batch_of[codes[rows:]]
+    fields: dict[str, np.ndarray] = {}
+    for b in range(batch + 1 if rows else 1):
+        i, j = np.flatnonzero(own == b), np.flatnonzero(other == b)
+        t = period_proportion_test(
+            *(np.vstack([x[i], r[j]]) for x, r in zip(sides, reference)),
+            pool=np.concatenate([names[:rows][i], names[rows:][j]]),
+            confidence=confidence,
+            autocorrelation=autocorrelation,
+            prior_df=prior_df,
+        )
+        for name, value in t._asdict().items():
+            value = np.asarray(value)
+            fields.setdefault(name, np.zeros(rows, dtype=value.dtype))[i] = value[: len(i)]
+    return type(t)(**fields)
 
 
 def compare(
@@ -356,17 +445,15 @@ def compare(
     floor = max(int(min_records), 1)
     BK, BN, AK, AN = bk.sum(1), bn.sum(1), ak.sum(1), an.sum(1)
     if reference is not None:  # the reference rows join the estimates of the variation, then are dropped
-        t = period_proportion_test(
-            np.vstack([ak, rak]),
-            np.vstack([an, ran]),
-            np.vstack([bk, rbk]),
-            np.vstack([bn, rbn]),
+        t = _test_by_pools(
+            (ak, an, bk, bn),
+            labels,
+            (rak, ran, rbk, rbn),
+            rlabels,
             confidence=confidence,
             autocorrelation=autocorrelation,
-            pool=np.concatenate([np.asarray(labels, dtype=object), np.asarray(rlabels, dtype=object)]),
             prior_df=prior_df,
         )
-        t = type(t)(*(np.asarray(x)[:rows] for x in t))
     else:
         t = period_proportion_test(
             ak, an, bk, bn, confidence=confidence, autocorrelation=autocorrelation, pool=labels, prior_df=prior_df

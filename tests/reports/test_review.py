@@ -15,7 +15,7 @@ import supplier_analytics as sa
 from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import segment_suppliers
-from supplier_analytics.signals import compare, month_counts
+from supplier_analytics.signals import compare, month_counts, record_flags
 from supplier_analytics.stats import period_proportion_test
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -129,6 +129,79 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
     assert (r["before_n"], r["after_n"]) == (60, 60)
     assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
     assert (r["low"], r["high"]) == pytest.approx((float(want.loc[0, "low"]), float(want.loc[0, "high"])), rel=1e-12)
+
+
+def _each_action_alone(card, log, window=3):
+    """The comparison as it was counted before records were sorted once: per action, month_counts over the
+    action's supplier and over every other supplier of the metric, a pool of its own per action."""
+    closed = log.loc[log["status"].eq("closed")]
+    sides, ref, ref_pool = [[], [], [], []], [[], [], [], []], []
+    for i, a in enumerate(closed.itertuples(index=False)):
+        f = record_flags(card, a.metric)
+        sups = pd.Index(pd.unique(f["supplier_id"]))
+        bounds = (
+            (a.opened - pd.DateOffset(months=window), a.opened),
+            (a.closed, a.closed + pd.DateOffset(months=window)),
+        )
+        for j, (lo, hi) in enumerate(bounds):
+            for rows, out in (([a.supplier_id], sides), (sups[sups != a.supplier_id], ref)):
+                k, n = month_counts(
+                    f["date"], f["flag"], lo, window, end=hi, groups=f["supplier_id"], index=rows, after_start=j == 1
+                )
+                out[2 * j].append(k)
+                out[2 * j + 1].append(n)
+        ref_pool += [i] * int((sups != a.supplier_id).sum())
+    return compare(
+        *(np.vstack(x) for x in sides),
+        metric=closed["metric"].to_numpy(dtype=object),
+        pool=np.arange(len(closed)),
+        reference=(*(np.vstack(x) for x in ref), ref_pool),
+        min_records=10,
+    )
+
+
+def test_before_after_counts_each_metric_once_and_agrees_with_counting_each_action(card, monkeypatch):
+    # random actions on the sample, with month ends, one supplier without records, two actions with the same
+    # dates (one pool) and one supplier with two actions of the same dates (a pool each), and an open action
+    rng = np.random.default_rng(11)
+    sups = record_flags(card, "otif_rate")["supplier_id"].value_counts().index[:12]  # most lines: most tested
+    opened = pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 420, 24), unit="D")
+    closed = opened + pd.to_timedelta(rng.integers(1, 120, 24), unit="D")
+    # then: a month end; V10010 and V10003 with the same dates, V10003 again; no records; open
+    opened = opened.append(pd.to_datetime(["2025-05-31", *["2025-08-31"] * 3, "2025-11-30", "2025-12-01"]))
+    closed = [*closed, pd.Timestamp("2025-06-30"), *[pd.Timestamp("2025-10-31")] * 3, pd.Timestamp("2026-01-31"), None]
+    log = pd.DataFrame(
+        {
+            "supplier_id": [*rng.choice(sups, 25), "V10010", "V10003", "V10003", "NO-RECORDS", "V10001"],
+            "action_id": [f"A-{i}" for i in range(30)],
+            "opened": opened,
+            "status": ["closed"] * 29 + ["open"],
+            "closed": closed,
+            "metric": [
+                *rng.choice(["otif_rate", "lot_rejection_rate", "within_sla_rate"], 25, p=[0.8, 0.1, 0.1]),
+                *["otif_rate"] * 5,
+            ],
+        }
+    )
+    log = sa.read_actions(log)
+    sides = []  # the sides counted: one pair per pool, and V10010 and V10003 share theirs
+    counts = sa.signals.RecordBins.month_counts
+    monkeypatch.setattr(
+        sa.signals.RecordBins, "month_counts", lambda self, *a, **k: sides.append(a) or counts(self, *a, **k)
+    )
+    got = sa.compare_before_after(card, log)
+    assert len(sides) == 2 * 28
+    want = _each_action_alone(card, log)
+    tested = got["status"].eq("closed").to_numpy()
+    assert tested.sum() == 29 and got.loc[~tested, "verdict"].tolist() == ["not closed"]
+    got = got.loc[tested].reset_index(drop=True)
+    for c in ("before_k", "before_n", "after_k", "after_n"):
+        np.testing.assert_array_equal(got[c].to_numpy(float), want[c].to_numpy(float))
+    for c in ("difference", "low", "high", "p_value", "q_value"):  # shared pools sum their rows in another order
+        np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12)
+    verdict = {"improving": "improved", "deteriorating": "worse", "no change": "no clear change"}
+    assert got["verdict"].tolist() == want["direction"].map({**verdict, "not tested": "too little data"}).tolist()
+    assert got["p_value"].notna().sum() >= 15
 
 
 def test_before_after_lower_is_better_and_too_little_data():
