@@ -262,6 +262,7 @@ def test_change_signals_are_the_comparison_of_their_monthly_counts(sample_card):
         np.testing.assert_allclose(mine[tests].to_numpy(float), again[tests].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(sig["q_value"], sa.stats.benjamini_hochberg(sig["p_value"])[1], rtol=1e-12)
     assert sig.attrs["before"] and sig.attrs["after"] and "month by month" in sig.attrs["method"]
+    assert "pooled over all suppliers of the same metric" in sig.attrs["method"]
 
 
 def test_change_signals_keeps_the_last_days_of_a_side_at_a_month_end():

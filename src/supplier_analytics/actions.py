@@ -33,6 +33,7 @@ from supplier_analytics.signals import (
     SIGNAL_COLUMNS,
     RecordBins,
     compare_sides,
+    method_text,
     record_flags,
 )
 
@@ -242,10 +243,15 @@ def compare_before_after(
         out[c] = out[c].astype("string")
     n_compared = int((closed & (stats["direction"] != "not tested").to_numpy()).sum())
     out.attrs["autocorrelation"] = stats.attrs["autocorrelation"]
+    test = method_text(
+        stats.attrs["autocorrelation"],
+        pooled="for each action over every supplier's counts of the same months and metric",
+        median_over="actions",
+    )
     out.attrs["method"] = (
         f"Each closed action: the share of its records (delivery lines, inspection lots or requests) behind "
-        f"the targeted metric in the {window_months} months before it was opened against the {window_months} "
-        f"months after it was closed (excluded records left out), month by month: {stats.attrs['method']}; "
+        f"the targeted metric in the {window_months} months before it was opened against the "
+        f"{window_months} months after it was closed (excluded records left out), month by month: {test}; "
         f"Benjamini-Hochberg false discovery rate {fdr:g} across the {n_compared} actions compared; "
         f"fewer than {min_records} records on a side: too little data."
     )

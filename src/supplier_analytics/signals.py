@@ -503,22 +503,43 @@ def compare(
     return out
 
 
-def method_text(autocorrelation: float | dict | None = None, min_periods: int = 2) -> str:
+#: What :func:`method_text` says the variation between periods is pooled over by default: the rows of
+#: :func:`change_signals` and :func:`~supplier_analytics.trends.compare_windows`, one per supplier.
+POOLED_OVER = "over all suppliers of the same metric"
+
+
+def method_text(
+    autocorrelation: float | dict | None = None,
+    min_periods: int = 2,
+    *,
+    pooled: str = POOLED_OVER,
+    median_over: str | None = None,
+) -> str:
     """One sentence on the test of :func:`compare`, for the ``attrs["method"]`` of its callers.
 
     ``autocorrelation``: the lag-1 correlation used, a number (fixed) or a dict metric -> value
-    (estimated); None says it is estimated without giving values.
+    (estimated); None (or an empty dict) says it is estimated without giving values. ``pooled``: what the
+    variation between periods is pooled over (:data:`POOLED_OVER`, the suppliers compared, by default).
+    ``median_over``: the rows whose pools' estimated correlations the dict's values are medians of (e.g.
+    "actions": one pool each).
+
+    Examples
+    --------
+    >>> text = method_text({"otif_rate": 0.5}, pooled="for each action over the same months", median_over="actions")
+    >>> text[text.index("pooled") : text.index(", t with")]  # doctest: +NORMALIZE_WHITESPACE
+    "pooled for each action over the same months and combined with the supplier's own, lag-1 correlation
+    between neighbouring periods estimated from the same periods (median over the actions: 0.50 for otif_rate)"
     """
+    corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
     if isinstance(autocorrelation, dict):
-        values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
-        corr = f"lag-1 correlation between neighbouring periods estimated from the same periods ({values})"
-    elif autocorrelation is None:
-        corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
-    else:
+        if autocorrelation:
+            values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
+            corr += f" ({values})" if median_over is None else f" (median over the {median_over}: {values})"
+    elif autocorrelation is not None:
         corr = f"working lag-1 correlation {autocorrelation:g} between neighbouring periods"
     return (
         "t-test of the two sides' rates allowing for the variation of the rate from period to period "
-        "(quasi-binomial dispersion from the period counts, pooled over all suppliers of the same metric "
+        f"(quasi-binomial dispersion from the period counts, pooled {pooled} "
         f"and combined with the supplier's own, {corr}, t with the degrees of freedom of both estimates), "
         f"Newcombe's interval from the effective counts; fewer than {int(min_periods)} periods with records "
         "on a side: not tested"

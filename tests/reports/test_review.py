@@ -113,7 +113,8 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
             "metric": ["otif_rate"],
         }
     )
-    r = sa.compare_before_after(_result(lines), log, window_months=3).iloc[0]
+    res = sa.compare_before_after(_result(lines), log, window_months=3)
+    r = res.iloc[0]
     # by hand: S1's months (Jan-Mar before; Jun-Aug after) against each other, S2-S6 over the same months as
     # the reference for the variation
     others = pd.Index(["S2", "S3", "S4", "S5", "S6"])
@@ -129,6 +130,13 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
     assert (r["before_n"], r["after_n"]) == (60, 60)
     assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
     assert (r["low"], r["high"]) == pytest.approx((float(want.loc[0, "low"]), float(want.loc[0, "high"])), rel=1e-12)
+    # the method says so: pooled per action over the suppliers' same months (it said "over all suppliers of
+    # the same metric", which is the year-on-year test's pool), the correlation the median over the actions
+    method = res.attrs["method"]
+    assert "pooled for each action over every supplier's counts of the same months and metric" in method
+    assert "all suppliers of the same metric" not in method
+    rho = want.attrs["autocorrelation"]["otif_rate"]
+    assert f"periods (median over the actions: {rho:.2f} for otif_rate)" in method
 
 
 def _each_action_alone(card, log, window=3):
@@ -442,7 +450,7 @@ def test_an_action_log_without_rows_gives_the_empty_frame(card, tmp_path):
     lines = _lines([(f"2026-0{m}-10", True) for m in (1, 2, 5, 6) for _ in range(10)])
     r = sa.compare_before_after(_result(lines), log.iloc[:0])
     assert len(r) == 0 and r.columns.tolist() == sa.actions.BEFORE_AFTER_COLUMNS
-    assert "across the 0 actions compared" in r.attrs["method"]
+    assert "across the 0 actions compared" in r.attrs["method"] and "()" not in r.attrs["method"]
     # the review pack of a log file with the header only goes the same way
     path = tmp_path / "actions.csv"
     path.write_text("supplier_id,action_id,opened,status,closed\n", encoding="utf-8")
