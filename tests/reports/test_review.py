@@ -212,6 +212,67 @@ def test_before_after_counts_each_metric_once_and_agrees_with_counting_each_acti
     assert got["p_value"].notna().sum() >= 15
 
 
+def test_a_longer_baseline_is_the_before_side_and_the_method_warns_of_regression_to_the_mean():
+    # S1: ten lines a month from June 2025, 9 OTIF a month up to March 2026, then a bad spell of 5, 4, 6 in
+    # April-June; the action opens on 1 July, closes on 31 July, and August-October have 9, 8, 9. S2 has 8 a
+    # month throughout: the reference over the same months.
+    months = pd.period_range("2025-06", "2026-10", freq="M")
+    s1 = dict.fromkeys(months, 9) | {pd.Period("2026-04"): 5, pd.Period("2026-05"): 4, pd.Period("2026-06"): 6}
+    s1 |= {pd.Period("2026-08"): 9, pd.Period("2026-09"): 8, pd.Period("2026-10"): 9}
+    recs = [
+        (sid, f"{m}-12", i < k)
+        for sid, ks in (("S1", s1), ("S2", dict.fromkeys(months, 8)))
+        for m, k in ks.items()
+        for i in range(10)
+    ]
+    lines = pd.DataFrame(recs, columns=["supplier_id", "date_received", "otif"]).assign(status="judged")
+    lines["date_received"] = pd.to_datetime(lines["date_received"])
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-07-01"],
+            "status": ["closed"],
+            "closed": ["2026-07-31"],
+        }
+    )
+    res = _result(lines, as_of="2026-12-31")
+    short = sa.compare_before_after(res, log).iloc[0]
+    long = sa.compare_before_after(res, log, baseline_months=12).iloc[0]
+    # three months before: the bad spell alone, 15/30; twelve: July 2025 - June 2026, 9 x 9 + 15 = 96/120
+    assert (short["before_from"], short["before_k"], short["before_n"]) == (pd.Timestamp("2026-04-01"), 15, 30)
+    assert (long["before_from"], long["before_to"]) == (pd.Timestamp("2025-07-01"), pd.Timestamp("2026-07-01"))
+    assert (long["before_k"], long["before_n"], long["after_k"], long["after_n"]) == (96, 120, 26, 30)
+    assert short["difference"] == pytest.approx(26 / 30 - 15 / 30)
+    assert long["difference"] == pytest.approx(26 / 30 - 96 / 120)
+    # the test of twelve months against three, with S2's same months as the reference
+    by_month = lambda ks, lo, n: [[float(ks[lo + i]) for i in range(n)]]  # noqa: E731
+    jul, aug = pd.Period("2025-07"), pd.Period("2026-08")
+    s2 = dict.fromkeys(months, 8)
+    want = compare(
+        by_month(s1, jul, 12),
+        [[10.0] * 12],
+        by_month(s1, aug, 3),
+        [[10.0] * 3],
+        metric="otif_rate",
+        pool=["a"],
+        reference=(by_month(s2, jul, 12), [[10.0] * 12], by_month(s2, aug, 3), [[10.0] * 3], ["a"]),
+    )
+    assert long["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+    # the method says which months, and why a bad spell before an action flatters it
+    r = sa.compare_before_after(res, log, baseline_months=12)
+    assert "in the 12 months before it was opened (the baseline) against the 3 months after" in r.attrs["method"]
+    assert "part of any improvement is the return to the usual level" in r.attrs["method"]
+    assert "regression to the mean" in sa.compare_before_after.__doc__
+    # and what the variation between months is pooled over: per action, the suppliers over the same months
+    # (it said "all suppliers of the same metric", true of the year-on-year test only)
+    assert "pooled for each action over every supplier's counts of the same months and metric" in r.attrs["method"]
+    assert "all suppliers of the same metric" not in r.attrs["method"]
+    assert re.search(r"periods \(median over the actions: 0\.\d\d for otif_rate\)", r.attrs["method"])
+    with pytest.raises(InputError, match="baseline_months must be at least 2"):
+        sa.compare_before_after(res, log, baseline_months=1)
+
+
 def test_before_after_lower_is_better_and_too_little_data():
     lots = pd.DataFrame(
         {
