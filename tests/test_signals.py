@@ -21,7 +21,15 @@ import pytest
 import supplier_analytics as sa
 from supplier_analytics.catalog import lower_is_better
 from supplier_analytics.errors import InputError
-from supplier_analytics.signals import RECORD_SHARES, SIGNAL_COLUMNS, compare, record_flags
+from supplier_analytics.signals import (
+    COMPARE_COLUMNS,
+    RECORD_SHARES,
+    SIGNAL_COLUMNS,
+    compare,
+    compare_sides,
+    month_counts,
+    record_flags,
+)
 from supplier_analytics.stats import period_proportion_test
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "supplier_analytics"
@@ -85,6 +93,69 @@ def test_reference_rows_inform_the_variation_but_are_neither_tested_nor_returned
         )
 
 
+def test_many_pools_are_tested_a_batch_of_pools_at_a_time(monkeypatch):
+    # six actions, each a pool with its own reference rows (one pool's reference has no compared row and
+    # informs nothing): tested in one call of the period test, or a few pools at a time, the same numbers
+    rng = np.random.default_rng(5)
+    k = rng.binomial(30, rng.uniform(0.6, 0.95, size=(60, 1)), size=(60, 7)).astype(float)
+    n = np.full((60, 7), 30.0)
+    n[::7, 1] = 0.0
+    k[::7, 1] = 0.0
+    labels = np.repeat([f"action {i}" for i in range(7)], [1, 1, 1, 1, 1, 1, 0])
+    rlabels = np.repeat([f"action {i}" for i in range(7)], [10, 5, 12, 3, 9, 8, 7])
+    args = (k[:6, :3], n[:6, :3], k[:6, 3:], n[:6, 3:])
+    ref = (k[6:, :3], n[6:, :3], k[6:, 3:], n[6:, 3:], rlabels)
+    whole = compare(*args, metric="otif_rate", pool=labels, reference=ref)
+    t = period_proportion_test(
+        np.vstack([args[2], ref[2]]),
+        np.vstack([args[3], ref[3]]),
+        np.vstack([args[0], ref[0]]),
+        np.vstack([args[1], ref[1]]),
+        autocorrelation="estimate",
+        pool=[*labels, *rlabels],
+    )
+    for c in ("difference", "low", "high", "p_value"):
+        np.testing.assert_array_equal(whole[c].to_numpy(float), np.asarray(getattr(t, c))[:6])
+    monkeypatch.setattr(sa.signals, "BATCH_ROWS", 17)  # pools of 11, 6, 13, 4, 10 and 9 rows
+    calls = []
+    monkeypatch.setattr(
+        sa.signals, "period_proportion_test", lambda *a, **o: calls.append(o["pool"]) or period_proportion_test(*a, **o)
+    )
+    batched = compare(*args, metric="otif_rate", pool=labels, reference=ref)
+    assert [sorted(set(p)) for p in calls] == [
+        ["action 0", "action 1"],
+        ["action 2", "action 3"],
+        ["action 4"],
+        ["action 5"],
+    ]
+    pd.testing.assert_frame_equal(batched, whole)
+
+
+def test_compare_sides_without_rows_fits_the_reference():
+    # no rows: nothing says how many periods a side has but the reference (3 before, 4 after)
+    frame = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object)
+            for c in ("metric", *(f"{s}_period_{x}" for s in ("before", "after") for x in "kn"))
+        }
+    )
+    ref = (np.full((2, 3), 5.0), np.full((2, 3), 10.0), np.full((2, 4), 6.0), np.full((2, 4), 10.0), ["p", "p"])
+    r = compare_sides(frame, pool=[], reference=ref)
+    assert len(r) == 0 and r.columns.tolist() == COMPARE_COLUMNS
+    # a row of fewer periods is padded with empty ones to the reference's
+    frame = pd.DataFrame(
+        {
+            "metric": ["otif_rate"],
+            "before_period_k": [[5.0, 6.0]],
+            "before_period_n": [[10.0, 10.0]],
+            "after_period_k": [[7.0, 8.0, 6.0, 7.0]],
+            "after_period_n": [[10.0] * 4],
+        }
+    )
+    r = compare_sides(frame, pool=["p"], reference=ref)
+    assert (r.loc[0, "before_n"], r.loc[0, "after_n"]) == (20.0, 40.0) and r.loc[0, "difference"] == pytest.approx(0.15)
+
+
 def test_one_period_a_side_is_not_tested_whatever_the_counts():
     # totals alone cannot show how much the rate varies from month to month
     r = compare([285, 950], [300, 1000], [239, 800], [300, 1000], metric="otif_rate")
@@ -93,6 +164,28 @@ def test_one_period_a_side_is_not_tested_whatever_the_counts():
     assert r.loc[0, "direction"] == "not tested"  # one month with records before
     with pytest.raises(InputError, match="min_periods"):
         compare([[1, 1]], [[2, 2]], [[1, 1]], [[2, 2]], metric="otif_rate", min_periods=1)
+
+
+def test_one_month_a_side_is_refused_with_why_and_what_to_use(sample_card):
+    # one month a side was accepted and left every supplier "not tested", every action "too little data"
+    why = "one month a side cannot show how much the rate varies between months"
+    with pytest.raises(InputError, match=rf"recent_months must be at least 2, got 1: {why}.*use 6"):
+        sa.change_signals(sample_card, recent_months=1)
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["V10025"],
+            "action_id": ["A-1"],
+            "opened": ["2025-07-01"],
+            "status": ["closed"],
+            "closed": ["2026-01-15"],
+        }
+    )
+    with pytest.raises(InputError, match=rf"window_months must be at least 2, got 1: {why}.*use 3"):
+        sa.compare_before_after(sample_card, log, window_months=1)
+    # two months a side can be tested
+    two = sa.compare_before_after(sample_card, log, window_months=2)
+    assert two.loc[0, "verdict"] != "too little data" and np.isfinite(two.loc[0, "p_value"])
+    assert (sa.change_signals(sample_card, recent_months=2)["direction"] != "not tested").any()
 
 
 @pytest.mark.parametrize("metric", RECORD_SHARES)
@@ -171,6 +264,69 @@ def test_change_signals_are_the_comparison_of_their_monthly_counts(sample_card):
         np.testing.assert_allclose(mine[tests].to_numpy(float), again[tests].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(sig["q_value"], sa.stats.benjamini_hochberg(sig["p_value"])[1], rtol=1e-12)
     assert sig.attrs["before"] and sig.attrs["after"] and "month by month" in sig.attrs["method"]
+    assert "pooled over all suppliers of the same metric" in sig.attrs["method"]
+
+
+def test_change_signals_keeps_the_last_days_of_a_side_at_a_month_end():
+    # As of 30 August 2026 the after side is six months up to 30 August: from 28 February (31 February does
+    # not exist). Its months once ran from 28 February in steps of a month, so the last ended on 28 August
+    # and the lines of 28-30 August (and 2025's) were dropped though the side is labelled up to them.
+    after_days = ["2026-03-15", "2026-04-15", "2026-05-15", "2026-06-15", "2026-07-15"]
+    before_days = [d.replace("2026", "2025") for d in after_days]
+    before_k, after_k = [9, 8, 9, 7, 9, 8], [6, 7, 5, 6, 7, 4]
+    recs = []
+    for days, ks, last in ((before_days, before_k, "2025-08"), (after_days, after_k, "2026-08")):
+        days = [[d] * 10 for d in days] + [[f"{last}-28"] * 4 + [f"{last}-29"] * 3 + [f"{last}-30"] * 3]
+        for k, ds in zip(ks, days):
+            recs += [(d, j < k) for j, d in enumerate(ds)]
+    recs += [("2026-02-27", False)] * 5 + [("2025-08-31", False)] * 5  # a day outside each side
+    lines = pd.DataFrame(recs, columns=["date_received", "otif"]).assign(supplier_id="S1", status="judged")
+    lines["date_received"] = pd.to_datetime(lines["date_received"])
+    card = SimpleNamespace(
+        metrics=SimpleNamespace(lines=lines, lots=None, requests=None),
+        suppliers=pd.DataFrame({"supplier_id": ["S1"]}),
+        as_of=pd.Timestamp("2026-08-30"),
+    )
+    sig = sa.change_signals(card, metrics=("otif_rate",)).iloc[0]
+    assert (sig["after_from"], sig["after_to"]) == (pd.Timestamp("2026-02-28"), pd.Timestamp("2026-08-30"))
+    assert (sig["before_from"], sig["before_to"]) == (pd.Timestamp("2025-02-28"), pd.Timestamp("2025-08-30"))
+    # six months of ten lines a side, the last month 28 July to 30 August
+    assert (sig["before_k"], sig["before_n"], sig["after_k"], sig["after_n"]) == (50, 60, 35, 60)
+    want = compare([before_k], [[10.0] * 6], [after_k], [[10.0] * 6], metric="otif_rate", min_records=10)
+    assert sig["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+    # an end before the last month's start would leave no last month
+    with pytest.raises(InputError, match="after the start of the last month, 2026-07-28"):
+        month_counts(lines["date_received"], lines["otif"], "2026-02-28", 6, end="2026-07-28")
+
+
+def test_record_bins_count_what_month_counts_counts(sample_card):
+    # compare_before_after sorts a metric's records once and takes each action's months from running counts;
+    # every window (month ends, clipped starts, both kinds of side) gives month_counts' counts exactly
+    rng = np.random.default_rng(4)
+    for metric in ("otif_rate", "lot_rejection_rate", "within_sla_rate"):
+        f = record_flags(sample_card, metric)
+        bins = sa.signals.RecordBins(f["date"], f["flag"], f["supplier_id"])
+        assert list(bins.index) == list(pd.unique(f["supplier_id"]))
+        starts = pd.to_datetime(["2025-02-28", "2025-05-31", "2025-08-31", "2026-01-31", "2024-12-30"])
+        starts = starts.append(pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, 15), unit="D"))
+        for start in starts:
+            months = int(rng.integers(2, 13))
+            for end in (None, start + pd.DateOffset(months=months) + pd.Timedelta(days=int(rng.integers(0, 3)))):
+                for after in (False, True):
+                    want = month_counts(
+                        f["date"],
+                        f["flag"],
+                        start,
+                        months,
+                        end=end,
+                        groups=f["supplier_id"],
+                        index=bins.index,
+                        after_start=after,
+                    )
+                    got = bins.month_counts(start, months, end=end, after_start=after)
+                    np.testing.assert_array_equal(got[0], want[0])
+                    np.testing.assert_array_equal(got[1], want[1])
+                    assert got[1].sum() > 0
 
 
 def _calls(path: Path) -> set[str]:

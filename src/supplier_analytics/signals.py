@@ -49,6 +49,7 @@ __all__ = [
     "compare",
     "compare_sides",
     "month_counts",
+    "RecordBins",
     "change_signals",
     "record_flags",
     "COMPARE_COLUMNS",
@@ -113,33 +114,55 @@ def compare_sides(frame: pd.DataFrame, **options) -> pd.DataFrame:
 
     ``frame`` holds ``before_period_k``, ``before_period_n``, ``after_period_k`` and ``after_period_n``:
     in each row a sequence of counts, one per period of that side in time order (what
-    :func:`month_counts` gives); ``options`` as for :func:`compare`."""
+    :func:`month_counts` gives); ``options`` as for :func:`compare`. With a ``reference``, each side has
+    at least the reference's periods (so a frame without rows still fits it)."""
+    reference = options.get("reference")
+    widths = (1, 1) if reference is None else (np.shape(reference[0])[-1], np.shape(reference[2])[-1])
     return compare(
-        _ragged(frame["before_period_k"]),
-        _ragged(frame["before_period_n"]),
-        _ragged(frame["after_period_k"]),
-        _ragged(frame["after_period_n"]),
+        _ragged(frame["before_period_k"], widths[0]),
+        _ragged(frame["before_period_n"], widths[0]),
+        _ragged(frame["after_period_k"], widths[1]),
+        _ragged(frame["after_period_n"], widths[1]),
         metric=frame["metric"],
         **options,
     )
 
 
-def _ragged(rows) -> np.ndarray:
-    """Rows of period counts (sequences, possibly of different lengths) as a matrix padded with empty periods."""
+def _ragged(rows, width: int = 1) -> np.ndarray:
+    """Rows of period counts (sequences, possibly of different lengths) as a matrix padded with empty periods.
+
+    The matrix has at least ``width`` columns (and one): without rows, the longest row says nothing."""
     rows = [np.atleast_1d(np.asarray(r, dtype=float)).ravel() for r in rows]
-    width = max((len(r) for r in rows), default=0)
-    out = np.zeros((len(rows), max(width, 1)))
+    longest = max((len(r) for r in rows), default=0)
+    out = np.zeros((len(rows), max(longest, int(width), 1)))
     for i, r in enumerate(rows):
         out[i, : len(r)] = np.nan_to_num(r)
     return out
 
 
-def month_counts(dates, flags, start, months: int, *, groups=None, index=None, after_start: bool = False):
+def _month_edges(start, months: int, end=None) -> np.ndarray:
+    """The ``months + 1`` edges of a side's months: ``start + i`` months, the last one ``end`` when given."""
+    start = pd.Timestamp(start)
+    edges = [start + pd.DateOffset(months=i) for i in range(months + 1)]
+    if end is not None and months > 0:
+        end = pd.Timestamp(end)
+        if not end > edges[-2]:
+            raise InputError(
+                f"end {end:%Y-%m-%d} must lie after the start of the last month, {edges[-2]:%Y-%m-%d}, "
+                f"for {months} months from {start:%Y-%m-%d}; pass the side's own end."
+            )
+        edges[-1] = end
+    return np.array([e.to_datetime64() for e in edges], dtype="M8[ns]")
+
+
+def month_counts(dates, flags, start, months: int, *, end=None, groups=None, index=None, after_start: bool = False):
     """Period counts of one side: records with the flag and records in each month from ``start``.
 
     Month ``i`` is ``[start + i months, start + i + 1 months)``; with ``after_start`` it is
-    ``(start + i months, start + i + 1 months]``, for a side that begins after a date. Records outside the
-    ``months`` months are left out.
+    ``(start + i months, start + i + 1 months]``, for a side that begins after a date. The last month
+    ends at ``end`` when given: pass the side's own end, so that a side whose ``start`` was moved to a
+    shorter month's last day (six months before 31 August is 28 February) still runs to its end instead
+    of ``start + months`` months (28 August). Records outside the ``months`` months are left out.
 
     Parameters
     ----------
@@ -147,6 +170,8 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
         Each record's date and flag.
     start : Timestamp
     months : int
+    end : Timestamp, optional
+        The side's end (exclusive; inclusive with ``after_start``); after the start of the last month.
     groups : array_like, optional
         Each record's row (e.g. its supplier id); with ``index`` (the rows, in order).
 
@@ -161,10 +186,17 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
     ...                     [True, False, True, True], pd.Timestamp("2026-01-01"), 2)
     >>> k.tolist(), n.tolist()
     ([[1.0, 1.0]], [[2.0, 1.0]])
+
+    Six months up to 30 August 2026 start on 28 February; with its end the side keeps 28-30 August:
+
+    >>> d = pd.to_datetime(["2026-02-28", "2026-08-27", "2026-08-28", "2026-08-30"])
+    >>> month_counts(d, [True] * 4, "2026-02-28", 6)[1].tolist()
+    [[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
+    >>> month_counts(d, [True] * 4, "2026-02-28", 6, end="2026-08-31")[1].tolist()
+    [[1.0, 0.0, 0.0, 0.0, 0.0, 3.0]]
     """
     months = int(months)
-    start = pd.Timestamp(start)
-    edges = np.array([(start + pd.DateOffset(months=i)).to_datetime64() for i in range(months + 1)], dtype="M8[ns]")
+    edges = _month_edges(start, months, end)
     d = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="M8[ns]")
     pos = np.searchsorted(edges, d, side="left" if after_start else "right") - 1
     f = np.asarray(flags, dtype=bool)
@@ -178,6 +210,56 @@ def month_counts(dates, flags, start, months: int, *, groups=None, index=None, a
     n = np.bincount(cell, minlength=width * months).astype(float).reshape(width, months)
     k = np.bincount(cell, weights=f[inside].astype(float), minlength=width * months).reshape(width, months)
     return k, n
+
+
+class RecordBins:
+    """One table's records sorted once by row (supplier) and time, with running counts of the flag.
+
+    :meth:`month_counts` gives what :func:`month_counts` gives for every row, for any side, as
+    differences of the running counts at the side's month edges: for many sides over the same records
+    (one per action) each side costs rows x months look-ups instead of a pass over every record.
+
+    Parameters
+    ----------
+    dates, flags, groups : array_like
+        Each record's date, flag and row (e.g. its supplier id).
+    index : array_like, optional
+        The rows, in order (default: the groups in order of first appearance); records of other
+        groups and records without a date are left out.
+
+    Examples
+    --------
+    >>> bins = RecordBins(pd.to_datetime(["2026-01-05", "2026-01-31", "2026-02-01", "2026-02-01"]),
+    ...                   [True, False, True, True], ["S1", "S1", "S1", "S2"])
+    >>> k, n = bins.month_counts("2026-01-01", 2)
+    >>> list(bins.index), k.tolist(), n.tolist()
+    (['S1', 'S2'], [[1.0, 1.0], [0.0, 1.0]], [[2.0, 1.0], [0.0, 1.0]])
+    """
+
+    def __init__(self, dates, flags, groups, index=None) -> None:
+        d = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="M8[ns]")
+        f = np.asarray(flags, dtype=bool)
+        g = np.asarray(groups)
+        self.index = pd.Index(pd.unique(g) if index is None else index)
+        rows = self.index.get_indexer(g)
+        keep = (rows >= 0) & ~np.isnat(d)
+        d, f, rows = d[keep], f[keep], rows[keep].astype(np.int64)
+        self._times = np.unique(d)
+        # one sortable key per record: its row, then its time's rank; a row's records with a time before
+        # an edge are those with a key below row * stride + (the times before the edge)
+        stride = len(self._times) + 1
+        key = rows * stride + np.searchsorted(self._times, d)
+        order = np.argsort(key, kind="stable")
+        self._key = key[order]
+        self._flagged = np.concatenate([[0], np.cumsum(f[order], dtype=np.int64)])
+        self._base = np.arange(len(self.index), dtype=np.int64) * stride
+
+    def month_counts(self, start, months: int, *, end=None, after_start: bool = False):
+        """``k, n`` (rows x ``months`` float matrices, rows in :attr:`index` order) as :func:`month_counts`."""
+        edges = _month_edges(start, int(months), end)
+        before = np.searchsorted(self._times, edges, side="right" if after_start else "left")
+        pos = np.searchsorted(self._key, self._base[:, None] + before[None, :], side="left")
+        return np.diff(self._flagged[pos], axis=1).astype(float), np.diff(pos, axis=1).astype(float)
 
 
 def _sides(before_k, before_n, after_k, after_n) -> list[np.ndarray]:
@@ -200,6 +282,44 @@ def _sides(before_k, before_n, after_k, after_n) -> list[np.ndarray]:
             "with one row per comparison on both sides."
         )
     return mats
+
+
+#: Rows (compared and reference) a call of the period test takes at most, in whole pools: the pools are
+#: independent, so a long list of them (one per action, each with every other supplier) is tested a batch of
+#: pools at a time, which keeps the memory in bounds and the time linear in the pools.
+BATCH_ROWS = 100_000
+
+
+def _test_by_pools(sides, labels, reference, rlabels, *, confidence: float, autocorrelation, prior_df: float):
+    """:func:`~supplier_analytics.stats.period_proportion_test` of the rows compared (``sides``: after k, n,
+    before k, n) with the reference rows of their pools, a batch of whole pools at a time; reference rows of
+    pools without a compared row inform nothing and are left out. Within a batch the rows keep their order, so
+    every pool sums its rows as in one call."""
+    rows = sides[0].shape[0]
+    names = np.concatenate([np.asarray(labels, dtype=object), np.asarray(rlabels, dtype=object)])
+    codes = pd.factorize(np.asarray([str(x) for x in names], dtype=object))[0]
+    size = np.bincount(codes, minlength=codes.max() + 1 if len(codes) else 0)
+    batch_of = np.full(len(size), -1)
+    batch, filled = 0, 0
+    for c in pd.unique(codes[:rows]):  # the pools of the compared rows, in order
+        if filled and filled + size[c] > BATCH_ROWS:
+            batch, filled = batch + 1, 0
+        batch_of[c], filled = batch, filled + size[c]
+    own, other = batch_of[codes[:rows]], batch_of[codes[rows:]]
+    fields: dict[str, np.ndarray] = {}
+    for b in range(batch + 1 if rows else 1):
+        i, j = np.flatnonzero(own == b), np.flatnonzero(other == b)
+        t = period_proportion_test(
+            *(np.vstack([x[i], r[j]]) for x, r in zip(sides, reference)),
+            pool=np.concatenate([names[:rows][i], names[rows:][j]]),
+            confidence=confidence,
+            autocorrelation=autocorrelation,
+            prior_df=prior_df,
+        )
+        for name, value in t._asdict().items():
+            value = np.asarray(value)
+            fields.setdefault(name, np.zeros(rows, dtype=value.dtype))[i] = value[: len(i)]
+    return type(t)(**fields)
 
 
 def compare(
@@ -330,17 +450,15 @@ def compare(
     floor = max(int(min_records), 1)
     BK, BN, AK, AN = bk.sum(1), bn.sum(1), ak.sum(1), an.sum(1)
     if reference is not None:  # the reference rows join the estimates of the variation, then are dropped
-        t = period_proportion_test(
-            np.vstack([ak, rak]),
-            np.vstack([an, ran]),
-            np.vstack([bk, rbk]),
-            np.vstack([bn, rbn]),
+        t = _test_by_pools(
+            (ak, an, bk, bn),
+            labels,
+            (rak, ran, rbk, rbn),
+            rlabels,
             confidence=confidence,
             autocorrelation=autocorrelation,
-            pool=np.concatenate([np.asarray(labels, dtype=object), np.asarray(rlabels, dtype=object)]),
             prior_df=prior_df,
         )
-        t = type(t)(*(np.asarray(x)[:rows] for x in t))
     else:
         t = period_proportion_test(
             ak, an, bk, bn, confidence=confidence, autocorrelation=autocorrelation, pool=labels, prior_df=prior_df
@@ -390,22 +508,43 @@ def compare(
     return out
 
 
-def method_text(autocorrelation: float | dict | None = None, min_periods: int = 2) -> str:
+#: What :func:`method_text` says the variation between periods is pooled over by default: the rows of
+#: :func:`change_signals` and :func:`~supplier_analytics.trends.compare_windows`, one per supplier.
+POOLED_OVER = "over all suppliers of the same metric"
+
+
+def method_text(
+    autocorrelation: float | dict | None = None,
+    min_periods: int = 2,
+    *,
+    pooled: str = POOLED_OVER,
+    median_over: str | None = None,
+) -> str:
     """One sentence on the test of :func:`compare`, for the ``attrs["method"]`` of its callers.
 
     ``autocorrelation``: the lag-1 correlation used, a number (fixed) or a dict metric -> value
-    (estimated); None says it is estimated without giving values.
+    (estimated); None (or an empty dict) says it is estimated without giving values. ``pooled``: what the
+    variation between periods is pooled over (:data:`POOLED_OVER`, the suppliers compared, by default).
+    ``median_over``: the rows whose pools' estimated correlations the dict's values are medians of (e.g.
+    "actions": one pool each).
+
+    Examples
+    --------
+    >>> text = method_text({"otif_rate": 0.5}, pooled="for each action over the same months", median_over="actions")
+    >>> text[text.index("pooled") : text.index(", t with")]  # doctest: +NORMALIZE_WHITESPACE
+    "pooled for each action over the same months and combined with the supplier's own, lag-1 correlation
+    between neighbouring periods estimated from the same periods (median over the actions: 0.50 for otif_rate)"
     """
+    corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
     if isinstance(autocorrelation, dict):
-        values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
-        corr = f"lag-1 correlation between neighbouring periods estimated from the same periods ({values})"
-    elif autocorrelation is None:
-        corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
-    else:
+        if autocorrelation:
+            values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
+            corr += f" ({values})" if median_over is None else f" (median over the {median_over}: {values})"
+    elif autocorrelation is not None:
         corr = f"working lag-1 correlation {autocorrelation:g} between neighbouring periods"
     return (
         "t-test of the two sides' rates allowing for the variation of the rate from period to period "
-        "(quasi-binomial dispersion from the period counts, pooled over all suppliers of the same metric "
+        f"(quasi-binomial dispersion from the period counts, pooled {pooled} "
         f"and combined with the supplier's own, {corr}, t with the degrees of freedom of both estimates), "
         f"Newcombe's interval from the effective counts; fewer than {int(min_periods)} periods with records "
         "on a side: not tested"
@@ -518,7 +657,8 @@ def change_signals(
         refused with an :class:`~supplier_analytics.InputError`.
     recent_months : int, default 6
         Months up to the as-of date on the after side (the as-of day included);
-        the before side is the same months a year earlier.
+        the before side is the same months a year earlier. 2 to 12: one month a
+        side cannot show how much the rate varies between months.
     fdr : float, default 0.05
         Benjamini-Hochberg false discovery rate across every supplier x metric
         tested.
@@ -539,8 +679,13 @@ def change_signals(
     """
     if getattr(card, "metrics", None) is None or not hasattr(card, "suppliers"):
         raise InputError(f"change_signals needs a Scorecard, not {type(card).__name__}; pass score(...).")
-    if recent_months < 1 or recent_months > 12:
-        raise InputError(f"recent_months must lie between 1 and 12, got {recent_months!r}.")
+    if recent_months < 2:
+        raise InputError(
+            f"recent_months must be at least 2, got {recent_months!r}: one month a side cannot show how much the "
+            "rate varies between months, so no supplier could be tested; use 6 (the default), or 3 to 12."
+        )
+    if recent_months > 12:
+        raise InputError(f"recent_months must lie between 2 and 12, got {recent_months!r}; use e.g. 6.")
     end = pd.Timestamp(card.as_of).normalize() + pd.Timedelta(days=1)
     a0 = end - pd.DateOffset(months=int(recent_months))
     b0, b1 = a0 - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
@@ -552,7 +697,9 @@ def change_signals(
         frame = pd.DataFrame(index=sups)
         frame.insert(0, "metric", metric)
         for side, lo, hi in (("before", b0, b1), ("after", a0, end)):
-            k, n = month_counts(flags["date"], flags["flag"], lo, months, groups=flags["supplier_id"], index=sups)
+            k, n = month_counts(
+                flags["date"], flags["flag"], lo, months, end=hi, groups=flags["supplier_id"], index=sups
+            )
             frame[f"{side}_from"], frame[f"{side}_to"] = lo, hi - pd.Timedelta(days=1)
             frame[f"{side}_period_k"], frame[f"{side}_period_n"] = list(k), list(n)
         parts.append(frame.reset_index())

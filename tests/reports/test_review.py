@@ -15,7 +15,7 @@ import supplier_analytics as sa
 from supplier_analytics.cli import main
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import segment_suppliers
-from supplier_analytics.signals import compare, month_counts
+from supplier_analytics.signals import compare, month_counts, record_flags
 from supplier_analytics.stats import period_proportion_test
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -68,6 +68,31 @@ def test_before_after_counts_each_side_and_agrees_with_scipy():
     assert r.iloc[1]["verdict"] == "not closed"
 
 
+def test_before_side_keeps_its_last_days_at_a_month_end():
+    # Opened 31 May: the three months before start on 28 February (31 February does not exist). Its months
+    # once ran from 28 February in steps of a month, so the last ended on 28 May and the lines of 29-30 May
+    # were dropped though the side runs to the opening day.
+    before = [("2026-03-10", i < 9) for i in range(10)] + [("2026-04-10", i < 8) for i in range(10)]
+    before += [("2026-05-29", i < 3) for i in range(5)] + [("2026-05-30", i < 2) for i in range(5)]
+    outside = [("2026-02-27", False), ("2026-05-31", False), ("2026-06-15", False)]  # before, opening, during
+    after = [(f"2026-0{m}-10", i < k) for m, k in ((7, 10), (8, 9), (9, 10)) for i in range(10)]
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-05-31"],
+            "status": ["closed"],
+            "closed": ["2026-06-30"],
+        }
+    )
+    r = sa.compare_before_after(_result(_lines(before + outside + after)), log, window_months=3).iloc[0]
+    assert (r["before_from"], r["before_to"]) == (pd.Timestamp("2026-02-28"), pd.Timestamp("2026-05-31"))
+    # months [28 Feb, 28 Mar), [28 Mar, 28 Apr), [28 Apr, 31 May): 9/10, 8/10, 5/10
+    assert (r["before_k"], r["before_n"], r["after_k"], r["after_n"]) == (22, 30, 29, 30)
+    want = compare([[9.0, 8.0, 5.0]], [[10.0] * 3], [[10.0, 9.0, 10.0]], [[10.0] * 3], metric="otif_rate")
+    assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+
+
 def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers():
     rng = np.random.default_rng(3)
     recs = []
@@ -88,7 +113,8 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
             "metric": ["otif_rate"],
         }
     )
-    r = sa.compare_before_after(_result(lines), log, window_months=3).iloc[0]
+    res = sa.compare_before_after(_result(lines), log, window_months=3)
+    r = res.iloc[0]
     # by hand: S1's months (Jan-Mar before; Jun-Aug after) against each other, S2-S6 over the same months as
     # the reference for the variation
     others = pd.Index(["S2", "S3", "S4", "S5", "S6"])
@@ -104,6 +130,147 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
     assert (r["before_n"], r["after_n"]) == (60, 60)
     assert r["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
     assert (r["low"], r["high"]) == pytest.approx((float(want.loc[0, "low"]), float(want.loc[0, "high"])), rel=1e-12)
+    # the method says so: pooled per action over the suppliers' same months (it said "over all suppliers of
+    # the same metric", which is the year-on-year test's pool), the correlation the median over the actions
+    method = res.attrs["method"]
+    assert "pooled for each action over every supplier's counts of the same months and metric" in method
+    assert "all suppliers of the same metric" not in method
+    rho = want.attrs["autocorrelation"]["otif_rate"]
+    assert f"periods (median over the actions: {rho:.2f} for otif_rate)" in method
+
+
+def _each_action_alone(card, log, window=3):
+    """The comparison as it was counted before records were sorted once: per action, month_counts over the
+    action's supplier and over every other supplier of the metric, a pool of its own per action."""
+    closed = log.loc[log["status"].eq("closed")]
+    sides, ref, ref_pool = [[], [], [], []], [[], [], [], []], []
+    for i, a in enumerate(closed.itertuples(index=False)):
+        f = record_flags(card, a.metric)
+        sups = pd.Index(pd.unique(f["supplier_id"]))
+        bounds = (
+            (a.opened - pd.DateOffset(months=window), a.opened),
+            (a.closed, a.closed + pd.DateOffset(months=window)),
+        )
+        for j, (lo, hi) in enumerate(bounds):
+            for rows, out in (([a.supplier_id], sides), (sups[sups != a.supplier_id], ref)):
+                k, n = month_counts(
+                    f["date"], f["flag"], lo, window, end=hi, groups=f["supplier_id"], index=rows, after_start=j == 1
+                )
+                out[2 * j].append(k)
+                out[2 * j + 1].append(n)
+        ref_pool += [i] * int((sups != a.supplier_id).sum())
+    return compare(
+        *(np.vstack(x) for x in sides),
+        metric=closed["metric"].to_numpy(dtype=object),
+        pool=np.arange(len(closed)),
+        reference=(*(np.vstack(x) for x in ref), ref_pool),
+        min_records=10,
+    )
+
+
+def test_before_after_counts_each_metric_once_and_agrees_with_counting_each_action(card, monkeypatch):
+    # random actions on the sample, with month ends, one supplier without records, two actions with the same
+    # dates (one pool) and one supplier with two actions of the same dates (a pool each), and an open action
+    rng = np.random.default_rng(11)
+    sups = record_flags(card, "otif_rate")["supplier_id"].value_counts().index[:12]  # most lines: most tested
+    opened = pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 420, 24), unit="D")
+    closed = opened + pd.to_timedelta(rng.integers(1, 120, 24), unit="D")
+    # then: a month end; V10010 and V10003 with the same dates, V10003 again; no records; open
+    opened = opened.append(pd.to_datetime(["2025-05-31", *["2025-08-31"] * 3, "2025-11-30", "2025-12-01"]))
+    closed = [*closed, pd.Timestamp("2025-06-30"), *[pd.Timestamp("2025-10-31")] * 3, pd.Timestamp("2026-01-31"), None]
+    log = pd.DataFrame(
+        {
+            "supplier_id": [*rng.choice(sups, 25), "V10010", "V10003", "V10003", "NO-RECORDS", "V10001"],
+            "action_id": [f"A-{i}" for i in range(30)],
+            "opened": opened,
+            "status": ["closed"] * 29 + ["open"],
+            "closed": closed,
+            "metric": [
+                *rng.choice(["otif_rate", "lot_rejection_rate", "within_sla_rate"], 25, p=[0.8, 0.1, 0.1]),
+                *["otif_rate"] * 5,
+            ],
+        }
+    )
+    log = sa.read_actions(log)
+    sides = []  # the sides counted: one pair per pool, and V10010 and V10003 share theirs
+    counts = sa.signals.RecordBins.month_counts
+    monkeypatch.setattr(
+        sa.signals.RecordBins, "month_counts", lambda self, *a, **k: sides.append(a) or counts(self, *a, **k)
+    )
+    got = sa.compare_before_after(card, log)
+    assert len(sides) == 2 * 28
+    want = _each_action_alone(card, log)
+    tested = got["status"].eq("closed").to_numpy()
+    assert tested.sum() == 29 and got.loc[~tested, "verdict"].tolist() == ["not closed"]
+    got = got.loc[tested].reset_index(drop=True)
+    for c in ("before_k", "before_n", "after_k", "after_n"):
+        np.testing.assert_array_equal(got[c].to_numpy(float), want[c].to_numpy(float))
+    for c in ("difference", "low", "high", "p_value", "q_value"):  # shared pools sum their rows in another order
+        np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12)
+    verdict = {"improving": "improved", "deteriorating": "worse", "no change": "no clear change"}
+    assert got["verdict"].tolist() == want["direction"].map({**verdict, "not tested": "too little data"}).tolist()
+    assert got["p_value"].notna().sum() >= 15
+
+
+def test_a_longer_baseline_is_the_before_side_and_the_method_warns_of_regression_to_the_mean():
+    # S1: ten lines a month from June 2025, 9 OTIF a month up to March 2026, then a bad spell of 5, 4, 6 in
+    # April-June; the action opens on 1 July, closes on 31 July, and August-October have 9, 8, 9. S2 has 8 a
+    # month throughout: the reference over the same months.
+    months = pd.period_range("2025-06", "2026-10", freq="M")
+    s1 = dict.fromkeys(months, 9) | {pd.Period("2026-04"): 5, pd.Period("2026-05"): 4, pd.Period("2026-06"): 6}
+    s1 |= {pd.Period("2026-08"): 9, pd.Period("2026-09"): 8, pd.Period("2026-10"): 9}
+    recs = [
+        (sid, f"{m}-12", i < k)
+        for sid, ks in (("S1", s1), ("S2", dict.fromkeys(months, 8)))
+        for m, k in ks.items()
+        for i in range(10)
+    ]
+    lines = pd.DataFrame(recs, columns=["supplier_id", "date_received", "otif"]).assign(status="judged")
+    lines["date_received"] = pd.to_datetime(lines["date_received"])
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-07-01"],
+            "status": ["closed"],
+            "closed": ["2026-07-31"],
+        }
+    )
+    res = _result(lines, as_of="2026-12-31")
+    short = sa.compare_before_after(res, log).iloc[0]
+    long = sa.compare_before_after(res, log, baseline_months=12).iloc[0]
+    # three months before: the bad spell alone, 15/30; twelve: July 2025 - June 2026, 9 x 9 + 15 = 96/120
+    assert (short["before_from"], short["before_k"], short["before_n"]) == (pd.Timestamp("2026-04-01"), 15, 30)
+    assert (long["before_from"], long["before_to"]) == (pd.Timestamp("2025-07-01"), pd.Timestamp("2026-07-01"))
+    assert (long["before_k"], long["before_n"], long["after_k"], long["after_n"]) == (96, 120, 26, 30)
+    assert short["difference"] == pytest.approx(26 / 30 - 15 / 30)
+    assert long["difference"] == pytest.approx(26 / 30 - 96 / 120)
+    # the test of twelve months against three, with S2's same months as the reference
+    by_month = lambda ks, lo, n: [[float(ks[lo + i]) for i in range(n)]]  # noqa: E731
+    jul, aug = pd.Period("2025-07"), pd.Period("2026-08")
+    s2 = dict.fromkeys(months, 8)
+    want = compare(
+        by_month(s1, jul, 12),
+        [[10.0] * 12],
+        by_month(s1, aug, 3),
+        [[10.0] * 3],
+        metric="otif_rate",
+        pool=["a"],
+        reference=(by_month(s2, jul, 12), [[10.0] * 12], by_month(s2, aug, 3), [[10.0] * 3], ["a"]),
+    )
+    assert long["p_value"] == pytest.approx(float(want.loc[0, "p_value"]), rel=1e-12)
+    # the method says which months, and why a bad spell before an action flatters it
+    r = sa.compare_before_after(res, log, baseline_months=12)
+    assert "in the 12 months before it was opened (the baseline) against the 3 months after" in r.attrs["method"]
+    assert "part of any improvement is the return to the usual level" in r.attrs["method"]
+    assert "regression to the mean" in sa.compare_before_after.__doc__
+    # and what the variation between months is pooled over: per action, the suppliers over the same months
+    # (it said "all suppliers of the same metric", true of the year-on-year test only)
+    assert "pooled for each action over every supplier's counts of the same months and metric" in r.attrs["method"]
+    assert "all suppliers of the same metric" not in r.attrs["method"]
+    assert re.search(r"periods \(median over the actions: 0\.\d\d for otif_rate\)", r.attrs["method"])
+    with pytest.raises(InputError, match="baseline_months must be at least 2"):
+        sa.compare_before_after(res, log, baseline_months=1)
 
 
 def test_before_after_lower_is_better_and_too_little_data():
@@ -326,6 +493,31 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     html = (tmp_path / "review.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) and "http" not in html
     assert html.count("<svg") == 1 and "do not send to suppliers" in html
+
+
+def test_an_action_log_without_rows_gives_the_empty_frame(card, tmp_path):
+    # A log without rows has no sides to count: the frame keeps its columns and method. (The empty period
+    # columns once padded to one period while the reference rows had window_months: "reference rows need as
+    # many periods a side".)
+    log = pd.DataFrame(
+        {
+            "supplier_id": ["S1"],
+            "action_id": ["A-1"],
+            "opened": ["2026-03-01"],
+            "status": ["closed"],
+            "closed": ["2026-04-30"],
+        }
+    )
+    lines = _lines([(f"2026-0{m}-10", True) for m in (1, 2, 5, 6) for _ in range(10)])
+    r = sa.compare_before_after(_result(lines), log.iloc[:0])
+    assert len(r) == 0 and r.columns.tolist() == sa.actions.BEFORE_AFTER_COLUMNS
+    assert "across the 0 actions compared" in r.attrs["method"] and "()" not in r.attrs["method"]
+    # the review pack of a log file with the header only goes the same way
+    path = tmp_path / "actions.csv"
+    path.write_text("supplier_id,action_id,opened,status,closed\n", encoding="utf-8")
+    pack = sa.review_pack(card, actions=path)
+    assert len(pack.action_results) == 0 and pack.action_results.columns.tolist() == r.columns.tolist()
+    assert any(n.startswith("Actions: Each closed action") for n in pack.method_notes)
 
 
 # ----------------------------------------------------------------- command line
