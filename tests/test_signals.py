@@ -113,6 +113,7 @@ def test_many_pools_are_tested_a_batch_of_pools_at_a_time(monkeypatch):
         np.vstack([args[1], ref[1]]),
         autocorrelation="estimate",
         pool=[*labels, *rlabels],
+        prior_df=10.0,
     )
     for c in ("difference", "low", "high", "p_value"):
         np.testing.assert_array_equal(whole[c].to_numpy(float), np.asarray(getattr(t, c))[:6])
