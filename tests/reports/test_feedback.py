@@ -145,8 +145,8 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
     assert list(otif["basis"]) == ["below target"]
     assert len(pack.evidence["otif_rate"]) == row["otif_rate_n"] - row["otif_rate_k"] == 81
     assert not pack.evidence["otif_rate"]["otif"].astype(bool).any()
-    # No recognised improvement: V10025's OTIF rose (Apr-Sep 2025 50/96 against Apr-Sep 2026 82/112, p = 0.017
-    # with the month-to-month variation pooled over the suppliers, q = 0.10; the pre-whitened Mann-Kendall trend over the
+    # No recognised improvement: V10025's OTIF rose (Apr-Sep 2025 50/96 against Apr-Sep 2026 82/112, p = 0.019
+    # with the month-to-month variation pooled over the suppliers, q = 0.12; the pre-whitened Mann-Kendall trend over the
     # window's 12 months p = 0.003, q = 0.065 across all supplier x metric tests), but neither survives the
     # false discovery rate of 0.05, so the pack does not claim one (the rise is read as a lead, not a finding)
     rec = pack.recognition[pack.recognition["kind"] == "recognised improvement"]

@@ -456,8 +456,8 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     pack = sa.review_pack(card, actions=log, out_dir=tmp_path)
     seg = pack.segments
     # No significant deterioration once the month-to-month variation is allowed for. The sample has about 13
-    # lines a supplier a month; V10003's OTIF, Apr-Sep 2025 70/80 against Apr-Sep 2026 41/70, has p = 0.0029
-    # but q = 0.054 across the 36 year-on-year tests, and its pre-whitened trend over 12 months p = 0.21. Poor
+    # lines a supplier a month; V10003's OTIF, Apr-Sep 2025 70/80 against Apr-Sep 2026 41/70, has p = 0.004
+    # but q = 0.076 across the 36 year-on-year tests, and its pre-whitened trend over 12 months p = 0.21. Poor
     # and fair suppliers lead instead. (At ten times the volume nearly every built-in trend is found:
     # tests/reports/test_feedback_truth.py.)
     det = seg.loc[seg["deteriorating"].str.len() > 0, "supplier_id"].tolist()
@@ -467,7 +467,7 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     for _, g in pack.priorities.groupby("priority"):
         assert g["annual_spend"].is_monotonic_decreasing
     # Recognised: only what a test backs. Of the sample's four improvers V10034 (OTIF 26/83 -> 59/78 year on
-    # year, p = 0.00008, q = 0.003); the others' tests do not survive the false discovery rate (V10025's OTIF
+    # year, p = 0.0002, q = 0.008); the others' tests do not survive the false discovery rate (V10025's OTIF
     # trend comes closest, q = 0.065)
     assert pack.recognition["supplier_id"].tolist() == ["V10034"]
     # every CAR candidate has a reason; grade D suppliers are all candidates
