@@ -458,7 +458,7 @@ def test_review_pack_priorities_recognition_and_workbook(card, tmp_path):
     # No significant deterioration once the month-to-month variation is allowed for. The sample has about 13
     # lines a supplier a month; V10003's OTIF, Apr-Sep 2025 70/80 against Apr-Sep 2026 41/70, has p = 0.004
     # but q = 0.076 across the 36 year-on-year tests, and its pre-whitened trend over 12 months p = 0.21. Poor
-    # and fair suppliers lead instead. (At ten times the volume nearly every built-in trend is found:
+    # and fair suppliers lead instead. (At ten times the volume more of the built-in trends are found:
     # tests/reports/test_feedback_truth.py.)
     det = seg.loc[seg["deteriorating"].str.len() > 0, "supplier_id"].tolist()
     assert det == [] and not pack.priorities["priority"].astype(str).str.contains("deteriorating").any()
