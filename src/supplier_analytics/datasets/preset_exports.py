@@ -207,7 +207,9 @@ def _d365(data: ProcurementData) -> PresetExport:
     )
     cols = ["receipt_id", "date_received", "po_id", "supplier_id", "item", "line_id", "quantity_ordered"]
     cols += ["quantity_received", "date_requested", "date_promised", "site"]
-    return PresetExport("d365-product-receipts", "d365_product_receipts.xlsx", frame, {"deliveries": _canon(exp[cols], d)})
+    return PresetExport(
+        "d365-product-receipts", "d365_product_receipts.xlsx", frame, {"deliveries": _canon(exp[cols], d)}
+    )
 
 
 def _odoo(data: ProcurementData) -> PresetExport:
@@ -227,9 +229,13 @@ def _odoo(data: ProcurementData) -> PresetExport:
             "Product": product.to_numpy(dtype=object),
             "Purchase Order Line/ID": [f"__export__.purchase_order_line_{k}" for k in line_key],
             "Purchase Order Line/Quantity": d["quantity_ordered"].map(lambda v: f"{v:.2f}").to_numpy(dtype=object),
-            "Demand": (d["quantity_ordered"] - received_before).clip(lower=d["quantity_received"]).map(lambda v: f"{v:.2f}"),
+            "Demand": (d["quantity_ordered"] - received_before)
+            .clip(lower=d["quantity_received"])
+            .map(lambda v: f"{v:.2f}"),
             "Quantity": d["quantity_received"].map(lambda v: f"{v:.2f}").to_numpy(dtype=object),
-            "Deadline": (d["date_promised"] + pd.Timedelta(hours=10)).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object),
+            "Deadline": (d["date_promised"] + pd.Timedelta(hours=10))
+            .dt.strftime("%Y-%m-%d %H:%M:%S")
+            .to_numpy(dtype=object),
             "Date Scheduled": (d["date_received"] + seconds).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object),
             "Status": "Done",
         }
@@ -273,7 +279,9 @@ def _erpnext(data: ProcurementData) -> PresetExport:
             "Ordered Quantity": [f"{v:g}" for v in d["quantity_ordered"]],
         }
     )
-    deliveries = d.assign(receipt_id=ids, supplier_id=supplier, po_id=po.astype("string"), site=warehouse.astype("string"))
+    deliveries = d.assign(
+        receipt_id=ids, supplier_id=supplier, po_id=po.astype("string"), site=warehouse.astype("string")
+    )
     cols = ["receipt_id", "supplier_id", "date_received", "item", "po_id", "quantity_received", "date_promised"]
     cols += ["site", "quantity_ordered"]
     inspections = pd.DataFrame(

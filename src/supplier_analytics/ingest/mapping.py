@@ -665,7 +665,11 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
         return path_or_dict
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
-    elif isinstance(path_or_dict, (str, Path)) and not Path(path_or_dict).is_file() and Path(path_or_dict).name in PRESETS:
+    elif (
+        isinstance(path_or_dict, (str, Path))
+        and not Path(path_or_dict).is_file()
+        and Path(path_or_dict).name in PRESETS
+    ):
         where = f"preset {Path(path_or_dict).name}"  # a preset by name (also as a batch job resolves it: folder/name)
         raw = PRESETS[Path(path_or_dict).name].raw()
     elif isinstance(path_or_dict, (str, Path)):

@@ -42,12 +42,6 @@ class Preset:
     report: str
     description: str
 
-    @property
-    def title(self) -> str:
-        """How messages name the export, e.g. "an SAP MB51 material document list"."""
-        article = "an" if self.system[0] in "AEIOSU" else "a"  # "an SAP", "an Oracle", "an ERPNext", "an Odoo"
-        return f"{article} {self.system} {self.report}"
-
     def text(self) -> str:
         """The preset's TOML text, comments included (to copy and adapt)."""
         return _text(self.name)
