@@ -650,7 +650,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     ------
     ConfigError
         The file cannot be read or parsed, or a table, key, column or value is
-        not allowed; the message names the key and the allowed values.
+        not allowed; the message names the key and the allowed values. A name
+        that is neither a file nor a preset: the message lists the presets.
 
     Examples
     --------

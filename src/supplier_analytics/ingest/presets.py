@@ -78,7 +78,7 @@ PRESETS: dict[str, Preset] = {
             "sap-mb51",
             "SAP",
             "MB51 material document list",
-            "goods receipts (movement types 101/102) plus the order quantity and delivery date, added",
+            "goods receipts (movement types 101/102/122); the order quantity and delivery date added from ME2M",
         ),
         Preset(
             "sap-qa32",
