@@ -24,7 +24,12 @@ TABLE_OPTIONS = ("deliveries", "inspections", "requests", "suppliers", "exclusio
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     for t in TABLE_OPTIONS:
         p.add_argument(f"--{t}", metavar="FILE", type=Path, help=f"{t} export (.xlsx, .xlsm, .csv, .parquet)")
-    p.add_argument("--mapping", metavar="TOML", type=Path, help="mapping file (see data/sample/mappings/)")
+    p.add_argument(
+        "--mapping",
+        metavar="TOML|PRESET",
+        type=Path,
+        help="mapping file (see data/sample/mappings/) or a preset's name (supplier-analytics mappings lists them)",
+    )
     p.add_argument(
         "--duplicates",
         choices=("reject", "keep"),
@@ -137,6 +142,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_mappings(args: argparse.Namespace) -> int:
+    from supplier_analytics.ingest.presets import PRESETS, preset_error
+
+    if args.name is not None:  # one preset's TOML, to read its notes or to copy and adapt
+        if args.name not in PRESETS:
+            raise preset_error(args.name)
+        print(PRESETS[args.name].text(), end="")
+        return EXIT_OK
+    rows = [(p.name, f"{p.system} {p.report}", ", ".join(p.tables), p.description) for p in PRESETS.values()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)) + "  " + r[3])
+    print("\nUse one with --mapping NAME; `supplier-analytics mappings NAME` shows its columns and notes.")
+    return EXIT_OK
+
+
 def _date(text: str):
     import datetime as dt
 
@@ -229,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: the job's as_of rule)")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors still go to stderr")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("mappings", help="list the preset mappings for common ERP exports, or show one")
+    p.add_argument("name", nargs="?", metavar="NAME", help="a preset to show (its TOML with its notes)")
+    p.set_defaults(func=_cmd_mappings)
 
     return parser
 

@@ -347,7 +347,10 @@ def test_committed_sample_is_what_write_sample_makes(regenerated):
         "exports/erp_export_en.xlsx",
         "mappings/sap_goods_receipts.toml",
         "mappings/erp_export_en.toml",
+        *(f"exports/presets/{p.name}" for p in sorted((SAMPLE / "exports" / "presets").iterdir())),
     ]
+    made = sorted(f"exports/presets/{p.name}" for p in (regenerated / "exports" / "presets").iterdir())
+    assert made == names[11:] and len(made) == 7  # one export per preset, none committed that is not made
     for name in names:
         assert (SAMPLE / name).read_bytes() == (regenerated / name).read_bytes(), (
             f"data/sample/{name} is stale: regenerate it with write_sample('data/sample')"

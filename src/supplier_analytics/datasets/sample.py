@@ -132,7 +132,7 @@ def _german_date(values: pd.Series) -> np.ndarray:
     return values.dt.strftime("%d.%m.%Y").to_numpy(dtype=object)
 
 
-def _save_reproducible(wb, path: Path) -> None:
+def save_reproducible(wb, path: Path) -> None:
     """Save ``wb`` so that the same content gives the same bytes (fixed timestamps inside the zip)."""
     import io
     import zipfile
@@ -155,7 +155,7 @@ def _save_reproducible(wb, path: Path) -> None:
             dst.writestr(fixed, content)
 
 
-def _format_sheet(ws, header_row: int, widths: list[int]) -> None:
+def format_sheet(ws, header_row: int, widths: list[int]) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -211,8 +211,8 @@ def _write_sap_export(data: ProcurementData, path: Path) -> int:
     ws.cell(row=1, column=1).font = Font(bold=True, size=12)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    _format_sheet(ws, _SAP_HEADER_ROW, [10, 34, 13, 9, 10, 7, 14, 14, 5, 12, 12, 12, 13, 13, 14, 8])
-    _save_reproducible(wb, path)
+    format_sheet(ws, _SAP_HEADER_ROW, [10, 34, 13, 9, 10, 7, 14, 14, 5, 12, 12, 12, 13, 13, 14, 8])
+    save_reproducible(wb, path)
     return len(d)
 
 
@@ -257,11 +257,11 @@ def _write_erp_export(data: ProcurementData, path: Path) -> dict[str, int]:
             if fmt:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                     cell.number_format = fmt
-        _format_sheet(
+        format_sheet(
             ws, 1, [max(10, len(h) + 4) if kinds[c] not in ("date", "datetime") else 17 for c, h in columns.items()]
         )
         written[table] = len(frame)
-    _save_reproducible(wb, path)
+    save_reproducible(wb, path)
     return written
 
 
@@ -341,7 +341,11 @@ def write_sample(directory: str | Path) -> Path:
     erp_rows = _write_erp_export(data, directory / "exports" / "erp_export_en.xlsx")
     (directory / "mappings" / "sap_goods_receipts.toml").write_text(_sap_mapping(), encoding="utf-8")
     (directory / "mappings" / "erp_export_en.toml").write_text(_erp_mapping(), encoding="utf-8")
-    (directory / "README.md").write_text(_sample_readme(data, sap_rows, erp_rows), encoding="utf-8")
+    from supplier_analytics.datasets.preset_exports import write_preset_exports  # it imports this module
+
+    preset_rows = write_preset_exports(data, directory / "exports" / "presets")
+    readme = _sample_readme(data, sap_rows, erp_rows) + _presets_readme(preset_rows)
+    (directory / "README.md").write_text(readme, encoding="utf-8")
     return directory
 
 
@@ -569,6 +573,29 @@ def _sample_readme(data: ProcurementData, sap_rows: int, erp_rows: dict[str, int
         "```",
         "",
     ]
+    return "\n".join(lines)
+
+
+def _presets_readme(rows: dict[str, int]) -> str:
+    from supplier_analytics.ingest.presets import PRESETS
+
+    lines = [
+        "",
+        "## exports/presets/",
+        "",
+        "The records from 2026-07-01 in the layouts of the mapping presets (`supplier-analytics mappings` lists "
+        "them), one file per preset, each read with `--mapping NAME`, e.g. `supplier-analytics validate "
+        "--deliveries data/sample/exports/presets/sap_mb51.xlsx --mapping sap-mb51`. The preset's comments "
+        "(`supplier-analytics mappings NAME`) say which columns the export holds and what it cannot say.",
+        "",
+    ]
+    table = []
+    for file, n in rows.items():
+        name = file.rsplit(".", 1)[0].replace("_", "-")  # the file is named after its preset
+        assert name in PRESETS, name
+        table.append([f"`{file}`", f"`{name}`", PRESETS[name].system + " " + PRESETS[name].report, n])
+    lines += _md_table(["file", "preset", "export", "rows"], table)
+    lines += [""]
     return "\n".join(lines)
 
 

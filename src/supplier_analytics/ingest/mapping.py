@@ -53,6 +53,7 @@ from typing import Any
 
 from supplier_analytics._io import read_toml
 from supplier_analytics.errors import ConfigError
+from supplier_analytics.ingest.presets import PRESETS, is_preset_name, preset_error
 from supplier_analytics.schema import ALL_TABLES
 
 __all__ = ["ColumnMapping", "TableMapping", "read_mapping", "normalise_header", "HEADER_SYNONYMS"]
@@ -81,6 +82,15 @@ def normalise_header(text: object) -> str:
 
 
 # Common header spellings per table and canonical column, best first (None: as listed for an earlier table).
+# Database column names (AdventureWorks Purchasing.PurchaseOrderHeader/Detail, WideWorldImporters
+# Purchasing.PurchaseOrders/PurchaseOrderLines: "PurchaseOrderID", "DueDate") need no entries of their own when
+# they normalise to a listed spelling ("VendorID" = "Vendor ID", "OrderQty" = "Order Qty", "ReceivedQty" =
+# "Received Qty", "DueDate" = "Due Date"); the others are listed below with what they mean. Not recognised on
+# purpose: AdventureWorks PurchaseOrderHeader.ShipDate, the *estimated* date the vendor ships: it is neither a
+# receipt (date_received would score a plan as an arrival) nor the promised arrival (that is the line's DueDate,
+# and a shipping date is earlier than the arrival it promises). AdventureWorks holds no receipt date at all, so
+# its purchase orders cannot be read as deliveries without one. RejectedQty (AdventureWorks: "quantity rejected
+# during inspection") is inspections.quantity_defective as "Rejected Qty"; deliveries have no rejected quantity.
 _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "deliveries": {
         "supplier_id": (
@@ -116,6 +126,8 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Bestellnr",
             "PO-Nummer",
             "Purch Doc",
+            # AdventureWorks and WideWorldImporters: the purchase order's key ("Purchase Order ID" normalised)
+            "Purchase Order ID",
         ),
         "line_id": (
             "line_id",
@@ -130,6 +142,10 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Pos",
             "Positionsnummer",
             "Bestellposition",
+            # WideWorldImporters PurchaseOrderLines.PurchaseOrderLineID, AdventureWorks
+            # PurchaseOrderDetail.PurchaseOrderDetailID: keys of the order line (unique across orders, still a line)
+            "Purchase Order Line ID",
+            "Purchase Order Detail ID",
             "Item",
         ),
         # "Item" is the order line in SAP's English lists when a "Material" column is present
@@ -146,6 +162,9 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Materialnummer",
             "Artikel",
             "Artikelnummer",
+            # AdventureWorks PurchaseOrderDetail.ProductID, WideWorldImporters PurchaseOrderLines.StockItemID
+            "Product ID",
+            "Stock Item ID",
         ),
         "quantity_ordered": (
             "quantity_ordered",
@@ -160,6 +179,9 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Bestellmenge",
             "Bestellte Menge",
             "Menge bestellt",
+            # WideWorldImporters PurchaseOrderLines.OrderedOuters: ordered in outer packs; ReceivedOuters (below)
+            # counts the same packs, so the in-full ratio is the one of the units
+            "Ordered Outers",
         ),
         "quantity_received": (
             "quantity_received",
@@ -177,6 +199,7 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Gelieferte Menge",
             "Menge geliefert",
             "Menge in ErfassME",
+            "Received Outers",
             "Menge",
         ),
         "date_ordered": (
@@ -206,10 +229,14 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "Confirmed Date",
             "Confirmed Delivery Date",
             "Promise Date",
+            # AdventureWorks PurchaseOrderDetail.DueDate: "date the product is expected to be received", the
+            # vendor's delivery date of the line (not the buyer's wish: there is no separate requested date)
             "Due Date",
             "Delivery Date",
             "Bestaetigter Liefertermin",
             "Bestaetigtes Lieferdatum",
+            # WideWorldImporters PurchaseOrders.ExpectedDeliveryDate: the delivery date agreed with the supplier
+            "Expected Delivery Date",
             "Liefertermin",
             "Lieferdatum",
         ),
@@ -221,6 +248,8 @@ _SPELLINGS: dict[str, dict[str, tuple[str, ...] | None]] = {
             "GR Date",
             "Goods Receipt Date",
             "Goods Receipt",
+            # WideWorldImporters PurchaseOrderLines.LastReceiptDate: the (last) receipt of the line, one row per line
+            "Last Receipt Date",
             "Posting Date",
             "Wareneingangsdatum",
             "WE-Datum",
@@ -610,8 +639,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
 
     Parameters
     ----------
-    path_or_dict : path of a TOML mapping file (format in the module docstring),
-        a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a ColumnMapping.
+    path_or_dict : path of a TOML mapping file (format in the module docstring), the name of a preset
+        (:data:`~supplier_analytics.ingest.presets.PRESETS`, e.g. ``"sap-mb51"``), a dict ``{"deliveries": {"columns": {...}, ...}, ...}``, or a ColumnMapping.
 
     Returns
     -------
@@ -621,7 +650,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     ------
     ConfigError
         The file cannot be read or parsed, or a table, key, column or value is
-        not allowed; the message names the key and the allowed values.
+        not allowed; the message names the key and the allowed values. A name
+        that is neither a file nor a preset: the message lists the presets.
 
     Examples
     --------
@@ -636,7 +666,16 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
         return path_or_dict
     if isinstance(path_or_dict, dict):
         raw, where = path_or_dict, "(dict)"
+    elif (
+        isinstance(path_or_dict, (str, Path))
+        and not Path(path_or_dict).is_file()
+        and Path(path_or_dict).name in PRESETS
+    ):
+        where = f"preset {Path(path_or_dict).name}"  # a preset by name (also as a batch job resolves it: folder/name)
+        raw = PRESETS[Path(path_or_dict).name].raw()
     elif isinstance(path_or_dict, (str, Path)):
+        if not Path(path_or_dict).exists() and is_preset_name(Path(path_or_dict).name):
+            raise preset_error(Path(path_or_dict).name)
         where = Path(path_or_dict).name
         raw = read_toml(path_or_dict, "Mapping file")
     else:
@@ -648,7 +687,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
         if table not in ALL_TABLES:
             raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(ALL_TABLES)}")
         tables[table] = _table_mapping(table, sub, where)
-    return ColumnMapping(tables=tables, source=None if where == "(dict)" else str(path_or_dict))
+    source = where if where.startswith("preset ") else str(path_or_dict)
+    return ColumnMapping(tables=tables, source=None if where == "(dict)" else source)
 
 
 def __getattr__(name: str):

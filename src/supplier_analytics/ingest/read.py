@@ -34,6 +34,7 @@ from supplier_analytics.ingest.parse import (
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
+from supplier_analytics.ingest.suggest import preset_note
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
 __all__ = ["read_table", "read_frame", "validate_files"]
@@ -167,10 +168,10 @@ def _read(source: str, schema: TableSchema, tm: TableMapping, sheets, duplicates
         if not match.missing:
             return _build(source, schema, tm, raw, match, duplicates)
         tried.append((raw, match))
-    raise _missing_columns(source, schema, tried)
+    raise _missing_columns(source, schema, tried, tm)
 
 
-def _missing_columns(source: str, schema: TableSchema, tried) -> InputError:
+def _missing_columns(source: str, schema: TableSchema, tried, tm: TableMapping) -> InputError:
     if not tried:
         return InputError(f"Cannot read {source}: the workbook has no sheets; export the data again.")
     raw, match = max(tried, key=lambda rm: len(rm[1].columns))
@@ -188,7 +189,8 @@ def _missing_columns(source: str, schema: TableSchema, tried) -> InputError:
     example = f'[{schema.name}.columns] {miss[0]} = "<your header>"'
     return InputError(
         f"{where} lacks the required {schema.name} column{'s' if len(miss) > 1 else ''} {', '.join(miss)} "
-        f"(headers found: {shown}); add a mapping that names the header, e.g. {example}."
+        f"(headers found: {shown}); add a mapping that names the header, e.g. {example}"
+        + (f"; {hint}." if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)) else ".")
     )
 
 
@@ -275,6 +277,8 @@ def _build(
         else:
             notes.append(f"header found on {unit} {header_row}")
     notes.extend(raw.notes)
+    if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)):  # ingest/suggest.py
+        notes.append(hint)
     column_map = {c: match.labels[match.columns[c]] for c in present}
     letters = {c: column_letter(match.columns[c]) for c in present} if raw.kind == "excel" else {}
     used = set(match.columns.values())
