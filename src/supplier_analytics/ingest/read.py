@@ -34,7 +34,7 @@ from supplier_analytics.ingest.parse import (
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
-from supplier_analytics.ingest.suggest import preset_note
+from supplier_analytics.ingest.preset_hint import preset_note
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
 __all__ = ["read_table", "read_frame", "validate_files"]
@@ -277,7 +277,7 @@ def _build(
         else:
             notes.append(f"header found on {unit} {header_row}")
     notes.extend(raw.notes)
-    if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)):  # ingest/suggest.py
+    if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)):  # ingest/preset_hint.py
         notes.append(hint)
     column_map = {c: match.labels[match.columns[c]] for c in present}
     letters = {c: column_letter(match.columns[c]) for c in present} if raw.kind == "excel" else {}
