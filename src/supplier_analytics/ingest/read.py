@@ -683,7 +683,9 @@ def _decide_dates(source, schema, tm, dates, column_map, notes):
                     "examples": ", ".join(p.examples),
                 },
                 f"the dates in {name} ({src!r}) can be read day-first or month-first "
-                f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = true or false under "
+                f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = "
+                + ("true (dotted dates are usually day-first) or false" if p.dotted else "true or false")
+                + " under "
                 f"[{schema.name}] in the mapping, or a date format for {name} under [{schema.name}.date_formats]",
             )
         )
