@@ -129,7 +129,11 @@ def test_tables_merge_by_entry_but_grades_are_replaced_whole():
     assert cfg.responsiveness.service_level_hours["rfq"] == 72.0
     assert cfg.responsiveness.corrective_action_days == 14.0
     assert cfg.targets["ppm"] == 300.0 and cfg.targets["otif_rate"] == 0.93
-    assert dict(cfg.scoring.metric_weights["delivery"]) == {"otif_rate": 0.75, "on_time_rate": 0.25, "in_full_rate": 0.0}
+    assert dict(cfg.scoring.metric_weights["delivery"]) == {
+        "otif_rate": 0.75,
+        "on_time_rate": 0.25,
+        "in_full_rate": 0.0,
+    }
     assert cfg.scoring.grades == (("Pass", 60.0), ("Fail", 0.0))
 
 

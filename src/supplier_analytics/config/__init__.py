@@ -15,8 +15,8 @@ set of bands and is replaced as a whole when given.
 The weights of each table (``scoring.weights``, each ``scoring.metric_weights.*``)
 must sum to 1 after merging, and none may be negative: anything else is an
 error that lists the weights and their sum (never silently re-normalised). A
-supplier without data for a metric has the weights of the metrics it has data
-for scaled up to 1 in that dimension; that is scoring, not a configuration fix.
+metric or dimension that no supplier has data for is left out for everyone and
+the others scaled up (``reweighted``): that is scoring, not a configuration fix.
 
 Examples
 --------

@@ -290,10 +290,10 @@ def _build(
     unused = [match.labels[j] for j in range(len(match.labels)) if j not in used and match.labels[j]]
     if unused:
         notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
-    for header, col, spelling in close_headers(unused, schema, tm, found=set(present)):  # a typo loses a figure
-        notes.append(close_header_note(schema, header, col, spelling))
-        where = source if raw.name is None else f"{source} (sheet {raw.name!r})"
-        warnings.warn(f"{where}: {notes[-1]}", DataWarning, stacklevel=4)
+    for header, canon, spelling in close_headers(unused, schema, tm, found=set(present)):  # a typo loses a figure
+        notes.append(close_header_note(schema, header, canon, spelling))
+        place = source if raw.name is None else f"{source} (sheet {raw.name!r})"
+        warnings.warn(f"{place}: {notes[-1]}", DataWarning, stacklevel=4)
 
     # formula cells without a calculated value, per mapped column (positions into grid)
     formula_rows: dict[str, np.ndarray] = {}
