@@ -36,16 +36,22 @@ def _coverage_warnings(**kw) -> list[str]:
     return [str(w.message) for w in caught if w.category is DataWarning]
 
 
-def test_no_word_when_the_window_reaches_the_end_of_the_data():
+def test_no_word_when_the_last_period_of_the_window_holds_data():
     assert _coverage_warnings() == []  # as of the latest date, 2025-06-15
     assert _coverage_warnings(as_of="2025-06-30") == []  # June, the last period, holds data
+    assert _coverage_warnings(as_of="2025-07-01") == [  # July holds none
+        "As of 2025-07-01 the 12-month window (2024-07-02 to 2025-07-01) misses data: the deliveries end on "
+        "2025-06-15, before its last month (2025-07-01 on) begins, and it holds all their 6 rows; choose an as-of "
+        "date within the data unless this is meant."
+    ]
 
 
 def test_an_as_of_date_after_the_data_says_where_they_end_and_what_the_window_holds():
     # window 2025-04-01 to 2026-03-31: the receipts of April, May and June, 3 of 6
     assert _coverage_warnings(as_of="2026-03-31") == [
         "As of 2026-03-31 the 12-month window (2025-04-01 to 2026-03-31) misses data: the deliveries end on "
-        "2025-06-15, and it holds 3 of their 6 rows; choose an as-of date within the data unless this is meant."
+        "2025-06-15, before its last month (2026-03-01 on) begins, and it holds 3 of their 6 rows; choose an as-of "
+        "date within the data unless this is meant."
     ]
 
 

@@ -191,7 +191,10 @@ def _coverage(frames: Mapping[str, Any], as_of: pd.Timestamp, window, cfg: Confi
         if inside == 0:
             said.append(f"it holds none of the {total:,} {table} (dated {first.date()} to {last.date()})")
         elif last < last_period:
-            said.append(f"the {table} end on {last.date()}, and it holds {inside:,} of their {total:,} rows")
+            said.append(
+                f"the {table} end on {last.date()}, before its last {cfg.periods.period} ({last_period.date()} on) "
+                f"begins, and it holds {'all' if inside == total else f'{inside:,} of'} their {total:,} rows"
+            )
     if not said:
         return ""
     head = f"As of {end.date()} the {cfg.periods.window_months}-month window ({start.date()} to {end.date()})"
