@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.catalog import RECORD_SHARES
-from supplier_analytics.errors import ConfigError, DataWarning, InputError, ValidationError
+from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.ingest.dates import DateParser
@@ -35,7 +34,7 @@ from supplier_analytics.ingest.parse import (
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
-from supplier_analytics.ingest.suggest import absent_mapped, close_header_note, close_headers
+from supplier_analytics.ingest.suggest import absent_mapped, near_required, warn_close_headers
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
 __all__ = ["read_table", "read_frame", "validate_files"]
@@ -186,18 +185,13 @@ def _missing_columns(source: str, schema: TableSchema, tried, tm: TableMapping) 
             f"export the data again with its header, or give header_row in the mapping."
         )
     shown = ", ".join(repr(h) for h in headers[:25]) + (" ..." if len(headers) > 25 else "")
-    miss = [c for c in match.missing if c not in tm.columns]
-    also = f"; it also lacks the required column{'s' if len(miss) > 1 else ''} {', '.join(miss)}" if miss else ""
-    wrong = absent_mapped(where, schema, tm, match.labels, match.missing, also)
-    if wrong:
+    if wrong := absent_mapped(where, schema, tm, match.labels, match.missing):
         return InputError(wrong)
-    unused = [h for j, h in enumerate(match.labels) if j not in match.columns.values()]
-    near = [f"{h!r} may be {c}" for h, c, _ in close_headers(unused, schema, tm, found=set(match.columns)) if c in miss]
+    miss, near = match.missing, near_required(match.labels, match.columns, schema, tm, match.missing)
     example = f'[{schema.name}.columns] {miss[0]} = "<your header>"'
     return InputError(
         f"{where} lacks the required {schema.name} column{'s' if len(miss) > 1 else ''} {', '.join(miss)} "
-        f"(headers found: {shown}{'; ' + ', '.join(near) if near else ''}); add a mapping that names the header, "
-        f"e.g. {example}."
+        f"(headers found: {shown}{near}); add a mapping that names the header, e.g. {example}."
     )
 
 
@@ -290,10 +284,8 @@ def _build(
     unused = [match.labels[j] for j in range(len(match.labels)) if j not in used and match.labels[j]]
     if unused:
         notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
-    for header, canon, spelling in close_headers(unused, schema, tm, found=set(present)):  # a typo loses a figure
-        notes.append(close_header_note(schema, header, canon, spelling))
-        place = source if raw.name is None else f"{source} (sheet {raw.name!r})"
-        warnings.warn(f"{place}: {notes[-1]}", DataWarning, stacklevel=4)
+    place = source if raw.name is None else f"{source} (sheet {raw.name!r})"
+    warn_close_headers(notes, place, unused, schema, tm, found=set(present))  # a typo would lose a figure
 
     # formula cells without a calculated value, per mapped column (positions into grid)
     formula_rows: dict[str, np.ndarray] = {}

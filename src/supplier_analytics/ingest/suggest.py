@@ -11,7 +11,8 @@ the file does not hold, with the file's headers closest to it.
 Examples
 --------
 >>> from supplier_analytics.schema import DELIVERIES
->>> from supplier_analytics.ingest.mapping import TableMapping
+>>> from supplier_analytics.errors import DataWarning
+from supplier_analytics.ingest.mapping import TableMapping
 >>> close_headers(["qty_recieved", "Receipt", "Remarks"], DELIVERIES, TableMapping(), found=set())
 [('qty_recieved', 'quantity_received', 'Qty Received')]
 """
@@ -19,11 +20,13 @@ Examples
 from __future__ import annotations
 
 import difflib
+import warnings
 
+from supplier_analytics.errors import DataWarning
 from supplier_analytics.ingest.mapping import HEADER_SYNONYMS, TableMapping, normalise_header
 from supplier_analytics.schema import TableSchema
 
-__all__ = ["close_headers", "close_header_note", "absent_mapped", "CLOSE_RATIO"]
+__all__ = ["close_headers", "close_header_note", "warn_close_headers", "near_required", "absent_mapped", "CLOSE_RATIO"]
 
 #: Least similarity (difflib's ratio of the normalised headers) for an unused header to be taken for a typo.
 CLOSE_RATIO = 0.8
@@ -78,14 +81,33 @@ def close_header_note(schema: TableSchema, header: str, col: str, spelling: str)
     )
 
 
-def absent_mapped(
-    where: str, schema: TableSchema, tm: TableMapping, labels: list[str], missing: list[str], also: str = ""
+def warn_close_headers(
+    notes: list[str], where: str, unused: list[str], schema: TableSchema, tm: TableMapping, found: set[str]
+) -> None:
+    """A note and a :class:`~supplier_analytics.errors.DataWarning` (for ``read_table``'s caller) per unused
+    header that looks like a typo of a column not in ``found``."""
+    for header, col, spelling in close_headers(unused, schema, tm, found=found):
+        notes.append(close_header_note(schema, header, col, spelling))
+        warnings.warn(f"{where}: {notes[-1]}", DataWarning, stacklevel=5)
+
+
+def near_required(
+    labels: list[str], columns: dict[str, int], schema: TableSchema, tm: TableMapping, missing: list[str]
 ) -> str:
-    """The error sentence for mapped headers in ``missing`` that are not among ``labels`` (or ``""``);
-    ``also`` is said before what to do (e.g. that required columns are missing too)."""
+    """``"; 'Qty Oredered' may be quantity_ordered"`` for unused headers close to a missing column, else ``""``."""
+    used = set(columns.values())
+    unused = [h for j, h in enumerate(labels) if j not in used]
+    near = [f"{h!r} may be {c}" for h, c, _ in close_headers(unused, schema, tm, found=set(columns)) if c in missing]
+    return "; " + ", ".join(near) if near else ""
+
+
+def absent_mapped(where: str, schema: TableSchema, tm: TableMapping, labels: list[str], missing: list[str]) -> str:
+    """The error sentence for mapped headers in ``missing`` that are not among ``labels`` (or ``""``)."""
     mapped = [c for c in missing if c in tm.columns]
     if not mapped:
         return ""
+    miss = [c for c in missing if c not in tm.columns]
+    also = f"; it also lacks the required column{'s' if len(miss) > 1 else ''} {', '.join(miss)}" if miss else ""
     headers = [h for h in dict.fromkeys(labels) if h]
     by_norm: dict[str, str] = {}
     for h in headers:
