@@ -403,7 +403,12 @@ def _two_dims(concentration: float, draws: int = 200):
                 "curves": {"otif_rate": [[0.0, 0.0], [1.0, 100.0]], "lot_rejection_rate": [[0.0, 100.0], [1.0, 0.0]]},
                 "metric_weights": {
                     "delivery": {"otif_rate": 1.0, "on_time_rate": 0, "in_full_rate": 0},
-                    "quality": {"ppm": 0, "lot_rejection_rate": 1.0},
+                    "quality": {
+                        "ppm": 0,
+                        "lot_rejection_rate": 1.0,
+                        "incidents_per_month": 0,
+                        "downtime_minutes_per_month": 0,
+                    },
                 },
                 "weights": {"delivery": 0.5, "quality": 0.5, "responsiveness": 0.0},
                 "sensitivity": {"concentration": concentration, "draws": draws, "seed": 1},
@@ -492,7 +497,7 @@ def test_errors_name_the_problem(cfg_plain):
         score_suppliers(pd.DataFrame({"supplier_id": ["a", "a"]}), cfg_plain)
     with pytest.raises(InputError, match="has delivery metrics \\(otif_rate\\) but no n_deliveries column"):
         score_suppliers(pd.DataFrame({"supplier_id": ["a"]} | rate("otif_rate", [1], [2])), cfg_plain)
-    cfg = load_config({"scoring": {"metric_weights": {"delivery": {"mean_days_late": 0.2}}}})
+    cfg = load_config({"scoring": {"metric_weights": {"delivery": {"otif_rate": 0.3, "mean_days_late": 0.2}}}})
     with pytest.raises(ConfigError, match="scoring.metric_weights.delivery.mean_days_late has a weight but"):
         score_suppliers(pd.DataFrame({"supplier_id": ["a"]}), cfg)
     with pytest.raises(InputError, match="peer_groups must be a pandas Series indexed by supplier_id"):

@@ -21,6 +21,7 @@ from supplier_analytics.errors import (
     InsufficientEvidenceWarning,
     LockedError,
     SupplierAnalyticsError,
+    UsageError,
     ValidationError,
 )
 
@@ -162,6 +163,7 @@ __all__ = [
     "DataWarning",
     "InsufficientEvidenceWarning",
     "LockedError",
+    "UsageError",
     "run_job",
     "load_job",
     "Job",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from supplier_analytics import __version__
-from supplier_analytics.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, SupplierAnalyticsError
+from supplier_analytics.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, SupplierAnalyticsError, UsageError
 
 TABLE_OPTIONS = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
 
@@ -47,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     files = _inputs(args)
     if not files:
-        raise SystemExit("supplier-analytics validate: give at least one input, e.g. --deliveries FILE")
+        raise UsageError("validate needs at least one input; give e.g. --deliveries FILE.")
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
     print(report.summary_text())
     if args.out is not None:
@@ -62,7 +62,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
-        raise SystemExit("supplier-analytics score: give at least one of --deliveries, --inspections, --requests")
+        raise UsageError("score needs at least one of --deliveries, --inspections or --requests; give one.")
     big: dict[str, Path] = {}
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
@@ -89,7 +89,7 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
-        raise SystemExit("supplier-analytics feedback: give at least one of --deliveries, --inspections, --requests")
+        raise UsageError("feedback needs at least one of --deliveries, --inspections or --requests; give one.")
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
     tables: dict[str, Any] = dict(report.results)
     card = score(**tables, config=args.config, as_of=args.as_of)
@@ -255,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="NAME", help="a preset to show (its TOML with its notes)")
     p.set_defaults(func=_cmd_mappings)
 
+    for command in sub.choices.values():  # --debug after the command too (every command, however added)
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+        )
     return parser
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "ValidationError",
     "ConfigError",
+    "UsageError",
     "DataWarning",
     "InsufficientEvidenceWarning",
     "EXIT_OK",
@@ -67,6 +68,13 @@ class ConfigError(SupplierAnalyticsError, ValueError):
     """A configuration, mapping or job file is invalid; the message names the key."""
 
     exit_code = EXIT_CONFIG
+
+
+class UsageError(SupplierAnalyticsError, ValueError):
+    """A command or call lacks its inputs, or an argument names something the data do not hold
+    (an unknown ``--supplier`` id); the message says what to give instead."""
+
+    exit_code = EXIT_USAGE
 
 
 class LockedError(SupplierAnalyticsError):

@@ -23,7 +23,7 @@ from supplier_analytics import __version__
 from supplier_analytics._io import write_text_atomic
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.engines import check_engine, run_engine
-from supplier_analytics.errors import InputError
+from supplier_analytics.errors import DataWarning, InputError
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.metrics import MetricsResult
@@ -167,6 +167,42 @@ class Scorecard:
         return paths
 
 
+#: The date that places a record of each table in the window (as the judges do).
+_WINDOW_DATE = {"deliveries": "date_received", "inspections": "date", "requests": "date_sent"}
+
+
+def _coverage(frames: Mapping[str, Any], as_of: pd.Timestamp, window, cfg: Config) -> str:
+    """A sentence when the window misses a table's data: it holds none of its records, or the data end before
+    the window's last period (an as-of date after the data). ``""`` when every table reaches the last period."""
+    start, end = window
+    last_period = pd.Period(end, freq=cfg.periods.freq).start_time
+    said, spans, empty = [], [], True
+    for table, col in _WINDOW_DATE.items():
+        frame = frames.get(table)
+        if not isinstance(frame, pd.DataFrame) or col not in frame.columns:
+            continue  # absent, or a dask table read by the workers
+        dates = pd.to_datetime(frame[col], errors="coerce").dropna()
+        if dates.empty:
+            continue
+        first, last, total = dates.min().normalize(), dates.max().normalize(), len(dates)
+        inside = int(dates.between(start, end + pd.Timedelta(days=1), inclusive="left").sum())
+        spans.append(f"the {total:,} {table} are dated {first.date()} to {last.date()}")
+        empty &= inside == 0
+        if inside == 0:
+            said.append(f"it holds none of the {total:,} {table} (dated {first.date()} to {last.date()})")
+        elif last < last_period:
+            said.append(
+                f"the {table} end on {last.date()}, before its last {cfg.periods.period} ({last_period.date()} on) "
+                f"begins, and it holds {'all' if inside == total else f'{inside:,} of'} their {total:,} rows"
+            )
+    if not said:
+        return ""
+    head = f"As of {end.date()} the {cfg.periods.window_months}-month window ({start.date()} to {end.date()})"
+    if empty:
+        return f"{head} holds no records at all: {'; '.join(spans)}; choose an as-of date within the data."
+    return f"{head} misses data: {'; '.join(said)}; choose an as-of date within the data unless this is meant."
+
+
 def score(
     *,
     deliveries=None,
@@ -237,6 +273,9 @@ def score(
         as_of=as_of,
         exclusions=frames["exclusions"],
     )
+    coverage = _coverage(frames, run.context.as_of, run.context.window, cfg)
+    if coverage:
+        warnings.warn(coverage, DataWarning, stacklevel=2)
     result = MetricsResult.from_run(run)
     metrics = result.suppliers
     master = frames["suppliers"]

@@ -120,7 +120,7 @@ def test_tables_merge_by_entry_but_grades_are_replaced_whole():
             "responsiveness": {"service_level_hours": {"quote_change": 12}, "closure": {"corrective_action_days": 14}},
             "targets": {"ppm": 300},
             "scoring": {
-                "metric_weights": {"delivery": {"otif_rate": 1.0, "in_full_rate": 0}},
+                "metric_weights": {"delivery": {"otif_rate": 0.75, "in_full_rate": 0}},
                 "grades": {"Pass": 60, "Fail": 0},
             },
         }
@@ -129,7 +129,11 @@ def test_tables_merge_by_entry_but_grades_are_replaced_whole():
     assert cfg.responsiveness.service_level_hours["rfq"] == 72.0
     assert cfg.responsiveness.corrective_action_days == 14.0
     assert cfg.targets["ppm"] == 300.0 and cfg.targets["otif_rate"] == 0.93
-    assert dict(cfg.scoring.metric_weights["delivery"]) == {"otif_rate": 1.0, "on_time_rate": 0.25, "in_full_rate": 0.0}
+    assert dict(cfg.scoring.metric_weights["delivery"]) == {
+        "otif_rate": 0.75,
+        "on_time_rate": 0.25,
+        "in_full_rate": 0.0,
+    }
     assert cfg.scoring.grades == (("Pass", 60.0), ("Fail", 0.0))
 
 
@@ -256,6 +260,16 @@ def test_replace_validates_and_accepts_section_dataclasses():
         (
             {"scoring": {"weights": {"delivery": 0, "quality": 0, "responsiveness": 0}}},
             r"scoring\.weights: at least one weight must be above 0\.$",
+        ),
+        (
+            {"scoring": {"weights": {"quality": 0.4}}},
+            r"scoring\.weights: the weights delivery = 0\.5, quality = 0\.4, responsiveness = 0\.2 sum to 1\.1, "
+            r"not 1; make them sum to 1 \(an entry left out keeps its default; give 0 to leave one out\)\.$",
+        ),
+        (
+            {"scoring": {"metric_weights": {"quality": {"ppm": 0.3}}}},
+            r"scoring\.metric_weights\.quality: the weights ppm = 0\.3, lot_rejection_rate = 0\.3, "
+            r"incidents_per_month = 0\.15, downtime_minutes_per_month = 0\.1 sum to 0\.85, not 1",
         ),
         (
             {"scoring": {"weights": {"cost": 0.1}}},

@@ -232,7 +232,7 @@ def test_datetime_columns_keep_the_time_and_request_types_are_normalised(tmp_pat
         [
             ["Vendor", "Ticket", "Type", "Sent", "Responded"],
             ["V1", "T1", "RFQ", dt.datetime(2025, 3, 1, 9, 15), "2025-03-01 17:45"],
-            ["V1", "T2", "Reklamation", "01.03.2025 08:00", "N/A"],
+            ["V1", "T2", "Reklamation", "13.03.2025 08:00", "N/A"],  # day 13: day-first
             ["V1", "T3", "8D", 45718.5, None],  # serial 45718 = 2025-03-02
             ["V1", "T4", "Audit", "2025-03-02", None],
             ["V1", "T5", "Request for quotation", "2025-03-02", None],
@@ -242,7 +242,7 @@ def test_datetime_columns_keep_the_time_and_request_types_are_normalised(tmp_pat
     assert r.data["request_type"].tolist() == ["rfq", "complaint", "corrective_action", "audit", "rfq"]
     assert r.data["date_sent"].tolist() == [
         D("2025-03-01 09:15"),
-        D("2025-03-01 08:00"),
+        D("2025-03-13 08:00"),
         D("2025-03-02 12:00"),
         D("2025-03-02"),
         D("2025-03-02"),
@@ -258,15 +258,15 @@ def test_text_dates_in_several_formats(tmp_path):
     f = tmp_path / "d.csv"
     f.write_text(
         "Vendor;PO;Qty Ordered;Promised Date;Receipt Date;Order Date\n"
-        "V1;P1;1;2025-03-04;04.03.2025;01-Mär-25\n"
-        "V1;P2;1;2025-03-04T10:00:00;4.3.25;1-Mar-2025\n"
-        "V1;P3;1;20250304;04.03.2025 13:00;01. Dez 2024\n"
-        "V1;P4;1;Mar 4, 2025;04.03.2025;3 Oct 24\n",
+        "V1;P1;1;2025-03-04;14.03.2025;01-Mär-25\n"
+        "V1;P2;1;2025-03-04T10:00:00;14.3.25;1-Mar-2025\n"
+        "V1;P3;1;20250304;14.03.2025 13:00;01. Dez 2024\n"
+        "V1;P4;1;Mar 4, 2025;14.03.2025;3 Oct 24\n",
         encoding="utf-8",
     )
     r = read_table(f, "deliveries")
     assert r.data["date_promised"].tolist() == [D("2025-03-04")] * 4
-    assert r.data["date_received"].tolist() == [D("2025-03-04")] * 4
+    assert r.data["date_received"].tolist() == [D("2025-03-14")] * 4
     assert r.data["date_ordered"].tolist() == [D("2025-03-01"), D("2025-03-01"), D("2024-12-01"), D("2024-10-03")]
     check_counts(r)
 
@@ -467,12 +467,12 @@ def test_csv_delimiters_are_sniffed(tmp_path, delim):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
 def test_csv_encodings(tmp_path, encoding):
     f = tmp_path / "d.csv"
-    text = "Lieferant;Bestellung;Bestellmenge;Liefertermin;Wareneingang;Werk\nV1;P1;5;02.01.2025;03.01.2025;Nürnberg\n"
+    text = "Lieferant;Bestellung;Bestellmenge;Liefertermin;Wareneingang;Werk\nV1;P1;5;13.01.2025;14.01.2025;Nürnberg\n"
     f.write_bytes(text.encode(encoding))
     r = read_table(f, "deliveries")
     assert r.data["site"].tolist() == ["Nürnberg"]
     assert r.column_map["supplier_id"] == "Lieferant"
-    assert r.data["date_received"].tolist() == [D("2025-01-03")]
+    assert r.data["date_received"].tolist() == [D("2025-01-14")]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
@@ -641,7 +641,7 @@ def test_validate_files_cross_checks_the_supplier_master(tmp_path):
 def test_toml_mapping_file_for_a_german_sap_export(tmp_path):
     m = tmp_path / "sap.toml"
     m.write_text(
-        '[deliveries]\nsheet = "WE"\nheader_row = 3\ndecimal = ","\nthousands = "."\n'
+        '[deliveries]\nsheet = "WE"\nheader_row = 3\ndecimal = ","\nthousands = "."\ndayfirst = true\n'
         '[deliveries.columns]\nsupplier_id = "Kred."\npo_id = "EBeleg"\nquantity_ordered = "BestMng"\n'
         'date_promised = "LT"\ndate_received = "WE-Dat"\n'
         '[deliveries.date_formats]\ndate_received = "%d.%m.%Y"\n',
@@ -735,7 +735,7 @@ def test_openpyxl_fallback_when_calamine_cannot_open_the_workbook(tmp_path, monk
     import python_calamine
 
     f = write_xlsx(
-        tmp_path / "f.xlsx", [["Title"], DELIV_HEADER, [123, "P1", 5, dt.datetime(2025, 1, 2), "03.01.2025"]]
+        tmp_path / "f.xlsx", [["Title"], DELIV_HEADER, [123, "P1", 5, dt.datetime(2025, 1, 2), "13.01.2025"]]
     )
 
     def refuse(*args, **kwargs):
@@ -745,7 +745,7 @@ def test_openpyxl_fallback_when_calamine_cannot_open_the_workbook(tmp_path, monk
     r = read_table(f, "deliveries")
     assert r.data[
         ["supplier_id", "quantity_ordered", "date_promised", "date_received", "source_row"]
-    ].values.tolist() == [["123", 5.0, D("2025-01-02"), D("2025-01-03"), 3]]
+    ].values.tolist() == [["123", 5.0, D("2025-01-02"), D("2025-01-13"), 3]]
     assert "sheet 'Sheet1' read with openpyxl (calamine could not read it)" in r.notes
 
 
@@ -781,13 +781,13 @@ def test_sap_english_item_is_the_line_when_material_is_present(tmp_path):
 def test_inspections_with_german_headers_and_exclusions_table_values(tmp_path):
     f = tmp_path / "q.csv"
     f.write_text(
-        "Kreditor;Prüfdatum;Prüflosmenge;Fehlmenge;Fehlercode\nV1;03.02.2025;1.000,5;2;D01\nV1;04.02.2025;500;-1;D02\n",
+        "Kreditor;Prüfdatum;Prüflosmenge;Fehlmenge;Fehlercode\nV1;13.02.2025;1.000,5;2;D01\nV1;14.02.2025;500;-1;D02\n",
         encoding="cp1252",
     )
     r = read_table(f, "inspections")
     assert r.data[
         ["supplier_id", "date", "quantity_inspected", "quantity_defective", "defect_code"]
-    ].values.tolist() == [["V1", D("2025-02-03"), 1000.5, 2.0, "D01"]]
+    ].values.tolist() == [["V1", D("2025-02-13"), 1000.5, 2.0, "D01"]]
     assert rejected(r) == [(3, "quantity_defective", "negative value not allowed")]
     x = tmp_path / "x.csv"
     x.write_text(

@@ -556,6 +556,8 @@ def test_cli_feedback_writes_one_folder_per_supplier_and_the_review(tmp_path, ca
         assert {p.name for p in (out / "suppliers" / sid).iterdir()} == {"feedback.html", "feedback.xlsx"}
     assert {p.name for p in (out / "review").iterdir()} == {"review.html", "review.xlsx"}
     assert "2 feedback packs" in capsys.readouterr().out
-    code = main(["feedback", *_inputs(), "--supplier", "V99999", "--out", str(tmp_path / "x")])
-    assert code == 3
-    assert "Supplier 'V99999' is not in the scored data" in capsys.readouterr().err
+    code = main(["feedback", *_inputs(), "--supplier", "V10O25", "--out", str(tmp_path / "x")])
+    assert code == 2  # a wrong command-line argument
+    err = capsys.readouterr().err
+    assert err.startswith("error: Supplier 'V10O25' is not in the scored data (close matches: V10025, ")
+    assert len(err.splitlines()) == 1

@@ -12,9 +12,11 @@ Merging rules: a key you leave out keeps its default. Tables of named values
 drop a metric from a dimension give it the weight 0. ``scoring.grades`` is one
 set of bands and is replaced as a whole when given.
 
-Weights are relative: they need not sum to 1 (scoring divides by the sum of
-the weights of the metrics a supplier has data for); negative weights are an
-error.
+The weights of each table (``scoring.weights``, each ``scoring.metric_weights.*``)
+must sum to 1 after merging, and none may be negative: anything else is an
+error that lists the weights and their sum (never silently re-normalised). A
+metric or dimension that no supplier has data for is left out for everyone and
+the others scaled up (``reweighted``): that is scoring, not a configuration fix.
 
 Examples
 --------

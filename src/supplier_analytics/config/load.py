@@ -447,12 +447,22 @@ def _curve_direction(b: _Builder, key: str, metric: str, curve: tuple[tuple[floa
 
 def _weights(b: _Builder, key: str, table: Mapping, names_ok) -> FrozenMapping:
     out = {}
+    before = len(b.problems)
     for name, w in table.items():
         if not names_ok(f"{key}.{name}", name):
             continue
         out[name] = b.number(f"{key}.{name}", lo=0.0, value=w)
-    if out and sum(out.values()) <= 0:
+    total = math.fsum(out.values())
+    if len(b.problems) > before:  # a bad weight or name is reported already; its sum would only confuse
+        pass
+    elif out and total <= 0:
         b.problems.add(f"{key}: at least one weight must be above 0")
+    elif out and not math.isclose(total, 1.0, abs_tol=1e-9):
+        given = ", ".join(f"{name} = {w:g}" for name, w in out.items())
+        b.problems.add(
+            f"{key}: the weights {given} sum to {total:.6g}, not 1; make them sum to 1 "
+            f"(an entry left out keeps its default; give 0 to leave one out)"
+        )
     return FrozenMapping(out)
 
 

@@ -1,8 +1,10 @@
 """Column-wise parsing of date and datetime cells (:class:`DateParser`); the rules are in :mod:`.parse`.
 
 Spreadsheet date cells are taken as they are, numbers are Excel serial dates, text dates are read by
-family (ISO, dotted, slashed, month names, compact, serial) and slashed dates wait for the day/month
-order decided over the file (:meth:`DateParser.finish`).
+family (ISO, dotted, slashed, month names, compact, serial) and slashed and dotted dates wait for the
+day/month order decided over the file (:meth:`DateParser.finish`). Dotted dates (``dd.mm.yyyy``) are a
+day-first convention: a day above 12 decides day-first, but a column whose every dotted date reads both
+ways is ambiguous, as slashed dates are (a month above 12 is not taken as month-first: it is no date).
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ class DateParser(ColumnParser):
     """Parse one date or datetime column in two steps (see :class:`NumberParser`).
 
     ``order_evidence`` is ``"dayfirst"``, ``"monthfirst"``, ``"conflict"``,
-    ``"ambiguous"`` or ``None`` (no slashed dates, or none whose reading depends on the order).
+    ``"ambiguous"`` or ``None`` (no slashed or dotted dates, or none whose reading depends on the order);
+    ``dotted`` says whether the dates that decide it are all dotted (``dd.mm.yyyy``).
     """
 
     def __init__(self, s: pd.Series, *, kind: str, date_format: str | None = None):
@@ -124,6 +127,9 @@ class DateParser(ColumnParser):
         self.examples: list[str] = []
         #: the slashed dates, waiting for the day/month order: (hit, first part, second part, year, match)
         self._slashed: tuple[np.ndarray, pd.Series, pd.Series, pd.Series, pd.DataFrame] | None = None
+        #: the dotted dates, read day-first unless the order decided says otherwise: (hit, day, month, year, match)
+        self._dotted: tuple[np.ndarray, pd.Series, pd.Series, pd.Series, pd.DataFrame] | None = None
+        self.dotted = False
         #: the other text dates, read but not yet assembled: (hit, year, month, day, match)
         self._parts: list[tuple[np.ndarray, pd.Series, pd.Series, pd.Series, pd.DataFrame]] = []
         if s.dtype.kind == "M":
@@ -225,6 +231,9 @@ class DateParser(ColumnParser):
             if fam == "slashed":
                 self._slashed = (hit, pd.to_numeric(m["a"].where(hit)), pd.to_numeric(m["b"].where(hit)), y, m)
                 continue
+            if fam == "dotted":
+                self._dotted = (hit, pd.to_numeric(m["d"].where(hit)), pd.to_numeric(m["m"].where(hit)), y, m)
+                continue
             if fam in ("dmon", "mond"):
                 mon = m["mon"].str.lower().map(_MONTHS)
                 unknown = hit & mon.isna().to_numpy(dtype=bool)
@@ -237,11 +246,19 @@ class DateParser(ColumnParser):
             parts.append((hit, y, month, day, m))
         self._bad(remaining, "not a date", "not a date")
         self._parts = parts
-        if self._slashed is not None:
-            hit, a, b, y, m = self._slashed
-            dayfirst = (hit & (a > 12).to_numpy(dtype=bool) & (b <= 12).to_numpy(dtype=bool)).any()
-            monthfirst = (hit & (b > 12).to_numpy(dtype=bool) & (a <= 12).to_numpy(dtype=bool)).any()
-            differ = (hit & (a != b).to_numpy(dtype=bool)).any()
+        if self._slashed is not None or self._dotted is not None:
+            dayfirst = monthfirst = differ = False
+            shown = np.zeros(self.n, dtype=bool)
+            for which in (self._slashed, self._dotted):
+                if which is None:
+                    continue
+                hit, a, b, y, m = which
+                dayfirst |= (hit & (a > 12).to_numpy(dtype=bool) & (b <= 12).to_numpy(dtype=bool)).any()
+                if which is self._slashed:  # a dotted date with a "month" above 12 is no date, not month-first
+                    monthfirst |= (hit & (b > 12).to_numpy(dtype=bool) & (a <= 12).to_numpy(dtype=bool)).any()
+                differ |= (hit & (a != b).to_numpy(dtype=bool) & ((a <= 12) & (b <= 12)).to_numpy(dtype=bool)).any()
+                shown |= hit
+            self.dotted = self._slashed is None
             if dayfirst and monthfirst:
                 self.order_evidence = "conflict"
             elif dayfirst:
@@ -250,18 +267,21 @@ class DateParser(ColumnParser):
                 self.order_evidence = "monthfirst"
             elif differ:
                 self.order_evidence = "ambiguous"
-            self.examples = text[hit].head(3).tolist()
+            self.examples = text[shown].head(3).tolist()
         else:
             self._assemble_all()
 
     def finish(self, dayfirst: bool | None) -> None:
-        """Assemble the text dates; ``dayfirst`` decides slashed dates (``None``: none are ambiguous)."""
-        if self._slashed is None:
+        """Assemble the text dates; ``dayfirst`` decides slashed and dotted dates (``None``: none are ambiguous)."""
+        if self._slashed is None and self._dotted is None:
             return
-        hit, a, b, y, m = self._slashed
         first = True if dayfirst is None else dayfirst
-        day, month = (a, b) if first else (b, a)
-        self._parts.append((hit, y, month, day, m))
+        for which in (self._slashed, self._dotted):
+            if which is not None:
+                hit, a, b, y, m = which
+                day, month = (a, b) if first else (b, a)
+                self._parts.append((hit, y, month, day, m))
+        self._slashed = self._dotted = None
         self._assemble_all()
 
     def _assemble_all(self) -> None:

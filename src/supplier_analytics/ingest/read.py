@@ -35,6 +35,7 @@ from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.ingest.preset_hint import preset_note
+from supplier_analytics.ingest.suggest import absent_mapped, near_required, warn_close_headers
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
 __all__ = ["read_table", "read_frame", "validate_files"]
@@ -185,11 +186,13 @@ def _missing_columns(source: str, schema: TableSchema, tried, tm: TableMapping) 
             f"export the data again with its header, or give header_row in the mapping."
         )
     shown = ", ".join(repr(h) for h in headers[:25]) + (" ..." if len(headers) > 25 else "")
-    miss = match.missing
+    if wrong := absent_mapped(where, schema, tm, match.labels, match.missing):
+        return InputError(wrong)
+    miss, near = match.missing, near_required(match.labels, match.columns, schema, tm, match.missing)
     example = f'[{schema.name}.columns] {miss[0]} = "<your header>"'
     return InputError(
         f"{where} lacks the required {schema.name} column{'s' if len(miss) > 1 else ''} {', '.join(miss)} "
-        f"(headers found: {shown}); add a mapping that names the header, e.g. {example}"
+        f"(headers found: {shown}{near}); add a mapping that names the header, e.g. {example}"
         + (f"; {hint}." if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)) else ".")
     )
 
@@ -285,6 +288,8 @@ def _build(
     unused = [match.labels[j] for j in range(len(match.labels)) if j not in used and match.labels[j]]
     if unused:
         notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
+    place = source if raw.name is None else f"{source} (sheet {raw.name!r})"
+    warn_close_headers(notes, place, unused, schema, tm, found=set(present))  # a typo would lose a figure
 
     # formula cells without a calculated value, per mapped column (positions into grid)
     formula_rows: dict[str, np.ndarray] = {}
@@ -687,7 +692,9 @@ def _decide_dates(source, schema, tm, dates, column_map, notes):
                     "examples": ", ".join(p.examples),
                 },
                 f"the dates in {name} ({src!r}) can be read day-first or month-first "
-                f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = true or false under "
+                f"(e.g. {', '.join(repr(e) for e in p.examples[:2])}); set dayfirst = "
+                + ("true (dotted dates are usually day-first) or false" if p.dotted else "true or false")
+                + " under "
                 f"[{schema.name}] in the mapping, or a date format for {name} under [{schema.name}.date_formats]",
             )
         )

@@ -38,7 +38,7 @@ import pandas as pd
 
 from supplier_analytics.actions import open_actions
 from supplier_analytics.catalog import label, spec
-from supplier_analytics.errors import InputError
+from supplier_analytics.errors import InputError, UsageError
 from supplier_analytics.evidence import evidence
 from supplier_analytics.findings import FINDING_METRICS, peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
@@ -630,10 +630,7 @@ def write_feedback_packs(
     known = set(card.suppliers["supplier_id"].astype(str))
     missing = [x for x in ids if x not in known]
     if missing:
-        raise InputError(
-            f"Supplier {missing[0]!r} is not in the scored data; check the --supplier ids against "
-            "the supplier_id column."
-        )
+        raise UsageError(_unknown_suppliers(missing, sorted(known)))
     signals = change_signals(card, recent_months=recent_months, fdr=fdr)
     trend = _alerts(card, fdr=fdr)
     log = None if actions is None else _read_log(actions)
@@ -654,6 +651,26 @@ def write_feedback_packs(
         )
         out[sid] = folder
     return out
+
+
+def _unknown_suppliers(missing: list[str], known: list[str]) -> str:
+    """One sentence: the ids not scored and the scored ids closest to the first (or a few examples)."""
+    import difflib
+
+    close = difflib.get_close_matches(missing[0], known, n=3, cutoff=0.6)
+    listed = ", ".join(repr(x) for x in missing[:5]) + (" ..." if len(missing) > 5 else "")
+    hint = (
+        f"close matches: {', '.join(close)}"
+        if close
+        else f"the scored ids run from {known[0]} to {known[-1]}"
+        if known
+        else "no supplier was scored"
+    )
+    s = "s" if len(missing) > 1 else ""
+    return (
+        f"Supplier{s} {listed} {'are' if s else 'is'} not in the scored data ({hint}); "
+        "check the --supplier ids against the supplier_id column."
+    )
 
 
 def _read_log(actions):
