@@ -246,9 +246,13 @@ def _openpyxl_sheets(
         for name in _select_sheets(path, names, sheet, hidden):
             _check_extent(path, info, name)
             ws = wb[name]
+            # up to the last value the scan found: openpyxl would go on to the <dimension> claim (formatting)
+            s = info.sheet(name)
+            bound = {"max_row": s.max_row, "max_col": s.max_col} if s is not None else {}
             try:
                 rows = [
-                    ["" if v is None else v for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)
+                    ["" if v is None else v for v in r]
+                    for r in ws.iter_rows(min_row=1, min_col=1, values_only=True, **bound)
                 ]
             except Exception as exc:
                 raise _cannot(
