@@ -180,3 +180,17 @@ def test_a_few_lines_that_do_not_fit_the_names_are_rejected_as_ragged(tmp_path):
         [4, "(row)", "7 fields where the mapping's names give 6: an unquoted comma in a value?"],
         [5, "(row)", "2 fields where the mapping's names give 6: a field is missing or the line was broken"],
     ]
+
+
+def test_the_readme_example_reads_a_headerless_export(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Importing exports", 1)[1].split("\n## ", 1)[0]
+    (block,) = [b for b in section.split("```toml\n")[1:] if "header_row = 0" in b]
+    m = tmp_path / "m.toml"
+    m.write_text(block.split("```", 1)[0])
+    f = tmp_path / "dump.csv"
+    f.write_text("S1,P1,whatever,10,2025-01-10,2025-01-09\n")
+    r = read_table(f, "deliveries", mapping=m)
+    assert r.data[["supplier_id", "po_id", "quantity_ordered"]].values.tolist() == [["S1", "P1", 10.0]]

@@ -11,9 +11,9 @@ optional::
 
     [deliveries]
     sheet = "Goods receipts"      # default: the first sheet that has the needed columns
-    header_row = 4                # 1-based as in Excel; default: detected; 0: no header row (needs names)
-    names = ["supplier_id", "po_id", "", "date_received"]  # with header_row = 0: each column's name in
-                                  # file order (canonical, a known spelling or a name [columns] maps; "": not used)
+    header_row = 4                # 1-based as in Excel; default: detected; 0: the file has no header row
+    # names = ["supplier_id", "po_id", "", "Qty"]   only with header_row = 0: each column's name in file
+    #                             order (canonical, a known spelling or a name [columns] maps; "": not used)
     decimal = ","                 # "," or "."; default: detected per column from the data
     thousands = "."               # ".", ",", " ", "'" or ""; default: the other of , and .
     dayfirst = true               # default: decided from the data

@@ -10,9 +10,10 @@ header that are all empty (trailing delimiters) are no harm and are read as usua
 Which width is expected:
 
 * with a header row: the number of fields of the header line(s). A line may stop after the last
-  *named* column (an unnamed trailing header field is no column). When most lines carry the same
-  extra, non-empty fields, the header simply has no label for the last column(s): those fields are
-  not used (a note says so) and only lines wider than that are rejected;
+  *named* column (an unnamed trailing header field is no column). When most lines carry extra,
+  non-empty fields, the header may lack a label for its last column, or every address may hold an
+  unquoted comma; the two look alike, so the lines are rejected either way and a note mentions the
+  first (reading shifted values under the wrong columns would be far worse);
 * without a header row (``header_row = 0``): the number of ``names`` in the mapping. When most lines
   do not fit them, the names are wrong, not the lines: a :class:`~supplier_analytics.errors.ConfigError`.
   For a worksheet, values in a column beyond the names are the same mistake.
@@ -101,15 +102,14 @@ def ragged_rows(
         against = "the header has"
     notes: list[str] = []
     more, fewer = _wider(grid, widths, full), widths < named
-    if not match.headerless and more.sum() * 2 > n:
-        # most lines have the same extra fields: columns the header gives no label, not shifted values
+    if not match.headerless and more.sum() * 2 > n >= 3:
+        # a column without a header label looks the same as a comma in every address: rejected either way,
+        # with a word on the first (values accepted under the wrong columns would be far worse)
         typical = int(np.bincount(widths[more]).argmax())
         notes.append(
-            f"most lines have {typical} fields where the header has {full}: "
-            f"the fields after the last header are not used"
+            f"most lines have {typical} fields where the header has {full}: if the last column has no "
+            f"header label, give it one"
         )
-        full = typical
-        more = _wider(grid, widths, full)
     bad = more | fewer
     if match.headerless and bad.sum() * 2 > n:
         typical = int(np.bincount(widths[bad]).argmax())
@@ -121,10 +121,12 @@ def ragged_rows(
         return None
     delimiter = _DELIMITER_NAMES.get(raw.delimiter or "", "delimiter")
     reason = np.empty(n, dtype=object)
-    for i in np.flatnonzero(more):
-        reason[i] = f"{_fields(int(widths[i]))} where {against} {full}: an unquoted {delimiter} in a value?"
-    for i in np.flatnonzero(fewer):
-        reason[i] = f"{_fields(int(widths[i]))} where {against} {full}: a field is missing or the line was broken"
+    for mask, why in (
+        (more, f"an unquoted {delimiter} in a value?"),
+        (fewer, "a field is missing or the line was broken"),
+    ):
+        for w in np.unique(widths[mask]):  # one text per width, not per line
+            reason[mask & (widths == w)] = f"{_fields(int(w))} where {against} {full}: {why}"
     k = int(bad.sum())
     notes.append(
         f"{k} {'line' if k == 1 else 'lines'} with more or fewer fields than {'the names' if match.headerless else 'the header'} rejected"
