@@ -407,6 +407,43 @@ def build_corpus(folder: Path) -> list[BadInput]:
         r"more than the 4,000,000 cells",
     )
     ok(
+        "formatted empty cells down to row 1,048,576 (whole-column formatting)",
+        "formatted_empty.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml(
+                        [HEADER, *GOOD],
+                        dimension="A1:F1048576",
+                        extra_rows='<row r="1048576" s="3" customFormat="1"><c r="F1048576" s="3"/></row>',
+                    ),
+                    "visible",
+                )
+            ],
+        ),
+        (2, 2, 0),
+    )
+    err(
+        "a stray value at row 1,000,000 in column F",
+        "far_value.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                (
+                    "Receipts",
+                    sheet_xml(
+                        [HEADER, *GOOD],
+                        extra_rows='<row r="1000000"><c r="F1000000" t="inlineStr"><is><t>x</t></is></c></row>',
+                    ),
+                    "visible",
+                )
+            ],
+        ),
+        r"reaches row 1,000,000 and column F with values \(6,000,000 cells from A1.*delete any stray value",
+    )
+    ok(
         "dimension claims A1:Z1048576",
         "dimension.xlsx",
         lambda p: write_xlsx(p, [("Receipts", sheet_xml([HEADER, *GOOD], dimension="A1:Z1048576"), "visible")]),

@@ -687,7 +687,7 @@ def test_toml_mapping_file_for_a_german_sap_export(tmp_path):
         ),
         ({"deliveries": {"decimal": ";"}}, r"deliveries.decimal is ';'; allowed values: ',', '.'"),
         ({"deliveries": {"dayfirst": "yes"}}, r"deliveries.dayfirst is 'yes'; allowed values: true, false"),
-        ({"deliveries": {"header_row": 0}}, r"deliveries.header_row must be a whole number from 1"),
+        ({"deliveries": {"header_row": -1}}, r"deliveries.header_row must be a whole number from 1 .*, or 0"),
         ({"deliveries": {"encoding": "klingon"}}, r"deliveries.encoding 'klingon' is not a known encoding"),
     ],
 )

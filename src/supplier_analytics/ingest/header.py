@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from supplier_analytics.errors import ConfigError
 from supplier_analytics.ingest.mapping import HEADER_SYNONYMS, TableMapping, normalise_header
 from supplier_analytics.ingest.parse import to_text
 from supplier_analytics.ingest.readers import RawSheet
@@ -53,6 +54,10 @@ class HeaderMatch:
     columns: dict[str, int]  # canonical -> grid column
     spans: dict[str, list[int]] = field(default_factory=dict)  # canonical -> columns under a merged label
     missing: list[str] = field(default_factory=list)
+    #: where the column names came from, when not from a header row of the file (a note for the user)
+    origin: str | None = None
+    #: the file has no header row: ``labels`` are the mapping's ``names``
+    headerless: bool = False
 
 
 def _lookup(schema: TableSchema, tm: TableMapping) -> dict[str, list[tuple[int, str]]]:
@@ -115,7 +120,31 @@ def find_header(sheet: RawSheet, schema: TableSchema, tm: TableMapping) -> Heade
     needed = list(dict.fromkeys(list(schema.required) + list(tm.columns)))
     if sheet.header is not None:
         cols = _assign([[h] for h in sheet.header], lookup)
-        return HeaderMatch(None, 0, list(sheet.header), cols, missing=[c for c in needed if c not in cols])
+        origin = None
+        if tm.names is not None:
+            what = {"parquet": "the parquet schema", "frame": "the frame"}.get(sheet.kind, "the file")
+            origin = f"columns taken from {what} (names and header_row = 0 in the mapping not used)"
+        return HeaderMatch(
+            None, 0, list(sheet.header), cols, missing=[c for c in needed if c not in cols], origin=origin
+        )
+    if tm.header_row == 0 and tm.names is not None:  # no header row: the mapping names the columns
+        cols = _assign([[h] for h in tm.names], lookup)
+        lacking = [c for c in needed if c not in cols]
+        if lacking:
+            s = "s" if len(lacking) > 1 else ""
+            raise ConfigError(
+                f"The mapping's names for {schema.name} lack the required column{s} {', '.join(lacking)}; "
+                f"add {'them' if s else 'it'} to names at {'their' if s else 'its'} place in the file (the "
+                f"canonical name, a known spelling, or a name that [{schema.name}.columns] maps)."
+            )
+        return HeaderMatch(
+            None,
+            0,
+            list(tm.names),
+            cols,
+            origin="no header row: columns named by names in the mapping",
+            headerless=True,
+        )
     n = len(sheet.grid)
     if tm.header_row is not None:
         rows = [tm.header_row - 1] if tm.header_row - 1 < n else []

@@ -11,7 +11,9 @@ optional::
 
     [deliveries]
     sheet = "Goods receipts"      # default: the first sheet that has the needed columns
-    header_row = 4                # 1-based as in Excel; default: detected
+    header_row = 4                # 1-based as in Excel; default: detected; 0: the file has no header row
+    # names = ["supplier_id", "po_id", "", "Qty"]   only with header_row = 0: each column's name in file
+    #                             order (canonical, a known spelling or a name [columns] maps; "": not used)
     decimal = ","                 # "," or "."; default: detected per column from the data
     thousands = "."               # ".", ",", " ", "'" or ""; default: the other of , and .
     dayfirst = true               # default: decided from the data
@@ -66,6 +68,7 @@ _TABLE_KEYS = (
     "dayfirst",
     "encoding",
     "delimiter",
+    "names",
     "columns",
     "date_formats",
 )
@@ -551,6 +554,8 @@ class TableMapping:
     dayfirst: bool | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    #: with ``header_row = 0`` (no header row): the name of each column in file order ("" for a column not used)
+    names: tuple[str, ...] | None = None
     columns: dict[str, str] = field(default_factory=dict)
     date_formats: dict[str, str] = field(default_factory=dict)
 
@@ -586,9 +591,14 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
         kw["sheet"] = raw["sheet"]
     if "header_row" in raw:
         hr = raw["header_row"]
-        if not isinstance(hr, int) or isinstance(hr, bool) or hr < 1:
-            raise _fail(where, f"{table}.header_row must be a whole number from 1 (the row as Excel shows it)")
+        if not isinstance(hr, int) or isinstance(hr, bool) or hr < 0:
+            raise _fail(
+                where,
+                f"{table}.header_row must be a whole number from 1 (the row as Excel shows it), "
+                "or 0 for a file without a header row",
+            )
         kw["header_row"] = hr
+    kw.update(_names(table, raw, where))
     for key, allowed in (("decimal", _DECIMALS), ("thousands", _THOUSANDS)):
         if key in raw:
             if raw[key] not in allowed:
@@ -632,6 +642,39 @@ def _table_mapping(table: str, raw: object, where: str) -> TableMapping:
                 raise _fail(where, f"{table}.{key}.{name} must be non-empty text")
         kw[key] = {k: str(v) for k, v in sub.items()}
     return TableMapping(**kw)
+
+
+def _names(table: str, raw: dict, where: str) -> dict[str, Any]:
+    """``names`` checked: a list of texts, no name twice, given exactly when ``header_row = 0``."""
+    names = raw.get("names")
+    headerless = raw.get("header_row") == 0
+    if names is None:
+        if headerless:
+            raise _fail(
+                where,
+                f"{table}.header_row = 0 (no header row) needs {table}.names, the name of each column in file "
+                'order, e.g. names = ["supplier_id", "po_id", "quantity_ordered"]',
+            )
+        return {}
+    if not headerless:
+        raise _fail(
+            where,
+            f"{table}.names is for a file without a header row; add header_row = 0 with it "
+            f"(a file with a header row is mapped with [{table}.columns])",
+        )
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise _fail(
+            where, f'{table}.names must be a list of texts, e.g. ["supplier_id", "po_id"] ("" for a column not used)'
+        )
+    seen: dict[str, str] = {}
+    for n in names:
+        key = normalise_header(n)
+        if n.strip() and key in seen:
+            raise _fail(
+                where, f"{table}.names gives the column {n!r} twice (as {seen[key]!r} before); name each column once"
+            )
+        seen.setdefault(key, n)
+    return {"names": tuple(n.strip() for n in names)}
 
 
 def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMapping:

@@ -31,6 +31,7 @@ from supplier_analytics.ingest.parse import (
     text_lengths,
     to_text,
 )
+from supplier_analytics.ingest.ragged import ragged_rows
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
@@ -265,7 +266,8 @@ def _build(
     present = [c for c in schema.names if c in match.columns]
     if match.row is None:
         notes.append(
-            {"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}.get(
+            match.origin
+            or {"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}.get(
                 raw.kind, "columns taken from the file"
             )
         )
@@ -334,6 +336,10 @@ def _build(
     n = len(grid)
     if n == 0 and match.row is not None:
         notes.append("the file holds a header but no data rows")
+    ragged = ragged_rows(source, raw, match, grid, rownum)  # lines with more or fewer fields than the header
+    if ragged is not None:
+        grid = ragged.blank(grid, match.columns.values())
+        notes.extend(ragged.notes)
 
     # parse every mapped column
     problems: list[tuple[str, Problem]] = []
@@ -420,6 +426,7 @@ def _build(
     if schema.name == "actions":
         problems += _action_rules(values, problems, n)
 
+    problems = ragged.replace(problems) if ragged is not None else problems  # one reason per ragged row
     bad_row = np.zeros(n, dtype=bool)
     for _, problem in problems:
         bad_row |= problem.mask

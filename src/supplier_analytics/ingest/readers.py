@@ -70,6 +70,10 @@ class RawSheet:
     #: set when ``grid`` holds only the first rows (a large worksheet): reads the rows from a
     #: 0-based grid row on, given the grid columns the table uses (see :mod:`.xlsx_fast`)
     body: Callable[[int, set[int]], pd.DataFrame] | None = field(default=None, repr=False)
+    #: delimited text: the number of fields of each record as written (before the grid pads it)
+    widths: np.ndarray | None = field(default=None, repr=False)
+    #: delimited text: the delimiter the fields are split on
+    delimiter: str | None = None
 
     def rows_from(self, start: int, used: AbstractSet[int] = frozenset()) -> tuple[pd.DataFrame, np.ndarray]:
         """Grid rows ``start`` to the end (index reset) and their user-visible row numbers."""
@@ -246,9 +250,13 @@ def _openpyxl_sheets(
         for name in _select_sheets(path, names, sheet, hidden):
             _check_extent(path, info, name)
             ws = wb[name]
+            # up to the last value the scan found: openpyxl would go on to the <dimension> claim (formatting)
+            s = info.sheet(name)
+            bound = {"max_row": s.max_row, "max_col": s.max_col} if s is not None else {}
             try:
                 rows = [
-                    ["" if v is None else v for v in r] for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)
+                    ["" if v is None else v for v in r]
+                    for r in ws.iter_rows(min_row=1, min_col=1, values_only=True, **bound)
                 ]
             except Exception as exc:
                 raise _cannot(
@@ -384,10 +392,11 @@ def _csv_sheet(path: Path, encoding: str | None, delimiter: str | None) -> RawSh
         ) from None
     finally:
         csv.field_size_limit(limit)
+    widths = np.fromiter(map(len, rows), dtype=np.int32, count=len(rows))
     grid = _grid_from_rows(rows)
     names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
     notes = [f"read as {enc} text, delimiter {names.get(delim, repr(delim))}"]
-    return RawSheet(None, "csv", grid, np.asarray(starts, dtype="int64"), notes=notes)
+    return RawSheet(None, "csv", grid, np.asarray(starts, dtype="int64"), notes=notes, widths=widths, delimiter=delim)
 
 
 # --------------------------------------------------------------------------- parquet

@@ -33,6 +33,8 @@ HINTS = {
     "invalid value": "use one of the allowed values named in the reason",
     "formula without value": "open and save the file in Excel (which calculates the formulas), or export values",
     "too long": "shorten the text; a spreadsheet cell holds at most 32,767 characters",
+    "wrong number of fields": "put values that hold the delimiter in double quotes (or export with another "
+    "delimiter), and join lines that were broken in two",
 }
 
 

@@ -16,12 +16,14 @@ openpyxl sees one, :func:`inspect_workbook` looks at it with bounded work:
 * every XML part is streamed once: a document type declaration (``<!DOCTYPE``
   or ``<!ENTITY``, which Excel never writes and which entity-expansion and
   external-entity attacks need) is refused; for each worksheet the largest
-  row and column that any cell names are found (numpy over the bytes, :mod:`.xmlscan`), so a
-  single cell at row 1,048,576 cannot make a reader allocate the whole
+  row and column of a cell that holds a value are found (numpy over the bytes, :mod:`.xmlscan`), so a
+  single value at row 1,048,576 cannot make a reader allocate the whole
   rectangle above it (calamine would allocate rows x columns cells, and
-  aborts the process when that fails); a sheet spanning more than
-  :data:`MAX_SHEET_CELLS` cells is refused. A ``<dimension>`` claim is not
-  trusted and costs nothing;
+  aborts the process when that fails); a sheet whose values span more than
+  :data:`MAX_SHEET_CELLS` cells is refused. Formatted empty cells
+  (``<c r="F1048576" s="3"/>``, whole formatted rows or columns) hold no value and do not count:
+  the readers skip them too, and the openpyxl fallback is told to stop at the last value. A
+  ``<dimension>`` claim is not trusted and costs nothing;
 * formula cells that carry no cached value (files written by programs that
   never calculated them) are located, so the rows they are on can be rejected
   with that reason instead of reading the cell as empty.
@@ -68,7 +70,8 @@ MAX_MEMBERS = 10_000
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 #: Largest compression ratio (uncompressed / compressed) of a member larger than 1 MiB.
 MAX_RATIO = 200
-#: Largest sheet, counted as rows x columns from A1 to the farthest cell (4 million, e.g. 200,000 x 20).
+#: Largest sheet, counted as rows x columns from A1 to the farthest cell holding a value (4 million,
+#: e.g. 200,000 x 20); formatted empty cells do not count.
 MAX_SHEET_CELLS = 4_000_000
 #: Longest text a cell may hold: Excel's own limit (32,767 characters).
 MAX_CELL_CHARS = 32_767
@@ -173,7 +176,7 @@ _NOT_XLSX = {
 
 @dataclass
 class SheetInfo:
-    """One worksheet as the workbook lists it, with its extent from the cell references."""
+    """One worksheet as the workbook lists it, with its extent: the last row and column holding a value."""
 
     name: str
     state: str  # "visible", "hidden" or "veryHidden"
@@ -411,16 +414,16 @@ def cell_kinds(path: Path, member: str) -> dict[str, dict[int, int]] | None:
 
 
 def check_sheet_extent(path: Path, s: SheetInfo) -> None:
-    """Refuse a sheet whose farthest cell makes it larger than :data:`MAX_SHEET_CELLS`."""
+    """Refuse a sheet whose farthest value makes it larger than :data:`MAX_SHEET_CELLS`."""
     cells = s.max_row * s.max_col
     if cells > MAX_SHEET_CELLS:
         where = f"sheet {s.name!r}" if s.name else "a sheet"
         col = _letters(s.max_col) if s.max_col <= 16384 else f"column {s.max_col:,}"
         raise cannot_read(
             path,
-            f"{where} reaches row {s.max_row:,} and column {col} ({cells:,} cells counting the empty "
-            f"ones), more than the {MAX_SHEET_CELLS:,} cells one sheet may span",
-            "delete the empty rows and columns below and right of the data and save it again, "
+            f"{where} reaches row {s.max_row:,} and column {col} with values ({cells:,} cells from A1, "
+            f"counting the empty ones between), more than the {MAX_SHEET_CELLS:,} cells one sheet may span",
+            "delete any stray value far below or right of the data and save it again, "
             "or split the data into smaller files",
         )
 

@@ -70,6 +70,10 @@ class Extent:
     def __init__(self, kinds: bool = True):
         self.kinds = kinds
         self.max_row = self.max_col = self.rows = self.most_cells = 0
+        #: the largest row and column of a cell holding a value (a style alone is no value)
+        self.value_row = self.value_col = 0
+        #: every cell so far names its place (``r="B7"``): then the cells with values give the extent
+        self.numbered = True
         self._carry = 0
         self.formulas = False
         self.last_rows: dict[str, dict[int, int]] | None = {"text": {}, "bool": {}, "other": {}} if kinds else None
@@ -83,7 +87,9 @@ class Extent:
     def merge(self, facts, buf: bytes) -> None:
         """Take in what :func:`_chunk_facts` found in the next piece ``buf``, in order."""
         if facts is not None:
-            n_rows, first, middle, last, formulas, r, c, kinds = facts
+            n_rows, first, middle, last, formulas, r, c, kinds, (numbered, vr, vc) = facts
+            self.numbered = self.numbered and numbered
+            self.value_row, self.value_col = max(self.value_row, vr), max(self.value_col, vc)
             self.rows += n_rows
             if n_rows:
                 self.most_cells = max(self.most_cells, self._carry + first, middle, last)
@@ -120,6 +126,10 @@ class Extent:
 
     @property
     def extent(self) -> tuple[int, int]:
+        """Last row and column holding a value when every cell names its place; else (cells without
+        ``r`` take the next place, whatever it holds) the farthest any cell or row tag can reach."""
+        if self.numbered:
+            return self.value_row, self.value_col
         return max(self.max_row, self.rows), max(self.max_col, self.most_cells)
 
 
@@ -127,7 +137,8 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
     """What one piece of a worksheet's XML (cut after a '>') holds, for :meth:`Extent.merge`.
 
     ``(rows, cells before the first row tag, most cells in a row started and ended here, cells
-    after the last row tag, formula without value seen, largest row, largest column, kinds)``,
+    after the last row tag, formula without value seen, largest row, largest column, kinds,
+    (every cell names its place, largest row and column of a cell holding a value))``,
     ``kinds`` as :attr:`SheetInfo.last_rows` (``None``: cells written another way); ``None`` for
     a piece too short to hold a tag. Pieces are independent, so several can be read at once.
     """
@@ -167,6 +178,7 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
     if parsed is None or row_refs is None:
         # cells or rows written in another form: every r="..." in the bytes, the general way
         r, c, _ = _refs_extent(a, n, buf)
+        values = _values_extent(buf)
     else:
         col, row, masks = parsed
         r = max(int(row.max(initial=0)), int(row_refs.max(initial=0)))
@@ -174,7 +186,32 @@ def _chunk_facts(buf: bytes, kinds: bool = True):
         if masks is not None:
             last_rows = {"text": {}, "bool": {}, "other": {}}
             _note_last_rows(last_rows, col, row, masks)
-    return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, last_rows
+            held = masks["text"] | masks["bool"] | masks["other"]
+            values = (True, int(row[held].max(initial=0)), int(col[held].max(initial=0)))
+        else:
+            values = (True, r, c)
+    return len(rows), int(counts[0]), middle, int(counts[-1]), formulas, r, c, last_rows, values
+
+
+_CELL_TAG = re.compile(rb"<((?:[\w.-]+:)?)c\b([^>]*?)(/?)>(\s*</(?:[\w.-]+:)?c\s*>)?")
+
+
+def _values_extent(buf: bytes) -> tuple[bool, int, int]:
+    """For a piece written another way: whether every cell names its place, and the largest row and
+    column of a cell holding a value (an empty cell, ``<c r="F9" s="3"/>`` or ``<c ...></c>``, holds
+    none; a cell whose end lies in the next piece counts as holding one)."""
+    kept = []
+    for m in _CELL_TAG.finditer(buf):
+        if _REF_SLOW.search(m.group(2)) is None:
+            return False, 0, 0
+        if not m.group(3) and m.group(4) is None:
+            kept.append(b"<c" + m.group(2) + b">")
+    text = b"".join(kept)
+    if len(text) < 5:
+        return True, 0, 0
+    a = np.frombuffer(text + b"\0" * _WIDTH, dtype=np.uint8)
+    r, c, _ = _refs_extent(a, len(text), text)
+    return True, r, c
 
 
 _SHEETDATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
