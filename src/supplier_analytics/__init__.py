@@ -34,6 +34,7 @@ _LAZY = {
     **dict.fromkeys(
         (
             "ColumnMapping",
+            "DatabaseSource",
             "ImportResult",
             "ValidationReport",
             "read_actions",
@@ -144,6 +145,7 @@ __all__ = [
     "__version__",
     "TABLES",
     "read_table",
+    "DatabaseSource",
     "read_parquet_table",
     "read_mapping",
     "validate_files",
