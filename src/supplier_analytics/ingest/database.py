@@ -219,7 +219,7 @@ def _warn_literal_password(url: str) -> None:
             "history; write ${NAME} in its place and set the environment variable NAME "
             "(for PostgreSQL, PGPASSWORD alone also works)",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
 
@@ -297,43 +297,53 @@ def read_database(source: DatabaseSource, *, chunk_rows: int = CHUNK_ROWS) -> Ra
     name = source.name
     engine, secrets = _engine(source)
     query = source.query.strip().rstrip(";").rstrip()
+    driver_error = getattr(engine.dialect, "loaded_dbapi", None) or engine.dialect.dbapi
+    driver_error = getattr(driver_error, "Error", sa.exc.DBAPIError)
     try:
         try:
-            conn = engine.connect()
-        except sa.exc.DBAPIError as exc:
+            conn = engine.raw_connection()
+        except (sa.exc.DBAPIError, driver_error) as exc:
             raise InputError(
                 f"Cannot connect to {name}: {_short(exc, secrets)}; check the host, port, database, user and "
                 "password (${NAME} in the URL, or PGPASSWORD for PostgreSQL) and that the server is running."
             ) from None
-        driver_error = getattr(engine.dialect, "loaded_dbapi", engine.dialect.dbapi).Error
-        with conn:
+        try:
+            # the driver's own cursor: plain tuples, fetched chunk by chunk, the query sent as written
+            if engine.dialect.name == "postgresql":
+                setup = conn.cursor()
+                setup.execute("SET TRANSACTION READ ONLY")
+                setup.close()
+            if engine.dialect.driver in ("psycopg", "psycopg2"):  # a server-side cursor: the server streams
+                cursor = conn.driver_connection.cursor(name="supplier_analytics_read")  # type: ignore[union-attr]
+            else:
+                cursor = conn.cursor()
             try:
-                if engine.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                result = conn.execution_options(no_parameters=True, stream_results=True).exec_driver_sql(query)
-                if not result.returns_rows:
+                cursor.execute(query)
+                if not cursor.description:
                     raise InputError(
                         f"The query on {name} returns no rows (it is not a SELECT); give a query whose result "
                         "is the table, e.g. SELECT ... FROM ... (it was rolled back)."
                     )
-                # the driver's own cursor: plain tuples, chunk by chunk (a server-side cursor where there is one)
-                cursor = result.cursor
                 header = [str(d[0]) for d in cursor.description]
                 columns = _Columns(len(header))
                 while rows := cursor.fetchmany(chunk_rows):
                     columns.add(rows)
-                result.close()
-            except (sa.exc.DBAPIError, driver_error) as exc:
-                raise InputError(
-                    f"The query on {name} failed: {_short(exc, secrets)}; correct the SQL (it runs as written, "
-                    "in the database's own SQL) and check the tables and columns it names."
-                ) from None
             finally:
+                cursor.close()
+        except (sa.exc.DBAPIError, driver_error) as exc:
+            raise InputError(
+                f"The query on {name} failed: {_short(exc, secrets)}; correct the SQL (one SELECT, run as written "
+                "in the database's own SQL) and check the tables and columns it names."
+            ) from None
+        finally:
+            try:
                 conn.rollback()  # a read changes nothing, whatever the query was
+            finally:
+                conn.close()
     finally:
         engine.dispose()
     grid = pd.DataFrame({j: columns.column(j) for j in range(len(header))}, index=pd.RangeIndex(columns.n))
-    notes = [f"read from a query (SHA-256 {source.query_sha256[:12]}...): {columns.n} rows"]
+    notes = [f"read from a query (SHA-256 {source.query_sha256[:12]}...): {columns.n} row{'s' if columns.n != 1 else ''}"]
     notes += columns.notes
     return RawSheet(None, "database", grid, np.arange(1, columns.n + 1, dtype="int64"), header=header, notes=notes)
 
