@@ -19,8 +19,8 @@ DDL = (
     "promised DATE, received DATE, net_value NUMERIC(14, 2), plant TEXT, receipt_no TEXT)",
     "CREATE TABLE vendors (vendor TEXT PRIMARY KEY, vendor_name TEXT, category TEXT, country TEXT, "
     "annual_spend NUMERIC(14, 2))",
-    "CREATE TABLE service_requests (request_no TEXT PRIMARY KEY, vendor TEXT, kind TEXT, sent TIMESTAMP, "
-    "answered TIMESTAMP, closed TIMESTAMP, due TIMESTAMP)",
+    "CREATE TABLE service_requests (request_key INTEGER PRIMARY KEY, request_no TEXT, vendor TEXT, kind TEXT, "
+    "sent TIMESTAMP, answered TIMESTAMP, closed TIMESTAMP, due TIMESTAMP)",
 )
 
 #: The deliveries table from header and lines (line_key keeps the export's order: result row N is CSV record N).
@@ -34,11 +34,12 @@ JOIN order_header h ON h.po_number = l.po_number
 ORDER BY l.line_key
 """
 SUPPLIERS_QUERY = (
-    "SELECT vendor AS supplier_id, vendor_name AS supplier_name, category, country, annual_spend FROM vendors"
+    "SELECT vendor AS supplier_id, vendor_name AS supplier_name, category, country, annual_spend FROM vendors "
+    "ORDER BY vendor"
 )
 REQUESTS_QUERY = (
     "SELECT vendor AS supplier_id, request_no AS request_id, kind AS request_type, sent AS date_sent, "
-    "answered AS date_responded, closed AS date_closed, due AS date_due FROM service_requests ORDER BY request_no"
+    "answered AS date_responded, closed AS date_closed, due AS date_due FROM service_requests ORDER BY request_key"
 )
 
 
@@ -84,6 +85,7 @@ def sample_rows() -> dict[str, list[tuple]]:
     ]
     requests = [
         (
+            key,
             r["request_id"],
             r["supplier_id"],
             r["request_type"],
@@ -92,7 +94,7 @@ def sample_rows() -> dict[str, list[tuple]]:
             _text(r["date_closed"]),
             _text(r["date_due"]),
         )
-        for r in _records("requests.csv")
+        for key, r in enumerate(_records("requests.csv"), start=1)
     ]
     return {
         "order_header": list(header.values()),
