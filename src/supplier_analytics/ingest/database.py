@@ -251,6 +251,7 @@ def _engine(source: DatabaseSource):
             "e.g. postgresql://analyst@db.example.com/erp or sqlite:///erp.db."
         ) from None
     secrets = [s for s in (url.password, *(url.query.get(k) for k in _SECRET_KEYS)) if isinstance(s, str)]
+    secrets += [quote(s, safe="") for s in secrets]  # as a URL in a driver's message would show it
     if url.drivername in ("postgresql", "postgres"):  # the driver this package installs, on any SQLAlchemy 2
         url = url.set(drivername="postgresql+psycopg")
     connect_args = {}

@@ -731,7 +731,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 
 
 def validate_files(
-    files: Mapping[str, str | Path],
+    files: Mapping[str, str | Path | DatabaseSource],
     *,
     mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
@@ -740,7 +740,7 @@ def validate_files(
 
     Parameters
     ----------
-    files : canonical table name -> export file, e.g. ``{"deliveries": "gr.xlsx"}``.
+    files : canonical table name -> export file or ``DatabaseSource(url, query)``, e.g. ``{"deliveries": "gr.xlsx"}``.
     mapping : as for :func:`read_table`; one mapping holds a section per table.
     duplicates : ``"reject"`` or ``"keep"``, as for :func:`read_table`.
 
