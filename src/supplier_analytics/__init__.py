@@ -35,6 +35,7 @@ _LAZY = {
     **dict.fromkeys(
         (
             "ColumnMapping",
+            "DatabaseSource",
             "ImportResult",
             "ValidationReport",
             "read_actions",
@@ -145,6 +146,7 @@ __all__ = [
     "__version__",
     "TABLES",
     "read_table",
+    "DatabaseSource",
     "read_parquet_table",
     "read_mapping",
     "validate_files",

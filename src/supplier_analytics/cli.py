@@ -16,14 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from supplier_analytics import __version__
-from supplier_analytics.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, SupplierAnalyticsError, UsageError
+from supplier_analytics.errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REJECTED,
+    SupplierAnalyticsError,
+    UsageError,
+)
 
 TABLE_OPTIONS = ("deliveries", "inspections", "requests", "suppliers", "exclusions")
 
 
+def _file_or_url(text: str) -> Path | str:
+    return text if "://" in text else Path(text)  # a URL kept as written: Path() would fold its "//"
+
+
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     for t in TABLE_OPTIONS:
-        p.add_argument(f"--{t}", metavar="FILE", type=Path, help=f"{t} export (.xlsx, .xlsm, .csv, .parquet)")
+        p.add_argument(
+            f"--{t}",
+            metavar="FILE|URL",
+            type=_file_or_url,
+            help=f"{t} export (.xlsx, .xlsm, .csv, .parquet) or database URL (with --{t}-query)",
+        )
+        p.add_argument(
+            f"--{t}-query",
+            metavar="SQL",
+            help=f"with a database URL for --{t}: the SQL whose result is the {t} table",
+        )
     p.add_argument(
         "--mapping",
         metavar="TOML|PRESET",
@@ -38,8 +58,25 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _inputs(args: argparse.Namespace) -> dict[str, Path]:
-    return {t: getattr(args, t) for t in TABLE_OPTIONS if getattr(args, t) is not None}
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """Table -> file path, or DatabaseSource for a URL with its query (``${NAME}`` in a URL is expanded later)."""
+    from supplier_analytics.ingest import DatabaseSource
+
+    out: dict[str, Any] = {}
+    for t in TABLE_OPTIONS:
+        source, query = getattr(args, t), getattr(args, f"{t}_query")
+        if query is not None and not isinstance(source, str):
+            what = "no --" + t if source is None else f"--{t} {source}, a file"
+            _usage(args, f"--{t}-query needs a database URL in --{t} (given: {what}), e.g. --{t} sqlite:///erp.db")
+        if isinstance(source, str) and query is None:
+            _usage(args, f"--{t} {source.split('://')[0]}://... is a database URL: give the SQL with --{t}-query")
+        if source is not None:
+            out[t] = DatabaseSource(source, query) if query is not None else source
+    return out
+
+
+def _usage(args: argparse.Namespace, message: str):
+    raise UsageError(f"{args.command}: {message}.")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -64,6 +101,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise UsageError("score needs at least one of --deliveries, --inspections or --requests; give one.")
     big: dict[str, Path] = {}
+    if args.engine == "dask" and any(not isinstance(files.get(t), (Path, type(None))) for t in TABLE_OPTIONS[:3]):
+        _usage(args, "--engine dask reads parquet files; score a database query with the pandas engine")
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
     report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None

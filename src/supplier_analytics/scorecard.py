@@ -26,6 +26,7 @@ from supplier_analytics.engines import check_engine, run_engine
 from supplier_analytics.errors import DataWarning, InputError
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
+from supplier_analytics.ingest.database import DatabaseSource
 from supplier_analytics.metrics import MetricsResult
 from supplier_analytics.reports import write_csv, write_workbook
 from supplier_analytics.scoring import score_suppliers
@@ -39,7 +40,8 @@ REJECTED_COLUMNS = ["table", "source_file", "sheet", "row", "column", "value", "
 
 
 def _unwrap(value, table: str):
-    """A DataFrame, an ImportResult (from read_table) or a file path -> (DataFrame or None, ImportResult or None).
+    """A DataFrame, an ImportResult (from read_table), a file path or a DatabaseSource -> (DataFrame or None,
+    ImportResult or None).
 
     A typed canonical parquet file (or folder) is read column by column with little memory
     (:func:`~supplier_analytics.ingest.read_parquet_table`); any other file (CSV, Excel, parquet
@@ -49,7 +51,7 @@ def _unwrap(value, table: str):
         return None, None
     if isinstance(value, pd.DataFrame):
         return value, None
-    if isinstance(value, (str, Path)):
+    if isinstance(value, (str, Path, DatabaseSource)):
         if is_parquet_path(value):
             frame = read_parquet_table(value, table)
             if frame is not None:
@@ -222,7 +224,8 @@ def score(
     Parameters
     ----------
     deliveries, inspections, requests : canonical tables: DataFrames, the
-        results of :func:`~supplier_analytics.read_table`, or file paths (a
+        results of :func:`~supplier_analytics.read_table`, database queries
+        (:class:`~supplier_analytics.ingest.DatabaseSource`), or file paths (a
         typed canonical parquet file or folder is read with little memory by
         :func:`~supplier_analytics.ingest.read_parquet_table`, other files
         with ``read_table``). Any one suffices: a dimension without data is

@@ -20,8 +20,8 @@ from supplier_analytics.datasets import SAMPLE_PARAMETERS, make_procurement_data
 from supplier_analytics.datasets.preset_exports import preset_exports
 from supplier_analytics.errors import ConfigError, InputError
 from supplier_analytics.ingest import read_mapping, read_table
-from supplier_analytics.ingest.presets import PRESETS
 from supplier_analytics.ingest.preset_hint import suggest_preset
+from supplier_analytics.ingest.presets import PRESETS
 from supplier_analytics.schema import ALL_TABLES
 
 ROOT = Path(__file__).resolve().parents[2]

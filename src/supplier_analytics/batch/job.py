@@ -16,6 +16,7 @@ from supplier_analytics.errors import (
     ConfigError,
     InputError,
 )
+from supplier_analytics.ingest.database import display_url, is_database_url, resolve_sqlite_path
 
 __all__ = ["Job", "InputSpec", "load_job", "as_of_from_rule", "AS_OF_RULES", "INPUT_TABLES"]
 
@@ -31,7 +32,7 @@ _SECTIONS = {
     "limits": ("max_rejected_share", "lock_wait_seconds"),
     "alerts": ("fail_on",),
 }
-_INPUT_KEYS = ("path", "mapping", "sheet")
+_INPUT_KEYS = ("path", "mapping", "sheet", "url", "query")
 
 
 # --------------------------------------------------------------------------- job file
@@ -39,12 +40,15 @@ _INPUT_KEYS = ("path", "mapping", "sheet")
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One input table of a job: file paths or glob patterns, and how to read them."""
+    """One input table of a job: file paths or glob patterns, or a database ``url`` and ``query``, and how to
+    read them (``${NAME}`` in the URL is filled in from the environment when the run reads it)."""
 
     table: str
     patterns: tuple[str, ...]
     mapping: Path | None = None
     sheet: str | None = None
+    url: str | None = field(default=None, repr=False)  # may hold a password: kept out of reprs
+    query: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,10 +176,22 @@ def load_job(
             if sheet is not None and not isinstance(sheet, str):
                 problems.append(f"inputs.{table}.sheet = {sheet!r} must be a sheet name as text")
                 sheet = None
+            if "url" in value or "query" in value:
+                spec = _database_input(table, value, base, mapping, problems)
+                if spec is not None:
+                    inputs[table] = spec
+                continue
             value = value.get("path")
             if value is None:
-                problems.append(f'inputs.{table} needs a path, e.g. {table} = {{ path = "{table}.csv" }}')
+                problems.append(
+                    f'inputs.{table} needs a path, e.g. {table} = {{ path = "{table}.csv" }}, or a url and a query'
+                )
                 continue
+        if is_database_url(value):
+            problems.append(
+                f'inputs.{table} is a database URL; write {table} = {{ url = "...", query = "SELECT ..." }}'
+            )
+            continue
         patterns = [value] if isinstance(value, str) else value
         if (
             not isinstance(patterns, list)
@@ -255,6 +271,24 @@ def load_job(
         path=job_path,
         base_dir=base,
     )
+
+
+def _database_input(table: str, value: Mapping, base: Path, mapping: Path | None, problems: list[str]):
+    """``{ url = "...", query = "..." }`` as an InputSpec (a relative SQLite path is relative to ``base``)."""
+    url, query = value.get("url"), value.get("query")
+    if "path" in value or "sheet" in value:
+        problems.append(f"inputs.{table} has a url and a {'path' if 'path' in value else 'sheet'}; a url takes a query")
+    elif not isinstance(url, str) or not is_database_url(url):
+        shown = display_url(url) if isinstance(url, str) else url
+        problems.append(
+            f"inputs.{table}.url = {shown!r} must be a database URL, e.g. "
+            '"postgresql://analyst:${PGPASSWORD}@db.example.com/erp" or "sqlite:///erp.db"'
+        )
+    elif not isinstance(query, str) or not query.strip():
+        problems.append(f"inputs.{table} needs a query with its url: the SQL whose result is the {table} table")
+    else:
+        return InputSpec(table, (), mapping, None, url=resolve_sqlite_path(url, base), query=query)
+    return None
 
 
 # --------------------------------------------------------------------------- as-of rule

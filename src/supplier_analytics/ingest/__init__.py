@@ -10,7 +10,8 @@ value and reason, and ``rows_read == rows_accepted + rows_rejected``.
 Also here: :func:`read_actions` (the action log, :mod:`~supplier_analytics.ingest.actions`),
 :func:`read_frame` (a DataFrame checked like a file), :func:`read_parquet_table` (typed parquet straight into the scoring,
 :mod:`~supplier_analytics.ingest.columnar`), :func:`read_canonical_csv` (CSV files under the canonical
-column names, such as the sample), :func:`combine_results` and
+column names, such as the sample), :class:`DatabaseSource` (a SQL query's result from any SQLAlchemy URL,
+:mod:`~supplier_analytics.ingest.database`), :func:`combine_results` and
 :func:`reject_unknown_suppliers` (several files of one table, the supplier master
 check). The package imports only :mod:`supplier_analytics.errors`,
 :mod:`supplier_analytics.schema` and :mod:`supplier_analytics._io`, never an
@@ -40,12 +41,14 @@ from supplier_analytics.ingest.actions import read_actions
 from supplier_analytics.ingest.canonical import read_canonical_csv
 from supplier_analytics.ingest.columnar import read_parquet_table
 from supplier_analytics.ingest.combine import combine_results, reject_unknown_suppliers
+from supplier_analytics.ingest.database import DatabaseSource
 from supplier_analytics.ingest.mapping import ColumnMapping, TableMapping, read_mapping
 from supplier_analytics.ingest.read import read_frame, read_table, validate_files
 from supplier_analytics.ingest.result import ImportResult, ValidationReport
 
 __all__ = [
     "read_table",
+    "DatabaseSource",
     "read_frame",
     "read_actions",
     "read_parquet_table",

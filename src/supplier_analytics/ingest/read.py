@@ -13,6 +13,7 @@ from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
+from supplier_analytics.ingest.database import DatabaseSource, database_source, read_database
 from supplier_analytics.ingest.dates import DateParser
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
@@ -31,11 +32,11 @@ from supplier_analytics.ingest.parse import (
     text_lengths,
     to_text,
 )
+from supplier_analytics.ingest.preset_hint import preset_note
 from supplier_analytics.ingest.ragged import ragged_rows
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
-from supplier_analytics.ingest.preset_hint import preset_note
 from supplier_analytics.ingest.suggest import absent_mapped, near_required, warn_close_headers
 from supplier_analytics.schema import ALL_TABLES, TableSchema
 
@@ -63,9 +64,10 @@ def _check_options(table: str, duplicates: str) -> None:
 
 
 def read_table(
-    path: str | Path,
+    path: str | Path | DatabaseSource,
     table: str,
     *,
+    query: str | None = None,
     mapping: str | Path | dict | ColumnMapping | None = None,
     sheet: str | int | None = None,
     duplicates: str = "reject",
@@ -78,7 +80,9 @@ def read_table(
 
     Parameters
     ----------
-    path : the export file.
+    path : the export file, or a database URL (``sqlite:///erp.db``, ``postgresql://user@host/db``;
+        ``${NAME}`` is filled in from the environment variable NAME) with ``query``, or a
+        :class:`~supplier_analytics.ingest.database.DatabaseSource`; see :mod:`.database`.
     table : ``deliveries``, ``inspections``, ``requests``, ``suppliers``, ``exclusions`` or ``actions``
         (the action log; see also :func:`~supplier_analytics.ingest.read_actions`).
     mapping : ``None`` to recognise common header spellings (English and German),
@@ -90,6 +94,8 @@ def read_table(
         duplicate record (every canonical value equal) are rejected with the
         reason "exact duplicate of row N"; ``"keep"``: they stay in ``data``.
         Either way they are listed in ``result.duplicates``.
+    query : with a database URL: the SQL whose result is the table (a rejected row's ``row`` is its
+        1-based row in the result).
 
     Returns
     -------
@@ -106,8 +112,11 @@ def read_table(
         The mapping or an option is invalid.
     """
     _check_options(table, duplicates)
-    path = Path(path)
     tm = read_mapping(mapping)[table] if mapping is not None else TableMapping()
+    db = database_source(path, query)
+    if db is not None:
+        return _read(db.name, ALL_TABLES[table], tm, [read_database(db)], duplicates)
+    path = Path(path)  # type: ignore[arg-type]
     wanted = sheet if sheet is not None else tm.sheet
     head = max(SCAN_ROWS + 1, (tm.header_row or 0) + 1)
     sheets = iter_sheets(path, sheet=wanted, encoding=tm.encoding, delimiter=tm.delimiter, head=head)
@@ -190,10 +199,12 @@ def _missing_columns(source: str, schema: TableSchema, tried, tm: TableMapping) 
     if wrong := absent_mapped(where, schema, tm, match.labels, match.missing):
         return InputError(wrong)
     miss, near = match.missing, near_required(match.labels, match.columns, schema, tm, match.missing)
-    example = f'[{schema.name}.columns] {miss[0]} = "<your header>"'
+    todo = f'add a mapping that names the header, e.g. [{schema.name}.columns] {miss[0]} = "<your header>"'
+    if raw.kind == "database":
+        todo = f"name the column in the query (SELECT ... AS {miss[0]}) or {todo}"
     return InputError(
         f"{where} lacks the required {schema.name} column{'s' if len(miss) > 1 else ''} {', '.join(miss)} "
-        f"(headers found: {shown}{near}); add a mapping that names the header, e.g. {example}"
+        f"(headers found: {shown}{near}); {todo}"
         + (f"; {hint}." if tm == TableMapping() and (hint := preset_note(schema.name, match.labels)) else ".")
     )
 
@@ -265,12 +276,8 @@ def _build(
         choose_span_columns(match, nonempty_counts(grid, span_cols))
     present = [c for c in schema.names if c in match.columns]
     if match.row is None:
-        notes.append(
-            match.origin
-            or {"parquet": "columns taken from the parquet schema", "frame": "columns taken from the frame"}.get(
-                raw.kind, "columns taken from the file"
-            )
-        )
+        own = {"parquet": "the parquet schema", "frame": "the frame", "database": "the query result"}
+        notes.append(match.origin or f"columns taken from {own.get(raw.kind, 'the file')}")
         header_row = None
     else:
         header_row = int(raw.row_numbers[match.row])
@@ -741,7 +748,7 @@ def _rejected_frame(source, sheet, grid, rownum, match, column_map, problems) ->
 
 
 def validate_files(
-    files: Mapping[str, str | Path],
+    files: Mapping[str, str | Path | DatabaseSource],
     *,
     mapping: str | Path | dict | ColumnMapping | None = None,
     duplicates: str = "reject",
@@ -750,7 +757,7 @@ def validate_files(
 
     Parameters
     ----------
-    files : canonical table name -> export file, e.g. ``{"deliveries": "gr.xlsx"}``.
+    files : canonical table name -> export file or ``DatabaseSource(url, query)``, e.g. ``{"deliveries": "gr.xlsx"}``.
     mapping : as for :func:`read_table`; one mapping holds a section per table.
     duplicates : ``"reject"`` or ``"keep"``, as for :func:`read_table`.
 
