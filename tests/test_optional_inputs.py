@@ -30,6 +30,9 @@ from supplier_analytics.cli import main
 from supplier_analytics.reports.review import plot_segments
 from supplier_analytics.schema import TABLES
 
+# a supplier without records in the one table given is graded "insufficient evidence", with this warning
+pytestmark = pytest.mark.filterwarnings("ignore::supplier_analytics.errors.InsufficientEvidenceWarning")
+
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 #: One deteriorating and one improving supplier, one with very few records, two plain ones; each has an exclusion
 #: except V10017.
