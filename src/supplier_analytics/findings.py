@@ -217,7 +217,17 @@ def peer_comparison(card, row: pd.Series, *, peers: str | None = "category", min
     others = s["supplier_id"].astype(str) != sid
     if peers == "category":
         cat = row.get("category")
-        if "category" not in s.columns or cat is None or pd.isna(cat):
+        if getattr(card, "master", None) is None and "category" not in s.columns:
+            return None, (
+                "No peer comparison: peers are suppliers of the same category, and no supplier master with "
+                "categories was given."
+            )
+        if "category" not in s.columns or not s["category"].notna().any():
+            return (
+                None,
+                "No peer comparison: peers are suppliers of the same category, and the supplier master has none.",
+            )
+        if cat is None or pd.isna(cat):
             return None, "No peer comparison: the supplier master gives no category for this supplier."
         group = s.loc[(s["category"].astype(str) == str(cat)).to_numpy(dtype=bool) & graded & others]
         where = f"other graded suppliers in the category {cat}"

@@ -3,7 +3,8 @@
 :func:`segment_suppliers` classes every supplier by spend (ABC by cumulative share of annual spend,
 largest first: **A** the suppliers making up the first 80 % of spend, **B** the next 15 %, **C** the
 rest; "no spend" without ``annual_spend`` in the master) and by performance (**good**: grade A or B,
-**fair**: C, **poor**: D, **unknown**: insufficient evidence), and names the change signals behind
+**fair**: C, **poor**: D, **unknown**: insufficient evidence; a supplier without spend is segmented by
+performance alone), and names the change signals behind
 "deteriorating" and "improving" (a trend alert of :func:`~supplier_analytics.trends.alerts` or the
 year-on-year test of :func:`~supplier_analytics.signals.change_signals`). From the segments:
 :func:`priority_list` (the relationships to prioritise), :func:`recognition_list`,
@@ -46,6 +47,13 @@ _SEGMENT = {
     ("C", "good"): "reliable: keep simple",
     ("C", "fair"): "monitor",
     ("C", "poor"): "re-source candidate",
+}
+#: Segments of suppliers without spend (no supplier master, no ``annual_spend``, or an empty cell): by performance alone.
+_SEGMENT_NO_SPEND = {
+    "good": "performs well: maintain",
+    "fair": "develop",
+    "poor": "corrective action or re-source",
+    "unknown": "not enough evidence: collect data",
 }
 
 
@@ -119,7 +127,7 @@ def segment_suppliers(card, *, signals=None, trend_alerts=None) -> pd.DataFrame:
     out["performance"] = pd.Series(grade.map(_PERFORMANCE).fillna("unknown"), dtype="string")
     out["segment"] = pd.Series(
         [
-            _SEGMENT.get((c, p), "no spend recorded" if c == "no spend" else "collect data")
+            _SEGMENT_NO_SPEND[p] if c == "no spend" else _SEGMENT.get((c, p), "collect data")
             for c, p in zip(out["spend_class"], out["performance"])
         ],
         index=out.index,
@@ -208,6 +216,11 @@ def car_candidates(card, seg: pd.DataFrame, open_log: pd.DataFrame | None = None
     """
     s = card.suppliers.set_index(card.suppliers["supplier_id"].astype(str))
     targets = {m: card.config.targets.get(spec(m).target_key) for m in CAR_METRICS}
+    columns = [
+        c
+        for c in ("supplier_id", "supplier_name", "grade", "annual_spend", "deteriorating", "reasons", "open_actions")
+        if c in s.columns or c not in ("supplier_name", "annual_spend")
+    ]
     rows = []
     for sid, r in s.iterrows():
         reasons, quality_miss = [], False
@@ -231,24 +244,21 @@ def car_candidates(card, seg: pd.DataFrame, open_log: pd.DataFrame | None = None
         n_open = 0
         if open_log is not None and len(open_log):
             n_open = int((open_log["supplier_id"].astype(str) == sid).sum())
-        rows.append(
-            {
-                "supplier_id": sid,
-                "supplier_name": r.get("supplier_name"),
-                "grade": r.get("grade"),
-                "annual_spend": r.get("annual_spend", np.nan),
-                "deteriorating": det,
-                "reasons": "; ".join(reasons),
-                "open_actions": n_open,
-            }
-        )
-    out = pd.DataFrame(
-        rows,
-        columns=["supplier_id", "supplier_name", "grade", "annual_spend", "deteriorating", "reasons", "open_actions"],
-    )
+        row = {
+            "supplier_id": sid,
+            "supplier_name": r.get("supplier_name"),
+            "grade": r.get("grade"),
+            "annual_spend": r.get("annual_spend", np.nan),
+            "deteriorating": det,
+            "reasons": "; ".join(reasons),
+            "open_actions": n_open,
+        }
+        rows.append({c: row[c] for c in columns})
+    out = pd.DataFrame(rows, columns=columns)
     det_first = out["deteriorating"].fillna("").str.len().gt(0)
+    spend = out["annual_spend"].astype(float).fillna(0.0) if "annual_spend" in out else 0.0
     return (
-        out.assign(_d=~det_first, _s=-out["annual_spend"].astype(float).fillna(0.0))
+        out.assign(_d=~det_first, _s=-spend)
         .sort_values(["_d", "_s"], kind="stable")
         .drop(columns=["_d", "_s"])
         .reset_index(drop=True)
@@ -256,14 +266,20 @@ def car_candidates(card, seg: pd.DataFrame, open_log: pd.DataFrame | None = None
 
 
 def by_category(seg: pd.DataFrame) -> pd.DataFrame:
-    """Suppliers, spend, median score and performance classes per category (empty without categories)."""
-    if "category" not in seg.columns:
+    """Suppliers, spend, median score and performance classes per category.
+
+    Suppliers without a category are counted under "(no category)"; the frame is empty when no supplier has
+    a category (no supplier master, or none in it), and has no ``annual_spend`` column when no supplier has a
+    spend.
+    """
+    if "category" not in seg.columns or not seg["category"].notna().any():
         return pd.DataFrame()
-    g = seg.assign(category=seg["category"].fillna("(none)")).groupby("category", sort=True)
+    has_spend = "annual_spend" in seg and seg["annual_spend"].notna().any()
+    g = seg.assign(category=seg["category"].astype("string").fillna("(no category)")).groupby("category", sort=True)
     out = pd.DataFrame(
         {
             "suppliers": g.size(),
-            "annual_spend": g["annual_spend"].sum() if "annual_spend" in seg else np.nan,
+            **({"annual_spend": g["annual_spend"].sum(min_count=1)} if has_spend else {}),
             "median_score": g["overall_score"].median(),
             "good": g["performance"].apply(lambda x: int((x == "good").sum())),
             "fair": g["performance"].apply(lambda x: int((x == "fair").sum())),

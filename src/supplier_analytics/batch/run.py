@@ -356,14 +356,29 @@ def run_job(
             except SupplierAnalyticsError as exc:
                 logger.error("run failed: %s", exc)
                 _record_failure(job, run_info, exc.exit_code, str(exc))
+                _clean_up_failure(job)
                 raise
             except BaseException as exc:
                 logger.exception("run failed with an unexpected error")
                 _record_failure(job, run_info, 1, f"{type(exc).__name__}: {exc}")
+                _clean_up_failure(job)
                 raise
         finally:
             for lock in locks:
                 lock.release()
+
+
+def _clean_up_failure(job: Job) -> None:
+    """After a failed run, with its locks still held: remove its unfinished run folder (``.staging-*``).
+
+    What earlier runs published stays; a run whose history was committed before the failure is published,
+    as the next run's recovery would do.
+    """
+    try:
+        for line in recover_leftovers(job.out_dir, job.history):
+            logger.warning("after the failure: %s", line)
+    except Exception as exc:  # the failure itself is what matters; the next run recovers
+        logger.warning("could not clean up after the failed run: %s", exc)
 
 
 def _record_failure(job: Job, run_info: Mapping, code: int, message: str) -> None:

@@ -40,6 +40,14 @@ def _empty(ax, text: str):
     return ax
 
 
+def _labels(frame, label_col: str) -> pd.Series:
+    """Text labels from ``label_col``; a supplier without a name (an empty ``supplier_name``) shows its id."""
+    text = frame[label_col].astype("string")
+    if label_col == "supplier_name" and "supplier_id" in frame.columns:
+        text = text.fillna(frame["supplier_id"].astype("string"))
+    return text.fillna("").astype(str)
+
+
 def _float(frame, col) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 

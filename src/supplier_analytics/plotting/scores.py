@@ -22,6 +22,7 @@ from supplier_analytics.plotting._common import (
     _float,
     _grade_colours,
     _is_rate,
+    _labels,
     _percent_axis,
     _require,
     _value_axis,
@@ -68,8 +69,8 @@ def plot_scorecard(
         and the legend; by default the configured default bands (A to D) when they name every grade shown, so
         that a grade keeps its colour whichever grades are present, else the grades found, sorted.
     label_col : str, optional
-        Column for the bar labels: ``supplier_name`` when present, else
-        ``supplier_id``.
+        Column for the bar labels: ``supplier_name`` when the frame gives
+        names (a supplier without one shows its id), else ``supplier_id``.
     **kwargs
         Passed to ``Axes.barh`` for the graded bars.
 
@@ -81,7 +82,7 @@ def plot_scorecard(
     n_bars = len(suppliers) if top is None else min(len(suppliers), int(top))
     ax = _axes(ax, figsize=(8.0, max(3.0, 0.26 * n_bars + 1.0)))  # room for every label
     if label_col is None:
-        label_col = "supplier_name" if "supplier_name" in suppliers.columns else "supplier_id"
+        label_col = "supplier_name" if _has_names(suppliers) else "supplier_id"
     _require(suppliers, [label_col], "plot_scorecard", "pass label_col naming a column of the frame")
 
     score = suppliers["overall_score"].astype(float)
@@ -109,7 +110,7 @@ def plot_scorecard(
         ]
     colours = _grade_colours(names)
 
-    labels = suppliers.loc[order, label_col].astype("str").tolist()
+    labels = _labels(suppliers.loc[order], label_col).tolist()
     y = np.arange(len(order))
     g_mask = graded.loc[order].to_numpy()
     g_colours = [colours.get(g, _GREY) for g in grade.loc[order][g_mask]]
@@ -220,7 +221,7 @@ def plot_funnel(
     kwargs.setdefault("s", 16)
     ax.scatter(n, p, zorder=3, **kwargs)
     if label_outside and label_col in frame.columns:
-        labels = frame.loc[ok, label_col].astype("str").to_numpy()
+        labels = _labels(frame.loc[ok], label_col).to_numpy()
         for x, y, lab, out in zip(n, p, labels, funnel_outside(k, n, p0) != 0):
             if out:
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 4), fontsize="small")
@@ -254,7 +255,8 @@ def plot_intervals(
         E.g. ``"otif_rate"``, ``"ppm"``, ``"within_sla_rate"``.
     ax : matplotlib Axes, optional
     label_col : str, optional
-        ``supplier_name`` when present, else ``supplier_id``.
+        ``supplier_name`` when the frame gives names (a supplier without one
+        shows its id), else ``supplier_id``.
     target : float, optional
         Drawn as a dotted vertical line.
     top : int, optional
@@ -276,7 +278,7 @@ def plot_intervals(
         f"pass a supplier frame with {rate}, {rate}_low and {rate}_high",
     )
     if label_col is None:
-        label_col = "supplier_name" if "supplier_name" in frame.columns else "supplier_id"
+        label_col = "supplier_name" if _has_names(frame) else "supplier_id"
     _require(frame, [label_col], "plot_intervals", "pass label_col naming a column of the frame")
     ax = _axes(ax)
     _value_axis(ax, rate, "x", f"{metric_label(rate)}, with its 95% interval")
@@ -294,7 +296,7 @@ def plot_intervals(
     kwargs.setdefault("color", "0.15")
     kwargs.setdefault("s", 18)
     ax.scatter(v, y, zorder=3, **kwargs)
-    labels = sub[label_col].astype("str")
+    labels = _labels(sub, label_col)
     if f"{rate}_n" in sub.columns:
         n = _float(sub, f"{rate}_n")
         labels = [f"{lab} (n={nn:,.0f})" if np.isfinite(nn) else lab for lab, nn in zip(labels, n)]
@@ -306,6 +308,11 @@ def plot_intervals(
     if _is_rate(rate):
         ax.set_xlim(-0.02, 1.02)
     return ax
+
+
+def _has_names(frame) -> bool:
+    """Whether the frame gives a supplier name for some supplier (else the labels are the ids)."""
+    return "supplier_name" in frame.columns and bool(frame["supplier_name"].notna().any())
 
 
 def _peer_levels(frame, rate: str, scale: float, group_col: str | None):
@@ -410,7 +417,7 @@ def plot_shrinkage(
             label=f"Peer level (all suppliers): {_value_text(rate, peer_level)}",
         )
     if label_top and label_col in suppliers.columns:
-        labels = suppliers.loc[ok, label_col].astype("str").to_numpy()
+        labels = _labels(suppliers.loc[ok], label_col).to_numpy()
         for i in np.argsort(-np.abs(s - r), kind="stable")[: int(label_top)]:
             ax.annotate(labels[i], (x[i], r[i]), textcoords="offset points", xytext=(4, 3), fontsize="small")
     if x.max() / max(x.min(), 1) > 20:
@@ -499,7 +506,7 @@ def plot_grade_stability(
     if fragile.any():
         ax.scatter(score[fragile], stab[fragile], marker="D", color="tab:red", s=30, label="Weight-sensitive")
         if label_col in suppliers.columns:
-            for x, y, lab in zip(score[fragile], stab[fragile], suppliers.loc[fragile, label_col].astype("str")):
+            for x, y, lab in zip(score[fragile], stab[fragile], _labels(suppliers.loc[fragile], label_col)):
                 ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, -10), fontsize="small")
     ax.legend(loc="lower left", fontsize="small")
     return ax

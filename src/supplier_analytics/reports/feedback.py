@@ -288,6 +288,7 @@ class FeedbackPack:
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: dict = field(default_factory=dict)
     method_notes: tuple = ()
+    action_log: bool = True  # whether an action log was given (without one, open actions are not known)
 
     def __repr__(self) -> str:
         return (
@@ -358,11 +359,15 @@ class FeedbackPack:
         else:
             body = '<p class="note">No area falls short of its target or worsens significantly.</p>'
         parts.append(H.section("Areas to improve", body, anchor="areas", css_class="page-break"))
-        body = (
-            H.table(self.actions)
-            if len(self.actions)
-            else '<p class="note">No open corrective action in the action log.</p>'
-        )
+        if len(self.actions):
+            body = H.table(self.actions)
+        elif self.action_log:
+            body = '<p class="note">No open corrective action in the action log.</p>'
+        else:
+            body = (
+                '<p class="note">Open corrective actions are not listed: no action log was provided for this pack.</p>'
+            )
+
         if len(self.open_requests):
             body += "<h3>Open corrective-action requests</h3>" + H.table(self.open_requests)
         parts.append(H.section("Open corrective actions", body, anchor="actions"))
@@ -462,8 +467,9 @@ def _summary_frame(card, row: pd.Series) -> pd.DataFrame:
         ),
         ("Dimensions scored", row.get("dimensions_used")),
     ]
+    # an item without a value (no name or category in the supplier master, no score) is left out, not shown empty
     return pd.DataFrame(
-        [(k, None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)) for k, v in items],
+        [(k, str(v)) for k, v in items if v is not None and (isinstance(v, str) or not pd.isna(v))],
         columns=["item", "value"],
     )
 
@@ -600,6 +606,7 @@ def feedback_pack(
         disputes=dispute_text(contact=contact),
         figures=_charts(card, sid, targets) if charts else {},
         method_notes=tuple(n for n in notes if n),
+        action_log=actions is not None,
     )
     if out_dir is not None:
         pack.write(out_dir)

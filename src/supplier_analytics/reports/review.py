@@ -43,16 +43,66 @@ __all__ = ["ReviewPack", "review_pack", "plot_segments", "REVIEW_FILES"]
 REVIEW_FILES = ("review.html", "review.xlsx")
 
 
+def _drawable(segments: pd.DataFrame) -> bool:
+    """Whether some supplier has both a score and an annual spend above zero."""
+    if not {"annual_spend", "overall_score"} <= set(segments.columns):
+        return False
+    spend = pd.to_numeric(segments["annual_spend"], errors="coerce").fillna(0.0)
+    return bool((segments["overall_score"].notna() & (spend > 0)).any())
+
+
+def _master_gaps(card) -> dict[str, str]:
+    """What the supplier master does not give, one sentence start per topic ("spend", "category", "name")."""
+    s = card.suppliers
+    given = getattr(card, "master", None) is not None
+    gaps = {}
+    for topic, column, what in (
+        ("spend", "annual_spend", "annual spend"),
+        ("category", "category", "category"),
+        ("name", "supplier_name", "supplier name"),
+    ):
+        if not given:
+            gaps[topic] = "No supplier master was given"
+        elif column not in s.columns:
+            gaps[topic] = f"The supplier master has no {column} column"
+        elif topic == "spend" and not pd.to_numeric(s[column], errors="coerce").fillna(0.0).gt(0).any():
+            gaps[topic] = "The supplier master gives no annual spend above zero"
+        elif not s[column].notna().any():
+            gaps[topic] = f"The supplier master gives no {what} for any supplier"
+    return gaps
+
+
+#: Columns from the supplier master, and the topic of :func:`_master_gaps` that leaves each out.
+_MASTER_COLUMNS = {
+    "supplier_name": "name",
+    "category": "category",
+    "annual_spend": "spend",
+    "spend_share": "spend",
+    "spend_class": "spend",
+}
+
+
+def _without(frame: pd.DataFrame, gaps: dict[str, str]) -> pd.DataFrame:
+    """The frame without the master's columns that the master does not give (they would be empty)."""
+    drop = [c for c, topic in _MASTER_COLUMNS.items() if topic in gaps and c in frame.columns]
+    return frame.drop(columns=drop) if drop else frame
+
+
 def plot_segments(segments: pd.DataFrame, *, ax=None, label: bool = True):
     """Annual spend (log scale) against overall score, one point per graded supplier, coloured by spend class.
 
     Deteriorating suppliers are drawn as red-edged triangles, improving ones as green-edged squares.
-    Returns the Axes.
+    Without a supplier that has both a score and an annual spend (no supplier master, no ``annual_spend``)
+    the Axes say so in a sentence. Returns the Axes.
     """
     if ax is None:
         from matplotlib.figure import Figure
 
         ax = Figure(figsize=(7.5, 4.2)).subplots()
+    if not _drawable(segments):
+        ax.text(0.5, 0.5, "No supplier with both a score and an annual spend to draw.", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
     seg = segments.loc[segments["overall_score"].notna() & (segments["annual_spend"].fillna(0) > 0)]
     colours = {"A": "tab:blue", "B": "tab:orange", "C": "tab:grey"}
     for cls, g in seg.groupby("spend_class", sort=True):
@@ -102,6 +152,7 @@ class ReviewPack:
     action_results: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: dict = field(default_factory=dict)
     method_notes: tuple = ()
+    gaps: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -112,34 +163,72 @@ class ReviewPack:
         )
 
     def _tables(self):
+        """(title, frame, note, text when the frame is empty) of every table of the pack."""
+        spend = "spend" not in self.gaps
+        no_spend = f"{self.gaps.get('spend', '')}, so there are no spend classes. " if not spend else ""
         return [
             (
                 "Relationships to prioritise",
                 self.priorities,
-                "Deteriorating first (a significant trend or year-on-year change), then grade D, then large spend "
-                "graded C or without evidence; by spend within each group.",
+                "Deteriorating first (a significant trend or year-on-year change), then grade D"
+                + (
+                    ", then large spend graded C or without evidence; by spend within each group."
+                    if spend
+                    else "; no spend is known, so large spend does not count."
+                ),
+                "No supplier is deteriorating or graded D.",
             ),
-            ("Recognition list", self.recognition, "Significant improvements, and grade A without deterioration."),
+            (
+                "Recognition list",
+                self.recognition,
+                "Significant improvements, and grade A without deterioration.",
+                "No significant improvement and no grade A without deterioration.",
+            ),
             (
                 "Corrective-action request candidates",
                 self.car_candidates,
                 "Grade D, a significant deterioration, or PPM or lot rejection wholly beyond target (95% interval); "
                 "the reasons list every key metric wholly beyond target. open_actions counts actions already open.",
+                "No supplier meets these conditions.",
             ),
-            ("Alerts", self.alerts, "Trend alerts across the supplier base (false discovery rate controlled)."),
+            (
+                "Alerts",
+                self.alerts,
+                "Trend alerts across the supplier base (false discovery rate controlled).",
+                "No trend alert.",
+            ),
             (
                 "Segments",
                 self.segments,
-                "Spend class by cumulative share of spend (A: first 80%, B: next 15%, "
-                "C: the rest) and performance by grade; grade_probability is the probability of the grade shown "
-                "and rank_low to rank_high the 95% interval of the rank.",
+                (
+                    "Spend class by cumulative share of spend (A: first 80%, B: next 15%, C: the rest) and performance "
+                    "by grade"
+                    if spend
+                    else f"{no_spend}Performance by grade (good: A or B, fair: C, poor: D, unknown: not enough evidence)"
+                )
+                + "; grade_probability is the probability of the grade shown and rank_low to rank_high the 95% "
+                "interval of the rank.",
+                "No supplier in the scorecard.",
             ),
-            ("By category", self.by_category, "Suppliers per category and performance class."),
-            ("Action log", self.actions, "Every action of the log."),
+            (
+                "By category",
+                self.by_category,
+                "Suppliers per category and performance class.",
+                f"{self.gaps['category']}, so suppliers are not grouped by category."
+                if "category" in self.gaps
+                else "No category to group by.",
+            ),
+            (
+                "Action log",
+                self.actions,
+                "Every action of the log.",
+                "The action log is empty." if self.gaps.get("actions") is None else self.gaps["actions"],
+            ),
             (
                 "Did the actions work",
                 self.action_results,
-                self.action_results.attrs.get("method", "No closed action to compare."),
+                self.action_results.attrs.get("method", "A before/after comparison of every closed action."),
+                "No closed action to compare.",
             ),
         ]
 
@@ -152,14 +241,14 @@ class ReviewPack:
         )
         parts = [head]
         charts = "".join(f'<div class="chart" data-figure="{H.esc(k)}">{svg}</div>' for k, svg in self.figures.items())
+        if "spend" in self.gaps:
+            missing = f"{self.gaps['spend']}, so the chart of spend against performance is left out."
+        else:
+            missing = "No supplier with both a score and an annual spend to draw."
         parts.append(
-            H.section(
-                "Spend and performance",
-                charts or '<p class="note">No supplier with both a score and a spend to draw.</p>',
-                anchor="segments",
-            )
+            H.section("Spend and performance", charts or f'<p class="note">{H.esc(missing)}</p>', anchor="segments")
         )
-        for title, frame, note in self._tables():
+        for title, frame, note, empty in self._tables():
             pct = tuple(
                 c
                 for c in frame.columns
@@ -187,7 +276,7 @@ class ReviewPack:
                     },
                 )
                 if len(frame)
-                else '<p class="note">None.</p>'
+                else f'<p class="note">{H.esc(empty)}</p>'
             )
             parts.append(H.section(title, body))
         parts.append(H.section("Method", "".join(f"<p>{H.esc(n)}</p>" for n in self.method_notes)))
@@ -196,7 +285,7 @@ class ReviewPack:
     def sheets(self) -> list[SheetSpec]:
         w0, w1 = self.window
         out = []
-        for title, frame, note in self._tables():
+        for title, frame, note, empty in self._tables():
             pct = tuple(
                 c for c in frame.columns if c in ("spend_share", "before", "after", "difference", "low", "high")
             )
@@ -205,7 +294,7 @@ class ReviewPack:
                     title[:31],
                     frame,
                     percent=pct,
-                    notes=(note,),
+                    notes=(note,) if len(frame) else (note, empty),
                     grade_column="grade" if "grade" in frame.columns else None,
                 )
             )
@@ -306,9 +395,15 @@ def review_pack(
         )
         if c in shown_alerts.columns
     ]
-    fig = Figure(figsize=(7.5, 4.2))
-    fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.13)
-    plot_segments(seg, ax=fig.subplots())
+    gaps = _master_gaps(card)
+    if actions is None:
+        gaps["actions"] = "No action log was given."
+    figures = {}
+    if _drawable(seg):
+        fig = Figure(figsize=(7.5, 4.2))
+        fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.13)
+        plot_segments(seg, ax=fig.subplots())
+        figures["segments"] = H.figure_svg(fig, label="Spend against overall score per supplier")
     notes = [signals.attrs.get("method", "")]
     if "method" in alerts.attrs:
         notes.append("Trend alerts: " + alerts.attrs["method"])
@@ -317,16 +412,17 @@ def review_pack(
     pack = ReviewPack(
         as_of=pd.Timestamp(card.as_of),
         window=card.window,
-        segments=seg,
-        by_category=by_category(seg),
-        priorities=priority_list(seg),
-        recognition=recognition_list(seg),
-        car_candidates=car_candidates(card, seg, open_log),
-        alerts=shown_alerts[keep].reset_index(drop=True),
+        segments=_without(seg, gaps),
+        by_category=_without(by_category(seg), gaps),
+        priorities=_without(priority_list(seg), gaps),
+        recognition=_without(recognition_list(seg), gaps),
+        car_candidates=_without(car_candidates(card, seg, open_log), gaps),
+        alerts=_without(shown_alerts[keep].reset_index(drop=True), gaps),
         actions=log.reset_index(drop=True),
         action_results=results,
-        figures={"segments": H.figure_svg(fig, label="Spend against overall score per supplier")},
+        figures=figures,
         method_notes=tuple(n for n in notes if n),
+        gaps=gaps,
     )
     if out_dir is not None:
         pack.write(out_dir)
