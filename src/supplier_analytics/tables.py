@@ -37,6 +37,7 @@ __all__ = [
     "day_diff",
     "select_exclusions",
     "set_exclusions",
+    "line_lineage",
 ]
 
 #: The tables whose rows are judged into records (and may be excused by an exclusion).
@@ -296,6 +297,42 @@ def prepare_tables(deliveries=None, inspections=None, requests=None) -> dict[str
     """``{table: prepare_table(frame, table) or None}`` for the three record tables."""
     given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
     return {name: prepare_table(df, name) if df is not None else None for name, df in given.items()}
+
+
+def line_lineage(d: pd.DataFrame, members: np.ndarray, starts: np.ndarray, deciding: np.ndarray) -> dict:
+    """Where the receipts of judged order lines come from: lineage columns for the lines' evidence.
+
+    ``members`` are positions into ``d`` grouped by line (each line's rows from ``starts``), ``deciding``
+    for each line the position into ``d`` of the receipt that decided its receipt date. Returns
+    ``source_file``, ``source_sheet`` and ``source_row`` of that receipt (those ``d`` has) and
+    ``source_rows``: the rows of all the line's receipts in receipt order, ``"12, 15"``, each with its
+    file (``"jan.csv row 12; feb.csv row 15"``) when the receipts come from more than one file or sheet.
+    Empty when ``d`` has no ``source_row``.
+    """
+    if "source_row" not in d.columns:
+        return {}
+    out: dict = {c: d[c].array.take(deciding) for c in LINEAGE if c in d.columns}
+    rows = d["source_row"].to_numpy()[members].astype(str).astype(object)
+    place = np.zeros(len(members), dtype=np.int64)
+    for c in ("source_file", "source_sheet"):
+        if c in d.columns:
+            place = place * 1_000_003 + pd.factorize(d[c].to_numpy()[members], use_na_sentinel=False)[0]
+    ends = np.r_[starts[1:], len(members)] if len(starts) else starts
+    text = rows[starts].copy() if len(starts) else np.zeros(0, dtype=object)
+    for i in np.flatnonzero(ends - starts > 1):  # lines of several receipts: their rows joined
+        a, b = starts[i], ends[i]
+        if (place[a:b] == place[a]).all():
+            text[i] = ", ".join(rows[a:b])
+        else:
+            where = d.iloc[members[a:b]]
+            text[i] = "; ".join(
+                f"{f}{'' if pd.isna(sh) else f' sheet {sh}'} row {r}"
+                for f, sh, r in zip(
+                    where.get("source_file", [""] * (b - a)), where.get("source_sheet", [pd.NA] * (b - a)), rows[a:b]
+                )
+            )
+    out["source_rows"] = pd.array(text, dtype="string")
+    return out
 
 
 # --------------------------------------------------------------------------- exclusions

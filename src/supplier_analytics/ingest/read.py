@@ -14,6 +14,7 @@ from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.ingest.dates import DateParser
+from supplier_analytics.ingest.duplicates import find_duplicates, line_identity_note, row_digests
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -440,30 +441,30 @@ def _build(
             problems.append(("action_id", Problem(rep, reason, "duplicate action")))
             bad_row |= rep
 
-    # exact duplicates among the rows that are otherwise fine
+    # exact duplicates among the rows that are otherwise fine: every column of the file equal (.duplicates)
     dup_frame = pd.DataFrame(columns=["source_row", "duplicate_of", *present])
-    if n and present:
-        clean = frame.loc[~bad_row]
-        dup = clean.duplicated(keep="first")
-        if dup.any():
-            key = clean.groupby(present, dropna=False, sort=False).ngroup()
-            first_row = pd.Series(rownum[~bad_row], index=clean.index).groupby(key).transform("first")
-            idx = clean.index[dup.to_numpy()]
-            dup_frame = clean.loc[idx].copy()
-            dup_frame.insert(0, "duplicate_of", first_row.loc[idx].astype("int64").to_numpy())
-            dup_frame.insert(0, "source_row", rownum[idx].astype("int64"))
-            dup_frame = dup_frame.reset_index(drop=True)
-            if duplicates == "reject":
-                mask = np.zeros(n, dtype=bool)
-                mask[idx] = True
-                reason = np.empty(n, dtype=object)
-                reason[idx] = [f"exact duplicate of row {f}" for f in first_row.loc[idx]]
-                problems.append(("(all columns)", Problem(mask, reason, "exact duplicate")))
-                bad_row |= mask
-            notes.append(
-                f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} "
-                + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
-            )
+    found = find_duplicates(
+        frame, ~bad_row, grid, rownum, sorted(used), match.labels, schema.name, letters=bool(letters)
+    )
+    if len(found.rows):
+        idx = found.rows
+        dup_frame = frame.iloc[idx].reset_index(drop=True)
+        dup_frame.insert(0, "duplicate_of", found.first)
+        dup_frame.insert(0, "source_row", rownum[idx].astype("int64"))
+        if duplicates == "reject":
+            mask = np.zeros(n, dtype=bool)
+            mask[idx] = True
+            reason = np.empty(n, dtype=object)
+            reason[idx] = [f"exact duplicate of row {f} (every column equal)" for f in found.first]
+            problems.append(("(all columns)", Problem(mask, reason, "exact duplicate")))
+            bad_row |= mask
+        notes.append(
+            f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} (equal in all {found.compared} columns "
+            "of the file) " + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
+        )
+    notes += found.notes
+    if schema.name == "deliveries":
+        notes.append(line_identity_note(present))
 
     rejected = _rejected_frame(source, sheet_name, grid, rownum, match, column_map, problems)
     data = frame.loc[~bad_row].reset_index(drop=True)
@@ -478,6 +479,7 @@ def _build(
         np.full(nacc, 0 if sheet_name else -1, dtype=np.int8), categories=[sheet_name] if sheet_name else []
     )
     data["source_row"] = rownum[~bad_row].astype("int64")
+    other, digest = row_digests(grid, np.flatnonzero(~bad_row), sorted(used), match.labels)
     return ImportResult(
         table=schema.name,
         source=source,
@@ -493,6 +495,8 @@ def _build(
         column_map=column_map,
         notes=notes,
         column_letters=letters,
+        other_columns=other,
+        row_digest=None if digest is None else pd.Series(digest, index=data["source_row"].to_numpy()),
     )
 
 
