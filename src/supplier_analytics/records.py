@@ -20,7 +20,11 @@ Delivery lines
   Without ``quantity_received`` each receipt row is judged on its own (there is
   nothing to combine) and no in-full figure exists.
 * **Duplicates**: a receipt_id seen twice on one line, or an identical row,
-  counts once (``n_duplicate_receipts`` on the line says how many were dropped).
+  counts once (``n_duplicate_receipts`` on the line says how many were dropped). Rows read from an export
+  (with ``source_row``) are identical only as the same row of the same file: the import judged duplicates
+  on every column of the export, and rows it kept are separate receipts.
+* **Sources** (evidence): ``source_file``, ``source_sheet``, ``source_row`` of the receipt that decided the
+  line's receipt date (an open line: its latest row) and ``source_rows``, every receipt's row ("12, 15").
 * **Line attributes** (quantity_ordered, the dates ordered/requested/promised)
   are taken from the line's latest receipt that carries them: the latest
   version of the order line.
@@ -316,7 +320,8 @@ def delivery_lines(
         n_duplicate_receipts, quantity_ordered, quantity_received, date_ordered, date_requested,
         date_promised, reference_date, date_received (the receipt completing the line),
         days_from_reference, days_late, on_time, early, late, in_full, otif (nullable booleans),
-        quantity_on_time, lead_time_days, period, status, excluded, exclusion_reason. The attribute
+        quantity_on_time, lead_time_days, source_file, source_sheet, source_row, source_rows (when the table
+        has them; evidence only), period, status, excluded, exclusion_reason. The attribute
         ``attrs["receipts_after_as_of"]`` counts the receipts dropped.
 
     Examples

@@ -95,7 +95,7 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
         hint = tell_apart_hint(table, canon)
         notes.append(
             f"{apart} record{'s' if apart > 1 else ''} agree{'' if apart > 1 else 's'} with a record of an earlier "
-            "file in every mapped column but differ in other columns: kept as separate records"
+            f"file in every mapped column but differ{'' if apart > 1 else 's'} in other columns: kept as separate records"
             + (f"; {hint}" if hint else "")
         )
     read = sum(r.rows_read for r in results)
