@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.ingest.header import column_letter
+from supplier_analytics.ingest._cells import Problem
+from supplier_analytics.ingest.header import HeaderMatch, column_letter
 from supplier_analytics.ingest.parse import to_text
 
-__all__ = ["Duplicates", "find_duplicates", "row_digests", "line_identity_note", "tell_apart_hint"]
+__all__ = ["Duplicates", "exact_duplicates", "find_duplicates", "row_digests", "line_identity_note", "tell_apart_hint"]
 
 #: The columns that tell records of a table apart, in the order a note suggests mapping them.
 _TELL_APART = {
@@ -137,6 +138,51 @@ def find_duplicates(
             f"of the file compared): kept as separate records" + (f"; {hint}" if hint else "")
         )
     return Duplicates(cand[dup], rownum[first_pos[dup]].astype(np.int64), compared, notes)
+
+
+def exact_duplicates(
+    frame: pd.DataFrame,
+    bad_row: np.ndarray,
+    grid: pd.DataFrame,
+    rownum: np.ndarray,
+    match: HeaderMatch,
+    table: str,
+    duplicates: str,
+    notes: list[str],
+    *,
+    letters: bool = False,
+) -> tuple[pd.DataFrame, Problem | None]:
+    """The import's duplicate step: (``ImportResult.duplicates``, the rejection of the copies or None).
+
+    ``frame`` holds the canonical values of every grid row, ``bad_row`` the rows rejected already (not
+    compared); with ``duplicates="keep"`` the copies are listed but not rejected. Appends to ``notes``
+    what was found and, for deliveries, how order lines are identified (:func:`line_identity_note`).
+    """
+    present = list(frame.columns)
+    out = pd.DataFrame(columns=["source_row", "duplicate_of", *present])
+    found = find_duplicates(
+        frame, ~bad_row, grid, rownum, sorted(set(match.columns.values())), match.labels, table, letters=letters
+    )
+    problem = None
+    if len(found.rows):
+        idx = found.rows
+        out = frame.iloc[idx].reset_index(drop=True)
+        out.insert(0, "duplicate_of", found.first)
+        out.insert(0, "source_row", rownum[idx].astype("int64"))
+        if duplicates == "reject":
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[idx] = True
+            reason = np.empty(len(frame), dtype=object)
+            reason[idx] = [f"exact duplicate of row {f} (every column equal)" for f in found.first]
+            problem = Problem(mask, reason, "exact duplicate")
+        notes.append(
+            f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} (equal in all {found.compared} columns "
+            "of the file) " + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
+        )
+    notes += found.notes
+    if table == "deliveries":
+        notes.append(line_identity_note(present))
+    return out, problem
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

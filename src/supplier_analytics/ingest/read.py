@@ -14,7 +14,7 @@ from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.ingest.dates import DateParser
-from supplier_analytics.ingest.duplicates import find_duplicates, line_identity_note, row_digests
+from supplier_analytics.ingest.duplicates import exact_duplicates, row_digests
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -442,29 +442,12 @@ def _build(
             bad_row |= rep
 
     # exact duplicates among the rows that are otherwise fine: every column of the file equal (.duplicates)
-    dup_frame = pd.DataFrame(columns=["source_row", "duplicate_of", *present])
-    found = find_duplicates(
-        frame, ~bad_row, grid, rownum, sorted(used), match.labels, schema.name, letters=bool(letters)
+    dup_frame, dup_problem = exact_duplicates(
+        frame, bad_row, grid, rownum, match, schema.name, duplicates, notes, letters=bool(letters)
     )
-    if len(found.rows):
-        idx = found.rows
-        dup_frame = frame.iloc[idx].reset_index(drop=True)
-        dup_frame.insert(0, "duplicate_of", found.first)
-        dup_frame.insert(0, "source_row", rownum[idx].astype("int64"))
-        if duplicates == "reject":
-            mask = np.zeros(n, dtype=bool)
-            mask[idx] = True
-            reason = np.empty(n, dtype=object)
-            reason[idx] = [f"exact duplicate of row {f} (every column equal)" for f in found.first]
-            problems.append(("(all columns)", Problem(mask, reason, "exact duplicate")))
-            bad_row |= mask
-        notes.append(
-            f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} (equal in all {found.compared} columns "
-            "of the file) " + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
-        )
-    notes += found.notes
-    if schema.name == "deliveries":
-        notes.append(line_identity_note(present))
+    if dup_problem is not None:
+        problems.append(("(all columns)", dup_problem))
+        bad_row |= dup_problem.mask
 
     rejected = _rejected_frame(source, sheet_name, grid, rownum, match, column_map, problems)
     data = frame.loc[~bad_row].reset_index(drop=True)
