@@ -5,11 +5,13 @@ Each export is a small CSV written here; the lines, rows and figures can be chec
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from supplier_analytics import compute_metrics, read_table, score
 from supplier_analytics.ingest import combine_results
 from supplier_analytics.records import delivery_lines
+from supplier_analytics.tables import line_lineage
 
 AS_OF = "2025-03-31"
 GR = "Vendor,PO Number,Qty Ordered,Qty Received,Promised Date,Receipt Date"
@@ -102,3 +104,16 @@ def test_delivery_evidence_carries_its_source_as_inspection_evidence_does(tmp_pa
     records = card.metrics.records("deliveries", "V1")
     assert records["source_row"].tolist() == [2, 3, 4]
     assert isinstance(records, pd.DataFrame)
+
+
+def test_receipts_from_sheets_of_several_workbooks_name_file_and_sheet():
+    d = pd.DataFrame(
+        {
+            "source_file": pd.Categorical(["jan.xlsx", "feb.xlsx", "feb.xlsx"]),
+            "source_sheet": pd.Categorical(["GR", "GR", "GR"]),
+            "source_row": [5, 7, 9],
+        }
+    )
+    out = line_lineage(d, members=np.array([0, 1, 2]), starts=np.array([0, 2]), deciding=np.array([1, 2]))
+    assert list(out["source_rows"]) == ["jan.xlsx sheet GR row 5; feb.xlsx sheet GR row 7", "9"]
+    assert (list(out["source_file"]), list(out["source_row"])) == (["feb.xlsx", "feb.xlsx"], [7, 9])

@@ -311,27 +311,28 @@ def line_lineage(d: pd.DataFrame, members: np.ndarray, starts: np.ndarray, decid
     """
     if "source_row" not in d.columns:
         return {}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     out: dict = {c: d[c].array.take(deciding) for c in LINEAGE if c in d.columns}
-    rows = d["source_row"].to_numpy()[members].astype(str).astype(object)
+    rows = pa.array(d["source_row"].to_numpy()[members]).cast(pa.string())
+    offsets = pa.array(np.r_[starts, len(members)].astype(np.int64)) if len(starts) else pa.array([0], pa.int64())
+    text = pc.binary_join(pa.LargeListArray.from_arrays(offsets, rows), ", ")  # lines of one file and sheet
     place = np.zeros(len(members), dtype=np.int64)
     for c in ("source_file", "source_sheet"):
         if c in d.columns:
             place = place * 1_000_003 + pd.factorize(d[c].to_numpy()[members], use_na_sentinel=False)[0]
-    ends = np.r_[starts[1:], len(members)] if len(starts) else starts
-    text = rows[starts].copy() if len(starts) else np.zeros(0, dtype=object)
-    for i in np.flatnonzero(ends - starts > 1):  # lines of several receipts: their rows joined
-        a, b = starts[i], ends[i]
-        if (place[a:b] == place[a]).all():
-            text[i] = ", ".join(rows[a:b])
-        else:
-            where = d.iloc[members[a:b]]
-            text[i] = "; ".join(
-                f"{f}{'' if pd.isna(sh) else f' sheet {sh}'} row {r}"
-                for f, sh, r in zip(
-                    where.get("source_file", [""] * (b - a)), where.get("source_sheet", [pd.NA] * (b - a)), rows[a:b]
-                )
-            )
-    out["source_rows"] = pd.array(text, dtype="string")
+    if len(starts) and (np.maximum.reduceat(place, starts) != np.minimum.reduceat(place, starts)).any():
+        parts = [
+            pa.array(d[c].astype("string").fillna("").to_numpy()[members], pa.string()) for c in LINEAGE[:2] if c in d
+        ]
+        if len(parts) == 2:  # "file sheet S" where the receipt has a sheet
+            sheet = pc.if_else(pc.equal(parts[1], ""), "", pc.binary_join_element_wise(" sheet", parts[1], " "))
+            parts = [pc.binary_join_element_wise(parts[0], sheet, "")]
+        labelled = pc.binary_join_element_wise(*parts, rows, " row ")
+        mixed = np.maximum.reduceat(place, starts) != np.minimum.reduceat(place, starts)
+        text = pc.if_else(mixed, pc.binary_join(pa.LargeListArray.from_arrays(offsets, labelled), "; "), text)
+    out["source_rows"] = pd.array(text.to_numpy(zero_copy_only=False), dtype="string")
     return out
 
 

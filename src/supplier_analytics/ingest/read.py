@@ -85,9 +85,11 @@ def read_table(
     sheet : sheet name (or 0-based number) of a workbook; default the mapping's
         ``sheet``, else the first sheet whose header has the table's columns.
     duplicates : ``"reject"`` (default): second and later copies of an exact
-        duplicate record (every canonical value equal) are rejected with the
-        reason "exact duplicate of row N"; ``"keep"``: they stay in ``data``.
-        Either way they are listed in ``result.duplicates``.
+        duplicate record (every column of the file equal, mapped or not; see
+        :mod:`~supplier_analytics.ingest.duplicates`) are rejected with the reason
+        "exact duplicate of row N (every column equal)"; ``"keep"``: they stay in
+        ``data``. Either way they are listed in ``result.duplicates``. Rows equal
+        in the mapped columns only are kept, with a note.
 
     Returns
     -------
