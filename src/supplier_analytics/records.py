@@ -20,7 +20,11 @@ Delivery lines
   Without ``quantity_received`` each receipt row is judged on its own (there is
   nothing to combine) and no in-full figure exists.
 * **Duplicates**: a receipt_id seen twice on one line, or an identical row,
-  counts once (``n_duplicate_receipts`` on the line says how many were dropped).
+  counts once (``n_duplicate_receipts`` on the line says how many were dropped). Rows read from an export
+  (with ``source_row``) are identical only as the same row of the same file: the import judged duplicates
+  on every column of the export, and rows it kept are separate receipts.
+* **Sources** (evidence): ``source_file``, ``source_sheet``, ``source_row`` of the receipt that decided the
+  line's receipt date (an open line: its latest row) and ``source_rows``, every receipt's row ("12, 15").
 * **Line attributes** (quantity_ordered, the dates ordered/requested/promised)
   are taken from the line's latest receipt that carries them: the latest
   version of the order line.
@@ -83,8 +87,10 @@ from supplier_analytics.errors import DataWarning
 from supplier_analytics.schema import TABLES
 from supplier_analytics.tables import (
     DAY_NS,
+    LINEAGE,
     ScoringContext,
     day_diff,
+    line_lineage,
     make_context,
     prepare_table,
     set_exclusions,
@@ -314,7 +320,8 @@ def delivery_lines(
         n_duplicate_receipts, quantity_ordered, quantity_received, date_ordered, date_requested,
         date_promised, reference_date, date_received (the receipt completing the line),
         days_from_reference, days_late, on_time, early, late, in_full, otif (nullable booleans),
-        quantity_on_time, lead_time_days, period, status, excluded, exclusion_reason. The attribute
+        quantity_on_time, lead_time_days, source_file, source_sheet, source_row, source_rows (when the table
+        has them; evidence only), period, status, excluded, exclusion_reason. The attribute
         ``attrs["receipts_after_as_of"]`` counts the receipts dropped.
 
     Examples
@@ -375,7 +382,7 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
     dup = np.zeros(n, dtype=bool)
     multi = np.flatnonzero(counts[line] > 1)
     if len(multi):
-        canon = [c for c in TABLES["deliveries"].names if c in d.columns]
+        canon = [c for c in (*TABLES["deliveries"].names, *LINEAGE) if c in d.columns]  # rows of an export: own rows
         # identical rows share their line, receipt date and quantity: compare all columns only where those repeat
         probe = {"_line": line[multi], "_date": d["date_received"].to_numpy().view(np.int64)[multi]}
         if has_qty:
@@ -467,12 +474,14 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
         crossing = (cum >= threshold) & ((prev < threshold) | first_in_line)
         crossed = np.where(crossing, rec_sorted.view(np.int64), np.iinfo(np.int64).min)
         crossed = np.maximum.reduceat(crossed, starts) if m else crossed[:0]
+        pick = np.maximum.reduceat(np.where(crossing, np.arange(m), -1), starts) if m else starts
         received = cum[ends]
         del cum, prev, threshold, crossing, known
         lines["quantity_received"] = received
         with np.errstate(invalid="ignore"):
             complete = qty_known & (received >= ordered * (1.0 - tol))
             use = complete & (crossed != np.iinfo(np.int64).min)
+            pick = np.where(use, pick, ends)
             date_rec = np.where(use, crossed, last_date.view(np.int64)).view("datetime64[ns]")
             in_full = complete.copy()
             if not dcfg.over_delivery_in_full:
@@ -480,8 +489,10 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
         in_full = pd.arrays.BooleanArray(in_full, ~qty_known)
         del crossed, use, complete, received
     else:
-        date_rec = last_date
+        date_rec, pick = last_date, ends
         in_full = pd.arrays.BooleanArray(np.zeros(len(lines), dtype=bool), np.ones(len(lines), dtype=bool))
+    # where the line comes from (evidence): the receipt that decided its receipt date, and every receipt's row
+    sources = line_lineage(d, order, starts, order[pick]) if evidence else {}
     del d
     lines["date_received"] = date_rec.astype("datetime64[ns]", copy=False)
     del date_rec, last_date
@@ -531,7 +542,7 @@ def judge_deliveries(d: pd.DataFrame, context: ScoringContext, *, evidence: bool
     lines["open_past_due"] = np.zeros(len(lines), dtype=bool)
     if evidence:
         lines["open_state"] = pd.array([pd.NA] * len(lines), dtype="string")
-
+    lines = lines.assign(**sources)
     placed = uncounted = None
     if open_rows is not None:
         opened, open_judged, open_uncounted = _open_lines(*open_rows, lines.columns, context, has_qty=has_qty)
@@ -639,6 +650,9 @@ def _open_lines(
         ),
     )
     out["otif"] = out["in_full"].copy()
+    if "source_rows" in columns:  # the rows of each open line, its latest row as the line's source_row
+        srt = np.argsort(codes, kind="stable")
+        out.update(line_lineage(rows, srt, np.flatnonzero(np.r_[True, np.diff(codes[srt]) != 0]), last))
     frame = pd.DataFrame({c: out[c] for c in columns}, copy=False)
     return frame, past_due, ~unknown & ~past_due
 

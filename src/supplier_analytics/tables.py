@@ -37,6 +37,7 @@ __all__ = [
     "day_diff",
     "select_exclusions",
     "set_exclusions",
+    "line_lineage",
 ]
 
 #: The tables whose rows are judged into records (and may be excused by an exclusion).
@@ -296,6 +297,43 @@ def prepare_tables(deliveries=None, inspections=None, requests=None) -> dict[str
     """``{table: prepare_table(frame, table) or None}`` for the three record tables."""
     given = {"deliveries": deliveries, "inspections": inspections, "requests": requests}
     return {name: prepare_table(df, name) if df is not None else None for name, df in given.items()}
+
+
+def line_lineage(d: pd.DataFrame, members: np.ndarray, starts: np.ndarray, deciding: np.ndarray) -> dict:
+    """Where the receipts of judged order lines come from: lineage columns for the lines' evidence.
+
+    ``members`` are positions into ``d`` grouped by line (each line's rows from ``starts``), ``deciding``
+    for each line the position into ``d`` of the receipt that decided its receipt date. Returns
+    ``source_file``, ``source_sheet`` and ``source_row`` of that receipt (those ``d`` has) and
+    ``source_rows``: the rows of all the line's receipts in receipt order, ``"12, 15"``, each with its
+    file (``"jan.csv row 12; feb.csv row 15"``) when the receipts come from more than one file or sheet.
+    Empty when ``d`` has no ``source_row``.
+    """
+    if "source_row" not in d.columns:
+        return {}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out: dict = {c: d[c].array.take(deciding) for c in LINEAGE if c in d.columns}
+    rows = pa.array(d["source_row"].to_numpy()[members]).cast(pa.string())
+    offsets = pa.array(np.r_[starts, len(members)].astype(np.int64)) if len(starts) else pa.array([0], pa.int64())
+    text = pc.binary_join(pa.LargeListArray.from_arrays(offsets, rows), ", ")  # lines of one file and sheet
+    place = np.zeros(len(members), dtype=np.int64)
+    for c in ("source_file", "source_sheet"):
+        if c in d.columns:
+            place = place * 1_000_003 + pd.factorize(d[c].to_numpy()[members], use_na_sentinel=False)[0]
+    if len(starts) and (np.maximum.reduceat(place, starts) != np.minimum.reduceat(place, starts)).any():
+        parts = [
+            pa.array(d[c].astype("string").fillna("").to_numpy()[members], pa.string()) for c in LINEAGE[:2] if c in d
+        ]
+        if len(parts) == 2:  # "file sheet S" where the receipt has a sheet
+            sheet = pc.if_else(pc.equal(parts[1], ""), "", pc.binary_join_element_wise(" sheet", parts[1], " "))
+            parts = [pc.binary_join_element_wise(parts[0], sheet, "")]
+        labelled = pc.binary_join_element_wise(*parts, rows, " row ")
+        mixed = np.maximum.reduceat(place, starts) != np.minimum.reduceat(place, starts)
+        text = pc.if_else(mixed, pc.binary_join(pa.LargeListArray.from_arrays(offsets, labelled), "; "), text)
+    out["source_rows"] = pd.array(text.to_numpy(zero_copy_only=False), dtype="string")
+    return out
 
 
 # --------------------------------------------------------------------------- exclusions

@@ -460,7 +460,7 @@ def test_several_files_of_one_table_are_combined_and_overlaps_rejected(tmp_path,
     assert (first["source_file"], first["row"], first["reason"]) == (
         "gr_2.csv",
         2,
-        "exact duplicate of gr_1.csv row 1002",
+        "exact duplicate of gr_1.csv row 1002 (every column equal)",
     )
     single = batch_run._read_inputs(
         batch.load_job(

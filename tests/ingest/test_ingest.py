@@ -593,8 +593,8 @@ def test_exact_duplicates_rejected_by_default_or_kept(tmp_path):
     f.write_text(",".join(DELIV_HEADER) + f"\n{row}\nV1,P1,5,2025-01-02,2025-01-04\n{row}\n{row}\n")
     r = read_table(f, "deliveries")
     assert rejected(r) == [
-        (4, "(all columns)", "exact duplicate of row 2"),
-        (5, "(all columns)", "exact duplicate of row 2"),
+        (4, "(all columns)", "exact duplicate of row 2 (every column equal)"),
+        (5, "(all columns)", "exact duplicate of row 2 (every column equal)"),
     ]
     assert r.duplicates[["source_row", "duplicate_of"]].values.tolist() == [[4, 2], [5, 2]]
     assert r.data["source_row"].tolist() == [2, 3]

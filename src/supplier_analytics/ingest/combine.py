@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from supplier_analytics.ingest.duplicates import tell_apart_hint
 from supplier_analytics.ingest.result import ImportResult
 from supplier_analytics.schema import ALL_TABLES
 
@@ -26,7 +27,11 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
     file are prefixed with its name; ``source_file`` and ``source_sheet`` become strings.
 
     With ``duplicates="reject"``, a record repeated exactly in a later file
-    (overlapping exports) is rejected as "exact duplicate of FILE row N".
+    (overlapping exports) is rejected as "exact duplicate of FILE row N (every column equal)". When the
+    files have the same columns, every column is compared (the mapped ones on their values, the others
+    through :attr:`ImportResult.row_digest`), and records that differ only in columns the mapping does not
+    use are kept, with a note. When the files' other columns differ, only the mapped columns can be
+    compared: the reason says so.
     """
     if len(results) == 1:
         return results[0]
@@ -36,41 +41,63 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
     rejected = pd.concat([r.rejected for r in results if len(r.rejected)] or [results[0].rejected], ignore_index=True)
     notes = [f"{r.where()}: {n}" for r in results for n in r.notes]
     canon = [c for c in ALL_TABLES[table].names if c in data.columns]
-    dup = data.duplicated(subset=canon, keep="first").to_numpy(dtype=bool)
-    n_cross = 0
-    if dup.any():
-        group = data.groupby(canon, dropna=False, sort=False).ngroup()
-        first_idx = (
-            pd.Series(np.arange(len(data)), index=data.index).groupby(group.to_numpy()).transform("first").to_numpy()
+    same_columns = len({r.other_columns for r in results}) == 1
+    whole = same_columns and all(r.row_digest is not None for r in results)
+    equal = "every column equal" if same_columns else "every mapped column equal; the files' other columns differ"
+    # rows equal in the mapped columns first (cheap); only among those the other columns (each row's digest)
+    cand = np.flatnonzero(data.duplicated(subset=canon, keep=False).to_numpy(dtype=bool))
+    cross = np.zeros(len(data), dtype=bool)
+    apart = 0
+    if len(cand):
+        files = data["source_file"].to_numpy()[cand]
+        key = data.iloc[cand].loc[:, canon]
+        group = key.groupby(canon, dropna=False, sort=False).ngroup().to_numpy()
+        if whole:  # the files have the same other columns: compare them too
+            key = key.assign(_other=np.concatenate([_digests(r) for r in results])[cand])
+        wgroup = key.groupby(list(key.columns), dropna=False, sort=False).ngroup().to_numpy() if whole else group
+        first = pd.Series(np.arange(len(cand))).groupby(wgroup).transform("first").to_numpy()
+        cross[cand] = files != files[first]
+        g_first = pd.Series(np.arange(len(cand))).groupby(group).transform("first").to_numpy()
+        apart = int(((files != files[g_first]) & ~cross[cand]).sum())
+        first_idx = np.zeros(len(data), dtype=np.int64)
+        first_idx[cand] = cand[first]
+    n_cross = int(cross.sum())
+    if n_cross and duplicates == "reject":
+        rows = np.flatnonzero(cross)
+        extra = pd.DataFrame(
+            {
+                "source_file": data["source_file"].to_numpy()[rows].astype(object),
+                "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
+                "row": data["source_row"].to_numpy()[rows].astype("int64"),
+                "column": "(all columns)" if same_columns else "(all mapped columns)",
+                "value": "",
+                "reason": [
+                    f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} "
+                    f"row {int(data['source_row'].iloc[first_idx[i]])} ({equal})"
+                    for i in rows
+                ],
+                "problem": "exact duplicate",
+                "source_column": "",
+            }
         )
-        cross = dup & (data["source_file"].to_numpy() != data["source_file"].to_numpy()[first_idx])
-        n_cross = int(cross.sum())
-        if n_cross and duplicates == "reject":
-            rows = np.flatnonzero(cross)
-            extra = pd.DataFrame(
-                {
-                    "source_file": data["source_file"].to_numpy()[rows].astype(object),
-                    "sheet": data["source_sheet"].to_numpy()[rows].astype(object),
-                    "row": data["source_row"].to_numpy()[rows].astype("int64"),
-                    "column": "(all columns)",
-                    "value": "",
-                    "reason": [
-                        f"exact duplicate of {data['source_file'].iloc[first_idx[i]]} row {int(data['source_row'].iloc[first_idx[i]])}"
-                        for i in rows
-                    ],
-                    "problem": "exact duplicate",
-                    "source_column": "",
-                }
+        rejected = pd.concat([rejected, extra], ignore_index=True)
+        data = data.loc[~cross].reset_index(drop=True)
+    if n_cross:
+        notes.append(
+            f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file "
+            + (
+                f"rejected as exact duplicates ({equal})"
+                if duplicates == "reject"
+                else f"kept (duplicates='keep'; {equal})"
             )
-            rejected = pd.concat([rejected, extra], ignore_index=True)
-            data = data.loc[~cross].reset_index(drop=True)
-            notes.append(
-                f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file rejected as exact duplicates"
-            )
-        elif n_cross:
-            notes.append(
-                f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file kept (duplicates='keep')"
-            )
+        )
+    if apart:  # equal to a record of an earlier file in every mapped column, told apart by the others
+        hint = tell_apart_hint(table, canon)
+        notes.append(
+            f"{apart} record{'s' if apart > 1 else ''} agree{'' if apart > 1 else 's'} with a record of an earlier "
+            f"file in every mapped column but differ{'' if apart > 1 else 's'} in other columns: kept as separate records"
+            + (f"; {hint}" if hint else "")
+        )
     read = sum(r.rows_read for r in results)
     return ImportResult(
         table=table,
@@ -88,6 +115,12 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
         notes=notes,
         column_letters={},
     )
+
+
+def _digests(r: ImportResult) -> np.ndarray:
+    """The digest of each accepted row's other columns (:attr:`ImportResult.row_digest`), in data order."""
+    assert r.row_digest is not None
+    return r.row_digest.reindex(r.data["source_row"].to_numpy()).to_numpy(dtype=np.uint64)
 
 
 def check_supplier_master(results: Mapping[str, ImportResult]) -> dict[str, ImportResult]:

@@ -15,6 +15,7 @@ from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
 from supplier_analytics.ingest.database import DatabaseSource, database_source, read_database
 from supplier_analytics.ingest.dates import DateParser
+from supplier_analytics.ingest.duplicates import exact_duplicates, row_digests
 from supplier_analytics.ingest.header import (
     SCAN_ROWS,
     HeaderMatch,
@@ -91,9 +92,11 @@ def read_table(
     sheet : sheet name (or 0-based number) of a workbook; default the mapping's
         ``sheet``, else the first sheet whose header has the table's columns.
     duplicates : ``"reject"`` (default): second and later copies of an exact
-        duplicate record (every canonical value equal) are rejected with the
-        reason "exact duplicate of row N"; ``"keep"``: they stay in ``data``.
-        Either way they are listed in ``result.duplicates``.
+        duplicate record (every column of the file equal, mapped or not; see
+        :mod:`~supplier_analytics.ingest.duplicates`) are rejected with the reason
+        "exact duplicate of row N (every column equal)"; ``"keep"``: they stay in
+        ``data``. Either way they are listed in ``result.duplicates``. Rows equal
+        in the mapped columns only are kept, with a note.
     query : with a database URL: the SQL whose result is the table (a rejected row's ``row`` is its
         1-based row in the result).
 
@@ -463,30 +466,13 @@ def _build(
             problems.append(("action_id", Problem(rep, reason, "duplicate action")))
             bad_row |= rep
 
-    # exact duplicates among the rows that are otherwise fine
-    dup_frame = pd.DataFrame(columns=["source_row", "duplicate_of", *present])
-    if n and present:
-        clean = frame.loc[~bad_row]
-        dup = clean.duplicated(keep="first")
-        if dup.any():
-            key = clean.groupby(present, dropna=False, sort=False).ngroup()
-            first_row = pd.Series(rownum[~bad_row], index=clean.index).groupby(key).transform("first")
-            idx = clean.index[dup.to_numpy()]
-            dup_frame = clean.loc[idx].copy()
-            dup_frame.insert(0, "duplicate_of", first_row.loc[idx].astype("int64").to_numpy())
-            dup_frame.insert(0, "source_row", rownum[idx].astype("int64"))
-            dup_frame = dup_frame.reset_index(drop=True)
-            if duplicates == "reject":
-                mask = np.zeros(n, dtype=bool)
-                mask[idx] = True
-                reason = np.empty(n, dtype=object)
-                reason[idx] = [f"exact duplicate of row {f}" for f in first_row.loc[idx]]
-                problems.append(("(all columns)", Problem(mask, reason, "exact duplicate")))
-                bad_row |= mask
-            notes.append(
-                f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} "
-                + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
-            )
+    # exact duplicates among the rows that are otherwise fine: every column of the file equal (.duplicates)
+    dup_frame, dup_problem = exact_duplicates(
+        frame, bad_row, grid, rownum, match, schema.name, duplicates, notes, letters=bool(letters)
+    )
+    if dup_problem is not None:
+        problems.append(("(all columns)", dup_problem))
+        bad_row |= dup_problem.mask
 
     rejected = _rejected_frame(source, sheet_name, grid, rownum, match, column_map, problems)
     data = frame.loc[~bad_row].reset_index(drop=True)
@@ -501,6 +487,7 @@ def _build(
         np.full(nacc, 0 if sheet_name else -1, dtype=np.int8), categories=[sheet_name] if sheet_name else []
     )
     data["source_row"] = rownum[~bad_row].astype("int64")
+    other, digest = row_digests(grid, np.flatnonzero(~bad_row), sorted(used), match.labels)
     return ImportResult(
         table=schema.name,
         source=source,
@@ -516,6 +503,8 @@ def _build(
         column_map=column_map,
         notes=notes,
         column_letters=letters,
+        other_columns=other,
+        row_digest=None if digest is None else pd.Series(digest, index=data["source_row"].to_numpy()),
     )
 
 

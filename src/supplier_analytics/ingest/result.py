@@ -70,6 +70,11 @@ class ImportResult:
     column_map : canonical column -> header in the file.
     column_letters : canonical column -> Excel column letter (spreadsheets only).
     notes : sentences on what was decided ("header found on row 4", ...).
+    other_columns : headers of the file's columns that no canonical column reads (sorted); with
+        ``row_digest`` they let :func:`~supplier_analytics.ingest.combine_results` compare whole rows
+        across files.
+    row_digest : a 64-bit digest of each accepted row's other columns, indexed by ``source_row``
+        (``None`` when every column is mapped); see :mod:`~supplier_analytics.ingest.duplicates`.
     """
 
     table: str
@@ -86,6 +91,8 @@ class ImportResult:
     column_map: dict[str, str]
     notes: list[str] = field(default_factory=list)
     column_letters: dict[str, str] = field(default_factory=dict)
+    other_columns: tuple[str, ...] = ()
+    row_digest: pd.Series | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, object]:
         """One row describing the import (``pd.DataFrame([r.summary() for r in results])`` makes a table)."""
