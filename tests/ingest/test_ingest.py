@@ -799,6 +799,30 @@ def test_inspections_with_german_headers_and_exclusions_table_values(tmp_path):
     assert rejected(r) == [(3, "table", "table must be one of deliveries, inspections, requests")]
 
 
+def test_an_exclusion_without_the_id_of_its_record_is_rejected_not_silently_ignored(tmp_path):
+    # an exclusion matches its record by id: without it the row would be accepted and excuse nothing
+    x = tmp_path / "x.csv"
+    x.write_text(
+        "table,supplier_id,po_id,lot_id,reason_code,decided_by\n"
+        "deliveries,V1,P1,,BUYER_DATE_CHANGE,A. Buyer\n"
+        "deliveries,V1,,,BUYER_DATE_CHANGE,A. Buyer\n"
+        "inspections,V1,,L7,CUSTOMER_CAUSED,Q. Lead\n"
+        "inspections,V1,P9,,CUSTOMER_CAUSED,Q. Lead\n"
+        "requests,V1,,,LATE_BY_US,A. Buyer\n"
+    )
+    r = read_table(x, "exclusions")
+    assert r.data[["table", "po_id", "lot_id"]].fillna("").values.tolist() == [
+        ["deliveries", "P1", ""],
+        ["inspections", "", "L7"],
+    ]
+    assert rejected(r) == [
+        (3, "po_id", "an exclusion of deliveries names its order: give po_id (the cell is empty)"),
+        (5, "lot_id", "an exclusion of inspections names its lot: give lot_id (the cell is empty)"),
+        (6, "request_id", "an exclusion of requests names its request: give request_id (the column is missing)"),
+    ]
+    assert r.rows_read == r.rows_accepted + r.rows_rejected == 5
+
+
 settings_kw = dict(max_examples=40, deadline=None)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.catalog import RECORD_SHARES
 from supplier_analytics.errors import ConfigError, InputError, ValidationError
 from supplier_analytics.ingest._cells import Problem
 from supplier_analytics.ingest.combine import check_supplier_master
@@ -37,6 +36,7 @@ from supplier_analytics.ingest.preset_hint import preset_note
 from supplier_analytics.ingest.ragged import ragged_rows
 from supplier_analytics.ingest.readers import RawSheet, iter_sheets
 from supplier_analytics.ingest.result import REJECTED_COLUMNS, SKIPPED_COLUMNS, ImportResult, ValidationReport
+from supplier_analytics.ingest.rules import action_rules, exclusion_rules
 from supplier_analytics.ingest.safety import MAX_CELL_CHARS
 from supplier_analytics.ingest.suggest import absent_mapped, near_required, warn_close_headers
 from supplier_analytics.schema import ALL_TABLES, TableSchema
@@ -427,14 +427,9 @@ def _build(
             if bad.any():
                 problems.append((later, Problem(bad, f"{later} is before {earlier}", "date order")))
     if schema.name == "exclusions" and "table" in values:
-        allowed = ("deliveries", "inspections", "requests")
-        t = values["table"].str.lower()
-        values["table"] = t
-        bad = (~t.isin(allowed) & t.notna()).to_numpy(dtype=bool)
-        if bad.any():
-            problems.append(("table", Problem(bad, f"table must be one of {', '.join(allowed)}", "invalid value")))
+        problems += exclusion_rules(values, n)
     if schema.name == "actions":
-        problems += _action_rules(values, problems, n)
+        problems += action_rules(values, problems, n)
 
     problems = ragged.replace(problems) if ragged is not None else problems  # one reason per ragged row
     bad_row = np.zeros(n, dtype=bool)
@@ -506,44 +501,6 @@ def _build(
         other_columns=other,
         row_digest=None if digest is None else pd.Series(digest, index=data["source_row"].to_numpy()),
     )
-
-
-def _action_rules(values: dict[str, pd.Series], problems, n: int) -> list[tuple[str, Problem]]:
-    """The action log's own rules: status and metric lower-cased, a closed action has its closing date,
-    the targeted metric is one that can be compared before and after."""
-    out = []
-    for c in ("status", "metric"):
-        if c in values:
-            values[c] = values[c].str.lower()
-    closed = values["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
-    no_date = values["closed"].isna().to_numpy(dtype=bool) if "closed" in values else np.ones(n, dtype=bool)
-    unreadable = np.zeros(n, dtype=bool)  # a closing date that is there but not a date is rejected already
-    for name, p in problems:
-        if name == "closed":
-            unreadable |= p.mask
-    miss = closed & no_date & ~unreadable
-    if miss.any():
-        out.append(
-            (
-                "closed",
-                Problem(
-                    miss,
-                    "the action is closed but column closed is empty; give the date it was closed",
-                    "missing required value",
-                ),
-            )
-        )
-    if "metric" in values:
-        m = values["metric"]
-        bad = (m.notna() & ~m.isin(RECORD_SHARES)).to_numpy(dtype=bool)
-        if bad.any():
-            reason = np.empty(n, dtype=object)
-            for i in np.flatnonzero(bad):
-                reason[i] = (
-                    f"metric {m.iloc[i]!r} cannot be compared before and after; use one of {', '.join(RECORD_SHARES)}"
-                )
-            out.append(("metric", Problem(bad, reason, "invalid value")))
-    return out
 
 
 FORMULA_REASON = "formula without a value: open and save the file in Excel, or export values"

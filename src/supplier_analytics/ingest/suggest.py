@@ -12,7 +12,7 @@ Examples
 --------
 >>> from supplier_analytics.schema import DELIVERIES
 >>> from supplier_analytics.errors import DataWarning
-from supplier_analytics.ingest.mapping import TableMapping
+>>> from supplier_analytics.ingest.mapping import TableMapping
 >>> close_headers(["qty_recieved", "Receipt", "Remarks"], DELIVERIES, TableMapping(), found=set())
 [('qty_recieved', 'quantity_received', 'Qty Received')]
 """
