@@ -138,8 +138,8 @@ def test_job_errors_are_collected(tmp_path):
     path.write_text('[inputs]\ndeliveries = 3\n[alerts]\nfail_on = "yes"\n', encoding="utf-8")
     with pytest.raises(
         ConfigError,
-        match=r"^4 problems in job.toml: inputs.deliveries must be a path or glob as text, "
-        r"or a list of them, not 3; \[inputs\] needs at least one of .*; \[outputs\] dir is required: .*; "
+        match=r"^3 problems in job.toml: inputs.deliveries must be a path or glob as text, "
+        r"or a list of them, not 3; \[outputs\] dir is required: .*; "
         r"alerts.fail_on = 'yes' must be true or false; fix them and run again.$",
     ):
         batch.load_job(path)
@@ -658,3 +658,15 @@ def test_job_writes_feedback_and_review_packs_listed_in_the_manifest(tmp_path):
         for f in ("feedback.html", "feedback.xlsx"):
             rel = f"feedback/suppliers/{sid}/{f}"
             assert listed[rel]["sha256"] == batch.runs.sha256_file(run_dir / rel)
+
+
+def test_a_query_without_its_url_is_named_as_such_and_nothing_else(tmp_path):
+    # one mistake, one sentence: not "has a url and a path" (there is no url) nor "needs at least one input"
+    with pytest.raises(ConfigError) as e:
+        batch.load_job(
+            {"inputs": {"deliveries": {"path": "x.csv", "query": "SELECT 1"}}, "outputs": {"dir": "o"}},
+            base_dir=tmp_path,
+        )
+    msg = str(e.value)
+    assert "inputs.deliveries has a query but no url" in msg and "or drop the query to read the file" in msg
+    assert "needs at least one of" not in msg and "has a url and a path" not in msg

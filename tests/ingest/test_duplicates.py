@@ -92,7 +92,7 @@ def test_duplicates_keep_lists_whole_row_copies_only(tmp_path):
     r = read_table(f, "deliveries", duplicates="keep")
     assert counts(r) == (3, 3, 0)
     assert r.duplicates[["source_row", "duplicate_of"]].values.tolist() == [[4, 2]]
-    assert "1 exact duplicate record (equal in all 7 columns of the file) kept (duplicates='keep')" in r.notes
+    assert "1 exact duplicate record (equal in all 7 columns of the file) kept, as asked" in r.notes
 
 
 def test_unlabelled_columns_with_values_are_compared_and_named_by_letter(tmp_path):
@@ -272,3 +272,17 @@ def test_the_notes_say_how_order_lines_are_identified(tmp_path, header, row, not
     r = read_table(f, "deliveries")
     assert r.rows_accepted == 1
     assert note in r.notes
+
+
+def test_receipts_at_different_times_of_one_day_are_not_duplicates(tmp_path):
+    # the date column drops the time of day, but the rows differ in it: two receipts, not a copy
+    f = tmp_path / "dt.csv"
+    f.write_text(
+        "supplier_id,po_id,line_id,quantity_ordered,quantity_received,date_promised,date_received\n"
+        "S1,P1,10,10,5,2024-01-10,2024-01-09 08:00\n"
+        "S1,P1,10,10,5,2024-01-10,2024-01-09 15:30\n"
+        "S1,P1,10,10,5,2024-01-10,2024-01-09 15:30\n"
+    )
+    r = read_table(f, "deliveries")
+    assert r.rows_accepted == 2 and r.data["quantity_received"].sum() == 10
+    assert r.rejected["reason"].tolist() == ["exact duplicate of row 3 (every column equal)"]

@@ -60,7 +60,7 @@ def test_empty_extra_fields_title_lines_blank_lines_and_totals_are_not_ragged(tm
             HEADER,
             "S1,ACME,Main St 5,P1,10,2025-01-10,2025-01-09,,",  # trailing delimiters: empty extra fields
             "",
-            "S2,ACME,Main St 6,P2,5,2025-01-10,2025-01-12",
+            "S2,ACME,Main St 6,P2,5,2025-01-10,2025-01-12, ",  # a space after the last delimiter: no field
             "Total,,,,15",  # a short totals line: skipped as totals, not rejected
         ],
     )

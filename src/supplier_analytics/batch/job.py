@@ -201,7 +201,8 @@ def load_job(
             problems.append(f"inputs.{table} must be a path or glob as text, or a list of them, not {value!r}")
             continue
         inputs[table] = InputSpec(table, tuple(patterns), mapping, sheet)
-    if not any(t in inputs for t in ("deliveries", "inspections", "requests")):
+    records = ("deliveries", "inspections", "requests")
+    if not any(t in inputs or get("inputs", t) is not None for t in records):  # (a bad one is reported already)
         problems.append("[inputs] needs at least one of deliveries, inspections, requests")
     duplicates = get("inputs", "duplicates", "reject")
     if duplicates not in ("reject", "keep"):
@@ -276,7 +277,13 @@ def load_job(
 def _database_input(table: str, value: Mapping, base: Path, mapping: Path | None, problems: list[str]):
     """``{ url = "...", query = "..." }`` as an InputSpec (a relative SQLite path is relative to ``base``)."""
     url, query = value.get("url"), value.get("query")
-    if "path" in value or "sheet" in value:
+    if "url" not in value:  # a query without its url
+        problems.append(
+            f"inputs.{table} has a query but no url; a query runs on a database: give "
+            f'{table} = {{ url = "...", query = "SELECT ..." }}'
+            + (", or drop the query to read the file" if "path" in value else "")
+        )
+    elif "path" in value or "sheet" in value:
         problems.append(f"inputs.{table} has a url and a {'path' if 'path' in value else 'sheet'}; a url takes a query")
     elif not isinstance(url, str) or not is_database_url(url):
         shown = display_url(url) if isinstance(url, str) else url

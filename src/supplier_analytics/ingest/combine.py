@@ -85,11 +85,7 @@ def combine_results(table: str, results: list[ImportResult], *, duplicates: str 
     if n_cross:
         notes.append(
             f"{n_cross} record{'s' if n_cross > 1 else ''} repeated from an earlier file "
-            + (
-                f"rejected as exact duplicates ({equal})"
-                if duplicates == "reject"
-                else f"kept (duplicates='keep'; {equal})"
-            )
+            + (f"rejected as exact duplicates ({equal})" if duplicates == "reject" else f"kept, as asked ({equal})")
         )
     if apart:  # equal to a record of an earlier file in every mapped column, told apart by the others
         hint = tell_apart_hint(table, canon)

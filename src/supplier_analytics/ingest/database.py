@@ -49,7 +49,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.errors import ConfigError, InputError
+from supplier_analytics.errors import ConfigError, DataWarning, InputError
 from supplier_analytics.ingest.readers import RawSheet
 
 __all__ = [
@@ -351,6 +351,12 @@ def read_database(source: DatabaseSource, *, chunk_rows: int = CHUNK_ROWS) -> Ra
         f"read from a query (SHA-256 {source.query_sha256[:12]}...): {columns.n} row{'s' if columns.n != 1 else ''}"
     ]
     notes += columns.notes
+    if columns.n == 0:  # a filter that keeps nothing still "succeeds": say so where it is seen
+        warnings.warn(
+            f"The query on {name} returned no rows; check its WHERE clause and the tables it reads.",
+            DataWarning,
+            stacklevel=3,
+        )
     return RawSheet(None, "database", grid, np.arange(1, columns.n + 1, dtype="int64"), header=header, notes=notes)
 
 
@@ -393,7 +399,12 @@ class _Columns:
                 return pa.nulls(len(values))
             if isinstance(first, bool):
                 return pa.array(values, type=pa.bool_())
-            if isinstance(first, (int, float)):
+            if isinstance(first, int):  # whole numbers stay whole: ids above 2**53 would not survive a float
+                try:
+                    return pa.array(values, type=pa.int64())
+                except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                    return pa.array(values, type=pa.float64())
+            if isinstance(first, float):
                 return pa.array(values, type=pa.float64())
             if isinstance(first, decimal.Decimal):  # NUMERIC: as float, as a spreadsheet holds numbers
                 return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
@@ -434,6 +445,11 @@ class _Columns:
         arr = pa.chunked_array([p if p.type == t else p.cast(t) for p in self.parts[j]], type=t).combine_chunks()
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             return pd.Series(pd.arrays.ArrowExtensionArray(pc.fill_null(arr, "") if arr.null_count else arr))
+        if pa.types.is_integer(t):  # exact as float up to 2**53; larger (long ids) kept as their digits
+            big = pc.max(pc.abs(arr)).as_py() or 0
+            if big > 2**53:
+                return pd.Series(pd.arrays.ArrowExtensionArray(pc.fill_null(arr.cast(pa.string()), "")))
+            t, arr = pa.float64(), arr.cast(pa.float64())
         if pa.types.is_floating(t):
             return pd.Series(arr.to_numpy(zero_copy_only=False).astype("float64", copy=False))
         if pa.types.is_date(t) or pa.types.is_timestamp(t):

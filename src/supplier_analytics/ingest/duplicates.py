@@ -177,7 +177,7 @@ def exact_duplicates(
             problem = Problem(mask, reason, "exact duplicate")
         notes.append(
             f"{len(idx)} exact duplicate record{'s' if len(idx) > 1 else ''} (equal in all {found.compared} columns "
-            "of the file) " + ("rejected" if duplicates == "reject" else "kept (duplicates='keep')")
+            "of the file) " + ("rejected" if duplicates == "reject" else "kept, as asked")
         )
     notes += found.notes
     if table == "deliveries":

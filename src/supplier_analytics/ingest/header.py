@@ -117,7 +117,8 @@ def _merged_top(top: list[str], sub: list[str], r: int, merges) -> tuple[list[st
 def find_header(sheet: RawSheet, schema: TableSchema, tm: TableMapping) -> HeaderMatch:
     """Locate the header and map its columns; ``missing`` lists needed columns not found."""
     lookup = _lookup(schema, tm)
-    needed = list(dict.fromkeys(list(schema.required) + list(tm.columns)))
+    named = [c for c in tm.columns if not tm.absent_ok or c in schema.required]  # a preset's optional: if there
+    needed = list(dict.fromkeys(list(schema.required) + named))
     if sheet.header is not None:
         cols = _assign([[h] for h in sheet.header], lookup)
         origin = None

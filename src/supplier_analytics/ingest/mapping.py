@@ -49,7 +49,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -558,6 +558,9 @@ class TableMapping:
     names: tuple[str, ...] | None = None
     columns: dict[str, str] = field(default_factory=dict)
     date_formats: dict[str, str] = field(default_factory=dict)
+    #: a header that ``columns`` names for an optional column may be absent (a preset: exports differ in
+    #: their optional columns); a mapping of the user's own refuses an absent header
+    absent_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -712,13 +715,15 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
     elif (
         isinstance(path_or_dict, (str, Path))
         and not Path(path_or_dict).is_file()
-        and Path(path_or_dict).name in PRESETS
+        and Path(path_or_dict).name.lower() in PRESETS
     ):
-        where = f"preset {Path(path_or_dict).name}"  # a preset by name (also as a batch job resolves it: folder/name)
-        raw = PRESETS[Path(path_or_dict).name].raw()
+        # a preset by name, in any case (also as a batch job resolves it: folder/name)
+        where = f"preset {Path(path_or_dict).name.lower()}"
+        raw = PRESETS[Path(path_or_dict).name.lower()].raw()
     elif isinstance(path_or_dict, (str, Path)):
-        if not Path(path_or_dict).exists() and is_preset_name(Path(path_or_dict).name):
-            raise preset_error(Path(path_or_dict).name)
+        name = Path(path_or_dict).name
+        if not Path(path_or_dict).exists() and (is_preset_name(name.lower()) or not Path(name).suffix):
+            raise preset_error(name)
         where = Path(path_or_dict).name
         raw = read_toml(path_or_dict, "Mapping file")
     else:
@@ -730,6 +735,8 @@ def read_mapping(path_or_dict: str | Path | dict | ColumnMapping) -> ColumnMappi
         if table not in ALL_TABLES:
             raise _fail(where, f"unknown table [{table}]; allowed tables: {', '.join(ALL_TABLES)}")
         tables[table] = _table_mapping(table, sub, where)
+        if where.startswith("preset "):
+            tables[table] = replace(tables[table], absent_ok=True)
     source = where if where.startswith("preset ") else str(path_or_dict)
     return ColumnMapping(tables=tables, source=None if where == "(dict)" else source)
 

@@ -108,6 +108,8 @@ def to_text(s: pd.Series) -> pd.Series:
 
         out = pc.utf8_trim(arr, characters=_WHITESPACE).to_numpy(zero_copy_only=False).astype(object, copy=False)
         return pd.Series(out, index=s.index, dtype=object)
+    if s.dtype.kind in "iu" and isinstance(s.dtype, np.dtype):  # whole numbers as their digits (ids past 2**53)
+        return pd.Series(s.astype(str).to_numpy(dtype=object), index=s.index, dtype=object)
     if s.dtype.kind in "fiu":
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         out = _format_float(vals)

@@ -140,7 +140,8 @@ def _wider(grid: pd.DataFrame, widths: np.ndarray, full: int) -> np.ndarray:
     out = np.zeros(len(widths), dtype=bool)
     if len(wide) and grid.shape[1] > full:
         extra = grid.iloc[wide, full:].to_numpy(dtype=object)
-        out[wide] = (extra != "").any(axis=1)
+        blank = np.vectorize(lambda v: not isinstance(v, str) or not v.strip(), otypes=[bool])(extra)
+        out[wide] = ~blank.all(axis=1)  # spaces after the last delimiter are no field either
     return out
 
 

@@ -300,6 +300,8 @@ def _build(
     unused = [match.labels[j] for j in range(len(match.labels)) if j not in used and match.labels[j]]
     if unused:
         notes.append("columns not used: " + ", ".join(repr(u) for u in unused))
+    if gone := [f"{c} ({tm.columns[c]!r})" for c in tm.columns if tm.absent_ok and c not in match.columns]:
+        notes.append("not in the file, so not read: " + ", ".join(gone))
     place = source if raw.name is None else f"{source} (sheet {raw.name!r})"
     warn_close_headers(notes, place, unused, schema, tm, found=set(present))  # a typo would lose a figure
 
@@ -402,6 +404,7 @@ def _build(
                 what = "negative value" if col.min_value == 0 else f"value below {col.min_value:g}"
                 problems.append((name, Problem(low, f"{what} not allowed", "negative value")))
         values[name] = vals
+    with_time: dict[str, pd.Series] = {}  # date columns whose time of day is dropped: compared with it
     for name, dp in dates.items():
         col = schema.column(name)
         vals = dp.result()
@@ -415,6 +418,7 @@ def _build(
         if col.kind == "date":
             timed = int(((pd.Series(dp.values) != vals) & vals.notna()).sum())
             if timed:
+                with_time[name] = pd.Series(dp.values)
                 notes.append(
                     f"time of day dropped from {timed} value{'s' if timed > 1 else ''} of {name} (a date column)"
                 )
@@ -463,7 +467,15 @@ def _build(
 
     # exact duplicates among the rows that are otherwise fine: every column of the file equal (.duplicates)
     dup_frame, dup_problem = exact_duplicates(
-        frame, bad_row, grid, rownum, match, schema.name, duplicates, notes, letters=bool(letters)
+        frame.assign(**with_time) if with_time else frame,
+        bad_row,
+        grid,
+        rownum,
+        match,
+        schema.name,
+        duplicates,
+        notes,
+        letters=bool(letters),
     )
     if dup_problem is not None:
         problems.append(("(all columns)", dup_problem))

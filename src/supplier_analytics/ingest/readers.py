@@ -252,7 +252,8 @@ def _openpyxl_sheets(
             ws = wb[name]
             # up to the last value the scan found: openpyxl would go on to the <dimension> claim (formatting)
             s = info.sheet(name)
-            bound = {"max_row": s.max_row, "max_col": s.max_col} if s is not None else {}
+            # (a sheet without a value: one row at most -- openpyxl takes max_row=0 for "no bound")
+            bound = {"max_row": max(s.max_row, 1), "max_col": max(s.max_col, 1)} if s is not None else {}
             try:
                 rows = [
                     ["" if v is None else v for v in r]
