@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from supplier_analytics.plotting.labels import place_labels, renderer_of  # noqa: E402
 from supplier_analytics.portfolio import segment_suppliers  # noqa: E402
@@ -108,7 +109,7 @@ def test_review_chart_legend_is_off_the_data_and_labels_do_not_overlap(sample_ca
     r = renderer_of(fig)
     legend = ax.get_legend().get_window_extent(r)
     assert legend.x0 >= ax.get_window_extent(r).x1  # beside the Axes, not on them
-    labels = {t.get_text(): t.get_window_extent(r) for t in ax.texts}
+    labels = {t.get_text(): Text.get_window_extent(t, r) for t in ax.texts}
     # every grade D supplier and the five largest spends are named
     d = set(seg.loc[seg["grade"] == "D", "supplier_id"])
     top = set(seg.nlargest(5, "annual_spend")["supplier_id"])
@@ -117,3 +118,40 @@ def test_review_chart_legend_is_off_the_data_and_labels_do_not_overlap(sample_ca
     assert not any(_boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert {"10k", "100k", "1M"} <= set(ticks) and not any("10^" in t or "$" in t for t in ticks)
+
+
+def test_main_plots_keep_their_legends_off_the_data(sample_card):
+    import supplier_analytics as sa
+
+    card = sample_card
+    t = card.config.targets
+    axes = [
+        sa.plot_funnel(card.suppliers, "otif_rate", target=t["otif_rate"]),
+        sa.plot_shrinkage(card.suppliers, "otif_rate"),
+        sa.plot_grade_stability(card.suppliers, config=card.config),
+        sa.plot_intervals(card.suppliers, "otif_rate", target=t["otif_rate"]),
+        sa.plot_period_metric(card.periods, "otif_rate", supplier_id="V10002", target=t["otif_rate"]),
+        sa.plot_days_late(card.metrics.lines, config=card.config),
+    ]
+    for ax in axes:
+        assert ax.get_legend() is not None
+        assert len(legend_covers(ax)) == 0, ax.get_title()
+        r = renderer_of(ax.figure)
+        boxes = [Text.get_window_extent(a, r) for a in ax.texts if a.get_text()]  # the text, not its leader line
+        assert not any(_boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]), ax.get_title()
+
+
+def test_history_plot_picks_out_the_suppliers_that_moved_most():
+    import pandas as pd
+
+    from supplier_analytics.plotting import plot_history
+
+    idx = pd.to_datetime(["2026-06-30", "2026-07-31", "2026-08-31"])
+    table = pd.DataFrame({f"S{i}": [50.0 + i, 50.5 + i, 51.0 + i] for i in range(30)}, index=idx)
+    table["UP"] = [40.0, 50.0, 70.0]  # +30
+    table["DOWN"] = [80.0, 70.0, 60.0]  # -20
+    ax = plot_history(table, top=2)
+    shown = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert shown == ["UP (40.0 to 70.0)", "DOWN (80.0 to 60.0)", "Other suppliers (30)"]
+    grey = [line for line in ax.lines if line.get_color() == "0.82"]
+    assert len(grey) == 30 and len(legend_covers(ax)) == 0

@@ -95,6 +95,8 @@ def place_labels(
         The texts that found no free place and were left out (empty when all are drawn).
     """
     fig = ax.figure
+    if fig.get_layout_engine() is not None:
+        fig.draw_without_rendering()  # lay the figure out first: the labels are placed in display coordinates
     renderer = renderer_of(fig)
     px = fig.dpi / 72.0  # display pixels per point
     xy = ax.transData.transform(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
