@@ -37,7 +37,8 @@ def renderer_of(fig):
 def legend_outside(ax, *, where: str = "right", **kwargs):
     """A legend beside the Axes (``where="right"``) or below them (``"below"``), never over the data.
 
-    The figure must leave room for it: a constrained layout does, or ``fig.subplots_adjust(right=...)``.
+    A figure without a layout engine gets a constrained layout, which leaves room for the legend (a
+    figure laid out by hand, ``subplots_adjust``, would cut it off at its edge).
     Other keyword arguments go to ``Axes.legend``. Returns the Legend (None when nothing is labelled).
     """
     handles, _ = ax.get_legend_handles_labels()
@@ -51,6 +52,10 @@ def legend_outside(ax, *, where: str = "right", **kwargs):
         raise ValueError(f"where must be 'right' or 'below', got {where!r}")
     kw["fontsize"] = "small"
     kw.update(kwargs)
+    fig = ax.figure
+    if fig.get_layout_engine() is None:
+        # a figure laid out by hand has no room beside its Axes: a constrained layout makes it
+        fig.set_layout_engine("constrained")
     return ax.legend(**kw)
 
 

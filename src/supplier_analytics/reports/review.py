@@ -175,14 +175,15 @@ def plot_segments(segments: pd.DataFrame, *, ax=None, label: bool = True):
     handles, _ = ax.get_legend_handles_labels()
     legend_outside(ax, handles=handles + extra)
     title = "Spend against overall score"
+    ax.set_title(title, fontsize=10)  # before the labels: a title set later would move the Axes under them
     if label:
         chosen = _label_order(seg)
         missed = place_labels(
             ax, chosen["annual_spend"], chosen["overall_score"], chosen["supplier_id"].astype(str), avoid=(x, y)
         )
         if missed:
-            title += f" ({len(missed)} label{'s' if len(missed) > 1 else ''} left out for room: see the tables)"
-    ax.set_title(title, fontsize=10)
+            more = f"{len(missed)} label{'s' if len(missed) > 1 else ''} left out for room: see the tables"
+            ax.set_title(f"{title} ({more})", fontsize=10)
     return ax
 
 
