@@ -58,7 +58,7 @@ _LAZY = {
         "supplier_analytics.plotting.scores",
     ),
     **dict.fromkeys(
-        ("plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"),
+        ("plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends", "plot_history"),
         "supplier_analytics.plotting.periods",
     ),
     **dict.fromkeys(
@@ -200,4 +200,5 @@ __all__ = [
     "plot_control_chart",
     "plot_small_multiples",
     "plot_portfolio_trends",
+    "plot_history",
 ]

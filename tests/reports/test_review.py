@@ -561,3 +561,43 @@ def test_cli_feedback_writes_one_folder_per_supplier_and_the_review(tmp_path, ca
     err = capsys.readouterr().err
     assert err.startswith("error: Supplier 'V10O25' is not in the scored data (close matches: V10025, ")
     assert len(err.splitlines()) == 1
+
+
+def _cells(html: str, section: str) -> list[list[str]]:
+    """The text of each body row of the first table after the heading ``section``."""
+    part = html[html.index(f"<h2>{section}</h2>") :]
+    part = part[: part.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", part[part.index("<tbody>") :], flags=re.S)
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)] for r in rows]
+
+
+def test_alert_rows_show_the_configured_target_in_the_metric_format(card):
+    # The sample's scoring.toml sets the OTIF target to 0.93 and PPM to 500: the alert rows read 93.0% and
+    # 500 ppm (a fraction with one decimal once showed 0.93 as 0.9)
+    assert card.config.targets["otif_rate"] == 0.93
+    al = sa.alerts(card, include="all")
+    al = al.loc[al["metric"].isin(["otif_rate", "ppm"]) & (al["direction"] == "no alert")]
+    al = al.groupby("metric").head(1).assign(direction="deteriorating")
+    pack = sa.review_pack(card, alerts=al.reset_index(drop=True))
+    html = pack.html()
+    head = html[html.index("<h2>Alerts</h2>") :]
+    head = re.findall(r"<th>(.*?)</th>", head[: head.index("</thead>")])
+    rows = {r[head.index("Metric")]: r for r in _cells(html, "Alerts")}
+    otif, ppm = rows["On time in full (OTIF)"], rows["Defective parts per million (PPM)"]
+    assert (
+        otif[head.index("Target")] == "93.0%" and ppm[head.index("Target")] == f"{card.config.targets['ppm']:,.0f} ppm"
+    )
+    cur = al.set_index("metric").loc["otif_rate", "current"]
+    assert otif[head.index("Current level")] == f"{100 * cur:.1f}%"
+    assert "otif_rate" not in head and "target" not in head
+
+
+def test_review_tables_speak_to_people(card):
+    html = sa.review_pack(card).html()
+    heads = set(re.findall(r"<th>(.*?)</th>", html))
+    assert not {h for h in heads if re.fullmatch(r"[a-z]+(_[a-z]+)+", h)}, heads
+    seg = _cells(html, "Segments")
+    first = card.suppliers.sort_values("annual_spend", ascending=False).iloc[0]
+    assert seg[0][0] == f"{first['supplier_name']} ({first['supplier_id']})"
+    # the rank with its 95% interval in one cell, e.g. "1 (1 to 11)"
+    assert re.fullmatch(r"\d+ \(\d+ to \d+\)", seg[0][6])

@@ -37,6 +37,8 @@ plot_small_multiples
     One panel per supplier: a metric over time with control limits.
 plot_portfolio_trends
     Each supplier's trend against its current level, alerts coloured.
+plot_history
+    A metric of every supplier at each as-of date, the few that moved most picked out.
 
 Examples
 --------
@@ -55,6 +57,7 @@ from __future__ import annotations
 from supplier_analytics.plotting.distributions import plot_days_late, plot_pareto, plot_response_times
 from supplier_analytics.plotting.periods import (
     plot_control_chart,
+    plot_history,
     plot_period_metric,
     plot_portfolio_trends,
     plot_small_multiples,
@@ -80,4 +83,5 @@ __all__ = [
     "plot_control_chart",
     "plot_small_multiples",
     "plot_portfolio_trends",
+    "plot_history",
 ]

@@ -23,7 +23,7 @@ def _axes(ax, figsize=None):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")  # room for a legend beside the Axes
     return ax
 
 
@@ -98,6 +98,15 @@ def _value_axis(ax, metric: str, which: str = "y", text: str | None = None) -> N
         axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
     elif m.unit in ("ppm", "count", "quantity"):
         axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def _plain_log_ticks(ax, which: str = "x") -> None:
+    """Tick labels of a log axis as plain numbers (1, 10, 100, 1,000), not powers of ten."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.10g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _percent_axis(ax, which: str = "y", xmax: float = 1.0) -> None:

@@ -7,7 +7,16 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.catalog import label as metric_label
-from supplier_analytics.plotting._common import _axes, _empty, _float, _percent_axis, _require, _value_axis
+from supplier_analytics.plotting._common import (
+    _axes,
+    _empty,
+    _float,
+    _percent_axis,
+    _plain_log_ticks,
+    _require,
+    _value_axis,
+)
+from supplier_analytics.plotting.labels import legend_outside
 
 __all__ = ["plot_pareto", "plot_response_times", "plot_days_late"]
 
@@ -140,8 +149,9 @@ def plot_response_times(
         if config is not None:
             ax.axvline(config.responsiveness.sla_hours(g), ls="--", lw=1, color=colour)
     ax.set_xscale("log")
+    _plain_log_ticks(ax)
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower right", fontsize="small", title=metric_label(by), title_fontsize="small")
+    legend_outside(ax, title=metric_label(by), title_fontsize="small")
     return ax
 
 
@@ -230,5 +240,5 @@ def plot_days_late(
     if clip is not None and n_beyond:
         ax.set_xlabel(f"{label}\n{n_beyond} line(s) beyond {clip[0]} or {clip[1]} days drawn in the end bars")
     if config is not None:
-        ax.legend(loc="upper right", fontsize="small")
+        legend_outside(ax, where="below", ncols=1)
     return ax

@@ -20,8 +20,15 @@ from supplier_analytics.plotting._common import (
     _value_axis,
     _value_text,
 )
+from supplier_analytics.plotting.labels import legend_outside, place_labels
 
-__all__ = ["plot_period_metric", "plot_control_chart", "plot_small_multiples", "plot_portfolio_trends"]
+__all__ = [
+    "plot_period_metric",
+    "plot_control_chart",
+    "plot_small_multiples",
+    "plot_portfolio_trends",
+    "plot_history",
+]
 
 _SIGNAL_COLOURS = {"beyond limits": "tab:red", "8 on one side": "tab:orange", "6 trending": "tab:purple"}
 _DIRECTION_COLOURS = {"deteriorating": "tab:red", "improving": "tab:green", "no alert": "0.6"}
@@ -159,7 +166,7 @@ def plot_period_metric(
         ax.set_ylim(-0.02, 1.02)
     if single and supplier_id is not None:
         ax.set_title(str(supplier_id))
-    ax.legend(loc="best", fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -254,7 +261,7 @@ def plot_control_chart(chart, *, ax=None, scale: float = 1.0, title: str | None 
         ax.text(
             0.01, 0.98, f"Laney's sigma z = {sz:.2f}", transform=ax.transAxes, va="top", fontsize="small", color="0.35"
         )
-    ax.legend(loc="best", fontsize="small")
+    legend_outside(ax)
     return ax
 
 
@@ -447,8 +454,92 @@ def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: 
             zorder=3 if direction != "no alert" else 2,
             **kwargs,
         )
-        if label and direction != "no alert":
-            for x, y, lab in zip(_float(g, "current"), _float(g, "change"), g["supplier_id"].astype("str")):
-                ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 3), fontsize="x-small")
-    ax.legend(loc="best", fontsize="small")
+    legend_outside(ax)
+    alerted = frame.loc[frame["direction"].isin(["deteriorating", "improving"])]
+    if label and len(alerted):
+        ax.set_xlim(ax.get_xlim())
+        ax.set_ylim(ax.get_ylim())
+        place_labels(
+            ax,
+            _float(alerted, "current"),
+            _float(alerted, "change"),
+            alerted["supplier_id"].astype("str"),
+            avoid=(_float(frame, "current"), _float(frame, "change")),
+        )
+    return ax
+
+
+def plot_history(table, *, metric: str | None = None, highlight=None, top: int = 3, ax=None):
+    """A metric of every supplier at each as-of date: all in light grey, the few that matter picked out.
+
+    Thirty lines in ten cycling colours cannot be told apart; here every supplier is a thin grey line and
+    only the highlighted ones get a colour and a name in the legend (beside the Axes).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per as-of date, one column per supplier (:func:`supplier_analytics.history.metric_history`).
+    metric : str, optional
+        What the values are (for the axis label and format); default ``table.attrs["metric"]`` or
+        ``"overall_score"``.
+    highlight : sequence of str, optional
+        The suppliers to pick out (e.g. those whose grade changed). Default: the ``top`` suppliers whose
+        value moved most between their first and last date, rises and falls alike.
+    top : int, default 3
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        One line per supplier; the highlighted lines are labelled with the supplier and the change.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"S1": [80.0, 60.0], "S2": [70.0, 71.0], "S3": [50.0, 52.0]},
+    ...                  index=pd.to_datetime(["2026-01-31", "2026-02-28"]))
+    >>> ax = plot_history(t, top=1)
+    >>> [line.get_label() for line in ax.lines if not line.get_label().startswith("_")]
+    ['Other suppliers (2)', 'S1 (80.0 to 60.0)']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]  # the picked-out lines first in the legend
+    ['S1 (80.0 to 60.0)', 'Other suppliers (2)']
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"plot_history expects a DataFrame, not {type(table).__name__}; pass metric_history(...).")
+    metric = metric or table.attrs.get("metric", "overall_score")
+    ax = _axes(ax)
+    _value_axis(ax, metric)
+    ax.set_xlabel("As-of date")
+    ax.set_title(f"{metric_label(metric)} per supplier at each as-of date")
+    if table.empty or not np.isfinite(table.to_numpy(dtype=float, na_value=np.nan)).any():
+        return _empty(ax, "no history to show")
+    x = pd.to_datetime(pd.Index(table.index).astype(str)).to_numpy()
+    values = table.apply(pd.to_numeric, errors="coerce")
+    first = values.apply(lambda c: c.dropna().iloc[0] if c.notna().any() else np.nan)
+    last = values.apply(lambda c: c.dropna().iloc[-1] if c.notna().any() else np.nan)
+    if highlight is None:
+        moved = (last - first).abs().dropna().sort_values(ascending=False, kind="stable")
+        highlight = list(moved.index[: int(top)])
+    highlight = [str(h) for h in highlight if str(h) in set(map(str, values.columns))]
+    others = [c for c in values.columns if str(c) not in highlight]
+    for i, col in enumerate(others):
+        ax.plot(x, values[col].to_numpy(float), color="0.82", lw=0.9, zorder=1,
+                label=f"Other suppliers ({len(others)})" if i == 0 else "_other")  # fmt: skip
+    colours = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown")
+    cols = {str(c): c for c in values.columns}
+    for i, sid in enumerate(highlight):
+        col = cols[sid]
+        change = f" ({_value_text(metric, first[col])} to {_value_text(metric, last[col])})"
+        ax.plot(x, values[col].to_numpy(float), color=colours[i % len(colours)], lw=2, marker="o", ms=3,
+                zorder=3, label=f"{sid}{change}")  # fmt: skip
+    # the highlighted lines first in the legend, the grey crowd last
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda j: labels[j].startswith("Other suppliers"))
+    legend_outside(ax, handles=[handles[j] for j in order], labels=[labels[j] for j in order])
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     return ax

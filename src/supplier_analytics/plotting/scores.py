@@ -24,10 +24,12 @@ from supplier_analytics.plotting._common import (
     _is_rate,
     _labels,
     _percent_axis,
+    _plain_log_ticks,
     _require,
     _value_axis,
     _value_text,
 )
+from supplier_analytics.plotting.labels import legend_outside, place_labels
 from supplier_analytics.scoring import INSUFFICIENT_EVIDENCE
 from supplier_analytics.stats import funnel_limits, funnel_outside
 
@@ -220,15 +222,17 @@ def plot_funnel(
     kwargs.setdefault("color", "0.2")
     kwargs.setdefault("s", 16)
     ax.scatter(n, p, zorder=3, **kwargs)
-    if label_outside and label_col in frame.columns:
-        labels = _labels(frame.loc[ok], label_col).to_numpy()
-        for x, y, lab, out in zip(n, p, labels, funnel_outside(k, n, p0) != 0):
-            if out:
-                ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 4), fontsize="small")
     if n.max() / max(n.min(), 1) > 20:
         ax.set_xscale("log")
+        _plain_log_ticks(ax)
     ax.set_ylim(max(0.0, min(p.min(), p0) - 0.05), min(1.0, max(p.max(), p0) + 0.05) + 0.005)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.set_xlim(ax.get_xlim())  # final before the labels are placed
+    legend_outside(ax)
+    outside = funnel_outside(k, n, p0) != 0
+    if label_outside and label_col in frame.columns and outside.any():
+        labels = _labels(frame.loc[ok], label_col).to_numpy()
+        far = np.argsort(-np.abs(p - p0)[outside], kind="stable")  # the furthest from the pool first
+        place_labels(ax, n[outside][far], p[outside][far], labels[outside][far], avoid=(n, p), fontsize="small")
     return ax
 
 
@@ -304,7 +308,7 @@ def plot_intervals(
     ax.set_ylim(len(order) - 0.5, -0.5)
     if target is not None:
         ax.axvline(float(target), ls=":", color="tab:red", lw=1, label=f"Target {_value_text(rate, target)}")
-        ax.legend(loc="lower right", fontsize="small")
+        legend_outside(ax, where="below", ncols=1)
     if _is_rate(rate):
         ax.set_xlim(-0.02, 1.02)
     return ax
@@ -416,14 +420,17 @@ def plot_shrinkage(
             lw=1,
             label=f"Peer level (all suppliers): {_value_text(rate, peer_level)}",
         )
-    if label_top and label_col in suppliers.columns:
-        labels = _labels(suppliers.loc[ok], label_col).to_numpy()
-        for i in np.argsort(-np.abs(s - r), kind="stable")[: int(label_top)]:
-            ax.annotate(labels[i], (x[i], r[i]), textcoords="offset points", xytext=(4, 3), fontsize="small")
     if x.max() / max(x.min(), 1) > 20:
         ax.set_xscale("log")
+        _plain_log_ticks(ax)
     ax.autoscale_view()
-    ax.legend(loc="best", fontsize="small")
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+    legend_outside(ax)
+    if label_top and label_col in suppliers.columns:
+        labels = _labels(suppliers.loc[ok], label_col).to_numpy()
+        top = np.argsort(-np.abs(s - r), kind="stable")[: int(label_top)]
+        place_labels(ax, x[top], r[top], labels[top], avoid=(np.r_[x, x], np.r_[r, s]), fontsize="small")
     return ax
 
 
@@ -482,10 +489,13 @@ def plot_grade_stability(
     else:
         sens = np.zeros(len(suppliers), dtype=bool)
     if config is not None:
-        for name, low in config.scoring.grades:
+        bands = sorted(((float(low), str(name)) for name, low in config.scoring.grades), reverse=True)
+        top = 100.0
+        for low, name in bands:  # each grade's name in the middle of its band, so that no two collide
             if low > 0:
                 ax.axvline(low, color="0.6", lw=1, ls="--")
-                ax.text(low + 0.5, 1.06, f"{name} from {low:g}", fontsize="small", color="0.35", va="bottom")
+            ax.text((max(low, 0.0) + top) / 2, 1.06, name, ha="center", fontsize="small", color="0.35", va="bottom")
+            top = low
         ax.axhline(
             config.scoring.sensitivity.stable_share,
             color="tab:red",
@@ -505,8 +515,8 @@ def plot_grade_stability(
     fragile = ok & sens
     if fragile.any():
         ax.scatter(score[fragile], stab[fragile], marker="D", color="tab:red", s=30, label="Weight-sensitive")
-        if label_col in suppliers.columns:
-            for x, y, lab in zip(score[fragile], stab[fragile], _labels(suppliers.loc[fragile], label_col)):
-                ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, -10), fontsize="small")
-    ax.legend(loc="lower left", fontsize="small")
+    legend_outside(ax)
+    if fragile.any() and label_col in suppliers.columns:
+        labels = _labels(suppliers.loc[fragile], label_col).to_numpy()
+        place_labels(ax, score[fragile], stab[fragile], labels, avoid=(score[ok], stab[ok]), fontsize="small")
     return ax

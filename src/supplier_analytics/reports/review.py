@@ -21,9 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from supplier_analytics.actions import compare_before_after, read_actions
+from supplier_analytics.catalog import METRICS, format_value
+from supplier_analytics.catalog import label as catalog_label
 from supplier_analytics.errors import InputError
 from supplier_analytics.portfolio import (
     by_category,
@@ -88,52 +91,232 @@ def _without(frame: pd.DataFrame, gaps: dict[str, str]) -> pd.DataFrame:
     return frame.drop(columns=drop) if drop else frame
 
 
+def _money(value: float, _pos=None) -> str:
+    """A spend tick as people write money: 5k, 20k, 1.5M (the currency is the supplier master's)."""
+    v = float(value)
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:,.10g}{suffix}"
+    return f"{v:,.0f}"
+
+
+#: How many of the largest spends are labelled besides the suppliers that need attention.
+_TOP_SPEND_LABELS = 5
+
+
+def _label_order(seg: pd.DataFrame) -> pd.DataFrame:
+    """The suppliers worth a label, most important first: grade D, deteriorating, improving, the largest spends."""
+    det = seg["deteriorating"].fillna("").astype(str).str.len().gt(0)
+    imp = seg["improving"].fillna("").astype(str).str.len().gt(0) & ~det
+    d = seg["grade"].astype(str).eq("D")
+    top = seg["annual_spend"].rank(ascending=False, method="first").le(_TOP_SPEND_LABELS)
+    rank = pd.Series(np.select([d, det, imp, top], [0, 1, 2, 3], 9), index=seg.index)
+    keep = rank < 9
+    return seg.loc[keep].assign(_rank=rank[keep]).sort_values(["_rank", "annual_spend"], ascending=[True, False])
+
+
 def plot_segments(segments: pd.DataFrame, *, ax=None, label: bool = True):
     """Annual spend (log scale) against overall score, one point per graded supplier, coloured by spend class.
 
-    Deteriorating suppliers are drawn as red-edged triangles, improving ones as green-edged squares.
-    Without a supplier that has both a score and an annual spend (no supplier master, no ``annual_spend``)
-    the Axes say so in a sentence. Returns the Axes.
+    Grade D suppliers are ringed in red, deteriorating suppliers are triangles and improving ones squares.
+    With ``label`` the suppliers that matter are named (grade D, deteriorating, improving, the five largest
+    spends), each where its label overlaps no other label and no point (a label without a free place is left
+    out and the title says how many). The legend sits to the right of the Axes, off the data, and the spend
+    axis reads as money (5k, 20k, 1M). Without a supplier that has both a score and an annual spend (no
+    supplier master, no ``annual_spend``) the Axes say so in a sentence. Returns the Axes.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    from supplier_analytics.plotting.labels import legend_outside, place_labels
+
     if ax is None:
         from matplotlib.figure import Figure
 
-        ax = Figure(figsize=(7.5, 4.2)).subplots()
+        fig = Figure(figsize=(8.6, 4.4))
+        fig.subplots_adjust(left=0.08, right=0.78, top=0.9, bottom=0.13)
+        ax = fig.subplots()
     if not _drawable(segments):
         ax.text(0.5, 0.5, "No supplier with both a score and an annual spend to draw.", ha="center", va="center")
         ax.set_axis_off()
         return ax
     seg = segments.loc[segments["overall_score"].notna() & (segments["annual_spend"].fillna(0) > 0)]
     colours = {"A": "tab:blue", "B": "tab:orange", "C": "tab:grey"}
+    det_all = seg["deteriorating"].fillna("").astype(str).str.len().gt(0)
+    imp_all = seg["improving"].fillna("").astype(str).str.len().gt(0) & ~det_all
     for cls, g in seg.groupby("spend_class", sort=True):
-        det = g["deteriorating"].str.len().fillna(0).gt(0).to_numpy()
-        imp = g["improving"].str.len().fillna(0).gt(0).to_numpy() & ~det
-        plain = ~det & ~imp
         c = colours.get(str(cls), "tab:grey")
-        ax.scatter(g["annual_spend"][plain], g["overall_score"][plain], c=c, s=30, label=f"spend class {cls}")
+        det, imp = det_all.loc[g.index].to_numpy(), imp_all.loc[g.index].to_numpy()
+        plain = ~det & ~imp
+        ax.scatter(g["annual_spend"][plain], g["overall_score"][plain], c=c, s=30, label=f"Spend class {cls}")
         if det.any():
-            ax.scatter(
-                g["annual_spend"][det], g["overall_score"][det], c=c, marker="^", s=60, edgecolors="red", linewidths=1.5
-            )
+            ax.scatter(g["annual_spend"][det], g["overall_score"][det], c=c, marker="^", s=60)
         if imp.any():
-            ax.scatter(
-                g["annual_spend"][imp],
-                g["overall_score"][imp],
-                c=c,
-                marker="s",
-                s=50,
-                edgecolors="green",
-                linewidths=1.5,
-            )
-        if label:
-            for x, y, t in zip(g["annual_spend"], g["overall_score"], g["supplier_id"]):
-                ax.annotate(str(t), (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
+            ax.scatter(g["annual_spend"][imp], g["overall_score"][imp], c=c, marker="s", s=45)
+    d = seg.loc[seg["grade"].astype(str).eq("D")]
+    if len(d):
+        ax.scatter(
+            d["annual_spend"], d["overall_score"], s=140, facecolors="none", edgecolors="tab:red", linewidths=1.5
+        )
     ax.set_xscale("log")
-    ax.set_xlabel("annual spend (log scale)")
-    ax.set_ylabel("overall score")
-    ax.set_title("Spend against performance (triangle: deteriorating, square: improving)", fontsize=10)
-    ax.legend(loc="lower left", fontsize="small")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(_money))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Annual spend (log scale)")
+    ax.set_ylabel("Overall score (0-100)")
+    x, y = seg["annual_spend"].to_numpy(float), seg["overall_score"].to_numpy(float)
+    ax.set_xlim(x.min() / 1.6, x.max() * 1.6)  # room for the labels of the outermost points
+    ax.set_ylim(y.min() - 4, y.max() + 4)
+    extra = [
+        Line2D([], [], ls="", marker="o", ms=10, mfc="none", mec="tab:red", mew=1.5, label="Grade D"),
+        Line2D([], [], ls="", marker="^", ms=7, color="0.45", label="Deteriorating"),
+        Line2D([], [], ls="", marker="s", ms=6, color="0.45", label="Improving"),
+    ]
+    handles, _ = ax.get_legend_handles_labels()
+    legend_outside(ax, handles=handles + extra)
+    title = "Spend against overall score"
+    ax.set_title(title, fontsize=10)  # before the labels: a title set later would move the Axes under them
+    if label:
+        chosen = _label_order(seg)
+        missed = place_labels(
+            ax, chosen["annual_spend"], chosen["overall_score"], chosen["supplier_id"].astype(str), avoid=(x, y)
+        )
+        if missed:
+            more = f"{len(missed)} label{'s' if len(missed) > 1 else ''} left out for room: see the tables"
+            ax.set_title(f"{title} ({more})", fontsize=10)
     return ax
+
+
+#: People's names of the review's columns (to move to the shared column labels once they exist).
+_LABELS = {
+    "priority": "Priority",
+    "supplier_id": "Supplier ID",
+    "supplier": "Supplier",
+    "supplier_name": "Supplier",
+    "category": "Category",
+    "annual_spend": "Annual spend",
+    "spend_share": "Share of spend",
+    "spend_class": "Spend class",
+    "grade": "Grade",
+    "grade_probability": "Probability of the grade",
+    "overall_score": "Overall score",
+    "rank": "Rank (95% interval)",
+    "performance": "Performance",
+    "segment": "Segment",
+    "trend": "Significant change",
+    "reason": "Reason",
+    "why": "Why",
+    "deteriorating": "Deteriorating",
+    "improving": "Improving",
+    "reasons": "Reasons",
+    "open_actions": "Open actions",
+    "metric": "Metric",
+    "direction": "Direction",
+    "severity": "Severity",
+    "p_value": "p-value",
+    "q_value": "q-value",
+    "change": "Change over the periods tested",
+    "current": "Current level",
+    "target": "Target",
+    "n_periods": "Periods",
+    "chart_signal": "Control chart signal",
+    "suppliers": "Suppliers",
+    "median_score": "Median score",
+    "good": "Good",
+    "fair": "Fair",
+    "poor": "Poor",
+    "unknown": "Not enough evidence",
+    "action_id": "Action",
+    "opened": "Opened",
+    "owner": "Owner",
+    "description": "Description",
+    "due": "Due",
+    "status": "Status",
+    "closed": "Closed",
+    "before": "Before",
+    "after": "After",
+    "difference": "Difference (95% interval)",
+    "verdict": "Verdict",
+}
+_PERCENT = ("spend_share", "grade_probability")
+_DECIMALS = {"overall_score": 1, "annual_spend": 0, "median_score": 1, "p_value": 4, "q_value": 4}
+
+
+def _value(metric, value, *, change: bool = False, short: bool = False) -> str:
+    """A metric's value in its catalogue format (with its unit); a change of a rate in percentage points."""
+    if value is None or pd.isna(value):
+        return ""
+    metric = str(metric)
+    spec = METRICS.get(metric)
+    if change and spec is not None and spec.is_rate:
+        return f"{100.0 * float(value):+.1f}" + ("" if short else " percentage points")
+    if spec is None:
+        text = f"{float(value):.3g}"
+    else:
+        text = format_value(metric, value, unit_suffix=not spec.is_rate and not short)
+    return ("+" + text if float(value) > 0 else text) if change else text
+
+
+def _for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of the pack as a person reads it: fewer, merged columns, values in the metric's format.
+
+    The supplier's name and id share a cell, a rank shows with its interval, a metric's values (current,
+    target, change, before, after) are formatted per row by the catalogue (so an OTIF target of 0.93 reads
+    93.0%), and columns that repeat another (performance repeats the grade) are left out.
+    """
+    out = frame.copy()
+    if {"supplier_id", "supplier_name"} <= set(out.columns):
+        name = out["supplier_name"].astype("string")
+        sid = out["supplier_id"].astype(str)
+        out.insert(
+            list(out.columns).index("supplier_id"),
+            "supplier",
+            [s if pd.isna(n) else f"{n} ({s})" for n, s in zip(name, sid)],
+        )
+        out = out.drop(columns=["supplier_id", "supplier_name"])
+    if {"rank", "rank_low", "rank_high"} <= set(out.columns):
+        out["rank"] = [
+            "" if pd.isna(r) else f"{r:.0f}" + ("" if pd.isna(lo) else f" ({lo:.0f} to {hi:.0f})")
+            for r, lo, hi in zip(out["rank"], out["rank_low"], out["rank_high"])
+        ]
+        out = out.drop(columns=["rank_low", "rank_high"])
+    if {"deteriorating", "improving", "segment"} <= set(out.columns):
+        out["trend"] = [
+            "; ".join(f"{what}: {v}" for what, v in (("worse", d), ("better", i)) if isinstance(v, str) and v)
+            for d, i in zip(out["deteriorating"], out["improving"])
+        ]
+        out = out.drop(columns=["deteriorating", "improving", "performance"], errors="ignore")
+    if "metric" in out.columns:
+        metrics = out["metric"].astype(str)
+        for col in ("current", "target", "before", "after"):
+            if col in out.columns:
+                out[col] = [_value(m, v) for m, v in zip(metrics, out[col])]
+        if "change" in out.columns:
+            out["change"] = [_value(m, v, change=True) for m, v in zip(metrics, out["change"])]
+        if {"difference", "low", "high"} <= set(out.columns):
+            out["difference"] = [
+                ""
+                if pd.isna(d)
+                else f"{_value(m, d, change=True)} ({_value(m, lo, change=True, short=True)} to "
+                f"{_value(m, hi, change=True, short=True)})"
+                for m, d, lo, hi in zip(metrics, out["difference"], out["low"], out["high"])
+            ]
+        for col in ("before", "after"):
+            if f"{col}_n" in out.columns:
+                out[col] = [v if pd.isna(n) else f"{v} of {n:,.0f}" for v, n in zip(out[col], out[f"{col}_n"])]
+        out["metric"] = [catalog_label(m) if m in METRICS else m for m in metrics]
+    if "verdict" in out.columns:  # the comparison of closed actions: the action log gives the rest
+        out = out.drop(
+            columns=[
+                c
+                for c in out.columns
+                if c.startswith(("before_", "after_"))
+                or c in ("low", "high", "p_value", "status", "owner", "description")
+            ]
+        )
+    if "direction" in out.columns:
+        out = out.drop(columns=["p_value"], errors="ignore")
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,7 +371,7 @@ class ReviewPack:
                 "Corrective-action request candidates",
                 self.car_candidates,
                 "Grade D, a significant deterioration, or PPM or lot rejection wholly beyond target (95% interval); "
-                "the reasons list every key metric wholly beyond target. open_actions counts actions already open.",
+                "the reasons list every key metric wholly beyond target. Open actions counts the actions of the log not yet closed.",
                 "No supplier meets these conditions.",
             ),
             (
@@ -206,8 +389,8 @@ class ReviewPack:
                     if spend
                     else f"{no_spend}Performance by grade (good: A or B, fair: C, poor: D, unknown: not enough evidence)"
                 )
-                + "; grade_probability is the probability of the grade shown and rank_low to rank_high the 95% "
-                "interval of the rank.",
+                + "; the probability of the grade is how sure the grade shown is, and the rank is shown with its "
+                "95% interval.",
                 "No supplier in the scorecard.",
             ),
             (
@@ -249,35 +432,13 @@ class ReviewPack:
             H.section("Spend and performance", charts or f'<p class="note">{H.esc(missing)}</p>', anchor="segments")
         )
         for title, frame, note, empty in self._tables():
-            pct = tuple(
-                c
-                for c in frame.columns
-                if c in ("spend_share", "before", "after", "difference", "low", "high", "current")
-            )
             body = f'<p class="note">{H.esc(note)}</p>'
-            body += (
-                H.table(
-                    frame,
-                    percent=pct,
-                    decimals={
-                        "overall_score": 1,
-                        "grade_probability": 2,
-                        "rank": 0,
-                        "rank_low": 0,
-                        "rank_high": 0,
-                        "annual_spend": 0,
-                        "median_score": 1,
-                        "p_value": 4,
-                        "q_value": 4,
-                        "before_n": 0,
-                        "after_n": 0,
-                        "before_k": 0,
-                        "after_k": 0,
-                    },
-                )
-                if len(frame)
-                else f'<p class="note">{H.esc(empty)}</p>'
-            )
+            if len(frame):
+                shown = _for_people(frame)
+                pct = tuple(c for c in shown.columns if c in _PERCENT)
+                body += H.table(shown, percent=pct, decimals=_DECIMALS, labels=_LABELS)
+            else:
+                body += f'<p class="note">{H.esc(empty)}</p>'
             parts.append(H.section(title, body))
         parts.append(H.section("Method", "".join(f"<p>{H.esc(n)}</p>" for n in self.method_notes)))
         return H.page("Supplier relationship review", "".join(parts))
@@ -400,8 +561,8 @@ def review_pack(
         gaps["actions"] = "No action log was given."
     figures = {}
     if _drawable(seg):
-        fig = Figure(figsize=(7.5, 4.2))
-        fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.13)
+        fig = Figure(figsize=(8.6, 4.4))
+        fig.subplots_adjust(left=0.08, right=0.8, top=0.9, bottom=0.13)
         plot_segments(seg, ax=fig.subplots())
         figures["segments"] = H.figure_svg(fig, label="Spend against overall score per supplier")
     notes = [signals.attrs.get("method", "")]
