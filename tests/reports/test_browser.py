@@ -88,7 +88,7 @@ def test_feedback_pack_draws_grade_and_every_chart(packs, tmp_path):
     for svg in seen["svgs"]:
         assert svg["w"] > 300 and svg["h"] > 100, svg
         assert svg["marks"] > 20, svg
-    assert seen["sections"][:3] == ["Summary", "Trends", "Strengths and recognised improvements"]
+    assert seen["sections"][:4] == ["Summary", "What would move your grade most", "Trends", "Strengths and improvements"]
     assert "Position among peers" in seen["sections"]
 
 
