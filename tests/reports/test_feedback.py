@@ -376,3 +376,17 @@ def test_insufficient_evidence_says_why_and_what_is_needed(tmp_path):
     assert "What would move your grade most" not in text
     thin = sa.feedback_pack(card, "V10017", charts=False)  # 3 requests: graded, thin
     assert "Thin evidence" in thin.evidence_note and "3 requests (a firm grade needs 5)" in thin.evidence_note
+
+
+def test_cli_warns_without_contact_and_pdf_without_chromium_exits_4(tmp_path, capsys, monkeypatch):
+    from supplier_analytics.cli import main
+
+    args = ["feedback", "--requests", str(SAMPLE / "requests.csv"), "--supplier", "V10034", "--out"]
+    assert main([*args, str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: The feedback packs name no contact" in err
+    monkeypatch.setenv("SUPPLIER_ANALYTICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    assert main([*args, str(tmp_path / "b"), "--contact", "Jane Doe", "--pdf"]) == 4
+    err = capsys.readouterr().err
+    assert "Chromium is not installed" in err and "name no contact" not in err
+    assert not (tmp_path / "b").exists()  # nothing written before the check

@@ -250,7 +250,9 @@ class FeedbackPack:
         scores = self.scores.drop(columns="metric").rename(columns=_SCORE_HEADERS)
         technical = tuple(re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: label(m.group(0)), n) for n in self.method_notes)
         out = [
-            SheetSpec("Summary", self.summary.rename(columns={"item": "Item", "value": "Value"}), notes=notes, wrap=True),
+            SheetSpec(
+                "Summary", self.summary.rename(columns={"item": "Item", "value": "Value"}), notes=notes, wrap=True
+            ),
             SheetSpec("Scores", scores, decimals={"Points": 1}),
             SheetSpec("Recognition", self.recognition, wrap=True),
             SheetSpec("Areas to improve", self.areas, wrap=True),
@@ -259,7 +261,11 @@ class FeedbackPack:
             out.append(SheetSpec("What would move your grade", self.levers, decimals={"points": 1, "score_gain": 1}))
         for i, (m, ev) in enumerate(self.evidence.items(), start=1):
             out.append(
-                SheetSpec(f"Evidence {i} {label(m).split(' (')[0]}"[:31], people(ev), notes=(f"Records behind the area '{label(m)}'.",))
+                SheetSpec(
+                    f"Evidence {i} {label(m).split(' (')[0]}"[:31],
+                    people(ev),
+                    notes=(f"Records behind the area '{label(m)}'.",),
+                )
             )
         out.append(SheetSpec("Corrective actions", people(self.actions)))
         if len(self.open_requests):

@@ -73,7 +73,9 @@ def _rows_table(head: list[str], rows: list[list[str]], *, css: str = "", numeri
     th = "".join(f"<th>{H.esc(h)}</th>" for h in head)
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="num">{H.esc(c)}</td>' if i in numeric else f"<td>{H.esc(c)}</td>" for i, c in enumerate(r))
+        + "".join(
+            f'<td class="num">{H.esc(c)}</td>' if i in numeric else f"<td>{H.esc(c)}</td>" for i, c in enumerate(r)
+        )
         + "</tr>"
         for r in rows
     )
@@ -176,7 +178,9 @@ def _levers(pack) -> str:
         for r in lv.itertuples()
     ]
     tbl = _rows_table(
-        ["Measure", "Yours", "Target", "Points now", "Points at target", "Your score gains"], rows, numeric=(1, 2, 3, 4, 5)
+        ["Measure", "Yours", "Target", "Points now", "Points at target", "Your score gains"],
+        rows,
+        numeric=(1, 2, 3, 4, 5),
     )
     how = (
         '<p class="note">For each measure below its target: the points it would earn at its target, less its '
@@ -294,12 +298,14 @@ def _peers(pack) -> str:
     names = {label(m): m for m in METRICS}
     rows = []
     for r in pack.peers.itertuples():
-        m = names.get(r.metric, "")
-        fmt = _score if m.endswith("_score") else (lambda v, m=m: _value(m, v))
-        rows.append([r.metric, fmt(r.yours), fmt(r.peer_median), f"{r.percentile:.0f}%", f"{int(r.peers)}"])
-    tbl = _rows_table(
-        ["Measure", "Yours", "Peer median", "You do better than", "Peers"], rows, numeric=(1, 2, 3, 4)
-    )
+        m = names.get(str(r.metric), "")
+        yours, median = (
+            (_score(r.yours), _score(r.peer_median))
+            if m.endswith("_score")
+            else (_value(m, r.yours), _value(m, r.peer_median))
+        )
+        rows.append([str(r.metric), yours, median, f"{r.percentile:.0f}%", f"{int(r.peers)}"])
+    tbl = _rows_table(["Measure", "Yours", "Peer median", "You do better than", "Peers"], rows, numeric=(1, 2, 3, 4))
     return _section("Position among peers", tbl + note, anchor="peers")
 
 

@@ -104,7 +104,9 @@ def methodology_text(card) -> pd.DataFrame:
     )
     ex = scoring_explained(cfg)
     weights = "; ".join(
-        f"{dim.capitalize()} {dw:.0%} (" + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight)) + ")"
+        f"{dim.capitalize()} {dw:.0%} ("
+        + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight))
+        + ")"
         for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False)
     )
     grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
@@ -244,9 +246,7 @@ def evidence_text(card, row: pd.Series) -> str:
             "Once deliveries, inspections or requests of yours are recorded in the period, the next pack "
             "will grade them."
         )
-    thin = [
-        dim for dim, n in counts.items() if (0 if n is None or pd.isna(n) else n) < need[dim] and dim in need
-    ]
+    thin = [dim for dim, n in counts.items() if (0 if n is None or pd.isna(n) else n) < need[dim] and dim in need]
     if not thin:
         return ""
     areas = "; ".join(f"{_count(counts[dim], dim)} (a firm grade needs {need[dim]})" for dim in thin)
