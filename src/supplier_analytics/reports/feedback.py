@@ -121,9 +121,9 @@ def _evidence_lines(card, sid: str, metric: str) -> pd.DataFrame:
 
 
 def _keys(frame: pd.DataFrame) -> set:
-    """The identities of evidence records: (order, line) for lines, the lot or request number otherwise."""
-    cols = ["po_id", "line_id"] if "po_id" in frame.columns else frame.columns[:1].tolist()
-    return set(frame[cols].astype(str).itertuples(index=False, name=None))
+    """The identities of evidence records: each whole row (a record listed for two metrics is the same row in
+    both; ids alone may be missing or repeat, e.g. an order without line numbers)."""
+    return set(frame.astype(str).itertuples(index=False, name=None))
 
 
 def _evidence_once(card, sid: str, metrics: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[str, int]]]:
@@ -542,8 +542,6 @@ def write_feedback_packs(
                 "No PDF can be written: Chromium is not installed (apt-get install chromium, or set "
                 "SUPPLIER_ANALYTICS_CHROMIUM to its path); leave out --pdf to write the HTML and workbook only."
             )
-    if not contact:
-        warnings.warn(NO_CONTACT, UserWarning, stacklevel=2)
     from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
@@ -552,6 +550,8 @@ def write_feedback_packs(
     missing = [x for x in ids if x not in known]
     if missing:
         raise UsageError(_unknown_suppliers(missing, sorted(known)))
+    if not contact:
+        warnings.warn(NO_CONTACT, UserWarning, stacklevel=2)
     signals = change_signals(card, recent_months=recent_months, fdr=fdr)
     trend = _alerts(card, fdr=fdr)
     log = None if actions is None else _read_log(actions)
