@@ -133,7 +133,7 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     tables: dict[str, Any] = dict(report.results)
     card = score(**tables, config=args.config, as_of=args.as_of)
     folders = write_feedback_packs(
-        card, args.out, supplier_ids=args.supplier, actions=args.actions, contact=args.contact
+        card, args.out, supplier_ids=args.supplier, actions=args.actions, contact=args.contact, pdf=args.pdf
     )
     review_pack(card, actions=args.actions, out_dir=Path(args.out) / "review")
     print(report.summary_text())
@@ -241,7 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: latest date in the data)")
     p.add_argument("--actions", metavar="FILE", type=Path, help="action log (.xlsx, .csv): open actions, before/after")
     p.add_argument("--supplier", metavar="ID", action="append", help="only this supplier (repeat for more)")
-    p.add_argument("--contact", metavar="TEXT", help="who suppliers write to with questions and disputes")
+    p.add_argument(
+        "--contact",
+        metavar="TEXT",
+        help="who suppliers write to with questions and disputes, e.g. 'Jane Doe, supplier quality, "
+        "jane@example.com' (without it: a warning, and the packs ask suppliers to reply to the sender)",
+    )
+    p.add_argument("--pdf", action="store_true", help="also print each pack to feedback.pdf (A4, headless Chromium)")
     p.add_argument(
         "--out",
         metavar="DIR",

@@ -29,7 +29,16 @@ import pandas as pd
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError
 
-__all__ = ["supplier_findings", "peer_comparison", "FINDING_METRICS", "PEER_METRICS", "FINDING_COLUMNS", "AREA_COLUMNS"]
+__all__ = [
+    "supplier_findings",
+    "peer_comparison",
+    "grade_levers",
+    "FINDING_METRICS",
+    "PEER_METRICS",
+    "FINDING_COLUMNS",
+    "AREA_COLUMNS",
+    "LEVER_COLUMNS",
+]
 
 #: Metrics judged against their target (when ``config.targets`` has one), in the order findings are listed.
 FINDING_METRICS = (
@@ -57,6 +66,21 @@ FINDING_COLUMNS = ["metric", "kind", "finding", "test", "p_value", "q_value"]
 AREA_COLUMNS = ["metric", "area", "basis", "finding", "test", "p_value", "q_value"]
 
 
+#: Columns of :func:`grade_levers`.
+LEVER_COLUMNS = [
+    "metric",
+    "label",
+    "value",
+    "target",
+    "points",
+    "points_at_target",
+    "weight",
+    "score_gain",
+    "score_after",
+    "grade_after",
+]
+
+
 def _text(metric: str, value) -> str:
     return spec(metric).format(value, unit_suffix=True)
 
@@ -66,20 +90,20 @@ def _signal_text(s: pd.Series, before: str, after: str) -> str:
     verb = "improved" if s["direction"] == "improving" else "worsened"
     return (
         f"{m.label} {verb} from {m.format(s['before'])} ({before}, {int(s['before_n'])} {m.record_noun}) to "
-        f"{m.format(s['after'])} ({after}, {int(s['after_n'])}); period t-test p = {s['p_value']:.2g}, "
-        "significant after adjusting for every supplier and metric tested "
-        f"(q = {s['q_value']:.2g})."
+        f"{m.format(s['after'])} ({after}, {int(s['after_n'])} {m.record_noun}): a change too large to be "
+        "the ordinary ups and downs from month to month."
     )
 
 
-def _trend_text(a: pd.Series) -> str:
+def _trend_text(a: pd.Series, period: str = "period") -> str:
     m = str(a["metric"])
     per = _text(m, abs(float(a["slope"]))) if np.isfinite(a["slope"]) else "n/a"
     verb = "rising" if a["slope"] > 0 else "falling"
+    if spec(m).is_rate and np.isfinite(a["slope"]):
+        per = f"{100.0 * abs(float(a['slope'])):.1f} percentage points"
     return (
-        f"{label(m)} has been {verb} by about {per} per period over {int(a['n_periods'])} "
-        f"periods ({a['first_period']} to {a['last_period']}); Mann-Kendall trend test p = "
-        f"{a['p_value']:.2g}, q = {a['q_value']:.2g}."
+        f"{label(m)} has been {verb} by about {per} per {period} over {int(a['n_periods'])} "
+        f"{period}s ({a['first_period']} to {a['last_period']}), more steadily than chance would explain."
     )
 
 
@@ -137,8 +161,8 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
             continue
         n = row.get(ms.denominator, np.nan)
         figure = (
-            f"{ms.label} {_text(m, value)} (95% interval {_text(m, lo)} to {_text(m, hi)}, "
-            f"{int(n) if pd.notna(n) else 0:,} {ms.record_noun}) against a target of {_text(m, target)}"
+            f"{ms.label} {_text(m, value)} ({int(n) if pd.notna(n) else 0:,} {ms.record_noun}; with 95% "
+            f"confidence between {_text(m, lo)} and {_text(m, hi)}) against a target of {_text(m, target)}"
         )
         meets = hi <= target if ms.lower_is_better else lo >= target
         misses = lo > target if ms.lower_is_better else hi < target
@@ -147,7 +171,7 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
                 {
                     "metric": m,
                     "kind": "strength",
-                    "finding": f"{figure}: the whole interval meets the target.",
+                    "finding": f"{figure}: the whole range meets the target.",
                     "test": "95% Wilson interval on the target's side",
                     "p_value": np.nan,
                     "q_value": np.nan,
@@ -157,7 +181,7 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
             areas.setdefault(m, []).append(
                 {
                     "basis": "below target",
-                    "finding": f"{figure}: the whole interval misses the target.",
+                    "finding": f"{figure}: the whole range misses the target.",
                     "test": "95% Wilson interval beyond the target",
                     "p_value": np.nan,
                     "q_value": np.nan,
@@ -167,7 +191,8 @@ def supplier_findings(card, row: pd.Series, signals: pd.DataFrame, trend_alerts:
     _sort_tested(mine, lambda s: _signal_text(s, before, after), "year-on-year period t-test", recognised, areas)
     if trend_alerts is not None and len(trend_alerts):
         ta = trend_alerts.loc[trend_alerts["supplier_id"].astype(str) == sid]
-        _sort_tested(ta, _trend_text, "Mann-Kendall trend", recognised, areas)
+        period = str(card.config.periods.period)
+        _sort_tested(ta, lambda a: _trend_text(a, period), "Mann-Kendall trend", recognised, areas)
     overdue = row.get("overdue_requests", np.nan)
     if overdue is not None and pd.notna(overdue) and overdue > 0:
         areas.setdefault("overdue_requests", []).append(
@@ -272,3 +297,89 @@ def peer_comparison(card, row: pd.Series, *, peers: str | None = "category", min
         "half)."
     )
     return pd.DataFrame(rows), note
+
+
+def grade_levers(row: pd.Series, config) -> pd.DataFrame:
+    """What would move the overall score most: per metric that misses its target, the points gained there.
+
+    For each scored metric with a target that the supplier's figure misses, the metric's points if it
+    reached its target exactly (:func:`~supplier_analytics.scoring.points` of the target on the metric's
+    curve), less the points it has now (``pts_<metric>``), times the metric's share of the overall score
+    (:func:`~supplier_analytics.scoring.scoring_explained`, over the metrics and dimensions that are
+    scored, as :func:`~supplier_analytics.scoring.score_suppliers` does), every other metric unchanged.
+
+    Parameters
+    ----------
+    row : Series
+        The supplier's row of ``card.suppliers``: the metrics, ``pts_<metric>`` and ``overall_score``.
+    config : Config
+        The scoring configuration (``card.config``): curves, weights, targets and grade bands.
+
+    Returns
+    -------
+    DataFrame
+        :data:`LEVER_COLUMNS`, the largest ``score_gain`` first: ``label`` (for people), ``value`` and
+        ``target`` in the metric's units, ``points`` now and ``points_at_target`` (0-100), ``weight`` (the
+        metric's share of the overall score), ``score_gain`` (points of the overall score),
+        ``score_after`` and ``grade_after`` (the grade band of ``score_after``). Empty when the supplier is
+        not graded or meets every target.
+
+    Examples
+    --------
+    With the default configuration OTIF is half of delivery, and delivery half of the score: 0.80 earns
+    70 - 40 x 0.05 / 0.15 = 60 points on the curve; at the target of 0.93 it would earn
+    70 + 30 x 0.08 / 0.10 = 94, so the score gains (94 - 60) x 0.25 = 8.5 points.
+
+    >>> from supplier_analytics.config import load_config
+    >>> from supplier_analytics.scoring import scoring_explained
+    >>> row = pd.Series({f"pts_{m}": 60.0 for m in scoring_explained()["metric"]})
+    >>> row = pd.concat([row, pd.Series({"otif_rate": 0.80, "overall_score": 65.0})])
+    >>> levers = grade_levers(row, load_config())
+    >>> levers[["metric", "points_at_target", "score_gain", "grade_after"]].round(6).to_dict("records")
+    [{'metric': 'otif_rate', 'points_at_target': 94.0, 'score_gain': 8.5, 'grade_after': 'B'}]
+    """
+    from supplier_analytics.scoring import grade_for, points, scoring_explained
+
+    overall = row.get("overall_score", np.nan)
+    if overall is None or pd.isna(overall):
+        return pd.DataFrame(columns=LEVER_COLUMNS)
+    ex = scoring_explained(config)
+    scored = ex["metric"].map(lambda m: pd.notna(row.get(f"pts_{m}", np.nan))).astype(bool)
+    ex = ex.loc[scored].copy()
+    if ex.empty:
+        return pd.DataFrame(columns=LEVER_COLUMNS)
+    # the metric weights within each dimension and the dimension weights over the scored ones, each summing to 1
+    ex["metric_weight"] = ex["metric_weight"] / ex.groupby("dimension")["metric_weight"].transform("sum")
+    dims = ex.drop_duplicates("dimension").set_index("dimension")["dimension_weight"]
+    ex["weight"] = ex["metric_weight"] * ex["dimension"].map(dims / dims.sum())
+    rows = []
+    for m, weight in zip(ex["metric"], ex["weight"]):
+        ms = spec(m)
+        target = config.targets.get(ms.target_key) if ms.target_key else None
+        value = row.get(m, np.nan)
+        if target is None or value is None or pd.isna(value):
+            continue
+        if (value <= target) if ms.lower_is_better else (value >= target):
+            continue  # meets its target already
+        now = float(row[f"pts_{m}"])
+        at_target = float(points(float(target), config.scoring.curves[m], name=m))
+        gain = round(max(0.0, at_target - now) * float(weight), 9)
+        if gain <= 0:
+            continue
+        after = float(overall) + gain
+        rows.append(
+            {
+                "metric": m,
+                "label": ms.label,
+                "value": float(value),
+                "target": float(target),
+                "points": now,
+                "points_at_target": at_target,
+                "weight": float(weight),
+                "score_gain": gain,
+                "score_after": after,
+                "grade_after": str(grade_for(after, config.scoring.grades)),
+            }
+        )
+    out = pd.DataFrame(rows, columns=LEVER_COLUMNS)
+    return out.sort_values("score_gain", ascending=False, kind="stable").reset_index(drop=True)

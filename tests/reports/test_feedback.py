@@ -158,7 +158,7 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
         'id="grade"',
         "Areas to improve",
         "Position among peers",
-        "How the figures are made",
+        "Appendix: how the figures are made",
         "Questions and disputes",
         "What an exclusion needs",
         "4500001827",
@@ -166,10 +166,10 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
         assert text in html, text
     wb = openpyxl.load_workbook(tmp_path / "feedback.xlsx")
     assert wb.sheetnames[:4] == ["Summary", "Scores", "Recognition", "Areas to improve"]
-    assert "Evidence 1 otif_rate" in wb.sheetnames and "Methodology" in wb.sheetnames
+    assert "Evidence 1 On time in full" in wb.sheetnames and "Methodology" in wb.sheetnames
     scores = pd.read_excel(tmp_path / "feedback.xlsx", sheet_name="Scores", engine="openpyxl")
-    otif_row = scores[scores["measure"] == "On time in full (OTIF)"].iloc[0]
-    assert otif_row["value"] == pytest.approx(row["otif_rate"]) and otif_row["low"] == pytest.approx(
+    otif_row = scores[scores["Measure"] == "On time in full (OTIF)"].iloc[0]
+    assert otif_row["Value"] == pytest.approx(row["otif_rate"]) and otif_row["Low (95%)"] == pytest.approx(
         row["otif_rate_low"]
     )
 
@@ -286,3 +286,107 @@ def test_formula_text_from_inputs_is_written_as_text(tmp_path):
         assert c.data_type == "s" and c.quotePrefix, (title, c.coordinate, c.value)
     html = (tmp_path / "feedback.html").read_text(encoding="utf-8")
     assert "=HYPERLINK(&quot;http://evil.example&quot;" in html and "<a " not in html
+
+
+# ----------------------------------------------------------------- written for the supplier
+
+
+def _visible_text(html: str) -> str:
+    """The text a reader sees: no style, no markup, no attribute."""
+    import html as _html
+
+    body = re.sub(r"<style>.*?</style>", " ", html, flags=re.DOTALL)
+    body = re.sub(r"<svg\b.*?</svg>", lambda m: " ".join(re.findall(r">([^<]+)<", m.group(0))), body, flags=re.DOTALL)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_pack_speaks_the_suppliers_language(card, shared):
+    pack = sa.feedback_pack(card, "V10034", contact="Jane Doe, jane@example.com", **shared)
+    text = _visible_text(pack.html())
+    # no snake_case name, no statistical term in the body (before the appendix), no shares as fractions
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)[:5]
+    body = text[: text.index("Appendix: how the figures are made")]
+    for jargon in ("Benjamini", "Hochberg", "t-test", "Mann-Kendall", "continuity", "empirical Bayes", "p = ", "q = "):
+        assert jargon not in body, jargon
+    assert "0.95 = 95%" not in text
+    row = card.suppliers.set_index("supplier_id").loc["V10034"]
+    # one score, with one decimal; rates as percentages; PPM whole
+    assert text.count(f"{row['overall_score']:.1f}") >= 1 and f"{row['overall_score']:.3f}" not in text
+    assert f"{100 * row['otif_rate']:.1f}%" in text and f"{row['otif_rate']:.3f}" not in text
+    assert f"{row['ppm']:,.0f}" in text and f"{row['ppm']:.3f}" not in text
+    for header in ("Order", "Line", "Quantity ordered", "Promised", "Received", "Days late"):
+        assert f"<th>{header}</th>" in pack.html(), header
+    assert "Write to Jane Doe, jane@example.com within 30 days" in text
+
+
+def test_what_would_move_the_grade_most(card, shared):
+    """V10034 by hand: OTIF 60.5% earns 18.2 points; at its target of 93% it would earn 70 + 30 x 0.08 / 0.10
+    = 94 on the sample's curve; OTIF is half of delivery and delivery half of the score, so the score gains
+    (94 - 18.2) x 0.25 = 19.0 points, more than on time's (100 - 23.5) x 0.125 = 9.6: the pack names OTIF."""
+    row = card.suppliers.set_index("supplier_id").loc["V10034"]
+    pack = sa.feedback_pack(card, "V10034", charts=False, **shared)
+    top = pack.levers.iloc[0]
+    assert top["metric"] == "otif_rate"
+    assert top["points_at_target"] == pytest.approx(94.0)
+    assert top["weight"] == pytest.approx(0.25)
+    assert top["score_gain"] == pytest.approx((94.0 - row["pts_otif_rate"]) * 0.25)
+    assert top["score_after"] == pytest.approx(row["overall_score"] + top["score_gain"])
+    assert pack.levers["metric"].tolist()[:2] == ["otif_rate", "on_time_rate"]
+    assert (pack.levers["score_gain"].diff().dropna() <= 0).all()
+    html = pack.html()
+    assert 'id="lever"' in html and f"raise your score by {top['score_gain']:.1f} points" in html
+
+
+def test_late_lines_are_listed_once(card, shared):
+    pack = sa.feedback_pack(card, "V10034", charts=False, **shared)
+    assert set(pack.areas["metric"]) >= {"otif_rate", "on_time_rate", "in_full_rate"}
+    # OTIF's records hold every late and every short line: the on-time and in-full areas point to them
+    assert "otif_rate" in pack.evidence and "on_time_rate" not in pack.evidence and "in_full_rate" not in pack.evidence
+    assert pack.evidence_shared["on_time_rate"][0] == pack.evidence_shared["in_full_rate"][0] == "otif_rate"
+    row = card.suppliers.set_index("supplier_id").loc["V10034"]
+    late = int(row["on_time_rate_n"] - row["on_time_rate_k"])
+    assert pack.evidence_shared["on_time_rate"][1] == late
+    assert int((~pack.evidence["otif_rate"]["on_time"].astype(bool)).sum()) == late
+    html = pack.html()
+    assert html.count("<h4>") == 1 and f"Its {late} records are among those listed under On time in full (OTIF)" in html
+    wb_names = [s.title for s in pack.sheets()]
+    assert sum(n.startswith("Evidence") for n in wb_names) == 1
+
+
+def test_without_a_contact_the_pack_asks_to_reply_and_the_writer_warns(card, tmp_path):
+    pack = sa.feedback_pack(card, "V10034", charts=False)
+    assert "supplier quality contact" not in pack.html()
+    assert "Write to the person who sent you this pack" in _visible_text(pack.html())
+    with pytest.warns(UserWarning, match="name no contact"):
+        sa.write_feedback_packs(card, tmp_path, supplier_ids=["V10034"])
+
+
+def test_insufficient_evidence_says_why_and_what_is_needed(tmp_path):
+    """Scored on requests only, V10023 (no request in the window) gets no grade; the pack says what it
+    holds and what a grade needs (the [evidence] minimums of the sample's configuration)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        card = sa.score(requests=SAMPLE / "requests.csv", suppliers=SAMPLE / "suppliers.csv")
+    pack = sa.feedback_pack(card, "V10023", charts=False)
+    assert pack.grade == "insufficient evidence"
+    text = _visible_text(pack.html())
+    assert "No grade can be given" in text and "no request of yours" not in text
+    assert "we hold no delivery lines, no inspected lots, no requests of yours" in text
+    assert "at least 20 delivery lines or 5 inspected lots or 5 requests" in text
+    assert "What would move your grade most" not in text
+    thin = sa.feedback_pack(card, "V10017", charts=False)  # 3 requests: graded, thin
+    assert "Thin evidence" in thin.evidence_note and "3 requests (a firm grade needs 5)" in thin.evidence_note
+
+
+def test_cli_warns_without_contact_and_pdf_without_chromium_exits_4(tmp_path, capsys, monkeypatch):
+    from supplier_analytics.cli import main
+
+    args = ["feedback", "--requests", str(SAMPLE / "requests.csv"), "--supplier", "V10034", "--out"]
+    assert main([*args, str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: The feedback packs name no contact" in err
+    monkeypatch.setenv("SUPPLIER_ANALYTICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    assert main([*args, str(tmp_path / "b"), "--contact", "Jane Doe", "--pdf"]) == 4
+    err = capsys.readouterr().err
+    assert "Chromium is not installed" in err and "name no contact" not in err
+    assert not (tmp_path / "b").exists()  # nothing written before the check

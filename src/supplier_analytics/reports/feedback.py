@@ -40,17 +40,24 @@ from supplier_analytics.actions import open_actions
 from supplier_analytics.catalog import label, spec
 from supplier_analytics.errors import InputError, UsageError
 from supplier_analytics.evidence import evidence
-from supplier_analytics.findings import FINDING_METRICS, peer_comparison, supplier_findings
+from supplier_analytics.findings import FINDING_METRICS, grade_levers, peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.feedback_html import render_pack
 from supplier_analytics.reports.pack import write_pack
-from supplier_analytics.scoring import scoring_explained
+from supplier_analytics.reports.pack_text import column_label, dispute_text, evidence_text, methodology_text
 from supplier_analytics.signals import change_signals
 
-__all__ = ["FeedbackPack", "feedback_pack", "write_feedback_packs", "FEEDBACK_FILES"]
+__all__ = ["FeedbackPack", "feedback_pack", "write_feedback_packs", "FEEDBACK_FILES", "NO_CONTACT"]
 
-#: Files written by :meth:`FeedbackPack.write`.
+#: Files written by :meth:`FeedbackPack.write` (and ``feedback.pdf`` with ``pdf=True``).
 FEEDBACK_FILES = ("feedback.html", "feedback.xlsx")
+
+#: The warning when packs are written without a contact for questions and disputes.
+NO_CONTACT = (
+    "The feedback packs name no contact for questions and disputes (they ask the supplier to reply to the "
+    "sender); give contact= (--contact on the command line), e.g. 'Jane Doe, supplier quality, jane@example.com'."
+)
 
 #: Metrics drawn as trend charts.
 _CHARTS = ("otif_rate", "ppm", "within_sla_rate")
@@ -113,127 +120,36 @@ def _evidence_lines(card, sid: str, metric: str) -> pd.DataFrame:
     return rec[keep].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- methodology
+def _keys(frame: pd.DataFrame) -> set:
+    """The identities of evidence records: each whole row (a record listed for two metrics is the same row in
+    both; ids alone may be missing or repeat, e.g. an order without line numbers)."""
+    return set(frame.astype(str).itertuples(index=False, name=None))
 
 
-def _days(v) -> str:
-    return "any number of" if v is None else str(v)
-
-
-def methodology_text(card) -> pd.DataFrame:
-    """The methodology in plain words, from the scorecard's configuration: one row per topic."""
-    cfg = card.config
-    d, w0, w1 = cfg.delivery, card.window[0].date(), card.window[1].date()
-    sla = ", ".join(f"{k} {v:g} h" for k, v in cfg.responsiveness.service_level_hours.items())
-    ex = scoring_explained(cfg)
-    weights = "; ".join(
-        f"{dim} {dw:.0%} (" + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight)) + ")"
-        for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False)
-    )
-    grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
-    peers = (
-        "level of suppliers of the same category"
-        if cfg.scoring.peer_groups == "category"
-        else "level of the whole supplier base"
-    )
-    rows = [
-        (
-            "Period",
-            f"The figures cover {w0} to {w1}: the last {cfg.periods.window_months} months up to the "
-            f"as-of date {card.as_of.date()}, shown by {cfg.periods.period}.",
-        ),
-        (
-            "On time",
-            f"A delivery line is on time when the receipt that completed it arrived no more than "
-            f"{_days(d.early_tolerance_days)} days before and {d.late_tolerance_days} days after the "
-            f"{d.reference_date} date, counting {d.day_basis} days. Split receipts of one order line "
-            "are combined; a repeated receipt counts once.",
-        ),
-        (
-            "In full",
-            f"A line is in full when the quantity received is at least the quantity ordered less "
-            f"{d.in_full_tolerance:.1%}; over-delivery {'counts' if d.over_delivery_in_full else 'does not count'}"
-            " as in full. OTIF means both on the same line.",
-        ),
-        (
-            "Quality",
-            f"PPM is defective units per million units inspected (target {cfg.targets['ppm']:g}); the "
-            f"lot rejection rate is the share of inspected lots with defects (target "
-            f"{cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity are "
-            "counted but no PPM is invented for them.",
-        ),
-        (
-            "Responsiveness",
-            f"A request is answered within the service level when the answer came within: "
-            f"{sla}. Corrective actions are due on their agreed date, or "
-            f"{cfg.responsiveness.corrective_action_days:g} days after they were sent.",
-        ),
-        (
-            "Scores and weights",
-            "Each metric earns 0 to 100 points on a published curve; metrics combine into "
-            f"dimension scores and those into the overall score with these weights: {weights}. "
-            "A dimension without records is scored at the level of the supplier base, never left out. "
-            f"Grades: {grades}; the grade shown is the most probable one given the records, with its probability.",
-        ),
-        (
-            "Small samples",
-            "Every rate has a 95% interval. Rates used for points are pulled toward the "
-            f"{peers} "
-            "in proportion to how little data there is, so a few deliveries cannot give an extreme "
-            "score, and the points are the average over the rates your records make plausible. Below "
-            f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} lots or "
-            f"{cfg.evidence.min_requests} requests a dimension is marked as thin evidence, which shows "
-            "as a less certain grade, never as a better or a worse one; with no record at all the grade "
-            "is 'insufficient evidence'.",
-        ),
-        (
-            "Strengths and areas",
-            "A strength is a metric whose whole 95% interval, from your own records "
-            "only, meets its target; an area to improve is one whose whole interval misses "
-            "it, or one that shows a significant deterioration, or has requests open past their service "
-            "level. Improvements are recognised only when a statistical test shows them "
-            "(the recent months against the same months a year before, or a trend over the "
-            "window, both allowing for the ordinary ups and downs from month to month), never from one "
-            "good month.",
-        ),
-    ]
-    return pd.DataFrame(rows, columns=["topic", "explanation"])
-
-
-def dispute_text(*, contact: str | None = None) -> pd.DataFrame:
-    """How to dispute a record and what an exclusion needs."""
-    who = contact or "your supplier quality contact"
-    rows = [
-        (
-            "Check the records",
-            "Every figure in this pack comes from records listed in the workbook: delivery "
-            "lines by purchase order, line and receipt; lots by lot number; requests by "
-            "request number. Recompute any rate from them.",
-        ),
-        (
-            "Dispute a record",
-            f"Write to {who} within 30 days, quoting the record's number (PO and line, lot "
-            "or request), what is wrong and your evidence (delivery note, proof of delivery, "
-            "dated correspondence).",
-        ),
-        (
-            "What an exclusion needs",
-            "A record is excused from scoring only for a documented reason outside your "
-            "control (for example the buyer changed the date after you confirmed it, "
-            "force majeure, or a defect caused by the customer). The decision names the "
-            "reason code, who decided and when.",
-        ),
-        (
-            "What happens then",
-            "An excused record stays visible in the evidence, marked with its reason, but no "
-            "longer counts in the rates. The next scorecard is recomputed with it; nothing is "
-            "deleted silently.",
-        ),
-    ]
-    return pd.DataFrame(rows, columns=["topic", "explanation"])
+def _evidence_once(card, sid: str, metrics: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[str, int]]]:
+    """The records behind each area, each record listed once: (metric -> records, metric -> the metric
+    whose records already hold all of its own). OTIF's late or short lines hold on-time's late lines and
+    in-full's short ones, so those areas point to OTIF's table instead of repeating it."""
+    ev: dict[str, pd.DataFrame] = {}
+    shared: dict[str, tuple[str, int]] = {}
+    for m in metrics:
+        frame = _evidence_lines(card, sid, m)
+        if not len(frame):
+            continue
+        mine = _keys(frame)
+        holder = next((k for k, f in ev.items() if list(f.columns) == list(frame.columns) and mine <= _keys(f)), None)
+        if holder is None:
+            ev[m] = frame
+        else:
+            shared[m] = (holder, len(frame))
+    return ev, shared
 
 
 # --------------------------------------------------------------------------- charts
+
+
+#: Short value-axis titles of the charts (the chart title carries the full label).
+_AXIS = {"otif_rate": "OTIF", "ppm": "PPM", "within_sla_rate": "Answered in time"}
 
 
 def _charts(card, sid: str, targets: dict) -> dict[str, str]:
@@ -246,13 +162,20 @@ def _charts(card, sid: str, targets: dict) -> dict[str, str]:
     for m in _CHARTS:
         if m not in p.columns or not p[m].notna().any():
             continue
-        fig = Figure(figsize=(7.5, 2.8))
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.17)
+        # the legend sits outside the plotting area, right of it, so that it never covers a point
+        fig = Figure(figsize=(7.5, 2.5), layout="constrained")
         ax = fig.subplots()
         plot_period_metric(p.drop(columns="supplier_id"), m, ax=ax, target=targets.get(m))
-        title = f"{label(m)} by {card.config.periods.period}, with 95% interval"
+        title = f"{label(m)} by {card.config.periods.period}"
         ax.set_title(title, fontsize=10)
-        ax.set_ylabel(label(m).split(" (")[0], fontsize=9)
+        ax.set_ylabel(_AXIS.get(m, label(m)), fontsize=9)
+        ax.set_xlabel("")
+        legend = ax.get_legend()
+        if legend is not None:
+            handles, names = ax.get_legend_handles_labels()
+            legend.remove()
+            names = ["Yours" if n == label(m) else n.replace("95% interval", "Likely range (95%)") for n in names]
+            fig.legend(handles, names, loc="outside right upper", fontsize=8, frameon=False)
         out[m] = H.figure_svg(fig, label=title)
     return out
 
@@ -289,6 +212,12 @@ class FeedbackPack:
     figures: dict = field(default_factory=dict)
     method_notes: tuple = ()
     action_log: bool = True  # whether an action log was given (without one, open actions are not known)
+    score: float = float("nan")
+    grade_probability: float = float("nan")
+    grade_bands: tuple = ()
+    levers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evidence_note: str = ""
+    evidence_shared: dict = field(default_factory=dict)  # metric -> the metric whose records already list its own
 
     def __repr__(self) -> str:
         return (
@@ -304,110 +233,71 @@ class FeedbackPack:
 
     # ---------------------------------------------------------------- html
     def html(self) -> str:
-        """The pack as one self-contained HTML page."""
-        w0, w1 = self.window
-        head = (
-            f'<header><h1>{H.esc(self.title)}</h1><p class="meta">Supplier {H.esc(self.supplier_id)}'
-            f"{' · ' + H.esc(self.supplier_name) if self.supplier_name else ''} · period {w0.date()} to "
-            f"{w1.date()} · as of {self.as_of.date()}</p></header>"
-        )
-        grade_cls = f"grade grade-{H.esc(self.grade)}" if self.grade in ("A", "B", "C", "D") else "grade"
-        score_tbl = H.table(
-            self.scores,
-            percent=(),
-            decimals={"value": 3, "low": 3, "high": 3, "records": 0, "target": 3, "points": 1},
-            labels={"value": "value", "low": "95% low", "high": "95% high"},
-        )
-        summary = (
-            f'<div class="keep"><span class="{grade_cls}" id="grade">{H.esc(self.grade)}</span>'
-            + H.table(self.summary)
-            + "</div>"
-            + score_tbl
-            + '<p class="note">Rates are shares (0.95 = 95%); PPM is per million units. The interval is '
-            "the range the true value lies in with 95% confidence.</p>"
-        )
-        parts = [head, H.section("Summary", summary, anchor="summary")]
-        charts = "".join(f'<div class="chart" data-metric="{H.esc(m)}">{svg}</div>' for m, svg in self.figures.items())
-        parts.append(
-            H.section("Trends", charts or '<p class="note">No periods with data to draw.</p>', anchor="trends")
-        )
-        rec = self.recognition
-        if len(rec):
-            items = "".join(
-                f"<li><strong>{H.esc(k.capitalize())}:</strong> {H.esc(f)}</li>"
-                for k, f in zip(rec["kind"], rec["finding"])
-            )
-            body = f'<ul class="findings">{items}</ul>'
-        else:
-            body = '<p class="note">No strength or improvement is confirmed by a test in this period.</p>'
-        parts.append(H.section("Strengths and recognised improvements", body, anchor="recognition"))
-        if len(self.areas):
-            blocks = []
-            for m, g in self.areas.groupby("metric", sort=False):
-                items = "".join(f"<li>{H.esc(f)}</li>" for f in g["finding"])
-                ev = self.evidence.get(m)
-                ev_html = (
-                    f"<h4>The records behind it ({len(ev)})</h4>" + H.table(ev, max_rows=15)
-                    if ev is not None and len(ev)
-                    else ""
-                )
-                blocks.append(
-                    f'<div class="area"><h3>{H.esc(g["area"].iloc[0])}</h3>'
-                    f'<ul class="findings">{items}</ul>{ev_html}</div>'
-                )
-            body = "".join(blocks)
-        else:
-            body = '<p class="note">No area falls short of its target or worsens significantly.</p>'
-        parts.append(H.section("Areas to improve", body, anchor="areas", css_class="page-break"))
-        if len(self.actions):
-            body = H.table(self.actions)
-        elif self.action_log:
-            body = '<p class="note">No open corrective action in the action log.</p>'
-        else:
-            body = (
-                '<p class="note">Open corrective actions are not listed: no action log was provided for this pack.</p>'
-            )
-
-        if len(self.open_requests):
-            body += "<h3>Open corrective-action requests</h3>" + H.table(self.open_requests)
-        parts.append(H.section("Open corrective actions", body, anchor="actions"))
-        body = f'<p class="note">{H.esc(self.peer_note)}</p>'
-        if self.peers is not None:
-            body = H.table(self.peers, decimals={"yours": 3, "peer_median": 3, "percentile": 0}) + body
-        parts.append(H.section("Position among peers", body, anchor="peers"))
-        meth = "".join(f"<h3>{H.esc(t)}</h3><p>{H.esc(x)}</p>" for t, x in self.methodology.itertuples(index=False))
-        meth += "".join(f'<p class="note">{H.esc(n)}</p>' for n in self.method_notes)
-        parts.append(H.section("How the figures are made", meth, anchor="methodology", css_class="page-break"))
-        disp = "".join(f"<h3>{H.esc(t)}</h3><p>{H.esc(x)}</p>" for t, x in self.disputes.itertuples(index=False))
-        parts.append(H.section("Questions and disputes", disp, anchor="disputes"))
-        return H.page(self.title, "".join(parts))
+        """The pack as one self-contained HTML page (:func:`~supplier_analytics.reports.feedback_html.render_pack`)."""
+        return render_pack(self)
 
     # ---------------------------------------------------------------- workbook
     def sheets(self) -> list[SheetSpec]:
-        """The workbook's sheets: the same figures as the page, with every evidence record."""
+        """The workbook's sheets: the same figures as the page, with every evidence record, people's headers."""
+        import re
+
         w0, w1 = self.window
         notes = (f"{self.title}; period {w0.date()} to {w1.date()}; as of {self.as_of.date()}.",)
+
+        def people(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.rename(columns={c: column_label(c) for c in frame.columns})
+
+        scores = self.scores.drop(columns="metric").rename(columns=_SCORE_HEADERS)
+        technical = tuple(re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: label(m.group(0)), n) for n in self.method_notes)
         out = [
-            SheetSpec("Summary", self.summary, notes=notes, wrap=True),
-            SheetSpec("Scores", self.scores, decimals={"points": 1}),
+            SheetSpec(
+                "Summary", self.summary.rename(columns={"item": "Item", "value": "Value"}), notes=notes, wrap=True
+            ),
+            SheetSpec("Scores", scores, decimals={"Points": 1}),
             SheetSpec("Recognition", self.recognition, wrap=True),
             SheetSpec("Areas to improve", self.areas, wrap=True),
         ]
+        if len(self.levers):
+            out.append(SheetSpec("What would move your grade", self.levers, decimals={"points": 1, "score_gain": 1}))
         for i, (m, ev) in enumerate(self.evidence.items(), start=1):
-            out.append(SheetSpec(f"Evidence {i} {m}"[:31], ev, notes=(f"Records behind the area '{label(m)}'.",)))
-        out.append(SheetSpec("Corrective actions", self.actions))
+            out.append(
+                SheetSpec(
+                    f"Evidence {i} {label(m).split(' (')[0]}"[:31],
+                    people(ev),
+                    notes=(f"Records behind the area '{label(m)}'.",),
+                )
+            )
+        out.append(SheetSpec("Corrective actions", people(self.actions)))
         if len(self.open_requests):
-            out.append(SheetSpec("Open CA requests", self.open_requests))
+            out.append(SheetSpec("Open CA requests", people(self.open_requests)))
         peers = self.peers if self.peers is not None else pd.DataFrame({"note": [self.peer_note]})
-        out.append(SheetSpec("Peers", peers, notes=(self.peer_note,) if self.peers is not None else ()))
+        out.append(SheetSpec("Peers", people(peers), notes=(self.peer_note,) if self.peers is not None else ()))
         out.append(SheetSpec("Periods", self.periods, notes=("The figures behind the trend charts.",)))
-        out.append(SheetSpec("Methodology", self.methodology, wrap=True, notes=self.method_notes))
+        out.append(SheetSpec("Methodology", self.methodology, wrap=True, notes=technical))
         out.append(SheetSpec("Disputes", self.disputes, wrap=True))
         return out
 
-    def write(self, out_dir) -> dict[str, Path]:
-        """Write :data:`FEEDBACK_FILES` into ``out_dir`` (created); returns name -> path."""
-        return write_pack(out_dir, "feedback", self.html(), self.sheets())
+    def write(self, out_dir, *, pdf: bool = False) -> dict[str, Path]:
+        """Write :data:`FEEDBACK_FILES` into ``out_dir`` (created), with ``pdf`` also ``feedback.pdf`` (printed
+        by headless Chromium, :func:`~supplier_analytics.reports.pdf.html_to_pdf`); returns name -> path."""
+        out = write_pack(out_dir, "feedback", self.html(), self.sheets())
+        if pdf:
+            from supplier_analytics.reports.pdf import html_to_pdf
+
+            out["feedback.pdf"] = html_to_pdf(out["feedback.html"])
+        return out
+
+
+#: Headers of the workbook's Scores sheet.
+_SCORE_HEADERS = {
+    "measure": "Measure",
+    "value": "Value",
+    "low": "Low (95%)",
+    "high": "High (95%)",
+    "records": "Records",
+    "target": "Target",
+    "points": "Points",
+}
 
 
 def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
@@ -416,6 +306,7 @@ def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
         v = row.get(m, np.nan)
         rows.append(
             {
+                "metric": m,
                 "measure": label(m),
                 "value": float(v) if pd.notna(v) else np.nan,
                 "low": np.nan,
@@ -431,6 +322,7 @@ def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:
         n = row.get(spec(m).denominator, np.nan)  # lines, lots, requests; for PPM units inspected
         rows.append(
             {
+                "metric": m,
                 "measure": label(m),
                 "value": float(row[m]) if pd.notna(row[m]) else np.nan,
                 "low": row.get(f"{m}_low", np.nan),
@@ -540,8 +432,7 @@ def feedback_pack(
         trend_alerts = _alerts(card, fdr=fdr)
     targets = card.config.targets
     recognition, areas = supplier_findings(card, row, signals, trend_alerts)
-    ev = {m: _evidence_lines(card, sid, m) for m in dict.fromkeys(areas["metric"])}
-    ev = {m: f for m, f in ev.items() if len(f)}
+    ev, shared = _evidence_once(card, sid, list(dict.fromkeys(areas["metric"])))
     if actions is not None:
         acts = open_actions(actions, sid)
         acts = acts[
@@ -607,6 +498,12 @@ def feedback_pack(
         figures=_charts(card, sid, targets) if charts else {},
         method_notes=tuple(n for n in notes if n),
         action_log=actions is not None,
+        score=float(row.get("overall_score", np.nan)),
+        grade_probability=float(row.get("grade_probability", np.nan)),
+        grade_bands=tuple((str(g), float(lo)) for g, lo in card.config.scoring.grades),
+        levers=grade_levers(row, card.config),
+        evidence_note=evidence_text(card, row),
+        evidence_shared=shared,
     )
     if out_dir is not None:
         pack.write(out_dir)
@@ -624,12 +521,27 @@ def write_feedback_packs(
     contact: str | None = None,
     recent_months: int = 6,
     fdr: float = 0.05,
+    pdf: bool = False,
 ) -> dict[str, Path]:
     """Write one folder of feedback per supplier under ``out_dir/suppliers/`` (names from :func:`safe_filename`).
 
     The change tests and trend alerts are computed once for the whole
-    scorecard. Returns supplier id -> folder.
+    scorecard. With ``pdf`` each folder also gets ``feedback.pdf``, printed by
+    headless Chromium (:class:`~supplier_analytics.reports.pdf.PdfEngineError`
+    before anything is written when Chromium is missing). Without ``contact``
+    the packs ask the supplier to reply to the sender, with a ``UserWarning``
+    (:data:`NO_CONTACT`). Returns supplier id -> folder.
     """
+    import warnings
+
+    if pdf:
+        from supplier_analytics.reports.pdf import PdfEngineError, find_chromium
+
+        if find_chromium() is None:
+            raise PdfEngineError(
+                "No PDF can be written: Chromium is not installed (apt-get install chromium, or set "
+                "SUPPLIER_ANALYTICS_CHROMIUM to its path); leave out --pdf to write the HTML and workbook only."
+            )
     from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
 
@@ -638,6 +550,8 @@ def write_feedback_packs(
     missing = [x for x in ids if x not in known]
     if missing:
         raise UsageError(_unknown_suppliers(missing, sorted(known)))
+    if not contact:
+        warnings.warn(NO_CONTACT, UserWarning, stacklevel=2)
     signals = change_signals(card, recent_months=recent_months, fdr=fdr)
     trend = _alerts(card, fdr=fdr)
     log = None if actions is None else _read_log(actions)
@@ -645,10 +559,9 @@ def write_feedback_packs(
     out = {}
     for sid in ids:
         folder = base / safe_filename(sid)
-        feedback_pack(
+        pack = feedback_pack(
             card,
             sid,
-            out_dir=folder,
             peers=peers,
             min_peers=min_peers,
             actions=log,
@@ -656,6 +569,7 @@ def write_feedback_packs(
             trend_alerts=trend,
             contact=contact,
         )
+        pack.write(folder, pdf=pdf)
         out[sid] = folder
     return out
 

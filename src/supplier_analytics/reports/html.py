@@ -47,14 +47,15 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { margin: .5rem 0 1rem; }
 .chart svg { max-width: 100%; height: auto; }
 ul.findings li { margin-bottom: .35rem; }
+table { max-width: 100%; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 11px; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   table, .chart, li, .keep { break-inside: avoid; page-break-inside: avoid; }
   section.page-break { break-before: page; page-break-before: always; }
   a { color: inherit; text-decoration: none; }
 }
-@page { margin: 15mm; }
+@page { size: A4; margin: 14mm 14mm 16mm; }
 """
 
 
@@ -144,10 +145,10 @@ def section(title: str, body: str, *, anchor: str | None = None, css_class: str 
     return f"<section{ident}{cls}><h2>{esc(title)}</h2>{body}</section>"
 
 
-def page(title: str, body: str, *, lang: str = "en") -> str:
-    """A complete HTML document with the inline CSS."""
+def page(title: str, body: str, *, lang: str = "en", css: str = "") -> str:
+    """A complete HTML document with the inline CSS (and ``css``, rules of this page, after it)."""
     return (
         f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+        f"<title>{esc(title)}</title><style>{CSS}{css}</style></head><body>{body}</body></html>\n"
     )

@@ -1,0 +1,256 @@
+"""The words of a supplier feedback pack: column labels, the methods appendix, disputes, thin evidence.
+
+Everything a supplier reads around the figures is said here, in plain language: the people's names of
+the evidence, action and peer columns (:data:`COLUMN_LABELS`; metric names come from the catalogue),
+how the figures are made (:func:`methodology_text`, the appendix at the end of the pack: the body of the
+pack names no statistical method), how to question a record (:func:`dispute_text`) and, for a supplier
+with few or no records, why the grade is missing or uncertain and what evidence is needed
+(:func:`evidence_text`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from supplier_analytics.catalog import label
+from supplier_analytics.scoring import EVIDENCE_COLUMNS, scoring_explained
+
+__all__ = ["COLUMN_LABELS", "column_label", "methodology_text", "dispute_text", "evidence_text", "people_text"]
+
+#: People's names of the columns a pack shows that are not metrics of the catalogue.
+COLUMN_LABELS = {
+    # delivery lines
+    "po_id": "Order",
+    "line_id": "Line",
+    "item": "Item",
+    "quantity_ordered": "Quantity ordered",
+    "quantity_received": "Quantity received",
+    "date_promised": "Promised",
+    "date_requested": "Requested",
+    "date_received": "Received",
+    "days_late": "Days late",
+    "on_time": "On time",
+    "in_full": "In full",
+    "otif": "On time in full",
+    "exclusion_reason": "Excused because",
+    # inspected lots
+    "lot_id": "Lot",
+    "date": "Date",
+    "quantity_inspected": "Quantity inspected",
+    "quantity_defective": "Quantity defective",
+    "defect_code": "Defect",
+    "downtime_minutes": "Downtime (minutes)",
+    # requests
+    "request_id": "Request",
+    "request_type": "Type",
+    "date_sent": "Sent",
+    "date_responded": "Answered",
+    "response_hours": "Hours to answer",
+    "sla_hours": "Hours allowed",
+    "within_sla": "In time",
+    "date_due": "Due",
+    "date_closed": "Closed",
+    "capa_due": "Due",
+    # actions
+    "action_id": "Action",
+    "opened": "Opened",
+    "owner": "Owner",
+    "description": "Description",
+    "metric": "Measure",
+    "due": "Due",
+    "status": "Status",
+    "overdue": "Overdue",
+    # peers
+    "yours": "Yours",
+    "peer_median": "Peer median",
+    "peers": "Peers",
+    "percentile": "Your percentile",
+    "better_is": "Better is",
+}
+
+
+def column_label(column: str) -> str:
+    """A column's name for people: :data:`COLUMN_LABELS`, else the catalogue's label of a metric."""
+    return COLUMN_LABELS.get(column) or label(column)
+
+
+#: Request types whose code is not a word.
+REQUEST_TYPES = {"rfq": "Request for quotation", "capa": "Corrective action", "ncr": "Nonconformance report"}
+
+
+def people_text(value) -> str:
+    """A code such as ``corrective_action`` as words ("Corrective action"); other text as it is."""
+    text = str(value)
+    if text.lower() in REQUEST_TYPES:
+        return REQUEST_TYPES[text.lower()]
+    if "_" in text and " " not in text:
+        text = text.replace("_", " ")
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _days(v) -> str:
+    return "any number of" if v is None else f"{v:g}"
+
+
+def methodology_text(card) -> pd.DataFrame:
+    """How the figures are made, in plain words, from the scorecard's configuration: one row per topic."""
+    cfg = card.config
+    d, w0, w1 = cfg.delivery, card.window[0].date(), card.window[1].date()
+    sla = ", ".join(
+        f"{people_text(k).lower() if k != 'default' else 'any other'} {v:g} hours"
+        for k, v in cfg.responsiveness.service_level_hours.items()
+    )
+    ex = scoring_explained(cfg)
+    weights = "; ".join(
+        f"{dim.capitalize()} {dw:.0%} ("
+        + ", ".join(f"{label(m)} {mw:.0%}" for m, mw in zip(g.metric, g.metric_weight))
+        + ")"
+        for (dim, dw), g in ex.groupby(["dimension", "dimension_weight"], sort=False)
+    )
+    grades = ", ".join(f"{g} from {lo:g}" for g, lo in cfg.scoring.grades)
+    peers = (
+        "the level of suppliers of the same category"
+        if cfg.scoring.peer_groups == "category"
+        else "the level of the whole supplier base"
+    )
+    rows = [
+        (
+            "Period",
+            f"The figures cover {w0} to {w1}: the last {cfg.periods.window_months} months up to {card.as_of.date()}, "
+            f"shown by {cfg.periods.period}.",
+        ),
+        (
+            "On time",
+            f"A delivery line is on time when the receipt that completed it arrived no more than "
+            f"{_days(d.early_tolerance_days)} days before the {d.reference_date} date and "
+            + (
+                "no later than that date"
+                if not d.late_tolerance_days
+                else f"no more than {_days(d.late_tolerance_days)} days after it"
+            )
+            + f", counting {d.day_basis} days. Split receipts of one order line are combined; a repeated "
+            "receipt counts once.",
+        ),
+        (
+            "In full",
+            "A line is in full when the quantity received is at least the quantity ordered"
+            + (f" less {d.in_full_tolerance:.1%}" if d.in_full_tolerance else "")
+            + f"; more than ordered {'counts' if d.over_delivery_in_full else 'does not count'}"
+            " as in full. On time in full (OTIF) means both on the same line.",
+        ),
+        (
+            "Quality",
+            f"Defective parts per million (PPM) is the number of defective units per million units inspected "
+            f"(target {cfg.targets['ppm']:,.0f}); the lot rejection rate is the share of inspected lots with "
+            f"defects (target {cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity "
+            "are counted, but no PPM is made up for them.",
+        ),
+        (
+            "Responsiveness",
+            f"A request is answered in time when the answer came within the hours allowed for its type: {sla}. "
+            f"Corrective actions are due on their agreed date, or "
+            f"{cfg.responsiveness.corrective_action_days:g} days after they were sent.",
+        ),
+        (
+            "Score and grade",
+            "Each measure earns 0 to 100 points; the measures combine into one score for each area and those "
+            f"into your score with these weights: {weights}. An area without records is scored at {peers}, "
+            f"never left out. Grades: {grades}.",
+        ),
+        (
+            "Few records",
+            "With few records a rate is uncertain: 3 deliveries out of 3 on time do not prove a perfect "
+            f"record. So each rate used for points is moved toward {peers}, more the fewer records there are, "
+            "and its points are the average over the rates your records make plausible (a method known as "
+            "empirical Bayes). The range shown with a figure holds the true rate with 95% confidence (a "
+            "Wilson interval). The grade is the most likely one given your records. Below "
+            f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} inspected lots or "
+            f"{cfg.evidence.min_requests} requests an area has thin evidence: the grade is less certain, "
+            "never better or worse because of it.",
+        ),
+        (
+            "Strengths and areas to improve",
+            "A strength is a measure whose whole range, from your own records only, meets its target; an "
+            "area to improve is one whose whole range misses it, one that worsened clearly, or requests "
+            "still open past the time allowed. A change counts only when it is larger than the ordinary ups "
+            "and downs from month to month: the last six months are compared with the same months a year "
+            "before, month by month, and the trend over the period is tested for a steady rise or fall "
+            "(a Mann-Kendall test). Because many suppliers and measures are tested, the bar is raised so "
+            "that about 1 claimed change in 20 could be chance (the Benjamini-Hochberg false discovery "
+            "rate). One good or bad month never counts as a change.",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["topic", "explanation"])
+
+
+def dispute_text(*, contact: str | None = None) -> pd.DataFrame:
+    """How to question or dispute a record and what an exclusion needs; without ``contact``, the sender."""
+    who = contact or "the person who sent you this pack"
+    rows = [
+        (
+            "Check the records",
+            "Every figure in this pack comes from records listed in the workbook sent with it: delivery "
+            "lines by order, line and receipt; lots by lot number; requests by request number. You can "
+            "recompute any rate from them.",
+        ),
+        (
+            "Dispute a record",
+            f"Write to {who} within 30 days, quoting the record's number (order and line, lot or request), "
+            "what is wrong and your evidence (delivery note, proof of delivery, dated correspondence).",
+        ),
+        (
+            "What an exclusion needs",
+            "A record is excused from scoring only for a documented reason outside your control (for "
+            "example the buyer changed the date after you confirmed it, force majeure, or a defect caused "
+            "by the customer). The decision names the reason, who decided and when.",
+        ),
+        (
+            "What happens then",
+            "An excused record stays visible in the evidence, marked with its reason, but no longer counts "
+            "in the rates. The next scorecard is recomputed with it; nothing is deleted silently.",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["topic", "explanation"])
+
+
+_NOUNS = {
+    "delivery": ("delivery line", "delivery lines"),
+    "quality": ("inspected lot", "inspected lots"),
+    "responsiveness": ("request", "requests"),
+}
+
+
+def _count(n: float, dim: str) -> str:
+    n = 0 if n is None or pd.isna(n) else int(n)
+    one, many = _NOUNS[dim]
+    return f"{'no' if n == 0 else f'{n:,}'} {one if n == 1 else many}"
+
+
+def evidence_text(card, row: pd.Series) -> str:
+    """Why the grade is missing or less certain, and what evidence is needed; "" when every area has enough.
+
+    The rules are those of scoring: a supplier without any record in the period gets no grade; an area
+    with fewer records than ``[evidence]`` asks for (``EVIDENCE_COLUMNS``) has thin evidence.
+    """
+    w0, w1 = card.window[0].date(), card.window[1].date()
+    counts = {dim: row.get(col, np.nan) for dim, (col, _) in EVIDENCE_COLUMNS.items()}
+    need = {dim: int(getattr(card.config.evidence, key)) for dim, (_, key) in EVIDENCE_COLUMNS.items()}
+    have = ", ".join(_count(n, dim) for dim, n in counts.items())
+    wanted = ", ".join(_count(need[dim], dim) for dim in counts)
+    if str(row.get("grade")) == "insufficient evidence":
+        return (
+            f"No grade can be given: between {w0} and {w1} we hold {have} of yours. A grade needs records "
+            f"in at least one area, and a firm one at least {wanted.replace(', ', ' or ')} in the period. "
+            "Once deliveries, inspections or requests of yours are recorded in the period, the next pack "
+            "will grade them."
+        )
+    thin = [dim for dim, n in counts.items() if (0 if n is None or pd.isna(n) else n) < need[dim] and dim in need]
+    if not thin:
+        return ""
+    areas = "; ".join(f"{_count(counts[dim], dim)} (a firm grade needs {need[dim]})" for dim in thin)
+    return (
+        f"Thin evidence: between {w0} and {w1} we hold {areas}. With so few records the grade is less "
+        "certain, neither better nor worse; more records in the next period will settle it."
+    )
