@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from supplier_analytics._io import needs_neutralising
-from supplier_analytics.catalog import METRICS, UNITS
+from supplier_analytics.columns import column_excel_format, known
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
 
@@ -39,31 +39,14 @@ GRADE_FILLS = {
 }
 MAX_WIDTH = 60
 
-_PERCENT = UNITS["rate"][1]
-_WHOLE = UNITS["count"][1]
-#: Columns of the metric frames derived from a metric, shown in the metric's own format.
-_SAME_AS_METRIC = ("_low", "_high", "_shrunk")
-#: Probabilities and shares (fractions shown as percentages) that are not metrics of the catalogue.
-_PROBABILITY_SUFFIXES = ("_prob_below_target", "_prob_above_target")
-_SHARES = (
-    "grade_stability",
-    "grade_probability",
-    "share",
-    "cumulative_share",
-    "metric_weight",
-    "dimension_weight",
-    "effective_weight",
-)
-#: Whole numbers that are not metrics of the catalogue.
-_WHOLE_NUMBERS = ("rank", "rank_low", "rank_high", "lots")
-
 
 def number_format(column: str) -> str | None:
-    """The Excel number format of a column of the metric frames, or None when it is not one.
+    """The Excel number format of an output column, or None when it is text or not a known column.
 
-    A metric takes the catalogue's format, and so do its ``_low``, ``_high`` and ``_shrunk`` columns;
-    the counts ``_k`` and ``_n`` of a proportion and ranks are whole numbers; ``pts_<metric>`` columns
-    are points; probabilities (against a target, of a grade) and shares are percentages.
+    From :mod:`supplier_analytics.columns`: a metric takes the catalogue's format, and so do its ``_low``,
+    ``_high`` and ``_shrunk`` columns; the counts ``_k`` and ``_n`` of a proportion and ranks are whole
+    numbers; ``pts_<metric>`` columns are points; probabilities (against a target, of a grade) and shares
+    are percentages.
 
     Examples
     --------
@@ -74,22 +57,7 @@ def number_format(column: str) -> str | None:
     >>> number_format("supplier_name") is None
     True
     """
-    m = METRICS.get(column)
-    if m is not None:
-        return m.excel_format
-    if column.startswith("pts_"):
-        return UNITS["points"][1]
-    for suffix in _SAME_AS_METRIC:
-        base = column[: -len(suffix)]
-        if column.endswith(suffix) and base in METRICS:
-            return METRICS[base].excel_format
-    if column.endswith(("_k", "_n")) and column[:-2] in METRICS and METRICS[column[:-2]].is_count_metric:
-        return _WHOLE
-    if column.endswith(_PROBABILITY_SUFFIXES) or column in _SHARES or column.startswith("prob_"):  # prob_A: a grade
-        return _PERCENT
-    if column in _WHOLE_NUMBERS:
-        return _WHOLE
-    return None
+    return column_excel_format(column) if known(column) else None
 
 
 def column_formats(columns) -> dict[str, str]:
