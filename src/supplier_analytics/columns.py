@@ -157,6 +157,9 @@ _FIXED: dict[str, tuple[str, str, str]] = {
     "section": ("Section", "text", ""),
     "key": ("Setting", "text", ""),
     "setting": ("Setting", "text", ""),
+    "topic": ("Topic", "text", ""),
+    "explanation": ("Explanation", "text", ""),
+    "why": ("Why this grade", "text", "The weakest and strongest metrics, and how sure the evidence is."),
     # scoring weights
     "dimension": ("Dimension", "text", ""),
     "metric": ("Metric", "text", ""),
