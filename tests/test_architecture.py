@@ -17,7 +17,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "supplier_analytics"
 #: (``__init__`` and ``__main__`` excepted: they expose everything).
 LAYERS = [
     ["errors"],
-    ["schema", "catalog", "_io", "stats"],  # leaves (ingest's own layering: tests/ingest/test_ingest_layering.py)
+    [
+        "schema",
+        "catalog",
+        "columns",
+        "_io",
+        "stats",
+    ],  # leaves (ingest's own layering: tests/ingest/test_ingest_layering.py)
     ["config"],
     ["ingest"],
     ["datasets"],

@@ -6,7 +6,6 @@ import json
 import warnings
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -167,77 +166,7 @@ def test_evidence_follows_the_catalogue(sample_card):
     assert e.loc[e["counts_against"], spec.flag].astype(bool).all()
 
 
-def test_workbook_has_every_sheet_and_states_the_method(sample_card, tmp_path):
-    path = sample_card.to_excel(tmp_path / "scorecard.xlsx")
-    wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [
-        "Summary",
-        "Delivery",
-        "Quality",
-        "Responsiveness",
-        "Request types",
-        "Defect Pareto",
-        "Periods",
-        "Rejected rows",
-        "Scoring weights",
-        "Methodology",
-    ]
-    summary = wb["Summary"]
-    header = [c.value for c in summary[4]]
-    assert header[:3] == ["supplier_id", "supplier_name", "category"] and "grade" in header
-    assert summary.max_row == 4 + len(sample_card.suppliers)
-    assert summary.freeze_panes == "B5"
-    grade_col = openpyxl.utils.get_column_letter(header.index("grade") + 1)
-    formatted = {str(cf.sqref) for cf in summary.conditional_formatting}
-    assert f"{grade_col}5:{grade_col}{summary.max_row}" in formatted
-    method = {(r[0], r[1]): r[2] for r in wb["Methodology"].iter_rows(min_row=5, values_only=True)}
-    assert method[("delivery", "reference_date")] == "promised"
-    assert method[("delivery", "early_tolerance_days")] == "3"
-
-
-def _first_cells(ws, header_row):
-    """Column name -> the first data cell of that column with a value."""
-    header = [c.value for c in ws[header_row]]
-    out = {}
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for name, cell in zip(header, row):
-            if name not in out and cell.value is not None:
-                out[name] = cell
-    return out
-
-
-def test_workbook_number_formats_come_from_the_catalogue(sample_card, tmp_path):
-    wb = openpyxl.load_workbook(sample_card.to_excel(tmp_path / "scorecard.xlsx"))
-    summary = _first_cells(wb["Summary"], 4)
-    assert summary["otif_rate"].number_format == "0.0%"
-    assert summary["ppm"].number_format == "#,##0"
-    assert summary["overall_score"].number_format == "0.0"
-    assert summary["rank"].number_format == "#,##0"  # not 1.00
-    assert summary["grade_stability"].number_format == "0.0%"
-    assert summary["grade_probability"].number_format == "0.0%" and summary["prob_B"].number_format == "0.0%"
-    assert summary["rank_high"].number_format == "#,##0"  # a rank, not 14.00
-    assert summary["median_response_hours"].number_format == "#,##0.0"
-    for col in ("grade_probability", "prob_A", "rank_low", "rank_high", "dimensions_at_peer_level", "thin_evidence"):
-        assert col in summary, col  # the grade's probability and the rank interval are on the Summary sheet
-    assert wb["Delivery"]["A1"].value.startswith("Medians and 90th percentiles are given from 10 records up")
-    delivery = _first_cells(wb["Delivery"], 3)
-    # a quantile's distribution-free interval sits next to it, in its unit
-    assert delivery["p90_days_late_low"].number_format == delivery["p90_days_late"].number_format == "#,##0.0"
-    # points are points: 66.07 shows as 66.1, not as 6,607.0%
-    assert delivery["pts_otif_rate"].number_format == "0.0"
-    assert 0 <= delivery["pts_otif_rate"].value <= 100
-    assert delivery["otif_rate_low"].number_format == delivery["otif_rate_shrunk"].number_format == "0.0%"
-    assert delivery["otif_rate_prob_below_target"].number_format == "0.0%"
-    assert delivery["n_deliveries"].number_format == "#,##0"
-    assert delivery["mean_days_late"].number_format == "#,##0.0"
-    assert _first_cells(wb["Responsiveness"], 3)["median_response_hours_high"].number_format == "#,##0.0"
-    quality = _first_cells(wb["Quality"], 1)
-    assert quality["ppm_low"].number_format == quality["ppm_shrunk"].number_format == "#,##0"
-    assert quality["pts_ppm"].number_format == "0.0"
-    periods = _first_cells(wb["Periods"], 3)
-    assert periods["otif_rate_n"].number_format == periods["otif_rate_k"].number_format == "#,##0"
-    weights = _first_cells(wb["Scoring weights"], 3)
-    assert weights["effective_weight"].number_format == "0.0%"
+# The workbook (sheets, labels, formats, print setup): tests/reports/test_workbook.py
 
 
 def test_write_produces_the_five_files_and_a_reconciling_summary(tmp_path):

@@ -82,6 +82,7 @@ PUBLIC_MODULES = {
     "errors": "exceptions, warnings and the command line's exit codes",
     "schema": "the canonical tables: columns, kinds, required or optional",
     "catalog": "the metric catalogue: label, unit, format, direction and records of every metric",
+    "columns": "every output column for people: label, unit and display format, from the catalogue",
     "stats": "shared statistics: Wilson intervals, shrinkage, two-proportion and period tests, Benjamini-Hochberg",
     "config": "the scoring configuration: frozen dataclasses, TOML loading and validation",
     "ingest": "every way in: Excel, CSV and parquet exports, mappings, validation, the action log",

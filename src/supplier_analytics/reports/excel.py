@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from supplier_analytics._io import needs_neutralising
-from supplier_analytics.catalog import METRICS, UNITS
+from supplier_analytics._io import needs_neutralising, write_csv
+from supplier_analytics.columns import column_excel_format, column_label, known
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
 
@@ -38,32 +39,19 @@ GRADE_FILLS = {
     "insufficient evidence": PatternFill("solid", fgColor="D9D9D9"),
 }
 MAX_WIDTH = 60
-
-_PERCENT = UNITS["rate"][1]
-_WHOLE = UNITS["count"][1]
-#: Columns of the metric frames derived from a metric, shown in the metric's own format.
-_SAME_AS_METRIC = ("_low", "_high", "_shrunk")
-#: Probabilities and shares (fractions shown as percentages) that are not metrics of the catalogue.
-_PROBABILITY_SUFFIXES = ("_prob_below_target", "_prob_above_target")
-_SHARES = (
-    "grade_stability",
-    "grade_probability",
-    "share",
-    "cumulative_share",
-    "metric_weight",
-    "dimension_weight",
-    "effective_weight",
-)
-#: Whole numbers that are not metrics of the catalogue.
-_WHOLE_NUMBERS = ("rank", "rank_low", "rank_high", "lots")
+#: Header labels longer than this wrap onto more lines.
+HEADER_WRAP = 16
+#: The longest sheet name Excel allows.
+MAX_TITLE = 31
 
 
 def number_format(column: str) -> str | None:
-    """The Excel number format of a column of the metric frames, or None when it is not one.
+    """The Excel number format of an output column, or None when it is text or not a known column.
 
-    A metric takes the catalogue's format, and so do its ``_low``, ``_high`` and ``_shrunk`` columns;
-    the counts ``_k`` and ``_n`` of a proportion and ranks are whole numbers; ``pts_<metric>`` columns
-    are points; probabilities (against a target, of a grade) and shares are percentages.
+    From :mod:`supplier_analytics.columns`: a metric takes the catalogue's format, and so do its ``_low``,
+    ``_high`` and ``_shrunk`` columns; the counts ``_k`` and ``_n`` of a proportion and ranks are whole
+    numbers; ``pts_<metric>`` columns are points; probabilities (against a target, of a grade) and shares
+    are percentages.
 
     Examples
     --------
@@ -74,22 +62,7 @@ def number_format(column: str) -> str | None:
     >>> number_format("supplier_name") is None
     True
     """
-    m = METRICS.get(column)
-    if m is not None:
-        return m.excel_format
-    if column.startswith("pts_"):
-        return UNITS["points"][1]
-    for suffix in _SAME_AS_METRIC:
-        base = column[: -len(suffix)]
-        if column.endswith(suffix) and base in METRICS:
-            return METRICS[base].excel_format
-    if column.endswith(("_k", "_n")) and column[:-2] in METRICS and METRICS[column[:-2]].is_count_metric:
-        return _WHOLE
-    if column.endswith(_PROBABILITY_SUFFIXES) or column in _SHARES or column.startswith("prob_"):  # prob_A: a grade
-        return _PERCENT
-    if column in _WHOLE_NUMBERS:
-        return _WHOLE
-    return None
+    return column_excel_format(column) if known(column) else None
 
 
 def column_formats(columns) -> dict[str, str]:
@@ -108,6 +81,13 @@ class SheetSpec:
     formatting by grade (so the colours follow when a user edits or sorts),
     ``score_columns`` (0-100) a red-yellow-green colour scale, ``notes`` are
     lines of text written above the table.
+
+    ``labels``: the header shows each column's label for people (:func:`supplier_analytics.columns.column_label`),
+    numbers take the column's format from :mod:`supplier_analytics.columns` and flags read yes/no; the frame
+    keeps its canonical names. ``max_rows``: at most this many rows are written, with a note saying so; the
+    whole frame (or ``overflow_frame``, with every column) then goes to ``overflow_csv`` (a file name) beside
+    the workbook. ``widths`` maps a column to
+    its width (characters).
     """
 
     title: str
@@ -119,6 +99,15 @@ class SheetSpec:
     notes: tuple[str, ...] = ()
     wrap: bool = False
     formats: dict[str, str] = field(default_factory=dict)
+    labels: bool = False
+    max_rows: int | None = None
+    overflow_csv: str | None = None
+    overflow_frame: pd.DataFrame | None = None
+    widths: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.title) > MAX_TITLE:
+            raise ValueError(f"sheet name {self.title!r} is longer than {MAX_TITLE} characters; choose a shorter one")
 
 
 def _plain(value):
@@ -167,7 +156,32 @@ def _cell(ws, value, *, number_format=None, font=None, fill=None, alignment=None
     return c
 
 
+class _Column:
+    """Writes the cells of one column fast: the style is computed once and copied to each cell."""
+
+    def __init__(self, ws, number_format, alignment):
+        self.ws = ws
+        self.styled = bool(number_format or alignment)
+        template = _cell(ws, 0, number_format=number_format, alignment=alignment)
+        self.style = template._style
+        quoted = _cell(ws, "=", number_format=number_format, alignment=alignment)
+        self.quoted_style = quoted._style
+
+    def __call__(self, value):
+        if needs_neutralising(value):
+            c = WriteOnlyCell(self.ws, value=None)
+            c._value, c.data_type = value, "s"  # text as typed, never a formula
+            c._style = copy(self.quoted_style)
+            return c
+        if not self.styled or value is None:
+            return value
+        c = WriteOnlyCell(self.ws, value=value)
+        c._style = copy(self.style)
+        return c
+
+
 def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
+    known_formats = column_formats(frame.columns) if spec.labels else {}
     out: list[str | None] = []
     for col in frame.columns:
         s = frame[col]
@@ -178,6 +192,8 @@ def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
         elif col in spec.decimals:
             d = spec.decimals[col]
             out.append("#,##0" if d == 0 else "#,##0." + "0" * d)
+        elif col in known_formats and not pd.api.types.is_bool_dtype(s.dtype):
+            out.append(known_formats[col])
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             has_time = bool(((s.dropna() - s.dropna().dt.normalize()) != pd.Timedelta(0)).any())
             out.append("yyyy-mm-dd hh:mm" if has_time else "yyyy-mm-dd")
@@ -190,37 +206,85 @@ def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
     return out
 
 
-def _widths(frame: pd.DataFrame) -> list[float]:
+def _header(spec: SheetSpec, frame: pd.DataFrame) -> list[str]:
+    return [column_label(str(c)) if spec.labels else str(c) for c in frame.columns]
+
+
+def _widths(spec: SheetSpec, frame: pd.DataFrame, header: list[str]) -> list[float]:
     widths: list[float] = []
     head = frame.head(200)
-    for col in frame.columns:
-        lengths = [len(str(col))]
-        lengths += [len(str(_plain(v))) for v in head[col].tolist() if _plain(v) is not None]
-        widths.append(min(MAX_WIDTH, max(8, max(lengths) + 2)))
+    for col, title in zip(frame.columns, header):
+        if col in spec.widths:
+            widths.append(float(spec.widths[col]))
+            continue
+        values = [len(str(v)) for v in map(_plain, head[col].tolist()) if v is not None]
+        longest_word = max((len(w) for w in title.split()), default=0)
+        # a long header wraps onto a few lines rather than widening the column beyond its values
+        title_width = max(longest_word, min(len(title), HEADER_WRAP))
+        widths.append(min(MAX_WIDTH, max(8, title_width + 2, max(values, default=0) + 2)))
     return widths
 
 
-def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
-    ws = wb.create_sheet(title=spec.title[:31])
+def _yes_no(frame: pd.DataFrame) -> pd.DataFrame:
+    """Flags as yes/no (people read them better than TRUE/FALSE)."""
+    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)]
+    if not flags:
+        return frame
+    out = frame.copy()
+    for c in flags:
+        out[c] = out[c].map({True: "yes", False: "no"}).astype(object)
+    return out
+
+
+def _print_setup(ws, header_row: int) -> None:
+    """Landscape A4, every column on one page width, the header row repeated on every printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.gridLines = False
+
+
+def _write_sheet(wb: Workbook, spec: SheetSpec, folder: Path) -> None:
+    ws = wb.create_sheet(title=spec.title)
     frame = spec.frame.reset_index(drop=True)
+    notes = list(spec.notes)
+    if spec.max_rows is not None and len(frame) > spec.max_rows:
+        where = f"all rows are in {spec.overflow_csv} beside this workbook" if spec.overflow_csv else ""
+        notes.append(
+            f"The first {spec.max_rows:,} of {len(frame):,} rows are shown" + (f"; {where}." if where else ".")
+        )
+        if spec.overflow_csv:
+            write_csv(frame if spec.overflow_frame is None else spec.overflow_frame, folder / spec.overflow_csv)
+        frame = frame.head(spec.max_rows)
+    if spec.labels:
+        frame = _yes_no(frame)
     formats = _formats(spec, frame)
-    for i, w in enumerate(_widths(frame), start=1):
+    header = _header(spec, frame)
+    widths = _widths(spec, frame, header)
+    for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     # The header row comes after the notes and one blank line; freeze it (and the
     # first column, the supplier) before anything is written.
-    first_row = 1 + (len(spec.notes) + 1 if spec.notes else 0)
+    first_row = 1 + (len(notes) + 1 if notes else 0)
     ws.freeze_panes = f"B{first_row + 1}" if frame.shape[1] > 1 else f"A{first_row + 1}"
-    for note in spec.notes:
+    _print_setup(ws, first_row)
+    lines = max((math.ceil(len(h) / max(1.0, w - 2)) for h, w in zip(header, widths)), default=1)
+    if lines > 1:
+        ws.row_dimensions[first_row].height = 15 * lines
+    for note in notes:
         ws.append([_cell(ws, note)])
-    if spec.notes:
+    if notes:
         ws.append([])
-    ws.append([_cell(ws, str(c), font=HEADER_FONT, fill=HEADER_FILL) for c in frame.columns])
+    head_align = Alignment(wrap_text=True, vertical="top")
+    ws.append([_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_align) for h in header])
     wrap = Alignment(wrap_text=True, vertical="top") if spec.wrap else None
-    columns = [frame[c].tolist() for c in frame.columns]
-    for r in range(len(frame)):
-        ws.append(
-            [_cell(ws, _plain(values[r]), number_format=formats[j], alignment=wrap) for j, values in enumerate(columns)]
-        )
+    writers = [_Column(ws, f, wrap) for f in formats]
+    columns = [list(map(_plain, frame[c].tolist())) for c in frame.columns]
+    for row in zip(*columns):
+        ws.append([w(v) for w, v in zip(writers, row)])
     if len(frame.columns) and len(frame):
         last = first_row + len(frame)
         ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(frame.columns))}{last}"
@@ -255,14 +319,15 @@ def _write_sheet(wb: Workbook, spec: SheetSpec) -> None:
 def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:
     """Write ``sheets`` to an .xlsx at ``path`` atomically (a temporary file, then a rename).
 
-    Returns the path written. Text values that a spreadsheet would evaluate are
-    written as plain text (see :mod:`supplier_analytics._io`).
+    Returns the path written. This is the one workbook writer of the package: text values that a
+    spreadsheet would evaluate are written as plain text (see :mod:`supplier_analytics._io`), and every
+    sheet is set up to print (landscape, fit to the page width, the header row repeated).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     for spec in sheets:
-        _write_sheet(wb, spec)
+        _write_sheet(wb, spec, path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:

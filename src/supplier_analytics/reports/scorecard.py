@@ -1,22 +1,39 @@
 """The scorecard workbook: what a procurement user hands to a manager.
 
-Sheets: Summary (grades with colours), Delivery, Quality, Responsiveness,
-Request types, Defect Pareto, Periods, Rejected rows and Methodology (every
-definition, tolerance, curve and weight used). Built from a
-:class:`~supplier_analytics.scorecard.Scorecard`; takes only columns that exist,
-so a scorecard without, say, inspections still gets a clean workbook.
+Sheets: Summary (what a manager reads: grade, how sure it is, scores, rank and why), Grades (chances and
+evidence), Delivery, Quality, Responsiveness, Request types, Defects, Periods (headline figures), Rejected
+rows, Weights and Methodology (the method in words). Headers are labels for people and every number takes
+its format from :mod:`supplier_analytics.columns`; the CSV files keep the canonical column names. Built from
+a :class:`~supplier_analytics.scorecard.Scorecard`; takes only columns that exist, so a scorecard without,
+say, inspections still gets a clean workbook.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from supplier_analytics.reports.excel import SheetSpec, column_formats
-from supplier_analytics.scoring import scoring_explained
+from supplier_analytics.catalog import METRICS, format_value, label
+from supplier_analytics.columns import column_label
+from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.methodology import methodology_frame, weights_frame
 
 ID_COLUMNS = ["supplier_id", "supplier_name", "category"]
 
+#: The Summary sheet: what a manager reads (the "why" note is built from the metrics and the evidence flags).
 SUMMARY = [
+    "grade",
+    "grade_probability",
+    "overall_score",
+    "delivery_score",
+    "quality_score",
+    "responsiveness_score",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "why",
+]
+#: How sure each grade is, and why: the Grades sheet.
+GRADES = [
     "grade",
     "grade_probability",
     "provisional",
@@ -27,27 +44,36 @@ SUMMARY = [
     "rank",
     "rank_low",
     "rank_high",
-    "overall_score",
-    "delivery_score",
-    "quality_score",
-    "responsiveness_score",
+    "grade_stability",
+    "weight_sensitive",
     "dimensions_used",
     "dimensions_at_peer_level",
     "metrics_at_peer_level",
     "thin_evidence",
-    "reweighted",
-    "grade_stability",
-    "weight_sensitive",
+    "n_deliveries",
+    "n_inspections",
+    "n_requests",
+]
+#: The Periods sheet: the headline figures per period (every column is in periods.csv).
+PERIODS = [
+    "period",
+    "period_start",
     "n_deliveries",
     "otif_rate",
     "on_time_rate",
     "in_full_rate",
+    "mean_days_late",
     "n_inspections",
     "ppm",
+    "lot_rejection_rate",
+    "n_incidents",
     "n_requests",
     "within_sla_rate",
     "median_response_hours",
+    "capa_on_time_rate",
 ]
+#: Rows of a records sheet written to the workbook; the rest is in the CSV beside it.
+MAX_SHEET_ROWS = 20_000
 DELIVERY = [
     "n_deliveries",
     "n_excluded_deliveries",
@@ -119,66 +145,128 @@ RESPONSIVENESS = [
 ]
 
 
-def _pick(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    keep = [c for c in ID_COLUMNS + columns if c in frame.columns]
+def _pick(frame: pd.DataFrame, columns: list[str], names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The identity columns and ``columns`` of ``frame`` that exist; ``names`` (the suppliers) adds the
+    supplier's name and category to a frame that has only its id."""
+    if names is not None and "supplier_id" in frame.columns:
+        info = [c for c in ("supplier_name", "category") if c in names.columns and c not in frame.columns]
+        if info:
+            frame = frame.merge(
+                names[["supplier_id", *info]].drop_duplicates("supplier_id"), on="supplier_id", how="left"
+            )
+    keep = [c for c in ID_COLUMNS if c in frame.columns]
+    keep += [c for c in columns if c in frame.columns and c not in keep]
     return frame[keep]
 
 
-def _sheet(title, frame, notes=(), grade_column=None) -> SheetSpec:
+def _sheet(title, frame, notes=(), grade_column=None, **kw) -> SheetSpec:
     scores = tuple(c for c in frame.columns if c.endswith("_score") or c.startswith("pts_"))
     return SheetSpec(
         title,
         frame,
-        formats=column_formats(frame.columns),
         grade_column=grade_column,
         score_columns=scores,
         notes=tuple(notes),
+        labels=True,
+        **kw,
     )
 
 
-def methodology_frame(card) -> pd.DataFrame:
-    """Every configuration value used, as (section, key, value) rows."""
-    rows = []
+def _drop_uninformative(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop the chances against target that read the same for every supplier (100.0% for all, say): they tell a
+    reader nothing here and stay in suppliers.csv."""
+    dropped = []
+    for c in [c for c in frame.columns if c.endswith(("_prob_below_target", "_prob_above_target"))]:
+        shown = frame[c].dropna().round(3).unique()
+        if len(shown) <= 1:
+            dropped.append(c)
+    return frame.drop(columns=dropped), dropped
 
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        else:
-            section, _, key = prefix.partition(".")
-            rows.append({"section": section, "key": key, "value": str(value)})
 
-    walk("", card.config.to_dict())
-    return pd.DataFrame(rows, columns=["section", "key", "value"])
+def why(row, targets=None) -> str:
+    """A plain note on a supplier's grade: its weakest scored metric with the records behind it, the metrics
+    missing their target, and how sure the evidence is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> why(pd.Series({"grade": "C", "otif_rate": 0.71, "pts_otif_rate": 32.0, "otif_rate_n": 120,
+    ...                "ppm": 120.0, "pts_ppm": 95.2, "grade_probability": 0.55, "provisional": True,
+    ...                "thin_evidence": "quality"}), {"otif_rate": 0.93, "ppm": 500.0})
+    'Weakest: On time in full (OTIF) 71.0% on 120 lines (32 points). Misses its target on: On time in full (OTIF). Not sure: 55% chance of this grade. Few records in quality.'
+    """
+    if row.get("grade") == "insufficient evidence":
+        return "No records in the window, so no grade."
+    scored = []
+    for col, pts in row.items():
+        if isinstance(col, str) and col.startswith("pts_") and col[4:] in METRICS and pd.notna(pts):
+            value = row.get(col[4:])
+            if value is not None and pd.notna(value):  # the supplier's own records, not the peer level
+                scored.append((float(pts), col[4:], value))
+    parts = []
+    if scored:
+        pts, name, value = min(scored, key=lambda x: x[0])
+        m = METRICS[name]
+        n = row.get(m.evidence_count) if m.evidence_count else None
+        on = f" on {float(n):,.0f} {m.record_noun}" if n is not None and pd.notna(n) else ""
+        parts.append(f"Weakest: {m.label} {format_value(name, value, unit_suffix=True)}{on} ({pts:.0f} points).")
+    missed = []
+    for name, target in (targets or {}).items():
+        value = row.get(name)
+        if name in METRICS and value is not None and pd.notna(value):
+            worse = value > target if METRICS[name].lower_is_better else value < target
+            if worse:
+                missed.append(label(name))
+    if missed:
+        parts.append(f"Misses its target on: {', '.join(missed)}.")
+    if bool(row.get("provisional")) and pd.notna(row.get("grade_probability")):
+        parts.append(f"Not sure: {float(row['grade_probability']):.0%} chance of this grade.")
+    for key, text in (
+        ("dimensions_at_peer_level", "No records in {}: scored at the peer level."),
+        ("thin_evidence", "Few records in {}."),
+    ):
+        v = row.get(key)
+        if isinstance(v, str) and v:
+            parts.append(text.format(v))
+    if bool(row.get("weight_sensitive")):
+        parts.append("The grade depends on the dimension weights.")
+    return " ".join(parts)
 
 
 def scorecard_sheets(card) -> list[SheetSpec]:
     """The sheets of the scorecard workbook for ``card`` (a :class:`~supplier_analytics.Scorecard`).
 
-    Number formats come from the metric catalogue: rates, their intervals and probabilities as
-    percentages, PPM and counts as whole numbers, points and scores with one decimal.
+    Headers are labels for people and number formats come from :mod:`supplier_analytics.columns` (rates,
+    their intervals and probabilities as percentages, PPM and counts as whole numbers, points and scores with
+    one decimal); the CSV files keep the canonical column names.
     """
     s = card.suppliers
     sort_cols = [c for c in ("rank", "supplier_id") if c in s.columns]
-    s = s.sort_values(sort_cols, na_position="last", kind="stable")
+    s = s.sort_values(sort_cols, na_position="last", kind="stable").reset_index(drop=True)
     w0, w1 = card.window
-    peer = (
-        "one per metric per purchasing category (scoring.peer_groups = category)"
-        if card.config.scoring.peer_groups == "category"
-        else "one per metric across the whole supplier base"
-    )
+    targets = dict(card.config.targets)
+    summary = s.assign(why=[why(r, targets) for _, r in s.iterrows()])
+    grades = ", ".join(f"{g} from {m:g}" for g, m in card.config.scoring.grades)
     head = (
-        f"Supplier scorecard as of {card.as_of.date()}; window {w0.date()} to {w1.date()}; {len(s)} suppliers.",
-        "Rates are fractions shown as percentages with 95% Wilson intervals (_low/_high); empty cells mean "
-        "no data, never zero. The grade is the most probable one over posterior draws (grade_probability; "
-        "provisional when low); rank_low to rank_high holds the rank in 95% of the draws. A dimension without "
-        f"records is scored at the peer level ({peer}; dimensions_at_peer_level); thin_evidence changes no score.",
+        f"Supplier scorecard as of {card.as_of.date()}: records from {w0.date()} to {w1.date()}, {len(s)} suppliers.",
+        f"Scores are points out of 100; grades by overall score ({grades}). How sure the grade is: the chance, given "
+        "the records, that it is the supplier's grade. The rank range holds the rank in 95% of simulated scorecards.",
+        "Details: Grades (chances and evidence), one sheet per dimension, Periods; the method in words: Methodology.",
     )
-    m = card.metrics
-    sheets = [_sheet("Summary", _pick(s, SUMMARY), head, grade_column="grade")]
-    quantiles = (
-        "Medians and 90th percentiles are given from 10 records up, with a 95% interval from the order "
-        "statistics (_low to _high, no assumption on the distribution); with fewer records they are empty.",
+    sheets = [
+        _sheet("Summary", _pick(summary, SUMMARY), head, grade_column="grade", widths={"why": 70}, wrap=True),
+        _sheet(
+            "Grades",
+            _pick(s, GRADES),
+            ("How sure each grade is, and the evidence behind it. Empty cells mean no data, never zero.",),
+            grade_column="grade",
+        ),
+    ]
+    intervals = (
+        "Each rate has a 95% range (lower and upper bound) that narrows as records add up; medians and 90th "
+        "percentiles are given from 10 records up. Empty cells mean no data, never zero.",
+        "Weighted toward peers: the figure used for points, pulled toward the peer level the more the fewer the "
+        "records. Chance below target: how likely the true rate misses the target (see Methodology).",
     )
     for title, cols, count in (
         ("Delivery", DELIVERY, "n_deliveries"),
@@ -186,41 +274,72 @@ def scorecard_sheets(card) -> list[SheetSpec]:
         ("Responsiveness", RESPONSIVENESS, "n_requests"),
     ):
         if count in s.columns:
-            sheets.append(_sheet(title, _pick(s, cols), quantiles if title != "Quality" else ()))
+            frame, dropped = _drop_uninformative(_pick(s, cols))
+            notes = list(intervals)
+            if dropped:
+                notes.append(
+                    f"{', '.join(column_label(c) for c in dropped)}: the same for every supplier, so left out here "
+                    "(in suppliers.csv)."
+                )
+            sheets.append(_sheet(title, frame, notes))
+    m = card.metrics
     by_type = getattr(m, "by_request_type", None)
     if by_type is not None and len(by_type):
-        sheets.append(_sheet("Request types", by_type))
+        cols = [c for c in RESPONSIVENESS if not c.startswith("pts_") and c != "responsiveness_score"]
+        sheets.append(
+            _sheet(
+                "Request types", _pick(by_type, ["request_type", *cols], s), ("One row per supplier and request type.",)
+            )
+        )
     pareto = getattr(m, "pareto", None)
     if pareto is not None and len(pareto):
-        sheets.append(_sheet("Defect Pareto", pareto))
+        sheets.append(
+            _sheet(
+                "Defects",
+                _pick(pareto, list(pareto.columns), s),
+                ("Defects by supplier, largest first: the few codes that make most of the defective units.",),
+            )
+        )
     periods = card.periods.copy()
     if "period" in periods.columns:
         periods["period"] = periods["period"].astype(str)
-    sheets.append(_sheet("Periods", periods, ("One row per supplier and period; empty periods have empty rates.",)))
+    sheets.append(
+        _sheet(
+            "Periods",
+            _pick(periods, PERIODS, s),
+            ("One row per supplier and period, the headline figures; every figure with its range is in periods.csv. "
+             "Empty periods have empty rates.",),
+            max_rows=MAX_SHEET_ROWS,
+            overflow_csv="periods.csv",
+            overflow_frame=card.periods,
+        )
+    )  # fmt: skip
     rejected = card.rejected
     sheets.append(
         _sheet(
             "Rejected rows",
             rejected,
-            (f"{len(rejected)} problems in the input files; each row names file, sheet, row and column.",),
+            (f"{len(rejected):,} problems in the input files; each row names the file, sheet, row and column.",),
+            max_rows=MAX_SHEET_ROWS,
+            overflow_csv="rejected_rows.csv",
         )
     )
-    explained = scoring_explained(card.config)
     sheets.append(
         _sheet(
-            "Scoring weights",
-            explained,
+            "Weights",
+            weights_frame(card.config),
             ("How each metric becomes points and how much it weighs in the overall score.",),
+            widths={"curve": 60},
+            wrap=True,
         )
     )
     sheets.append(
         _sheet(
             "Methodology",
             methodology_frame(card),
-            (
-                "Every definition, tolerance, target, curve, weight and evidence threshold used for this card.",
-                f"Configuration hash {card.config.hash()}.",
-            ),
+            ("How this scorecard is made, in words: the metrics, what counts, the settings and the methods.",),
+            widths={"section": 18, "topic": 30, "explanation": 100},
+            wrap=True,
         )
     )
     return sheets
