@@ -281,8 +281,11 @@ def test_sample_job_twice_is_idempotent(tmp_path):
         f"({int((every['direction'] == 'not tested').sum())} not tested: too little evidence)"
     )
     assert m["started_utc"] < m["finished_utc"]
-    latest = json.loads((tmp_path / "out" / "latest").read_text(encoding="utf-8"))
+    latest = json.loads((tmp_path / "out" / "latest.json").read_text(encoding="utf-8"))
     assert latest["run_id"] == second.run_id and latest["run_dir"] == "runs/2026-09-30"
+    link = tmp_path / "out" / "latest"  # a relative link: the folder can move
+    assert link.is_symlink() and os.readlink(link) == "runs/2026-09-30"
+    assert json.loads((link / "manifest.json").read_text(encoding="utf-8"))["run_id"] == second.run_id
     logs = sorted(p.name for p in (tmp_path / "out" / "logs").iterdir())
     assert logs == sorted([f"{first.run_id}.log", f"{second.run_id}.log"])
     assert "stage score" in (run_dir / "run.log").read_text(encoding="utf-8")
@@ -316,7 +319,7 @@ def published(_baseline, tmp_path):
     """A fresh copy of the baseline: job file, data and the output folder of one complete run."""
     folder, result = _baseline
     work = tmp_path / "w"
-    shutil.copytree(folder, work)
+    shutil.copytree(folder, work, symlinks=True)  # latest stays a link
     return work / "job.toml", work / "data", result
 
 
@@ -630,7 +633,7 @@ def test_two_concurrent_runs_in_subprocesses(published):
     assert set(sup["run_id"]) == {last}
     m = json.loads((out / "runs" / "2025-12-31" / "manifest.json").read_text(encoding="utf-8"))
     assert m["run_id"] == last
-    assert json.loads((out / "latest").read_text(encoding="utf-8"))["run_id"] == last
+    assert json.loads((out / "latest.json").read_text(encoding="utf-8"))["run_id"] == last
     assert [p.name for p in (out / "runs").iterdir()] == ["2025-12-31"]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from supplier_analytics._io import needs_neutralising
+from supplier_analytics._io import mkstemp_umask, needs_neutralising
 from supplier_analytics.catalog import METRICS, UNITS
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
@@ -263,7 +262,7 @@ def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:
     wb = Workbook(write_only=True)
     for spec in sheets:
         _write_sheet(wb, spec)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    fd, tmp = mkstemp_umask(prefix=".tmp-", suffix=".xlsx", dir=path.parent)  # the umask's mode, not 0600
     os.close(fd)
     try:
         wb.save(tmp)
