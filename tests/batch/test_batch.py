@@ -508,17 +508,23 @@ class _Stream(io.StringIO):
 
 def test_progress_on_a_terminal_only(published, monkeypatch, capsys):
     path, _, _ = published
+    from supplier_analytics import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_DELAY_SECONDS", 0)  # the bar at once, however quick the run
     tty = _Stream(True)
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["run", str(path)]) == 0
-    assert tty.getvalue().splitlines() == [
-        "[1/6] lock",
-        "[2/6] read",
-        "[3/6] score",
-        "[4/6] write",
-        "[5/6] history",
-        "[6/6] publish",
+    frames = [f.split(" |")[0] for f in tty.getvalue().split("\r") if f.strip()]
+    shown = list(dict.fromkeys(frames))  # each stage once, in order (the timer may redraw one)
+    assert shown == [
+        "Taking the lock: 0/6 done",
+        "Reading the inputs: 1/6 done",
+        "Scoring: 2/6 done",
+        "Writing the outputs: 3/6 done",
+        "Storing the history: 4/6 done",
+        "Publishing the run: 5/6 done",
     ]
+    assert tty.getvalue().endswith("\r")  # cleared before the summary
     assert "Outcome: scored 20 suppliers as of 2025-12-31" in capsys.readouterr().out
 
     seen = []

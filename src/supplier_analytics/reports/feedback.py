@@ -624,11 +624,13 @@ def write_feedback_packs(
     contact: str | None = None,
     recent_months: int = 6,
     fdr: float = 0.05,
+    progress=None,
 ) -> dict[str, Path]:
     """Write one folder of feedback per supplier under ``out_dir/suppliers/`` (names from :func:`safe_filename`).
 
     The change tests and trend alerts are computed once for the whole
-    scorecard. Returns supplier id -> folder.
+    scorecard. ``progress``, when given, is called as ``progress(stage, number, total)`` before each pack
+    (the command line shows a progress bar). Returns supplier id -> folder.
     """
     from supplier_analytics._io import safe_filename
     from supplier_analytics.trends import alerts as _alerts
@@ -643,7 +645,9 @@ def write_feedback_packs(
     log = None if actions is None else _read_log(actions)
     base = Path(out_dir) / "suppliers"
     out = {}
-    for sid in ids:
+    for number, sid in enumerate(ids, start=1):
+        if progress is not None:
+            progress(f"Feedback pack for {sid}", number, len(ids))
         folder = base / safe_filename(sid)
         feedback_pack(
             card,
