@@ -310,6 +310,34 @@ def _run_stages(progress: Progress | None) -> Progress | None:
     return lambda stage, number, total: progress(RUN_STAGE_LABELS.get(stage, stage), number, total)
 
 
+def _cmd_history(args: argparse.Namespace) -> int:
+    from supplier_analytics.batch.changes import grade_changes, history_file, supplier_history, write_history_workbook
+
+    path = history_file(args.target)
+    title, table = grade_changes(path, args.as_of)
+    tables = [("Changes since last run", title, table)]
+    if args.supplier is not None:
+        tables = [("Supplier history", *supplier_history(path, args.supplier)), *tables]
+    for _, sentence, frame in tables:
+        print(sentence)
+        if len(frame):
+            print(_text_table(frame))
+        print()
+    if args.xlsx is not None:
+        print(f"Written to {write_history_workbook(args.xlsx, tables)}")
+    return EXIT_OK
+
+
+def _text_table(frame) -> str:
+    """A table for the terminal: ranks whole, scores with one decimal, changes signed, empty cells blank."""
+    shown = frame.astype(object).where(frame.notna(), "")
+    for c in frame.columns:
+        if frame[c].dtype.kind == "f":
+            spec = ".0f" if c == "Rank" else "+.1f" if c.startswith("Change") else ".1f"
+            shown[c] = ["" if v == "" else format(v, spec) for v in shown[c]]
+    return shown.to_string(index=False)
+
+
 def _cmd_mappings(args: argparse.Namespace) -> int:
     from supplier_analytics.ingest.presets import PRESETS, preset_error
 
@@ -421,6 +449,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: the job's as_of rule)")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors still go to stderr")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "history", help="grade changes since the last run, and one supplier's history, from a job's history"
+    )
+    p.add_argument(
+        "target",
+        metavar="OUT|JOB.toml|HISTORY",
+        type=Path,
+        help="a job's output folder, its job file, or its history.sqlite",
+    )
+    p.add_argument("--supplier", metavar="ID", help="also this supplier's grade and scores at every as-of date")
+    p.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", type=_date, help="changes at this stored as-of date (default: the latest)"
+    )
+    p.add_argument("--xlsx", metavar="FILE", type=Path, help="also write the tables to this workbook")
+    p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("mappings", help="list the preset mappings for common ERP exports, or show one")
     p.add_argument("name", nargs="?", metavar="NAME", help="a preset to show (its TOML with its notes)")

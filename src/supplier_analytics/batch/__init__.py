@@ -56,7 +56,7 @@ results (the failed run is logged and recorded in the history's ``runs``
 table); 5 and 6 publish the results and record the outcome.
 
 The package: :mod:`.job` (job files, the as-of rule), :mod:`.runs` (locks, recovery, publishing),
-:mod:`.run` (the run).
+:mod:`.run` (the run), :mod:`.changes` (the history in people's words: ``supplier-analytics history``).
 """
 
 from __future__ import annotations
