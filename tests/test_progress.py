@@ -73,10 +73,12 @@ def test_short_work_shows_nothing_and_a_long_step_keeps_its_clock_moving():
     slow = _Stream(True)
     bar = TerminalProgress(slow, delay=0)
     bar("Scoring", 1, 2)
-    time.sleep(1.2)  # one long step: the timer redraws it (twice a second) without any call
+    deadline = time.monotonic() + 10  # one long step: the timer redraws it (twice a second) without any call
+    while "| 00:01" not in slow.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
     bar.close()
     frames = [f for f in _frames(slow.getvalue()) if f.startswith("Scoring")]
-    assert len(frames) >= 3 and frames[-1].endswith("00:01")
+    assert len(frames) >= 3 and frames[-1].endswith("| 00:01") and frames[0].endswith("| 00:00")
 
 
 @pytest.mark.parametrize("command", ["score", "feedback"])
