@@ -276,7 +276,7 @@ def test_a_failed_run_removes_its_staging_folder_and_keeps_the_previous_outputs(
     _cli(capsys, ["run", str(_job(tmp_path, files, review=False, feedback=False)), "--quiet"])
     runs = tmp_path / "out" / "runs"
     before = {p.relative_to(runs): p.read_bytes() for p in runs.rglob("*") if p.is_file()}
-    latest = (tmp_path / "out" / "latest").read_text(encoding="utf-8")
+    latest = (tmp_path / "out" / "latest.json").read_text(encoding="utf-8")
 
     def broken(*args, **kwargs):
         raise error
@@ -287,7 +287,7 @@ def test_a_failed_run_removes_its_staging_folder_and_keeps_the_previous_outputs(
     assert str(error) in err
     assert sorted(p.name for p in runs.iterdir()) == [AS_OF]  # no .staging-* folder left behind
     assert {p.relative_to(runs): p.read_bytes() for p in runs.rglob("*") if p.is_file()} == before
-    assert (tmp_path / "out" / "latest").read_text(encoding="utf-8") == latest
+    assert (tmp_path / "out" / "latest.json").read_text(encoding="utf-8") == latest
     failed = history.load(tmp_path / "out" / "history.sqlite", table="runs")
     assert failed["outcome"].tolist() == ["success", "failed"] and failed["exit_code"].tolist() == [0, code]
 

@@ -28,7 +28,9 @@ device name.
 
 Files written for others to read (manifests, pointers, HTML pages) are written under a temporary name
 and renamed (:func:`write_text_atomic`, :func:`write_json_atomic`), so that a reader never sees half of
-one.
+one. The temporary file is made by :func:`mkstemp_umask`, which (unlike :func:`tempfile.mkstemp`, always
+0600) gives it the mode any other new file gets: 0666 less the user's umask, 0644 by default, so that
+colleagues who may read the output folder can open every file in it.
 
 Settings files the user writes (configuration, mapping, batch job) are read by :func:`read_toml`, with
 one set of messages that say what is wrong and what to do.
@@ -40,7 +42,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -59,6 +61,7 @@ __all__ = [
     "safe_cell",
     "safe_frame_for_csv",
     "write_csv",
+    "mkstemp_umask",
     "write_text_atomic",
     "write_json_atomic",
     "fsync_file",
@@ -157,6 +160,33 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     return path
 
 
+def mkstemp_umask(*, prefix: str = "tmp", suffix: str = "", dir: str | Path) -> tuple[int, str]:
+    """Like :func:`tempfile.mkstemp` (an open descriptor and the path of a new file), with the mode of a new file.
+
+    ``tempfile.mkstemp`` creates its files 0600, for secrets; an output renamed into place from one would be
+    readable by its owner only. Here the file is created with ``os.open(..., 0o666)`` and the process's umask
+    applies, as it does to any file the user writes (0644 with the usual umask 022, 0600 with 077). No
+    umask is read or changed, so this is safe with threads.
+
+    Examples
+    --------
+    >>> import os, stat, tempfile
+    >>> old = os.umask(0o022)
+    >>> fd, tmp = mkstemp_umask(prefix=".a-", suffix=".tmp", dir=tempfile.mkdtemp())
+    >>> os.close(fd); oct(stat.S_IMODE(os.stat(tmp).st_mode))
+    '0o644'
+    >>> _ = os.umask(old)
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        path = os.path.join(dir, f"{prefix}{secrets.token_hex(6)}{suffix}")
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {dir} with prefix {prefix!r}")
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` under a temporary name in the same folder, fsync, then rename.
 
@@ -171,7 +201,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     'hello'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    fd, tmp = mkstemp_umask(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -9,9 +9,14 @@ the traceback.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import threading
+import time
 import traceback
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +84,98 @@ def _usage(args: argparse.Namespace, message: str):
     raise UsageError(f"{args.command}: {message}.")
 
 
+# --------------------------------------------------------------------------- progress on a terminal
+
+#: Work shorter than this shows no bar at all (a small file scores in about a second).
+PROGRESS_DELAY_SECONDS = 1.5
+
+Progress = Callable[[str, int, int], None]
+
+
+class TerminalProgress:
+    """A tqdm bar on ``stream`` fed by the library's ``progress(stage, number, total)`` calls.
+
+    Each call says that step ``number`` of ``total`` (``stage``, e.g. "Writing scorecard.xlsx") begins. The
+    bar appears once the work has taken ``delay`` seconds, and a timer redraws it twice a second, so the
+    elapsed time moves during a long step too; :meth:`close` clears it, leaving the terminal to the summary.
+    """
+
+    def __init__(self, stream, *, delay: float):
+        self.stream, self.delay = stream, delay
+        self.started = time.monotonic()
+        self.state: tuple[str, int, int] | None = None
+        self.bar: Any = None
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.timer = threading.Thread(target=self._tick, daemon=True)
+        self.timer.start()
+
+    def __call__(self, stage: str, number: int, total: int) -> None:
+        with self.lock:
+            self.state = (stage, number, total)
+            self._draw()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(0.5):
+            with self.lock:
+                self._draw()
+
+    def _draw(self) -> None:
+        if self.state is None or time.monotonic() - self.started < self.delay:
+            return
+        stage, number, total = self.state
+        if self.bar is None:
+            from tqdm import tqdm
+
+            size = shutil.get_terminal_size()
+            self.bar = tqdm(
+                total=total,
+                initial=number - 1,
+                desc=stage,
+                file=self.stream,
+                leave=False,
+                # the terminal's size, or 80 x 24 where it says 0 x 0 (a pseudo-terminal without a size)
+                ncols=min(size.columns, 100),
+                nrows=size.lines,
+                bar_format="{desc}: {n_fmt}/{total_fmt} done |{bar}| {elapsed}",
+            )
+        self.bar.total = total
+        self.bar.n = number - 1
+        self.bar.set_description_str(stage, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.timer.join()
+        with self.lock:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+
+@contextmanager
+def progress_for(args: argparse.Namespace) -> Iterator[Progress | None]:
+    """A :class:`TerminalProgress` when stderr is a terminal and ``--quiet`` was not given, else None.
+
+    In a pipe, a cron job or a log file nothing is printed: the library gets no callback at all.
+    """
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        yield None
+        return
+    bar = TerminalProgress(sys.stderr, delay=PROGRESS_DELAY_SECONDS)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _steps(progress: Progress | None, before: int, after: int = 0) -> Progress | None:
+    """The library's steps ``1..n`` as steps ``before+1..before+n`` of ``before + n + after``."""
+    if progress is None:
+        return None
+    return lambda stage, number, total: progress(stage, before + number, before + total + after)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from supplier_analytics.ingest import validate_files
 
@@ -105,10 +202,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
         _usage(args, "--engine dask reads parquet files; score a database query with the pandas engine")
     if args.engine == "dask":  # record tables are partitioned parquet datasets, read by the workers
         big = {t: files.pop(t) for t in ("deliveries", "inspections", "requests") if t in files}
-    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
-    tables: dict[str, Any] = {**big, **(report.results if report else {})}  # a path or an ImportResult per table
-    card = score(**tables, config=args.config, as_of=args.as_of, engine=args.engine)
-    paths = card.write(args.out)
+    with progress_for(args) as progress:
+        if progress is not None:
+            progress("Reading the exports", 1, 7)
+        report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates) if files else None
+        tables: dict[str, Any] = {**big, **(report.results if report else {})}  # a path or an ImportResult per table
+        if progress is not None:
+            progress("Scoring", 2, 7)
+        card = score(**tables, config=args.config, as_of=args.as_of, engine=args.engine)
+        paths = card.write(args.out, progress=_steps(progress, 2))
     if report is not None:
         print(report.summary_text())
     print(
@@ -129,13 +231,27 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     files = _inputs(args)
     if not any(t in files for t in ("deliveries", "inspections", "requests")):
         raise UsageError("feedback needs at least one of --deliveries, --inspections or --requests; give one.")
-    report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
-    tables: dict[str, Any] = dict(report.results)
-    card = score(**tables, config=args.config, as_of=args.as_of)
-    folders = write_feedback_packs(
-        card, args.out, supplier_ids=args.supplier, actions=args.actions, contact=args.contact, pdf=args.pdf
-    )
-    review_pack(card, actions=args.actions, out_dir=Path(args.out) / "review")
+    with progress_for(args) as progress:
+        n = 2 + (len(args.supplier) if args.supplier else 1) + 1  # made exact once the suppliers are known
+        if progress is not None:
+            progress("Reading the exports", 1, n)
+        report = validate_files(files, mapping=args.mapping, duplicates=args.duplicates)
+        tables: dict[str, Any] = dict(report.results)
+        if progress is not None:
+            progress("Scoring", 2, n)
+        card = score(**tables, config=args.config, as_of=args.as_of)
+        folders = write_feedback_packs(
+            card,
+            args.out,
+            supplier_ids=args.supplier,
+            actions=args.actions,
+            contact=args.contact,
+            pdf=args.pdf,
+            progress=_steps(progress, 2, after=1),
+        )
+        if progress is not None:
+            progress("Review pack", 3 + len(folders), 3 + len(folders))
+        review_pack(card, actions=args.actions, out_dir=Path(args.out) / "review")
     print(report.summary_text())
     print(
         f"As of {card.as_of.date()} (window {card.window[0].date()} to {card.window[1].date()}): "
@@ -148,18 +264,20 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from supplier_analytics.datasets import write_procurement_data
 
-    out = write_procurement_data(
-        args.out,
-        n_suppliers=args.suppliers,
-        n_deliveries=args.deliveries,
-        seed=args.seed,
-        format=args.format,
-        start=args.start,
-        months=args.months,
-        variation_sd=args.variation_sd,
-        variation_phi=args.variation_phi,
-        seasonality=args.seasonality,
-    )
+    with progress_for(args) as progress:
+        out = write_procurement_data(
+            args.out,
+            n_suppliers=args.suppliers,
+            n_deliveries=args.deliveries,
+            seed=args.seed,
+            format=args.format,
+            start=args.start,
+            months=args.months,
+            variation_sd=args.variation_sd,
+            variation_phi=args.variation_phi,
+            seasonality=args.seasonality,
+            progress=progress,
+        )
     print(f"Generated data written to {out}")
     return EXIT_OK
 
@@ -167,18 +285,58 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from supplier_analytics.batch import run_job
 
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-
-        def progress(stage: str, number: int, total: int) -> None:
-            print(f"[{number}/{total}] {stage}", file=sys.stderr, flush=True)
-
-    result = run_job(args.job, as_of=args.as_of, progress=progress)
+    with progress_for(args) as progress:
+        result = run_job(args.job, as_of=args.as_of, progress=_run_stages(progress))
     if not args.quiet:
         print(result.summary_text())
     if result.exit_code != EXIT_OK:
         print(f"error: {result.message}.", file=sys.stderr)
     return result.exit_code
+
+
+#: What a person reads for each stage of a run (batch.RUN_STAGES).
+RUN_STAGE_LABELS = {
+    "lock": "Taking the lock",
+    "read": "Reading the inputs",
+    "score": "Scoring",
+    "write": "Writing the outputs",
+    "history": "Storing the history",
+    "publish": "Publishing the run",
+}
+
+
+def _run_stages(progress: Progress | None) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda stage, number, total: progress(RUN_STAGE_LABELS.get(stage, stage), number, total)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from supplier_analytics.batch.changes import grade_changes, history_file, supplier_history, write_history_workbook
+
+    path = history_file(args.target)
+    title, table = grade_changes(path, args.as_of)
+    tables = [("Changes since last run", title, table)]
+    if args.supplier is not None:
+        tables = [("Supplier history", *supplier_history(path, args.supplier)), *tables]
+    for _, sentence, frame in tables:
+        print(sentence)
+        if len(frame):
+            print(_text_table(frame))
+        print()
+    if args.xlsx is not None:
+        print(f"Written to {write_history_workbook(args.xlsx, tables)}")
+    return EXIT_OK
+
+
+def _text_table(frame) -> str:
+    """A table for the terminal: ranks whole, scores with one decimal, changes signed, empty cells blank."""
+    shown = frame.astype(object).where(frame.notna(), "")
+    for c in frame.columns:
+        if frame[c].dtype.kind == "f":
+            spec = ".0f" if c == "Rank" else "+.1f" if c.startswith("Change") else ".1f"
+            shown[c] = ["" if v == "" else format(v, spec) for v in shown[c]]
+    return shown.to_string(index=False)
 
 
 def _cmd_mappings(args: argparse.Namespace) -> int:
@@ -233,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files or folders of parquet files (one supplier per file), aggregated on a local "
         "dask cluster, or on the one DASK_SCHEDULER_ADDRESS names",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar (it shows on a terminal only)")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("feedback", help="write a feedback pack per supplier (HTML + xlsx) and the internal review pack")
@@ -255,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="folder: suppliers/<id>/feedback.html|xlsx and review/review.html|xlsx",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar (it shows on a terminal only)")
     p.set_defaults(func=_cmd_feedback)
 
     p = sub.add_parser("generate", help="write a seeded synthetic data set")
@@ -286,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="yearly season on the logit, worst at the turn of the year (default 0: none)",
     )
     p.add_argument("--out", metavar="DIR", type=Path, required=True)
+    p.add_argument("--quiet", action="store_true", help="no progress bar (it shows on a terminal only)")
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser(
@@ -295,6 +456,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="as-of date (default: the job's as_of rule)")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary; errors still go to stderr")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "history", help="grade changes since the last run, and one supplier's history, from a job's history"
+    )
+    p.add_argument(
+        "target",
+        metavar="OUT|JOB.toml|HISTORY",
+        type=Path,
+        help="a job's output folder, its job file, or its history.sqlite",
+    )
+    p.add_argument("--supplier", metavar="ID", help="also this supplier's grade and scores at every as-of date")
+    p.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", type=_date, help="changes at this stored as-of date (default: the latest)"
+    )
+    p.add_argument("--xlsx", metavar="FILE", type=Path, help="also write the tables to this workbook")
+    p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("mappings", help="list the preset mappings for common ERP exports, or show one")
     p.add_argument("name", nargs="?", metavar="NAME", help="a preset to show (its TOML with its notes)")

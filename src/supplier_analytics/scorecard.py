@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -153,19 +153,26 @@ class Scorecard:
 
         return write_workbook(path, scorecard_sheets(self))
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every file in :data:`SCORECARD_FILES` into ``out_dir``; returns name -> path."""
+    def write(self, out_dir: str | Path, *, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Path]:
+        """Write every file in :data:`SCORECARD_FILES` into ``out_dir``; returns name -> path.
+
+        ``progress``, when given, is called as ``progress(stage, number, total)`` before each file is
+        written (``"Writing scorecard.xlsx", 1, 5``); the command line shows it as a progress bar.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {
-            "scorecard.xlsx": self.to_excel(out / "scorecard.xlsx"),
-            "suppliers.csv": write_csv(self.suppliers, out / "suppliers.csv"),
-            "periods.csv": write_csv(self.periods, out / "periods.csv"),
-            "rejected_rows.csv": write_csv(self.rejected, out / "rejected_rows.csv"),
+        writers: dict[str, Callable[[Path], Path]] = {
+            "scorecard.xlsx": self.to_excel,
+            "suppliers.csv": lambda p: write_csv(self.suppliers, p),
+            "periods.csv": lambda p: write_csv(self.periods, p),
+            "rejected_rows.csv": lambda p: write_csv(self.rejected, p),
+            "summary.json": lambda p: write_text_atomic(p, json.dumps(self.summary(), indent=2, default=str)),
         }
-        paths["summary.json"] = write_text_atomic(
-            out / "summary.json", json.dumps(self.summary(), indent=2, default=str)
-        )
+        paths = {}
+        for number, (name, write) in enumerate(writers.items(), start=1):
+            if progress is not None:
+                progress(f"Writing {name}", number, len(writers))
+            paths[name] = write(out / name)
         return paths
 
 

@@ -281,8 +281,11 @@ def test_sample_job_twice_is_idempotent(tmp_path):
         f"({int((every['direction'] == 'not tested').sum())} not tested: too little evidence)"
     )
     assert m["started_utc"] < m["finished_utc"]
-    latest = json.loads((tmp_path / "out" / "latest").read_text(encoding="utf-8"))
+    latest = json.loads((tmp_path / "out" / "latest.json").read_text(encoding="utf-8"))
     assert latest["run_id"] == second.run_id and latest["run_dir"] == "runs/2026-09-30"
+    link = tmp_path / "out" / "latest"  # a relative link: the folder can move
+    assert link.is_symlink() and os.readlink(link) == "runs/2026-09-30"
+    assert json.loads((link / "manifest.json").read_text(encoding="utf-8"))["run_id"] == second.run_id
     logs = sorted(p.name for p in (tmp_path / "out" / "logs").iterdir())
     assert logs == sorted([f"{first.run_id}.log", f"{second.run_id}.log"])
     assert "stage score" in (run_dir / "run.log").read_text(encoding="utf-8")
@@ -316,7 +319,7 @@ def published(_baseline, tmp_path):
     """A fresh copy of the baseline: job file, data and the output folder of one complete run."""
     folder, result = _baseline
     work = tmp_path / "w"
-    shutil.copytree(folder, work)
+    shutil.copytree(folder, work, symlinks=True)  # latest stays a link
     return work / "job.toml", work / "data", result
 
 
@@ -505,17 +508,23 @@ class _Stream(io.StringIO):
 
 def test_progress_on_a_terminal_only(published, monkeypatch, capsys):
     path, _, _ = published
+    from supplier_analytics import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_DELAY_SECONDS", 0)  # the bar at once, however quick the run
     tty = _Stream(True)
     monkeypatch.setattr(sys, "stderr", tty)
     assert main(["run", str(path)]) == 0
-    assert tty.getvalue().splitlines() == [
-        "[1/6] lock",
-        "[2/6] read",
-        "[3/6] score",
-        "[4/6] write",
-        "[5/6] history",
-        "[6/6] publish",
+    frames = [f.split(" |")[0] for f in tty.getvalue().split("\r") if f.strip()]
+    shown = list(dict.fromkeys(frames))  # each stage once, in order (the timer may redraw one)
+    assert shown == [
+        "Taking the lock: 0/6 done",
+        "Reading the inputs: 1/6 done",
+        "Scoring: 2/6 done",
+        "Writing the outputs: 3/6 done",
+        "Storing the history: 4/6 done",
+        "Publishing the run: 5/6 done",
     ]
+    assert tty.getvalue().endswith("\r")  # cleared before the summary
     assert "Outcome: scored 20 suppliers as of 2025-12-31" in capsys.readouterr().out
 
     seen = []
@@ -630,7 +639,7 @@ def test_two_concurrent_runs_in_subprocesses(published):
     assert set(sup["run_id"]) == {last}
     m = json.loads((out / "runs" / "2025-12-31" / "manifest.json").read_text(encoding="utf-8"))
     assert m["run_id"] == last
-    assert json.loads((out / "latest").read_text(encoding="utf-8"))["run_id"] == last
+    assert json.loads((out / "latest.json").read_text(encoding="utf-8"))["run_id"] == last
     assert [p.name for p in (out / "runs").iterdir()] == ["2025-12-31"]
 
 

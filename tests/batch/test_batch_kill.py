@@ -115,7 +115,7 @@ def scenario(tmp_path_factory):
 
 def _killed_run(sc, work: Path, *, delay: float | None = None, at: str | None = None) -> int:
     """Copy the old state to ``work``, switch its inputs to the new data, run in a forked child and kill it."""
-    shutil.copytree(sc["base"] / "old", work)
+    shutil.copytree(sc["base"] / "old", work, symlinks=True)  # latest stays a link
     for t in TABLES:
         shutil.copyfile(sc["v2"] / f"{t}.csv", work / "data" / f"{t}.csv")
     pid = os.fork()
@@ -161,7 +161,7 @@ def _check(sc, work: Path) -> str:
         assert len(old_dirs) == 1 and len(staged) == 1
         assert folders[_folder_print(old_dirs[0])[0]] == "old" and folders[_folder_print(staged[0])[0]] == "new"
         assert states[hist] == "new"
-    latest = json.loads((out / "latest").read_text(encoding="utf-8"))
+    latest = json.loads((out / "latest.json").read_text(encoding="utf-8"))
     assert latest["run_id"] in committed and latest["as_of"] == AS_OF
     # every file the previous run published is still whole or replaced whole (no partial files at final
     # names); a kill inside an atomic replace may leave its temporary file, which recovery removes
@@ -174,7 +174,7 @@ def _check(sc, work: Path) -> str:
     assert folders[fp] == states[hist], "after recovery the run folder and the history tell the same state"
     sup = history.load(out / "history.sqlite")
     assert set(sup["run_id"]) == {run_id}
-    assert json.loads((out / "latest").read_text(encoding="utf-8"))["run_id"] == run_id
+    assert json.loads((out / "latest.json").read_text(encoding="utf-8"))["run_id"] == run_id
     assert sorted(p.name for p in runs_dir.iterdir()) == [AS_OF]
     assert not list(out.glob("*.tmp"))
     return states[hist]

@@ -8,7 +8,8 @@ example is ``data/sample/job.toml``.
 What a run leaves in the output folder ``OUT``::
 
     OUT/runs/<as_of>/      scorecard files, run.log and manifest.json of that as-of date
-    OUT/latest             JSON pointer to the newest as-of date's run folder
+    OUT/latest             symbolic link to the newest as-of date's run folder (runs/<as_of>)
+    OUT/latest.json        the same pointer as JSON: as_of, run_id, run_dir, outcome, exit_code
     OUT/history.sqlite     history of every as-of date (default place; see history)
     OUT/logs/<run_id>.log  the full log of every run, failed runs included
 
@@ -28,9 +29,11 @@ Safety, in the order a run does things:
 5. **Commit.** The history rows of the as-of date are replaced in ONE SQLite
    transaction (WAL journal). This is the run's commit point.
 6. **Publish.** The previous ``runs/<as_of>`` is renamed aside, the staging
-   folder renamed into place, the previous one deleted; ``latest`` is
-   replaced atomically (temporary file, fsync, ``os.replace``; a file, not a
-   symlink, so it works on Windows).
+   folder renamed into place, the previous one deleted; ``latest.json`` is
+   replaced atomically (temporary file, fsync, ``os.replace``) and so is the
+   ``latest`` link (made under a temporary name, then ``os.replace``); where
+   symbolic links cannot be made (Windows without the privilege) ``latest.json``
+   alone points at the run.
 
 A run killed at any moment therefore leaves every published file either the
 previous complete version or the new complete version, and the history either
@@ -53,7 +56,7 @@ results (the failed run is logged and recorded in the history's ``runs``
 table); 5 and 6 publish the results and record the outcome.
 
 The package: :mod:`.job` (job files, the as-of rule), :mod:`.runs` (locks, recovery, publishing),
-:mod:`.run` (the run).
+:mod:`.run` (the run), :mod:`.changes` (the history in people's words: ``supplier-analytics history``).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ __all__ = [
     "locks_for",
     "publish",
     "write_latest",
+    "LATEST_JSON",
     "recover",
     "recover_leftovers",
     "checkpoint",
@@ -177,8 +178,23 @@ def _committed_runs(history_path: Path) -> pd.DataFrame:
     return runs[runs["committed"].fillna(0) == 1]
 
 
+#: The pointer file to the newest run folder (beside the ``latest`` link); see :func:`write_latest`.
+LATEST_JSON = "latest.json"
+
+
 def write_latest(out_dir: Path, history_path: Path) -> dict | None:
-    """Point OUT/latest at the newest as-of date in the history (ties: the last run)."""
+    """Point OUT/latest at the newest as-of date in the history (ties: the last run).
+
+    Two pointers, both replaced atomically (made under a temporary name, then ``os.replace``):
+
+    - ``OUT/latest.json``: ``as_of``, ``run_id``, ``run_dir`` (``runs/<as_of>``, relative to OUT),
+      ``outcome``, ``exit_code`` and ``finished_utc`` of that run, for scripts on any system;
+    - ``OUT/latest``: a symbolic link to ``runs/<as_of>``, so that ``OUT/latest/scorecard.xlsx`` opens the
+      newest workbook. Where links cannot be made (Windows without the privilege, some network shares) there
+      is no ``latest`` and ``latest.json`` is the pointer.
+
+    Returns the content of ``latest.json``, or None when the history holds no committed run.
+    """
     runs = _committed_runs(history_path)
     if not len(runs):
         return None
@@ -192,15 +208,40 @@ def write_latest(out_dir: Path, history_path: Path) -> dict | None:
         "exit_code": int(top["exit_code"]),
         "finished_utc": "" if pd.isna(top["finished_utc"]) else top["finished_utc"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
-    path = out_dir / "latest"
+    path = out_dir / LATEST_JSON
     try:
-        if json.loads(path.read_text(encoding="utf-8")) == doc:
-            return doc
+        same = json.loads(path.read_text(encoding="utf-8")) == doc
     except (OSError, ValueError):
-        pass
-    write_json_atomic(path, doc)
-    checkpoint("publish: latest replaced")
+        same = False
+    if not same:
+        write_json_atomic(path, doc)
+        checkpoint("publish: latest.json replaced")
+    _link_latest(out_dir, doc["run_dir"])
     return doc
+
+
+def _link_latest(out_dir: Path, target: str) -> None:
+    """Make OUT/latest a relative symbolic link to ``target``, replacing a link or an old pointer file."""
+    link = out_dir / "latest"
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    tmp = out_dir / f".latest-{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        os.symlink(target, tmp, target_is_directory=True)
+    except (OSError, NotImplementedError) as exc:  # no links here: latest.json is the pointer
+        logger.info("no symbolic link OUT/latest (%s); latest.json points at %s", exc, target)
+        if link.is_file() and not link.is_symlink():  # the JSON pointer of earlier versions, now stale
+            link.unlink()
+        return
+    try:
+        os.replace(tmp, link)
+    except OSError as exc:  # a folder named latest (a copy that followed the link): left alone
+        tmp.unlink(missing_ok=True)
+        logger.warning("OUT/latest is not a link and was left as it is (%s); latest.json points at %s", exc, target)
+        return
+    fsync_dir(out_dir)
+    checkpoint("publish: latest link replaced")
 
 
 def recover_leftovers(out_dir: Path, history_path: Path) -> list[str]:
@@ -225,7 +266,7 @@ def recover_leftovers(out_dir: Path, history_path: Path) -> list[str]:
             else:
                 os.rename(d, runs_dir / as_of)
                 done.append(f"restored the run folder of {as_of}")
-    for tmp in out_dir.glob(".latest-*.tmp") if out_dir.is_dir() else ():
+    for tmp in out_dir.glob(".latest*.tmp") if out_dir.is_dir() else ():  # the link's and latest.json's
         tmp.unlink(missing_ok=True)
     if out_dir.is_dir() and history_path.is_file():
         write_latest(out_dir, history_path)

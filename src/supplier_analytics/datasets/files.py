@@ -7,6 +7,7 @@ so a sample folder is read with the same date, number and text rules as any expo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,6 +137,7 @@ def write_procurement_data(
     variation_sd: float = 0.0,
     variation_phi: float = 0.5,
     seasonality: float = 0.0,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
     """Write a generated data set as one file per table, chunk by chunk.
 
@@ -148,6 +150,8 @@ def write_procurement_data(
         same arguments.
     format : ``"csv"`` (UTF-8, ISO dates), ``"parquet"`` (one row group per chunk) or ``"xlsx"``
         (one workbook per table, at most 1,048,575 rows each; slow for large sizes).
+    progress : called as ``progress(stage, number, total)`` before each chunk of rows (xlsx: each
+        workbook) is written; the command line shows it as a progress bar.
 
     Returns
     -------
@@ -200,7 +204,9 @@ def write_procurement_data(
                     "use --format csv or --format parquet for data this large."
                 )
         out.mkdir(parents=True, exist_ok=True)
-        for name in names:
+        for number, name in enumerate(names, start=1):
+            if progress is not None:
+                progress(f"Writing {name}.xlsx", number, len(names))
             _write_xlsx(frames[name], out / f"{name}.xlsx", name)
         return out
 
@@ -209,7 +215,10 @@ def write_procurement_data(
     try:
         writers["suppliers"].write(plan.suppliers)
         writers["truth"].write(plan.truth)
-        for c in range(len(plan.chunk_counts)):
+        n_chunks = len(plan.chunk_counts)
+        for c in range(n_chunks):
+            if progress is not None:
+                progress("Writing the rows", c + 1, n_chunks)
             for name, frame in zip(("deliveries", "inspections", "requests", "exclusions"), make_chunk(plan, c)):
                 if len(frame) or c == 0:
                     writers[name].write(frame)

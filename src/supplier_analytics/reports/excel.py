@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from supplier_analytics._io import needs_neutralising, write_csv
+from supplier_analytics._io import mkstemp_umask, needs_neutralising, write_csv
 from supplier_analytics.columns import column_excel_format, column_label, known
 
 __all__ = ["SheetSpec", "write_workbook", "GRADE_FILLS", "number_format", "column_formats"]
@@ -328,7 +327,7 @@ def write_workbook(path: str | Path, sheets: list[SheetSpec]) -> Path:
     wb = Workbook(write_only=True)
     for spec in sheets:
         _write_sheet(wb, spec, path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    fd, tmp = mkstemp_umask(prefix=".tmp-", suffix=".xlsx", dir=path.parent)  # the umask's mode, not 0600
     os.close(fd)
     try:
         wb.save(tmp)

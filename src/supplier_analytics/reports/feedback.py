@@ -522,6 +522,7 @@ def write_feedback_packs(
     recent_months: int = 6,
     fdr: float = 0.05,
     pdf: bool = False,
+    progress=None,
 ) -> dict[str, Path]:
     """Write one folder of feedback per supplier under ``out_dir/suppliers/`` (names from :func:`safe_filename`).
 
@@ -531,6 +532,8 @@ def write_feedback_packs(
     before anything is written when Chromium is missing). Without ``contact``
     the packs ask the supplier to reply to the sender, with a ``UserWarning``
     (:data:`NO_CONTACT`). Returns supplier id -> folder.
+    ``progress``, when given, is called as ``progress(stage, number, total)`` before each pack (the
+    command line shows a progress bar).
     """
     import warnings
 
@@ -557,7 +560,9 @@ def write_feedback_packs(
     log = None if actions is None else _read_log(actions)
     base = Path(out_dir) / "suppliers"
     out = {}
-    for sid in ids:
+    for number, sid in enumerate(ids, start=1):
+        if progress is not None:
+            progress(f"Feedback pack for {sid}", number, len(ids))
         folder = base / safe_filename(sid)
         pack = feedback_pack(
             card,

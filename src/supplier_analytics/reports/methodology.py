@@ -38,6 +38,7 @@ FORMULAS = {
     "mean_days_late": "total days late ÷ order lines judged (on time counts 0)",
 }
 
+
 def _better(metric: str) -> str:
     m = spec(metric)
     return "higher is better" if m.higher_is_better else "lower is better" if m.lower_is_better else "a volume"
