@@ -47,3 +47,11 @@ def test_notebook_runs_from_a_clean_kernel(path):
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()  # raises CellExecutionError, naming the cell, when any cell fails
+    # normal use shows no warning: insufficient evidence is data (score(..., evidence_warnings="data"))
+    warned = [
+        f"cell {i}: {output['text'].strip()[:300]}"
+        for i, cell in enumerate(nb.cells)
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stderr" and "Warning" in output["text"]
+    ]
+    assert not warned, f"{path.name} shows warnings:\n" + "\n".join(warned)

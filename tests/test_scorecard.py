@@ -237,6 +237,33 @@ def test_insufficient_evidence_warning_points_at_the_callers_line():
     assert record[0].filename == __file__
 
 
+def test_insufficient_evidence_is_data_on_the_scorecard_and_the_switch_silences_only_that_warning():
+    """B's two lines are excluded, so B has no record: a row of ``card.insufficient`` in both modes; the
+    warning comes with the default ``evidence_warnings="warn"`` only. A (4 lines, thin) keeps its grade."""
+    with pytest.warns(sa.InsufficientEvidenceWarning, match="1 of 2 suppliers"):
+        warned = sa.score(deliveries=_deliveries(), exclusions=_excluded_b())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        quiet = sa.score(deliveries=_deliveries(), exclusions=_excluded_b(), evidence_warnings="data")
+    for card in (warned, quiet):
+        table = card.insufficient
+        assert table["supplier_id"].tolist() == ["B"]
+        assert table["grade"].tolist() == ["insufficient evidence"]
+        w0, w1 = card.window[0].date(), card.window[1].date()
+        assert table["why"].iloc[0] == f"No delivery lines, no inspected lots, no requests between {w0} and {w1}"
+        assert table["evidence_needed"].iloc[0] == (
+            "Records in at least one area, and for a firm grade at least 20 delivery lines or 5 inspected lots "
+            "or 5 requests in the period"
+        )
+    graded = sa.score(deliveries=_deliveries(), evidence_warnings="data")
+    assert graded.insufficient.empty and list(graded.insufficient.columns) == list(table.columns)
+
+
+def test_evidence_warnings_takes_warn_or_data_only():
+    with pytest.raises(sa.InputError, match="evidence_warnings"):
+        sa.score(deliveries=_deliveries(), evidence_warnings="ignore")
+
+
 def test_quality_is_scored_from_incidents_and_downtime_when_no_quantities_exist():
     # nonconformance reports only: no inspected quantities, so no PPM and no lot rejection rate
     reports = pd.DataFrame(

@@ -23,7 +23,7 @@ from supplier_analytics import __version__
 from supplier_analytics._io import write_text_atomic
 from supplier_analytics.config import Config, load_config
 from supplier_analytics.engines import check_engine, run_engine
-from supplier_analytics.errors import DataWarning, InputError
+from supplier_analytics.errors import DataWarning, InputError, InsufficientEvidenceWarning
 from supplier_analytics.evidence import evidence as _evidence
 from supplier_analytics.ingest.columnar import is_parquet_path, read_parquet_table
 from supplier_analytics.ingest.database import DatabaseSource
@@ -107,6 +107,21 @@ class Scorecard:
     def evidence(self, supplier_id: str, metric: str) -> pd.DataFrame:
         """The records behind ``metric`` for ``supplier_id``; see :func:`supplier_analytics.evidence`."""
         return _evidence(self, supplier_id, metric)
+
+    # ------------------------------------------------------------------ evidence that falls short
+    @property
+    def insufficient(self) -> pd.DataFrame:
+        """The suppliers without a grade, as data: one row each, with why and what evidence is needed.
+
+        Columns: ``supplier_id``, ``supplier_name``, ``grade`` ("insufficient evidence"), ``why`` (the records
+        held in the window: none in any area) and ``evidence_needed`` (what would give a grade, and a firm
+        one). The same facts as the sentence of the supplier packs; empty when every supplier is graded.
+        ``score(..., evidence_warnings="data")`` reports them here only, without a warning; thin evidence,
+        which leaves the grade standing, is the ``thin_evidence`` column of :attr:`suppliers`.
+        """
+        from supplier_analytics.reports.pack_text import evidence_table
+
+        return evidence_table(self)
 
     # ------------------------------------------------------------------ rejected rows and summary
     @property
@@ -222,6 +237,7 @@ def score(
     as_of=None,
     exclusions=None,
     engine: str = "pandas",
+    evidence_warnings: str = "warn",
 ) -> Scorecard:
     """Score suppliers on delivery, quality and responsiveness.
 
@@ -246,6 +262,11 @@ def score(
         inspections and requests may then be parquet files or folders (a partitioned dataset) or
         dask DataFrames, aggregated partition by partition on a dask cluster; see
         :mod:`supplier_analytics.engines`.
+    evidence_warnings : ``"warn"`` (the default, for scripts, the command line and batch jobs) issues an
+        :class:`~supplier_analytics.errors.InsufficientEvidenceWarning` when suppliers have no record in
+        any dimension; ``"data"`` issues none: the facts are in :attr:`Scorecard.insufficient` either way,
+        to be shown as a table (the notebooks do). Other data warnings (a window that misses the data)
+        are issued in both modes.
 
     Returns
     -------
@@ -253,6 +274,8 @@ def score(
     """
     cfg = load_config(config)  # the one load of the run: everything below receives this Config
     check_engine(engine)
+    if evidence_warnings not in ("warn", "data"):
+        raise InputError(f"evidence_warnings must be 'warn' or 'data', not {evidence_warnings!r}.")
     frames, imports = {}, {}
     for name, value in (
         ("deliveries", deliveries),
@@ -302,6 +325,8 @@ def score(
         warnings.simplefilter("always")
         scored = score_suppliers(metrics, cfg, peer_groups=peer_groups)
     for w in caught:  # re-issued so that they point at the caller's line, not at this module
+        if evidence_warnings == "data" and issubclass(w.category, InsufficientEvidenceWarning):
+            continue  # reported as data: Scorecard.insufficient
         warnings.warn(w.message, w.category, stacklevel=2)
     return Scorecard(
         suppliers=scored.reset_index(drop=True),

@@ -35,7 +35,8 @@ def renderer_of(fig):
 
 
 def legend_outside(ax, *, where: str = "right", **kwargs):
-    """A legend beside the Axes (``where="right"``) or below them (``"below"``), never over the data.
+    """A legend beside the Axes (``where="right"``) or below them (``"below"``, under the x label: set it
+    first), never over the data.
 
     A figure without a layout engine gets a constrained layout, which leaves room for the legend (a
     figure laid out by hand, ``subplots_adjust``, would cut it off at its edge).
@@ -47,7 +48,19 @@ def legend_outside(ax, *, where: str = "right", **kwargs):
     if where == "right":
         kw = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
     elif where == "below":
-        kw = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "borderaxespad": 0.0, "ncols": 3}
+        # just under the tick labels and every line of the x label, whatever the Axes' height: an offset in
+        # inches, not a share of the Axes (which lands far below a tall chart and on the label of a flat one)
+        from matplotlib.transforms import ScaledTranslation
+
+        xlabel = ax.get_xlabel()
+        drop = (26 + 14 * (xlabel.count("\n") + 1 if xlabel else 0)) / 72
+        kw = {
+            "loc": "upper center",
+            "bbox_to_anchor": (0.5, 0.0),
+            "bbox_transform": ax.transAxes + ScaledTranslation(0, -drop, ax.figure.dpi_scale_trans),
+            "borderaxespad": 0.0,
+            "ncols": 3,
+        }
     else:
         raise ValueError(f"where must be 'right' or 'below', got {where!r}")
     kw["fontsize"] = "small"

@@ -537,9 +537,14 @@ def plot_history(table, *, metric: str | None = None, highlight=None, top: int =
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda j: labels[j].startswith("Other suppliers"))
     legend_outside(ax, handles=[handles[j] for j in order], labels=[labels[j] for j in order])
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    dates = pd.DatetimeIndex(x)
+    if len(dates) <= 8:
+        # a tick at each as-of date, named in full: a month tick would put 30 June under "Jul"
+        ax.set_xticks(dates.to_numpy(), [f"{d.day} {d:%b}\n{d.year}" for d in dates])
+    else:
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        locator = AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     return ax

@@ -16,7 +16,15 @@ import pandas as pd
 from supplier_analytics.catalog import label
 from supplier_analytics.scoring import EVIDENCE_COLUMNS, scoring_explained
 
-__all__ = ["COLUMN_LABELS", "column_label", "methodology_text", "dispute_text", "evidence_text", "people_text"]
+__all__ = [
+    "COLUMN_LABELS",
+    "column_label",
+    "methodology_text",
+    "dispute_text",
+    "evidence_text",
+    "evidence_table",
+    "people_text",
+]
 
 #: People's names of the columns a pack shows that are not metrics of the catalogue.
 COLUMN_LABELS = {
@@ -228,29 +236,85 @@ def _count(n: float, dim: str) -> str:
     return f"{'no' if n == 0 else f'{n:,}'} {one if n == 1 else many}"
 
 
+def _evidence_facts(card, row: pd.Series) -> dict | None:
+    """What a supplier's evidence lacks, in words; None when every area has enough.
+
+    The rules are those of scoring: a supplier without any record in the period gets no grade; an area
+    with fewer records than ``[evidence]`` asks for (``EVIDENCE_COLUMNS``) has thin evidence. Returns the
+    finding ("no grade" or "thin evidence"), the window, what is held and what is needed.
+    """
+    counts = {dim: row.get(col, np.nan) for dim, (col, _) in EVIDENCE_COLUMNS.items()}
+    need = {dim: int(getattr(card.config.evidence, key)) for dim, (_, key) in EVIDENCE_COLUMNS.items()}
+    window = (card.window[0].date(), card.window[1].date())
+    if str(row.get("grade")) == "insufficient evidence":
+        wanted = " or ".join(_count(need[dim], dim) for dim in counts)
+        return {
+            "finding": "no grade",
+            "window": window,
+            "held": ", ".join(_count(n, dim) for dim, n in counts.items()),
+            "needed": f"records in at least one area, and for a firm grade at least {wanted} in the period",
+        }
+    thin = [dim for dim, n in counts.items() if (0 if n is None or pd.isna(n) else n) < need[dim]]
+    if not thin:
+        return None
+    return {
+        "finding": "thin evidence",
+        "window": window,
+        "held": "; ".join(_count(counts[dim], dim) for dim in thin),
+        "needed": "; ".join(f"{_count(need[dim], dim)} for a firm grade" for dim in thin),
+        "areas": "; ".join(f"{_count(counts[dim], dim)} (a firm grade needs {need[dim]})" for dim in thin),
+    }
+
+
 def evidence_text(card, row: pd.Series) -> str:
     """Why the grade is missing or less certain, and what evidence is needed; "" when every area has enough.
 
-    The rules are those of scoring: a supplier without any record in the period gets no grade; an area
-    with fewer records than ``[evidence]`` asks for (``EVIDENCE_COLUMNS``) has thin evidence.
+    Written to the supplier, from the same facts as :func:`evidence_table`.
     """
-    w0, w1 = card.window[0].date(), card.window[1].date()
-    counts = {dim: row.get(col, np.nan) for dim, (col, _) in EVIDENCE_COLUMNS.items()}
-    need = {dim: int(getattr(card.config.evidence, key)) for dim, (_, key) in EVIDENCE_COLUMNS.items()}
-    have = ", ".join(_count(n, dim) for dim, n in counts.items())
-    wanted = ", ".join(_count(need[dim], dim) for dim in counts)
-    if str(row.get("grade")) == "insufficient evidence":
-        return (
-            f"No grade can be given: between {w0} and {w1} we hold {have} of yours. A grade needs records "
-            f"in at least one area, and a firm one at least {wanted.replace(', ', ' or ')} in the period. "
-            "Once deliveries, inspections or requests of yours are recorded in the period, the next pack "
-            "will grade them."
-        )
-    thin = [dim for dim, n in counts.items() if (0 if n is None or pd.isna(n) else n) < need[dim] and dim in need]
-    if not thin:
+    facts = _evidence_facts(card, row)
+    if facts is None:
         return ""
-    areas = "; ".join(f"{_count(counts[dim], dim)} (a firm grade needs {need[dim]})" for dim in thin)
+    w0, w1 = facts["window"]
+    if facts["finding"] == "no grade":
+        return (
+            f"No grade can be given: between {w0} and {w1} we hold {facts['held']} of yours. A grade needs "
+            f"{facts['needed']}. Once deliveries, inspections or requests of yours are recorded in the period, "
+            "the next pack will grade them."
+        )
     return (
-        f"Thin evidence: between {w0} and {w1} we hold {areas}. With so few records the grade is less "
+        f"Thin evidence: between {w0} and {w1} we hold {facts['areas']}. With so few records the grade is less "
         "certain, neither better nor worse; more records in the next period will settle it."
     )
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+#: Columns of :func:`evidence_table`.
+EVIDENCE_TABLE_COLUMNS = ["supplier_id", "supplier_name", "grade", "why", "evidence_needed"]
+
+
+def evidence_table(card) -> pd.DataFrame:
+    """One row per supplier without a grade: why (the records held in the window) and what evidence is needed.
+
+    The suppliers the :class:`~supplier_analytics.errors.InsufficientEvidenceWarning` counts, with the same
+    facts as the packs' sentence (:func:`evidence_text`). Thin evidence, which leaves the grade standing, is
+    the ``thin_evidence`` column of the scorecard instead.
+    """
+    rows = []
+    for _, row in card.suppliers.iterrows():
+        facts = _evidence_facts(card, row)
+        if facts is None or facts["finding"] != "no grade":
+            continue
+        w0, w1 = facts["window"]
+        rows.append(
+            {
+                "supplier_id": row["supplier_id"],
+                "supplier_name": row.get("supplier_name", np.nan),
+                "grade": str(row.get("grade")),
+                "why": _first_upper(f"{facts['held']} between {w0} and {w1}"),
+                "evidence_needed": _first_upper(facts["needed"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=EVIDENCE_TABLE_COLUMNS)
