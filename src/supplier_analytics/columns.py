@@ -41,6 +41,8 @@ __all__ = [
     "column_formats",
     "known",
     "KINDS",
+    "CODE_WORDS",
+    "code_words",
 ]
 
 #: Units of columns that are not a metric's own unit: (Python format, Excel format); None for text.
@@ -307,3 +309,28 @@ def column_labels(names: Iterable[str]) -> dict[str, str]:
 def column_formats(names: Iterable[str]) -> dict[str, str]:
     """``{name: Excel number format}`` for the ``names`` this module knows that have one."""
     return {str(n): f for n in names if (f := column_excel_format(str(n))) is not None}
+
+
+#: Codes of the data whose words are not the code with its underscores as spaces (request types).
+CODE_WORDS: Mapping[str, str] = MappingProxyType(
+    {"rfq": "Request for quotation", "capa": "Corrective action", "ncr": "Nonconformance report"}
+)
+
+
+def code_words(value) -> str:
+    """A code of the data (a request type such as ``corrective_action``, a status) in words for people.
+
+    Text with spaces is taken as words already and comes back as it is; the CSV outputs keep the codes.
+
+    Examples
+    --------
+    >>> code_words("corrective_action"), code_words("rfq"), code_words("complaint"), code_words("as typed")
+    ('Corrective action', 'Request for quotation', 'Complaint', 'as typed')
+    """
+    text = str(value)
+    if text.lower() in CODE_WORDS:
+        return CODE_WORDS[text.lower()]
+    if " " in text or not text:
+        return text
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]

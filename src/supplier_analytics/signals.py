@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from supplier_analytics.catalog import METRICS, RECORD_SHARES, spec
+from supplier_analytics.catalog import METRICS, RECORD_SHARES, label, spec
 from supplier_analytics.errors import InputError
 from supplier_analytics.stats import benjamini_hochberg, period_proportion_test
 
@@ -533,12 +533,12 @@ def method_text(
     >>> text = method_text({"otif_rate": 0.5}, pooled="for each action over the same months", median_over="actions")
     >>> text[text.index("pooled") : text.index(", t with")]  # doctest: +NORMALIZE_WHITESPACE
     "pooled for each action over the same months and combined with the supplier's own, lag-1 correlation
-    between neighbouring periods estimated from the same periods (median over the actions: 0.50 for otif_rate)"
+    between neighbouring periods estimated from the same periods (median over the actions: 0.50 for On time in full (OTIF))"
     """
     corr = "lag-1 correlation between neighbouring periods estimated from the same periods"
     if isinstance(autocorrelation, dict):
         if autocorrelation:
-            values = ", ".join(f"{v:.2f} for {k}" for k, v in autocorrelation.items())
+            values = ", ".join(f"{v:.2f} for {label(k)}" for k, v in autocorrelation.items())
             corr += f" ({values})" if median_over is None else f" (median over the {median_over}: {values})"
     elif autocorrelation is not None:
         corr = f"working lag-1 correlation {autocorrelation:g} between neighbouring periods"

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.aggregate import aggregate
-from supplier_analytics.catalog import COUNT_METRICS, METRICS
+from supplier_analytics.catalog import COUNT_METRICS, METRICS, label
 from supplier_analytics.charts import p_chart
 from supplier_analytics.errors import InputError
 from supplier_analytics.metrics import MetricsResult, period_metrics
@@ -746,7 +746,7 @@ def alerts(
     method_text = (
         f"{how}; periods with fewer than {min_count} records left out, suppliers with {floor} not "
         f"tested; Benjamini-Hochberg false discovery rate {fdr:g} across all {n_tests} supplier x "
-        f"metric tests ({', '.join(metrics)})."
+        f"metric tests ({', '.join(label(m) for m in metrics)})."
     )
     out = pd.DataFrame(
         {

@@ -169,7 +169,7 @@ def test_response_times_one_step_per_type_and_service_levels(requests):
     ax = plot_response_times(requests)
     assert len(ax.lines) == 2
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["complaint (n=2, 1 open)", "rfq (n=2)"]
+    assert labels == ["Complaint (n=2, 1 open)", "Request for quotation (n=2)"]  # request types in words
     # rfq: 12 h and 72 h -> ECDF steps 0, 1/2, 1
     rfq = ax.lines[1]
     assert list(rfq.get_xdata()) == pytest.approx([12.0, 12.0, 72.0])

@@ -136,7 +136,7 @@ def test_one_action_borrows_the_month_to_month_variation_of_the_other_suppliers(
     assert "pooled for each action over every supplier's counts of the same months and metric" in method
     assert "all suppliers of the same metric" not in method
     rho = want.attrs["autocorrelation"]["otif_rate"]
-    assert f"periods (median over the actions: {rho:.2f} for otif_rate)" in method
+    assert f"periods (median over the actions: {rho:.2f} for On time in full (OTIF))" in method
 
 
 def _each_action_alone(card, log, window=3):
@@ -268,7 +268,7 @@ def test_a_longer_baseline_is_the_before_side_and_the_method_warns_of_regression
     # (it said "all suppliers of the same metric", true of the year-on-year test only)
     assert "pooled for each action over every supplier's counts of the same months and metric" in r.attrs["method"]
     assert "all suppliers of the same metric" not in r.attrs["method"]
-    assert re.search(r"periods \(median over the actions: 0\.\d\d for otif_rate\)", r.attrs["method"])
+    assert re.search(r"periods \(median over the actions: 0\.\d\d for On time in full \(OTIF\)\)", r.attrs["method"])
     with pytest.raises(InputError, match="baseline_months must be at least 2"):
         sa.compare_before_after(res, log, baseline_months=1)
 

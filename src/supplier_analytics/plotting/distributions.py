@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.catalog import label as metric_label
+from supplier_analytics.columns import code_words
 from supplier_analytics.plotting._common import (
     _axes,
     _empty,
@@ -143,7 +144,7 @@ def plot_response_times(
         if len(h) == 0:
             continue
         colour = colours[i % len(colours)]
-        label = f"{g} (n={len(h)}" + (f", {n_open} open)" if n_open else ")")
+        label = f"{code_words(g)} (n={len(h)}" + (f", {n_open} open)" if n_open else ")")
         y = np.arange(1, len(h) + 1) / len(h)
         ax.step(np.r_[h[0], h], np.r_[0.0, y], where="post", color=colour, label=label, **kwargs)
         if config is not None:

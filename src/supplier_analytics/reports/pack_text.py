@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from supplier_analytics.catalog import label
+from supplier_analytics.columns import CODE_WORDS
 from supplier_analytics.scoring import EVIDENCE_COLUMNS, scoring_explained
 
 __all__ = [
@@ -83,8 +84,8 @@ def column_label(column: str) -> str:
     return COLUMN_LABELS.get(column) or label(column)
 
 
-#: Request types whose code is not a word.
-REQUEST_TYPES = {"rfq": "Request for quotation", "capa": "Corrective action", "ncr": "Nonconformance report"}
+#: Request types whose code is not a word (the one list, in :mod:`supplier_analytics.columns`).
+REQUEST_TYPES = CODE_WORDS
 
 
 def people_text(value) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from supplier_analytics.catalog import METRICS, format_value, label
-from supplier_analytics.columns import column_label
+from supplier_analytics.columns import code_words, column_label
 from supplier_analytics.reports.excel import SheetSpec
 from supplier_analytics.reports.methodology import methodology_frame, weights_frame
 
@@ -159,11 +159,26 @@ def _pick(frame: pd.DataFrame, columns: list[str], names: pd.DataFrame | None = 
     return frame[keep]
 
 
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes in cells people read as words: listed metrics by their labels, request types as words (the CSVs
+    keep the codes)."""
+    out = frame
+    if "metrics_at_peer_level" in out.columns:
+        out = out.assign(
+            metrics_at_peer_level=out["metrics_at_peer_level"].map(
+                lambda v: ", ".join(label(m.strip()) for m in v.split(",") if m.strip()) if isinstance(v, str) else v
+            )
+        )
+    if "request_type" in out.columns:
+        out = out.assign(request_type=out["request_type"].map(lambda v: code_words(v) if isinstance(v, str) else v))
+    return out
+
+
 def _sheet(title, frame, notes=(), grade_column=None, **kw) -> SheetSpec:
     scores = tuple(c for c in frame.columns if c.endswith("_score") or c.startswith("pts_"))
     return SheetSpec(
         title,
-        frame,
+        _in_words(frame),
         grade_column=grade_column,
         score_columns=scores,
         notes=tuple(notes),
