@@ -155,12 +155,37 @@ def test_feedback_pack_fits_a_1280_pixel_window(packs, tmp_path):
 
 
 PDFINFO, PDFTOTEXT = shutil.which("pdfinfo"), shutil.which("pdftotext")
+needs_poppler = pytest.mark.skipif(
+    PDFINFO is None or PDFTOTEXT is None, reason="poppler-utils (pdfinfo, pdftotext) is not installed"
+)
+MM = 72 / 25.4  # points per millimetre
+#: ``@page`` margins of the packs (html.CSS): 14 mm top and sides, 16 mm bottom (landscape: 12 mm top, 14 mm bottom).
+PORTRAIT_TOP, PORTRAIT_BOTTOM, SIDE = 14 * MM, 16 * MM, 14 * MM
 
 
-@pytest.mark.skipif(PDFINFO is None or PDFTOTEXT is None, reason="poppler-utils (pdfinfo, pdftotext) is not installed")
-def test_pdf_is_a4_with_few_pages_and_the_suppliers_text(packs, tmp_path):
+def _pages(pdf: Path) -> list[dict]:
+    """Every page of ``pdf``: its size in points and its words with their boxes (``pdftotext -bbox``)."""
+    xml = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+    pages = []
+    for w, h, body in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.DOTALL):
+        words = [(*map(float, m[:4]), _html.unescape(m[4])) for m in word.findall(body)]
+        pages.append({"w": float(w), "h": float(h), "words": words})
+    return pages
+
+
+def _fill(page: dict) -> float:
+    """How far down its printable area a portrait page's text reaches: 0 empty, 1 full to the bottom margin."""
+    bottom = max(y1 for _, _, _, y1, _ in page["words"])
+    return (bottom - PORTRAIT_TOP) / (page["h"] - PORTRAIT_TOP - PORTRAIT_BOTTOM)
+
+
+@needs_poppler
+def test_pdf_is_a4_on_four_full_pages_with_the_suppliers_text(packs, tmp_path):
     """``--pdf``'s engine prints the sample's richest pack (V10025: four areas, 81 late lines, peers) on A4
-    (595 x 842 pt), in at most 5 pages, with its text extractable: the supplier's name, grade and score."""
+    (595 x 842 pt) in at most 4 pages, each but the last at least about half full (its text reaches past the
+    middle of the printable area: a chart or table that cannot split used to leave pages 70% empty), with
+    body text of at least 10 pt and the text extractable: the supplier's name, grade and score."""
     from supplier_analytics.reports.pdf import html_to_pdf
 
     root, pack = packs
@@ -168,15 +193,49 @@ def test_pdf_is_a4_with_few_pages_and_the_suppliers_text(packs, tmp_path):
     info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True).stdout
     w, h = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
     assert (round(w), round(h)) == (595, 842), info
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert 2 <= pages <= 5, pages
+    pages = _pages(pdf)
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(pages)
+    assert 2 <= len(pages) <= 4, len(pages)
+    assert all((round(p["w"]), round(p["h"])) == (595, 842) for p in pages)
+    assert all(p["words"] for p in pages), "a blank page"
+    fills = [round(_fill(p), 2) for p in pages]
+    assert min(fills[:-1]) >= 0.55, fills
+    # A word's box is about 1.12 times its font size in the sans-serif fonts (Arial, Liberation Sans); the
+    # body prints at 10.5 pt and tables at 10 pt (boxes of 11.7 and 11.2 pt), only chart labels are smaller.
+    heights = [y1 - y0 for p in pages for _, y0, _, y1, _ in p["words"]]
+    assert np.mean([hh >= 10 * 1.1 for hh in heights]) >= 0.9, np.percentile(heights, [5, 10, 50])
     text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert pack.supplier_name and pack.supplier_name in text
     assert f"Your score: {pack.score:.1f} out of 100, grade {pack.grade}" in " ".join(text.split())
-    # every page carries text (no blank page), and the last page is the appendix
-    per_page = text.split("\f")
-    assert all(p.strip() for p in per_page[:pages]), [len(p) for p in per_page]
-    assert "how the figures are made" in text
+    assert "how the figures are made" in text.split("\f")[len(pages) - 1]  # the appendix ends the pack
+    # the evidence table's heading is on the same page as its header row and first records
+    (where,) = [i for i, p in enumerate(pages) if "records behind it" in " ".join(x[4] for x in p["words"])]
+    first = [x[4] for x in pages[where]["words"]]
+    assert "Quantity" in first and str(pack.evidence["otif_rate"]["po_id"].iloc[0]) in first
+
+
+@needs_poppler
+def test_review_pack_prints_on_a4_with_nothing_cut_at_the_edge(packs, tmp_path):
+    """The review pack prints through the same function: every page A4, the wide segments table on
+    landscape pages with its header row on each, every supplier of it printed and no word past the right
+    margin."""
+    from supplier_analytics.reports.pdf import html_to_pdf
+
+    root, _ = packs
+    pdf = html_to_pdf(root / "review" / "review.html", tmp_path / "review.pdf")
+    pages = _pages(pdf)
+    sizes = {(round(p["w"]), round(p["h"])) for p in pages}
+    assert sizes == {(595, 842), (842, 595)}, sizes  # portrait A4, and landscape A4 for the wide table
+    for i, p in enumerate(pages):
+        assert p["words"], f"page {i + 1} is blank"
+        right = max(x1 for _, _, x1, _, _ in p["words"])
+        assert right <= p["w"] - SIDE + 1, (i + 1, right, p["w"])
+    landscape = [" ".join(x[4] for x in p["words"]) for p in pages if p["w"] > p["h"]]
+    assert all("Probability" in t and "Significant" in t for t in landscape)  # the header row on every page
+    text = " ".join(x[4] for p in pages for x in p["words"])
+    segment_ids = re.findall(r"\((V\d{5})\)", " ".join(landscape))
+    assert len(set(segment_ids)) == len(segment_ids) >= 30  # each supplier once: no row lost or doubled
+    assert "Relationships to prioritise" in text and "Method" in text
 
 
 def test_pdf_without_chromium_is_one_clear_error(tmp_path, monkeypatch):

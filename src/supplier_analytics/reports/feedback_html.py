@@ -26,8 +26,7 @@ PACK_CSS = """
 .headline .grade { margin-right: 0; }
 .headline p { margin: 0; font-size: 1.05rem; }
 .lever { border-left: 4px solid var(--accent); background: #f5f8fc; padding: .5rem .8rem; margin: .5rem 0 .8rem; }
-.appendix h3 { font-size: .95rem; }
-.appendix p { margin: .2rem 0 .6rem; }
+.appendix p, p.topic { margin: .2rem 0 .5rem; }
 table.figures td:first-child { min-width: 14rem; }
 table.evidence { font-size: 12px; }
 table.evidence td, td.num { white-space: nowrap; }
@@ -38,7 +37,7 @@ table.evidence td, td.num { white-space: nowrap; }
   th, td { padding: .12rem .3rem; overflow-wrap: break-word; }
   .chart { margin: .2rem 0 .4rem; }
   table.figures td:first-child { min-width: 0; }
-  .chart svg { width: 70%; }
+  .chart svg { width: auto; height: 52mm; max-width: 100%; }  /* chart text at about 8 pt */
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .keep { break-inside: auto; page-break-inside: auto; }  /* headings hold to what follows; blocks may split */
   p, li { orphans: 3; widows: 3; }
@@ -79,8 +78,7 @@ def _rows_table(head: list[str], rows: list[list[str]], *, css: str = "", numeri
         + "</tr>"
         for r in rows
     )
-    cls = f' class="{css}"' if css else ""
-    return f"<table{cls}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{H.table_class(len(head), len(rows), css)}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _keep(*parts: str) -> str:
@@ -224,8 +222,7 @@ def people_table(frame: pd.DataFrame, *, max_rows: int | None = None, css: str =
     """An HTML table of records with people's column names and units."""
     shown = _people_frame(frame)
     labels = {c: column_label(c) for c in shown.columns}
-    out = H.table(shown, decimals=_DECIMALS, max_rows=max_rows, labels=labels)
-    return out.replace("<table>", f'<table class="{css}">', 1) if css else out
+    return H.table(shown, decimals=_DECIMALS, max_rows=max_rows, labels=labels, css=css)
 
 
 def _areas(pack) -> str:
@@ -249,7 +246,7 @@ def _areas(pack) -> str:
                 if n > _SHOWN
                 else ""
             )
-            blocks.append(f'<div class="area">{_keep(head)}{_keep(title, tbl)}{more}</div>')
+            blocks.append(f'<div class="area">{_keep(head)}{title}{tbl}{more}</div>')
         elif m in pack.evidence_shared:
             holder, n = pack.evidence_shared[m]
             note = (
@@ -309,13 +306,18 @@ def _peers(pack) -> str:
     return _section("Position among peers", tbl + note, anchor="peers")
 
 
+def _run_in(topics: pd.DataFrame) -> list[str]:
+    """Topics and their explanations as paragraphs, each led by its topic in bold (no heading line each)."""
+    return [f'<p class="topic"><strong>{H.esc(t)}.</strong> {H.esc(x)}</p>' for t, x in topics.itertuples(index=False)]
+
+
 def _disputes(pack) -> str:
-    parts = [f"<h3>{H.esc(t)}</h3><p>{H.esc(x)}</p>" for t, x in pack.disputes.itertuples(index=False)]
+    parts = _run_in(pack.disputes)
     return _section("Questions and disputes", parts[0], "".join(parts[1:]), anchor="disputes")
 
 
 def _appendix(pack) -> str:
-    parts = [_keep(f"<h3>{H.esc(t)}</h3>", f"<p>{H.esc(x)}</p>") for t, x in pack.methodology.itertuples(index=False)]
+    parts = _run_in(pack.methodology)
     return _section(
         "Appendix: how the figures are made", parts[0], "".join(parts[1:]), anchor="methodology", css="appendix"
     )

@@ -3,15 +3,16 @@
 A page is one file: the CSS is inline, every chart is an inline ``<svg>``
 drawn by matplotlib, and nothing is fetched from anywhere (no ``http://`` or
 ``https://`` source, link, font or script), so a pack opens offline, can be
-mailed as an attachment, and prints cleanly (``@media print`` rules keep
-tables and charts from splitting across pages).
+mailed as an attachment, and prints cleanly on A4 (``@media print``): a heading stays with what follows
+it, a chart or a short table never splits, a long table splits between rows with its header row repeated,
+and a table of many columns (:data:`WIDE_COLUMNS`) prints on a landscape page of its own.
 
 Every text that comes from data goes through :func:`html.escape`.
 
 Examples
 --------
 >>> table(pd.DataFrame({"metric": ["<b>"], "value": [0.5]}), percent=("value",))
-'<table><thead><tr><th>metric</th><th>value</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td class="num">50.0%</td></tr></tbody></table>'
+'<table class="short"><thead><tr><th>metric</th><th>value</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td class="num">50.0%</td></tr></tbody></table>'
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["CSS", "esc", "fmt", "table", "figure_svg", "page", "section"]
+__all__ = ["WIDE_COLUMNS", "SHORT_ROWS", "CSS", "esc", "fmt", "table", "table_class", "figure_svg", "page", "section"]
+
+#: A table of at least this many columns is marked ``wide``: its section prints on a landscape A4 page.
+WIDE_COLUMNS = 11
+#: A table of at most this many rows is marked ``short``: it never splits across two pages.
+SHORT_ROWS = 8
 
 CSS = """
 :root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #305496; }
@@ -50,12 +56,21 @@ ul.findings li { margin-bottom: .35rem; }
 table { max-width: 100%; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  table, .chart, li, .keep { break-inside: avoid; page-break-inside: avoid; }
+  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  /* a long table may split between rows, its header row repeated on the next page; a row never splits,
+     and the first rows stay with the table's heading */
+  thead { display: table-header-group; }
+  tr, .chart, li, .keep { break-inside: avoid; page-break-inside: avoid; }
+  tbody tr:nth-child(-n+3), tbody tr:nth-last-child(-n+2) { break-before: avoid; page-break-before: avoid; }
+  table.short { break-inside: avoid; page-break-inside: avoid; }
   section.page-break { break-before: page; page-break-before: always; }
+  section:has(> table.wide), section:has(> * > table.wide) { page: wide; }
+  table { font-size: 10pt; }
+  th, td { padding: .15rem .35rem; }
   a { color: inherit; text-decoration: none; }
 }
 @page { size: A4; margin: 14mm 14mm 16mm; }
+@page wide { size: A4 landscape; margin: 12mm 14mm 14mm; }
 """
 
 
@@ -89,9 +104,18 @@ def fmt(value, *, percent: bool = False, decimals: int | None = None) -> str:
 
 
 def table(
-    frame: pd.DataFrame, *, percent=(), decimals=None, max_rows: int | None = None, labels: dict | None = None
+    frame: pd.DataFrame,
+    *,
+    percent=(),
+    decimals=None,
+    max_rows: int | None = None,
+    labels: dict | None = None,
+    css: str = "",
 ) -> str:
-    """An HTML table of ``frame`` (escaped); numbers right-aligned; ``max_rows`` rows at most, with a note."""
+    """An HTML table of ``frame`` (escaped); numbers right-aligned; ``max_rows`` rows at most, with a note.
+
+    ``css`` is a class name added to the table's own (``short``, ``wide``: see :func:`table_class`).
+    """
     decimals = decimals or {}
     labels = labels or {}
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -104,10 +128,16 @@ def table(
             num = isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
             cells.append(f'<td class="num">{text}</td>' if num else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    out = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    out = f"<table{table_class(len(frame.columns), len(body), css)}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     if max_rows is not None and len(frame) > max_rows:
         out += f'<p class="note">First {max_rows} of {len(frame)} rows; the workbook lists all of them.</p>'
     return out
+
+
+def table_class(columns: int, rows: int, css: str = "") -> str:
+    """The ``class`` attribute of a table of ``columns`` x ``rows`` for the print rules (``short``, ``wide``)."""
+    names = [c for c in (css, "short" if rows <= SHORT_ROWS else "", "wide" if columns >= WIDE_COLUMNS else "") if c]
+    return f' class="{" ".join(names)}"' if names else ""
 
 
 _SVG_START = re.compile(r"<svg\b", re.IGNORECASE)

@@ -127,68 +127,59 @@ def methodology_text(card) -> pd.DataFrame:
     rows = [
         (
             "Period",
-            f"The figures cover {w0} to {w1}: the last {cfg.periods.window_months} months up to {card.as_of.date()}, "
+            f"{w0} to {w1}: the last {cfg.periods.window_months} months up to {card.as_of.date()}, "
             f"shown by {cfg.periods.period}.",
         ),
         (
             "On time",
-            f"A delivery line is on time when the receipt that completed it arrived no more than "
-            f"{_days(d.early_tolerance_days)} days before the {d.reference_date} date and "
+            f"A delivery line is on time when it arrived at most {_days(d.early_tolerance_days)} days before the "
+            f"{d.reference_date} date and "
             + (
                 "no later than that date"
                 if not d.late_tolerance_days
-                else f"no more than {_days(d.late_tolerance_days)} days after it"
+                else f"at most {_days(d.late_tolerance_days)} days after it"
             )
-            + f", counting {d.day_basis} days. Split receipts of one order line are combined; a repeated "
-            "receipt counts once.",
+            + f" ({d.day_basis} days). Split receipts of one line are combined; a repeated receipt counts once.",
         ),
         (
             "In full",
-            "A line is in full when the quantity received is at least the quantity ordered"
-            + (f" less {d.in_full_tolerance:.1%}" if d.in_full_tolerance else "")
+            "A line is in full when at least the quantity ordered arrived"
+            + (f" (less {d.in_full_tolerance:.1%})" if d.in_full_tolerance else "")
             + f"; more than ordered {'counts' if d.over_delivery_in_full else 'does not count'}"
-            " as in full. On time in full (OTIF) means both on the same line.",
+            ". On time in full (OTIF): both on the same line.",
         ),
         (
             "Quality",
-            f"Defective parts per million (PPM) is the number of defective units per million units inspected "
-            f"(target {cfg.targets['ppm']:,.0f}); the lot rejection rate is the share of inspected lots with "
-            f"defects (target {cfg.targets['lot_rejection_rate']:.1%}). Incidents without an inspected quantity "
-            "are counted, but no PPM is made up for them.",
+            f"Defective parts per million (PPM): defective units per million units inspected (target "
+            f"{cfg.targets['ppm']:,.0f}). Lot rejection rate: the share of inspected lots with defects (target "
+            f"{cfg.targets['lot_rejection_rate']:.1%}).",
         ),
         (
             "Responsiveness",
-            f"A request is answered in time when the answer came within the hours allowed for its type: {sla}. "
-            f"Corrective actions are due on their agreed date, or "
-            f"{cfg.responsiveness.corrective_action_days:g} days after they were sent.",
+            f"A request is answered in time within the hours allowed for its type: {sla}. A corrective action "
+            f"is due on its agreed date, or {cfg.responsiveness.corrective_action_days:g} days after it was sent.",
         ),
         (
             "Score and grade",
-            "Each measure earns 0 to 100 points; the measures combine into one score for each area and those "
-            f"into your score with these weights: {weights}. An area without records is scored at {peers}, "
-            f"never left out. Grades: {grades}.",
+            f"Each measure earns 0 to 100 points; they add up to your score with these weights: {weights}. "
+            f"An area without records counts at {peers}. Grades: {grades}.",
         ),
         (
             "Few records",
-            "With few records a rate is uncertain: 3 deliveries out of 3 on time do not prove a perfect "
-            f"record. So each rate used for points is moved toward {peers}, more the fewer records there are, "
-            "and its points are the average over the rates your records make plausible (a method known as "
-            "empirical Bayes). The range shown with a figure holds the true rate with 95% confidence (a "
-            "Wilson interval). The grade is the most likely one given your records. Below "
+            "A rate from few records is uncertain (3 deliveries out of 3 on time do not prove a perfect "
+            f"record), so it is moved toward {peers}, the more so the fewer records there are. The likely "
+            "range holds the true rate with 95% confidence. Below "
             f"{cfg.evidence.min_deliveries} delivery lines, {cfg.evidence.min_inspections} inspected lots or "
-            f"{cfg.evidence.min_requests} requests an area has thin evidence: the grade is less certain, "
-            "never better or worse because of it.",
+            f"{cfg.evidence.min_requests} requests, an area's grade is less certain, but no better or worse "
+            "for it.",
         ),
         (
             "Strengths and areas to improve",
-            "A strength is a measure whose whole range, from your own records only, meets its target; an "
-            "area to improve is one whose whole range misses it, one that worsened clearly, or requests "
-            "still open past the time allowed. A change counts only when it is larger than the ordinary ups "
-            "and downs from month to month: the last six months are compared with the same months a year "
-            "before, month by month, and the trend over the period is tested for a steady rise or fall "
-            "(a Mann-Kendall test). Because many suppliers and measures are tested, the bar is raised so "
-            "that about 1 claimed change in 20 could be chance (the Benjamini-Hochberg false discovery "
-            "rate). One good or bad month never counts as a change.",
+            "A strength: the whole likely range meets the target. An area to improve: the whole range misses "
+            "it, it worsened clearly, or requests are open past their time. A change counts only when it is "
+            "larger than the usual ups and downs from month to month (the last six months against the same "
+            "months a year before, and the trend over the period), with the bar set so that about 1 claimed "
+            "change in 20 could be chance.",
         ),
     ]
     return pd.DataFrame(rows, columns=["topic", "explanation"])
