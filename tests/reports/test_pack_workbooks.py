@@ -149,3 +149,12 @@ def test_row_formats_format_each_cell_and_keep_text_safe(tmp_path):
     assert ws["B4"].value == "@SUM(1+1)" and ws["B4"].data_type == "s" and ws["B4"].quotePrefix
     with pytest.raises(ValueError, match="2 formats for 3 rows"):
         SheetSpec("T", frame, row_formats={"value": ["0.0%", None]})
+
+
+def test_the_scorecard_methodology_names_request_types_for_people(sample_card):
+    from supplier_analytics.reports.methodology import methodology_frame
+
+    text = " ".join(str(v) for v in methodology_frame(sample_card).to_numpy().ravel())
+    # the sample's service levels (data/sample/scoring.toml): rfq 72 h, corrective_action 48 h
+    assert "Request for quotation: 72 hours" in text and "Corrective action: 48 hours" in text
+    assert "rfq" not in text.lower() and "corrective_action" not in text

@@ -496,8 +496,9 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", category=UserWarning)
             write_feedback_packs(card, staging / "feedback", contact=job.contact, pdf=job.pdf)
-        for w in caught:
-            text = NO_CONTACT_JOB if str(w.message) == NO_CONTACT else str(w.message)
+        for pack_warning in caught:
+            text = str(pack_warning.message)
+            text = NO_CONTACT_JOB if text == NO_CONTACT else text
             logger.warning("%s", text)
             warned += (text,)
         runs.checkpoint("write: feedback")
