@@ -167,7 +167,9 @@ def test_pack_contents_and_evidence_behind_each_area(card, shared, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "feedback.xlsx")
     assert wb.sheetnames[:4] == ["Summary", "Scores", "Recognition", "Areas to improve"]
     assert "Evidence 1 On time in full" in wb.sheetnames and "Methodology" in wb.sheetnames
-    scores = pd.read_excel(tmp_path / "feedback.xlsx", sheet_name="Scores", engine="openpyxl")
+    scores = pd.read_excel(
+        tmp_path / "feedback.xlsx", sheet_name="Scores", engine="openpyxl", header=4
+    )  # 3 notes, a gap
     otif_row = scores[scores["Measure"] == "On time in full (OTIF)"].iloc[0]
     assert otif_row["Value"] == pytest.approx(row["otif_rate"]) and otif_row["Low (95%)"] == pytest.approx(
         row["otif_rate_low"]

@@ -27,7 +27,7 @@ INPUT_TABLES = ("deliveries", "inspections", "requests", "suppliers", "exclusion
 _SECTIONS = {
     "inputs": (*INPUT_TABLES, "mapping", "duplicates"),
     "scoring": ("config", "as_of"),
-    "outputs": ("dir", "scorecard", "feedback", "review"),
+    "outputs": ("dir", "scorecard", "feedback", "contact", "pdf", "review"),
     "history": ("path",),
     "limits": ("max_rejected_share", "lock_wait_seconds"),
     "alerts": ("fail_on",),
@@ -62,6 +62,8 @@ class Job:
     as_of: str = "last-complete-period"
     scorecard: bool = True
     feedback: bool = False
+    contact: str | None = None  # who suppliers write to with questions and disputes (named in every pack)
+    pdf: bool = False  # also feedback.pdf in each supplier's folder (headless Chromium)
     review: bool = False
     duplicates: str = "reject"
     max_rejected_share: float | None = None
@@ -111,7 +113,7 @@ def load_job(
     >>> load_job({"inputs": {"deliveries": "d.csv"}, "outputs": {"dir": "o", "folder": "x"}})
     Traceback (most recent call last):
     ...
-    supplier_analytics.errors.ConfigError: In the job dict, unknown key 'outputs.folder'; allowed in [outputs]: dir, scorecard, feedback, review.
+    supplier_analytics.errors.ConfigError: In the job dict, unknown key 'outputs.folder'; allowed in [outputs]: dir, scorecard, feedback, contact, pdf, review.
     """
     job_path = None
     if isinstance(path_or_dict, Mapping):
@@ -233,6 +235,16 @@ def load_job(
         problems.append("[outputs] dir is required: the folder for run folders, history and logs")
     scorecard = boolean("outputs.scorecard", get("outputs", "scorecard"), True)
     feedback = boolean("outputs.feedback", get("outputs", "feedback"), False)
+    contact = get("outputs", "contact")
+    if contact is not None and (not isinstance(contact, str) or not contact.strip()):
+        problems.append(
+            f"outputs.contact = {contact!r} must be a name and address as text, e.g. "
+            '"Jane Doe, supplier quality, jane@example.com"'
+        )
+        contact = None
+    pdf = boolean("outputs.pdf", get("outputs", "pdf"), False)
+    if pdf and not feedback:
+        problems.append("outputs.pdf = true prints the feedback packs, so it needs outputs.feedback = true")
     review = boolean("outputs.review", get("outputs", "review"), False)
 
     # [history]
@@ -264,6 +276,8 @@ def load_job(
         as_of=as_of,
         scorecard=scorecard,
         feedback=feedback,
+        contact=contact.strip() if contact else None,
+        pdf=pdf,
         review=review,
         duplicates=duplicates,
         max_rejected_share=None if share is None else float(share),

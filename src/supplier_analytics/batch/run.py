@@ -69,6 +69,14 @@ RUN_STAGES = ("lock", "read", "score", "write", "history", "publish")
 # --------------------------------------------------------------------------- reading inputs
 
 
+#: The warning of a job that writes feedback packs without a contact for questions and disputes.
+NO_CONTACT_JOB = (
+    "The feedback packs name no contact for questions and disputes (they ask the supplier to reply to the "
+    'sender); set contact in [outputs] of the job file, e.g. contact = "Jane Doe, supplier quality, '
+    'jane@example.com".'
+)
+
+
 def _expand(spec: InputSpec, base: Path) -> list[Path]:
     files: list[Path] = []
     for pattern in spec.patterns:
@@ -404,6 +412,15 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     for line in recovered:
         logger.warning("recovery: %s", line)
 
+    if job.pdf:  # refuse before reading and scoring, not after
+        from supplier_analytics.reports.pdf import PdfEngineError, find_chromium
+
+        if find_chromium() is None:
+            raise PdfEngineError(
+                "The job asks for feedback PDFs ([outputs] pdf = true) but Chromium is not installed "
+                "(apt-get install chromium, or set SUPPLIER_ANALYTICS_CHROMIUM to its path); install it or set "
+                "pdf = false."
+            )
     stage("read")
     cfg = load_config(job.config)
     results, files_doc = _read_inputs(job)
@@ -474,9 +491,16 @@ def _run_locked(job, as_of_arg, run_id, started, run_info, stage, stage_times, l
     if len(alerts):
         outputs["alerts.csv"] = Path(write_csv(alerts, staging / "alerts.csv"))
     if job.feedback:  # one folder per supplier, for sending
-        from supplier_analytics.reports.feedback import write_feedback_packs
+        from supplier_analytics.reports.feedback import NO_CONTACT, write_feedback_packs
 
-        write_feedback_packs(card, staging / "feedback")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", category=UserWarning)
+            write_feedback_packs(card, staging / "feedback", contact=job.contact, pdf=job.pdf)
+        for pack_warning in caught:
+            text = str(pack_warning.message)
+            text = NO_CONTACT_JOB if text == NO_CONTACT else text
+            logger.warning("%s", text)
+            warned += (text,)
         runs.checkpoint("write: feedback")
     if job.review:  # the internal portfolio review
         from supplier_analytics.reports.review import review_pack

@@ -87,6 +87,11 @@ class SheetSpec:
     whole frame (or ``overflow_frame``, with every column) then goes to ``overflow_csv`` (a file name) beside
     the workbook. ``widths`` maps a column to
     its width (characters).
+
+    ``headers`` maps a column to its header (wins over ``labels``), for columns the shared labels do not
+    know. ``row_formats`` maps a column to one number format per row (None: the column's format), for a
+    column whose unit changes from row to row, e.g. a value column of a table with a rate on one row and
+    PPM on the next.
     """
 
     title: str
@@ -103,10 +108,15 @@ class SheetSpec:
     overflow_csv: str | None = None
     overflow_frame: pd.DataFrame | None = None
     widths: dict[str, float] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    row_formats: dict[str, list[str | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.title) > MAX_TITLE:
             raise ValueError(f"sheet name {self.title!r} is longer than {MAX_TITLE} characters; choose a shorter one")
+        for col, fmts in self.row_formats.items():
+            if len(fmts) != len(self.frame):
+                raise ValueError(f"row_formats[{col!r}] has {len(fmts)} formats for {len(self.frame)} rows")
 
 
 def _plain(value):
@@ -179,6 +189,10 @@ class _Column:
         return c
 
 
+def _as_built(value):
+    return value
+
+
 def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
     known_formats = column_formats(frame.columns) if spec.labels else {}
     out: list[str | None] = []
@@ -206,7 +220,7 @@ def _formats(spec: SheetSpec, frame: pd.DataFrame) -> list[str | None]:
 
 
 def _header(spec: SheetSpec, frame: pd.DataFrame) -> list[str]:
-    return [column_label(str(c)) if spec.labels else str(c) for c in frame.columns]
+    return [spec.headers.get(str(c)) or (column_label(str(c)) if spec.labels else str(c)) for c in frame.columns]
 
 
 def _widths(spec: SheetSpec, frame: pd.DataFrame, header: list[str]) -> list[float]:
@@ -280,8 +294,17 @@ def _write_sheet(wb: Workbook, spec: SheetSpec, folder: Path) -> None:
     head_align = Alignment(wrap_text=True, vertical="top")
     ws.append([_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=head_align) for h in header])
     wrap = Alignment(wrap_text=True, vertical="top") if spec.wrap else None
-    writers = [_Column(ws, f, wrap) for f in formats]
+    writers: list = [_Column(ws, f, wrap) for f in formats]
     columns = [list(map(_plain, frame[c].tolist())) for c in frame.columns]
+    for i, (col, fmt) in enumerate(zip(frame.columns, formats)):
+        per_row = spec.row_formats.get(col)
+        if per_row is not None:  # one style per cell: for small tables whose unit changes by row
+            base = writers[i]
+            writers[i] = _as_built  # the cells below are built already
+            columns[i] = [
+                base(v) if v is None or needs_neutralising(v) else _cell(ws, v, number_format=f or fmt, alignment=wrap)
+                for v, f in zip(columns[i], per_row)
+            ]
     for row in zip(*columns):
         ws.append([w(v) for w, v in zip(writers, row)])
     if len(frame.columns) and len(frame):

@@ -43,9 +43,10 @@ from supplier_analytics.evidence import evidence
 from supplier_analytics.findings import FINDING_METRICS, grade_levers, peer_comparison, supplier_findings
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.feedback_book import feedback_sheets
 from supplier_analytics.reports.feedback_html import render_pack
 from supplier_analytics.reports.pack import write_pack
-from supplier_analytics.reports.pack_text import column_label, dispute_text, evidence_text, methodology_text
+from supplier_analytics.reports.pack_text import dispute_text, evidence_text, methodology_text
 from supplier_analytics.signals import change_signals
 
 __all__ = ["FeedbackPack", "feedback_pack", "write_feedback_packs", "FEEDBACK_FILES", "NO_CONTACT"]
@@ -238,44 +239,9 @@ class FeedbackPack:
 
     # ---------------------------------------------------------------- workbook
     def sheets(self) -> list[SheetSpec]:
-        """The workbook's sheets: the same figures as the page, with every evidence record, people's headers."""
-        import re
-
-        w0, w1 = self.window
-        notes = (f"{self.title}; period {w0.date()} to {w1.date()}; as of {self.as_of.date()}.",)
-
-        def people(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame.rename(columns={c: column_label(c) for c in frame.columns})
-
-        scores = self.scores.drop(columns="metric").rename(columns=_SCORE_HEADERS)
-        technical = tuple(re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: label(m.group(0)), n) for n in self.method_notes)
-        out = [
-            SheetSpec(
-                "Summary", self.summary.rename(columns={"item": "Item", "value": "Value"}), notes=notes, wrap=True
-            ),
-            SheetSpec("Scores", scores, decimals={"Points": 1}),
-            SheetSpec("Recognition", self.recognition, wrap=True),
-            SheetSpec("Areas to improve", self.areas, wrap=True),
-        ]
-        if len(self.levers):
-            out.append(SheetSpec("What would move your grade", self.levers, decimals={"points": 1, "score_gain": 1}))
-        for i, (m, ev) in enumerate(self.evidence.items(), start=1):
-            out.append(
-                SheetSpec(
-                    f"Evidence {i} {label(m).split(' (')[0]}"[:31],
-                    people(ev),
-                    notes=(f"Records behind the area '{label(m)}'.",),
-                )
-            )
-        out.append(SheetSpec("Corrective actions", people(self.actions)))
-        if len(self.open_requests):
-            out.append(SheetSpec("Open CA requests", people(self.open_requests)))
-        peers = self.peers if self.peers is not None else pd.DataFrame({"note": [self.peer_note]})
-        out.append(SheetSpec("Peers", people(peers), notes=(self.peer_note,) if self.peers is not None else ()))
-        out.append(SheetSpec("Periods", self.periods, notes=("The figures behind the trend charts.",)))
-        out.append(SheetSpec("Methodology", self.methodology, wrap=True, notes=technical))
-        out.append(SheetSpec("Disputes", self.disputes, wrap=True))
-        return out
+        """The workbook's sheets: the same figures as the page, with every evidence record, people's headers
+        and the formats of their units (:func:`~supplier_analytics.reports.feedback_book.feedback_sheets`)."""
+        return feedback_sheets(self)
 
     def write(self, out_dir, *, pdf: bool = False) -> dict[str, Path]:
         """Write :data:`FEEDBACK_FILES` into ``out_dir`` (created), with ``pdf`` also ``feedback.pdf`` (printed
@@ -286,18 +252,6 @@ class FeedbackPack:
 
             out["feedback.pdf"] = html_to_pdf(out["feedback.html"])
         return out
-
-
-#: Headers of the workbook's Scores sheet.
-_SCORE_HEADERS = {
-    "measure": "Measure",
-    "value": "Value",
-    "low": "Low (95%)",
-    "high": "High (95%)",
-    "records": "Records",
-    "target": "Target",
-    "points": "Points",
-}
 
 
 def _scores_frame(row: pd.Series, targets) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from supplier_analytics.catalog import DIMENSIONS, METRICS, spec
+from supplier_analytics.reports.pack_text import people_text
 from supplier_analytics.scoring import scoring_explained
 
 __all__ = ["curve_in_words", "methodology_frame", "weights_frame", "FORMULAS"]
@@ -98,8 +99,10 @@ def _settings(card) -> list[tuple[str, str]]:
         if d.day_basis == "calendar"
         else f"working days (weekend: {', '.join(d.weekend) or 'none'}; {len(d.holidays)} holidays)"
     )
-    levels = ", ".join(f"{k.replace('_', ' ')} {v:g} hours" for k, v in r.service_level_hours.items() if k != "default")
-    levels = (levels + "; " if levels else "") + f"any other type {r.service_level_hours['default']:g} hours"
+    levels = "; ".join(
+        f"{people_text(k)}: {v:g} hours" for k, v in r.service_level_hours.items() if k != "default"
+    )  # request types by their names for people ("Request for quotation: 72 hours")
+    levels = (levels + "; " if levels else "") + f"any other type: {r.service_level_hours['default']:g} hours"
     grades = ", ".join(f"{g} from {m:g}" for g, m in s.grades)
     dims = ", ".join(f"{dim} {w:.0%}" for dim, w in _normalised(s.weights).items())
     targets = "; ".join(f"{spec(m).label} {_fmt(m, v)}" for m, v in cfg.targets.items()) or "none"

@@ -37,6 +37,7 @@ from supplier_analytics.portfolio import (
 )
 from supplier_analytics.reports import html as H
 from supplier_analytics.reports.excel import SheetSpec
+from supplier_analytics.reports.feedback_book import names_as_labels, note_lines
 from supplier_analytics.reports.pack import write_pack
 from supplier_analytics.signals import change_signals
 
@@ -319,6 +320,56 @@ def _for_people(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Sheet names of tables whose title is longer than a sheet name may be (31 characters).
+_SHEET_NAMES = {"Corrective-action request candidates": "Corrective-action candidates"}
+
+#: Number formats of the review's columns that are not per metric.
+_FORMATS = {
+    "annual_spend": "#,##0",
+    "spend_share": "0.0%",
+    "grade_probability": "0.0%",
+    "overall_score": "0.0",
+    "median_score": "0.0",
+    "p_value": "0.0000",
+    "q_value": "0.0000",
+}
+#: Columns in the units of the row's metric; a change or difference is signed.
+_METRIC_VALUES = ("current", "target", "before", "after")
+_METRIC_CHANGES = ("change", "difference", "low", "high")
+#: Columns of sentences, wrapped at these widths (characters).
+_LONG_TEXT = {"reasons": 70, "why": 60, "reason": 40, "description": 50}
+
+
+def _signed(fmt: str | None) -> str | None:
+    """An Excel format with an explicit sign for a change (``+5.0%``, ``-120``)."""
+    return None if fmt is None else f"+{fmt};-{fmt};{fmt}"
+
+
+def _review_sheet(title: str, frame: pd.DataFrame, notes: tuple[str, ...]) -> SheetSpec:
+    """One table of the review as a sheet: people's headers, metrics by their label, formats by unit (row by
+    row for the columns in the units of the row's metric)."""
+    shown = frame.reset_index(drop=True)
+    row_formats: dict[str, list[str | None]] = {}
+    if "metric" in shown.columns and len(shown):
+        metrics = shown["metric"].astype(str)
+        fmts = [METRICS[m].excel_format if m in METRICS else None for m in metrics]
+        row_formats = {c: fmts for c in _METRIC_VALUES if c in shown.columns}
+        row_formats |= {c: [_signed(f) for f in fmts] for c in _METRIC_CHANGES if c in shown.columns}
+        shown = shown.assign(metric=[catalog_label(m) if m in METRICS else m for m in metrics])
+    return SheetSpec(
+        title,
+        shown,
+        notes=note_lines(*notes),
+        labels=True,
+        headers={**_LABELS, "rank": "Rank", "supplier_name": "Supplier name", "low": "Low (95%)", "high": "High (95%)"},
+        formats={c: f for c, f in _FORMATS.items() if c in shown.columns},
+        row_formats=row_formats,
+        grade_column="grade" if "grade" in shown.columns else None,
+        wrap=any(c in shown.columns for c in _LONG_TEXT),
+        widths={c: w for c, w in _LONG_TEXT.items() if c in shown.columns},
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class ReviewPack:
     """The internal portfolio review; build it with :func:`review_pack`."""
@@ -444,33 +495,24 @@ class ReviewPack:
         return H.page("Supplier relationship review", "".join(parts))
 
     def sheets(self) -> list[SheetSpec]:
+        """The workbook: an About sheet with the methods, then one sheet per table of the page, with people's
+        headers and each value in the format of its unit (a metric's values row by row, from the catalogue)."""
         w0, w1 = self.window
-        out = []
-        for title, frame, note, empty in self._tables():
-            pct = tuple(
-                c for c in frame.columns if c in ("spend_share", "before", "after", "difference", "low", "high")
-            )
-            out.append(
-                SheetSpec(
-                    title[:31],
-                    frame,
-                    percent=pct,
-                    notes=(note,) if len(frame) else (note, empty),
-                    grade_column="grade" if "grade" in frame.columns else None,
-                )
-            )
-        out.insert(
-            0,
+        out = [
             SheetSpec(
                 "About",
-                pd.DataFrame({"method": list(self.method_notes)}),
+                pd.DataFrame({"method": [names_as_labels(n) for n in self.method_notes]}),
                 notes=(
                     f"Supplier relationship review (internal); period {w0.date()} to {w1.date()}; as of "
                     f"{self.as_of.date()}.",
                 ),
                 wrap=True,
-            ),
-        )
+                headers={"method": "Method"},
+                widths={"method": 120},
+            )
+        ]
+        for title, frame, note, empty in self._tables():
+            out.append(_review_sheet(_SHEET_NAMES.get(title, title), frame, (note,) if len(frame) else (note, empty)))
         return out
 
     def write(self, out_dir) -> dict[str, Path]:
