@@ -170,12 +170,6 @@ def test_pack_and_review_workbook_notes_show_no_snake_case(outputs):
     assert found == []
 
 
-@pytest.mark.xfail(
-    reason="feedback.xlsx and review.xlsx headers and metric/request-type cells (e.g. 'p_value', 'otif_rate', "
-    "'supplier_id', 'corrective_action') come from reports/feedback.py FeedbackPack.sheets and "
-    "reports/review.py ReviewPack.sheets, rebuilt with people's labels on the pack-workbooks branch of issue 15",
-    strict=False,
-)
 def test_pack_and_review_workbook_headers_and_codes_show_no_snake_case(outputs):
     found = [x for path in outputs["pack books"] for x in cell_leaks(path, prose=False)]
     assert found == []

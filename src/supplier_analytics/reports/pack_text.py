@@ -107,8 +107,8 @@ def methodology_text(card) -> pd.DataFrame:
     """How the figures are made, in plain words, from the scorecard's configuration: one row per topic."""
     cfg = card.config
     d, w0, w1 = cfg.delivery, card.window[0].date(), card.window[1].date()
-    sla = ", ".join(
-        f"{people_text(k).lower() if k != 'default' else 'any other'} {v:g} hours"
+    sla = "; ".join(
+        f"{people_text(k) if k != 'default' else 'any other type'}: {v:g} hours"
         for k, v in cfg.responsiveness.service_level_hours.items()
     )
     ex = scoring_explained(cfg)
