@@ -91,6 +91,11 @@ def test_portfolio_trends_colours_directions():
     row = a.loc[a.supplier_id == "S00"].iloc[0]
     assert tuple(np.asarray(xy[0])) == pytest.approx((row["current"], row["change"]))
     assert [t.get_text() for t in ax.texts] == ["S00"]
+    # the change of a rate reads in percentage points (-20 pts), the level in per cent
+    ax.figure.canvas.draw()
+    fmt = ax.yaxis.get_major_formatter()
+    assert (fmt(-0.2, 0), fmt(0.05, 0), fmt(0.0, 0)) == ("-20 pts", "+5 pts", "0")
+    assert "percentage points" in ax.get_ylabel()
     two = pd.concat([a, a.assign(metric="ppm")])
     with pytest.raises(InputError, match="pass metric="):
         plot_portfolio_trends(two)

@@ -434,6 +434,10 @@ def plot_portfolio_trends(alerts, *, metric: str | None = None, ax=None, label: 
     _value_axis(
         ax, metric, "y", "Change over the tested periods" + (" (percentage points)" if _is_rate(metric) else "")
     )
+    if _is_rate(metric):  # a change of a rate is in points, not a share: +20 pts, not 20%
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:+.0f} pts" if round(100 * v) else "0"))
     ax.set_title(f"{metric_label(metric)}: trend against current level")
     if len(frame) == 0:
         return _empty(ax, "no tested supplier to show")
